@@ -1,0 +1,341 @@
+/*
+ * smtpdx.h - the one public interface of libsmtpdx.
+ *
+ * libsmtpdx explains why an email was not delivered: it parses SMTP replies,
+ * bounce mails and MTA logs, classifies each failure against a compiled-in
+ * knowledge base and produces records that say the reason, the finer cause,
+ * whether it is temporary, who must act and what to do.
+ *
+ * Ownership, once for the whole API:
+ *  - The caller owns what it passes in; the library never keeps a pointer to
+ *    caller memory beyond the call, unless a function says so.
+ *  - Every smtpdx_X_new() has a smtpdx_X_free(); smtpdx_X_free(NULL) is a no-op.
+ *  - Strings inside a result (smtpdx_explanation, smtpdx_record) belong to the
+ *    object that holds the result and live until that object is freed or
+ *    reused by the next call on it. Strings from the knowledge base
+ *    (summaries, steps, references) are static and never freed.
+ *  - The library never prints, exits or aborts: every fallible call returns
+ *    an smtpdx_status, out-of-memory included.
+ *
+ * Threads: the compiled knowledge base is shared read-only by all threads.
+ * An smtpdx_ctx holds per-thread scratch space; use one per thread.
+ */
+#ifndef SMTPDX_H
+#define SMTPDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SMTPDX_VERSION "0.1.0"
+
+/* ---------------------------------------------------------------- status */
+
+typedef enum smtpdx_status {
+    SMTPDX_OK = 0,
+    SMTPDX_ERR_NOMEM,     /* an allocation failed */
+    SMTPDX_ERR_INVAL,     /* a bad argument (NULL where not allowed, ...) */
+    SMTPDX_ERR_PARSE,     /* the input holds nothing recognisable */
+    SMTPDX_ERR_LIMIT,     /* the input crossed a documented limit */
+    SMTPDX_ERR_IO,        /* reading or writing failed (errno is kept) */
+    SMTPDX_ERR_KB,        /* the knowledge base could not be prepared */
+    SMTPDX_ERR_NOTBOUNCE, /* a mail that is no bounce, auto-reply or report */
+    SMTPDX_STATUS_COUNT
+} smtpdx_status;
+
+/* A sentence for people, and the enum's own name ("SMTPDX_ERR_NOMEM"). */
+const char *smtpdx_strerror(smtpdx_status st);
+const char *smtpdx_status_name(smtpdx_status st);
+
+/* --------------------------------------------------------------- reasons */
+
+/* Sisimai-compatible reason names; smtpdx_reason_name() gives them in lower
+ * case as Sisimai prints them ("userunknown"). */
+typedef enum smtpdx_reason {
+    SMTPDX_R_UNDEFINED = 0,
+    SMTPDX_R_USERUNKNOWN,
+    SMTPDX_R_HOSTUNKNOWN,
+    SMTPDX_R_HASMOVED,
+    SMTPDX_R_NOTACCEPT,
+    SMTPDX_R_MAILBOXFULL,
+    SMTPDX_R_SUSPEND,
+    SMTPDX_R_SYSTEMFULL,
+    SMTPDX_R_SYSTEMERROR,
+    SMTPDX_R_MAILERERROR,
+    SMTPDX_R_MESGTOOBIG,
+    SMTPDX_R_EXCEEDLIMIT,
+    SMTPDX_R_NORELAYING,
+    SMTPDX_R_BLOCKED,
+    SMTPDX_R_BADREPUTATION,
+    SMTPDX_R_REQUIREPTR,
+    SMTPDX_R_AUTHFAILURE,
+    SMTPDX_R_REJECTED,
+    SMTPDX_R_POLICYVIOLATION,
+    SMTPDX_R_SECURITYERROR,
+    SMTPDX_R_FAILEDSTARTTLS,
+    SMTPDX_R_SPAMDETECTED,
+    SMTPDX_R_VIRUSDETECTED,
+    SMTPDX_R_CONTENTERROR,
+    SMTPDX_R_NOTCOMPLIANTRFC,
+    SMTPDX_R_FILTERED,
+    SMTPDX_R_SPEEDING,
+    SMTPDX_R_TOOMANYCONN,
+    SMTPDX_R_SYNTAXERROR,
+    SMTPDX_R_NETWORKERROR,
+    SMTPDX_R_EXPIRED,
+    SMTPDX_R_ONHOLD,
+    SMTPDX_R_SUPPRESSED,
+    SMTPDX_R_VACATION,
+    SMTPDX_R_FEEDBACK,
+    SMTPDX_R_DELIVERED,
+    SMTPDX_REASON_COUNT
+} smtpdx_reason;
+
+const char *smtpdx_reason_name(smtpdx_reason r);
+/* Case-insensitive; returns SMTPDX_REASON_COUNT for an unknown name. */
+smtpdx_reason smtpdx_reason_from_name(const char *name);
+/* Sisimai's hard-bounce rule (userunknown, hostunknown, hasmoved, and
+ * notaccept unless temporary). */
+int smtpdx_reason_is_hard(smtpdx_reason r, int temporary);
+
+/* Who must act. */
+typedef enum smtpdx_who {
+    SMTPDX_WHO_NOBODY = 0,     /* e.g. greylisting: the sending server retries */
+    SMTPDX_WHO_SENDER,         /* the person or app that sent the message */
+    SMTPDX_WHO_SENDER_ADMIN,   /* whoever runs the sending server or domain */
+    SMTPDX_WHO_RECIPIENT_ADMIN,
+    SMTPDX_WHO_RECIPIENT,
+    SMTPDX_WHO_COUNT
+} smtpdx_who;
+/* "nobody", "sender", "sender-admin", "recipient-admin", "recipient". */
+const char *smtpdx_who_name(smtpdx_who w);
+
+typedef enum smtpdx_confidence {
+    SMTPDX_CONF_LOW = 0,
+    SMTPDX_CONF_MEDIUM,
+    SMTPDX_CONF_HIGH
+} smtpdx_confidence;
+const char *smtpdx_confidence_name(smtpdx_confidence c); /* "low", ... */
+
+/* --------------------------------------------------------- reply parsing */
+
+/* Flags set by the reply parser on what it found odd. */
+#define SMTPDX_REPLY_MULTILINE      0x0001u /* continuation lines were joined */
+#define SMTPDX_REPLY_CLASS_CONFLICT 0x0002u /* basic and enhanced class differ */
+#define SMTPDX_REPLY_ENH_MISSPELT   0x0004u /* "5-7-1", "5.7.1." and the like */
+#define SMTPDX_REPLY_NO_BASIC       0x0008u /* enhanced code without basic code */
+#define SMTPDX_REPLY_TRUNCATED      0x0010u /* input longer than the text limit */
+#define SMTPDX_REPLY_BAD_BYTES      0x0020u /* NUL or invalid UTF-8 replaced */
+#define SMTPDX_REPLY_ENH_INVALID    0x0040u /* enhanced-looking code out of range */
+
+/* Longest reply text kept; longer input is cut and flagged TRUNCATED. */
+#define SMTPDX_REPLY_TEXT_MAX (64u * 1024u)
+
+/* One parsed SMTP reply. Made by smtpdx_reply_new(), filled by
+ * smtpdx_reply_parse(); the strings are owned by the reply and valid until
+ * the next parse into it or its free. */
+typedef struct smtpdx_reply {
+    int code;            /* basic reply code (RFC 5321 4.2), 0 when absent */
+    int enh_class;       /* enhanced status (RFC 3463): 2, 4 or 5; 0 absent */
+    int enh_subject;     /* 0..7 */
+    int enh_detail;      /* 0..999 */
+    char enhanced[16];   /* normalised "5.7.1", "" when absent */
+    char command[32];    /* command answered when stated: "RCPT", "DATA", ... */
+    char host[256];      /* remote host when stated, "" otherwise */
+    char addr[64];       /* remote address when stated ("192.0.2.1") */
+    const char *text;    /* the human text, joined, UTF-8, NUL-terminated */
+    size_t text_len;
+    unsigned flags;      /* SMTPDX_REPLY_* */
+    void *priv_;         /* internal storage; do not touch */
+} smtpdx_reply;
+
+smtpdx_reply *smtpdx_reply_new(void);
+void smtpdx_reply_free(smtpdx_reply *r);
+/* Parse one reply as seen in the wild (a line, a multi-line reply, a
+ * Postfix "host X said: ..." sentence, a Diagnostic-Code value, ...).
+ * Returns SMTPDX_ERR_PARSE when neither a code nor any text is found; the
+ * reply is still filled with what there was. */
+smtpdx_status smtpdx_reply_parse(smtpdx_reply *r, const char *in, size_t len);
+
+/* ------------------------------------------------------- knowledge base */
+
+typedef enum smtpdx_retry {
+    SMTPDX_RETRY_NONE = 0,  /* success, nothing to retry */
+    SMTPDX_RETRY_YES,       /* retry as it is */
+    SMTPDX_RETRY_NO,        /* do not retry: it will fail the same way */
+    SMTPDX_RETRY_AFTER_FIX  /* fix the stated problem, then retry */
+} smtpdx_retry;
+const char *smtpdx_retry_name(smtpdx_retry r); /* "none","retry","do-not-retry","fix-then-retry" */
+
+/* One knowledge-base entry; static, never freed. */
+typedef struct smtpdx_kb_entry {
+    const char *id;          /* rule id, e.g. "text.greylisting.postgrey" */
+    const char *kind;        /* "text", "enhanced", "code", "class" */
+    const char *provider;    /* provider id or NULL */
+    smtpdx_reason reason;
+    const char *cause;       /* our finer cause id: "greylisting", ... */
+    int temporary;           /* 1 temporary, 0 permanent, -1 from the class */
+    smtpdx_who who;
+    smtpdx_retry retry;
+    unsigned retry_after_s;  /* first retry after, 0 when not said */
+    unsigned give_up_after_s;/* stop retrying after, 0 when not said */
+    const char *summary;
+    const char *const *steps;
+    size_t nsteps;
+    const char *const *refs;
+    size_t nrefs;
+} smtpdx_kb_entry;
+
+size_t smtpdx_kb_count(void);
+const smtpdx_kb_entry *smtpdx_kb_get(size_t i);
+const smtpdx_kb_entry *smtpdx_kb_find(const char *id);
+
+/* ---------------------------------------------------------- classifying */
+
+/* What decided a classification. */
+typedef enum smtpdx_match_kind {
+    SMTPDX_MATCH_NONE = 0,
+    SMTPDX_MATCH_TEXT,       /* a phrase or pattern in the reply text */
+    SMTPDX_MATCH_ENHANCED,   /* the enhanced status code */
+    SMTPDX_MATCH_CODE,       /* the basic reply code */
+    SMTPDX_MATCH_CLASS       /* only the class (2xx/4xx/5xx) */
+} smtpdx_match_kind;
+const char *smtpdx_match_kind_name(smtpdx_match_kind k);
+
+/* The answer for one reply. Strings point into the reply, the ctx or the
+ * static knowledge base: valid until the next call on the same ctx. */
+typedef struct smtpdx_explanation {
+    const smtpdx_kb_entry *entry;  /* the deciding entry, NULL if none */
+    smtpdx_reason reason;
+    const char *cause;
+    int temporary;                 /* 1 temporary, 0 permanent, -1 success/unknown */
+    smtpdx_who who;
+    smtpdx_retry retry;
+    smtpdx_match_kind matched_by;
+    size_t match_off, match_len;   /* span of reply text that decided (TEXT) */
+    const char *provider;          /* provider recognised, or NULL */
+    int conflict;                  /* code and text point different ways */
+    const char *conflict_note;     /* a sentence saying how, or NULL */
+    const smtpdx_kb_entry *code_entry; /* what the codes alone said, or NULL */
+    smtpdx_confidence confidence;
+} smtpdx_explanation;
+
+/* Per-thread context: matcher scratch and buffers. */
+typedef struct smtpdx_ctx smtpdx_ctx;
+smtpdx_status smtpdx_ctx_new(smtpdx_ctx **out);
+void smtpdx_ctx_free(smtpdx_ctx *ctx);
+
+/* Extra facts a caller may know beside the reply (a bounce's Status field,
+ * the remote host's name); any member may be NULL/0. */
+typedef struct smtpdx_hints {
+    const char *status;    /* a DSN Status: "5.0.0" */
+    const char *rhost;     /* remote host name, to recognise a provider */
+    const char *action;    /* DSN Action: "failed", "delayed", ... */
+} smtpdx_hints;
+
+/* Classify a parsed reply. hints may be NULL. */
+smtpdx_status smtpdx_classify(smtpdx_ctx *ctx, const smtpdx_reply *r,
+                              const smtpdx_hints *hints,
+                              smtpdx_explanation *out);
+
+/* Parse and classify in one call; the parsed reply is kept in the ctx and
+ * returned through *reply_out when that is not NULL. Returns
+ * SMTPDX_ERR_PARSE for input without any code or text. */
+smtpdx_status smtpdx_explain(smtpdx_ctx *ctx, const char *in, size_t len,
+                             const smtpdx_reply **reply_out,
+                             smtpdx_explanation *out);
+
+/* --------------------------------------------------------------- records */
+
+/* One failed (or reported) recipient, from a bounce or a log. All strings
+ * are owned by the record and are "" when unknown, never NULL. */
+typedef struct smtpdx_record {
+    /* Sisimai's compatible set */
+    const char *action, *addresser, *alias, *catch_, *deliverystatus,
+        *destination, *diagnosticcode, *diagnostictype, *feedbacktype,
+        *lhost, *listid, *messageid, *origin, *recipient, *rhost,
+        *senderdomain, *smtpagent, *smtpcommand, *subject, *token;
+    int hardbounce;
+    int replycode;          /* 0 when unknown */
+    int64_t timestamp;      /* Unix time, 0 when unknown */
+    char timezoneoffset[8]; /* "+0900" */
+    smtpdx_reason reason;
+    /* ours */
+    smtpdx_explanation why; /* its strings stay valid with the record */
+    const char *matched_text;
+    /* log records */
+    const char *queueid, *relay, *dsn_status, *delay;
+    void *priv_;            /* internal storage; do not touch */
+} smtpdx_record;
+
+/* A list of records (one bounce mail's, or a log's). */
+typedef struct smtpdx_records smtpdx_records;
+smtpdx_records *smtpdx_records_new(void);
+void smtpdx_records_free(smtpdx_records *rs);
+size_t smtpdx_records_count(const smtpdx_records *rs);
+const smtpdx_record *smtpdx_records_get(const smtpdx_records *rs, size_t i);
+void smtpdx_records_clear(smtpdx_records *rs);
+
+/* ----------------------------------------------------------------- input */
+
+/* Reads messages one at a time from a path: "-" (stdin), a single message
+ * (.eml), an mbox (detected by content; ">From " unescaped), a Maildir
+ * (cur/, new/) or a folder of messages walked recursively in name order;
+ * ".gz" files are inflated transparently. Memory stays bounded by the
+ * largest single message. */
+typedef struct smtpdx_msgreader smtpdx_msgreader;
+smtpdx_status smtpdx_msgreader_new(const char *path, smtpdx_msgreader **out);
+void smtpdx_msgreader_free(smtpdx_msgreader *r);
+/* Next message: *buf/*len stay valid until the next call or the free;
+ * *origin names where it came from (file path, "mbox#3" style for mbox
+ * members). Returns SMTPDX_OK with *buf == NULL at the end. A file that
+ * cannot be read gives SMTPDX_ERR_IO with *origin set; reading may go on. */
+smtpdx_status smtpdx_msgreader_next(smtpdx_msgreader *r, const char **buf,
+                                    size_t *len, const char **origin);
+
+/* ---------------------------------------------------------------- bounce */
+
+/* Parse one message from memory and append one record per failed (or
+ * reported) recipient to out. origin is copied into each record (may be
+ * NULL). Returns SMTPDX_ERR_NOTBOUNCE for a mail that is none of bounce,
+ * auto-reply, feedback report or delivery report (no records added). */
+smtpdx_status smtpdx_bounce_parse(smtpdx_ctx *ctx, const char *buf,
+                                  size_t len, const char *origin,
+                                  smtpdx_records *out);
+
+/* ---------------------------------------------------------------- output */
+
+typedef enum smtpdx_format {
+    SMTPDX_FMT_TABLE = 0,
+    SMTPDX_FMT_JSON,     /* one JSON array */
+    SMTPDX_FMT_NDJSON,   /* one object per line */
+    SMTPDX_FMT_SISIMAI,  /* NDJSON with Sisimai's fields only */
+    SMTPDX_FMT_CSV
+} smtpdx_format;
+
+/* Output flags. */
+#define SMTPDX_OUT_COLOR 0x1u  /* ANSI colour in table output */
+
+/* Writes records or explanations in one format to a stdio stream. JSON
+ * arrays are opened on the first item and closed by _finish; table output
+ * may gather items and print them at _finish. Text from the input is made
+ * safe: control characters never reach a terminal, JSON is valid UTF-8. */
+typedef struct smtpdx_writer smtpdx_writer;
+smtpdx_status smtpdx_writer_new(FILE *out, smtpdx_format fmt, unsigned flags,
+                                smtpdx_writer **w);
+void smtpdx_writer_free(smtpdx_writer *w);
+smtpdx_status smtpdx_writer_record(smtpdx_writer *w, const smtpdx_record *r);
+smtpdx_status smtpdx_writer_explanation(smtpdx_writer *w, const char *input,
+                                        size_t input_len,
+                                        const smtpdx_reply *reply,
+                                        const smtpdx_explanation *e);
+smtpdx_status smtpdx_writer_finish(smtpdx_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SMTPDX_H */
