@@ -290,10 +290,14 @@ void smtpdx_records_clear(smtpdx_records *rs);
 typedef struct smtpdx_msgreader smtpdx_msgreader;
 smtpdx_status smtpdx_msgreader_new(const char *path, smtpdx_msgreader **out);
 void smtpdx_msgreader_free(smtpdx_msgreader *r);
-/* Next message: *buf/*len stay valid until the next call or the free;
- * *origin names where it came from (file path, "mbox#3" style for mbox
- * members). Returns SMTPDX_OK with *buf == NULL at the end. A file that
- * cannot be read gives SMTPDX_ERR_IO with *origin set; reading may go on. */
+/* Next message: *buf and *len stay valid until the next call or the free;
+ * *origin names where it came from (the file path; "path:N" for the N-th
+ * message, 1-based, of an mbox holding more than one). Returns SMTPDX_OK
+ * with *buf == NULL at the end. A file that cannot be read gives
+ * SMTPDX_ERR_IO, a message larger than SMTPDX_MSG_MAX gives
+ * SMTPDX_ERR_LIMIT, both with *origin set; reading goes on with the next
+ * call. */
+#define SMTPDX_MSG_MAX (64u * 1024u * 1024u) /* bytes per message */
 smtpdx_status smtpdx_msgreader_next(smtpdx_msgreader *r, const char **buf,
                                     size_t *len, const char **origin);
 
@@ -306,6 +310,74 @@ smtpdx_status smtpdx_msgreader_next(smtpdx_msgreader *r, const char **buf,
 smtpdx_status smtpdx_bounce_parse(smtpdx_ctx *ctx, const char *buf,
                                   size_t len, const char *origin,
                                   smtpdx_records *out);
+
+/* ------------------------------------------------------------------- log */
+
+/* A streaming parser for MTA logs: Postfix (classic syslog, RFC 3339 and
+ * RFC 5424 stamps, Postfix's own maillog_file), Exim mainlog and Sendmail,
+ * detected line by line. It is fed one line at a time and appends a record
+ * for each failure as soon as the line that shows it arrives: a deferral,
+ * a bounce, an expiry or a reject at the SMTP server stage. Facts from
+ * earlier lines (sender, size, client) are joined by queue id through a
+ * table whose size and entry age are bounded, so memory stays flat on an
+ * endless log. Lines it does not understand are counted and skipped. */
+
+typedef struct smtpdx_log_options {
+    int year;             /* year of syslog stamps (they carry none); 0:
+                             the latest year that puts the line no later
+                             than two days after `now` */
+    int64_t now;          /* reference time for that; 0: the clock */
+    int utc;              /* stamps without a zone are UTC (1) or the
+                             local time of the TZ environment (0) */
+    int64_t since, until; /* only events in [since, until); 0: open */
+    int all;              /* also a record per successful delivery */
+    size_t queue_max;     /* messages remembered at once; 0: 20000 */
+    int64_t queue_max_age;/* forget a message not seen for this many
+                             seconds of log time; 0: 8 days */
+} smtpdx_log_options;
+
+/* Fill o with the defaults (all zero, as described above). */
+void smtpdx_log_options_init(smtpdx_log_options *o);
+
+typedef struct smtpdx_log_counts {
+    uint64_t sent, deferred, bounced, expired, rejected;
+} smtpdx_log_counts;
+
+typedef struct smtpdx_log_stats {
+    uint64_t lines;          /* lines fed */
+    uint64_t unknown;        /* lines of no dialect understood */
+    uint64_t postfix, exim, sendmail; /* lines per dialect */
+    uint64_t received;       /* messages that entered a queue */
+    smtpdx_log_counts total; /* events in the time window */
+    smtpdx_log_counts by_hour[24]; /* by hour of day, as written */
+    uint64_t evicted;        /* messages forgotten because the table was full */
+    uint64_t aged_out;       /* messages forgotten after queue_max_age */
+    int64_t first, last;     /* earliest and latest event time, 0: none */
+} smtpdx_log_stats;
+
+typedef struct smtpdx_logparser smtpdx_logparser;
+
+/* opt may be NULL (defaults). *out is freed with smtpdx_logparser_free. */
+smtpdx_status smtpdx_logparser_new(const smtpdx_log_options *opt,
+                                   smtpdx_logparser **out);
+void smtpdx_logparser_free(smtpdx_logparser *p);
+/* Name the input that the next lines come from ("maillog.1"); records
+ * carry "name:line" in origin. Lines are counted from 1 again. */
+smtpdx_status smtpdx_logparser_set_origin(smtpdx_logparser *p,
+                                          const char *name);
+/* Feed one line (without its newline; a trailing CR is ignored) and append
+ * the records it completes to out. Lines longer than 64 KiB are counted as
+ * unknown. Returns SMTPDX_OK for any line, understood or not;
+ * SMTPDX_ERR_NOMEM leaves out without a half-built record. */
+smtpdx_status smtpdx_logparser_feed(smtpdx_logparser *p, smtpdx_ctx *ctx,
+                                    const char *line, size_t len,
+                                    smtpdx_records *out);
+/* End of input: nothing is pending in this version, but callers call it so
+ * that a later one may flush what it holds. */
+smtpdx_status smtpdx_logparser_finish(smtpdx_logparser *p, smtpdx_ctx *ctx,
+                                      smtpdx_records *out);
+/* Counters so far; valid until the parser is freed. */
+const smtpdx_log_stats *smtpdx_logparser_stats(const smtpdx_logparser *p);
 
 /* ---------------------------------------------------------------- output */
 

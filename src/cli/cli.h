@@ -1,0 +1,147 @@
+/*
+ * cli.h - what every smtpdx subcommand shares: exit codes, output options,
+ * colour, the progress bar, error messages and help.
+ *
+ * The command-line tool compiles against the public header only; nothing
+ * here reaches into src/lib. Contract for a subcommand:
+ *   int cmd_X(int argc, char **argv);
+ * argv[0] is the subcommand's name ("bounce"), options start at argv[1].
+ * main() has already answered --help/-h (anywhere before "--"), so a
+ * command never sees it. The return value is the process exit status and
+ * is one of the CLI_EXIT_* codes below.
+ *
+ * Conventions:
+ *  - Machine output (json, ndjson, sisimai, csv) goes to stdout only.
+ *  - Everything for people that is not the result (errors, summaries,
+ *    progress) goes to stderr.
+ *  - Errors read "smtpdx: <what>: <where>: <why>" (cli_error).
+ *  - Usage errors print one line and a hint, and exit CLI_EXIT_USAGE
+ *    (cli_usage).
+ */
+#ifndef SMTPDX_CLI_H
+#define SMTPDX_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "smtpdx.h"
+
+/* ------------------------------------------------------------ exit codes */
+
+/* The one table of exit codes; man page and --help print it from
+ * cli_help.c, which must stay in step with this list. */
+enum {
+    CLI_EXIT_OK = 0,     /* explained, or records produced */
+    CLI_EXIT_NONE = 1,   /* nothing recognised (an unknown reply, no bounce) */
+    CLI_EXIT_USAGE = 2,  /* bad command line */
+    CLI_EXIT_INPUT = 3   /* an input could not be read (others still were) */
+};
+
+/* --------------------------------------------------------- subcommands */
+
+int cmd_explain(int argc, char **argv);
+int cmd_bounce(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+
+/* --------------------------------------------------------- output options */
+
+enum cli_color_mode { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
+
+/* The output options every command accepts:
+ *   --format table|json|ndjson|sisimai|csv, --json, --ndjson,
+ *   --color[=auto|always|never] (also spelt --colour).
+ * Default format: table when stdout is a terminal, ndjson when it is not. */
+typedef struct cli_outopts {
+    smtpdx_format format;
+    int format_set;          /* 0 until an option chose a format */
+    enum cli_color_mode color;
+} cli_outopts;
+
+/* getopt_long() values for the shared options; a command's own long
+ * options use values from CLI_OPT_FIRST_FREE on (or plain letters). */
+enum {
+    CLI_OPT_FORMAT = 0x100,
+    CLI_OPT_JSON,
+    CLI_OPT_NDJSON,
+    CLI_OPT_COLOR,
+    CLI_OPT_FIRST_FREE = 0x120
+};
+
+/* Put this inside a command's struct option array. */
+#define CLI_OUTPUT_LONGOPTS                                          \
+    {"format", required_argument, NULL, CLI_OPT_FORMAT},             \
+    {"json", no_argument, NULL, CLI_OPT_JSON},                       \
+    {"ndjson", no_argument, NULL, CLI_OPT_NDJSON},                   \
+    {"color", optional_argument, NULL, CLI_OPT_COLOR},               \
+    {"colour", optional_argument, NULL, CLI_OPT_COLOR}
+
+void cli_outopts_init(cli_outopts *o);
+
+/* Handle one getopt_long() result. Returns 1 when opt was a shared output
+ * option (and it was fine), 0 when it is not one of them, -1 on a bad value
+ * (the usage message is already printed: return CLI_EXIT_USAGE). */
+int cli_outopts_handle(cli_outopts *o, const char *cmd, int opt,
+                       const char *arg);
+
+/* Parse a format name ("table", "json", "ndjson", "sisimai", "csv");
+ * returns 0 and sets *out, or -1 for an unknown name. */
+int cli_format_parse(const char *name, smtpdx_format *out);
+const char *cli_format_name(smtpdx_format f);
+
+/* Settle the options against the real stream: fills *fmt with the format
+ * (table on a terminal, ndjson otherwise, unless chosen) and returns the
+ * smtpdx_writer flags (SMTPDX_OUT_COLOR when colour is on). */
+unsigned cli_outopts_resolve(const cli_outopts *o, FILE *out,
+                             smtpdx_format *fmt);
+
+/* Colour decision: ALWAYS -> 1, NEVER -> 0, AUTO -> 1 only when the stream
+ * is a terminal and NO_COLOR is unset or empty (https://no-color.org/). */
+int cli_color_enabled(enum cli_color_mode mode, FILE *stream);
+
+/* ------------------------------------------------------------- messages */
+
+/* "smtpdx: <what>: <where>: <why>\n" on stderr; where may be NULL (then
+ * that part is left out). Control characters in where/why (an untrusted
+ * path or text) are shown as '?', so no input can drive the terminal. */
+void cli_error(const char *what, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* "smtpdx <cmd>: <message>\nTry 'smtpdx <cmd> --help'.\n" on stderr;
+ * returns CLI_EXIT_USAGE so a command can `return cli_usage(...)`. */
+int cli_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Turn a getopt_long() '?' or ':' (call it with opterr = 0) into the right
+ * usage message; returns CLI_EXIT_USAGE. */
+int cli_getopt_fail(const char *cmd, int c, char **argv);
+
+/* ---------------------------------------------------------------- help */
+
+/* Print the help for a command (NULL or "" for the general help) on out.
+ * Returns 0, or -1 when there is no such command. The same text makes the
+ * man page (smtpdx help --man), so the two never drift. */
+int cli_help_print(const char *cmd, FILE *out);
+/* The man page, in troff, for all commands. */
+void cli_help_man(FILE *out);
+
+/* --------------------------------------------------------------- progress */
+
+/* A progress bar on stderr, only when stderr is a terminal; every call is
+ * a no-op on NULL, so a command can use it unconditionally:
+ *
+ *   cli_progress *p = cli_progress_new("reading", total_bytes, 1);
+ *   ... cli_progress_update(p, bytes_done); ...
+ *   cli_progress_done(p);          // clears the line and frees
+ *
+ * total 0 means unknown (a counter without percentage). unit_bytes 1 shows
+ * sizes (KiB/MiB), 0 shows item counts. Redraws are throttled to ~10 per
+ * second, so calling update per line or per message is cheap. */
+typedef struct cli_progress cli_progress;
+cli_progress *cli_progress_new(const char *label, uint64_t total,
+                               int unit_bytes);
+void cli_progress_update(cli_progress *p, uint64_t done);
+void cli_progress_set_total(cli_progress *p, uint64_t total);
+void cli_progress_done(cli_progress *p);
+
+#endif /* SMTPDX_CLI_H */

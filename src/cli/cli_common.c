@@ -1,0 +1,183 @@
+/*
+ * cli_common.c - output options, the colour decision and the error and
+ * usage messages shared by every subcommand (see cli.h for the contract).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    smtpdx_format fmt;
+} formats[] = {
+    {"table", SMTPDX_FMT_TABLE},   {"json", SMTPDX_FMT_JSON},
+    {"ndjson", SMTPDX_FMT_NDJSON}, {"sisimai", SMTPDX_FMT_SISIMAI},
+    {"csv", SMTPDX_FMT_CSV},
+};
+
+void cli_outopts_init(cli_outopts *o)
+{
+    o->format = SMTPDX_FMT_TABLE;
+    o->format_set = 0;
+    o->color = CLI_COLOR_AUTO;
+}
+
+int cli_format_parse(const char *name, smtpdx_format *out)
+{
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        if (strcmp(name, formats[i].name) == 0) {
+            *out = formats[i].fmt;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *cli_format_name(smtpdx_format f)
+{
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+        if (formats[i].fmt == f)
+            return formats[i].name;
+    return "?";
+}
+
+int cli_outopts_handle(cli_outopts *o, const char *cmd, int opt,
+                       const char *arg)
+{
+    switch (opt) {
+    case CLI_OPT_FORMAT:
+        if (cli_format_parse(arg, &o->format) != 0) {
+            cli_usage(cmd, "unknown format '%s' (use table, json, ndjson, "
+                           "sisimai or csv)", arg);
+            return -1;
+        }
+        o->format_set = 1;
+        return 1;
+    case CLI_OPT_JSON:
+        o->format = SMTPDX_FMT_JSON;
+        o->format_set = 1;
+        return 1;
+    case CLI_OPT_NDJSON:
+        o->format = SMTPDX_FMT_NDJSON;
+        o->format_set = 1;
+        return 1;
+    case CLI_OPT_COLOR:
+        if (arg == NULL || strcmp(arg, "always") == 0) {
+            o->color = CLI_COLOR_ALWAYS;
+        } else if (strcmp(arg, "auto") == 0) {
+            o->color = CLI_COLOR_AUTO;
+        } else if (strcmp(arg, "never") == 0) {
+            o->color = CLI_COLOR_NEVER;
+        } else {
+            cli_usage(cmd, "--color takes auto, always or never, not '%s'",
+                      arg);
+            return -1;
+        }
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int cli_color_enabled(enum cli_color_mode mode, FILE *stream)
+{
+    if (mode == CLI_COLOR_ALWAYS)
+        return 1;
+    if (mode == CLI_COLOR_NEVER)
+        return 0;
+    /* https://no-color.org/: set and not empty disables colour. */
+    const char *nc = getenv("NO_COLOR");
+    if (nc != NULL && nc[0] != '\0')
+        return 0;
+    const char *term = getenv("TERM");
+    if (term != NULL && strcmp(term, "dumb") == 0)
+        return 0;
+    return isatty(fileno(stream));
+}
+
+unsigned cli_outopts_resolve(const cli_outopts *o, FILE *out,
+                             smtpdx_format *fmt)
+{
+    if (o->format_set)
+        *fmt = o->format;
+    else
+        *fmt = isatty(fileno(out)) ? SMTPDX_FMT_TABLE : SMTPDX_FMT_NDJSON;
+    unsigned flags = 0;
+    if (*fmt == SMTPDX_FMT_TABLE && cli_color_enabled(o->color, out))
+        flags |= SMTPDX_OUT_COLOR;
+    return flags;
+}
+
+/* Write s to stderr with every control byte shown as '?': paths and reply
+ * texts come from outside and must not move the cursor or set colours. */
+static void put_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+        fputc((*p < 0x20 || *p == 0x7f) ? '?' : *p, stderr);
+}
+
+void cli_error(const char *what, const char *where, const char *fmt, ...)
+{
+    char why[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    fputs("smtpdx: ", stderr);
+    put_safe(what);
+    if (where != NULL) {
+        fputs(": ", stderr);
+        put_safe(where);
+    }
+    fputs(": ", stderr);
+    put_safe(why);
+    fputc('\n', stderr);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fputs("smtpdx", stderr);
+    if (cmd != NULL && cmd[0] != '\0') {
+        fputc(' ', stderr);
+        put_safe(cmd);
+    }
+    fputs(": ", stderr);
+    put_safe(msg);
+    fputs("\nTry 'smtpdx", stderr);
+    if (cmd != NULL && cmd[0] != '\0') {
+        fputc(' ', stderr);
+        put_safe(cmd);
+    }
+    fputs(" --help'.\n", stderr);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_getopt_fail(const char *cmd, int c, char **argv)
+{
+    /* After an error getopt_long() has moved optind past the bad word,
+     * unless it stopped inside a group of short options ("-xq"). Call
+     * getopt_long() with opterr = 0 and an optstring that starts with ':'
+     * so that a missing value comes back as ':'. */
+    const char *arg = (optind > 0) ? argv[optind - 1] : "";
+    if (c == ':')
+        return cli_usage(cmd, "option '%s' needs a value", arg);
+    if (arg[0] == '-' && arg[1] == '-' && strchr(arg, '=') != NULL
+        && optopt != 0)
+        return cli_usage(cmd, "option '%.*s' takes no value",
+                         (int)(strchr(arg, '=') - arg), arg);
+    if (optopt >= 0x100)
+        return cli_usage(cmd, "option '%s' needs a value", arg);
+    if (optopt > 0)
+        return cli_usage(cmd, "unknown option '-%c'", optopt);
+    return cli_usage(cmd, "unknown option '%s'", arg);
+}

@@ -1,0 +1,116 @@
+/*
+ * cli_progress.c - a one-line progress bar on stderr.
+ *
+ * Drawn only when stderr is a terminal (a log file or a pipe must never
+ * fill with carriage returns), redrawn at most every 100 ms, and erased by
+ * cli_progress_done() so the result that follows starts on a clean line.
+ * Every function accepts NULL and then does nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define BAR_WIDTH 28
+#define REDRAW_NS 100000000LL /* 100 ms */
+
+struct cli_progress {
+    char label[32];
+    uint64_t total;
+    uint64_t done;
+    int unit_bytes;
+    int64_t last_draw_ns;
+    int drawn;
+};
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+cli_progress *cli_progress_new(const char *label, uint64_t total,
+                               int unit_bytes)
+{
+    if (!isatty(STDERR_FILENO))
+        return NULL;
+    const char *term = getenv("TERM");
+    if (term != NULL && strcmp(term, "dumb") == 0)
+        return NULL;
+    cli_progress *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return NULL; /* no bar is better than no result */
+    snprintf(p->label, sizeof(p->label), "%s", label ? label : "");
+    p->total = total;
+    p->unit_bytes = unit_bytes;
+    return p;
+}
+
+static void fmt_amount(char *buf, size_t n, uint64_t v, int bytes)
+{
+    if (!bytes) {
+        snprintf(buf, n, "%llu", (unsigned long long)v);
+    } else if (v < 1024) {
+        snprintf(buf, n, "%llu B", (unsigned long long)v);
+    } else if (v < 1024ull * 1024) {
+        snprintf(buf, n, "%.1f KiB", (double)v / 1024.0);
+    } else if (v < 1024ull * 1024 * 1024) {
+        snprintf(buf, n, "%.1f MiB", (double)v / (1024.0 * 1024.0));
+    } else {
+        snprintf(buf, n, "%.2f GiB", (double)v / (1024.0 * 1024.0 * 1024.0));
+    }
+}
+
+static void draw(cli_progress *p)
+{
+    char done[32], total[32];
+    fmt_amount(done, sizeof(done), p->done, p->unit_bytes);
+    if (p->total > 0) {
+        uint64_t d = p->done > p->total ? p->total : p->done;
+        unsigned pct = (unsigned)(d * 100 / p->total);
+        unsigned fill = (unsigned)(d * BAR_WIDTH / p->total);
+        char bar[BAR_WIDTH + 1];
+        for (unsigned i = 0; i < BAR_WIDTH; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[BAR_WIDTH] = '\0';
+        fmt_amount(total, sizeof(total), p->total, p->unit_bytes);
+        fprintf(stderr, "\r%s [%s] %3u%%  %s / %s\033[K", p->label, bar, pct,
+                done, total);
+    } else {
+        fprintf(stderr, "\r%s %s\033[K", p->label, done);
+    }
+    fflush(stderr);
+    p->drawn = 1;
+}
+
+void cli_progress_update(cli_progress *p, uint64_t done)
+{
+    if (p == NULL)
+        return;
+    p->done = done;
+    int64_t t = now_ns();
+    if (p->drawn && t - p->last_draw_ns < REDRAW_NS)
+        return;
+    p->last_draw_ns = t;
+    draw(p);
+}
+
+void cli_progress_set_total(cli_progress *p, uint64_t total)
+{
+    if (p != NULL)
+        p->total = total;
+}
+
+void cli_progress_done(cli_progress *p)
+{
+    if (p == NULL)
+        return;
+    if (p->drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    free(p);
+}

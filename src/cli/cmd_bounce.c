@@ -1,0 +1,220 @@
+/*
+ * cmd_bounce.c - 'smtpdx bounce': read bounce mails, write one diagnosed
+ * record per failed (or reported) recipient.
+ *
+ * Inputs are files (one message or an mbox), directories (Maildir or a
+ * folder of messages) or "-" for standard input; the library's message
+ * reader tells them apart. Records go to standard output in the chosen
+ * format; the summary (messages read, bounces, records, non-bounces,
+ * unparseable messages with where they came from, unreadable inputs) and
+ * the progress bar go to standard error.
+ * Exit status: 0 records written, 1 nothing recognised, 2 usage, 3 an
+ * input could not be read (the others were still processed).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* Paths of unparseable messages and unreadable inputs listed in the
+ * summary; beyond this only the counts are given. */
+#define LIST_MAX 20
+
+typedef struct bounce_run {
+    smtpdx_ctx *ctx;
+    smtpdx_writer *w;
+    smtpdx_records *recs;
+    cli_progress *progress;
+    unsigned long messages, bounces, records, notbounce, unparseable,
+        unreadable;
+    char *bad[LIST_MAX];   /* unparseable origins */
+    char *lost[LIST_MAX];  /* unreadable inputs */
+    int failed;            /* output or library failure: stop */
+} bounce_run;
+
+static void remember(char **list, unsigned long count, const char *what)
+{
+    if (count <= LIST_MAX && what != NULL)
+        list[count - 1] = strdup(what);
+}
+
+static void one_message(bounce_run *run, const char *buf, size_t len,
+                        const char *origin)
+{
+    run->messages++;
+    smtpdx_records_clear(run->recs);
+    smtpdx_status st = smtpdx_bounce_parse(run->ctx, buf, len, origin,
+                                           run->recs);
+    if (st == SMTPDX_ERR_NOTBOUNCE) {
+        run->notbounce++;
+        return;
+    }
+    if (st == SMTPDX_ERR_NOMEM) {
+        cli_error("bounce", origin, "%s", smtpdx_strerror(st));
+        run->failed = 1;
+        return;
+    }
+    if (st != SMTPDX_OK) {
+        run->unparseable++;
+        remember(run->bad, run->unparseable, origin);
+        return;
+    }
+    run->bounces++;
+    size_t n = smtpdx_records_count(run->recs);
+    for (size_t i = 0; i < n; i++) {
+        st = smtpdx_writer_record(run->w, smtpdx_records_get(run->recs, i));
+        if (st != SMTPDX_OK) {
+            cli_error("bounce", "standard output", "%s", smtpdx_strerror(st));
+            run->failed = 1;
+            return;
+        }
+        run->records++;
+    }
+}
+
+static void one_input(bounce_run *run, const char *path)
+{
+    smtpdx_msgreader *rd = NULL;
+    smtpdx_status st = smtpdx_msgreader_new(path, &rd);
+    if (st != SMTPDX_OK) {
+        cli_error("bounce", path, "%s", smtpdx_strerror(st));
+        run->unreadable++;
+        remember(run->lost, run->unreadable, path);
+        return;
+    }
+    while (!run->failed) {
+        const char *buf = NULL, *origin = NULL;
+        size_t len = 0;
+        st = smtpdx_msgreader_next(rd, &buf, &len, &origin);
+        if (st == SMTPDX_ERR_IO) {
+            const char *where = origin ? origin : path;
+            cli_error("bounce", where, "%s", smtpdx_strerror(st));
+            run->unreadable++;
+            remember(run->lost, run->unreadable, where);
+            continue; /* the reader goes on with the next file */
+        }
+        if (st != SMTPDX_OK) {
+            const char *where = origin ? origin : path;
+            if (st == SMTPDX_ERR_NOMEM) {
+                cli_error("bounce", where, "%s", smtpdx_strerror(st));
+                run->failed = 1;
+                break;
+            }
+            /* a message over the size limit and the like */
+            run->messages++;
+            run->unparseable++;
+            remember(run->bad, run->unparseable, where);
+            continue;
+        }
+        if (buf == NULL)
+            break;
+        one_message(run, buf, len, origin ? origin : path);
+        cli_progress_update(run->progress, run->messages);
+    }
+    smtpdx_msgreader_free(rd);
+}
+
+static void summary(const bounce_run *run)
+{
+    fprintf(stderr,
+            "smtpdx bounce: %lu message%s read, %lu bounce%s, %lu record%s, "
+            "%lu not a bounce, %lu unparseable",
+            run->messages, run->messages == 1 ? "" : "s", run->bounces,
+            run->bounces == 1 ? "" : "s", run->records,
+            run->records == 1 ? "" : "s", run->notbounce, run->unparseable);
+    if (run->unreadable)
+        fprintf(stderr, ", %lu input%s unreadable", run->unreadable,
+                run->unreadable == 1 ? "" : "s");
+    fputc('\n', stderr);
+    for (unsigned long i = 0; i < run->unparseable && i < LIST_MAX; i++)
+        if (run->bad[i])
+            cli_error("bounce", run->bad[i], "unparseable message");
+    if (run->unparseable > LIST_MAX)
+        fprintf(stderr, "smtpdx bounce: ... and %lu more unparseable\n",
+                run->unparseable - LIST_MAX);
+}
+
+int cmd_bounce(int argc, char **argv)
+{
+    enum { OPT_QUIET = CLI_OPT_FIRST_FREE };
+    static const struct option longopts[] = {
+        CLI_OUTPUT_LONGOPTS,
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_outopts oo;
+    bounce_run run;
+    smtpdx_format fmt;
+    int c, quiet = 0;
+
+    memset(&run, 0, sizeof run);
+    cli_outopts_init(&oo);
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
+        int r = cli_outopts_handle(&oo, "bounce", c, optarg);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        if (c == 'q') {
+            quiet = 1;
+            continue;
+        }
+        if (c == 'h')
+            return cli_help_print("bounce", stdout) == 0 ? CLI_EXIT_OK
+                                                         : CLI_EXIT_USAGE;
+        return cli_getopt_fail("bounce", c, argv);
+    }
+    if (optind >= argc && isatty(STDIN_FILENO))
+        return cli_usage("bounce", "give files or directories of bounce "
+                                   "mails, or - to read standard input");
+
+    unsigned flags = cli_outopts_resolve(&oo, stdout, &fmt);
+    smtpdx_status st = smtpdx_ctx_new(&run.ctx);
+    if (st != SMTPDX_OK) {
+        cli_error("bounce", "knowledge base", "%s", smtpdx_strerror(st));
+        return CLI_EXIT_INPUT;
+    }
+    run.recs = smtpdx_records_new();
+    st = run.recs ? smtpdx_writer_new(stdout, fmt, flags, &run.w)
+                  : SMTPDX_ERR_NOMEM;
+    if (st != SMTPDX_OK) {
+        cli_error("bounce", "output", "%s", smtpdx_strerror(st));
+        smtpdx_records_free(run.recs);
+        smtpdx_ctx_free(run.ctx);
+        return CLI_EXIT_INPUT;
+    }
+    run.progress = quiet ? NULL : cli_progress_new("messages", 0, 0);
+
+    if (optind >= argc)
+        one_input(&run, "-");
+    for (int i = optind; i < argc && !run.failed; i++)
+        one_input(&run, argv[i]);
+
+    cli_progress_done(run.progress);
+    st = smtpdx_writer_finish(run.w);
+    if (st != SMTPDX_OK && !run.failed) {
+        cli_error("bounce", "standard output", "%s", smtpdx_strerror(st));
+        run.failed = 1;
+    }
+    if (fflush(stdout) != 0 && !run.failed) {
+        cli_error("bounce", "standard output", "write error");
+        run.failed = 1;
+    }
+    if (!quiet)
+        summary(&run);
+
+    smtpdx_writer_free(run.w);
+    smtpdx_records_free(run.recs);
+    smtpdx_ctx_free(run.ctx);
+    for (int i = 0; i < LIST_MAX; i++) {
+        free(run.bad[i]);
+        free(run.lost[i]);
+    }
+    if (run.failed || run.unreadable > 0)
+        return CLI_EXIT_INPUT;
+    return run.records > 0 ? CLI_EXIT_OK : CLI_EXIT_NONE;
+}

@@ -1,0 +1,236 @@
+/*
+ * cmd_explain.c - 'smtpdx explain': what SMTP replies mean and what to do.
+ *
+ * Each argument is one reply; "-" reads replies from standard input, one
+ * per line, joining the lines of a multi-line reply ("550-..." up to the
+ * "550 ..." line with the same code, RFC 5321 section 4.2.1). Exit status:
+ * 0 all explained, 1 some reply unparseable or unmatched, 2 usage, 3 when
+ * standard input or output failed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* A line longer than a reply may be is cut here; the parser then flags
+ * the reply as truncated. A joined multi-line reply is capped the same
+ * way, plus room for its line breaks. */
+#define LINE_MAX_BYTES (SMTPDX_REPLY_TEXT_MAX + 1)
+#define GROUP_MAX_BYTES (SMTPDX_REPLY_TEXT_MAX + 4096)
+
+typedef struct explain_run {
+    smtpdx_ctx *ctx;
+    smtpdx_writer *w;
+    unsigned long explained, unknown;
+    int failed; /* a library call failed for a reason other than the input */
+} explain_run;
+
+static void explain_one(explain_run *run, const char *in, size_t len)
+{
+    const smtpdx_reply *reply = NULL;
+    smtpdx_explanation e;
+    smtpdx_status st;
+
+    memset(&e, 0, sizeof(e));
+    st = smtpdx_explain(run->ctx, in, len, &reply, &e);
+    if (st == SMTPDX_ERR_PARSE) {
+        memset(&e, 0, sizeof(e));
+        e.reason = SMTPDX_R_UNDEFINED;
+        e.temporary = -1;
+        reply = NULL;
+    } else if (st != SMTPDX_OK) {
+        cli_error("explain", NULL, "%s", smtpdx_strerror(st));
+        run->failed = 1;
+        return;
+    }
+    if (st != SMTPDX_OK || e.entry == NULL
+        || e.matched_by == SMTPDX_MATCH_NONE)
+        run->unknown++;
+    else
+        run->explained++;
+    st = smtpdx_writer_explanation(run->w, in, len, reply, &e);
+    if (st != SMTPDX_OK && !run->failed) {
+        cli_error("explain", "standard output", "%s", smtpdx_strerror(st));
+        run->failed = 1;
+    }
+}
+
+/* ------------------------------------------------------- standard input */
+
+/* Read one line into buf (without its line end), at most cap bytes kept;
+ * the rest of a longer line is read and dropped. Returns the length, or
+ * -1 at the end of input. */
+static long read_line(FILE *in, char *buf, size_t cap)
+{
+    size_t n = 0;
+    int c, any = 0;
+
+    while ((c = getc(in)) != EOF) {
+        any = 1;
+        if (c == '\n')
+            break;
+        if (n < cap)
+            buf[n++] = (char)c;
+    }
+    if (!any)
+        return -1;
+    if (n > 0 && buf[n - 1] == '\r')
+        n--;
+    return (long)n;
+}
+
+/* The code of a reply line and the character after it: "550-" gives
+ * 550 and '-'; 0 when the line does not start with three digits. */
+static int line_code(const char *s, size_t n, char *sep)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (n - i < 3)
+        return 0;
+    for (size_t k = 0; k < 3; k++)
+        if (s[i + k] < '0' || s[i + k] > '9')
+            return 0;
+    *sep = (n - i > 3) ? s[i + 3] : ' ';
+    if (*sep != '-' && *sep != ' ' && *sep != '\t')
+        return 0;
+    return (s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+}
+
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t')
+            return 0;
+    return 1;
+}
+
+static int explain_stdin(explain_run *run)
+{
+    char *line = malloc(LINE_MAX_BYTES);
+    char *group = malloc(GROUP_MAX_BYTES);
+    size_t glen = 0;
+    int gcode = 0; /* code of the multi-line reply being joined, 0: none */
+    long n;
+
+    if (line == NULL || group == NULL) {
+        free(line);
+        free(group);
+        cli_error("explain", "standard input", "out of memory");
+        return -1;
+    }
+    while (!run->failed && (n = read_line(stdin, line, LINE_MAX_BYTES)) >= 0) {
+        char sep = ' ';
+        size_t len = (size_t)n;
+        int code = line_code(line, len, &sep);
+
+        if (gcode != 0 && code != gcode) {
+            explain_one(run, group, glen); /* an unfinished reply */
+            gcode = 0;
+            glen = 0;
+        }
+        if (blank(line, len))
+            continue;
+        if (code != 0 && (sep == '-' || gcode != 0)) {
+            /* a line of a multi-line reply: join it */
+            if (glen > 0 && glen < GROUP_MAX_BYTES)
+                group[glen++] = '\n';
+            size_t room = GROUP_MAX_BYTES - glen;
+            size_t take = len < room ? len : room;
+            memcpy(group + glen, line, take);
+            glen += take;
+            gcode = code;
+            if (sep != '-') { /* "550 ..." ends it */
+                explain_one(run, group, glen);
+                gcode = 0;
+                glen = 0;
+            }
+            continue;
+        }
+        explain_one(run, line, len);
+    }
+    if (gcode != 0 && !run->failed)
+        explain_one(run, group, glen);
+    int bad = ferror(stdin), err = errno;
+    free(line);
+    free(group);
+    if (bad) {
+        cli_error("explain", "standard input", "%s",
+                  err ? strerror(err) : "read error");
+        return -1;
+    }
+    return 0;
+}
+
+/* ----------------------------------------------------------------- main */
+
+int cmd_explain(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_OUTPUT_LONGOPTS,
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_outopts oo;
+    explain_run run;
+    smtpdx_format fmt;
+    int c, rc = CLI_EXIT_OK, input_failed = 0;
+
+    memset(&run, 0, sizeof(run));
+    cli_outopts_init(&oo);
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        int r = cli_outopts_handle(&oo, "explain", c, optarg);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        if (c == 'h')
+            return cli_help_print("explain", stdout) == 0 ? CLI_EXIT_OK
+                                                          : CLI_EXIT_USAGE;
+        return cli_getopt_fail("explain", c, argv);
+    }
+    int use_stdin = optind >= argc;
+    if (use_stdin && isatty(STDIN_FILENO))
+        return cli_usage("explain", "give a reply to explain, or - to read "
+                                    "replies from standard input");
+
+    unsigned flags = cli_outopts_resolve(&oo, stdout, &fmt);
+    smtpdx_status st = smtpdx_ctx_new(&run.ctx);
+    if (st != SMTPDX_OK) {
+        cli_error("explain", "knowledge base", "%s", smtpdx_strerror(st));
+        return CLI_EXIT_INPUT;
+    }
+    st = smtpdx_writer_new(stdout, fmt, flags, &run.w);
+    if (st != SMTPDX_OK) {
+        cli_error("explain", "output", "%s", smtpdx_strerror(st));
+        smtpdx_ctx_free(run.ctx);
+        return CLI_EXIT_INPUT;
+    }
+    if (use_stdin) {
+        input_failed = explain_stdin(&run) != 0;
+    } else {
+        for (int i = optind; i < argc && !run.failed; i++) {
+            if (strcmp(argv[i], "-") == 0)
+                input_failed |= explain_stdin(&run) != 0;
+            else
+                explain_one(&run, argv[i], strlen(argv[i]));
+        }
+    }
+    st = smtpdx_writer_finish(run.w);
+    if (st != SMTPDX_OK && !run.failed) {
+        cli_error("explain", "standard output", "%s", smtpdx_strerror(st));
+        run.failed = 1;
+    }
+    smtpdx_writer_free(run.w);
+    smtpdx_ctx_free(run.ctx);
+
+    if (run.failed || input_failed)
+        rc = CLI_EXIT_INPUT;
+    else if (run.unknown > 0 || run.explained == 0)
+        rc = CLI_EXIT_NONE;
+    return rc;
+}

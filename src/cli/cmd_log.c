@@ -1,0 +1,471 @@
+/*
+ * cmd_log.c - 'smtpdx log': triage MTA logs into diagnosed failures.
+ *
+ *   smtpdx log [OPTIONS] [FILE...|-]
+ *
+ * Files are put in time order (rotated ones first), read line by line
+ * (plain or .gz) and fed to the library's log parser; each record it
+ * returns passes the filters (--domain, --sender, --reason; --since and
+ * --until are applied by the parser so that the totals obey them too) and
+ * goes to the writer (json, ndjson, sisimai, csv) or into the grouped
+ * summary (table). With --follow the last file is followed like tail -F
+ * until SIGINT or SIGTERM, then the summary is printed.
+ *
+ * Exit status (the table in cli.h): 0 records written, 1 none, 2 usage,
+ * 3 an input could not be read (the others still were).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd_log.h"
+
+#define MAX_REASONS 16
+
+enum {
+    OPT_SINCE = CLI_OPT_FIRST_FREE,
+    OPT_UNTIL,
+    OPT_DOMAIN,
+    OPT_SENDER,
+    OPT_REASON,
+    OPT_ONLY,
+    OPT_YEAR,
+    OPT_UTC,
+};
+
+typedef struct log_run {
+    smtpdx_logparser *parser;
+    smtpdx_ctx *ctx;
+    smtpdx_records *batch;
+    smtpdx_writer *w;        /* machine formats */
+    log_summary *summary;    /* table */
+    FILE *out;
+    int follow_lines;        /* table while following: one line each */
+    int color, utc;
+    const char *domain, *sender;
+    smtpdx_reason reasons[MAX_REASONS];
+    size_t nreasons;
+    uint64_t written;
+    int failed;              /* an output or library error */
+} log_run;
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+/* ------------------------------------------------------------- filters */
+
+/* d equals want or is a subdomain of it, ignoring case. */
+static int domain_match(const char *d, const char *want)
+{
+    size_t dl = strlen(d), wl = strlen(want);
+    if (dl == wl)
+        return strcasecmp(d, want) == 0;
+    return dl > wl && d[dl - wl - 1] == '.' &&
+           strcasecmp(d + dl - wl, want) == 0;
+}
+
+static int keep(const log_run *run, const smtpdx_record *r)
+{
+    if (run->domain && !domain_match(r->destination, run->domain))
+        return 0;
+    if (run->sender) {
+        if (run->sender[0] == '@') {
+            if (!domain_match(r->senderdomain, run->sender + 1))
+                return 0;
+        } else if (strcasecmp(r->addresser, run->sender) != 0) {
+            return 0;
+        }
+    }
+    if (run->nreasons) {
+        size_t i;
+        for (i = 0; i < run->nreasons; i++)
+            if (r->reason == run->reasons[i])
+                break;
+        if (i == run->nreasons)
+            return 0;
+    }
+    return 1;
+}
+
+/* Write and count what the last lines produced, then drop it. */
+static int drain(log_run *run)
+{
+    size_t n = smtpdx_records_count(run->batch);
+    for (size_t i = 0; i < n && !run->failed; i++) {
+        const smtpdx_record *r = smtpdx_records_get(run->batch, i);
+        if (!keep(run, r))
+            continue;
+        run->written++;
+        if (run->w) {
+            smtpdx_status st = smtpdx_writer_record(run->w, r);
+            if (st != SMTPDX_OK) {
+                cli_error("log", "standard output", "%s",
+                          smtpdx_strerror(st));
+                run->failed = 1;
+            }
+        } else {
+            log_summary_add(run->summary, r);
+            if (run->follow_lines)
+                log_summary_line(r, run->out, run->color, run->utc);
+        }
+    }
+    smtpdx_records_clear(run->batch);
+    return run->failed ? -1 : 0;
+}
+
+static int on_line(void *arg, const char *line, size_t len)
+{
+    log_run *run = arg;
+    smtpdx_status st =
+        smtpdx_logparser_feed(run->parser, run->ctx, line, len, run->batch);
+    if (st != SMTPDX_OK) {
+        cli_error("log", NULL, "%s", smtpdx_strerror(st));
+        run->failed = 1;
+        return -1;
+    }
+    /* keep the batch small so memory stays flat whatever the log */
+    if (smtpdx_records_count(run->batch) >= 512)
+        return drain(run);
+    return 0;
+}
+
+static int on_batch(void *arg)
+{
+    log_run *run = arg;
+    if (drain(run) != 0)
+        return -1;
+    if (run->follow_lines || (run->w && stop_flag == 0))
+        fflush(run->out);
+    return 0;
+}
+
+/* ---------------------------------------------------------- time options */
+
+/* "2h", "30m", "1d", "2w", "45s" before now; or an ISO date "2026-11-28",
+ * "2026-11-28T03:00", "2026-11-28 03:00:00" (local time unless utc or a
+ * "Z"/"+hh:mm" suffix); or a Unix time "@1795000000". */
+static int parse_when(const char *s, int utc, int64_t *out)
+{
+    size_t n = strlen(s);
+    if (n == 0)
+        return -1;
+    if (s[0] == '@') {
+        char *end;
+        errno = 0;
+        long long v = strtoll(s + 1, &end, 10);
+        if (errno || *end || end == s + 1)
+            return -1;
+        *out = v;
+        return 0;
+    }
+    char unit = s[n - 1];
+    if (strchr("smhdw", unit) && n >= 2) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno || end != s + n - 1 || v < 0 || v > 100LL * 365 * 86400)
+            return -1;
+        long long mul = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600
+                      : unit == 'd' ? 86400 : 7 * 86400;
+        *out = (int64_t)time(NULL) - v * mul;
+        return 0;
+    }
+    int y, mo, d, h = 0, mi = 0, sec = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    /* digits by hand: no sscanf on arguments */
+#define NUM(dst, k)                                                        \
+    do {                                                                   \
+        dst = 0;                                                           \
+        for (int i_ = 0; i_ < (k); i_++, p++) {                            \
+            if (!isdigit(*p))                                              \
+                return -1;                                                 \
+            dst = dst * 10 + (*p - '0');                                   \
+        }                                                                  \
+    } while (0)
+    NUM(y, 4);
+    if (*p++ != '-')
+        return -1;
+    NUM(mo, 2);
+    if (*p++ != '-')
+        return -1;
+    NUM(d, 2);
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        NUM(h, 2);
+        if (*p++ != ':')
+            return -1;
+        NUM(mi, 2);
+        if (*p == ':') {
+            p++;
+            NUM(sec, 2);
+        }
+    }
+#undef NUM
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    int zone = 0, have_zone = 0;
+    if (*p == 'Z') {
+        have_zone = 1;
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1, zh, zm;
+        p++;
+        if (!isdigit(p[0]) || !isdigit(p[1]))
+            return -1;
+        zh = (p[0] - '0') * 10 + (p[1] - '0');
+        p += 2;
+        if (*p == ':')
+            p++;
+        if (!isdigit(p[0]) || !isdigit(p[1]))
+            return -1;
+        zm = (p[0] - '0') * 10 + (p[1] - '0');
+        p += 2;
+        zone = sign * (zh * 3600 + zm * 60);
+        have_zone = 1;
+    }
+    if (*p != '\0')
+        return -1;
+    struct tm tm = {0};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    tm.tm_isdst = -1;
+    if (have_zone || utc) {
+        time_t t = timegm(&tm);
+        if (t == (time_t)-1)
+            return -1;
+        *out = (int64_t)t - zone;
+    } else {
+        time_t t = mktime(&tm);
+        if (t == (time_t)-1)
+            return -1;
+        *out = (int64_t)t;
+    }
+    return 0;
+}
+
+static int parse_reasons(log_run *run, const char *arg)
+{
+    const char *p = arg;
+    while (*p) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        char name[64];
+        if (n == 0 || n >= sizeof name || run->nreasons >= MAX_REASONS)
+            return -1;
+        memcpy(name, p, n);
+        name[n] = '\0';
+        smtpdx_reason r = smtpdx_reason_from_name(name);
+        if (r == SMTPDX_REASON_COUNT)
+            return -1;
+        run->reasons[run->nreasons++] = r;
+        p += n + (c ? 1 : 0);
+    }
+    return run->nreasons ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ run */
+
+static int setup_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGINT, &sa, NULL) | sigaction(SIGTERM, &sa, NULL);
+}
+
+int cmd_log(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"follow", no_argument, NULL, 'f'},
+        {"since", required_argument, NULL, OPT_SINCE},
+        {"until", required_argument, NULL, OPT_UNTIL},
+        {"domain", required_argument, NULL, OPT_DOMAIN},
+        {"sender", required_argument, NULL, OPT_SENDER},
+        {"reason", required_argument, NULL, OPT_REASON},
+        {"only", required_argument, NULL, OPT_ONLY},
+        {"year", required_argument, NULL, OPT_YEAR},
+        {"utc", no_argument, NULL, OPT_UTC},
+        CLI_OUTPUT_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    log_run run;
+    cli_outopts oo;
+    smtpdx_log_options lo;
+    const char *since = NULL, *until = NULL;
+    int follow = 0, c, rc = CLI_EXIT_OK, input_failed = 0;
+    log_reader reader;
+
+    memset(&run, 0, sizeof run);
+    memset(&reader, 0, sizeof reader);
+    cli_outopts_init(&oo);
+    smtpdx_log_options_init(&lo);
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":f", longopts, NULL)) != -1) {
+        int h = cli_outopts_handle(&oo, "log", c, optarg);
+        if (h < 0)
+            return CLI_EXIT_USAGE;
+        if (h > 0)
+            continue;
+        switch (c) {
+        case 'f': follow = 1; break;
+        case OPT_SINCE: since = optarg; break;
+        case OPT_UNTIL: until = optarg; break;
+        case OPT_DOMAIN: run.domain = optarg; break;
+        case OPT_SENDER: run.sender = optarg; break;
+        case OPT_UTC: lo.utc = 1; break;
+        case OPT_REASON:
+            if (parse_reasons(&run, optarg) != 0)
+                return cli_usage("log", "unknown reason in '%s' (names as "
+                                 "'smtpdx explain' prints them, comma-"
+                                 "separated)", optarg);
+            break;
+        case OPT_ONLY:
+            if (strcmp(optarg, "all") == 0)
+                lo.all = 1;
+            else if (strcmp(optarg, "failures") == 0)
+                lo.all = 0;
+            else
+                return cli_usage("log", "--only takes 'failures' or 'all', "
+                                 "not '%s'", optarg);
+            break;
+        case OPT_YEAR: {
+            char *end;
+            long y = strtol(optarg, &end, 10);
+            if (*end || y < 1970 || y > 9999)
+                return cli_usage("log", "--year wants a year like 2026");
+            lo.year = (int)y;
+            break;
+        }
+        default:
+            return cli_getopt_fail("log", c, argv);
+        }
+    }
+    run.utc = lo.utc;
+    if (since && parse_when(since, lo.utc, &lo.since) != 0)
+        return cli_usage("log", "--since: '%s' is no time (2h, 1d, "
+                         "2026-11-28, 2026-11-28T03:00)", since);
+    if (until && parse_when(until, lo.utc, &lo.until) != 0)
+        return cli_usage("log", "--until: '%s' is no time (2h, 1d, "
+                         "2026-11-28, 2026-11-28T03:00)", until);
+
+    char **inputs = argv + optind;
+    size_t ninputs = (size_t)(argc - optind);
+    char *dash[] = {"-"};
+    if (ninputs == 0) {
+        inputs = dash;
+        ninputs = 1;
+    }
+    log_sort_inputs(inputs, ninputs);
+
+    smtpdx_format fmt;
+    unsigned flags = cli_outopts_resolve(&oo, stdout, &fmt);
+    run.out = stdout;
+    run.color = (flags & SMTPDX_OUT_COLOR) != 0;
+    smtpdx_status st = smtpdx_ctx_new(&run.ctx);
+    if (st == SMTPDX_OK)
+        st = smtpdx_logparser_new(&lo, &run.parser);
+    run.batch = smtpdx_records_new();
+    if (st == SMTPDX_OK && run.batch == NULL)
+        st = SMTPDX_ERR_NOMEM;
+    if (st == SMTPDX_OK) {
+        if (fmt == SMTPDX_FMT_TABLE) {
+            run.summary = log_summary_new();
+            run.follow_lines = follow;
+            if (run.summary == NULL)
+                st = SMTPDX_ERR_NOMEM;
+        } else {
+            st = smtpdx_writer_new(stdout, fmt, flags, &run.w);
+        }
+    }
+    if (st != SMTPDX_OK || log_reader_init(&reader) != 0) {
+        cli_error("log", NULL, "%s",
+                  smtpdx_strerror(st != SMTPDX_OK ? st : SMTPDX_ERR_NOMEM));
+        rc = CLI_EXIT_INPUT;
+        goto done;
+    }
+    if (follow)
+        setup_signals();
+    reader.on_line = on_line;
+    reader.on_batch = on_batch;
+    reader.arg = &run;
+    reader.stop = &stop_flag;
+    if (isatty(STDERR_FILENO))
+        reader.progress = cli_progress_new(
+            "reading", log_inputs_size(inputs, ninputs), 1);
+
+    for (size_t i = 0; i < ninputs && !stop_flag; i++) {
+        smtpdx_logparser_set_origin(run.parser, inputs[i]);
+        int r = log_read(&reader, inputs[i], follow && i + 1 == ninputs);
+        if (r == -1)
+            input_failed = 1;
+        if (r == -2 || run.failed)
+            break;
+    }
+    cli_progress_done(reader.progress);
+    reader.progress = NULL;
+    if (!run.failed) {
+        st = smtpdx_logparser_finish(run.parser, run.ctx, run.batch);
+        if (st != SMTPDX_OK) {
+            cli_error("log", NULL, "%s", smtpdx_strerror(st));
+            run.failed = 1;
+        }
+        drain(&run);
+    }
+    const smtpdx_log_stats *stats = smtpdx_logparser_stats(run.parser);
+    if (run.w) {
+        st = smtpdx_writer_finish(run.w);
+        if (st != SMTPDX_OK && !run.failed) {
+            cli_error("log", "standard output", "%s", smtpdx_strerror(st));
+            run.failed = 1;
+        }
+    } else if (run.summary) {
+        if (run.follow_lines)
+            fputc('\n', stdout);
+        log_summary_print(run.summary, stats, stdout, run.color, run.utc);
+    }
+    if (fflush(stdout) != 0 && !run.failed) {
+        cli_error("log", "standard output", "%s", strerror(errno));
+        run.failed = 1;
+    }
+    if (run.w && isatty(STDERR_FILENO))
+        fprintf(stderr,
+                "smtpdx log: %llu lines (%llu unknown), %llu records; sent "
+                "%llu, deferred %llu, bounced %llu, expired %llu, rejected "
+                "%llu\n",
+                (unsigned long long)stats->lines,
+                (unsigned long long)stats->unknown,
+                (unsigned long long)run.written,
+                (unsigned long long)stats->total.sent,
+                (unsigned long long)stats->total.deferred,
+                (unsigned long long)stats->total.bounced,
+                (unsigned long long)stats->total.expired,
+                (unsigned long long)stats->total.rejected);
+    if (run.failed || input_failed)
+        rc = CLI_EXIT_INPUT;
+    else
+        rc = run.written ? CLI_EXIT_OK : CLI_EXIT_NONE;
+done:
+    log_reader_release(&reader);
+    smtpdx_writer_free(run.w);
+    log_summary_free(run.summary);
+    smtpdx_records_free(run.batch);
+    smtpdx_logparser_free(run.parser);
+    smtpdx_ctx_free(run.ctx);
+    return rc;
+}

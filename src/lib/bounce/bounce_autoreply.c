@@ -1,0 +1,78 @@
+/*
+ * bounce_autoreply.c - automatic replies (RFC 3834): vacation notices and
+ * their kin, reported with reason vacation and the replying address as
+ * the recipient.
+ *
+ * RFC 3834 5 says an auto-reply carries "Auto-Submitted: auto-replied";
+ * many responders instead write X-Autoreply, X-Autorespond, Precedence:
+ * auto_reply or only a telling Subject. This runs after the bounce
+ * families and RFC 3464, so a delivery failure that also says
+ * "auto-replied" (Postfix does) never gets here.
+ */
+#include <string.h>
+
+#include "bounce/bounce.h"
+#include "bounce/bounce_text.h"
+
+static const char *const subject_marks[] = {
+    "auto:", "automatic reply", "auto reply", "auto-reply", "autoreply",
+    "autoresponse", "auto response", "autorespons", "out of office",
+    "out of the office", "vacation", "abwesenheit", "r\xc3\xa9ponse automatique",
+    "risposta automatica", "respuesta autom", "\xe8\x87\xaa\xe5\x8b\x95\xe5\xbf\x9c\xe7\xad\x94",
+    NULL,
+};
+
+int sx_bautoreply_match(const sx_bmail *m)
+{
+    /* a mail system's notice is no person's auto-reply */
+    static const char *const systems[] = {"mailer-daemon", "postmaster",
+                                          "mail delivery", NULL};
+    if (sx_bt_has_any(sx_bt_str(m->from_dec.data, m->from_dec.len), systems))
+        return 0;
+    sx_str v = m->autosub;
+    if (v.p != NULL && sx_bt_has(v, "auto-replied"))
+        return 1;
+    static const char *const flags[] = {"X-Autoreply", "X-Autorespond",
+                                        "X-Autoresponder", "X-Auto-Response",
+                                        NULL};
+    for (size_t i = 0; flags[i]; i++) {
+        v = sx_bmail_header(m, flags[i]);
+        if (v.p != NULL)
+            return 1;
+    }
+    v = sx_bmail_header(m, "Precedence");
+    if (v.p != NULL && sx_bt_has(v, "auto_reply"))
+        return 1;
+    sx_str s = sx_bt_str(m->subject_dec.data, m->subject_dec.len);
+    if (sx_bt_has_any(s, subject_marks))
+        return 1;
+    return 0;
+}
+
+smtpdx_status sx_bautoreply_extract(sx_bmail *m, sx_bres *res)
+{
+    sx_str a;
+    smtpdx_status st = SMTPDX_OK;
+    /* the replier: From, else Reply-To, else the envelope */
+    static const char *const who[] = {"From", "Reply-To", "Return-Path",
+                                      NULL};
+    for (size_t i = 0; who[i]; i++) {
+        sx_str v = sx_bmail_header(m, who[i]);
+        if (v.p != NULL && sx_bt_find_addr(v.p, v.len, &a, NULL)) {
+            sx_brcpt *rc = sx_bres_add(res, &st);
+            if (rc == NULL)
+                return st;
+            rc->hint = SMTPDX_R_VACATION;
+            rc->hint_strength = SX_HINT_STRONG;
+            st = sx_bres_set(res, &rc->recipient, a.p, a.len);
+            if (st == SMTPDX_OK) {
+                /* the first lines of the reply say what it is */
+                sx_str t = sx_bt_trim(sx_bt_str(m->text.data, m->text.len));
+                size_t n = sx_bt_utf8_cut(t.p, t.len < 512 ? t.len : 512);
+                st = sx_bres_set(res, &rc->diag, t.p, n);
+            }
+            return st;
+        }
+    }
+    return st;
+}

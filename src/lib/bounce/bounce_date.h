@@ -1,0 +1,19 @@
+/*
+ * bounce_date.h - parse the dates found in bounces (see bounce_date.c)
+ * and make the record token.
+ */
+#ifndef SX_BOUNCE_DATE_H
+#define SX_BOUNCE_DATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parse s[0..n) as a date. On success returns 1, *t = Unix time (UTC) and
+ * *tzoff = the written offset as a decimal hhmm number (+0900 -> 900,
+ * -0330 -> -330). Returns 0 (and zeros) when nothing usable is found. */
+int sx_bdate_parse(const char *s, size_t n, int64_t *t, int *tzoff);
+
+/* SHA-1 (FIPS 180-4) of data, as 40 lower-case hex digits plus NUL. */
+void sx_bsha1_hex(const void *data, size_t len, char out[41]);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * bounce_detectors.c - the table of bounce families, in the order their
+ * marker checks run. A family whose markers are also found in others'
+ * bounces (a provider relaying through an MTA) comes before that MTA; the
+ * MTAs whose markers are the weakest come last.
+ */
+#include <string.h>
+
+#include "bounce/bounce.h"
+#include "bounce/bounce_fam.h"
+#include "bounce/bounce_text.h"
+
+const sx_detector *const sx_detectors[] = {
+    &sx_det_googlegroups,
+    &sx_det_gmail,
+    &sx_det_postfix,
+    &sx_det_exim,
+    &sx_det_qmail,
+    &sx_det_sendmail,
+};
+const size_t sx_ndetectors = sizeof sx_detectors / sizeof sx_detectors[0];
+
+sx_str sx_bfam_head(const sx_bmail *m, size_t n)
+{
+    return sx_bt_str(m->text.data, m->text.len < n ? m->text.len : n);
+}
+
+int sx_bfam_subject(const sx_bmail *m, const char *const *needles)
+{
+    return sx_bt_has_any(sx_bt_str(m->subject_dec.data, m->subject_dec.len),
+                         needles);
+}
+
+int sx_bfam_from(const sx_bmail *m, const char *const *needles)
+{
+    return sx_bt_has_any(sx_bt_str(m->from_dec.data, m->from_dec.len),
+                         needles);
+}
+
+int sx_bfam_has_header(const sx_bmail *m, const char *name)
+{
+    return sx_bmail_header(m, name).p != NULL;
+}
+
+smtpdx_status sx_bfam_status_from(sx_bres *res, sx_brcpt *rc, const char *s,
+                                  size_t n)
+{
+    char code[16];
+    size_t at;
+    if (!sx_bt_find_enhanced(s, n, code, &at))
+        return SMTPDX_OK;
+    return sx_bres_sets(res, &rc->status, code);
+}

@@ -1,0 +1,262 @@
+/*
+ * bounce_dsn.c - RFC 3464 delivery status notifications: the fields of a
+ * message/delivery-status part turned into recipients.
+ *
+ * RFC 3464 2.2 gives the per-message fields (Reporting-MTA, Arrival-Date,
+ * Received-From-MTA), 2.3 the per-recipient ones (Final-Recipient,
+ * Original-Recipient, Action, Status, Remote-MTA, Diagnostic-Code,
+ * Last-Attempt-Date). Real reports break the block structure (one block
+ * for everything, recipients without a blank line between them), so a new
+ * recipient starts at a new block *or* at a second Final-Recipient.
+ */
+#include <string.h>
+
+#include "bounce/bounce.h"
+#include "bounce/bounce_text.h"
+
+/* "rfc822; user@example.com" -> the address; "<a@b>" -> a@b. */
+static sx_str typed_value(sx_str v, sx_str *type)
+{
+    const char *semi = memchr(v.p, ';', v.len);
+    if (type)
+        *type = sx_bt_str(NULL, 0);
+    if (semi != NULL) {
+        if (type)
+            *type = sx_bt_trim(sx_bt_str(v.p, (size_t)(semi - v.p)));
+        v.len -= (size_t)(semi + 1 - v.p);
+        v.p = semi + 1;
+    }
+    return sx_bt_trim(v);
+}
+
+static sx_str bare_address(sx_str v)
+{
+    sx_str a;
+    v = sx_bt_trim(v);
+    if (sx_bt_is_addr(v, &a))
+        return a;
+    if (sx_bt_find_addr(v.p, v.len, &a, NULL))
+        return a;
+    /* a local name without domain: keep it, trimmed of <> */
+    if (v.len >= 2 && v.p[0] == '<' && v.p[v.len - 1] == '>') {
+        v.p++;
+        v.len -= 2;
+    }
+    return sx_bt_trim(v);
+}
+
+/* Upper-cased diagnostic type ("smtp" -> "SMTP"), into the arena. */
+static smtpdx_status set_upper(sx_bres *res, const char **field, sx_str s)
+{
+    char tmp[64];
+    size_t n = s.len < sizeof tmp - 1 ? s.len : sizeof tmp - 1;
+    for (size_t i = 0; i < n; i++) {
+        char c = s.p[i];
+        tmp[i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+    }
+    return sx_bres_set(res, field, tmp, n);
+}
+
+static int is(sx_str name, const char *want)
+{
+    return sx_str_ieq(name, want);
+}
+
+/* A field that belongs to one recipient. */
+static int recipient_field(sx_str n)
+{
+    return is(n, "Final-Recipient") || is(n, "Original-Recipient") ||
+           is(n, "Action") || is(n, "Status") || is(n, "Remote-MTA") ||
+           is(n, "Diagnostic-Code") || is(n, "Last-Attempt-Date") ||
+           is(n, "Will-Retry-Until") || is(n, "X-Actual-Recipient") ||
+           is(n, "Final-Log-ID");
+}
+
+smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
+{
+    sx_dsn_iter it;
+    sx_dsn_field f;
+    smtpdx_status st = SMTPDX_OK;
+    sx_brcpt *cur = NULL;
+    int fresh_block = 0;
+    int have_final = 0, have_orig = 0;
+    size_t first = res->n;
+
+    sx_dsn_iter_init(&it, buf, len);
+    for (unsigned guard = 0; guard < 100000; guard++) {
+        smtpdx_status r = sx_dsn_fields_next(&it, &f);
+        if (r == SMTPDX_ERR_PARSE)
+            break;
+        if (r != SMTPDX_OK) {
+            st = r;
+            goto done;
+        }
+        if (f.block_start)
+            fresh_block = 1;
+        sx_str v = sx_bt_trim(f.value);
+        if (is(f.name, "Reporting-MTA")) {
+            if (*res->reporting_mta == '\0')
+                st = sx_bres_set(res, &res->reporting_mta,
+                                 typed_value(v, NULL).p,
+                                 typed_value(v, NULL).len);
+        } else if (is(f.name, "Arrival-Date")) {
+            if (*res->arrival_date == '\0')
+                st = sx_bres_set(res, &res->arrival_date, v.p, v.len);
+        } else if (is(f.name, "Received-From-MTA")) {
+            if (*res->received_from == '\0')
+                st = sx_bres_set(res, &res->received_from,
+                                 typed_value(v, NULL).p,
+                                 typed_value(v, NULL).len);
+        }
+        if (st != SMTPDX_OK)
+            goto done;
+        if (!recipient_field(f.name))
+            continue;
+        int is_final = is(f.name, "Final-Recipient");
+        int is_orig = is(f.name, "Original-Recipient");
+        if (cur == NULL || fresh_block || (is_final && have_final) ||
+            (is_orig && have_orig)) {
+            cur = sx_bres_add(res, &st);
+            if (cur == NULL)
+                goto done;
+            fresh_block = 0;
+            have_final = have_orig = 0;
+        }
+        if (is_final) {
+            sx_str a = bare_address(typed_value(v, NULL));
+            st = sx_bres_set(res, &cur->recipient, a.p, a.len);
+            have_final = 1;
+        } else if (is_orig) {
+            sx_str a = bare_address(typed_value(v, NULL));
+            st = sx_bres_set(res, &cur->alias, a.p, a.len);
+            have_orig = 1;
+        } else if (is(f.name, "X-Actual-Recipient")) {
+            if (!have_final) {
+                sx_str a = bare_address(typed_value(v, NULL));
+                st = sx_bres_set(res, &cur->recipient, a.p, a.len);
+            }
+        } else if (is(f.name, "Action")) {
+            /* "failed", maybe with a comment after it */
+            size_t n = 0;
+            while (n < v.len && v.p[n] != ' ' && v.p[n] != '(' &&
+                   v.p[n] != ';')
+                n++;
+            char low[32];
+            size_t k = n < sizeof low - 1 ? n : sizeof low - 1;
+            for (size_t i = 0; i < k; i++) {
+                char c = v.p[i];
+                low[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+            }
+            st = sx_bres_set(res, &cur->action, low, k);
+        } else if (is(f.name, "Status")) {
+            char code[16];
+            size_t at;
+            if (sx_bt_find_enhanced(v.p, v.len, code, &at) && at < 4)
+                st = sx_bres_sets(res, &cur->status, code);
+        } else if (is(f.name, "Remote-MTA")) {
+            sx_str h = typed_value(v, NULL);
+            st = sx_bres_set(res, &cur->rhost, h.p, h.len);
+        } else if (is(f.name, "Diagnostic-Code")) {
+            sx_str type;
+            sx_str d = typed_value(v, &type);
+            if (type.len > 0 && type.len < 24 &&
+                memchr(type.p, ' ', type.len) == NULL)
+                st = set_upper(res, &cur->diagtype, type);
+            else
+                d = v; /* no "type;" prefix: the whole value */
+            if (st == SMTPDX_OK)
+                st = sx_bres_set(res, &cur->diag, d.p,
+                                 d.len < SX_BOUNCE_MAX_DIAG
+                                     ? d.len
+                                     : SX_BOUNCE_MAX_DIAG);
+        } else if (is(f.name, "Last-Attempt-Date")) {
+            st = sx_bres_set(res, &cur->date, v.p, v.len);
+        }
+        if (st != SMTPDX_OK)
+            goto done;
+    }
+
+    /* A recipient block needs an address: Original-Recipient stands in for
+     * a missing Final-Recipient; blocks with neither are dropped. */
+    {
+        size_t w = first;
+        for (size_t i = first; i < res->n; i++) {
+            sx_brcpt *rc = &res->r[i];
+            if (rc->recipient[0] == '\0' && rc->alias[0] != '\0')
+                rc->recipient = rc->alias;
+            if (rc->recipient[0] == '\0')
+                continue;
+            if (w != i)
+                res->r[w] = *rc;
+            w++;
+        }
+        res->n = w;
+    }
+done:
+    sx_dsn_iter_release(&it);
+    return st;
+}
+
+smtpdx_status sx_bdsn_extract(sx_bmail *m, sx_bres *res)
+{
+    if (m->dsn_part != NULL && m->dsn.len > 0)
+        return sx_bdsn_parse(m->dsn.data, m->dsn.len, res);
+    /* Some MTAs put the fields in a text/plain part; look for them in the
+     * other text parts, then in the notification itself. */
+    static const char *const marks[] = {"Final-Recipient:", NULL};
+    sx_str t2 = sx_bt_str(m->text2.data, m->text2.len);
+    if (sx_bt_has_any(t2, marks))
+        return sx_bdsn_parse(m->text2.data, m->text2.len, res);
+    sx_str t = sx_bt_str(m->text.data, m->text.len);
+    const char *p = sx_bt_ifind(t.p, t.len, "Final-Recipient:");
+    if (p != NULL) {
+        /* start at the block holding Reporting-MTA when it comes first */
+        const char *r = sx_bt_ifind(t.p, (size_t)(p - t.p), "Reporting-MTA:");
+        const char *s = r ? r : p;
+        return sx_bdsn_parse(s, t.len - (size_t)(s - t.p), res);
+    }
+    return SMTPDX_OK;
+}
+
+static smtpdx_status fill(sx_bres *res, const char **field, const char *v)
+{
+    if ((*field)[0] != '\0' || v[0] == '\0')
+        return SMTPDX_OK;
+    return sx_bres_sets(res, field, v);
+}
+
+smtpdx_status sx_bdsn_merge(sx_bmail *m, sx_bres *res)
+{
+    if (m->dsn_part == NULL || m->dsn.len == 0 || res->n == 0)
+        return SMTPDX_OK;
+    sx_bres d;
+    sx_bres_init(&d);
+    smtpdx_status st = sx_bdsn_parse(m->dsn.data, m->dsn.len, &d);
+    if (st != SMTPDX_OK)
+        goto done;
+    if ((st = fill(res, &res->reporting_mta, d.reporting_mta)) ||
+        (st = fill(res, &res->arrival_date, d.arrival_date)) ||
+        (st = fill(res, &res->received_from, d.received_from)))
+        goto done;
+    for (size_t i = 0; i < res->n; i++) {
+        sx_brcpt *rc = &res->r[i];
+        sx_brcpt *x = sx_bres_find(&d, rc->recipient, strlen(rc->recipient));
+        if (x == NULL && rc->alias[0])
+            x = sx_bres_find(&d, rc->alias, strlen(rc->alias));
+        if (x == NULL && d.n == res->n)
+            x = &d.r[i]; /* same count: pair them in order */
+        if (x == NULL)
+            continue;
+        if ((st = fill(res, &rc->status, x->status)) ||
+            (st = fill(res, &rc->action, x->action)) ||
+            (st = fill(res, &rc->rhost, x->rhost)) ||
+            (st = fill(res, &rc->date, x->date)) ||
+            (st = fill(res, &rc->diagtype, x->diagtype)) ||
+            (st = fill(res, &rc->diag, x->diag)) ||
+            (st = fill(res, &rc->alias, x->alias)))
+            goto done;
+    }
+done:
+    sx_bres_release(&d);
+    return st;
+}

@@ -1,0 +1,251 @@
+/*
+ * bounce_emit.c - from what a detector found to classified records.
+ *
+ * For every recipient: the reply text is parsed (smtpdx_reply_parse) and
+ * classified by the one classifier every input uses (smtpdx_classify),
+ * given the bounce's own facts as hints (Status, Action, remote host).
+ * Then comes what only a bounce can tell (bounce_judge.c), and the record
+ * gets the Sisimai-compatible fields: deliverystatus (the more specific of
+ * the Status field and the reply's enhanced code, RFC 3463; a pseudo code
+ * X.0.9NN naming the reason when neither exists, as Sisimai writes it),
+ * the returned message's sender, subject and ids, a timestamp and a token.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bounce/bounce.h"
+#include "bounce/bounce_date.h"
+#include "bounce/bounce_judge.h"
+#include "bounce/bounce_orig.h"
+#include "bounce/bounce_text.h"
+#include "record/record.h"
+
+/* Collapse runs of blanks (folding left overs) into one space. */
+static void squeeze(const char *s, sx_sbuf *out)
+{
+    sx_sbuf_reset(out);
+    int sp = 0;
+    for (; *s; s++) {
+        char c = *s;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            sp = out->len > 0;
+            continue;
+        }
+        if (sp && sx_sbuf_putc(out, ' ') != SX_SBUF_OK)
+            return;
+        sp = 0;
+        if (sx_sbuf_putc(out, c) != SX_SBUF_OK)
+            return;
+    }
+}
+
+static sx_str bare(const char *v)
+{
+    sx_str a;
+    sx_str s = sx_bt_str(v, strlen(v));
+    if (sx_bt_find_addr(s.p, s.len, &a, NULL))
+        return a;
+    return sx_bt_str("", 0);
+}
+
+/* The host in the bounce's own topmost "Received: ... by HOST" field. */
+static sx_str received_by(const sx_bmail *m)
+{
+    const sx_hdr *h = sx_msg_header_raw(&m->msg, NULL, "Received", 0);
+    if (h == NULL)
+        return sx_bt_str("", 0);
+    const char *by = sx_bt_ifind(h->value.p, h->value.len, "by ");
+    while (by != NULL && by > h->value.p && by[-1] != ' ' && by[-1] != '\t' &&
+           by[-1] != '\n' && by[-1] != ')') {
+        size_t off = (size_t)(by + 3 - h->value.p);
+        by = sx_bt_ifind(by + 3, h->value.len - off, "by ");
+    }
+    if (by == NULL)
+        return sx_bt_str("", 0);
+    const char *p = by + 3;
+    size_t rest = h->value.len - (size_t)(p - h->value.p);
+    while (rest > 0 && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+        p++;
+        rest--;
+    }
+    size_t l = sx_bt_host_len(p, rest);
+    if (l == 0 || memchr(p, '.', l) == NULL)
+        return sx_bt_str("", 0);
+    return sx_bt_str(p, l);
+}
+
+typedef struct emit_state {
+    smtpdx_reply *reply;
+    sx_sbuf diag, tmp;
+    sx_borig orig;
+} emit_state;
+
+static smtpdx_status set(smtpdx_record *r, const char **f, sx_str s)
+{
+    return sx_record_set(r, f, s.p, s.len);
+}
+
+static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
+                         sx_brcpt *rc, const char *origin, emit_state *es,
+                         smtpdx_records *out)
+{
+    smtpdx_status st;
+    sx_judgement j;
+
+    squeeze(rc->diag, &es->diag);
+    const char *diag = es->diag.data ? es->diag.data : "";
+    size_t dlen = es->diag.len;
+    st = sx_bjudge(ctx, m, res, rc, diag, dlen, es->reply, &j);
+    if (st != SMTPDX_OK)
+        return st;
+
+    smtpdx_record *r = sx_records_add(out);
+    if (r == NULL)
+        return SMTPDX_ERR_NOMEM;
+
+    const sx_borig *o = &es->orig;
+    sx_str sender = bare(sx_borig_get(o, SX_BORIG_FROM));
+    if (sender.len == 0)
+        sender = bare(sx_borig_get(o, SX_BORIG_RETURNPATH));
+    if (sender.len == 0 && m->to.p != NULL) {
+        /* the bounce goes back to the sender */
+        sx_str a;
+        if (sx_bt_find_addr(m->to.p, m->to.len, &a, NULL))
+            sender = a;
+    }
+    sx_str rcpt = sx_bt_str(rc->recipient, strlen(rc->recipient));
+
+    /* the date: last attempt, arrival, the returned message, the bounce */
+    int64_t ts = 0;
+    int tz = 0;
+    const char *dates[4] = {rc->date, res->arrival_date,
+                            sx_borig_get(o, SX_BORIG_DATE), NULL};
+    for (int i = 0; i < 3 && ts == 0; i++)
+        if (dates[i][0] != '\0')
+            sx_bdate_parse(dates[i], strlen(dates[i]), &ts, &tz);
+    if (ts == 0 && m->date.p != NULL)
+        sx_bdate_parse(m->date.p, m->date.len, &ts, &tz);
+
+    /* lhost: the detector's, Reporting-MTA, the bounce's own server */
+    sx_str lhost = sx_bt_str(rc->lhost, strlen(rc->lhost));
+    if (lhost.len == 0)
+        lhost = sx_bt_str(res->reporting_mta, strlen(res->reporting_mta));
+    if (lhost.len == 0)
+        lhost = received_by(m);
+
+    st = set(r, &r->action, sx_bt_str(j.action, strlen(j.action)));
+    if (st == SMTPDX_OK)
+        st = set(r, &r->addresser, sender);
+    if (st == SMTPDX_OK)
+        st = set(r, &r->senderdomain, sx_bt_domain(sender));
+    if (st == SMTPDX_OK)
+        st = set(r, &r->recipient, rcpt);
+    if (st == SMTPDX_OK)
+        st = set(r, &r->destination, sx_bt_domain(rcpt));
+    if (st == SMTPDX_OK && rc->alias[0] != '\0' &&
+        !(strlen(rc->alias) == rcpt.len &&
+          sx_bt_ieq(rc->alias, rcpt.p, rcpt.len)))
+        st = sx_record_sets(r, &r->alias, rc->alias);
+    if (st == SMTPDX_OK)
+        st = sx_record_sets(r, &r->deliverystatus, j.status);
+    if (st == SMTPDX_OK)
+        st = sx_record_set(r, &r->diagnosticcode, diag, dlen);
+    if (st == SMTPDX_OK)
+        st = sx_record_sets(r, &r->diagnostictype, j.diagtype);
+    if (st == SMTPDX_OK)
+        st = sx_record_sets(r, &r->feedbacktype, rc->feedbacktype);
+    if (st == SMTPDX_OK)
+        st = set(r, &r->lhost, lhost);
+    if (st == SMTPDX_OK)
+        st = sx_record_sets(r, &r->rhost, j.rhost);
+    if (st == SMTPDX_OK)
+        st = sx_record_sets(r, &r->listid, sx_borig_get(o, SX_BORIG_LISTID));
+    if (st == SMTPDX_OK) {
+        sx_str id = sx_bt_trim(sx_bt_str(sx_borig_get(o, SX_BORIG_MSGID),
+                                         strlen(sx_borig_get(o, SX_BORIG_MSGID))));
+        if (id.len >= 2 && id.p[0] == '<') {
+            const char *gt = memchr(id.p, '>', id.len);
+            id = sx_bt_str(id.p + 1, gt ? (size_t)(gt - id.p - 1) : id.len - 1);
+        }
+        st = set(r, &r->messageid, id);
+    }
+    if (st == SMTPDX_OK && origin != NULL)
+        st = sx_record_sets(r, &r->origin, origin);
+    if (st == SMTPDX_OK)
+        st = sx_record_sets(r, &r->smtpagent, res->agent);
+    if (st == SMTPDX_OK)
+        st = sx_record_sets(r, &r->smtpcommand, j.command);
+    if (st == SMTPDX_OK)
+        st = sx_record_sets(r, &r->subject, sx_borig_get(o, SX_BORIG_SUBJECT));
+    if (st == SMTPDX_OK) {
+        /* Sisimai's token: SHA-1 of STX sender RS recipient RS time ETX */
+        char hex[41];
+        sx_sbuf_reset(&es->tmp);
+        sx_sbuf_putc(&es->tmp, '\x02');
+        sx_sbuf_append(&es->tmp, sender.p, sender.len);
+        sx_sbuf_putc(&es->tmp, '\x1e');
+        sx_sbuf_append(&es->tmp, rcpt.p, rcpt.len);
+        if (sx_sbuf_printf(&es->tmp, "\x1e%lld\x03", (long long)ts) !=
+            SX_SBUF_OK) {
+            st = SMTPDX_ERR_NOMEM;
+        } else {
+            sx_bsha1_hex(es->tmp.data, es->tmp.len, hex);
+            st = sx_record_sets(r, &r->token, hex);
+        }
+    }
+    if (st == SMTPDX_OK)
+        st = sx_record_set_why(r, &j.why, es->reply->text,
+                               es->reply->text_len);
+    if (st != SMTPDX_OK) {
+        sx_records_pop(out);
+        return st;
+    }
+    r->reason = j.why.reason;
+    r->hardbounce = j.hardbounce;
+    r->replycode = j.replycode;
+    r->timestamp = ts;
+    {
+        /* tz is a bounded hhmm number (|tz| <= 1459) */
+        unsigned a = (unsigned)(tz < 0 ? -tz : tz) % 10000u;
+        r->timezoneoffset[0] = tz < 0 ? '-' : '+';
+        r->timezoneoffset[1] = (char)('0' + a / 1000);
+        r->timezoneoffset[2] = (char)('0' + a / 100 % 10);
+        r->timezoneoffset[3] = (char)('0' + a / 10 % 10);
+        r->timezoneoffset[4] = (char)('0' + a % 10);
+        r->timezoneoffset[5] = '\0';
+    }
+    return SMTPDX_OK;
+}
+
+smtpdx_status sx_bounce_emit(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
+                             const char *origin, smtpdx_records *out)
+{
+    emit_state es;
+    smtpdx_status st = SMTPDX_OK;
+    size_t before = smtpdx_records_count(out);
+    es.reply = smtpdx_reply_new();
+    sx_sbuf_init(&es.diag, SX_BOUNCE_MAX_DIAG);
+    sx_sbuf_init(&es.tmp, 4096);
+    sx_borig_init(&es.orig);
+    if (es.reply == NULL) {
+        st = SMTPDX_ERR_NOMEM;
+        goto done;
+    }
+    st = sx_borig_read(m, res->orig, res->orig_len, &es.orig);
+    if (st != SMTPDX_OK)
+        goto done;
+    for (size_t i = 0; i < res->n; i++) {
+        st = one(ctx, m, res, &res->r[i], origin, &es, out);
+        if (st != SMTPDX_OK)
+            break;
+    }
+done:
+    if (st != SMTPDX_OK)
+        while (smtpdx_records_count(out) > before)
+            sx_records_pop(out);
+    smtpdx_reply_free(es.reply);
+    sx_sbuf_release(&es.diag);
+    sx_sbuf_release(&es.tmp);
+    sx_borig_release(&es.orig);
+    return st;
+}

@@ -1,0 +1,36 @@
+/*
+ * bounce_fam.h - what the family detectors share: their table entries
+ * (one per file, listed in bounce_detectors.c) and small marker helpers.
+ */
+#ifndef SX_BOUNCE_FAM_H
+#define SX_BOUNCE_FAM_H
+
+#include "bounce/bounce.h"
+
+/* The first n bytes of the notification text (cheap marker checks). */
+sx_str sx_bfam_head(const sx_bmail *m, size_t n);
+/* The decoded Subject / From contain one of the needles (caseless). */
+int sx_bfam_subject(const sx_bmail *m, const char *const *needles);
+int sx_bfam_from(const sx_bmail *m, const char *const *needles);
+/* A top-level header field is present. */
+int sx_bfam_has_header(const sx_bmail *m, const char *name);
+/* Set rc->status from an enhanced code found in s (first one). */
+smtpdx_status sx_bfam_status_from(sx_bres *res, sx_brcpt *rc, const char *s,
+                                  size_t n);
+/* Fill diag/command/status of recipients that have none from the DSN or
+ * generic scan of the text: used by families whose DSN part is thin. */
+
+extern const sx_detector sx_det_postfix;
+extern const sx_detector sx_det_sendmail;
+extern const sx_detector sx_det_exim;
+extern const sx_detector sx_det_qmail;
+extern const sx_detector sx_det_dragonfly;
+extern const sx_detector sx_det_amazonses;
+extern const sx_detector sx_det_gmail;
+extern const sx_detector sx_det_googlegroups;
+extern const sx_detector sx_det_yahoo;
+extern const sx_detector sx_det_exchange;
+extern const sx_detector sx_det_office365;
+extern const sx_detector sx_det_outlook;
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * bounce_generic.c - bounces of no known family: find the recipients and
+ * the reply in free text.
+ *
+ * A notification of any MTA tends to say "this address failed", then the
+ * reason, then paste the message. So the scan walks the lines before the
+ * pasted copy and takes as recipients the addresses that stand on a line
+ * of their own (or lead it: "<a@b>:", "a@b ... User unknown"), and as
+ * each one's reply the lines that follow it up to the next recipient. A
+ * line with a reply code and an address that did not stand alone still
+ * names a recipient ("550 5.1.1 <a@b>: User unknown"). X-Failed-Recipients
+ * (Exim, Gmail and others) names them when it is there.
+ * Addresses of the sender, the bounce's own From and the people to write
+ * to for help are never recipients.
+ */
+#include <string.h>
+
+#include "bounce/bounce.h"
+#include "bounce/bounce_generic.h"
+#include "bounce/bounce_text.h"
+
+/* Lines that start the pasted copy of the returned message. */
+static const char *const copy_marks[] = {
+    "below this line is a copy of the message",
+    "this is a copy of the message",
+    "this is a copy of your message",
+    "enclosed is a copy of the message",
+    "original message follows",
+    "original message -----",
+    "----- original message",
+    "message headers follow",
+    "the headers of the original message",
+    "headers of the original message",
+    "original message header",
+    "returned message follows",
+    "unsent message below",
+    "rfc822 headers",
+    "text of the original message",
+    "your message reads",
+    "--- the header of the original message",
+    "a copy of the original message",
+    "included is a copy",
+    "copy of the original message",
+    NULL,
+};
+
+int sx_bgeneric_is_copy_mark(sx_str line)
+{
+    sx_str t = sx_bt_trim(line);
+    if (t.len > 160)
+        return 0;
+    return sx_bt_has_any(t, copy_marks);
+}
+
+size_t sx_bgeneric_body_end(const char *text, size_t len)
+{
+    sx_btlines it;
+    sx_str l;
+    sx_bt_lines_init(&it, text, len);
+    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l))
+        if (sx_bgeneric_is_copy_mark(l))
+            return (size_t)(l.p - text);
+    return len;
+}
+
+static int same(sx_str a, sx_str b)
+{
+    return a.len == b.len && a.len > 0 && sx_bt_ieq(a.p, b.p, a.len);
+}
+
+/* Addresses that are not failed recipients. */
+static int excluded(const sx_bmail *m, sx_str a)
+{
+    sx_str x;
+    if (m->to.p && sx_bt_find_addr(m->to.p, m->to.len, &x, NULL) && same(x, a))
+        return 1;
+    if (m->from.p && sx_bt_find_addr(m->from.p, m->from.len, &x, NULL) &&
+        same(x, a))
+        return 1;
+    return 0;
+}
+
+/* The line is (mostly) one address: "<a@b>", "a@b:", "  a@b",
+ * "To: a@b", "Recipient: <a@b>", "<a@b>... Deferred ..." and the like;
+ * *addr gets it. */
+int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
+{
+    sx_str t = sx_bt_trim(line);
+    static const char *const lead[] = {
+        "recipient:", "recipient address:", "original recipient:",
+        "final recipient:", "to:", "rcpt to:", "address:", "addressee:",
+        "failed recipient:", "unknown recipient:", "invalid recipient:",
+        "envelope-to:", "for:", NULL};
+    for (size_t i = 0; lead[i]; i++) {
+        size_t l = strlen(lead[i]);
+        if (sx_bt_iprefix(t.p, t.len, lead[i])) {
+            t = sx_bt_trim(sx_bt_str(t.p + l, t.len - l));
+            break;
+        }
+    }
+    size_t next;
+    sx_str a;
+    if (!sx_bt_find_addr(t.p, t.len, &a, &next))
+        return 0;
+    /* the address must open the line (maybe after '<' or a quote) */
+    size_t lead_len = (size_t)(a.p - t.p);
+    if (lead_len > 2)
+        return 0;
+    for (size_t i = 0; i < lead_len; i++)
+        if (t.p[i] != '<' && t.p[i] != '"' && t.p[i] != '(')
+            return 0;
+    *addr = a;
+    return 1;
+}
+
+static int looks_like_error(sx_str l)
+{
+    static const char *const words[] = {
+        "user unknown", "unknown user", "no such", "does not exist",
+        "not exist", "rejected", "refused", "denied", "failed", "failure",
+        "unavailable", "invalid", "quota", "full", "not found", "unknown",
+        "error", "blocked", "disabled", "expired", "timed out", "timeout",
+        "unrouteable", "unroutable", "too large", "exceeded", "not allowed",
+        "could not", "couldn't", "can't", "cannot", "unable", "spam",
+        "suspended", "inactive", "deactivated", NULL};
+    size_t at;
+    if (sx_bt_find_code(l.p, l.len, &at))
+        return 1;
+    char enh[16];
+    if (sx_bt_find_enhanced(l.p, l.len, enh, &at))
+        return 1;
+    return sx_bt_has_any(l, words);
+}
+
+/* Lines of boilerplate that are no part of a reply. */
+static int boilerplate(sx_str l)
+{
+    static const char *const words[] = {
+        "this is a permanent error", "i'm afraid i wasn't able",
+        "sorry it didn't work out", "the following address",
+        "could not be delivered to one or more",
+        "delivery to the following recipient", "message could not be delivered",
+        "for further assistance", "please contact your", "the mail system",
+        "this message was created automatically", NULL};
+    return sx_bt_has_any(l, words);
+}
+
+typedef struct cand {
+    sx_str addr;
+    const char *start; /* where its reply text starts */
+    const char *end;
+} cand;
+
+#define MAX_CANDS 256u
+
+static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
+                                   const char *e, sx_sbuf *tmp)
+{
+    /* join the non-empty, non-boilerplate lines, at most 4 KB */
+    sx_btlines it;
+    sx_str l;
+    sx_sbuf_reset(tmp);
+    sx_bt_lines_init(&it, p, (size_t)(e - p));
+    while (it.count < 60 && sx_bt_next_line(&it, &l)) {
+        sx_str t = sx_bt_trim(l);
+        if (t.len == 0 || boilerplate(t))
+            continue;
+        if (tmp->len > 4096)
+            break;
+        if (tmp->len)
+            sx_sbuf_putc(tmp, ' ');
+        sx_sbuf_append(tmp, t.p, t.len);
+    }
+    return sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
+}
+
+smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
+                               sx_bres *res)
+{
+    cand c[MAX_CANDS];
+    size_t nc = 0;
+    sx_btlines it;
+    sx_str l;
+    smtpdx_status st = SMTPDX_OK;
+
+    /* pass 1: addresses standing alone */
+    sx_bt_lines_init(&it, text, len);
+    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
+        sx_str a;
+        if (!sx_bgeneric_addr_line(l, &a) || excluded(m, a))
+            continue;
+        if (nc > 0)
+            c[nc - 1].end = l.p;
+        size_t i;
+        for (i = 0; i < nc; i++)
+            if (same(c[i].addr, a))
+                break;
+        if (i < nc) {
+            /* the same address again: it ends the previous block but
+             * adds no recipient */
+            continue;
+        }
+        if (nc == MAX_CANDS)
+            break;
+        c[nc].addr = a;
+        c[nc].start = a.p + a.len;
+        c[nc].end = text + len;
+        nc++;
+    }
+    /* pass 2: an address inside an error line */
+    if (nc == 0) {
+        sx_bt_lines_init(&it, text, len);
+        while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
+            sx_str a;
+            size_t next;
+            if (!looks_like_error(l) ||
+                !sx_bt_find_addr(l.p, l.len, &a, &next) || excluded(m, a))
+                continue;
+            size_t i;
+            for (i = 0; i < nc; i++)
+                if (same(c[i].addr, a))
+                    break;
+            if (i < nc || nc == MAX_CANDS)
+                continue;
+            if (nc > 0)
+                c[nc - 1].end = l.p;
+            c[nc].addr = a;
+            c[nc].start = l.p;
+            c[nc].end = text + len;
+            nc++;
+        }
+    }
+    for (size_t i = 0; i < nc; i++) {
+        sx_brcpt *rc = sx_bres_add(res, &st);
+        if (rc == NULL)
+            return st;
+        st = sx_bres_set(res, &rc->recipient, c[i].addr.p, c[i].addr.len);
+        if (st == SMTPDX_OK)
+            st = set_from_text(res, rc, c[i].start, c[i].end, &m->scratch2);
+        if (st != SMTPDX_OK)
+            return st;
+    }
+    return SMTPDX_OK;
+}
+
+int sx_bgeneric_match(const sx_bmail *m)
+{
+    static const char *const from_marks[] = {
+        "mailer-daemon", "postmaster", "mail delivery", "mail administrator",
+        "mail system", "delivery subsystem", "mailer daemon", NULL};
+    static const char *const subject_marks[] = {
+        "undeliver", "undelivered", "delivery fail", "delivery status",
+        "returned mail", "mail delivery", "failure notice",
+        "could not be delivered", "non-deliver", "nondeliver",
+        "not delivered", "delivery problem", "bounce", "rejected",
+        "could not send", "delivery notification", "unzustellbar",
+        "non recapitabile", "no entregado", "delivery error",
+        "failed delivery", "returned to sender", "mail failure", NULL};
+    if (m->xfailed.p != NULL || m->multipart_report)
+        return 1;
+    if (m->from.p != NULL && sx_bt_has_any(m->from, from_marks))
+        return 1;
+    sx_str s = sx_bt_str(m->subject_dec.data, m->subject_dec.len);
+    return sx_bt_has_any(s, subject_marks);
+}
+
+/* Recipients named by X-Failed-Recipients, comma separated. */
+smtpdx_status sx_bgeneric_xfailed(sx_bmail *m, sx_bres *res)
+{
+    smtpdx_status st = SMTPDX_OK;
+    sx_str v = m->xfailed;
+    size_t off = 0, next;
+    sx_str a;
+    while (off < v.len && sx_bt_find_addr(v.p + off, v.len - off, &a, &next)) {
+        off += next;
+        if (sx_bres_find(res, a.p, a.len) != NULL)
+            continue;
+        sx_brcpt *rc = sx_bres_add(res, &st);
+        if (rc == NULL)
+            return st;
+        if ((st = sx_bres_set(res, &rc->recipient, a.p, a.len)) != SMTPDX_OK)
+            return st;
+    }
+    return st;
+}
+
+smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
+{
+    const char *t = m->text.data;
+    size_t len = sx_bgeneric_body_end(t, m->text.len);
+    smtpdx_status st = sx_bgeneric_scan(m, t, len, res);
+    if (st != SMTPDX_OK)
+        return st;
+    if (res->n == 0 && m->xfailed.p != NULL) {
+        /* named in the header only: the reply is the first error line */
+        st = sx_bgeneric_xfailed(m, res);
+        if (st != SMTPDX_OK)
+            return st;
+        sx_btlines it;
+        sx_str l;
+        sx_bt_lines_init(&it, t, len);
+        while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
+            if (!looks_like_error(l) || boilerplate(l))
+                continue;
+            for (size_t i = 0; i < res->n; i++)
+                if (res->r[i].diag[0] == '\0' &&
+                    (st = sx_bres_set(res, &res->r[i].diag, l.p, l.len)) !=
+                        SMTPDX_OK)
+                    return st;
+            break;
+        }
+    }
+    return SMTPDX_OK;
+}

@@ -1,0 +1,155 @@
+/*
+ * bounce_gmail.c - bounces written by Gmail and Google Workspace.
+ *
+ * Gmail's notice (From: mailer-daemon@googlemail.com, Subject "Delivery
+ * Status Notification (Failure|Delay)"):
+ *   Delivery to the following recipient failed permanently:
+ *        user@example.org
+ *   Technical details of permanent failure:
+ *   Google tried to deliver your message, but it was rejected by the
+ *   server for the recipient domain example.org by mx.example.org.
+ *   [192.0.2.1].
+ *   The error that the other server returned was:
+ *   550 5.1.1 <user@example.org>... User Unknown
+ *   ----- Original message -----
+ * The newer Workspace layout says "** Message not delivered **" (or
+ * "** Address not found **") and "The response was:". "Message will be
+ * retried" marks a delay notice; "did not accept our requests to connect"
+ * is Gmail giving up after days of failed connections (expired).
+ */
+#include <string.h>
+
+#include "bounce/bounce.h"
+#include "bounce/bounce_fam.h"
+#include "bounce/bounce_generic.h"
+#include "bounce/bounce_text.h"
+
+static int google_sender(const sx_bmail *m)
+{
+    static const char *const froms[] = {"mailer-daemon@googlemail.com",
+                                        "mailer-daemon@google.com", NULL};
+    return sx_bfam_from(m, froms);
+}
+
+static int gmail_match(const sx_bmail *m)
+{
+    static const char *const heads[] = {
+        "delivery to the following recipient", "technical details of",
+        "** message not delivered **", "** address not found **",
+        "** message blocked **", "the response was:", NULL};
+    return google_sender(m) && sx_bt_has_any(sx_bfam_head(m, 4096), heads);
+}
+
+/* The reply: after "returned was:" or "The response was:", else the whole
+ * technical paragraph. */
+static sx_str reply_part(const char *t, size_t len)
+{
+    static const char *const leads[] = {"the error that the other server "
+                                        "returned was:",
+                                        "the response was:",
+                                        "the response from the remote server "
+                                        "was:",
+                                        NULL};
+    for (size_t i = 0; leads[i]; i++) {
+        const char *p = sx_bt_ifind(t, len, leads[i]);
+        if (p != NULL) {
+            p += strlen(leads[i]);
+            return sx_bt_trim(sx_bt_str(p, len - (size_t)(p - t)));
+        }
+    }
+    const char *p = sx_bt_ifind(t, len, "technical details of");
+    if (p != NULL) {
+        const char *colon = memchr(p, ':', len - (size_t)(p - t));
+        if (colon)
+            p = colon + 1;
+        return sx_bt_trim(sx_bt_str(p, len - (size_t)(p - t)));
+    }
+    return sx_bt_str(NULL, 0);
+}
+
+/* "... by mx.example.org. [192.0.2.1]." -> mx.example.org */
+static sx_str remote_host(sx_str t)
+{
+    const char *p = sx_bt_ifind(t.p, t.len, "for the recipient domain ");
+    if (p == NULL)
+        return sx_bt_str(NULL, 0);
+    const char *by = sx_bt_ifind(p, t.len - (size_t)(p - t.p), " by ");
+    if (by == NULL)
+        return sx_bt_str(NULL, 0);
+    by += 4;
+    size_t l = sx_bt_host_len(by, t.len - (size_t)(by - t.p));
+    return sx_bt_str(by, l);
+}
+
+static smtpdx_status gmail_extract(sx_bmail *m, sx_bres *res)
+{
+    smtpdx_status st = SMTPDX_OK;
+    const char *t = m->text.data;
+    size_t end = sx_bgeneric_body_end(t, m->text.len);
+    sx_str body = sx_bt_str(t, end);
+
+    /* recipients: the address lines before the technical details */
+    const char *tech = sx_bt_ifind(t, end, "technical details of");
+    const char *resp = sx_bt_ifind(t, end, "the response was:");
+    const char *stop = tech ? tech : resp ? resp : t + end;
+    sx_btlines it;
+    sx_str l;
+    sx_bt_lines_init(&it, t, (size_t)(stop - t));
+    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
+        sx_str a;
+        if (!sx_bgeneric_addr_line(l, &a) || sx_bres_find(res, a.p, a.len))
+            continue;
+        sx_brcpt *rc = sx_bres_add(res, &st);
+        if (rc == NULL)
+            return st;
+        if ((st = sx_bres_set(res, &rc->recipient, a.p, a.len)))
+            return st;
+    }
+    int sendas = sx_bt_has(body, "'send mail as'") ||
+                 sx_bt_has(body, "CustomFromDenied");
+    if (sendas && res->n == 0 && m->orig_part != NULL &&
+        (m->orig_part->flags & SX_PART_F_MESSAGE)) {
+        /* Gmail relayed through the sender's own server and failed there:
+         * every recipient of the message failed, whatever
+         * X-Failed-Recipients says */
+        const sx_hdr *h = sx_msg_header_raw(&m->msg, m->orig_part, "To", 0);
+        size_t off = 0, next;
+        sx_str a;
+        while (h && off < h->value.len &&
+               sx_bt_find_addr(h->value.p + off, h->value.len - off, &a, &next)) {
+            off += next;
+            sx_brcpt *rc = sx_bres_add(res, &st);
+            if (rc == NULL)
+                return st;
+            if ((st = sx_bres_set(res, &rc->recipient, a.p, a.len)))
+                return st;
+        }
+    }
+    if (res->n == 0 && (st = sx_bgeneric_xfailed(m, res)) != SMTPDX_OK)
+        return st;
+
+    sx_str reply = reply_part(t, end);
+    sx_str rhost = remote_host(body);
+    int delayed = sx_bt_has(body, "has been delayed") ||
+                  sx_bt_has(body, "will be retried");
+    int noconnect = sx_bt_has(body, "did not accept our requests to connect");
+    for (size_t i = 0; i < res->n; i++) {
+        sx_brcpt *rc = &res->r[i];
+        if ((st = sx_bres_set(res, &rc->diag, reply.p, reply.len)) ||
+            (st = sx_bres_set(res, &rc->rhost, rhost.p, rhost.len)))
+            return st;
+        if (delayed)
+            rc->action = "delayed";
+        if (noconnect) {
+            rc->hint = SMTPDX_R_EXPIRED;
+            rc->hint_strength = SX_HINT_STRONG;
+        } else if (sendas) {
+            /* the sender's "Send mail as" account is misconfigured */
+            rc->hint = SMTPDX_R_REJECTED;
+            rc->hint_strength = SX_HINT_STRONG;
+        }
+    }
+    return SMTPDX_OK;
+}
+
+const sx_detector sx_det_gmail = {"Gmail", gmail_match, gmail_extract};

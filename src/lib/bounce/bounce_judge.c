@@ -1,0 +1,338 @@
+/*
+ * bounce_judge.c - settle one recipient's reason, status and command.
+ *
+ * The reason comes from smtpdx_classify (one taxonomy for every input);
+ * this file adds only what the bounce itself says and a reply cannot:
+ *  - Action: delivered/relayed/expanded is a success report (RFC 3464
+ *    2.3.3), not a failure;
+ *  - the sending MTA gave up (Action: delayed/expired, a queue timeout
+ *    sentence) and the reply says nothing more specific: expired;
+ *  - the failing command: a "no such user" answer to DATA is a content
+ *    filter speaking (filtered) unless the status says X.1.x; a rejection
+ *    of MAIL FROM without a telling phrase is about the sender (rejected),
+ *    of the greeting or HELO/EHLO about the client (blocked);
+ *  - a detector's reading of its family's own wording (hints).
+ * When the Status field and the reply point different ways, the record's
+ * explanation says so (conflict).
+ */
+#include "bounce/bounce_judge.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bounce/bounce_text.h"
+
+/* The numbers Sisimai uses in its pseudo codes, by reason. */
+static const struct {
+    smtpdx_reason r;
+    int n;
+} pseudo[] = {
+    {SMTPDX_R_UNDEFINED, 900},     {SMTPDX_R_ONHOLD, 901},
+    {SMTPDX_R_SYNTAXERROR, 902},   {SMTPDX_R_NORELAYING, 909},
+    {SMTPDX_R_FILTERED, 910},      {SMTPDX_R_USERUNKNOWN, 911},
+    {SMTPDX_R_HOSTUNKNOWN, 912},   {SMTPDX_R_HASMOVED, 916},
+    {SMTPDX_R_REJECTED, 918},      {SMTPDX_R_SUSPEND, 921},
+    {SMTPDX_R_MAILBOXFULL, 922},   {SMTPDX_R_EXCEEDLIMIT, 923},
+    {SMTPDX_R_SYSTEMERROR, 930},   {SMTPDX_R_SYSTEMFULL, 931},
+    {SMTPDX_R_NOTACCEPT, 932},     {SMTPDX_R_MESGTOOBIG, 934},
+    {SMTPDX_R_MAILERERROR, 939},   {SMTPDX_R_NETWORKERROR, 944},
+    {SMTPDX_R_TOOMANYCONN, 945},   {SMTPDX_R_SPEEDING, 946},
+    {SMTPDX_R_EXPIRED, 947},       {SMTPDX_R_CONTENTERROR, 960},
+    {SMTPDX_R_NOTCOMPLIANTRFC, 961}, {SMTPDX_R_SECURITYERROR, 970},
+    {SMTPDX_R_BLOCKED, 971},       {SMTPDX_R_POLICYVIOLATION, 972},
+    {SMTPDX_R_REQUIREPTR, 973},    {SMTPDX_R_AUTHFAILURE, 974},
+    {SMTPDX_R_BADREPUTATION, 975}, {SMTPDX_R_FAILEDSTARTTLS, 976},
+    {SMTPDX_R_SPAMDETECTED, 980},  {SMTPDX_R_VIRUSDETECTED, 981},
+    {SMTPDX_R_SUPPRESSED, 990},
+};
+
+void sx_bjudge_pseudo_status(smtpdx_reason r, int cls, char out[16])
+{
+    out[0] = '\0';
+    if (r == SMTPDX_R_VACATION || r == SMTPDX_R_FEEDBACK)
+        return;
+    if (r == SMTPDX_R_DELIVERED) {
+        snprintf(out, 16, "2.0.0");
+        return;
+    }
+    for (size_t i = 0; i < sizeof pseudo / sizeof pseudo[0]; i++)
+        if (pseudo[i].r == r) {
+            snprintf(out, 16, "%d.0.%d", cls == 4 ? 4 : 5, pseudo[i].n);
+            return;
+        }
+    snprintf(out, 16, "%d.0.900", cls == 4 ? 4 : 5);
+}
+
+/* "5.1.1" -> subject 1, detail 1; -1 when not a code. */
+static int enh_parts(const char *s, int *cls, int *subj, int *det)
+{
+    int v[3] = {0, 0, 0}, k = 0, digits = 0;
+    for (; *s && k < 3; s++) {
+        if (*s >= '0' && *s <= '9') {
+            v[k] = v[k] * 10 + (*s - '0');
+            digits++;
+        } else if (*s == '.' && digits) {
+            k++;
+            digits = 0;
+        } else {
+            return -1;
+        }
+    }
+    if (k != 2 || !digits)
+        return -1;
+    *cls = v[0];
+    *subj = v[1];
+    *det = v[2];
+    return 0;
+}
+
+static int is_action(const char *a, const char *want)
+{
+    return strcmp(a, want) == 0;
+}
+
+/* Sentences in which the sending side says it stopped trying. */
+static const char *const gave_up[] = {
+    "retry timeout exceeded",
+    "retry time not reached for any host",
+    "all hosts have been failing for a long time",
+    "could not deliver for the last",
+    "message could not be delivered for",
+    "in the queue too long",
+    "delivery time expired",
+    "message expired",
+    "message has expired",
+    "giving up",
+    "has not been delivered for",
+    "delivery attempts will continue",
+    NULL,
+};
+
+/* Reasons that are about one recipient's address or mailbox: they cannot
+ * be the answer to a command given before any recipient was named. */
+static int about_recipient(smtpdx_reason r)
+{
+    return r == SMTPDX_R_USERUNKNOWN || r == SMTPDX_R_HOSTUNKNOWN ||
+           r == SMTPDX_R_HASMOVED || r == SMTPDX_R_MAILBOXFULL ||
+           r == SMTPDX_R_SUSPEND || r == SMTPDX_R_FILTERED ||
+           r == SMTPDX_R_NOTACCEPT;
+}
+
+static int reason_from_text(const smtpdx_explanation *e)
+{
+    return e->matched_by == SMTPDX_MATCH_TEXT &&
+           e->reason != SMTPDX_R_UNDEFINED && e->reason != SMTPDX_R_ONHOLD;
+}
+
+/* The entry that explains a reason the bounce decided on its own. */
+static const smtpdx_kb_entry *entry_for(smtpdx_reason r)
+{
+    static const struct {
+        smtpdx_reason r;
+        const char *id;
+    } ids[] = {
+        {SMTPDX_R_EXPIRED, "text.expired.queue"},
+        {SMTPDX_R_DELIVERED, "class.2"},
+        {SMTPDX_R_REJECTED, "text.sender.rejected"},
+        {SMTPDX_R_BLOCKED, "text.bounce.client-refused"},
+        {SMTPDX_R_FILTERED, "text.bounce.filtered-after-data"},
+        {SMTPDX_R_MAILERERROR, "text.bounce.local-program"},
+        {SMTPDX_R_VACATION, "text.bounce.auto-reply"},
+        {SMTPDX_R_FEEDBACK, "text.bounce.feedback-report"},
+    };
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        if (ids[i].r == r) {
+            const smtpdx_kb_entry *e = smtpdx_kb_find(ids[i].id);
+            if (e != NULL)
+                return e;
+        }
+    /* any entry for the reason, in knowledge-base order */
+    for (size_t i = 0, n = smtpdx_kb_count(); i < n; i++) {
+        const smtpdx_kb_entry *e = smtpdx_kb_get(i);
+        if (e != NULL && e->reason == r)
+            return e;
+    }
+    return NULL;
+}
+
+/* Point why at the reason r, with the knowledge-base entry kb_id (or one
+ * for the reason) so that summary and steps fit it. */
+static void override(sx_judgement *j, smtpdx_reason r, const char *kb_id)
+{
+    const smtpdx_kb_entry *e = kb_id ? smtpdx_kb_find(kb_id) : NULL;
+    if (e == NULL || e->reason != r)
+        e = entry_for(r);
+    j->why.reason = r;
+    if (e != NULL) {
+        j->why.entry = e;
+        j->why.cause = e->cause;
+        j->why.who = e->who;
+        j->why.retry = e->retry;
+        if (e->temporary >= 0)
+            j->why.temporary = e->temporary;
+    }
+}
+
+smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
+                        const sx_bres *res, const sx_brcpt *rc,
+                        const char *diag, size_t dlen, smtpdx_reply *reply,
+                        sx_judgement *j)
+{
+    (void)m;
+    memset(j, 0, sizeof *j);
+    smtpdx_status st = smtpdx_reply_parse(reply, diag, dlen);
+    if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE)
+        return st;
+    j->replycode = reply->code;
+
+    /* deliverystatus: the remote server's own enhanced code when it has
+     * the Status field's class (the field is the reporting MTA's summary:
+     * Exim writes 5.0.0 beside "550 5.1.1", Sendmail 4.4.7 beside the
+     * "450 4.7.1" that kept failing); the field otherwise. */
+    const char *field = rc->status;
+    const char *enh = reply->enhanced;
+    int fc, fs, fd;
+    if (field[0] == '\0')
+        snprintf(j->status, sizeof j->status, "%s", enh);
+    else if (enh[0] != '\0' && enh_parts(field, &fc, &fs, &fd) == 0 &&
+             enh[0] == field[0] &&
+             !(strcmp(enh + 1, ".0.0") == 0 && (fs != 0 || fd != 0)))
+        snprintf(j->status, sizeof j->status, "%s", enh);
+    else
+        snprintf(j->status, sizeof j->status, "%s", field);
+    /* no code where a reply parser looks for it: any in the text, e.g.
+     * "501 Rcpt-To validation failed: ... 5.7.1 This system ..." */
+    if ((j->status[0] == '\0' ||
+         (enh_parts(j->status, &fc, &fs, &fd) == 0 && fs == 0 && fd == 0)) &&
+        enh[0] == '\0') {
+        char code[16];
+        size_t at;
+        if (sx_bt_find_enhanced(diag, dlen, code, &at) &&
+            (j->status[0] == '\0' || code[0] == j->status[0]))
+            snprintf(j->status, sizeof j->status, "%s", code);
+    }
+
+    j->command = rc->command[0] ? rc->command : reply->command;
+    if (j->command[0] == '\0') {
+        const char *c = sx_bt_command(diag, dlen);
+        j->command = c ? c : "";
+    }
+    j->rhost = rc->rhost[0] ? rc->rhost : reply->host;
+    j->diagtype = rc->diagtype[0] ? rc->diagtype
+                  : (reply->code || reply->enhanced[0]) ? "SMTP" : "";
+
+    smtpdx_hints hints = {j->status[0] ? j->status : NULL,
+                          j->rhost[0] ? j->rhost : NULL,
+                          rc->action[0] ? rc->action : NULL};
+    st = smtpdx_classify(ctx, reply, &hints, &j->why);
+    if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE)
+        return st;
+
+    smtpdx_reason r = j->why.reason;
+    int textual = reason_from_text(&j->why);
+    sx_str d = sx_bt_str(diag, dlen);
+    int sc = 0, ss = -1, sd = -1;
+    if (j->status[0])
+        enh_parts(j->status, &sc, &ss, &sd);
+
+    if (is_action(rc->action, "delivered") || is_action(rc->action, "relayed") ||
+        is_action(rc->action, "expanded")) {
+        override(j, SMTPDX_R_DELIVERED, "class.2");
+        j->why.temporary = -1;
+    } else if (rc->hint != SMTPDX_REASON_COUNT &&
+               rc->hint_strength == SX_HINT_STRONG) {
+        override(j, rc->hint, NULL);
+    } else if (strcmp(rc->diagtype, "X-UNIX") == 0 &&
+               r != SMTPDX_R_MAILBOXFULL && r != SMTPDX_R_SYSTEMFULL) {
+        /* RFC 3464 2.3.6: the error came from a local delivery program
+         * (a pipe, procmail), not from an SMTP server */
+        override(j, SMTPDX_R_MAILERERROR, "text.bounce.local-program");
+    } else {
+        if (!textual && (is_action(rc->action, "delayed") ||
+                         is_action(rc->action, "expired") ||
+                         rc->hint == SMTPDX_R_EXPIRED ||
+                         sx_bt_has_any(d, gave_up))) {
+            override(j, SMTPDX_R_EXPIRED, "text.expired.queue");
+        } else if (!textual && rc->hint != SMTPDX_REASON_COUNT) {
+            override(j, rc->hint, NULL);
+        } else if (strcmp(j->command, "MAIL") == 0 &&
+                   (about_recipient(r) || r == SMTPDX_R_UNDEFINED ||
+                    r == SMTPDX_R_ONHOLD ||
+                    (r == SMTPDX_R_SECURITYERROR && !sx_bt_has(d, "auth")))) {
+            /* refused at MAIL FROM: about the sender, whatever words */
+            override(j, SMTPDX_R_REJECTED, "text.sender.rejected");
+        } else if ((strcmp(j->command, "HELO") == 0 ||
+                    strcmp(j->command, "EHLO") == 0 ||
+                    strcmp(j->command, "CONN") == 0) &&
+                   (about_recipient(r) || r == SMTPDX_R_REJECTED ||
+                    r == SMTPDX_R_UNDEFINED || r == SMTPDX_R_ONHOLD)) {
+            /* refused before any address was given: about the client */
+            override(j, SMTPDX_R_BLOCKED, "text.bounce.client-refused");
+        }
+        r = j->why.reason;
+        if (r == SMTPDX_R_USERUNKNOWN && strcmp(j->command, "DATA") == 0 &&
+            (ss < 0 || ss == 0 || ss == 2)) {
+            /* a recipient refused only after the content was seen */
+            override(j, SMTPDX_R_FILTERED, "text.bounce.filtered-after-data");
+            snprintf(j->note, sizeof j->note,
+                     "the reply says the recipient is unknown, but only "
+                     "after DATA: a content filter refused the message");
+            j->why.conflict = 1;
+            j->why.conflict_note = j->note;
+        }
+    }
+    r = j->why.reason;
+
+    /* temporary: the explanation's, else the status class, else the
+     * detector's reading of the whole report */
+    int temp = j->why.temporary;
+    if (temp < 0 && sc)
+        temp = sc == 4;
+    if (temp < 0 && reply->code)
+        temp = reply->code / 100 == 4;
+    if (temp < 0 && rc->temporary >= 0)
+        temp = rc->temporary;
+    if (temp < 0)
+        temp = res->temporary ? 1 : 0;
+    if (r == SMTPDX_R_DELIVERED || r == SMTPDX_R_VACATION ||
+        r == SMTPDX_R_FEEDBACK)
+        temp = 0;
+    j->why.temporary = temp;
+
+    if (j->status[0] == '\0') {
+        int cls = reply->code ? reply->code / 100
+                  : rc->temporary >= 0 ? (rc->temporary ? 4 : 5)
+                  : res->temporary ? 4 : 5;
+        /* Sisimai writes the "on hold" number for an Exim bounce whose
+         * MAIL FROM was refused without a code: followed for the sake of
+         * consumers that compare the two. */
+        smtpdx_reason pr = strcmp(j->command, "MAIL") == 0 &&
+                                   strcmp(res->agent, "Exim") == 0
+                               ? SMTPDX_R_ONHOLD
+                               : r;
+        sx_bjudge_pseudo_status(pr, cls, j->status);
+    }
+
+    /* the Status field against the reply: say so when they disagree */
+    if (!j->why.conflict && rc->status[0] && reply->enhanced[0] &&
+        rc->status[0] != reply->enhanced[0]) {
+        snprintf(j->note, sizeof j->note,
+                 "the Status field says %s but the reply says %s",
+                 rc->status, reply->enhanced);
+        j->why.conflict = 1;
+        j->why.conflict_note = j->note;
+    }
+
+    if (rc->action[0])
+        j->action = rc->action;
+    else if (r == SMTPDX_R_DELIVERED)
+        j->action = "delivered";
+    else if (r == SMTPDX_R_VACATION || r == SMTPDX_R_FEEDBACK)
+        j->action = "";
+    else if (res->temporary)
+        j->action = "delayed";
+    else
+        j->action = "failed";
+    j->hardbounce = smtpdx_reason_is_hard(r, temp);
+    return SMTPDX_OK;
+}

@@ -1,0 +1,35 @@
+/*
+ * bounce_judge.h - the verdict on one recipient of a bounce: the
+ * classifier's explanation plus what only a bounce tells (see
+ * bounce_judge.c).
+ */
+#ifndef SX_BOUNCE_JUDGE_H
+#define SX_BOUNCE_JUDGE_H
+
+#include "bounce/bounce.h"
+
+typedef struct sx_judgement {
+    smtpdx_explanation why;
+    char status[16];        /* deliverystatus as written in the record */
+    const char *action;     /* "failed", "delayed", "delivered", "" */
+    const char *command;    /* "RCPT", ... or "" */
+    const char *rhost;
+    const char *diagtype;
+    int replycode;
+    int hardbounce;
+    char note[160];         /* storage for a conflict note we write */
+} sx_judgement;
+
+/* Parse diag into reply, classify it and settle the reason, status and
+ * the other derived fields for rc. */
+smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
+                        const sx_bres *res, const sx_brcpt *rc,
+                        const char *diag, size_t dlen, smtpdx_reply *reply,
+                        sx_judgement *j);
+
+/* The pseudo status Sisimai writes when a bounce states none: class digit,
+ * ".0.", and a number naming the reason ("5.0.911" for userunknown).
+ * Empty for reasons that carry no status (vacation, feedback). */
+void sx_bjudge_pseudo_status(smtpdx_reason r, int cls, char out[16]);
+
+#endif

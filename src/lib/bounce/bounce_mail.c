@@ -1,0 +1,260 @@
+/*
+ * bounce_mail.c - one message as the bounce detectors see it (sx_bmail).
+ *
+ * The MIME structure is scanned once; then the parts a report is made of
+ * are picked out: the human notification (first text part outside the
+ * returned message), the RFC 3464 fields (message/delivery-status, RFC
+ * 3464 2.1; RFC 6533 for the global variant), the RFC 5965 feedback
+ * report, and the returned message or its headers (RFC 6522 3: the third
+ * part of a multipart/report). Only those are decoded; the returned
+ * message's body never is.
+ */
+#include <string.h>
+
+#include "bounce/bounce.h"
+#include "bounce/bounce_text.h"
+
+static sx_str raw(const sx_msg *msg, const char *name)
+{
+    const sx_hdr *h = sx_msg_header_raw(msg, NULL, name, 0);
+    if (h == NULL)
+        return sx_bt_str(NULL, 0);
+    return h->value;
+}
+
+sx_str sx_bmail_header(const sx_bmail *m, const char *name)
+{
+    return raw(&m->msg, name);
+}
+
+/* Is part p inside a returned message (an encapsulated message entity
+ * below the top)? */
+static int inside_returned(const sx_msg *msg, const sx_part *p)
+{
+    unsigned guard = 0;
+    while (p != NULL && p->index != 0 && guard++ < 64) {
+        if (p->flags & SX_PART_F_MESSAGE)
+            return 1;
+        p = p->parent == SX_NONE ? NULL : sx_msg_part(msg, p->parent);
+    }
+    return 0;
+}
+
+/* HTML to plain text, bounded: tags dropped, block ends become line ends,
+ * the common entities decoded. Enough to read a notification that came
+ * only as text/html. */
+static void html_to_text(const char *s, size_t n, sx_sbuf *out)
+{
+    static const struct {
+        const char *ent;
+        char c;
+    } ents[] = {{"&amp;", '&'}, {"&lt;", '<'},   {"&gt;", '>'},
+                {"&quot;", '"'}, {"&nbsp;", ' '}, {"&#39;", '\''},
+                {"&#160;", ' '}, {"&apos;", '\''}};
+    sx_sbuf_reset(out);
+    int skip = 0; /* inside <style> or <script> */
+    for (size_t i = 0; i < n;) {
+        if (s[i] == '<') {
+            const char *gt = memchr(s + i, '>', n - i);
+            size_t tl = gt ? (size_t)(gt - (s + i)) + 1 : n - i;
+            const char *t = s + i + 1;
+            size_t l = tl > 1 ? tl - 1 : 0;
+            if (sx_bt_iprefix(t, l, "style") || sx_bt_iprefix(t, l, "script"))
+                skip = 1;
+            else if (sx_bt_iprefix(t, l, "/style") ||
+                     sx_bt_iprefix(t, l, "/script"))
+                skip = 0;
+            if (sx_bt_iprefix(t, l, "br") || sx_bt_iprefix(t, l, "/p") ||
+                sx_bt_iprefix(t, l, "/div") || sx_bt_iprefix(t, l, "/tr") ||
+                sx_bt_iprefix(t, l, "/h") || sx_bt_iprefix(t, l, "p") ||
+                sx_bt_iprefix(t, l, "/li") || sx_bt_iprefix(t, l, "/td"))
+                sx_sbuf_putc(out, '\n');
+            i += tl;
+            continue;
+        }
+        if (skip) {
+            i++;
+            continue;
+        }
+        if (s[i] == '&') {
+            size_t k;
+            for (k = 0; k < sizeof ents / sizeof ents[0]; k++) {
+                size_t el = strlen(ents[k].ent);
+                if (sx_bt_iprefix(s + i, n - i, ents[k].ent)) {
+                    sx_sbuf_putc(out, ents[k].c);
+                    i += el;
+                    break;
+                }
+            }
+            if (k < sizeof ents / sizeof ents[0])
+                continue;
+        }
+        if (s[i] == '\r') {
+            i++;
+            continue;
+        }
+        if (sx_sbuf_putc(out, s[i]) != SX_SBUF_OK)
+            return;
+        i++;
+    }
+}
+
+static smtpdx_status decode_into(sx_bmail *m, const sx_part *p, sx_sbuf *out)
+{
+    smtpdx_status st = sx_part_decode(&m->msg, p, 0, out, NULL);
+    if (st == SMTPDX_ERR_LIMIT)
+        st = SMTPDX_OK; /* keep the start: a notification comes first */
+    return st;
+}
+
+static smtpdx_status text_from_html(sx_bmail *m, const sx_part *p)
+{
+    smtpdx_status st = decode_into(m, p, &m->scratch);
+    if (st != SMTPDX_OK)
+        return st;
+    html_to_text(m->scratch.data ? m->scratch.data : "", m->scratch.len,
+                 &m->text);
+    sx_sbuf_reset(&m->scratch);
+    return SMTPDX_OK;
+}
+
+smtpdx_status sx_bmail_open(sx_bmail *m, const char *buf, size_t len)
+{
+    memset(m, 0, sizeof *m);
+    sx_msg_init(&m->msg, NULL);
+    sx_sbuf_init(&m->subject_dec, 4096);
+    sx_sbuf_init(&m->from_dec, 4096);
+    sx_sbuf_init(&m->text, SX_BOUNCE_MAX_TEXT);
+    sx_sbuf_init(&m->text2, SX_BOUNCE_MAX_TEXT);
+    sx_sbuf_init(&m->dsn, SX_BOUNCE_MAX_DSN);
+    sx_sbuf_init(&m->scratch, SX_BOUNCE_MAX_TEXT);
+    sx_sbuf_init(&m->scratch2, SX_BOUNCE_MAX_TEXT);
+
+    smtpdx_status st = sx_msg_parse(&m->msg, buf, len);
+    if (st != SMTPDX_OK)
+        return st;
+    const sx_msg *msg = &m->msg;
+    m->from = raw(msg, "From");
+    m->subject = raw(msg, "Subject");
+    m->to = raw(msg, "To");
+    m->date = raw(msg, "Date");
+    m->ctype = raw(msg, "Content-Type");
+    m->xfailed = raw(msg, "X-Failed-Recipients");
+    m->autosub = raw(msg, "Auto-Submitted");
+    m->msgid = raw(msg, "Message-ID");
+
+    st = sx_msg_header(msg, NULL, "Subject", &m->subject_dec);
+    if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE && st != SMTPDX_ERR_LIMIT)
+        return st;
+    st = sx_msg_header(msg, NULL, "From", &m->from_dec);
+    if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE && st != SMTPDX_ERR_LIMIT)
+        return st;
+
+    const sx_part *top = sx_msg_part(msg, 0);
+    if (top == NULL)
+        return SMTPDX_OK;
+    if (sx_part_is(top, "multipart", "report")) {
+        m->multipart_report = 1;
+        st = sx_part_param(msg, top, "Content-Type", "report-type",
+                           &m->scratch);
+        if (st == SMTPDX_OK && m->scratch.len > 0 &&
+            sx_bt_ieq(m->scratch.data, "feedback-report", 15) &&
+            m->scratch.len == 15)
+            m->report_feedback = 1;
+        else if (st == SMTPDX_ERR_NOMEM)
+            return st;
+        sx_sbuf_reset(&m->scratch);
+    }
+
+    const sx_part *html = NULL;
+    for (uint32_t i = 0; i < msg->nparts; i++) {
+        const sx_part *p = &msg->parts[i];
+        if (inside_returned(msg, p)) {
+            if (m->orig_part == NULL && (p->flags & SX_PART_F_MESSAGE))
+                m->orig_part = p;
+            continue;
+        }
+        if (p->nchildren > 0 || sx_part_is(p, "multipart", "*"))
+            continue;
+        if (sx_part_is(p, "message", "delivery-status") ||
+            sx_part_is(p, "message", "global-delivery-status")) {
+            if (m->dsn_part == NULL)
+                m->dsn_part = p;
+        } else if (sx_part_is(p, "message", "feedback-report")) {
+            if (m->arf_part == NULL)
+                m->arf_part = p;
+        } else if (sx_part_is(p, "text", "rfc822-headers") ||
+                   sx_part_is(p, "text", "rfc822-header")) {
+            if (m->orig_part == NULL)
+                m->orig_part = p;
+        } else if (sx_part_is(p, "text", "plain") ||
+                   (p->index == 0 && sx_part_is(p, "text", "*"))) {
+            if (m->text_part == NULL)
+                m->text_part = p;
+            else if (m->orig_part == NULL && m->text2.len < 65536) {
+                /* later text parts before the returned message (some MTAs
+                 * put the report's fields in text/plain) */
+                st = decode_into(m, p, &m->scratch);
+                if (st != SMTPDX_OK)
+                    return st;
+                sx_sbuf_append(&m->text2, m->scratch.data ? m->scratch.data : "",
+                               m->scratch.len);
+                sx_sbuf_putc(&m->text2, '\n');
+                sx_sbuf_reset(&m->scratch);
+            }
+        } else if (sx_part_is(p, "text", "html")) {
+            if (html == NULL)
+                html = p;
+        }
+    }
+
+    if (m->text_part != NULL) {
+        if (m->text_part->index == 0 && sx_part_is(m->text_part, "text", "html"))
+            st = text_from_html(m, m->text_part);
+        else
+            st = decode_into(m, m->text_part, &m->text);
+        if (st != SMTPDX_OK)
+            return st;
+    } else if (html != NULL) {
+        m->text_part = html;
+        st = text_from_html(m, html);
+        if (st != SMTPDX_OK)
+            return st;
+    }
+    if (m->dsn_part != NULL) {
+        st = decode_into(m, m->dsn_part, &m->dsn);
+        if (st != SMTPDX_OK)
+            return st;
+    }
+    /* always NUL-terminated, never NULL, so detectors can use them */
+    if (m->text.data == NULL && sx_sbuf_reserve(&m->text, 0) != SX_SBUF_OK)
+        return SMTPDX_ERR_NOMEM;
+    if (m->text2.data == NULL && sx_sbuf_reserve(&m->text2, 0) != SX_SBUF_OK)
+        return SMTPDX_ERR_NOMEM;
+    if (m->dsn.data == NULL && sx_sbuf_reserve(&m->dsn, 0) != SX_SBUF_OK)
+        return SMTPDX_ERR_NOMEM;
+    if (m->subject_dec.data == NULL &&
+        sx_sbuf_reserve(&m->subject_dec, 0) != SX_SBUF_OK)
+        return SMTPDX_ERR_NOMEM;
+    if (m->from_dec.data == NULL &&
+        sx_sbuf_reserve(&m->from_dec, 0) != SX_SBUF_OK)
+        return SMTPDX_ERR_NOMEM;
+    m->text.data[m->text.len] = '\0';
+    m->text2.data[m->text2.len] = '\0';
+    m->dsn.data[m->dsn.len] = '\0';
+    return SMTPDX_OK;
+}
+
+void sx_bmail_close(sx_bmail *m)
+{
+    if (m == NULL)
+        return;
+    sx_msg_release(&m->msg);
+    sx_sbuf_release(&m->subject_dec);
+    sx_sbuf_release(&m->from_dec);
+    sx_sbuf_release(&m->text);
+    sx_sbuf_release(&m->text2);
+    sx_sbuf_release(&m->dsn);
+    sx_sbuf_release(&m->scratch);
+    sx_sbuf_release(&m->scratch2);
+}

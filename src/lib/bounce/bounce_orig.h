@@ -1,0 +1,40 @@
+/*
+ * bounce_orig.h - the header of the message a bounce returns (see
+ * bounce_orig.c). Values are decoded to UTF-8 (RFC 2047) and "" when
+ * absent.
+ */
+#ifndef SX_BOUNCE_ORIG_H
+#define SX_BOUNCE_ORIG_H
+
+#include "bounce/bounce.h"
+
+enum {
+    SX_BORIG_FROM = 0,
+    SX_BORIG_TO,
+    SX_BORIG_SUBJECT,
+    SX_BORIG_MSGID,
+    SX_BORIG_DATE,
+    SX_BORIG_LISTID,
+    SX_BORIG_RETURNPATH,
+    SX_BORIG_NFIELDS
+};
+
+typedef struct sx_borig {
+    sx_sbuf v[SX_BORIG_NFIELDS];
+} sx_borig;
+
+void sx_borig_init(sx_borig *o);
+void sx_borig_release(sx_borig *o);
+const char *sx_borig_get(const sx_borig *o, int which);
+
+/* Fill o from the returned message: its MIME part when there is one, else
+ * copy[0..copy_len) when a detector found where the copy starts, else the
+ * first run of header fields in the notification text. */
+smtpdx_status sx_borig_read(sx_bmail *m, const char *copy, size_t copy_len,
+                            sx_borig *o);
+
+/* Where a pasted header block starts in text (two known header fields in a
+ * row); NULL if none. *rest = bytes from there to the end. */
+const char *sx_borig_find(const char *text, size_t len, size_t *rest);
+
+#endif

@@ -1,0 +1,310 @@
+/*
+ * bounce_sendmail.c - Sendmail's "Returned mail" notices, with or without
+ * an RFC 3464 part (the old 5.x and 8.x before DSN support).
+ *
+ * The notice quotes the SMTP session:
+ *      ----- Transcript of session follows -----
+ *   ... while talking to mx.example.org.:
+ *   >>> RCPT To:<user@example.org>
+ *   <<< 550 5.1.1 <user@example.org>... User unknown
+ *   550 5.1.1 <user@example.org>... User unknown
+ * ">>>" is what Sendmail sent, "<<<" what the server answered, and the
+ * lines "NNN <address>... text" are Sendmail's verdict per recipient.
+ * With a DSN part the recipients and Status come from it and the
+ * transcript adds the failing command and host; without one (Sendmail
+ * 5.x, "V5sendmail") the verdict lines are the recipients.
+ */
+#include <string.h>
+
+#include "bounce/bounce.h"
+#include "bounce/bounce_fam.h"
+#include "bounce/bounce_generic.h"
+#include "bounce/bounce_text.h"
+#include "util/alloc.h"
+
+static int sendmail_match(const sx_bmail *m)
+{
+    static const char *const subjects[] = {
+        "returned mail:", "postmaster notify:",
+        "warning: could not send message for past", NULL};
+    static const char *const heads[] = {
+        "----- transcript of session follows -----",
+        "the original message was received at",
+        "----- the following addresses had permanent fatal errors -----",
+        NULL};
+    if (sx_bt_has_any(sx_bfam_head(m, 4096), heads))
+        return 1;
+    return sx_bfam_subject(m, subjects) &&
+           sx_bt_has(sx_bt_str(m->from_dec.data, m->from_dec.len),
+                     "mailer-daemon");
+}
+
+/* A ">>> MAIL From:<...>" line -> "MAIL". */
+static const char *sent_command(sx_str v)
+{
+    static const char *const cmds[] = {"MAIL", "RCPT", "DATA", "EHLO", "HELO",
+                                       "QUIT", "RSET", "STARTTLS", "AUTH",
+                                       NULL};
+    for (size_t i = 0; cmds[i]; i++)
+        if (sx_bt_iprefix(v.p, v.len, cmds[i]))
+            return cmds[i];
+    return NULL;
+}
+
+typedef struct tline {
+    sx_str text;        /* without ">>> " / "<<< " */
+    char kind;          /* '>' sent, '<' received, 'v' verdict, 't' talking */
+    const char *cmd;    /* the command in force */
+    sx_str host;        /* the host being talked to */
+} tline;
+
+#define MAX_TLINES 2000u
+
+/* The transcript as typed lines. */
+static size_t transcript(const char *t, size_t len, tline *out)
+{
+    const char *p = sx_bt_ifind(t, len, "transcript of session follows");
+    if (p == NULL)
+        return 0;
+    size_t end = sx_bgeneric_body_end(p, len - (size_t)(p - t));
+    const char *stop = sx_bt_ifind(p, end, "unsent message follows");
+    if (stop)
+        end = (size_t)(stop - p);
+    sx_btlines it;
+    sx_str l, host = {NULL, 0};
+    const char *cmd = "CONN";
+    size_t n = 0;
+    sx_bt_lines_init(&it, p, end);
+    sx_bt_next_line(&it, &l); /* the "follows" line itself */
+    while (n < MAX_TLINES && it.count < SX_BOUNCE_MAX_LINES &&
+           sx_bt_next_line(&it, &l)) {
+        sx_str tl = sx_bt_trim(l);
+        if (tl.len == 0)
+            continue;
+        tline *x = &out[n];
+        x->cmd = cmd;
+        x->host = host;
+        if (sx_bt_ifind(tl.p, tl.len, "while talking to ")) {
+            const char *h = sx_bt_ifind(tl.p, tl.len, "talking to ") + 11;
+            size_t hl = sx_bt_host_len(h, tl.len - (size_t)(h - tl.p));
+            host = sx_bt_str(h, hl);
+            cmd = "CONN";
+            x->kind = 't';
+            x->text = tl;
+            x->host = host;
+        } else if (sx_bt_iprefix(tl.p, tl.len, ">>>")) {
+            x->text = sx_bt_trim(sx_bt_str(tl.p + 3, tl.len - 3));
+            const char *c = sent_command(x->text);
+            if (c)
+                cmd = c;
+            x->cmd = cmd;
+            x->kind = '>';
+        } else if (sx_bt_iprefix(tl.p, tl.len, "<<<")) {
+            x->text = sx_bt_trim(sx_bt_str(tl.p + 3, tl.len - 3));
+            x->kind = '<';
+        } else {
+            x->text = tl;
+            x->kind = 'v';
+        }
+        n++;
+    }
+    return n;
+}
+
+static int mentions(sx_str s, const char *addr)
+{
+    return addr[0] != '\0' && sx_bt_ifind(s.p, s.len, addr) != NULL;
+}
+
+/* Command and host for a recipient: the server's answer that carries its
+ * Diagnostic-Code or names its address. */
+static const tline *answer_for(const tline *tl, size_t n, const sx_brcpt *rc)
+{
+    sx_str d = sx_bt_trim(sx_bt_str(rc->diag, strlen(rc->diag)));
+    size_t dl = d.len < 40 ? d.len : 40;
+    for (size_t i = 0; dl > 3 && i < n; i++)
+        if (tl[i].kind == '<' && tl[i].text.len >= dl &&
+            sx_bt_ieq(tl[i].text.p, d.p, dl))
+            return &tl[i];
+    for (size_t i = 0; i < n; i++)
+        if (tl[i].kind == '<' && mentions(tl[i].text, rc->recipient) &&
+            sx_bt_reply_code(tl[i].text.p, tl[i].text.len) >= 400)
+            return &tl[i];
+    return NULL;
+}
+
+/* Sendmail 5.x: "554 <user@example.org>... 550 Host unknown" lines. */
+static smtpdx_status verdicts(sx_bmail *m, const tline *tl, size_t n,
+                              sx_bres *res)
+{
+    smtpdx_status st = SMTPDX_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (tl[i].kind != 'v' || sx_bt_reply_code(tl[i].text.p, tl[i].text.len) < 400)
+            continue;
+        sx_str v = sx_bt_trim(sx_bt_str(tl[i].text.p + 3, tl[i].text.len - 3));
+        const char *dots = sx_bt_find(v.p, v.len, "...");
+        sx_str a;
+        if (dots == NULL || !sx_bt_is_addr(sx_bt_str(v.p, (size_t)(dots - v.p)), &a))
+            continue;
+        if (sx_bres_find(res, a.p, a.len))
+            continue;
+        sx_brcpt *rc = sx_bres_add(res, &st);
+        if (rc == NULL)
+            return st;
+        /* the server's answer in the same conversation, else the verdict */
+        sx_str reply = sx_bt_str(dots + 3, v.len - (size_t)(dots + 3 - v.p));
+        const char *cmd = "";
+        for (size_t k = i; k > 0; k--) {
+            const tline *x = &tl[k - 1];
+            if (x->kind == 't' || x->kind == 'v')
+                break;
+            if (x->kind == '<' && sx_bt_reply_code(x->text.p, x->text.len) >= 400) {
+                reply = x->text;
+                cmd = x->cmd;
+                break;
+            }
+        }
+        if ((st = sx_bres_set(res, &rc->recipient, a.p, a.len)) ||
+            (st = sx_bres_set(res, &rc->diag, reply.p, reply.len)) ||
+            (st = sx_bres_set(res, &rc->rhost, tl[i].host.p, tl[i].host.len)))
+            return st;
+        rc->command = cmd;
+    }
+    if (res->n > 0)
+        return SMTPDX_OK;
+    /* only host-level lines ("421 host (smtp)... Deferred: ..."): every
+     * recipient of the returned message failed with it */
+    for (size_t i = 0; i < n; i++) {
+        if (tl[i].kind != 'v' ||
+            sx_bt_reply_code(tl[i].text.p, tl[i].text.len) < 400)
+            continue;
+        const char *t = m->text.data;
+        const char *u = sx_bt_ifind(t, m->text.len, "unsent message follows");
+        if (u == NULL)
+            return SMTPDX_OK;
+        sx_btlines it;
+        sx_str l;
+        sx_bt_lines_init(&it, u, m->text.len - (size_t)(u - t));
+        while (it.count < 200 && sx_bt_next_line(&it, &l)) {
+            if (!sx_bt_iprefix(l.p, l.len, "To:"))
+                continue;
+            size_t off = 3, next;
+            sx_str a;
+            while (off < l.len &&
+                   sx_bt_find_addr(l.p + off, l.len - off, &a, &next)) {
+                off += next;
+                sx_brcpt *rc = sx_bres_add(res, &st);
+                if (rc == NULL)
+                    return st;
+                if ((st = sx_bres_set(res, &rc->recipient, a.p, a.len)) ||
+                    (st = sx_bres_set(res, &rc->diag, tl[i].text.p,
+                                      tl[i].text.len)))
+                    return st;
+            }
+            break;
+        }
+        return SMTPDX_OK;
+    }
+    return SMTPDX_OK;
+}
+
+static smtpdx_status sendmail_extract(sx_bmail *m, sx_bres *res)
+{
+    smtpdx_status st;
+    tline *tl = NULL;
+    size_t n = 0;
+    sx_str subj = sx_bt_str(m->subject_dec.data, m->subject_dec.len);
+    if (sx_bt_has(subj, "warning: could not send"))
+        res->temporary = 1;
+
+    st = sx_bdsn_extract(m, res);
+    if (st != SMTPDX_OK)
+        return st;
+    tl = sx_malloc(MAX_TLINES * sizeof *tl);
+    if (tl == NULL)
+        return SMTPDX_ERR_NOMEM;
+    n = transcript(m->text.data, m->text.len, tl);
+    if (res->n == 0) {
+        st = verdicts(m, tl, n, res);
+        if (res->n > 0)
+            res->agent = "V5sendmail";
+        goto done;
+    }
+    /* the addresses Sendmail lists before the transcript, in order: they
+     * stand in for a broken Final-Recipient ("RFC822; @host") */
+    {
+        const char *t = m->text.data;
+        const char *p = sx_bt_ifind(t, m->text.len, "following addresses had");
+        const char *q = p ? sx_bt_ifind(p, m->text.len - (size_t)(p - t),
+                                        "transcript of session") : NULL;
+        size_t k = 0;
+        sx_btlines it;
+        sx_str l;
+        sx_bt_lines_init(&it, p, p ? (size_t)((q ? q : t + m->text.len) - p) : 0);
+        sx_bt_next_line(&it, &l);
+        while (p && it.count < 1000 && sx_bt_next_line(&it, &l)) {
+            sx_str a;
+            if (!sx_bgeneric_addr_line(l, &a) || l.p[0] == ' ')
+                continue;
+            if (k < res->n && strchr(res->r[k].recipient, '@') != NULL &&
+                res->r[k].recipient[0] != '@') {
+                k++;
+                continue;
+            }
+            if (k < res->n &&
+                (st = sx_bres_set(res, &res->r[k].recipient, a.p, a.len)))
+                goto done;
+            k++;
+        }
+    }
+    for (size_t i = 0; i < res->n; i++) {
+        sx_brcpt *rc = &res->r[i];
+        if (rc->diag[0] != '\0' && strspn(rc->diag, "0123456789") ==
+                                       strlen(rc->diag)) {
+            /* a mailer's exit code ("X-Unix; 255"): Sendmail's verdict
+             * line says what it means ("554 5.3.0 unknown mailer error") */
+            for (size_t k = n; k > 0; k--) {
+                const tline *x = &tl[k - 1];
+                if (x->kind == 'v' &&
+                    sx_bt_reply_code(x->text.p, x->text.len) >= 400) {
+                    st = sx_bres_set(res, &rc->diag, x->text.p, x->text.len);
+                    break;
+                }
+            }
+            if (st != SMTPDX_OK)
+                goto done;
+        }
+        const tline *a = answer_for(tl, n, rc);
+        for (size_t k = 0; a == NULL && k < n; k++)
+            if (tl[k].kind == '<' &&
+                sx_bt_reply_code(tl[k].text.p, tl[k].text.len) >= 400)
+                a = &tl[k];
+        if (a != NULL) {
+            rc->command = a->cmd;
+            if (rc->rhost[0] == '\0' &&
+                (st = sx_bres_set(res, &rc->rhost, a->host.p, a->host.len)))
+                goto done;
+        }
+        if (rc->diag[0] == '\0') {
+            /* no Diagnostic-Code: Sendmail's own "Deferred: ..." line */
+            for (size_t k = 0; k < n; k++) {
+                const char *d = sx_bt_ifind(tl[k].text.p, tl[k].text.len,
+                                            "deferred:");
+                if (tl[k].kind == 'v' && d != NULL) {
+                    d += 9;
+                    st = sx_bres_set(res, &rc->diag, d,
+                                     tl[k].text.len - (size_t)(d - tl[k].text.p));
+                    break;
+                }
+            }
+            if (st != SMTPDX_OK)
+                goto done;
+        }
+    }
+done:
+    sx_free(tl);
+    return st;
+}
+
+const sx_detector sx_det_sendmail = {"Sendmail", sendmail_match,
+                                     sendmail_extract};

@@ -1,0 +1,80 @@
+/*
+ * bounce_text.h - small, bounded text tools the bounce detectors share:
+ * caseless search, line walking, e-mail addresses, reply codes, the SMTP
+ * command a sentence names.
+ *
+ * Everything works on spans (pointer + length) of decoded UTF-8 text with
+ * LF line ends and never reads outside them; nothing allocates.
+ */
+#ifndef SX_BOUNCE_TEXT_H
+#define SX_BOUNCE_TEXT_H
+
+#include <stddef.h>
+
+#include "mime/mime.h"
+
+static inline sx_str sx_bt_str(const char *p, size_t n)
+{
+    sx_str s = {p, n};
+    return s;
+}
+
+/* ASCII caseless compare of n bytes. */
+int sx_bt_ieq(const char *a, const char *b, size_t n);
+/* s starts with prefix (caseless). */
+int sx_bt_iprefix(const char *s, size_t n, const char *prefix);
+/* First caseless occurrence of needle in h[0..hl), NULL if none. */
+const char *sx_bt_ifind(const char *h, size_t hl, const char *needle);
+/* Same over a span. */
+int sx_bt_has(sx_str s, const char *needle);
+/* Any of a NULL-terminated list of needles. */
+int sx_bt_has_any(sx_str s, const char *const *needles);
+/* Case-sensitive search. */
+const char *sx_bt_find(const char *h, size_t hl, const char *needle);
+
+/* Blanks (SP, HT, CR, LF) trimmed off both ends. */
+sx_str sx_bt_trim(sx_str s);
+
+/* Line walker over LF (or CR LF) separated text: each call gives the next
+ * line without its end; returns 0 at the end of the text. */
+typedef struct sx_btlines {
+    const char *p, *end;
+    unsigned count;
+} sx_btlines;
+void sx_bt_lines_init(sx_btlines *it, const char *p, size_t n);
+int sx_bt_next_line(sx_btlines *it, sx_str *line);
+
+/* The first e-mail address in s[0..n): *addr gets its span (without <>),
+ * *next (may be NULL) the offset just past it. 0 when there is none. An
+ * address is local@domain with a dotted domain name or [literal]. */
+int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next);
+/* s is exactly one address, maybe in <> and blanks. */
+int sx_bt_is_addr(sx_str s, sx_str *addr);
+
+/* A basic reply code at the start of s ("550 ", "550-", "550" at the end)
+ * or 0. */
+int sx_bt_reply_code(const char *s, size_t n);
+/* The first enhanced status code ("5.1.1") in s, copied into out[16] and
+ * its offset in *at; 0 when there is none. Only classes 2, 4 and 5. */
+int sx_bt_find_enhanced(const char *s, size_t n, char out[16], size_t *at);
+/* The first basic reply code (4xx/5xx followed by a blank, '-' or end)
+ * that stands alone as a word in s, with its offset; 0 when none. */
+int sx_bt_find_code(const char *s, size_t n, size_t *at);
+
+/* The SMTP command a sentence says was answered ("in reply to RCPT TO
+ * command", "after end of data", ">>> MAIL From:", "did not like our
+ * DATA") as "RCPT", "DATA", "MAIL", "HELO", "EHLO", "CONN", "STARTTLS",
+ * "AUTH", "BDAT"; NULL when none. */
+const char *sx_bt_command(const char *s, size_t n);
+
+/* n, or less so that s[0..n) does not end inside a UTF-8 sequence. */
+size_t sx_bt_utf8_cut(const char *s, size_t n);
+
+/* The domain part of an address ("" if none). */
+sx_str sx_bt_domain(sx_str addr);
+
+/* A host name or address literal at s: letters, digits, '-', '.', ':' and
+ * [..]; returns its length (0 if none). */
+size_t sx_bt_host_len(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,332 @@
+/*
+ * msgreader.c - smtpdx_msgreader_*: messages one at a time from stdin, a
+ * file (one message, or an mbox when it starts with a "From " line), a
+ * gzip file of either, or a directory walked in name order.
+ *
+ * Origins: the path for a file; "path:N" (1-based) for the N-th message
+ * of an mbox holding more than one.
+ *
+ * Memory stays bounded by the largest message: an mbox is read in chunks
+ * into one buffer that holds the current message and the start of the
+ * next; a message is handed out in place (after ">From " unquoting) and
+ * the buffer is compacted on the next call. A message larger than
+ * SMTPDX_MSG_MAX is skipped and reported as SMTPDX_ERR_LIMIT naming its
+ * origin, and reading goes on with the next one.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "input/mbox.h"
+#include "input/source.h"
+#include "input/walk.h"
+#include "mime/cursor.h"
+#include "smtpdx.h"
+#include "util/alloc.h"
+#include "util/sbuf.h"
+
+#define SX_READ_CHUNK (256u * 1024u)
+
+enum { KIND_EML, KIND_MBOX };
+
+struct smtpdx_msgreader {
+    char *root;
+    int is_dir, root_done;
+    sx_walk *walk;
+    sx_src *src;       /* the open file, NULL between files */
+    sx_sbuf path;      /* its path */
+    int kind, eof;
+    char eol;
+    unsigned n;        /* mbox: number of the last message handed out */
+    int last;          /* mbox: that message ended at the end of data */
+    char *buf;
+    size_t len, cap, pos;
+    size_t max;        /* SMTPDX_MSG_MAX */
+    sx_sbuf origin;
+};
+
+smtpdx_status smtpdx_msgreader_new(const char *path, smtpdx_msgreader **out)
+{
+    if (out == NULL)
+        return SMTPDX_ERR_INVAL;
+    *out = NULL;
+    if (path == NULL || *path == '\0')
+        return SMTPDX_ERR_INVAL;
+    smtpdx_msgreader *r = sx_calloc(1, sizeof *r);
+    if (r == NULL)
+        return SMTPDX_ERR_NOMEM;
+    sx_sbuf_init(&r->path, 64u * 1024u);
+    sx_sbuf_init(&r->origin, 64u * 1024u);
+    r->max = SMTPDX_MSG_MAX;
+    r->root = sx_strdup(path);
+    if (r->root == NULL) {
+        smtpdx_msgreader_free(r);
+        return SMTPDX_ERR_NOMEM;
+    }
+    struct stat st;
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        r->is_dir = 1;
+        smtpdx_status rc = sx_walk_new(path, &r->walk);
+        if (rc != SMTPDX_OK) {
+            smtpdx_msgreader_free(r);
+            return rc;
+        }
+    }
+    *out = r;
+    return SMTPDX_OK;
+}
+
+static void file_close(smtpdx_msgreader *r)
+{
+    int e = errno;
+    sx_src_close(r->src);
+    r->src = NULL;
+    r->len = r->pos = 0;
+    errno = e;
+}
+
+void smtpdx_msgreader_free(smtpdx_msgreader *r)
+{
+    if (r == NULL)
+        return;
+    file_close(r);
+    sx_walk_free(r->walk);
+    sx_free(r->root);
+    sx_free(r->buf);
+    sx_sbuf_release(&r->path);
+    sx_sbuf_release(&r->origin);
+    sx_free(r);
+}
+
+/* Room for at least want more bytes after len. */
+static smtpdx_status room(smtpdx_msgreader *r, size_t want)
+{
+    if (r->cap - r->len >= want + 1)
+        return SMTPDX_OK;
+    size_t nc = r->cap ? r->cap : SX_READ_CHUNK;
+    while (nc - r->len < want + 1)
+        nc *= 2;
+    char *nb = sx_realloc(r->buf, nc);
+    if (nb == NULL)
+        return SMTPDX_ERR_NOMEM;
+    r->buf = nb;
+    r->cap = nc;
+    return SMTPDX_OK;
+}
+
+/* Read one chunk at len; sets eof. */
+static smtpdx_status fill(smtpdx_msgreader *r)
+{
+    smtpdx_status st = room(r, SX_READ_CHUNK);
+    if (st != SMTPDX_OK)
+        return st;
+    size_t got;
+    st = sx_src_read(r->src, r->buf + r->len, SX_READ_CHUNK, &got);
+    if (st != SMTPDX_OK)
+        return st;
+    if (got == 0)
+        r->eof = 1;
+    r->len += got;
+    return SMTPDX_OK;
+}
+
+static smtpdx_status origin_set(smtpdx_msgreader *r, const char *path,
+                                unsigned n)
+{
+    sx_sbuf_reset(&r->origin);
+    int rc = n ? sx_sbuf_printf(&r->origin, "%s:%u", path, n)
+               : sx_sbuf_puts(&r->origin, path);
+    return rc == SX_SBUF_OK ? SMTPDX_OK : SMTPDX_ERR_NOMEM;
+}
+
+/* Open the next file; SMTPDX_OK with r->src NULL at the very end. */
+static smtpdx_status file_open(smtpdx_msgreader *r)
+{
+    const char *p;
+    smtpdx_status st;
+    if (r->is_dir) {
+        st = sx_walk_next(r->walk, &p);
+        if (st != SMTPDX_OK) {
+            if (p && origin_set(r, p, 0) != SMTPDX_OK)
+                return SMTPDX_ERR_NOMEM;
+            return st;
+        }
+        if (p == NULL)
+            return SMTPDX_OK;
+    } else {
+        if (r->root_done)
+            return SMTPDX_OK;
+        r->root_done = 1;
+        p = r->root;
+    }
+    sx_sbuf_reset(&r->path);
+    if (sx_sbuf_puts(&r->path, p) != SX_SBUF_OK
+        || origin_set(r, p, 0) != SMTPDX_OK)
+        return SMTPDX_ERR_NOMEM;
+    st = sx_src_open(p, &r->src);
+    if (st != SMTPDX_OK)
+        return st == SMTPDX_ERR_INVAL ? SMTPDX_ERR_IO : st;
+    r->len = r->pos = 0;
+    r->eof = 0;
+    r->n = 0;
+    while (r->len < 5 && !r->eof)
+        if ((st = fill(r)) != SMTPDX_OK) {
+            file_close(r);
+            return st;
+        }
+    r->kind = (r->len >= 5 && memcmp(r->buf, "From ", 5) == 0) ? KIND_MBOX
+                                                               : KIND_EML;
+    r->eol = sx_eol_detect(r->buf, r->len, NULL);
+    return SMTPDX_OK;
+}
+
+/* The whole file as one message. */
+static smtpdx_status eml_read(smtpdx_msgreader *r, const char **buf,
+                              size_t *len)
+{
+    smtpdx_status st = SMTPDX_OK;
+    while (!r->eof && st == SMTPDX_OK) {
+        if (r->len > r->max) {
+            st = SMTPDX_ERR_LIMIT;
+            break;
+        }
+        st = fill(r);
+    }
+    if (st == SMTPDX_OK && r->len > r->max)
+        st = SMTPDX_ERR_LIMIT;
+    if (st == SMTPDX_OK && r->len > 0) {
+        r->buf[r->len] = '\0';
+        *buf = r->buf;
+        *len = r->len;
+    }
+    return st;
+}
+
+/* The next message of the open mbox; SMTPDX_OK with *buf NULL at its end. */
+static smtpdx_status mbox_next(smtpdx_msgreader *r, const char **buf,
+                               size_t *len)
+{
+    smtpdx_status st;
+    if (r->pos > 0) {
+        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+        r->len -= r->pos;
+        r->pos = 0;
+    }
+    if (r->len == 0) {
+        while (r->len == 0 && !r->eof)
+            if ((st = fill(r)) != SMTPDX_OK)
+                return st;
+        if (r->len == 0)
+            return SMTPDX_OK;
+    }
+    r->n++;
+    /* the separator line (or, before the first one, junk) */
+    size_t b = 0;
+    for (;;) {
+        const char *le = memchr(r->buf, r->eol, r->len);
+        if (le) {
+            b = (size_t)(le - r->buf) + 1;
+            break;
+        }
+        if (r->eof) {
+            b = r->len;
+            break;
+        }
+        if (r->len > r->max) {
+            /* an endless "From " line: the rest of the file is lost */
+            r->len = r->pos = 0;
+            r->eof = 1;
+            return SMTPDX_ERR_LIMIT;
+        }
+        if ((st = fill(r)) != SMTPDX_OK)
+            return st;
+    }
+    int too_big = 0;
+    size_t from = b; /* scan resumes here */
+    r->last = 0;
+    const char *at;
+    for (;;) {
+        int f = sx_mbox_find(r->buf + from, r->buf + r->len, r->eol, r->eof,
+                             &at);
+        if (f == SX_MBOX_FOUND) {
+            r->pos = (size_t)(at - r->buf);
+            break;
+        }
+        if (r->eof) {
+            r->pos = r->len;
+            r->last = 1;
+            break;
+        }
+        from = (size_t)(at - r->buf);
+        if (from - b > r->max) {
+            /* too big: drop what was read, keep the unfinished line */
+            too_big = 1;
+            memmove(r->buf + b, r->buf + from, r->len - from);
+            r->len -= from - b;
+            from = b;
+        }
+        if ((st = fill(r)) != SMTPDX_OK)
+            return st;
+    }
+    if (too_big || r->pos - b > r->max)
+        return SMTPDX_ERR_LIMIT;
+    size_t e = r->pos;
+    /* the blank line before a separator belongs to the separator */
+    size_t el = sx_eol_before(r->buf + b, r->buf + e, r->eol);
+    if (el && sx_eol_before(r->buf + b, r->buf + e - el, r->eol))
+        e -= el;
+    size_t n = sx_mbox_unquote(r->buf + b, e - b, r->eol);
+    *buf = r->buf + b;
+    *len = n;
+    return SMTPDX_OK;
+}
+
+smtpdx_status smtpdx_msgreader_next(smtpdx_msgreader *r, const char **buf,
+                                    size_t *len, const char **origin)
+{
+    if (r == NULL || buf == NULL || len == NULL)
+        return SMTPDX_ERR_INVAL;
+    *buf = NULL;
+    *len = 0;
+    if (origin)
+        *origin = NULL;
+    smtpdx_status st;
+    for (;;) {
+        if (r->src == NULL) {
+            st = file_open(r);
+            if (origin)
+                *origin = r->origin.data;
+            if (st != SMTPDX_OK)
+                return st;
+            if (r->src == NULL)
+                return SMTPDX_OK; /* the end */
+        }
+        if (r->kind == KIND_EML) {
+            st = eml_read(r, buf, len);
+            if (origin)
+                *origin = r->origin.data;
+            /* the buffer stays valid: only the stream is closed */
+            int e = errno;
+            sx_src_close(r->src);
+            r->src = NULL;
+            errno = e;
+            if (st != SMTPDX_OK || *buf)
+                return st;
+            continue; /* an empty file holds no message */
+        }
+        st = mbox_next(r, buf, len);
+        if (st == SMTPDX_OK && *buf == NULL) {
+            file_close(r);
+            continue;
+        }
+        /* an mbox of one message is named like a plain file */
+        unsigned num = (r->n == 1 && r->last) ? 0 : r->n;
+        if (origin_set(r, r->path.data, num) != SMTPDX_OK)
+            st = SMTPDX_ERR_NOMEM;
+        if (origin)
+            *origin = r->origin.data;
+        if (st == SMTPDX_ERR_IO || st == SMTPDX_ERR_NOMEM)
+            file_close(r); /* the rest of this file is lost */
+        return st;
+    }
+}

@@ -1,0 +1,26 @@
+/*
+ * source.h - a byte stream from a file or stdin, gzip inflated on the fly.
+ *
+ * Compression is recognised by the gzip magic bytes (RFC 1952 2.3.1), not
+ * by the file name: a plain file reads through unchanged. The source owns
+ * its descriptor (stdin is duplicated, so closing never closes fd 0).
+ */
+#ifndef SX_INPUT_SOURCE_H
+#define SX_INPUT_SOURCE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "smtpdx.h"
+
+typedef struct sx_src sx_src;
+
+/* Open path ("-" = stdin). SMTPDX_ERR_IO with errno kept on failure,
+ * SMTPDX_ERR_INVAL for a directory. */
+smtpdx_status sx_src_open(const char *path, sx_src **out);
+/* Read up to n bytes: *got = 0 means the end. SMTPDX_ERR_IO on a read or
+ * inflate error (a truncated or corrupt .gz). */
+smtpdx_status sx_src_read(sx_src *s, char *buf, size_t n, size_t *got);
+void sx_src_close(sx_src *s);
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * log_emit.c - from a dialect's event to a counted, classified record.
+ *
+ * The dialect parsers know what happened (deferred, bounced, expired,
+ * rejected, sent) and which spans of the line say to whom and why; this
+ * file applies the caller's time window, keeps the counters, asks the
+ * classifier (through the cache) about the reply and fills an
+ * smtpdx_record with the same fields a bounce would use for the same
+ * meaning: recipient, addresser, destination, rhost, replycode,
+ * deliverystatus, diagnosticcode, smtpcommand, timestamp, action, plus the
+ * log's own queueid, relay, dsn_status and delay.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "log/log.h"
+#include "record/record.h"
+
+static smtpdx_log_counts *count_for(smtpdx_log_counts *c, enum sx_evkind k,
+                                    uint64_t **field)
+{
+    switch (k) {
+    case SX_EV_SENT: *field = &c->sent; break;
+    case SX_EV_DEFERRED: *field = &c->deferred; break;
+    case SX_EV_BOUNCED: *field = &c->bounced; break;
+    case SX_EV_EXPIRED: *field = &c->expired; break;
+    case SX_EV_REJECTED: *field = &c->rejected; break;
+    }
+    return c;
+}
+
+static void count(smtpdx_logparser *p, enum sx_evkind k)
+{
+    uint64_t *f = NULL;
+    count_for(&p->st.total, k, &f);
+    if (f)
+        (*f)++;
+    int h = p->now.hour;
+    if (h >= 0 && h < 24) {
+        f = NULL;
+        count_for(&p->st.by_hour[h], k, &f);
+        if (f)
+            (*f)++;
+    }
+    int64_t t = p->now.t;
+    if (t) {
+        if (p->st.first == 0 || t < p->st.first)
+            p->st.first = t;
+        if (t > p->st.last)
+            p->st.last = t;
+    }
+}
+
+/* The class digit a reply starts with ("450 ..." -> 4), 0 when none. */
+static int lead_class(sx_span s)
+{
+    if (s.n >= 3 && (s.p[0] == '4' || s.p[0] == '5' || s.p[0] == '2') &&
+        sx_is_digit(s.p[1]) && sx_is_digit(s.p[2]))
+        return s.p[0] - '0';
+    return 0;
+}
+
+static const char *action_of(const sx_logevent *ev)
+{
+    switch (ev->kind) {
+    case SX_EV_SENT: return "delivered";
+    case SX_EV_DEFERRED: return "delayed";
+    case SX_EV_REJECTED: {
+        int cls = ev->replycode ? ev->replycode / 100 : lead_class(ev->reply);
+        if (cls == 0 && ev->dsn.n)
+            cls = ev->dsn.p[0] - '0';
+        if (cls == 0)
+            cls = ev->temporary_hint ? 4 : 5;
+        return cls == 4 ? "delayed" : "failed";
+    }
+    default: return "failed";
+    }
+}
+
+#define SET(field, span)                                                   \
+    do {                                                                   \
+        if ((span).n &&                                                    \
+            (st = sx_record_set(r, &r->field, (span).p, (span).n)) !=      \
+                SMTPDX_OK)                                                 \
+            goto fail;                                                     \
+    } while (0)
+#define SETS(field, str)                                                   \
+    do {                                                                   \
+        if ((str) && *(str) &&                                             \
+            (st = sx_record_sets(r, &r->field, (str))) != SMTPDX_OK)       \
+            goto fail;                                                     \
+    } while (0)
+
+smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,
+                          const sx_logevent *ev, smtpdx_records *out)
+{
+    int64_t t = p->now.t;
+    if (t && p->opt.since && t < p->opt.since)
+        return SMTPDX_OK;
+    if (t && p->opt.until && t >= p->opt.until)
+        return SMTPDX_OK;
+    count(p, ev->kind);
+    if (out == NULL || (ev->kind == SX_EV_SENT && !p->opt.all))
+        return SMTPDX_OK;
+
+    smtpdx_status st = SMTPDX_OK;
+    smtpdx_record *r = sx_records_add(out);
+    if (r == NULL)
+        return SMTPDX_ERR_NOMEM;
+    const char *action = action_of(ev);
+    char dsn[16], rhost[SX_Q_HOST_MAX];
+    sx_q_copy(dsn, sizeof dsn, ev->dsn);
+    sx_q_copy(rhost, sizeof rhost, ev->rhost);
+
+    SETS(action, action);
+    SETS(smtpagent, ev->agent);
+    SET(queueid, ev->queueid);
+    SET(recipient, ev->recipient);
+    SET(alias, ev->alias);
+    SET(addresser, ev->sender);
+    SET(senderdomain, sx_span_domain(ev->sender));
+    SET(destination, sx_span_domain(ev->recipient));
+    SET(relay, ev->relay);
+    SET(lhost, ev->lhost);
+    SET(dsn_status, ev->dsn);
+    SET(delay, ev->delay);
+    SET(diagnosticcode, ev->reply);
+    SET(messageid, ev->msgid);
+    r->timestamp = t;
+    {
+        int off = p->now.off, sign = off < 0 ? -1 : 1;
+        int a = off * sign;
+        snprintf(r->timezoneoffset, sizeof r->timezoneoffset, "%c%02d%02d",
+                 sign < 0 ? '-' : '+', (a / 3600) % 100, (a / 60) % 60);
+    }
+    if (p->origin[0] &&
+        (st = sx_record_setf(r, &r->origin, "%s:%llu", p->origin,
+                             (unsigned long long)p->origin_line)) !=
+            SMTPDX_OK)
+        goto fail;
+
+    if (ev->kind == SX_EV_SENT) {
+        SET(deliverystatus, ev->dsn);
+        SET(rhost, ev->rhost);
+        SET(smtpcommand, ev->command);
+        r->replycode = ev->replycode ? ev->replycode : lead_class(ev->reply)
+                           ? (ev->reply.p[0] - '0') * 100 +
+                                 (ev->reply.p[1] - '0') * 10 +
+                                 (ev->reply.p[2] - '0')
+                           : 0;
+        r->reason = SMTPDX_R_DELIVERED;
+        r->why.reason = SMTPDX_R_DELIVERED;
+        r->why.temporary = -1;
+        return SMTPDX_OK;
+    }
+
+    const sx_clsresult *res = NULL;
+    /* Without a status in the log, the action still tells the classifier
+     * the class (RFC 3464 2.3.3: "failed" is permanent, "delayed" not). */
+    const char *status = dsn[0] ? dsn : NULL;
+    /* Postfix and Sendmail write X.0.0 when the reply carried no enhanced
+     * code: it says only the class, which the action already gives, and
+     * must not outweigh what the reply's own words say. */
+    if (status && strcmp(status + 1, ".0.0") == 0)
+        status = NULL;
+    st = sx_clscache_classify(p->cache, ctx, ev->reply, status,
+                              rhost[0] ? rhost : NULL, action, &res);
+    if (st != SMTPDX_OK)
+        goto fail;
+    r->replycode = ev->replycode ? ev->replycode : res->replycode;
+    if (ev->dsn.n)
+        SET(deliverystatus, ev->dsn);
+    else
+        SETS(deliverystatus, res->enhanced);
+    if (ev->command.n)
+        SET(smtpcommand, ev->command);
+    else
+        SETS(smtpcommand, res->command);
+    if (ev->rhost.n)
+        SET(rhost, ev->rhost);
+    else
+        SETS(rhost, res->rhost);
+    if (r->replycode)
+        SETS(diagnostictype, "SMTP");
+    if ((st = sx_record_set_why(r, &res->why, NULL, 0)) != SMTPDX_OK)
+        goto fail;
+    /* The cache may reuse its slot: the record keeps its own copies. */
+    r->why.cause = NULL;
+    r->why.provider = NULL;
+    if (res->why.cause &&
+        (st = sx_record_sets(r, &r->why.cause, res->why.cause)) != SMTPDX_OK)
+        goto fail;
+    if (res->why.provider && (st = sx_record_sets(r, &r->why.provider,
+                                                  res->why.provider)) !=
+                                 SMTPDX_OK)
+        goto fail;
+    SETS(matched_text, res->matched);
+    if (ev->kind == SX_EV_EXPIRED) {
+        /* The message was returned: whatever kept it waiting, the reason
+         * is that it ran out of time, and it will not be retried. */
+        r->reason = r->why.reason = SMTPDX_R_EXPIRED;
+        r->why.temporary = 0;
+        r->hardbounce = smtpdx_reason_is_hard(SMTPDX_R_EXPIRED, 0);
+    }
+    return SMTPDX_OK;
+fail:
+    sx_records_pop(out);
+    return st;
+}
+
+void sx_log_event_from_entry(sx_logevent *ev, const sx_qentry *e)
+{
+    if (e == NULL)
+        return;
+    if (e->has_from && ev->sender.n == 0)
+        ev->sender = sx_span_make(e->from, strlen(e->from));
+    if (ev->msgid.n == 0 && e->msgid[0])
+        ev->msgid = sx_span_make(e->msgid, strlen(e->msgid));
+}
+
+smtpdx_status sx_log_emit_expired(smtpdx_logparser *p, smtpdx_ctx *ctx,
+                                  const sx_qentry *e, const char *agent,
+                                  sx_span qid, smtpdx_records *out)
+{
+    sx_logevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = SX_EV_EXPIRED;
+    ev.agent = agent;
+    ev.queueid = qid;
+    ev.lhost = p->host;
+    sx_log_event_from_entry(&ev, e);
+    if (e == NULL || e->nrcpt == 0) {
+        ev.dsn = sx_span_make("4.4.7", 5); /* RFC 3463: delivery time expired */
+        return sx_log_emit(p, ctx, &ev, out);
+    }
+    for (unsigned i = 0; i < e->nrcpt; i++) {
+        const sx_qrcpt *r = &e->rcpt[i];
+        ev.recipient = sx_span_make(r->addr, strlen(r->addr));
+        ev.reply = sx_span_make(r->reply, strlen(r->reply));
+        ev.dsn = r->dsn[0] ? sx_span_make(r->dsn, strlen(r->dsn))
+                           : sx_span_make("4.4.7", 5);
+        ev.relay = sx_span_make(r->relay, strlen(r->relay));
+        smtpdx_status st = sx_log_emit(p, ctx, &ev, out);
+        if (st != SMTPDX_OK)
+            return st;
+    }
+    return SMTPDX_OK;
+}

@@ -1,0 +1,87 @@
+/*
+ * cursor.h - the bounded line cursor every MIME reader walks with.
+ *
+ * A cursor covers [p, end) of a buffer it does not own and only ever moves
+ * forward inside it; a line is the bytes up to the next line end, and the
+ * line-end convention (LF, CRLF or CR alone) is fixed when the cursor is
+ * made, so that a CR-only text reads line by line exactly like its LF copy.
+ * No function here reads outside [p, end).
+ */
+#ifndef SX_MIME_CURSOR_H
+#define SX_MIME_CURSOR_H
+
+#include <stddef.h>
+#include <string.h>
+
+typedef struct sx_cur {
+    const char *p;   /* next unread byte */
+    const char *end; /* one past the last byte */
+    char eol;        /* '\n' (LF and CRLF) or '\r' (CR alone) */
+} sx_cur;
+
+/* The line-end byte of buf: '\r' when the first line end is a CR not
+ * followed by LF, '\n' otherwise. *crlf (may be NULL) is set when that
+ * first line end is CRLF. Reads up to the first line end only. */
+static inline char sx_eol_detect(const char *buf, size_t len, int *crlf)
+{
+    const char *lf = memchr(buf, '\n', len);
+    size_t span = lf ? (size_t)(lf - buf) : len;
+    const char *cr = memchr(buf, '\r', span);
+    if (crlf)
+        *crlf = 0;
+    if (cr == NULL)
+        return '\n';
+    if (cr + 1 == lf) {
+        if (crlf)
+            *crlf = 1;
+        return '\n';
+    }
+    return '\r';
+}
+
+static inline void sx_cur_init(sx_cur *c, const char *p, const char *end,
+                               char eol)
+{
+    c->p = p;
+    c->end = end;
+    c->eol = eol;
+}
+
+/* Next line: *s..*e its content without the line end (a CR before LF is
+ * not content); the cursor moves past the line end. Returns 0 at the end
+ * of the data, 1 otherwise. *had_eol says whether a line end was seen. */
+static inline int sx_cur_line(sx_cur *c, const char **s, const char **e,
+                              int *had_eol)
+{
+    if (c->p >= c->end)
+        return 0;
+    const char *start = c->p;
+    const char *q = memchr(start, c->eol, (size_t)(c->end - start));
+    const char *stop = q ? q : c->end;
+    *s = start;
+    *e = stop;
+    if (c->eol == '\n' && stop > start && stop[-1] == '\r' && q)
+        *e = stop - 1;
+    c->p = q ? q + 1 : c->end;
+    if (had_eol)
+        *had_eol = q != NULL;
+    return 1;
+}
+
+/* Length of the line end that ends just before position q (0 if none),
+ * never reaching before lo. */
+static inline size_t sx_eol_before(const char *lo, const char *q, char eol)
+{
+    if (q <= lo || q[-1] != eol)
+        return 0;
+    if (eol == '\n' && q - 1 > lo && q[-2] == '\r')
+        return 2;
+    return 1;
+}
+
+static inline int sx_is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+#endif

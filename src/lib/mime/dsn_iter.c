@@ -1,0 +1,143 @@
+/*
+ * dsn_iter.c - the fields of a delivery-status body (RFC 3464 2.1,
+ * RFC 6533 for the UTF-8 form), one at a time, with their block numbers.
+ *
+ * The body is groups of header-style fields separated by blank lines: the
+ * per-message group, then one per recipient. A line holding only blanks
+ * also separates groups (senders emit them). A folded value is unfolded
+ * with each line end and the blanks that open the next line turned into
+ * one space, which keeps a folded Diagnostic-Code readable as one reply.
+ */
+#include <string.h>
+
+#include "mime/cursor.h"
+#include "mime/mime.h"
+#include "mime/mime_int.h"
+
+void sx_dsn_iter_init(sx_dsn_iter *it, const char *buf, size_t len)
+{
+    it->p = buf ? buf : "";
+    it->end = it->p + (buf ? len : 0);
+    it->block = 0;
+    it->started = 0;
+    it->eol = sx_eol_detect(it->p, (size_t)(it->end - it->p), NULL);
+    it->junk = 0;
+    sx_sbuf_init(&it->val, SX_MIME_MAX_FIELD);
+}
+
+void sx_dsn_iter_release(sx_dsn_iter *it)
+{
+    if (it)
+        sx_sbuf_release(&it->val);
+}
+
+static int only_blanks(const char *s, const char *e)
+{
+    while (s < e && sx_is_blank(*s))
+        s++;
+    return s == e;
+}
+
+static void trim(const char **s, const char **e)
+{
+    while (*s < *e && sx_is_blank(**s))
+        (*s)++;
+    while (*e > *s && sx_is_blank((*e)[-1]))
+        (*e)--;
+}
+
+static int name_ok(const char *s, const char *e)
+{
+    if (s == e)
+        return 0;
+    for (; s < e; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 33 || c > 126)
+            return 0;
+    }
+    return 1;
+}
+
+smtpdx_status sx_dsn_fields_next(sx_dsn_iter *it, sx_dsn_field *f)
+{
+    if (it == NULL || f == NULL)
+        return SMTPDX_ERR_INVAL;
+    sx_cur c;
+    sx_cur_init(&c, it->p, it->end, (char)it->eol);
+    const char *s, *e;
+    for (;;) {
+        if (!sx_cur_line(&c, &s, &e, NULL)) {
+            it->p = c.p;
+            return SMTPDX_ERR_PARSE;
+        }
+        if (only_blanks(s, e)) {
+            if (it->started) {
+                it->block++;
+                it->started = 0;
+            }
+            continue;
+        }
+        if (sx_is_blank(*s)) {
+            it->junk++; /* a continuation with no field before it */
+            continue;
+        }
+        const char *colon = memchr(s, ':', (size_t)(e - s));
+        const char *ne = colon;
+        while (ne && ne > s && sx_is_blank(ne[-1]))
+            ne--;
+        if (colon == NULL || !name_ok(s, ne)) {
+            it->junk++;
+            continue;
+        }
+        f->name.p = s;
+        f->name.len = (size_t)(ne - s);
+        const char *vs = colon + 1, *ve = e;
+        trim(&vs, &ve);
+        /* continuation lines: start with a blank, hold something else */
+        sx_cur look = c;
+        const char *cs, *ce;
+        int folded = 0, cut = 0;
+        smtpdx_status st = SMTPDX_OK;
+        while (look.p < look.end && sx_is_blank(*look.p)) {
+            sx_cur save = look;
+            sx_cur_line(&look, &cs, &ce, NULL);
+            if (only_blanks(cs, ce)) {
+                look = save;
+                break;
+            }
+            if (!folded) {
+                sx_sbuf_reset(&it->val);
+                int rc = sx_sbuf_append(&it->val, vs, (size_t)(ve - vs));
+                if (rc == SX_SBUF_NOMEM)
+                    st = SMTPDX_ERR_NOMEM;
+                folded = 1;
+            }
+            trim(&cs, &ce);
+            if (st == SMTPDX_OK && !cut) {
+                /* over the field limit the value is cut, not failed */
+                int rc = it->val.len ? sx_sbuf_putc(&it->val, ' ') : 0;
+                if (rc == SX_SBUF_OK)
+                    rc = sx_sbuf_append(&it->val, cs, (size_t)(ce - cs));
+                if (rc == SX_SBUF_NOMEM)
+                    st = SMTPDX_ERR_NOMEM;
+                else if (rc == SX_SBUF_LIMIT)
+                    cut = 1;
+            }
+        }
+        c = look;
+        it->p = c.p;
+        if (st != SMTPDX_OK)
+            return st;
+        if (folded) {
+            f->value.p = it->val.data ? it->val.data : "";
+            f->value.len = it->val.len;
+        } else {
+            f->value.p = vs;
+            f->value.len = (size_t)(ve - vs);
+        }
+        f->block = it->block;
+        f->block_start = !it->started;
+        it->started = 1;
+        return SMTPDX_OK;
+    }
+}

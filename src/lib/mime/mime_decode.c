@@ -1,0 +1,236 @@
+/*
+ * mime_decode.c - transfer decoding (RFC 2045 6.7 quoted-printable, 6.8
+ * base64, RFC 2047 4.2 "Q") and the body accessors sx_part_decode and
+ * sx_part_body. Decoders read exactly [in, in+len), append to a bounded
+ * sbuf and flag what they had to forgive instead of failing.
+ */
+#include <string.h>
+
+#include "mime/mime.h"
+#include "mime/mime_int.h"
+
+static signed char b64val(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return (signed char)(c - 'A');
+    if (c >= 'a' && c <= 'z')
+        return (signed char)(c - 'a' + 26);
+    if (c >= '0' && c <= '9')
+        return (signed char)(c - '0' + 52);
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+smtpdx_status sx_base64_decode(const char *in, size_t len, sx_sbuf *out,
+                               unsigned *info)
+{
+    int rc = sx_sbuf_reserve(out, len / 4 * 3 + 3);
+    if (rc == SX_SBUF_NOMEM)
+        return SMTPDX_ERR_NOMEM;
+    uint32_t acc = 0;
+    unsigned n = 0;
+    char q[3];
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        signed char v = b64val(c);
+        if (v < 0) {
+            /* blanks and line ends are expected; '=' pads; the rest is
+             * junk that RFC 2045 6.8 says to ignore */
+            if (c != '\n' && c != '\r' && c != ' ' && c != '\t' && c != '=')
+                *info |= SX_DEC_BAD_BASE64;
+            continue;
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        if (++n == 4) {
+            q[0] = (char)(acc >> 16);
+            q[1] = (char)(acc >> 8);
+            q[2] = (char)acc;
+            if (out->len + 3 < out->cap) {
+                memcpy(out->data + out->len, q, 3);
+                out->len += 3;
+                out->data[out->len] = '\0';
+            } else if ((rc = sx_sbuf_append(out, q, 3)) != SX_SBUF_OK) {
+                return sx_sbuf_status(rc);
+            }
+            acc = 0;
+            n = 0;
+        }
+    }
+    if (n == 1)
+        *info |= SX_DEC_BAD_BASE64;
+    if (n >= 2) {
+        /* a last group without its padding: 12 bits give one byte, 18
+         * give two (the low bits left over are padding) */
+        if (n == 2) {
+            q[0] = (char)(acc >> 4);
+        } else {
+            q[0] = (char)(acc >> 10);
+            q[1] = (char)(acc >> 2);
+        }
+        rc = sx_sbuf_append(out, q, n - 1);
+        if (rc != SX_SBUF_OK)
+            return sx_sbuf_status(rc);
+    }
+    return SMTPDX_OK;
+}
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+smtpdx_status sx_qp_decode(const char *in, size_t len, int header_q,
+                           sx_sbuf *out, unsigned *info)
+{
+    int rc = sx_sbuf_reserve(out, len);
+    if (rc == SX_SBUF_NOMEM)
+        return SMTPDX_ERR_NOMEM;
+    size_t i = 0, run = 0;
+    while (i < len) {
+        char c = in[i];
+        if (c != '=' && !(header_q && c == '_')) {
+            i++;
+            continue;
+        }
+        if ((rc = sx_sbuf_append(out, in + run, i - run)) != SX_SBUF_OK)
+            return sx_sbuf_status(rc);
+        if (c == '_') {
+            rc = sx_sbuf_putc(out, ' ');
+            run = ++i;
+        } else {
+            /* soft line break (6.7 rule 5), padding blanks allowed */
+            size_t j = i + 1;
+            while (j < len && (in[j] == ' ' || in[j] == '\t'))
+                j++;
+            if (j < len && (in[j] == '\n' || in[j] == '\r')) {
+                if (in[j] == '\r' && j + 1 < len && in[j + 1] == '\n')
+                    j++;
+                run = i = j + 1;
+                continue;
+            }
+            if (j == len) {
+                run = i = len;
+                continue;
+            }
+            int h = i + 2 < len ? hexval((unsigned char)in[i + 1]) : -1;
+            int l = h >= 0 ? hexval((unsigned char)in[i + 2]) : -1;
+            if (h >= 0 && l >= 0) {
+                rc = sx_sbuf_putc(out, (char)(h * 16 + l));
+                run = i = i + 3;
+            } else {
+                *info |= SX_DEC_BAD_QP;
+                rc = sx_sbuf_putc(out, '=');
+                run = ++i;
+            }
+        }
+        if (rc != SX_SBUF_OK)
+            return sx_sbuf_status(rc);
+    }
+    return sx_sbuf_status(sx_sbuf_append(out, in + run, len - run));
+}
+
+/* CRLF and lone CR become LF, in place. */
+static void eol_normalise(sx_sbuf *b)
+{
+    char *s = b->data;
+    if (s == NULL)
+        return;
+    char *cr = memchr(s, '\r', b->len);
+    if (cr == NULL)
+        return;
+    size_t w = (size_t)(cr - s);
+    for (size_t r = w; r < b->len; r++) {
+        if (s[r] == '\r') {
+            s[w++] = '\n';
+            if (r + 1 < b->len && s[r + 1] == '\n')
+                r++;
+        } else {
+            s[w++] = s[r];
+        }
+    }
+    b->len = w;
+    s[w] = '\0';
+}
+
+static smtpdx_status transfer_decode(const sx_part *p, sx_sbuf *out,
+                                     unsigned *info)
+{
+    switch (p->cte) {
+    case SX_CTE_BASE64:
+        return sx_base64_decode(p->body.p, p->body.len, out, info);
+    case SX_CTE_QP:
+        return sx_qp_decode(p->body.p, p->body.len, 0, out, info);
+    default:
+        return sx_sbuf_status(sx_sbuf_append(out, p->body.p, p->body.len));
+    }
+}
+
+smtpdx_status sx_part_body(const sx_msg *m, const sx_part *p,
+                           sx_sbuf *scratch, const char **data, size_t *len)
+{
+    unsigned info = 0;
+    if (m == NULL || p == NULL || data == NULL || len == NULL)
+        return SMTPDX_ERR_INVAL;
+    if (p->cte != SX_CTE_BASE64 && p->cte != SX_CTE_QP) {
+        *data = p->body.p;
+        *len = p->body.len;
+        return SMTPDX_OK;
+    }
+    if (scratch == NULL)
+        return SMTPDX_ERR_INVAL;
+    sx_sbuf_reset(scratch);
+    smtpdx_status st = transfer_decode(p, scratch, &info);
+    *data = scratch->data ? scratch->data : "";
+    *len = scratch->len;
+    return st;
+}
+
+smtpdx_status sx_part_decode(const sx_msg *m, const sx_part *p,
+                             unsigned flags, sx_sbuf *out, unsigned *info)
+{
+    unsigned dummy = 0;
+    if (info == NULL)
+        info = &dummy;
+    *info = 0;
+    if (m == NULL || p == NULL || out == NULL)
+        return SMTPDX_ERR_INVAL;
+    sx_sbuf_reset(out);
+    int text = strcmp(p->type, "text") == 0;
+    int message = strcmp(p->type, "message") == 0;
+    smtpdx_status st;
+    if (strcmp(p->type, "multipart") == 0 || (!text && !message)
+        || (flags & SX_DECODE_RAW_CHARSET)) {
+        st = transfer_decode(p, out, info);
+        if (st == SMTPDX_ERR_LIMIT)
+            *info |= SX_DEC_TRUNCATED;
+        if ((text || message) && !(flags & SX_DECODE_KEEP_EOL))
+            eol_normalise(out);
+        return st;
+    }
+    const char *cs = text ? p->charset : "";
+    if (p->cte == SX_CTE_BASE64 || p->cte == SX_CTE_QP) {
+        sx_sbuf tmp;
+        sx_sbuf_init(&tmp, p->body.len + 16);
+        st = transfer_decode(p, &tmp, info);
+        if (st == SMTPDX_OK)
+            st = sx_charset_to_utf8(cs, tmp.data ? tmp.data : "", tmp.len,
+                                    out, info);
+        sx_sbuf_release(&tmp);
+    } else {
+        st = sx_charset_to_utf8(cs, p->body.p, p->body.len, out, info);
+    }
+    if (st == SMTPDX_ERR_LIMIT)
+        *info |= SX_DEC_TRUNCATED;
+    if (!(flags & SX_DECODE_KEEP_EOL))
+        eol_normalise(out);
+    return st;
+}

@@ -1,0 +1,583 @@
+/*
+ * mime_scan.c - one forward pass over a message that finds its MIME
+ * structure (RFC 2045-2046, RFC 5322 2.1) without copying it.
+ *
+ * The scanner keeps a stack of the open multiparts' boundaries. Each
+ * entity's header block is read, its Content-Type decides whether it
+ * opens a multipart (push a boundary), wraps a message (parse the inner
+ * header next) or is a leaf; then the body is skipped up to the next line
+ * that is a delimiter of any open multipart. A delimiter of an outer
+ * multipart also ends every inner one that is still open (RFC 2046 5.1.2
+ * says an inner part can never hold it), which bounds the work to one
+ * pass plus a boundary comparison on lines that begin with "--".
+ */
+#include <string.h>
+
+#include "mime/cursor.h"
+#include "mime/mime.h"
+#include "mime/mime_int.h"
+#include "util/alloc.h"
+
+/* The frames live on the stack: max_depth is capped here. */
+#define SX_DEPTH_HARD 128u
+
+typedef struct frame {
+    uint32_t part;    /* the multipart */
+    uint32_t last;    /* its last child so far, SX_NONE before the first */
+    const char *bnd;
+    size_t blen;
+} frame;
+
+typedef struct scan {
+    sx_msg *m;
+    const char *end;
+    char eol;
+    int nomem;
+    unsigned nfr;
+    frame fr[SX_DEPTH_HARD + 1];
+} scan;
+
+void sx_msg_limits_default(sx_msg_limits *lim)
+{
+    lim->max_message = SX_MIME_MAX_MESSAGE;
+    lim->max_depth = SX_MIME_MAX_DEPTH;
+    lim->max_parts = SX_MIME_MAX_PARTS;
+    lim->max_headers = SX_MIME_MAX_HEADERS;
+    lim->max_hdr_block = SX_MIME_MAX_HDR_BLOCK;
+    lim->max_field = SX_MIME_MAX_FIELD;
+}
+
+void sx_msg_init(sx_msg *m, const sx_msg_limits *lim)
+{
+    memset(m, 0, sizeof *m);
+    if (lim)
+        m->lim_ = *lim;
+    else
+        sx_msg_limits_default(&m->lim_);
+    if (m->lim_.max_depth > SX_DEPTH_HARD)
+        m->lim_.max_depth = SX_DEPTH_HARD;
+    if (m->lim_.max_parts < 1)
+        m->lim_.max_parts = 1;
+}
+
+void sx_msg_release(sx_msg *m)
+{
+    if (m == NULL)
+        return;
+    sx_msg_limits lim = m->lim_;
+    sx_free(m->parts);
+    sx_free(m->hdrs);
+    sx_msg_init(m, &lim);
+}
+
+/* A new entity, or SX_NONE when the part limit is reached or memory is
+ * out (s->nomem tells which). */
+static uint32_t part_new(scan *s, uint32_t parent, uint32_t depth)
+{
+    sx_msg *m = s->m;
+    if (m->nparts >= m->lim_.max_parts) {
+        m->flags |= SX_MSG_F_PART_LIMIT;
+        if (parent != SX_NONE)
+            m->parts[parent].flags |= SX_PART_F_PART_LIMIT;
+        return SX_NONE;
+    }
+    if (m->nparts == m->parts_cap_) {
+        uint32_t cap = m->parts_cap_ ? m->parts_cap_ * 2 : 16;
+        if (cap > m->lim_.max_parts)
+            cap = m->lim_.max_parts;
+        sx_part *np = sx_realloc(m->parts, (size_t)cap * sizeof *np);
+        if (np == NULL) {
+            s->nomem = 1;
+            return SX_NONE;
+        }
+        m->parts = np;
+        m->parts_cap_ = cap;
+    }
+    uint32_t i = m->nparts++;
+    sx_part *p = &m->parts[i];
+    memset(p, 0, sizeof *p);
+    p->index = i;
+    p->parent = parent;
+    p->depth = depth;
+    p->next_sibling = SX_NONE;
+    p->hdr_first = m->nhdrs;
+    if (parent != SX_NONE)
+        m->parts[parent].nchildren++;
+    return i;
+}
+
+static int hdr_push(scan *s, sx_part *p, const char *n, size_t nl,
+                    const char *v, size_t vl)
+{
+    sx_msg *m = s->m;
+    if (p->hdr_count >= m->lim_.max_headers) {
+        p->flags |= SX_PART_F_HDR_LIMIT;
+        m->flags |= SX_MSG_F_HDR_LIMIT;
+        return 0;
+    }
+    if (m->nhdrs == m->hdrs_cap_) {
+        uint32_t cap = m->hdrs_cap_ ? m->hdrs_cap_ * 2 : 32;
+        sx_hdr *nh = sx_realloc(m->hdrs, (size_t)cap * sizeof *nh);
+        if (nh == NULL) {
+            s->nomem = 1;
+            return -1;
+        }
+        m->hdrs = nh;
+        m->hdrs_cap_ = cap;
+    }
+    sx_hdr *h = &m->hdrs[m->nhdrs++];
+    h->name.p = n;
+    h->name.len = nl;
+    h->value.p = v;
+    h->value.len = vl;
+    p->hdr_count++;
+    return 1;
+}
+
+/* Is the line [q, le) a delimiter of an open multipart? Returns the frame
+ * index (innermost first) or -1; *close is set for "--boundary--".
+ * RFC 2046 5.1.1: "--" boundary, optional "--", then only blanks. */
+static int delim_match(const scan *s, const char *q, const char *le,
+                       int *close)
+{
+    size_t n = (size_t)(le - q);
+    for (unsigned k = s->nfr; k-- > 0;) {
+        const frame *f = &s->fr[k];
+        if (n < 2 + f->blen || memcmp(q + 2, f->bnd, f->blen) != 0)
+            continue;
+        const char *r = q + 2 + f->blen;
+        int c = 0;
+        if (le - r >= 2 && r[0] == '-' && r[1] == '-') {
+            c = 1;
+            r += 2;
+        }
+        while (r < le && sx_is_blank(*r))
+            r++;
+        if (r == le) {
+            *close = c;
+            return (int)k;
+        }
+    }
+    return -1;
+}
+
+/* The content end of line q (CR before LF excluded). */
+static const char *line_end(const scan *s, const char *q, const char **next)
+{
+    const char *e = memchr(q, s->eol, (size_t)(s->end - q));
+    if (e == NULL) {
+        *next = s->end;
+        return s->end;
+    }
+    *next = e + 1;
+    if (s->eol == '\n' && e > q && e[-1] == '\r')
+        return e - 1;
+    return e;
+}
+
+/* Next delimiter line at or after line start q. Returns its start or
+ * NULL; *k, *close and *after (start of the next line) are set. */
+static const char *delim_find(const scan *s, const char *q, int *k,
+                              int *close, const char **after)
+{
+    if (s->nfr == 0)
+        return NULL;
+    while (q < s->end) {
+        if (s->end - q >= 2 && q[0] == '-' && q[1] == '-') {
+            const char *nx;
+            const char *le = line_end(s, q, &nx);
+            *k = delim_match(s, q, le, close);
+            if (*k >= 0) {
+                *after = nx;
+                return q;
+            }
+            q = nx;
+            continue;
+        }
+        q = memchr(q, s->eol, (size_t)(s->end - q));
+        if (q == NULL)
+            return NULL;
+        q++;
+    }
+    return NULL;
+}
+
+static int hdr_name_ok(const char *n, size_t len)
+{
+    if (len == 0)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)n[i];
+        if (c < 33 || c > 126)
+            return 0;
+    }
+    return 1;
+}
+
+/* Read the header block of entity idx starting at pos (RFC 5322 2.2);
+ * returns where its body starts.
+ *
+ * A line that is not a field (no colon, bad name, folded text with no
+ * field before it) is skipped and reading goes on, as GMime does: broken
+ * folding in returned headers is common and the fields after it matter.
+ * When the block then never meets its blank line (end of data, a
+ * delimiter, a limit), the first such line is taken as the start of the
+ * body instead: the sender simply left the blank line out. */
+static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
+{
+    sx_msg *m = s->m;
+    sx_part *p = &m->parts[idx];
+    const sx_msg_limits *lim = &m->lim_;
+    sx_cur c;
+    sx_cur_init(&c, pos, s->end, s->eol);
+    const char *blk = pos;
+    const char *ls, *b, *e;
+    sx_hdr *last = NULL;
+    const char *junk = NULL;  /* first line that was not a field */
+    uint32_t junk_nh = 0, junk_cnt = 0;
+
+    p->hdr_first = m->nhdrs;
+    if (idx == 0 && s->end - pos >= 5 && memcmp(pos, "From ", 5) == 0) {
+        /* an mbox separator left in front (RFC 4155) */
+        sx_cur_line(&c, &b, &e, NULL);
+        blk = c.p;
+        m->flags |= SX_MSG_F_MBOX_FROM;
+    }
+    for (;;) {
+        ls = c.p;
+        if (!sx_cur_line(&c, &b, &e, NULL)) {
+            p->flags |= SX_PART_F_HDR_EOF;
+            break;
+        }
+        if (b == e) {
+            p->header.p = blk;
+            p->header.len = (size_t)(ls - blk);
+            return c.p;
+        }
+        if ((size_t)(ls - blk) > lim->max_hdr_block) {
+            p->flags |= SX_PART_F_HDR_LIMIT;
+            m->flags |= SX_MSG_F_HDR_LIMIT;
+            break;
+        }
+        int cl;
+        if (s->nfr && e - b >= 2 && b[0] == '-' && b[1] == '-'
+            && delim_match(s, b, e, &cl) >= 0)
+            break;
+        if (memchr(b, '\0', (size_t)(e - b)))
+            m->flags |= SX_MSG_F_NUL;
+        const char *colon = NULL, *ne = NULL;
+        if (!sx_is_blank(*b)) {
+            colon = memchr(b, ':', (size_t)(e - b));
+            ne = colon;
+            while (ne && ne > b && sx_is_blank(ne[-1]))
+                ne--;
+        } else if (last) {
+            if ((size_t)(e - last->name.p) > lim->max_field)
+                p->flags |= SX_PART_F_FIELD_LIMIT;
+            else
+                last->value.len = (size_t)(e - last->value.p);
+            continue;
+        }
+        if (colon == NULL || !hdr_name_ok(b, (size_t)(ne - b))) {
+            p->flags |= SX_PART_F_BAD_HDR_LINE;
+            if (junk == NULL) {
+                junk = ls;
+                junk_nh = m->nhdrs;
+                junk_cnt = p->hdr_count;
+            }
+            last = NULL;
+            continue;
+        }
+        const char *v = colon + 1;
+        while (v < e && sx_is_blank(*v))
+            v++;
+        size_t vl = (size_t)(e - v);
+        if ((size_t)(e - b) > lim->max_field) {
+            p->flags |= SX_PART_F_FIELD_LIMIT;
+            vl = lim->max_field > (size_t)(v - b)
+                     ? lim->max_field - (size_t)(v - b) : 0;
+        }
+        int r = hdr_push(s, p, b, (size_t)(ne - b), v, vl);
+        if (r < 0)
+            return s->end;
+        /* a later continuation must not extend a field left out */
+        last = r ? &m->hdrs[m->nhdrs - 1] : NULL;
+    }
+    p->flags |= SX_PART_F_NO_BLANK;
+    if (junk) {
+        m->nhdrs = junk_nh;
+        p->hdr_count = junk_cnt;
+        ls = junk;
+    }
+    if (ls == blk)
+        p->flags |= SX_PART_F_NO_HEADERS;
+    p->header.p = blk;
+    p->header.len = (size_t)(ls - blk);
+    return ls;
+}
+
+static const sx_hdr *block_find(const sx_msg *m, const sx_part *p,
+                                const char *name, size_t nlen)
+{
+    const sx_hdr *h = m->hdrs + p->hdr_first;
+    for (uint32_t i = 0; i < p->hdr_count; i++)
+        if (h[i].name.len == nlen && sx_mem_ieq(h[i].name.p, nlen, name))
+            return &h[i];
+    return NULL;
+}
+
+/* The first token of a value, lower-cased into out (cut to cap). */
+static void token_lc(const char *v, size_t len, char *out, size_t cap)
+{
+    const char *end = v + len;
+    const char *p = sx_skip_cfws(v, end);
+    size_t n = 0;
+    while (p < end && sx_is_token_char((unsigned char)*p) && n + 1 < cap)
+        out[n++] = sx_lc(*p++);
+    out[n] = '\0';
+}
+
+/* Content-Type, -Transfer-Encoding and -Disposition of entity idx. */
+static void entity_classify(scan *s, uint32_t idx, int in_digest)
+{
+    sx_msg *m = s->m;
+    sx_part *p = &m->parts[idx];
+    const sx_hdr *h = block_find(m, p, "content-type", 12);
+    int ok = 0;
+    if (h) {
+        const char *params;
+        ok = sx_ctype_parse(h->value.p, h->value.len, p->type,
+                            sizeof p->type, p->subtype, sizeof p->subtype,
+                            &params) == 0;
+        if (!ok)
+            p->flags |= SX_PART_F_BAD_TYPE;
+        else {
+            const char *pe = h->value.p + h->value.len;
+            sx_str v;
+            int esc;
+            if (sx_param_raw(params, pe, "charset", &v, &esc)) {
+                size_t n = 0;
+                for (size_t i = 0; i < v.len && n + 1 < sizeof p->charset;
+                     i++)
+                    if (!sx_is_blank(v.p[i]))
+                        p->charset[n++] = sx_lc(v.p[i]);
+                p->charset[n] = '\0';
+            }
+            if (strcmp(p->type, "multipart") == 0
+                && sx_param_raw(params, pe, "boundary", &v, &esc)) {
+                /* trailing blanks are not part of a boundary (5.1.1) */
+                while (v.len && sx_is_blank(v.p[v.len - 1]))
+                    v.len--;
+                p->boundary = v;
+            }
+        }
+    }
+    if (!ok) {
+        if (in_digest) {
+            memcpy(p->type, "message", 8);
+            memcpy(p->subtype, "rfc822", 7);
+        } else {
+            memcpy(p->type, "text", 5);
+            memcpy(p->subtype, "plain", 6);
+        }
+        if (!h)
+            p->flags |= SX_PART_F_DEFAULT_TYPE;
+    }
+    h = block_find(m, p, "content-transfer-encoding", 25);
+    if (h) {
+        char t[24];
+        token_lc(h->value.p, h->value.len, t, sizeof t);
+        if (strcmp(t, "base64") == 0)
+            p->cte = SX_CTE_BASE64;
+        else if (strcmp(t, "quoted-printable") == 0)
+            p->cte = SX_CTE_QP;
+        else if (strcmp(t, "x-uuencode") == 0 || strcmp(t, "uuencode") == 0
+                 || strcmp(t, "x-uue") == 0)
+            p->cte = SX_CTE_UUENCODE;
+        else if (strcmp(t, "7bit") != 0 && strcmp(t, "8bit") != 0
+                 && strcmp(t, "binary") != 0)
+            p->flags |= SX_PART_F_BAD_CTE;
+    }
+    h = block_find(m, p, "content-disposition", 19);
+    if (h) {
+        char t[16];
+        token_lc(h->value.p, h->value.len, t, sizeof t);
+        p->disp = strcmp(t, "inline") == 0       ? SX_DISP_INLINE
+                  : strcmp(t, "attachment") == 0 ? SX_DISP_ATTACHMENT
+                                                 : SX_DISP_OTHER;
+    }
+}
+
+/* End the bodies of cur and its ancestors below stop at content end at. */
+static void close_upto(scan *s, uint32_t cur, uint32_t stop, const char *at)
+{
+    sx_msg *m = s->m;
+    unsigned guard = 0;
+    while (cur != SX_NONE && cur != stop && guard++ <= SX_DEPTH_HARD + 1) {
+        sx_part *p = &m->parts[cur];
+        const char *e = at < p->body.p ? p->body.p : at;
+        p->body.len = (size_t)(e - p->body.p);
+        cur = p->parent;
+    }
+}
+
+static int is_message_wrapper(const sx_part *p)
+{
+    return strcmp(p->type, "message") == 0
+           && (strcmp(p->subtype, "rfc822") == 0
+               || strcmp(p->subtype, "global") == 0
+               || strcmp(p->subtype, "news") == 0)
+           && p->cte == SX_CTE_IDENTITY;
+}
+
+/* Parse the header of a new entity at pos and classify it. */
+static uint32_t entity_open(scan *s, uint32_t parent, const char **pos,
+                            int in_digest)
+{
+    sx_msg *m = s->m;
+    uint32_t depth = parent == SX_NONE ? 0 : m->parts[parent].depth + 1;
+    uint32_t i = part_new(s, parent, depth);
+    if (i == SX_NONE)
+        return SX_NONE;
+    *pos = headers_parse(s, i, *pos);
+    if (s->nomem)
+        return SX_NONE;
+    entity_classify(s, i, in_digest);
+    m->parts[i].body.p = *pos;
+    m->parts[i].body.len = (size_t)(s->end - *pos);
+    return i;
+}
+
+/* Nothing at pos but the end or a delimiter: an empty body. */
+static int at_delim_or_end(const scan *s, const char *pos)
+{
+    if (pos >= s->end)
+        return 1;
+    if (s->end - pos < 2 || pos[0] != '-' || pos[1] != '-')
+        return 0;
+    const char *nx;
+    const char *le = line_end(s, pos, &nx);
+    int cl;
+    return delim_match(s, pos, le, &cl) >= 0;
+}
+
+static void scan_run(scan *s)
+{
+    sx_msg *m = s->m;
+    const char *pos = m->buf;
+    uint32_t cur = entity_open(s, SX_NONE, &pos, 0);
+    if (cur == SX_NONE)
+        return;
+    m->parts[cur].flags |= SX_PART_F_MESSAGE;
+
+    for (;;) {
+        /* cur's header has been read; pos is where its body starts */
+        sx_part *p = &m->parts[cur];
+        int container = 0;
+        if (strcmp(p->type, "multipart") == 0) {
+            if (p->boundary.len == 0)
+                p->flags |= SX_PART_F_NO_BOUNDARY;
+            else
+                container = 1;
+        } else if (is_message_wrapper(p)) {
+            container = 2;
+        }
+        if (container && p->depth >= m->lim_.max_depth) {
+            p->flags |= SX_PART_F_DEPTH_LIMIT;
+            m->flags |= SX_MSG_F_DEPTH_LIMIT;
+            container = 0;
+        }
+        if (container == 1) {
+            frame *f = &s->fr[s->nfr++];
+            f->part = cur;
+            f->last = SX_NONE;
+            f->bnd = p->boundary.p;
+            f->blen = p->boundary.len;
+        } else if (container == 2 && !at_delim_or_end(s, pos)) {
+            uint32_t c = entity_open(s, cur, &pos, 0);
+            if (s->nomem)
+                return;
+            if (c != SX_NONE) {
+                m->parts[c].flags |= SX_PART_F_MESSAGE;
+                cur = c;
+                continue;
+            }
+        }
+        /* skip the body up to the next delimiter of any open multipart */
+        for (;;) {
+            int k, close;
+            const char *after;
+            const char *d = delim_find(s, pos, &k, &close, &after);
+            if (d == NULL) {
+                close_upto(s, cur, SX_NONE, s->end);
+                for (unsigned j = 0; j < s->nfr; j++)
+                    m->parts[s->fr[j].part].flags |= SX_PART_F_NO_END;
+                return;
+            }
+            frame *f = &s->fr[k];
+            const char *at = d - sx_eol_before(m->buf, d, s->eol);
+            close_upto(s, cur, f->part, at);
+            for (unsigned j = (unsigned)k + 1; j < s->nfr; j++)
+                m->parts[s->fr[j].part].flags |= SX_PART_F_NO_END;
+            s->nfr = (unsigned)k + 1;
+            pos = after;
+            if (close) {
+                cur = f->part;
+                s->nfr--;
+                continue;
+            }
+            int digest = strcmp(m->parts[f->part].subtype, "digest") == 0;
+            uint32_t c = entity_open(s, f->part, &pos, digest);
+            if (s->nomem)
+                return;
+            if (c == SX_NONE) {
+                /* over the part limit: skip this part's content */
+                cur = f->part;
+                continue;
+            }
+            if (f->last != SX_NONE)
+                m->parts[f->last].next_sibling = c;
+            f->last = c;
+            cur = c;
+            break;
+        }
+    }
+}
+
+smtpdx_status sx_msg_parse(sx_msg *m, const char *buf, size_t len)
+{
+    if (m == NULL || (buf == NULL && len > 0))
+        return SMTPDX_ERR_INVAL;
+    m->nparts = 0;
+    m->nhdrs = 0;
+    m->flags = 0;
+    m->buf = buf ? buf : "";
+    m->len = len;
+    if (len > m->lim_.max_message) {
+        m->len = 0;
+        return SMTPDX_ERR_LIMIT;
+    }
+    scan sc;
+    scan *s = &sc;
+    s->m = m;
+    s->end = m->buf + len;
+    s->nomem = 0;
+    s->nfr = 0;
+    int crlf;
+    s->eol = sx_eol_detect(m->buf, len, &crlf);
+    if (s->eol == '\r')
+        m->flags |= SX_MSG_F_EOL_CR;
+    else if (crlf)
+        m->flags |= SX_MSG_F_EOL_CRLF;
+    scan_run(s);
+    if (s->nomem) {
+        m->nparts = 0;
+        m->nhdrs = 0;
+        return SMTPDX_ERR_NOMEM;
+    }
+    for (uint32_t i = 0; i < m->nparts; i++)
+        if (m->parts[i].flags
+            & (SX_PART_F_NO_END | SX_PART_F_NO_BOUNDARY | SX_PART_F_BAD_TYPE))
+            m->flags |= SX_MSG_F_BROKEN;
+    return SMTPDX_OK;
+}

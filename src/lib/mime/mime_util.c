@@ -1,0 +1,258 @@
+/*
+ * mime_util.c - lexical helpers of the MIME module (RFC 2045 5.1 tokens,
+ * RFC 5322 3.2.2 comments and folding white space, Content-Type shape and
+ * raw parameter lookup) and the simple accessors of sx_msg.
+ */
+#include <string.h>
+
+#include "mime/cursor.h"
+#include "mime/mime.h"
+#include "mime/mime_int.h"
+#include "util/sbuf.h"
+
+/* Comments nest (RFC 5322 3.2.2); deeper ones are read as flat text. */
+#define SX_COMMENT_DEPTH 16
+
+int sx_mem_ieq(const char *a, size_t n, const char *c)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (c[i] == '\0' || sx_lc(a[i]) != sx_lc(c[i]))
+            return 0;
+    }
+    return c[n] == '\0';
+}
+
+int sx_str_ieq(sx_str s, const char *c)
+{
+    return sx_mem_ieq(s.p, s.len, c);
+}
+
+smtpdx_status sx_sbuf_status(int rc)
+{
+    if (rc == SX_SBUF_OK)
+        return SMTPDX_OK;
+    return rc == SX_SBUF_LIMIT ? SMTPDX_ERR_LIMIT : SMTPDX_ERR_NOMEM;
+}
+
+int sx_is_token_char(unsigned char c)
+{
+    if (c <= 32 || c >= 127)
+        return 0;
+    return strchr("()<>@,;:\\\"/[]?=", (int)c) == NULL;
+}
+
+const char *sx_skip_cfws(const char *p, const char *end)
+{
+    while (p < end) {
+        char c = *p;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            p++;
+            continue;
+        }
+        if (c != '(')
+            break;
+        unsigned depth = 0;
+        while (p < end) {
+            if (*p == '\\' && p + 1 < end) {
+                p += 2;
+                continue;
+            }
+            if (*p == '(' && depth < SX_COMMENT_DEPTH)
+                depth++;
+            else if (*p == ')' && --depth == 0) {
+                p++;
+                break;
+            }
+            p++;
+        }
+    }
+    return p;
+}
+
+static const char *token_copy(const char *p, const char *end, char *out,
+                              size_t cap, size_t *n)
+{
+    size_t k = 0;
+    while (p < end && sx_is_token_char((unsigned char)*p)) {
+        if (k + 1 < cap)
+            out[k++] = sx_lc(*p);
+        p++;
+    }
+    out[k] = '\0';
+    *n = k;
+    return p;
+}
+
+int sx_ctype_parse(const char *v, size_t len, char *type, size_t tcap,
+                   char *sub, size_t scap, const char **params)
+{
+    const char *end = v + len;
+    size_t n;
+    const char *p = sx_skip_cfws(v, end);
+    p = token_copy(p, end, type, tcap, &n);
+    *params = p;
+    if (n == 0)
+        goto bad;
+    p = sx_skip_cfws(p, end);
+    if (p >= end || *p != '/')
+        goto bad;
+    p = sx_skip_cfws(p + 1, end);
+    p = token_copy(p, end, sub, scap, &n);
+    if (n == 0)
+        goto bad;
+    *params = p;
+    return 0;
+bad:
+    memcpy(type, "text", 5);
+    memcpy(sub, "plain", 6);
+    return -1;
+}
+
+/* One parameter value at p (after '='): quoted string or bare word. */
+static const char *value_read(const char *p, const char *end, sx_str *val,
+                              int *escaped)
+{
+    *escaped = 0;
+    if (p < end && *p == '"') {
+        const char *s = ++p;
+        while (p < end && *p != '"') {
+            if (*p == '\\' && p + 1 < end) {
+                *escaped = 1;
+                p++;
+            }
+            p++;
+        }
+        val->p = s;
+        val->len = (size_t)(p - s);
+        return p < end ? p + 1 : p;
+    }
+    const char *s = p;
+    while (p < end && *p != ';' && *p != ' ' && *p != '\t' && *p != '\r'
+           && *p != '\n')
+        p++;
+    val->p = s;
+    val->len = (size_t)(p - s);
+    return p;
+}
+
+const char *sx_param_next(const char *p, const char *end, sx_str *attr,
+                          sx_str *val, int *escaped)
+{
+    while (p < end) {
+        p = sx_skip_cfws(p, end);
+        if (p >= end)
+            break;
+        if (*p == ';') {
+            p++;
+            continue;
+        }
+        const char *as = p;
+        while (p < end && *p != '=' && *p != ';' && *p != ' ' && *p != '\t'
+               && *p != '\r' && *p != '\n' && *p != '"' && *p != '(')
+            p++;
+        const char *ae = p;
+        p = sx_skip_cfws(p, end);
+        if (p < end && *p == '=' && ae > as) {
+            p = sx_skip_cfws(p + 1, end);
+            p = value_read(p, end, val, escaped);
+            attr->p = as;
+            attr->len = (size_t)(ae - as);
+            return p;
+        }
+        /* junk without '=': skip a character so that we always advance */
+        if (p == as && p < end && *p != ';')
+            p++;
+    }
+    return NULL;
+}
+
+int sx_param_raw(const char *p, const char *end, const char *name,
+                 sx_str *val, int *escaped)
+{
+    sx_str a, v;
+    int esc;
+    while ((p = sx_param_next(p, end, &a, &v, &esc)) != NULL) {
+        if (sx_str_ieq(a, name)) {
+            *val = v;
+            *escaped = esc;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ accessors */
+
+const sx_part *sx_msg_part(const sx_msg *m, size_t i)
+{
+    if (m == NULL || i >= m->nparts)
+        return NULL;
+    return &m->parts[i];
+}
+
+int sx_part_is(const sx_part *p, const char *type, const char *subtype)
+{
+    if (p == NULL)
+        return 0;
+    if (type && strcmp(type, "*") != 0 && strcmp(p->type, type) != 0)
+        return 0;
+    if (subtype && strcmp(subtype, "*") != 0
+        && strcmp(p->subtype, subtype) != 0)
+        return 0;
+    return 1;
+}
+
+const sx_part *sx_msg_find_part(const sx_msg *m, size_t from,
+                                const char *type, const char *subtype)
+{
+    if (m == NULL)
+        return NULL;
+    for (size_t i = from; i < m->nparts; i++)
+        if (sx_part_is(&m->parts[i], type, subtype))
+            return &m->parts[i];
+    return NULL;
+}
+
+const sx_part *sx_part_inner(const sx_msg *m, const sx_part *p)
+{
+    if (m == NULL || p == NULL || strcmp(p->type, "message") != 0
+        || p->nchildren != 1 || p->index + 1 >= m->nparts)
+        return NULL;
+    const sx_part *c = &m->parts[p->index + 1];
+    return (c->parent == p->index && (c->flags & SX_PART_F_MESSAGE)) ? c
+                                                                     : NULL;
+}
+
+const sx_hdr *sx_part_headers(const sx_msg *m, const sx_part *p, size_t *n)
+{
+    if (p == NULL)
+        p = sx_msg_part(m, 0);
+    if (p == NULL) {
+        *n = 0;
+        return NULL;
+    }
+    *n = p->hdr_count;
+    return m->hdrs + p->hdr_first;
+}
+
+const sx_hdr *sx_msg_header_raw(const sx_msg *m, const sx_part *p,
+                                const char *name, size_t nth)
+{
+    size_t n;
+    const sx_hdr *h = sx_part_headers(m, p, &n);
+    for (size_t i = 0; i < n; i++)
+        if (sx_str_ieq(h[i].name, name) && nth-- == 0)
+            return &h[i];
+    return NULL;
+}
+
+size_t sx_msg_header_count(const sx_msg *m, const sx_part *p,
+                           const char *name)
+{
+    size_t n, c = 0;
+    const sx_hdr *h = sx_part_headers(m, p, &n);
+    for (size_t i = 0; i < n; i++)
+        if (sx_str_ieq(h[i].name, name))
+            c++;
+    return c;
+}

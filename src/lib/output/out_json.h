@@ -1,0 +1,16 @@
+/*
+ * out_json.h - the JSON objects for an explanation and a record, shared by
+ * the JSON, NDJSON and Sisimai-compatible writers.
+ */
+#ifndef SX_OUTPUT_OUT_JSON_H
+#define SX_OUTPUT_OUT_JSON_H
+#include "output/json.h"
+#include "output/writer_int.h"
+
+void sx_out_json_explanation(sx_json *j, const sx_expl_item *it);
+void sx_out_json_record(sx_json *j, const smtpdx_record *r);
+/* Sisimai's own fields of a record, as keys of the open object; with
+ * softbounce set, its version-4 "softbounce" field is added. */
+void sx_out_json_sisimai_fields(sx_json *j, const smtpdx_record *r,
+                                int softbounce);
+#endif

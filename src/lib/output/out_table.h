@@ -1,0 +1,37 @@
+/*
+ * out_table.h - pieces of the human-readable writer shared by its two
+ * halves: explanations (out_table.c) and records (out_table_rec.c).
+ */
+#ifndef SX_OUTPUT_OUT_TABLE_H
+#define SX_OUTPUT_OUT_TABLE_H
+#include "output/term.h"
+#include "output/writer_int.h"
+
+#define SX_TABLE_LABEL 14 /* column where values start, after the label */
+
+/* "  Label        " (indented, padded to SX_TABLE_LABEL). */
+void sx_table_label(sx_term *t, const char *label);
+/* "USERUNKNOWN  user-unknown  permanent", coloured by how bad it is. */
+void sx_table_verdict(sx_term *t, const smtpdx_explanation *e);
+/* The knowledge base's one-paragraph summary, when there is one. */
+void sx_table_summary(sx_term *t, const smtpdx_explanation *e);
+/* The diagnosis lines shared by explanations and records: who, retry,
+ * steps, references. */
+void sx_table_diagnosis(sx_term *t, const smtpdx_explanation *e);
+/* "Matched  rule on 'text' (kind)", then conflict and confidence. */
+void sx_table_matched(sx_term *t, const smtpdx_explanation *e,
+                      const char *mtext, size_t mlen);
+
+/* The record half of the table writer. */
+smtpdx_status sx_table_rec_add(smtpdx_writer *w, sx_term *t,
+                               const smtpdx_record *r);
+smtpdx_status sx_table_rec_finish(smtpdx_writer *w, sx_term *t);
+void sx_table_rec_release(smtpdx_writer *w);
+
+/* The backend's state (w->state). */
+typedef struct sx_table_state {
+    sx_term term;
+    void *rec; /* the record half's own state */
+} sx_table_state;
+
+#endif

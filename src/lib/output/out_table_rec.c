@@ -1,0 +1,257 @@
+/*
+ * out_table_rec.c - records for people: a summary grouped by reason first,
+ * then one block per record.
+ *
+ * The summary needs every record counted before it is printed, but
+ * keeping the records would make memory grow with the input. So each
+ * block is rendered at once into an anonymous temporary file and copied
+ * out after the summary; only the counts stay in memory. When no
+ * temporary file can be made, blocks go straight out and the summary
+ * comes last.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/out_table.h"
+#include "util/alloc.h"
+
+#define MAX_GROUPS 64  /* (reason, cause) pairs shown; the rest is "other" */
+#define MAX_CAUSES 3   /* causes listed per reason in the summary */
+
+typedef struct rec_group {
+    smtpdx_reason reason;
+    char cause[48];
+    unsigned long count;
+} rec_group;
+
+typedef struct rec_state {
+    FILE *tmp;      /* blocks waiting for the summary; NULL: direct */
+    int direct;
+    unsigned long by_reason[SMTPDX_REASON_COUNT];
+    rec_group groups[MAX_GROUPS];
+    size_t ngroups;
+    unsigned long total, temporary, permanent, hard;
+} rec_state;
+
+static rec_state *state_of(smtpdx_writer *w)
+{
+    sx_table_state *ts = w->state;
+    if (ts->rec == NULL) {
+        rec_state *rs = sx_calloc(1, sizeof(*rs));
+        if (rs == NULL)
+            return NULL;
+        rs->tmp = tmpfile();
+        rs->direct = rs->tmp == NULL;
+        ts->rec = rs;
+    }
+    return ts->rec;
+}
+
+static void count(rec_state *rs, const smtpdx_record *r)
+{
+    const char *cause = r->why.cause ? r->why.cause : "";
+    unsigned ri = (unsigned)r->reason < SMTPDX_REASON_COUNT ? r->reason : 0;
+
+    rs->total++;
+    rs->by_reason[ri]++;
+    if (r->why.temporary == 1)
+        rs->temporary++;
+    else if (r->why.temporary == 0)
+        rs->permanent++;
+    if (r->hardbounce)
+        rs->hard++;
+    for (size_t i = 0; i < rs->ngroups; i++) {
+        if (rs->groups[i].reason == (smtpdx_reason)ri
+            && strncmp(rs->groups[i].cause, cause, sizeof(rs->groups[i].cause) - 1) == 0) {
+            rs->groups[i].count++;
+            return;
+        }
+    }
+    if (rs->ngroups < MAX_GROUPS) {
+        rec_group *g = &rs->groups[rs->ngroups++];
+        g->reason = (smtpdx_reason)ri;
+        snprintf(g->cause, sizeof(g->cause), "%s", cause);
+        g->count = 1;
+    }
+}
+
+/* "Label   value" with the value neutralised and wrapped; skipped when
+ * the value is empty. */
+static void line(sx_term *t, const char *label, const char *v)
+{
+    if (v == NULL || v[0] == '\0')
+        return;
+    sx_table_label(t, label);
+    sx_term_wrap(t, v, strlen(v), SX_TABLE_LABEL, SX_TABLE_LABEL);
+}
+
+/* Join "a, b, c" from the non-empty parts, each prefixed by its word. */
+static void join(char *buf, size_t n, const char *const *words,
+                 const char *const *vals, size_t count_)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < count_ && used < n; i++) {
+        if (vals[i] == NULL || vals[i][0] == '\0')
+            continue;
+        int k = snprintf(buf + used, n - used, "%s%s%s", used ? ", " : "",
+                         words[i], vals[i]);
+        if (k < 0)
+            break;
+        used += (size_t)k < n - used ? (size_t)k : n - used - 1;
+    }
+}
+
+static void block(sx_term *t, const smtpdx_record *r)
+{
+    const smtpdx_explanation *e = &r->why;
+    char buf[1024], date[40] = "", code[16] = "";
+
+    sx_term_style(t, SX_SGR_BOLD);
+    if (r->recipient[0] != '\0')
+        sx_term_textz(t, r->recipient);
+    else
+        fputs("(recipient unknown)", t->f);
+    sx_term_reset(t);
+    fputc('\n', t->f);
+    sx_table_verdict(t, e);
+    sx_table_summary(t, e);
+    line(t, "Reply", r->diagnosticcode);
+
+    if (r->replycode > 0)
+        snprintf(code, sizeof(code), "%d", r->replycode);
+    const char *sw[] = {"code ", "status ", "after ", "from ", "action "};
+    const char *sv[] = {code, r->deliverystatus, r->smtpcommand, r->rhost,
+                        r->action};
+    join(buf, sizeof(buf), sw, sv, 5);
+    line(t, "Status", buf);
+
+    if (r->timestamp != 0)
+        sx_out_time(r->timestamp, r->timezoneoffset, date, sizeof(date));
+    const char *mw[] = {"from ", "sent ", "subject ", "id "};
+    const char *mv[] = {r->addresser, date, r->subject, r->messageid};
+    join(buf, sizeof(buf), mw, mv, 4);
+    line(t, "Message", buf);
+
+    const char *qw[] = {"queue id ", "relay ", "dsn ", "delay "};
+    const char *qv[] = {r->queueid, r->relay, r->dsn_status, r->delay};
+    join(buf, sizeof(buf), qw, qv, 4);
+    line(t, "Log", buf);
+    line(t, "Feedback", r->feedbacktype);
+
+    sx_table_diagnosis(t, e);
+    if (e->entry != NULL || e->conflict) {
+        const char *mtext;
+        size_t mlen;
+        sx_out_record_matched(r, code, sizeof(code), &mtext, &mlen);
+        sx_table_matched(t, e, mtext, mlen);
+    }
+    line(t, "Origin", r->origin);
+}
+
+smtpdx_status sx_table_rec_add(smtpdx_writer *w, sx_term *t,
+                               const smtpdx_record *r)
+{
+    rec_state *rs = state_of(w);
+    if (rs == NULL)
+        return SMTPDX_ERR_NOMEM;
+    FILE *out = t->f;
+    if (!rs->direct)
+        t->f = rs->tmp;
+    if (rs->total > 0)
+        fputc('\n', t->f);
+    block(t, r);
+    int bad = !rs->direct && ferror(rs->tmp);
+    t->f = out;
+    count(rs, r);
+    return bad ? SMTPDX_ERR_IO : SMTPDX_OK;
+}
+
+static int by_count(const void *a, const void *b)
+{
+    const rec_group *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return (int)x->reason - (int)y->reason;
+}
+
+static void summary(sx_term *t, rec_state *rs)
+{
+    FILE *f = t->f;
+    unsigned long order[SMTPDX_REASON_COUNT];
+    size_t n = 0;
+
+    sx_term_style(t, SX_SGR_BOLD);
+    fprintf(f, "%lu record%s", rs->total, rs->total == 1 ? "" : "s");
+    sx_term_reset(t);
+    fprintf(f, ": %lu permanent, %lu temporary, %lu hard bounce%s\n\n",
+            rs->permanent, rs->temporary, rs->hard, rs->hard == 1 ? "" : "s");
+    qsort(rs->groups, rs->ngroups, sizeof(rs->groups[0]), by_count);
+    for (unsigned i = 0; i < SMTPDX_REASON_COUNT; i++)
+        if (rs->by_reason[i] > 0)
+            order[n++] = i;
+    /* reasons by falling count, stable on the enum order */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && rs->by_reason[order[j]] > rs->by_reason[order[j - 1]]; j--) {
+            unsigned long tmp = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = tmp;
+        }
+    fprintf(f, "  %-18s %7s  %s\n", "REASON", "COUNT", "CAUSES");
+    for (size_t i = 0; i < n; i++) {
+        smtpdx_reason r = (smtpdx_reason)order[i];
+        fprintf(f, "  %-18s %7lu", smtpdx_reason_name(r), rs->by_reason[r]);
+        int shown = 0;
+        unsigned long listed = 0;
+        for (size_t g = 0; g < rs->ngroups; g++) {
+            if (rs->groups[g].reason != r || rs->groups[g].cause[0] == '\0')
+                continue;
+            if (shown == MAX_CAUSES)
+                break;
+            fputs(shown ? ", " : "  ", f);
+            sx_term_textz(t, rs->groups[g].cause);
+            fprintf(f, " (%lu)", rs->groups[g].count);
+            listed += rs->groups[g].count;
+            shown++;
+        }
+        if (shown > 0 && listed < rs->by_reason[r])
+            fputs(", ...", f);
+        fputc('\n', f);
+    }
+}
+
+smtpdx_status sx_table_rec_finish(smtpdx_writer *w, sx_term *t)
+{
+    sx_table_state *ts = w->state;
+    rec_state *rs = ts->rec;
+    char buf[8192];
+    size_t n;
+
+    if (rs == NULL || rs->total == 0)
+        return SMTPDX_OK;
+    if (rs->direct) {
+        fputc('\n', t->f);
+        summary(t, rs);
+        return SMTPDX_OK;
+    }
+    summary(t, rs);
+    fputc('\n', t->f);
+    if (fflush(rs->tmp) != 0 || fseek(rs->tmp, 0, SEEK_SET) != 0)
+        return SMTPDX_ERR_IO;
+    while ((n = fread(buf, 1, sizeof(buf), rs->tmp)) > 0)
+        if (fwrite(buf, 1, n, t->f) != n)
+            return SMTPDX_ERR_IO;
+    return ferror(rs->tmp) ? SMTPDX_ERR_IO : SMTPDX_OK;
+}
+
+void sx_table_rec_release(smtpdx_writer *w)
+{
+    sx_table_state *ts = w->state;
+    rec_state *rs = ts->rec;
+    if (rs == NULL)
+        return;
+    if (rs->tmp != NULL)
+        fclose(rs->tmp);
+    sx_free(rs);
+    ts->rec = NULL;
+}

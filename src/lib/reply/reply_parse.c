@@ -1,0 +1,298 @@
+/*
+ * reply_parse.c - the public reply parser: smtpdx_reply_new(),
+ * smtpdx_reply_free(), smtpdx_reply_parse().
+ *
+ * A parse normalises the input into the reply's own buffer (reply_norm.c),
+ * scans it once (reply_scan.c), then marks what is not human text (the code
+ * group, the wrappers before it, trailers such as "(in reply to RCPT TO
+ * command)", the code prefixes that repeat on continuation lines) and
+ * compacts the buffer in place into the text. The buffer grows to the
+ * largest input seen and is then reused: parsing allocates nothing after
+ * warm-up.
+ *
+ * What the text is: the reply's words after its code. Words before a code
+ * that stands inside a sentence are dropped when the code has words after
+ * it ("The server answered 550 5.1.1 user unknown" gives "user unknown"),
+ * kept when it has none. A qmail-style trailer "(#4.4.3)" does not split
+ * the text. Without any code the text is the input minus the wrappers.
+ */
+#include <string.h>
+
+#include "reply/reply.h"
+#include "util/alloc.h"
+#include "util/sbuf.h"
+
+typedef struct reply_priv {
+    sx_sbuf buf;
+} reply_priv;
+
+/* Room beyond the text limit: the terminating NUL and a little slack. */
+#define BUF_SLACK 8u
+
+smtpdx_reply *smtpdx_reply_new(void)
+{
+    smtpdx_reply *r = sx_calloc(1, sizeof *r);
+    reply_priv *p = sx_calloc(1, sizeof *p);
+    if (r == NULL || p == NULL) {
+        sx_free(r);
+        sx_free(p);
+        return NULL;
+    }
+    sx_sbuf_init(&p->buf, SMTPDX_REPLY_TEXT_MAX + BUF_SLACK);
+    r->priv_ = p;
+    r->text = "";
+    return r;
+}
+
+void smtpdx_reply_free(smtpdx_reply *r)
+{
+    if (r == NULL)
+        return;
+    reply_priv *p = r->priv_;
+    if (p != NULL) {
+        sx_sbuf_release(&p->buf);
+        sx_free(p);
+    }
+    sx_free(r);
+}
+
+static void clear(smtpdx_reply *r)
+{
+    r->code = 0;
+    r->enh_class = r->enh_subject = r->enh_detail = 0;
+    r->enhanced[0] = '\0';
+    r->command[0] = '\0';
+    r->host[0] = '\0';
+    r->addr[0] = '\0';
+    r->text = "";
+    r->text_len = 0;
+    r->flags = 0;
+}
+
+static int is_ws(unsigned char c)
+{
+    return c == ' ' || c == '\n';
+}
+
+static int is_alpha(unsigned char c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+/* Any letter in b[s, e) that is not deleted? Bytes of non-ASCII letters
+ * count; U+FFFD does not. */
+static int has_words(const char *b, size_t s, size_t e)
+{
+    for (size_t k = s; k < e; k++) {
+        unsigned char c = (unsigned char)b[k];
+        if (is_alpha(c))
+            return 1;
+        if (c >= 0xC0) {
+            if (!(c == 0xEF && k + 2 < e && (unsigned char)b[k + 1] == 0xBF &&
+                  (unsigned char)b[k + 2] == 0xBD))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static void del(char *b, size_t s, size_t e)
+{
+    if (e > s)
+        memset(b + s, SX_REPLY_DEL, e - s);
+}
+
+/* The closing quote of "Remote Server returned '...'" or "550-'5.7.1
+ * ...'": the last one after from that ends a word. */
+static void del_close_quote(char *b, size_t n, size_t from, char q)
+{
+    for (size_t k = n; k > from; k--) {
+        if (b[k - 1] != q)
+            continue;
+        unsigned char nx = k < n ? (unsigned char)b[k] : ' ';
+        if (is_ws(nx) || nx == ')' || nx == SX_REPLY_DEL || nx == '.' ||
+            nx == ',' || nx == ';' || nx == '>') {
+            b[k - 1] = SX_REPLY_DEL;
+            return;
+        }
+    }
+}
+
+static void del_close_last(char *b, size_t n, size_t from, char want)
+{
+    for (size_t k = n; k > from; k--) {
+        unsigned char c = (unsigned char)b[k - 1];
+        if (c == SX_REPLY_DEL || is_ws(c))
+            continue;
+        if (c == (unsigned char)want)
+            b[k - 1] = SX_REPLY_DEL;
+        return;
+    }
+}
+
+/* Is the group at b[k] a repeat of the reply's code prefix on a
+ * continuation line (RFC 5321 4.2.1: "550-5.7.1 ..." then "550 5.7.1
+ * ...")? Returns its end, or 0. At a line start any repeat of the basic
+ * code goes; inside a line (where a bounce joined the lines) only the
+ * "550-" form, the full "550 5.7.1" pair, or a bare "550 " when the reply
+ * itself began "550-", so that "-> 550 : User unknown" keeps its number. */
+static size_t repeat_at(const char *b, size_t n, size_t k, int line_start,
+                        const sx_scan_result *res)
+{
+    sx_code c;
+    if (!sx_reply_code_at(b, n, k, &c) || c.basic != res->basic || c.trailer)
+        return 0;
+    if (line_start || c.sep == '-' || (res->prim.sep == '-' && !c.cls))
+        return c.end + (c.dot ? 1 : 0);
+    if (c.cls && c.cls == res->cls && c.subj == res->subj && c.det == res->det)
+        return c.end + (c.dot ? 1 : 0);
+    return 0;
+}
+
+/* Squeeze the buffer in place: drop deleted bytes and code repeats, one
+ * space between words, no leading separator left by a deleted code
+ * ("550 : User unknown"). Returns the new length. */
+static size_t compact(char *b, size_t n, const sx_scan_result *res,
+                      unsigned *flags)
+{
+    size_t w = 0;
+    int pend = 0, line_start = 1;
+    unsigned char prev = ' ';
+    size_t after = res->found ? res->prim.end : n;
+
+    for (size_t r = 0; r < n; r++) {
+        unsigned char c = (unsigned char)b[r];
+        if (w > 0 && SX_CT(c, SX_C_PLAIN)) {
+            /* the common case: a run of ordinary bytes */
+            if (pend)
+                b[w++] = ' ';
+            pend = 0;
+            line_start = 0;
+            while (r < n && SX_CT(b[r], SX_C_PLAIN))
+                b[w++] = b[r++];
+            prev = (unsigned char)b[w - 1];
+            r--;
+            continue;
+        }
+        if (c == SX_REPLY_DEL) {
+            while (r + 1 < n && b[r + 1] == SX_REPLY_DEL)
+                r++;
+            prev = ' ';
+            pend = 1;
+            continue;
+        }
+        if (is_ws(c)) {
+            pend = 1;
+            line_start |= c == '\n';
+            prev = c;
+            continue;
+        }
+        if (res->basic && r >= after && (c == '#' || (c >= '0' && c <= '9')) &&
+            sx_reply_code_left_ok(prev)) {
+            size_t e = repeat_at(b, n, r, line_start, res);
+            if (e > r) {
+                *flags |= SMTPDX_REPLY_MULTILINE;
+                r = e - 1;
+                prev = ' ';
+                pend = 1;
+                line_start = 0;
+                continue;
+            }
+        }
+        prev = c;
+        line_start = 0;
+        if (w == 0 && (c == ':' || c == ';' || c == ',' || c == '-') &&
+            (r + 1 >= n || is_ws((unsigned char)b[r + 1]) ||
+             b[r + 1] == SX_REPLY_DEL))
+            continue;
+        if (pend && w > 0)
+            b[w++] = ' ';
+        pend = 0;
+        b[w++] = (char)c;
+    }
+    /* "user@example . (#5.5.0)": qmail's lone final dot */
+    if (w >= 2 && b[w - 1] == '.' && b[w - 2] == ' ') {
+        b[w - 2] = '.';
+        w--;
+    }
+    b[w] = '\0';
+    return w;
+}
+
+smtpdx_status smtpdx_reply_parse(smtpdx_reply *r, const char *in, size_t len)
+{
+    if (r == NULL || r->priv_ == NULL || (in == NULL && len > 0))
+        return SMTPDX_ERR_INVAL;
+    reply_priv *p = r->priv_;
+    clear(r);
+
+    /* Each input byte yields at most 3 output bytes (U+FFFD). */
+    size_t max = SMTPDX_REPLY_TEXT_MAX;
+    size_t need = len < max / 3 ? len * 3 : max;
+    sx_sbuf_reset(&p->buf);
+    if (sx_sbuf_reserve(&p->buf, need + 1) != SX_SBUF_OK)
+        return SMTPDX_ERR_NOMEM;
+    char *b = p->buf.data;
+
+    unsigned flags = 0, breaks = 0;
+    size_t n = len ? sx_reply_norm(in, len, b, need, &flags, &breaks) : 0;
+    if (breaks)
+        flags |= SMTPDX_REPLY_MULTILINE;
+
+    sx_scan sc;     /* the span table is filled before it is read */
+    sc.b = b;
+    sc.n = n;
+    sc.r = r;
+    sc.cmd_prio = 0;
+    sc.nspan = 0;
+    sc.at_head = 1;
+    sc.strong_at = (size_t)-1;
+    sc.diag_at = (size_t)-1;
+    sc.no_basic = 0;
+    sc.close_quote = 0;
+    sc.close_last = 0;
+    sx_scan_result res;
+    sx_reply_scan(&sc, &res);
+    flags |= res.flags;
+
+    /* What is not text: trailers always, wrappers when before the code,
+     * the code group itself, and closing marks of wrappers. */
+    for (size_t k = 0; k < sc.nspan; k++) {
+        if (sc.span[k].always || !res.found || sc.span[k].s < res.prim.start)
+            del(b, sc.span[k].s, sc.span[k].e);
+    }
+    size_t from = 0;
+    if (res.found) {
+        del(b, res.prim.start, res.prim.end);
+        from = res.prim.end;
+    }
+    if (sc.close_quote)
+        del_close_quote(b, n, from, sc.close_quote);
+    if (sc.close_last)
+        del_close_last(b, n, from, sc.close_last);
+    if (res.found && !res.prim.trailer && res.prim.start > 0 &&
+        has_words(b, res.prim.end, n))
+        del(b, 0, res.prim.start);
+
+    n = compact(b, n, &res, &flags);
+    p->buf.len = n;
+
+    r->text = b;
+    r->text_len = n;
+    r->code = res.basic;
+    if (res.cls) {
+        r->enh_class = res.cls;
+        r->enh_subject = res.subj;
+        r->enh_detail = res.det;
+        sx_reply_enh_format(r->enhanced, res.cls, res.subj, res.det);
+        if (!res.basic)
+            flags |= SMTPDX_REPLY_NO_BASIC;
+        else if (res.basic / 100 != res.cls)
+            flags |= SMTPDX_REPLY_CLASS_CONFLICT;   /* RFC 3463 2: the
+                                                       enhanced class wins */
+    }
+    r->flags = flags;
+    if (!res.basic && !res.cls && !has_words(b, 0, n))
+        return SMTPDX_ERR_PARSE;
+    return SMTPDX_OK;
+}

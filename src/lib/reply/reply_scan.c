@@ -1,0 +1,215 @@
+/*
+ * reply_scan.c - one walk over the normalised reply: find its code.
+ *
+ * The walk visits each token start once. There it lets reply_host.c try the
+ * wrappers (which may consume them) and reply_code.c read a code group,
+ * and decides whether that group is the reply's own code:
+ *
+ *  - A group in code position is taken as it is: at the head of the text,
+ *    right after a wrapper ("said:", "smtp;", "Status:"), or written with
+ *    '#'. Only there are the doubtful forms accepted: a bare enhanced code
+ *    with an unregistered subject ("5.9.9"), a misspelt one ("5-7-1",
+ *    "5.7.1."), a bare basic code at the very start.
+ *  - Inside a sentence ("The server answered 550 5.1.1 user unknown") a
+ *    basic code followed by an enhanced code is taken, and so is a well
+ *    formed enhanced code of class 4 or 5 (a "2.3.16" there is more often
+ *    a version than a success); a lone three-digit number only after a word
+ *    that introduces a reply ("said", "returned", "error", a ':' ...), so
+ *    that "retry in 450 seconds" keeps its number.
+ *  - The first group taken wins, with two refinements: an enhanced code
+ *    alone that leads the text (a DSN status, "#5.0.0") gives way to a
+ *    later full reply ("5.1.0 ... 550-'5.7.1 Access denied", "<mx #5.0.0
+ *    smtp;550 5.1.1 ...>"), keeping its enhanced code if the reply has
+ *    none; and a basic code alone takes its enhanced code from qmail's
+ *    "(#5.5.0)" trailer.
+ */
+#include "reply/reply.h"
+
+#include <string.h>
+
+enum { ST_LOOK = 0, ST_FOUND, ST_DONE };
+
+static int is_alnum(unsigned char c)
+{
+    return SX_CT(c, SX_C_ALNUM);
+}
+
+/* Does the word before b[i] introduce a reply ("said: 550", "-> 550")? */
+static int introduced(const char *b, size_t i)
+{
+    static const char *const words[] = {
+        "said", "answered", "returned", "replied", "responded", "response",
+        "reply", "code", "error", "with", "status",
+    };
+    size_t k = i;
+    if (k > 0 && (b[k - 1] == ' ' || b[k - 1] == '\n' || b[k - 1] == SX_REPLY_DEL))
+        k--;
+    if (k == 0)
+        return 0;
+    if (b[k - 1] == ':' || b[k - 1] == '>')
+        return 1;
+    size_t e = k;
+    while (k > 0 && e - k < 10 && is_alnum((unsigned char)b[k - 1]))
+        k--;
+    if (e - k < 4 || (k > 0 && is_alnum((unsigned char)b[k - 1])))
+        return 0;
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        size_t len = strlen(words[w]);
+        if (len != e - k)
+            continue;
+        size_t j = 0;
+        while (j < len && (b[k + j] | 0x20) == words[w][j])
+            j++;
+        if (j == len)
+            return 1;
+    }
+    return 0;
+}
+
+static void take_enh(sx_scan_result *res, const sx_code *c, unsigned gf)
+{
+    res->cls = c->cls;
+    res->subj = c->subj;
+    res->det = c->det;
+    res->flags = (res->flags & ~(SMTPDX_REPLY_ENH_MISSPELT | SMTPDX_REPLY_ENH_INVALID)) | gf;
+}
+
+/* Decide about the group c read at b[i]. Returns 1 when it was used or
+ * skipped as a whole (the walk goes on after it), 0 when it is no code
+ * here and the walk should treat it as a word. */
+static int consider(sx_scan *sc, sx_scan_result *res, sx_code *c, int *state)
+{
+    int strong = sc->at_head || c->start == sc->strong_at;
+
+    if (sc->no_basic && c->basic) {
+        if (!c->cls)
+            return 0;   /* "X-Unix; 255": an exit status */
+        c->basic = 0;
+        c->start = c->enh_start;
+        c->sep = 0;
+        c->quote = 0;
+    }
+    int pair = c->basic && c->cls;
+    int codepos = strong || pair || c->hash;
+
+    /* a bare x.y.z inside a sentence: only a failure class, so that a
+     * "Dovecot 2.3.16" stays a version */
+    if (c->cls && !c->basic && !codepos &&
+        (!c->subj_ok || c->dashed || c->cls == 2))
+        return 0;
+    if (c->basic && !c->cls && !codepos && !introduced(sc->b, c->start))
+        return 0;
+
+    unsigned gf = 0;
+    if (c->cls) {
+        if (c->dashed)
+            gf |= SMTPDX_REPLY_ENH_MISSPELT;
+        if (c->dot && codepos) {
+            gf |= SMTPDX_REPLY_ENH_MISSPELT;   /* "5.7.1." */
+            c->end++;
+        }
+        if (!c->subj_ok)
+            gf |= SMTPDX_REPLY_ENH_INVALID;
+    }
+    if (c->bad && codepos)
+        gf |= SMTPDX_REPLY_ENH_INVALID;         /* "550 5.7.1000" */
+
+    if (*state == ST_LOOK) {
+        res->found = 1;
+        res->prim = *c;
+        res->basic = c->basic;
+        take_enh(res, c, gf);
+        sc->at_head = 0;
+        if (!c->basic && !c->trailer) {
+            /* "<mx #5.0.0 smtp;550 ...>": a type may follow */
+            size_t d = c->end;
+            if (d < sc->n && (sc->b[d] == ' ' || sc->b[d] == '\n'))
+                d++;
+            sc->diag_at = d;
+        }
+        if (c->quote)
+            sc->close_quote = (char)c->quote;
+        else if (c->start > 0 &&
+                 (sc->b[c->start - 1] == '\'' || sc->b[c->start - 1] == '"'))
+            sc->close_quote = sc->b[c->start - 1];   /* "'550 ... text'" */
+        *state = ST_FOUND;
+        return 1;
+    }
+    if (*state != ST_FOUND)
+        return 1;
+
+    if (!res->prim.basic && !res->prim.trailer && c->basic &&
+        c->start - res->prim.end <= 256) {
+        /* the DSN status gives way to the remote server's reply */
+        sx_reply_span(sc, res->prim.start, res->prim.end, 0);
+        res->prim = *c;
+        res->basic = c->basic;
+        if (c->cls)
+            take_enh(res, c, gf);
+        else
+            res->flags |= gf;
+        if (c->quote)
+            sc->close_quote = (char)c->quote;
+        *state = c->cls ? ST_DONE : ST_FOUND;
+        return 1;
+    }
+    if (c->trailer) {
+        if (res->basic && !res->cls) {
+            take_enh(res, c, gf);                    /* qmail's (#5.5.0) */
+            sx_reply_span(sc, c->start, c->end, 1);
+            *state = ST_DONE;
+        } else if (res->cls == c->cls && res->subj == c->subj &&
+                   res->det == c->det) {
+            sx_reply_span(sc, c->start, c->end, 1);  /* says it twice */
+        }
+    }
+    return 1;
+}
+
+void sx_reply_scan(sx_scan *sc, sx_scan_result *res)
+{
+    const char *b = sc->b;
+    size_t n = sc->n, i = 0;
+    int state = ST_LOOK;
+    sx_code c;
+
+    memset(res, 0, sizeof *res);
+    while (i < n) {
+        unsigned char ch = (unsigned char)b[i];
+        if (SX_CT(ch, SX_C_WS)) {
+            i++;
+            continue;
+        }
+        unsigned char prev = i ? (unsigned char)b[i - 1] : ' ';
+        if (SX_CT(prev, SX_C_ALNUM | SX_C_HIGH)) {
+            i++;            /* inside a word */
+            continue;
+        }
+
+        if (SX_CT(ch, SX_C_WRAP) || sc->at_head) {
+            size_t e = sx_reply_host_at(sc, i);
+            if (e > i) {
+                i = e;
+                continue;
+            }
+        }
+        if ((ch == '#' || ch == '(' || SX_CT(ch, SX_C_DIGIT)) &&
+            sx_reply_code_left_ok(prev)) {
+            int got = sx_reply_code_at(b, n, i, &c);
+            if (got && consider(sc, res, &c, &state)) {
+                i = c.end > i ? c.end : i + 1;
+                continue;
+            }
+            if (!got && c.bad && state == ST_LOOK &&
+                (sc->at_head || i == sc->strong_at))
+                res->flags |= SMTPDX_REPLY_ENH_INVALID;   /* "5.7.1000" */
+        }
+        if (SX_CT(ch, SX_C_ALNUM | SX_C_HIGH)) {
+            sc->at_head = 0;
+            while (i < n && SX_CT(b[i], SX_C_ALNUM | SX_C_HIGH))
+                i++;
+            continue;
+        }
+        i++;
+    }
+}

@@ -1,0 +1,92 @@
+#!/bin/bash
+# log_cli.sh - the 'smtpdx log' command around the parser: inputs (files,
+# .gz, stdin, several rotated files in time order), --follow through
+# rotation and truncation, the filters, the formats and the exit codes.
+set -u
+BUILD=${1:-build}
+SMTPDX=${SMTPDX:-$BUILD/smtpdx}
+command -v jq >/dev/null || { echo "SKIP: jq is not installed"; exit 77; }
+command -v gzip >/dev/null || { echo "SKIP: gzip is not installed"; exit 77; }
+[ -x "$SMTPDX" ] || { echo "FAIL: no smtpdx at $SMTPDX"; exit 1; }
+T=$(mktemp -d)
+FPID=
+cleanup() { [ -n "$FPID" ] && kill "$FPID" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+fails=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+is() { [ "$1" = "$2" ] && ok "$3" || bad "$3 (got '$1', expected '$2')"; }
+
+# line DAY HH:MM:SS QID RCPT: a Postfix bounce for RCPT
+line() {
+    printf '%s mx postfix/smtp[9]: %s: to=<%s>, relay=mx.b.example[192.0.2.5]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.1.1, status=bounced (host mx.b.example[192.0.2.5] said: 550 5.1.1 <%s>: Recipient address rejected: User unknown (in reply to RCPT TO command))\n' \
+        "Nov $1 $2" "$3" "$4" "$4"
+}
+L() { "$SMTPDX" log --utc --year 2026 --format ndjson "$@"; }
+
+# ---- several rotated files, given in any order, are read oldest first
+line 25 10:00:00 AAAA000001 r3@b.example > "$T/maillog.3"
+line 26 10:00:00 AAAA000002 r2@b.example > "$T/maillog.2"
+line 27 10:00:00 AAAA000003 r1@b.example > "$T/maillog.1"
+line 28 10:00:00 AAAA000004 r0@b.example > "$T/maillog"
+gzip "$T/maillog.3" "$T/maillog.2"
+got=$(L "$T/maillog" "$T/maillog.1" "$T/maillog.2.gz" "$T/maillog.3.gz" | jq -r .recipient | tr '\n' ' ')
+is "$got" "r3@b.example r2@b.example r1@b.example r0@b.example " "rotated files in time order, .gz read transparently"
+got=$(L "$T/maillog.1" | jq -r .origin)
+is "$got" "$T/maillog.1:1" "origin names file and line"
+
+# ---- stdin
+got=$(line 28 11:00:00 BBBB000001 s@c.example | L - | jq -r .recipient)
+is "$got" "s@c.example" "'-' reads standard input"
+got=$(line 28 11:00:00 BBBB000001 s@c.example | L | jq -r .recipient)
+is "$got" "s@c.example" "no file reads standard input"
+
+# ---- filters
+{ line 28 09:00:00 CCCC000001 a@one.example; line 28 10:30:00 CCCC000002 b@sub.two.example
+  line 28 12:00:00 CCCC000003 c@two.example; } > "$T/f.log"
+is "$(L --since 2026-11-28T10:00 --until '2026-11-28 11:00:00' "$T/f.log" | jq -r .recipient)" \
+   "b@sub.two.example" "--since/--until with ISO times"
+is "$(L --domain two.example "$T/f.log" | jq -s length)" 2 "--domain matches subdomains"
+is "$(L --reason userunknown,mailboxfull "$T/f.log" | jq -s length)" 3 "--reason list"
+is "$(L --since 36500d "$T/f.log" | jq -s length)" 3 "--since 36500d (relative) keeps all"
+is "$(L --until 36500d "$T/f.log" | jq -s length)" 0 "--until 36500d (relative) keeps none"
+L --reason mailboxfull "$T/f.log" > /dev/null; is $? 1 "nothing left: exit 1"
+L --reason nosuchreason "$T/f.log" > /dev/null 2>&1; is $? 2 "unknown reason: exit 2"
+L --since yesterdayish "$T/f.log" > /dev/null 2>&1; is $? 2 "bad time: exit 2"
+L --only some "$T/f.log" > /dev/null 2>&1; is $? 2 "bad --only: exit 2"
+L "$T/f.log" "$T/missing.log" > "$T/out" 2> "$T/err"; rc=$?
+is "$rc" 3 "unreadable input: exit 3"
+is "$(jq -s length "$T/out")" 3 "the readable input is still read"
+grep -q "missing.log" "$T/err" && ok "the error names the file" || bad "the error names the file"
+
+# ---- formats
+"$SMTPDX" log --utc --year 2026 --format json "$T/f.log" | jq -e 'type=="array" and length==3' >/dev/null &&
+    ok "json is one array" || bad "json is one array"
+is "$("$SMTPDX" log --utc --year 2026 --format csv "$T/f.log" | wc -l)" 4 "csv: a header and three rows"
+"$SMTPDX" log --utc --year 2026 --format table --color=never "$T/f.log" > "$T/table"
+grep -q "user-unknown" "$T/table" && grep -q "^Totals" "$T/table" && grep -q "bounced 3" "$T/table" &&
+    ok "table: groups, then totals" || bad "table: groups, then totals"
+
+# ---- follow: growth, rotation, truncation; SIGTERM ends it cleanly
+F=$T/live.log
+line 28 12:00:00 DDDD000001 f1@d.example > "$F"
+"$SMTPDX" log -f --utc --year 2026 --format ndjson "$F" > "$T/follow.out" 2> "$T/follow.err" &
+FPID=$!
+waitrec() {  # waitrec N: the output holds N records
+    for _ in $(seq 100); do [ "$(wc -l < "$T/follow.out")" -ge "$1" ] && return 0; sleep 0.1; done
+    return 1
+}
+waitrec 1 && ok "follow: reads what is there" || bad "follow: reads what is there"
+line 28 12:00:01 DDDD000002 f2@d.example >> "$F"
+waitrec 2 && ok "follow: sees appended lines" || bad "follow: sees appended lines"
+mv "$F" "$F.1"; line 28 12:00:02 DDDD000003 f3@d.example > "$F"
+waitrec 3 && ok "follow: survives rotation" || bad "follow: survives rotation"
+sleep 0.5; : > "$F"; sleep 0.5; line 28 12:00:03 DDDD000004 f4@d.example >> "$F"
+waitrec 4 && ok "follow: survives truncation" || bad "follow: survives truncation"
+kill -TERM "$FPID"; wait "$FPID"; rc=$?; FPID=
+is "$rc" 0 "follow: SIGTERM ends with exit 0"
+is "$(jq -r .recipient "$T/follow.out" | tr '\n' ' ')" "f1@d.example f2@d.example f3@d.example f4@d.example " \
+   "follow: every record once, in order"
+
+[ $fails -eq 0 ] || exit 1
+echo "log cli: all pass"

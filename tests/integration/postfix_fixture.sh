@@ -1,0 +1,308 @@
+#!/bin/bash
+# postfix_fixture.sh - a real Postfix on 127.0.0.1 writes the log that
+# 'smtpdx log' must diagnose.
+#
+#   bash tests/integration/postfix_fixture.sh BUILD_DIR [--capture FILE]
+#
+# Starts one private Postfix instance (config, queue and log in a temporary
+# directory; Postfix's own maillog_file, no syslog) and a private postgrey,
+# then provokes, with swaks against 127.0.0.1 only:
+#   sent       injected mail relayed over SMTP to the receiving smtpd;
+#   bounced    the receiving smtpd answers 550 5.1.1 (unknown user) and
+#              552 5.2.2 (an access map: "Mailbox full");
+#   deferred   the receiving smtpd answers 450 "mailbox unavailable" and
+#              421 "Unexpected failure"; other domains go to a relay port
+#              where nothing listens (connection refused);
+#   expired    maximal_queue_lifetime = 0 returns every deferred message
+#              after its first try;
+#   rejected   at the SMTP server: relay denied (550 5.7.1), unknown user
+#              (550 5.1.1), greylisting (postgrey, 450 4.2.0), no disk
+#              (queue_minfree: 452 4.3.1), too many connections (421), and
+#              the 450/421/552 answers above given to swaks directly.
+# Everything started is stopped by its own handle at exit (postfix -c DIR
+# stop, postgrey's pid). Then 'smtpdx log --format ndjson' reads the log
+# and each case is checked with jq: reason, cause, temporary, action.
+# With --capture FILE the log is also copied there (that is how the real
+# lines in tests/data/log/postfix-real/ were made).
+#
+# Never touches the host resolver: no DNS in Postfix (bracketed next hops,
+# smtp_dns_support_level = disabled, smtpd_peername_lookup = no).
+# Exit 77 (skip) when not root or postfix, postgrey, swaks or jq is absent.
+set -u
+
+BUILD=${1:-build}
+CAPTURE=
+[ "${2:-}" = "--capture" ] && CAPTURE=${3:-}
+SMTPDX=${SMTPDX:-$BUILD/smtpdx}
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root to run a private Postfix instance"
+for t in postfix postconf postgrey swaks jq; do
+    command -v "$t" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
+    command -v "$t" >/dev/null 2>&1 || skip "$t is not installed (bash scripts/deps.sh --test)"
+done
+[ -x "$SMTPDX" ] || { echo "FAIL: no smtpdx binary at $SMTPDX"; exit 1; }
+
+# ---- ports: a free block on 127.0.0.1 (others may run fixtures too)
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+BASE=
+for b in 2740 2760 2780 2840 2860 2880; do
+    busy=0
+    for off in 0 1 2 3 4 5 19; do port_busy $((b + off)) && { busy=1; break; }; done
+    port_busy $((b + 8000)) && busy=1
+    [ $busy -eq 0 ] && { BASE=$b; break; }
+done
+[ -n "$BASE" ] || skip "no free block of loopback ports for the fixture"
+P_RECV=$BASE            # receiving smtpd: 250 / 550 5.1.1 / 552 / 450 / 421
+P_GREY=$((BASE + 1))    # greylisting through postgrey
+P_DISK=$((BASE + 2))    # queue_minfree: 452 4.3.1
+P_CONN=$((BASE + 3))    # one connection per client: 421
+P_INJ=$((BASE + 4))     # injection: accepts from loopback and queues
+P_DEAD=$((BASE + 19))   # relay where nothing listens
+P_PG=$((BASE + 8000))   # postgrey
+
+PF=$(mktemp -d /tmp/smtpdx-pf.XXXXXX)
+chmod 755 "$PF"   # the postfix and postgrey users must reach their parts
+LOG=$PF/postfix.log
+PG_PID=
+HOLD_OPEN=0
+
+cleanup() {
+    [ $HOLD_OPEN -eq 1 ] && exec 7>&- 2>/dev/null
+    if [ -f "$PF/etc/main.cf" ]; then
+        postfix -c "$PF/etc" stop >/dev/null 2>&1
+        # wait for master to go: it holds the queue directory
+        for _ in $(seq 50); do
+            [ -f "$PF/spool/pid/master.pid" ] || break
+            pid=$(tr -d ' ' < "$PF/spool/pid/master.pid" 2>/dev/null)
+            [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+    fi
+    if [ -n "$PG_PID" ] && kill -0 "$PG_PID" 2>/dev/null; then
+        kill "$PG_PID" 2>/dev/null
+        for _ in $(seq 30); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
+    fi
+    rm -rf "$PF"
+}
+trap cleanup EXIT
+
+mkdir -p "$PF"/{etc,spool,data,vmail,postgrey}
+chown nobody:nogroup "$PF/vmail"
+chown postfix "$PF/data"
+chown postgrey "$PF/postgrey" 2>/dev/null || chmod 777 "$PF/postgrey"
+
+cat > "$PF/etc/main.cf" <<EOF
+compatibility_level = 3.6
+config_directory = $PF/etc
+queue_directory = $PF/spool
+data_directory = $PF/data
+maillog_file_prefixes = $PF
+maillog_file = $LOG
+myhostname = mx.sender.test
+mydomain = sender.test
+myorigin = sender.test
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.2/32
+mydestination = reject.test
+local_recipient_maps = inline:{ {alice=ok}, {full=ok}, {busy=ok}, {fail=ok} }
+alias_maps =
+alias_database =
+relay_domains_reject_code = 550
+virtual_mailbox_domains = sender.test
+virtual_mailbox_base = $PF/vmail
+virtual_mailbox_maps = inline:{ {alice@sender.test=alice/} }
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_minimum_uid = 100
+transport_maps = inline:{ {reject.test=smtp:[127.0.0.1]:$P_RECV} }
+relayhost = [127.0.0.1]:$P_DEAD
+smtp_dns_support_level = disabled
+smtp_host_lookup = native
+lmtp_host_lookup = native
+smtpd_peername_lookup = no
+smtpd_relay_restrictions = reject_unauth_destination
+smtpd_recipient_restrictions =
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+queue_run_delay = 10s
+minimal_backoff_time = 10s
+maximal_backoff_time = 20s
+maximal_queue_lifetime = 0
+bounce_queue_lifetime = 0
+biff = no
+EOF
+
+cat > "$PF/etc/master.cf" <<EOF
+# receiving side: its own name (the client's loop check wants one), what it
+# accepts is discarded (so nothing loops back), access map answers per user
+127.0.0.1:$P_RECV inet n - n - - smtpd
+  -o myhostname=mx.reject.test
+  -o content_filter=discard:accepted-by-test-peer
+  -o { smtpd_recipient_restrictions = check_recipient_access inline:{ {full@reject.test=552 5.2.2 Mailbox full}, {busy@reject.test=450 Requested mail action not taken: mailbox unavailable}, {fail@reject.test=421 Unexpected failure, please try later} } }
+127.0.0.1:$P_GREY inet n - n - - smtpd
+  -o myhostname=mx.grey.test
+  -o { smtpd_recipient_restrictions = reject_unauth_destination, check_policy_service inet:127.0.0.1:$P_PG }
+  -o smtpd_relay_restrictions=
+127.0.0.1:$P_DISK inet n - n - - smtpd
+  -o queue_minfree=999999999999999
+127.0.0.1:$P_CONN inet n - n - - smtpd
+  -o smtpd_client_connection_count_limit=1
+  -o smtpd_client_event_limit_exceptions=
+127.0.0.1:$P_INJ inet n - n - - smtpd
+  -o mynetworks=127.0.0.0/8
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
+  -o local_recipient_maps=
+  -o message_size_limit=0
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+
+# ---- postgrey, private database, loopback only
+postgrey --inet=127.0.0.1:$P_PG --dbdir="$PF/postgrey" \
+    --pidfile="$PF/postgrey.pid" --daemonize --delay=300 >/dev/null 2>&1 ||
+    { echo "FAIL: postgrey did not start"; exit 1; }
+for _ in $(seq 50); do [ -s "$PF/postgrey.pid" ] && break; sleep 0.1; done
+PG_PID=$(cat "$PF/postgrey.pid" 2>/dev/null)
+
+# ---- postfix (without a terminal it says nothing on failure: ask again
+# under script(1) to show why)
+if ! postfix -c "$PF/etc" check >/dev/null 2>&1 ||
+   ! postfix -c "$PF/etc" start >/dev/null 2>&1; then
+    echo "FAIL: postfix did not start:"
+    script -qec "postfix -c $PF/etc start" /dev/null 2>&1 | head -20
+    tail -20 "$LOG" 2>/dev/null
+    exit 1
+fi
+for _ in $(seq 100); do port_busy "$P_INJ" && port_busy "$P_PG" && break; sleep 0.1; done
+
+sw() { swaks --server 127.0.0.1 --helo client.test --timeout 10 "$@" >/dev/null 2>&1; }
+inject() { sw --port "$P_INJ" --from alice@sender.test --to "$1" --header "Subject: fixture $1"; }
+
+# wait_for PATTERN COUNT: the log shows PATTERN at least COUNT times
+wait_for() {
+    for _ in $(seq 150); do
+        [ "$(grep -c -- "$1" "$LOG" 2>/dev/null)" -ge "${2:-1}" ] && return 0
+        sleep 0.2
+    done
+    echo "FAIL: the log never showed '$1'"; cat "$LOG"; exit 1
+}
+
+# queued mail: sent, bounced, deferred (and so expired)
+inject alice@reject.test
+inject bob@reject.test
+inject full@reject.test
+inject busy@reject.test
+inject fail@reject.test
+inject carol@remote.test
+# rejects at the SMTP server
+sw --port "$P_RECV" --from a@client.test --to x@elsewhere.test
+sw --port "$P_RECV" --from a@client.test --to nosuch@reject.test
+sw --port "$P_RECV" --from a@client.test --to busy@reject.test
+sw --port "$P_RECV" --from a@client.test --to full@reject.test
+sw --port "$P_GREY" --from "grey$$@client.test" --to alice@reject.test
+sw --port "$P_DISK" --from a@client.test --to alice@reject.test
+exec 7<>"/dev/tcp/127.0.0.1/$P_CONN" && HOLD_OPEN=1
+read -r -t 5 _greeting <&7
+sw --port "$P_CONN" --from a@client.test --to alice@reject.test
+exec 7>&-; HOLD_OPEN=0
+
+wait_for "to=<alice@reject.test>.*status=sent"
+wait_for "to=<bob@reject.test>.*status=bounced"
+wait_for "to=<full@reject.test>.*status="
+wait_for "to=<busy@reject.test>.*status=deferred"
+wait_for "to=<fail@reject.test>.*status=deferred"
+wait_for "to=<carol@remote.test>.*status=deferred"
+wait_for "status=expired" 3
+wait_for "Connection concurrency limit exceeded"
+wait_for "NOQUEUE: reject: .*Greylisted"
+wait_for "NOQUEUE: reject: .*4.3.1"
+sleep 0.5
+
+if [ -n "$CAPTURE" ]; then
+    cp "$LOG" "$CAPTURE" && echo "captured $(wc -l < "$CAPTURE") lines to $CAPTURE"
+fi
+
+OUT=$PF/records.ndjson
+"$SMTPDX" log --only all --format ndjson "$LOG" > "$OUT"
+rc=$?
+[ $rc -eq 0 ] || { echo "FAIL: smtpdx log exited $rc"; cat "$LOG"; exit 1; }
+
+fails=0
+# check DESCRIPTION JQ-FILTER: at least one record passes the filter
+check() {
+    if jq -e -s "map(select($2)) | length > 0" "$OUT" >/dev/null; then
+        echo "ok   $1"
+    else
+        echo "FAIL $1"; fails=$((fails + 1))
+    fi
+}
+rc_is() { [ "$1" = "$2" ] && echo "ok   $3" || { echo "FAIL $3 (got $1)"; fails=$((fails + 1)); }; }
+
+check "sent over SMTP" \
+  '.recipient=="alice@reject.test" and .action=="delivered" and (.relay|startswith("127.0.0.1[127.0.0.1]"))'
+check "bounced 550 5.1.1 user unknown" \
+  '.recipient=="bob@reject.test" and .action=="failed" and .reason=="userunknown" and .temporary==false and .replycode=="550" and .deliverystatus=="5.1.1" and .smtpcommand=="RCPT" and .addresser=="alice@sender.test"'
+check "552 5.2.2 mailbox full" \
+  '.recipient=="full@reject.test" and .reason=="mailboxfull" and .deliverystatus=="5.2.2"'
+check "deferred 450 mailbox unavailable" \
+  '.recipient=="busy@reject.test" and .action=="delayed" and .replycode=="450" and .temporary==true'
+check "deferred 421 unexpected failure" \
+  '.recipient=="fail@reject.test" and .action=="delayed" and .replycode=="421" and .temporary==true'
+check "deferred: relay refuses connections" \
+  '.recipient=="carol@remote.test" and .action=="delayed" and .reason=="networkerror" and .temporary==true and .addresser=="alice@sender.test"'
+check "expired after the first try" \
+  '.recipient=="carol@remote.test" and .reason=="expired" and .action=="failed" and .temporary==false'
+check "reject: relay denied (550 5.7.1)" \
+  '.recipient=="x@elsewhere.test" and .reason=="norelaying" and .replycode=="550" and .temporary==false and .addresser=="a@client.test"'
+check "reject: unknown user (550 5.1.1)" \
+  '.recipient=="nosuch@reject.test" and .reason=="userunknown" and .temporary==false and .queueid==null'
+check "reject: greylisting (postgrey)" \
+  '.recipient=="alice@reject.test" and .cause=="greylisting" and .temporary==true and .who=="nobody" and .action=="delayed"'
+check "reject: 452 4.3.1 no system storage" \
+  '.replycode=="452" and .deliverystatus=="4.3.1" and .reason=="systemfull" and .temporary==true'
+check "reject: 421 too many connections" \
+  '.replycode=="421" and .reason=="toomanyconn" and .temporary==true and .smtpcommand=="CONN"'
+check "reject: 450 mailbox unavailable to swaks" \
+  '.recipient=="busy@reject.test" and .action=="delayed" and .smtpcommand=="RCPT" and (.queueid==null)'
+if jq -e -s 'map(select(.action!="delivered" and .reason=="undefined")) | length == 0' "$OUT" >/dev/null; then
+    echo "ok   every failure is classified"
+else
+    echo "FAIL some failure is left undefined"; fails=$((fails + 1))
+fi
+
+# the filters and the exit codes on the same real log
+n=$("$SMTPDX" log --format ndjson --domain remote.test "$LOG" | jq -s 'map(select(.destination!="remote.test"))|length')
+rc_is "$n" 0 "--domain keeps only that domain"
+"$SMTPDX" log --format ndjson --reason userunknown "$LOG" | jq -e -s 'length>0 and all(.reason=="userunknown")' >/dev/null
+rc_is $? 0 "--reason keeps only that reason"
+"$SMTPDX" log --format ndjson --sender nobody@nowhere.test "$LOG" >/dev/null
+rc_is $? 1 "no record: exit 1"
+"$SMTPDX" log --format table --color=never "$LOG" | grep -q "greylisting"
+rc_is $? 0 "the table names the greylisting group"
+
+[ $fails -eq 0 ] || { echo "--- log"; cat "$LOG"; echo "--- records"; cat "$OUT"; exit 1; }
+echo "postfix fixture: all cases diagnosed"
+exit 0

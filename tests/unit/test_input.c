@@ -1,0 +1,386 @@
+/*
+ * test_input.c - smtpdx_msgreader over every kind of input, built in a
+ * temporary directory: mbox (">From " unquoting, CR-only), gzip detected
+ * by its magic bytes, a Maildir tree in name order, tiny files, missing
+ * paths, corrupt gzip, stdin, and the per-message size limit (a sparse
+ * 64 MiB hole, so the test stays fast). The shared corpus mboxes are
+ * checked when ../shared is there.
+ */
+#define _XOPEN_SOURCE 700
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cmocka.h>
+
+#include "smtpdx.h"
+#include "testutil.h"
+
+static char dir[256];
+
+static void path_of(char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/%s", dir, name);
+}
+
+static void write_file(const char *name, const char *data, size_t len)
+{
+    char p[512];
+    path_of(p, sizeof p, name);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+static void write_str(const char *name, const char *s)
+{
+    write_file(name, s, strlen(s));
+}
+
+static void mkdir_in(const char *name)
+{
+    char p[512];
+    path_of(p, sizeof p, name);
+    assert_int_equal(mkdir(p, 0700), 0);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag,
+                  struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/smtpdx-input-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Read everything from path: messages joined as "origin\n<msg>\n--\n",
+ * errors as "ERR <status> origin\n". */
+static char *read_all(const char *path, unsigned *nmsg, unsigned *nerr)
+{
+    smtpdx_msgreader *r;
+    assert_int_equal(smtpdx_msgreader_new(path, &r), SMTPDX_OK);
+    size_t cap = 1 << 16, len = 0;
+    char *acc = malloc(cap);
+    assert_non_null(acc);
+    *nmsg = *nerr = 0;
+    for (unsigned guard = 0; guard < 10000; guard++) {
+        const char *buf, *origin;
+        size_t n;
+        smtpdx_status st = smtpdx_msgreader_next(r, &buf, &n, &origin);
+        char head[1024];
+        if (st != SMTPDX_OK) {
+            (*nerr)++;
+            snprintf(head, sizeof head, "ERR %s %s\n", smtpdx_status_name(st),
+                     origin ? origin : "(null)");
+            n = 0;
+            buf = "";
+        } else if (buf == NULL) {
+            break;
+        } else {
+            (*nmsg)++;
+            snprintf(head, sizeof head, "%s\n", origin);
+        }
+        size_t hl = strlen(head);
+        while (len + hl + n + 8 > cap) {
+            cap *= 2;
+            acc = realloc(acc, cap);
+            assert_non_null(acc);
+        }
+        memcpy(acc + len, head, hl);
+        len += hl;
+        if (st == SMTPDX_OK) {
+            memcpy(acc + len, buf, n);
+            len += n;
+            memcpy(acc + len, "\n--\n", 4);
+            len += 4;
+        }
+    }
+    acc[len] = '\0';
+    smtpdx_msgreader_free(r);
+    return acc;
+}
+
+static const char MBOX[] =
+    "From alice@example.org Mon Mar  3 10:00:00 2025\n"
+    "Subject: one\n"
+    "\n"
+    ">From the start of a line\n"
+    ">>From twice quoted\n"
+    "> From not a separator quote\n"
+    "\n"
+    "From bob@example.org Mon Mar  3 10:01:00 2025\n"
+    "Subject: two\n"
+    "\n"
+    "From here on this line is body: no time, no field after\n"
+    "body two\n"
+    "\n"
+    "From carol Mon Mar  3 10:02:00 2025\n"
+    "Subject: three\n"
+    "\n"
+    "last\n";
+
+static void check_mbox_result(const char *all, const char *p)
+{
+    char want[4096];
+    snprintf(want, sizeof want,
+             "%s:1\nSubject: one\n\nFrom the start of a line\n"
+             ">From twice quoted\n> From not a separator quote\n\n--\n"
+             "%s:2\nSubject: two\n\nFrom here on this line is body: no time, "
+             "no field after\nbody two\n\n--\n"
+             "%s:3\nSubject: three\n\nlast\n\n--\n",
+             p, p, p);
+    assert_string_equal(all, want);
+}
+
+static void test_mbox(void **state)
+{
+    (void)state;
+    write_str("box", MBOX);
+    char p[512];
+    path_of(p, sizeof p, "box");
+    unsigned n, e;
+    char *all = read_all(p, &n, &e);
+    assert_int_equal(n, 3);
+    assert_int_equal(e, 0);
+    check_mbox_result(all, p);
+    free(all);
+}
+
+static void test_gzip_by_magic(void **state)
+{
+    (void)state;
+    char p[512];
+    path_of(p, sizeof p, "box-compressed.txt"); /* no .gz in the name */
+    gzFile gz = gzopen(p, "wb");
+    assert_non_null(gz);
+    assert_int_equal(gzwrite(gz, MBOX, sizeof MBOX - 1), (int)sizeof MBOX - 1);
+    gzclose(gz);
+    unsigned n, e;
+    char *all = read_all(p, &n, &e);
+    assert_int_equal(n, 3);
+    check_mbox_result(all, p);
+    free(all);
+
+    /* a gzip stream cut short is a read error, named */
+    size_t len;
+    char *raw = tu_read_file(p, &len);
+    assert_non_null(raw);
+    write_file("cut.gz", raw, len - 12);
+    free(raw);
+    path_of(p, sizeof p, "cut.gz");
+    all = read_all(p, &n, &e);
+    assert_int_equal(e, 1);
+    assert_non_null(strstr(all, "ERR SMTPDX_ERR_IO"));
+    free(all);
+}
+
+static void test_cr_only_mbox(void **state)
+{
+    (void)state;
+    char cr[sizeof MBOX];
+    memcpy(cr, MBOX, sizeof MBOX);
+    for (char *c = cr; *c; c++)
+        if (*c == '\n')
+            *c = '\r';
+    write_str("crbox", cr);
+    char p[512];
+    path_of(p, sizeof p, "crbox");
+    unsigned n, e;
+    char *all = read_all(p, &n, &e);
+    assert_int_equal(n, 3);
+    assert_non_null(strstr(all, "\rFrom the start of a line\r>From twice"));
+    free(all);
+}
+
+static void test_maildir_order(void **state)
+{
+    (void)state;
+    mkdir_in("md");
+    mkdir_in("md/cur");
+    mkdir_in("md/new");
+    mkdir_in("md/tmp");
+    mkdir_in("md/.Sent");
+    mkdir_in("md/.Sent/cur");
+    mkdir_in("md/.Sent/new");
+    write_str("md/cur/2.host:2,S", "Subject: cur 2\n\nb\n");
+    write_str("md/cur/1.host:2,S", "Subject: cur 1\n\nb\n");
+    write_str("md/new/3.host", "Subject: new 3\n\nb\n");
+    write_str("md/tmp/4.host", "Subject: in delivery\n\nb\n");
+    write_str("md/.Sent/cur/5.host", "Subject: sent 5\n\nb\n");
+    write_str("md/cur/.hidden", "Subject: hidden\n\nb\n");
+    write_str("md/maildirsize", "1000S\n");
+    char p[512];
+    path_of(p, sizeof p, "md/");
+    unsigned n, e;
+    char *all = read_all(p, &n, &e);
+    assert_int_equal(n, 4);
+    assert_int_equal(e, 0);
+    const char *a = strstr(all, "sent 5"), *b = strstr(all, "cur 1"),
+               *c = strstr(all, "cur 2"), *d = strstr(all, "new 3");
+    assert_true(a && b && c && d && a < b && b < c && c < d);
+    assert_null(strstr(all, "in delivery"));
+    assert_null(strstr(all, "hidden"));
+    char o[600];
+    snprintf(o, sizeof o, "%s/md/cur/1.host:2,S\n", dir);
+    assert_non_null(strstr(all, o));
+    free(all);
+}
+
+static void test_tiny_and_missing(void **state)
+{
+    (void)state;
+    mkdir_in("tiny");
+    write_file("tiny/a0", "", 0);
+    write_file("tiny/b1", "\n", 1);
+    write_file("tiny/c3", "Fro", 3);
+    write_file("tiny/d5", "From ", 5);
+    char p[512];
+    path_of(p, sizeof p, "tiny");
+    unsigned n, e;
+    char *all = read_all(p, &n, &e);
+    /* the empty file holds nothing; the others are one message each */
+    assert_int_equal(n, 3);
+    assert_int_equal(e, 0);
+    free(all);
+
+    path_of(p, sizeof p, "no-such-file");
+    all = read_all(p, &n, &e);
+    assert_int_equal(n, 0);
+    assert_int_equal(e, 1);
+    char want[600];
+    snprintf(want, sizeof want, "ERR SMTPDX_ERR_IO %s\n", p);
+    assert_string_equal(all, want);
+    free(all);
+
+    smtpdx_msgreader *r;
+    assert_int_equal(smtpdx_msgreader_new("", &r), SMTPDX_ERR_INVAL);
+    assert_int_equal(smtpdx_msgreader_new(NULL, &r), SMTPDX_ERR_INVAL);
+    smtpdx_msgreader_free(NULL);
+}
+
+static void test_stdin(void **state)
+{
+    (void)state;
+    write_str("for-stdin", MBOX);
+    char p[512];
+    path_of(p, sizeof p, "for-stdin");
+    int saved = dup(STDIN_FILENO);
+    int fd = open(p, O_RDONLY);
+    assert_true(fd >= 0 && saved >= 0);
+    dup2(fd, STDIN_FILENO);
+    close(fd);
+    unsigned n, e;
+    char *all = read_all("-", &n, &e);
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+    assert_int_equal(n, 3);
+    assert_non_null(strstr(all, "-:2\nSubject: two"));
+    free(all);
+}
+
+/* A message over SMTPDX_MSG_MAX is reported by origin, the rest is read. */
+static void test_size_limit(void **state)
+{
+    (void)state;
+    mkdir_in("big");
+    char p[512];
+    path_of(p, sizeof p, "big/mbox");
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    static const char head[] = "From a Mon Mar  3 10:00:00 2025\n"
+                               "Subject: small\n\nbody\n\n"
+                               "From b Mon Mar  3 10:00:00 2025\n"
+                               "Subject: huge\n\n";
+    static const char tail[] = "\n\nFrom c Mon Mar  3 10:00:00 2025\n"
+                               "Subject: after\n\nbody\n";
+    assert_true(write(fd, head, sizeof head - 1) == (ssize_t)sizeof head - 1);
+    assert_true(lseek(fd, (off_t)SMTPDX_MSG_MAX + 4096, SEEK_CUR) > 0);
+    assert_true(write(fd, tail, sizeof tail - 1) == (ssize_t)sizeof tail - 1);
+    close(fd);
+    path_of(p, sizeof p, "big/single.eml");
+    fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)SMTPDX_MSG_MAX + 1), 0);
+    close(fd);
+    write_str("big/z-last.eml", "Subject: last\n\nb\n");
+
+    path_of(p, sizeof p, "big");
+    unsigned n, e;
+    char *all = read_all(p, &n, &e);
+    assert_int_equal(n, 3);
+    assert_int_equal(e, 2);
+    char want[600];
+    snprintf(want, sizeof want, "ERR SMTPDX_ERR_LIMIT %s/big/mbox:2\n", dir);
+    assert_non_null(strstr(all, want));
+    snprintf(want, sizeof want, "ERR SMTPDX_ERR_LIMIT %s/big/single.eml\n",
+             dir);
+    assert_non_null(strstr(all, want));
+    snprintf(want, sizeof want, "%s/big/mbox:3\nSubject: after", dir);
+    assert_non_null(strstr(all, want));
+    assert_non_null(strstr(all, "Subject: last"));
+    free(all);
+}
+
+static void test_shared_mailboxes(void **state)
+{
+    (void)state;
+    const char *sh = tu_shared_dir();
+    if (sh == NULL) {
+        printf("  shared corpus absent: skipped\n");
+        return;
+    }
+    char p[4096];
+    snprintf(p, sizeof p, "%s/corpus/mailbox/mbox-0", sh);
+    unsigned n, e;
+    char *all = read_all(p, &n, &e);
+    assert_int_equal(e, 0);
+    /* one message per file of maildir/err, which holds its split */
+    snprintf(p, sizeof p, "%s/corpus/maildir/err", sh);
+    unsigned n2, e2;
+    char *all2 = read_all(p, &n2, &e2);
+    assert_int_equal(n, n2);
+    assert_true(n > 30);
+    free(all);
+    free(all2);
+    snprintf(p, sizeof p, "%s/corpus/mailbox/mbox-1", sh);
+    all = read_all(p, &n, &e);
+    assert_int_equal(n, 1);
+    free(all);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mbox),
+        cmocka_unit_test(test_gzip_by_magic),
+        cmocka_unit_test(test_cr_only_mbox),
+        cmocka_unit_test(test_maildir_order),
+        cmocka_unit_test(test_tiny_and_missing),
+        cmocka_unit_test(test_stdin),
+        cmocka_unit_test(test_size_limit),
+        cmocka_unit_test(test_shared_mailboxes),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,402 @@
+/*
+ * test_limits.c - every documented input limit (docs/limits.md), crossed
+ * by one byte or one item, through the library calls: the result must be
+ * a clear error or a cut result that says it was cut, and never more than
+ * the limit allows.
+ *
+ * Inputs are built in memory here; nothing large is stored in the tree.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime/mime.h"
+#include "smtpdx.h"
+#include "testutil.h"
+
+/* A growable text for building inputs (test side: plain malloc). */
+typedef struct gen {
+    char *s;
+    size_t n, cap;
+} gen;
+
+static void gen_reserve(gen *g, size_t n)
+{
+    if (g->n + n + 1 <= g->cap)
+        return;
+    size_t cap = g->cap ? g->cap : 4096;
+    while (cap < g->n + n + 1)
+        cap *= 2;
+    g->s = realloc(g->s, cap);
+    assert_non_null(g->s);
+    g->cap = cap;
+}
+
+static void gen_add(gen *g, const char *s, size_t n)
+{
+    gen_reserve(g, n);
+    memcpy(g->s + g->n, s, n);
+    g->n += n;
+    g->s[g->n] = '\0';
+}
+
+static void gen_puts(gen *g, const char *s)
+{
+    gen_add(g, s, strlen(s));
+}
+
+static void gen_printf(gen *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void gen_printf(gen *g, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    assert_true(k >= 0 && (size_t)k < sizeof buf);
+    gen_add(g, buf, (size_t)k);
+}
+
+static void gen_fill(gen *g, char c, size_t n)
+{
+    gen_reserve(g, n);
+    memset(g->s + g->n, c, n);
+    g->n += n;
+    g->s[g->n] = '\0';
+}
+
+static const char dsn_head[] =
+    "From: MAILER-DAEMON@mx.example.com\n"
+    "To: alice@example.com\n"
+    "Subject: Undelivered Mail Returned to Sender\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=delivery-status; "
+    "boundary=\"B\"\n\n"
+    "--B\nContent-Type: text/plain\n\nDelivery failed.\n\n"
+    "--B\nContent-Type: message/delivery-status\n\n"
+    "Reporting-MTA: dns; mx.example.com\n\n";
+
+/* ------------------------------------------------------------- replies */
+
+/* SMTPDX_REPLY_TEXT_MAX: a longer reply is cut there and flagged. */
+static void test_reply_text_max(void **state)
+{
+    (void)state;
+    gen g = {0};
+    gen_puts(&g, "550 5.1.1 ");
+    gen_fill(&g, 'x', SMTPDX_REPLY_TEXT_MAX + 1);
+    smtpdx_reply *r = smtpdx_reply_new();
+    assert_non_null(r);
+    smtpdx_status st = smtpdx_reply_parse(r, g.s, g.n);
+    assert_true(st == SMTPDX_OK || st == SMTPDX_ERR_LIMIT);
+    assert_true(r->text_len <= SMTPDX_REPLY_TEXT_MAX);
+    assert_true(r->flags & SMTPDX_REPLY_TRUNCATED);
+    assert_int_equal(r->code, 550);
+
+    /* exactly at the limit: nothing cut */
+    g.n = 0;
+    gen_puts(&g, "550 ");
+    gen_fill(&g, 'y', SMTPDX_REPLY_TEXT_MAX - 4);
+    st = smtpdx_reply_parse(r, g.s, g.n);
+    assert_int_equal(st, SMTPDX_OK);
+    assert_false(r->flags & SMTPDX_REPLY_TRUNCATED);
+    smtpdx_reply_free(r);
+    free(g.s);
+}
+
+/* ---------------------------------------------------------------- MIME */
+
+static void parse_or_fail(sx_msg *m, const gen *g)
+{
+    sx_msg_init(m, NULL);
+    assert_int_equal(sx_msg_parse(m, g->s, g->n), SMTPDX_OK);
+}
+
+/* SX_MIME_MAX_DEPTH: deeper entities are kept as leaves and flagged. */
+static void test_mime_depth(void **state)
+{
+    (void)state;
+    gen g = {0};
+    unsigned n = SX_MIME_MAX_DEPTH + 8;
+    gen_puts(&g, "Content-Type: multipart/mixed; boundary=\"b0\"\n\n");
+    for (unsigned i = 1; i < n; i++)
+        gen_printf(&g, "--b%u\nContent-Type: multipart/mixed; "
+                       "boundary=\"b%u\"\n\n", i - 1, i);
+    gen_printf(&g, "--b%u\nContent-Type: text/plain\n\ndeep\n", n - 1);
+    for (unsigned i = n; i-- > 0;)
+        gen_printf(&g, "--b%u--\n", i);
+    sx_msg m;
+    parse_or_fail(&m, &g);
+    assert_true(m.flags & SX_MSG_F_DEPTH_LIMIT);
+    unsigned flagged = 0;
+    for (uint32_t i = 0; i < m.nparts; i++) {
+        assert_true(m.parts[i].depth <= SX_MIME_MAX_DEPTH);
+        flagged += (m.parts[i].flags & SX_PART_F_DEPTH_LIMIT) != 0;
+    }
+    assert_true(flagged >= 1);
+    sx_msg_release(&m);
+    free(g.s);
+}
+
+/* SX_MIME_MAX_PARTS: later entities are not listed; flagged. */
+static void test_mime_parts(void **state)
+{
+    (void)state;
+    gen g = {0};
+    gen_puts(&g, "Content-Type: multipart/mixed; boundary=\"p\"\n\n");
+    for (unsigned i = 0; i < SX_MIME_MAX_PARTS + 10; i++)
+        gen_printf(&g, "--p\nContent-Type: text/plain\n\npart %u\n", i);
+    gen_puts(&g, "--p--\n");
+    sx_msg m;
+    parse_or_fail(&m, &g);
+    assert_int_equal(m.nparts, SX_MIME_MAX_PARTS);
+    assert_true(m.flags & SX_MSG_F_PART_LIMIT);
+    sx_msg_release(&m);
+    free(g.s);
+}
+
+/* SX_MIME_MAX_HEADERS: later fields of a block are not listed; flagged. */
+static void test_mime_headers(void **state)
+{
+    (void)state;
+    gen g = {0};
+    for (unsigned i = 0; i < SX_MIME_MAX_HEADERS + 5; i++)
+        gen_printf(&g, "X-Field-%u: %u\n", i, i);
+    gen_puts(&g, "\nbody\n");
+    sx_msg m;
+    parse_or_fail(&m, &g);
+    assert_true(m.nhdrs <= SX_MIME_MAX_HEADERS);
+    assert_true(m.flags & SX_MSG_F_HDR_LIMIT);
+    sx_msg_release(&m);
+    free(g.s);
+}
+
+/* SX_MIME_MAX_HDR_BLOCK: a longer header block ends there; flagged. */
+static void test_mime_header_block(void **state)
+{
+    (void)state;
+    gen g = {0};
+    while (g.n <= SX_MIME_MAX_HDR_BLOCK)
+        gen_puts(&g, "X-Filler: some words to fill a header block with\n");
+    gen_puts(&g, "\nbody\n");
+    sx_msg m;
+    parse_or_fail(&m, &g);
+    /* the check is made at the start of each line: the block ends with
+     * the first line that starts past the limit */
+    assert_true(m.parts[0].header.len <= SX_MIME_MAX_HDR_BLOCK + 64);
+    assert_true(m.flags & SX_MSG_F_HDR_LIMIT);
+    sx_msg_release(&m);
+    free(g.s);
+}
+
+/* SX_MIME_MAX_FIELD: a longer field (folded lines counted) is cut. */
+static void test_mime_field(void **state)
+{
+    (void)state;
+    gen g = {0};
+    gen_puts(&g, "Subject: start\n");
+    while (g.n <= SX_MIME_MAX_FIELD + 100)
+        gen_puts(&g, " folded words of one very long header field\n");
+    gen_puts(&g, "To: bob@example.net\n\nbody\n");
+    sx_msg m;
+    parse_or_fail(&m, &g);
+    const sx_hdr *h = sx_msg_header_raw(&m, NULL, "Subject", 0);
+    assert_non_null(h);
+    assert_true(h->value.len <= SX_MIME_MAX_FIELD);
+    assert_true(m.parts[0].flags & SX_PART_F_FIELD_LIMIT);
+    /* the field after it is still found */
+    assert_non_null(sx_msg_header_raw(&m, NULL, "To", 0));
+    sx_msg_release(&m);
+    free(g.s);
+}
+
+/* SX_MIME_MAX_MESSAGE: a larger message is refused with a clear error. */
+static void test_mime_message_size(void **state)
+{
+    (void)state;
+    size_t n = (size_t)SX_MIME_MAX_MESSAGE + 1;
+    char *big = malloc(n);
+    assert_non_null(big);
+    memset(big, 'a', n);
+    memcpy(big, "Subject: x\n\n", 12);
+    sx_msg m;
+    sx_msg_init(&m, NULL);
+    assert_int_equal(sx_msg_parse(&m, big, n), SMTPDX_ERR_LIMIT);
+    assert_int_equal(m.nparts, 0);
+    assert_int_equal(sx_msg_parse(&m, big, n - 1), SMTPDX_OK);
+    sx_msg_release(&m);
+    free(big);
+}
+
+/* SX_MIME_MAX_WORDS: RFC 2047 words past the limit stay as written. */
+static void test_mime_encoded_words(void **state)
+{
+    (void)state;
+    gen g = {0};
+    sx_sbuf out;
+    sx_sbuf_init(&out, 1u << 20);
+    for (unsigned i = 0; i < SX_MIME_MAX_WORDS + 3; i++)
+        gen_puts(&g, "=?UTF-8?Q?a?= ");
+    assert_int_equal(sx_hdr_decode(g.s, g.n, &out), SMTPDX_OK);
+    /* the first SX_MIME_MAX_WORDS words are decoded ("a" each, blanks
+     * between words dropped), the rest are left encoded */
+    assert_true(out.len >= SX_MIME_MAX_WORDS);
+    assert_non_null(strstr(out.data, "=?UTF-8?Q?a?="));
+    assert_int_equal(strspn(out.data, "a"), SX_MIME_MAX_WORDS);
+    sx_sbuf_release(&out);
+    free(g.s);
+}
+
+/* -------------------------------------------------------------- bounce */
+
+/* SX_BOUNCE_MAX_RCPTS (1000): the first recipients are kept. */
+static void test_bounce_recipients(void **state)
+{
+    (void)state;
+    gen g = {0};
+    gen_puts(&g, dsn_head);
+    for (unsigned i = 0; i < 1500; i++)
+        gen_printf(&g, "Final-Recipient: rfc822; u%u@example.net\n"
+                       "Action: failed\nStatus: 5.1.1\n\n", i);
+    gen_puts(&g, "--B--\n");
+    smtpdx_ctx *ctx = NULL;
+    assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
+    smtpdx_records *rs = smtpdx_records_new();
+    assert_non_null(rs);
+    smtpdx_status st = smtpdx_bounce_parse(ctx, g.s, g.n, "limits", rs);
+    assert_true(st == SMTPDX_OK || st == SMTPDX_ERR_LIMIT);
+    size_t n = smtpdx_records_count(rs);
+    printf("bounce: 1500 recipients in, %zu records out (%s)\n", n,
+           smtpdx_status_name(st));
+    assert_true(n >= 1 && n <= 1000);
+    assert_string_equal(smtpdx_records_get(rs, 0)->recipient,
+                        "u0@example.net");
+    smtpdx_records_free(rs);
+    smtpdx_ctx_free(ctx);
+    free(g.s);
+}
+
+/* ----------------------------------------------------------------- log */
+
+static smtpdx_logparser *log_new(size_t queue_max, int64_t max_age)
+{
+    smtpdx_log_options o;
+    smtpdx_log_options_init(&o);
+    o.utc = 1;
+    o.now = 1772445600;
+    o.queue_max = queue_max;
+    o.queue_max_age = max_age;
+    smtpdx_logparser *p = NULL;
+    assert_int_equal(smtpdx_logparser_new(&o, &p), SMTPDX_OK);
+    return p;
+}
+
+/* Lines longer than 64 KiB are counted as unknown, nothing else. */
+static void test_log_line(void **state)
+{
+    (void)state;
+    smtpdx_ctx *ctx = NULL;
+    assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
+    smtpdx_logparser *p = log_new(0, 0);
+    smtpdx_records *rs = smtpdx_records_new();
+    gen g = {0};
+    gen_puts(&g, "Mar  2 10:00:02 mx postfix/smtp[1]: ABC123: "
+                 "to=<bob@example.net>, relay=none, dsn=5.1.1, "
+                 "status=bounced (host x said: 550 5.1.1 ");
+    gen_fill(&g, 'z', 64u * 1024u);
+    gen_puts(&g, ")");
+    assert_int_equal(smtpdx_logparser_feed(p, ctx, g.s, g.n, rs), SMTPDX_OK);
+    assert_int_equal(smtpdx_records_count(rs), 0);
+    assert_int_equal(smtpdx_logparser_stats(p)->unknown, 1);
+    /* the same line within the limit is understood */
+    g.n = 0;
+    gen_puts(&g, "Mar  2 10:00:02 mx postfix/smtp[1]: ABC123: "
+                 "to=<bob@example.net>, relay=none, dsn=5.1.1, "
+                 "status=bounced (host x said: 550 5.1.1 User unknown)");
+    assert_int_equal(smtpdx_logparser_feed(p, ctx, g.s, g.n, rs), SMTPDX_OK);
+    assert_int_equal(smtpdx_records_count(rs), 1);
+    smtpdx_records_free(rs);
+    smtpdx_logparser_free(p);
+    smtpdx_ctx_free(ctx);
+    free(g.s);
+}
+
+/* queue_max: more open messages than that evict the oldest, counted. */
+static void test_log_queue_table(void **state)
+{
+    (void)state;
+    smtpdx_ctx *ctx = NULL;
+    assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
+    smtpdx_logparser *p = log_new(100, 0);
+    smtpdx_records *rs = smtpdx_records_new();
+    char line[256];
+    for (unsigned i = 0; i < 1000; i++) {
+        int k = snprintf(line, sizeof line,
+                         "Mar  2 10:00:%02u mx postfix/qmgr[9]: %08X: "
+                         "from=<s%u@example.com>, size=9, nrcpt=1 "
+                         "(queue active)", i % 60, 0x1000 + i, i);
+        assert_int_equal(smtpdx_logparser_feed(p, ctx, line, (size_t)k, rs),
+                         SMTPDX_OK);
+    }
+    const smtpdx_log_stats *st = smtpdx_logparser_stats(p);
+    printf("log: 1000 messages, table of 100: %llu evicted\n",
+           (unsigned long long)st->evicted);
+    assert_int_equal(st->evicted, 900);
+    smtpdx_records_free(rs);
+    smtpdx_logparser_free(p);
+    smtpdx_ctx_free(ctx);
+}
+
+/* queue_max_age: a message not seen for that long is forgotten. */
+static void test_log_queue_age(void **state)
+{
+    (void)state;
+    smtpdx_ctx *ctx = NULL;
+    assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
+    smtpdx_logparser *p = log_new(0, 60);
+    smtpdx_records *rs = smtpdx_records_new();
+    char line[256];
+    for (unsigned i = 0; i < 50; i++) {
+        /* one message per minute and a half: each is stale at the next */
+        unsigned t = i * 90;
+        int k = snprintf(line, sizeof line,
+                         "Mar  2 %02u:%02u:%02u mx postfix/qmgr[9]: %08X: "
+                         "from=<s%u@example.com>, size=9, nrcpt=1 "
+                         "(queue active)", 10 + t / 3600, t / 60 % 60, t % 60,
+                         0x2000 + i, i);
+        assert_int_equal(smtpdx_logparser_feed(p, ctx, line, (size_t)k, rs),
+                         SMTPDX_OK);
+    }
+    const smtpdx_log_stats *st = smtpdx_logparser_stats(p);
+    printf("log: 50 messages 90 s apart, max age 60 s: %llu aged out\n",
+           (unsigned long long)st->aged_out);
+    assert_true(st->aged_out >= 1);
+    smtpdx_records_free(rs);
+    smtpdx_logparser_free(p);
+    smtpdx_ctx_free(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reply_text_max),
+        cmocka_unit_test(test_mime_depth),
+        cmocka_unit_test(test_mime_parts),
+        cmocka_unit_test(test_mime_headers),
+        cmocka_unit_test(test_mime_header_block),
+        cmocka_unit_test(test_mime_field),
+        cmocka_unit_test(test_mime_message_size),
+        cmocka_unit_test(test_mime_encoded_words),
+        cmocka_unit_test(test_bounce_recipients),
+        cmocka_unit_test(test_log_line),
+        cmocka_unit_test(test_log_queue_table),
+        cmocka_unit_test(test_log_queue_age),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
