@@ -224,7 +224,10 @@ typedef struct smtpdx_explanation {
     smtpdx_confidence confidence;
 } smtpdx_explanation;
 
-/* Per-thread context: matcher scratch and buffers. */
+/* Per-thread context: matcher scratch and buffers. The first ctx_new of a
+ * process also loads the shared matcher database (thread-safe). Returns
+ * SMTPDX_ERR_NOMEM, or SMTPDX_ERR_KB when the knowledge base cannot be
+ * prepared. One ctx serves one thread at a time. */
 typedef struct smtpdx_ctx smtpdx_ctx;
 smtpdx_status smtpdx_ctx_new(smtpdx_ctx **out);
 void smtpdx_ctx_free(smtpdx_ctx *ctx);
@@ -237,7 +240,14 @@ typedef struct smtpdx_hints {
     const char *action;    /* DSN Action: "failed", "delayed", ... */
 } smtpdx_hints;
 
-/* Classify a parsed reply. hints may be NULL. */
+/* Classify a parsed reply. hints may be NULL. The most specific evidence
+ * wins: a provider's text rule, another text rule, the enhanced code, the
+ * basic code, the class (kb/README.md has the details); out->code_entry
+ * keeps what the codes alone say and out->conflict flags a text that
+ * contradicts them. hints->status stands in for a missing (or X.0.0)
+ * enhanced code, hints->rhost helps recognise the provider, and
+ * hints->action gives the class when no code does. Allocates nothing;
+ * out's strings live until the next call on ctx. */
 smtpdx_status smtpdx_classify(smtpdx_ctx *ctx, const smtpdx_reply *r,
                               const smtpdx_hints *hints,
                               smtpdx_explanation *out);

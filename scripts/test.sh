@@ -6,7 +6,7 @@
 # line ("N% tests passed, N tests failed out of N") of the run that failed,
 # or of the sanitizer run when both passed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 jobs="${JOBS:-$(nproc)}"
 
 bash scripts/deps.sh --test || exit 1

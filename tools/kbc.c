@@ -128,7 +128,7 @@ int kbc_errors_flush(void)
     return (int)nerrs;
 }
 
-/* ------------------------------------------------------------- helpers */
+/* ----------------------------------------------------------- utilities */
 
 void *kbc_realloc(void *p, size_t n)
 {

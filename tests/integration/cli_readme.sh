@@ -30,7 +30,8 @@ cmake --install "$build" --prefix "$tmp/inst" >"$tmp/install.log" 2>&1 ||
     { cat "$tmp/install.log"; echo "FAIL: cmake --install"; exit 1; }
 pc=$(find "$tmp/inst" -name smtpdx.pc | head -n1)
 [ -n "$pc" ] || { echo "FAIL: no smtpdx.pc installed"; exit 1; }
-export PKG_CONFIG_PATH="$(dirname "$pc")"
+PKG_CONFIG_PATH=$(dirname "$pc")
+export PKG_CONFIG_PATH
 # The .pc file names the configured prefix; the scratch install is
 # elsewhere, so pkg-config must derive the prefix from where the file is.
 realpc=$(command -v pkg-config)

@@ -173,11 +173,17 @@ static void fill_reply(smtpdx_reply *r, const row *w)
     memset(r, 0, sizeof(*r));
     r->code = w->code;
     if (w->enh != NULL) {
-        int c = 0, s = 0, d = 0;
-        assert_int_equal(sscanf(w->enh, "%d.%d.%d", &c, &s, &d), 3);
-        r->enh_class = c;
-        r->enh_subject = s;
-        r->enh_detail = d;
+        int v[3] = {0, 0, 0}, part = 0;
+        for (const char *p = w->enh; *p; p++) {
+            if (*p == '.')
+                part++;
+            else
+                v[part] = v[part] * 10 + (*p - '0');
+        }
+        assert_int_equal(part, 2);
+        r->enh_class = v[0];
+        r->enh_subject = v[1];
+        r->enh_detail = v[2];
         snprintf(r->enhanced, sizeof(r->enhanced), "%s", w->enh);
     }
     if (w->host != NULL)

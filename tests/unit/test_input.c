@@ -166,6 +166,15 @@ static void test_mbox(void **state)
     assert_int_equal(e, 0);
     check_mbox_result(all, p);
     free(all);
+
+    /* an mbox of one message is named like a plain file */
+    write_str("one", "From x Mon Mar  3 10:00:00 2025\nSubject: 1\n\nb\n");
+    path_of(p, sizeof p, "one");
+    all = read_all(p, &n, &e);
+    char want[600];
+    snprintf(want, sizeof want, "%s\nSubject: 1\n\nb\n\n--\n", p);
+    assert_string_equal(all, want);
+    free(all);
 }
 
 static void test_gzip_by_magic(void **state)

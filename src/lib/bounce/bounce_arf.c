@@ -105,8 +105,10 @@ smtpdx_status sx_barf_extract(sx_bmail *m, sx_bres *res)
         sx_str a = reported_to(m);
         return add(res, a, "abuse", 5, NULL);
     }
-    if (sx_part_decode(&m->msg, m->arf_part, 0, &m->scratch2, NULL) !=
-        SMTPDX_OK && m->scratch2.len == 0)
+    st = sx_part_decode(&m->msg, m->arf_part, 0, &m->scratch2, NULL);
+    if (st == SMTPDX_ERR_NOMEM)
+        return st; /* not "no report": the caller must hear of it */
+    if (st != SMTPDX_OK && m->scratch2.len == 0)
         return SMTPDX_OK;
 
     sx_dsn_iter it;

@@ -11,6 +11,7 @@
 #include "bounce/bounce_text.h"
 
 const sx_detector *const sx_detectors[] = {
+    &sx_det_amazonses,
     &sx_det_googlegroups,
     &sx_det_gmail,
     &sx_det_postfix,

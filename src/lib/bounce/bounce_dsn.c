@@ -153,8 +153,19 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
             size_t at;
             if (sx_bt_find_enhanced(v.p, v.len, code, &at) && at < 4)
                 st = sx_bres_sets(res, &cur->status, code);
+            /* "4.0.0 (cat.example.net: host name lookup failure)": the
+             * comment is the only reason some MTAs give */
+            const char *lp = memchr(v.p, '(', v.len);
+            const char *rp = lp ? memchr(lp, ')', v.len - (size_t)(lp - v.p)) : NULL;
+            if (st == SMTPDX_OK && lp && rp && cur->diag[0] == '\0')
+                st = sx_bres_set(res, &cur->diag, lp + 1, (size_t)(rp - lp - 1));
         } else if (is(f.name, "Remote-MTA")) {
+            /* "dns; mx.example.org. (192.0.2.1, the server for ...)" */
             sx_str h = typed_value(v, NULL);
+            if (h.len > 0 && h.p[0] == '[')
+                h.len = sx_bt_host_len(h.p, h.len);
+            else if (h.len > 0)
+                h.len = sx_bt_host_len(h.p, h.len);
             st = sx_bres_set(res, &cur->rhost, h.p, h.len);
         } else if (is(f.name, "Diagnostic-Code")) {
             sx_str type;

@@ -122,7 +122,8 @@ static int looks_like_error(sx_str l)
         "error", "blocked", "disabled", "expired", "timed out", "timeout",
         "unrouteable", "unroutable", "too large", "exceeded", "not allowed",
         "could not", "couldn't", "can't", "cannot", "unable", "spam",
-        "suspended", "inactive", "deactivated", NULL};
+        "suspended", "inactive", "deactivated", "exceed", "undeliverable",
+        "not delivered", "no valid", NULL};
     size_t at;
     if (sx_bt_find_code(l.p, l.len, &at))
         return 1;
@@ -132,17 +133,20 @@ static int looks_like_error(sx_str l)
     return sx_bt_has_any(l, words);
 }
 
-/* Lines of boilerplate that are no part of a reply. */
+/* Lines of boilerplate that are no part of a reply (they open the line). */
 static int boilerplate(sx_str l)
 {
     static const char *const words[] = {
         "this is a permanent error", "i'm afraid i wasn't able",
         "sorry it didn't work out", "the following address",
-        "could not be delivered to one or more",
-        "delivery to the following recipient", "message could not be delivered",
-        "for further assistance", "please contact your", "the mail system",
+        "delivery to the following recipient", "for further assistance",
+        "please contact your", "the mail system",
         "this message was created automatically", NULL};
-    return sx_bt_has_any(l, words);
+    sx_str t = sx_bt_trim(l);
+    for (size_t i = 0; words[i]; i++)
+        if (sx_bt_iprefix(t.p, t.len, words[i]))
+            return 1;
+    return 0;
 }
 
 typedef struct cand {
@@ -203,7 +207,13 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         if (nc == MAX_CANDS)
             break;
         c[nc].addr = a;
-        c[nc].start = a.p + a.len;
+        /* the reply starts after "<a@b>:" and its punctuation */
+        const char *st0 = a.p + a.len;
+        while (st0 < l.p + l.len && (*st0 == '>' || *st0 == ':' ||
+                                     *st0 == ' ' || *st0 == '\t' ||
+                                     *st0 == '.' || *st0 == ','))
+            st0++;
+        c[nc].start = st0;
         c[nc].end = text + len;
         nc++;
     }

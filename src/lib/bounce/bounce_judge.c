@@ -221,8 +221,11 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     j->diagtype = rc->diagtype[0] ? rc->diagtype
                   : (reply->code || reply->enhanced[0]) ? "SMTP" : "";
 
-    smtpdx_hints hints = {j->status[0] ? j->status : NULL,
-                          j->rhost[0] ? j->rhost : NULL,
+    /* without a remote host, the recipient's domain still names the
+     * provider whose wording the reply may be in */
+    const char *at = strrchr(rc->recipient, '@');
+    const char *phost = j->rhost[0] ? j->rhost : at ? at + 1 : NULL;
+    smtpdx_hints hints = {j->status[0] ? j->status : NULL, phost,
                           rc->action[0] ? rc->action : NULL};
     st = smtpdx_classify(ctx, reply, &hints, &j->why);
     if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE)

@@ -221,6 +221,25 @@ smtpdx_status sx_bmail_open(sx_bmail *m, const char *buf, size_t len)
         if (st != SMTPDX_OK)
             return st;
     }
+    if (m->text_part == NULL && msg->nparts > 0) {
+        /* no readable text part (a broken multipart): read the raw body */
+        const sx_part *p0 = &msg->parts[0];
+        size_t n = p0->body.len < SX_BOUNCE_MAX_TEXT ? p0->body.len
+                                                     : SX_BOUNCE_MAX_TEXT;
+        if (sx_sbuf_reserve(&m->text, n) != SX_SBUF_OK)
+            return SMTPDX_ERR_NOMEM;
+        for (size_t i = 0; i < n; i++) {
+            char c = p0->body.p[i];
+            if (c == '\r') {
+                /* CR LF and CR alone both end a line */
+                if (i + 1 < n && p0->body.p[i + 1] == '\n')
+                    continue;
+                c = '\n';
+            }
+            m->text.data[m->text.len++] = c;
+        }
+        m->text.data[m->text.len] = '\0';
+    }
     if (m->dsn_part != NULL) {
         st = decode_into(m, m->dsn_part, &m->dsn);
         if (st != SMTPDX_OK)

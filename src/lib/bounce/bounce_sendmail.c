@@ -286,7 +286,22 @@ static smtpdx_status sendmail_extract(sx_bmail *m, sx_bres *res)
                 goto done;
         }
         if (rc->diag[0] == '\0') {
-            /* no Diagnostic-Code: Sendmail's own "Deferred: ..." line */
+            /* no Diagnostic-Code: Sendmail's verdict on this recipient
+             * ("554 <user@...>... Service unavailable") */
+            const tline *v = NULL;
+            for (size_t k = 0; k < n; k++) {
+                if (tl[k].kind != 'v' ||
+                    sx_bt_reply_code(tl[k].text.p, tl[k].text.len) < 400)
+                    continue;
+                if (v == NULL || mentions(tl[k].text, rc->recipient))
+                    v = &tl[k];
+            }
+            if (v != NULL &&
+                (st = sx_bres_set(res, &rc->diag, v->text.p, v->text.len)))
+                goto done;
+        }
+        if (rc->diag[0] == '\0') {
+            /* or its "Deferred: ..." line */
             for (size_t k = 0; k < n; k++) {
                 const char *d = sx_bt_ifind(tl[k].text.p, tl[k].text.len,
                                             "deferred:");

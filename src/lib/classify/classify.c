@@ -18,11 +18,10 @@
  * Reentrant; the only writable state is the caller's ctx, and nothing is
  * allocated here.
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "classify/ctx.h"
+#include "classify/note.h"
 #include "kb/kb.h"
 #include "kb/match.h"
 
@@ -216,24 +215,6 @@ static int contradicts(const smtpdx_kb_entry *code, const sx_kb_rule *crule,
     return !also_means(crule, text->reason);
 }
 
-static void note_append(smtpdx_ctx *ctx, size_t *used, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void note_append(smtpdx_ctx *ctx, size_t *used, const char *fmt, ...)
-{
-    va_list ap;
-    if (*used >= sizeof(ctx->note) - 1)
-        return;
-    if (*used > 0)
-        ctx->note[(*used)++] = ' ';
-    va_start(ap, fmt);
-    int n = vsnprintf(ctx->note + *used, sizeof(ctx->note) - *used, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        *used += (size_t)n < sizeof(ctx->note) - *used ?
-                 (size_t)n : sizeof(ctx->note) - *used - 1;
-}
-
 static int temporary_of(const smtpdx_kb_entry *e, const facts *f)
 {
     if (e != NULL && e->temporary >= 0)
@@ -253,7 +234,8 @@ smtpdx_status smtpdx_classify(smtpdx_ctx *ctx, const smtpdx_reply *r,
     cand text;
     int provider = -1;
     const sx_match_hit *hits = NULL;
-    size_t nhits = 0, used = 0;
+    size_t nhits = 0;
+    sx_note note;
     smtpdx_match_kind code_kind;
 
     if (ctx == NULL || r == NULL || out == NULL)
@@ -261,7 +243,7 @@ smtpdx_status smtpdx_classify(smtpdx_ctx *ctx, const smtpdx_reply *r,
     memset(out, 0, sizeof(*out));
     out->reason = SMTPDX_R_UNDEFINED;
     out->temporary = -1;
-    ctx->note[0] = '\0';
+    sx_note_init(&note, ctx->note, sizeof(ctx->note));
     memset(ctx->seen, 0, sx_kb_nproviders);
 
     get_facts(r, hints, &f);
@@ -299,17 +281,19 @@ smtpdx_status smtpdx_classify(smtpdx_ctx *ctx, const smtpdx_reply *r,
         if (ck != NULL && code_kind != SMTPDX_MATCH_CLASS &&
             !text.anticipated && contradicts(out->code_entry, crule, e)) {
             out->conflict = 1;
+            sx_note_str(&note, code_kind == SMTPDX_MATCH_ENHANCED
+                                   ? "enhanced code " : "reply code ");
             if (code_kind == SMTPDX_MATCH_ENHANCED)
-                note_append(ctx, &used, "enhanced code %d.%d.%d means %s, "
-                            "but the text says %s (%s); following the text.",
-                            f.ecls, f.esubj, f.edetail,
-                            smtpdx_reason_name(out->code_entry->reason),
-                            smtpdx_reason_name(e->reason), e->cause);
+                sx_note_enh(&note, f.ecls, f.esubj, f.edetail);
             else
-                note_append(ctx, &used, "reply code %d means %s, but the "
-                            "text says %s (%s); following the text.", f.basic,
-                            smtpdx_reason_name(out->code_entry->reason),
-                            smtpdx_reason_name(e->reason), e->cause);
+                sx_note_int(&note, f.basic);
+            sx_note_str(&note, " means ");
+            sx_note_str(&note, smtpdx_reason_name(out->code_entry->reason));
+            sx_note_str(&note, ", but the text says ");
+            sx_note_str(&note, smtpdx_reason_name(e->reason));
+            sx_note_str(&note, " (");
+            sx_note_str(&note, e->cause);
+            sx_note_str(&note, "); following the text.");
         }
         if (text.rule->provider >= 0)
             out->confidence = SMTPDX_CONF_HIGH;
@@ -333,11 +317,17 @@ smtpdx_status smtpdx_classify(smtpdx_ctx *ctx, const smtpdx_reply *r,
     /* RFC 3463: the enhanced code's class is the one that counts. */
     if (f.basic && f.ecls && f.basic / 100 != f.ecls) {
         out->conflict = 1;
-        note_append(ctx, &used, "The reply code %d and the enhanced code "
-                    "%d.%d.%d disagree on whether this is %s; following the "
-                    "enhanced code.", f.basic, f.ecls, f.esubj, f.edetail,
-                    f.ecls == 4 ? "temporary" : f.ecls == 5 ? "permanent"
-                                                            : "a failure");
+        sx_note_sentence(&note);
+        sx_note_str(&note, "The reply code ");
+        sx_note_int(&note, f.basic);
+        sx_note_str(&note, " and the enhanced code ");
+        sx_note_enh(&note, f.ecls, f.esubj, f.edetail);
+        sx_note_str(&note, f.ecls == 4 ? " disagree on whether this is "
+                                         "temporary; following the enhanced code."
+                          : f.ecls == 5 ? " disagree on whether this is "
+                                          "permanent; following the enhanced code."
+                          : " disagree on whether this is a failure; following "
+                            "the enhanced code.");
     }
     if (out->conflict)
         out->conflict_note = ctx->note;

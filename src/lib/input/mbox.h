@@ -14,14 +14,19 @@
 
 enum { SX_MBOX_NONE = 0, SX_MBOX_FOUND, SX_MBOX_MORE };
 
+/* Longest separator line, and longest prefix of the next line read to see
+ * whether it is a header field. */
+#define SX_MBOX_SEP_MAX 1000
+
 /* Look for the first separator line starting in [from, end) at a line
- * start (from must be one). eof says whether more data can come. Returns
+ * start; lo <= from is a line start and the lowest byte that may be read.
+ * eof says whether more data can come. Returns
  * SX_MBOX_FOUND with *at = its start; SX_MBOX_MORE when a decision needs
  * bytes beyond end, *at = where to resume once more data is there;
  * SX_MBOX_NONE when no separator starts before end (*at = where to resume:
- * the start of the last, incomplete line). */
-int sx_mbox_find(const char *from, const char *end, char eol, int eof,
-                 const char **at);
+ * end, or the start of an unfinished line that may be a separator). */
+int sx_mbox_find(const char *lo, const char *from, const char *end, char eol,
+                 int eof, const char **at);
 
 /* Is the complete line [s, e) a separator, given the line that follows it
  * ([n, ne), n == NULL when unknown)? */

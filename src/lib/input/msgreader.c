@@ -202,82 +202,94 @@ static smtpdx_status eml_read(smtpdx_msgreader *r, const char **buf,
     return st;
 }
 
-/* The next message of the open mbox; SMTPDX_OK with *buf NULL at its end. */
-static smtpdx_status mbox_next(smtpdx_msgreader *r, const char **buf,
-                               size_t *len)
+/* Move the unconsumed data to the front, then read a chunk: the buffer
+ * is compacted only when it must grow, never once per message. */
+static smtpdx_status more(smtpdx_msgreader *r)
 {
-    smtpdx_status st;
     if (r->pos > 0) {
         memmove(r->buf, r->buf + r->pos, r->len - r->pos);
         r->len -= r->pos;
         r->pos = 0;
     }
-    if (r->len == 0) {
-        while (r->len == 0 && !r->eof)
-            if ((st = fill(r)) != SMTPDX_OK)
-                return st;
-        if (r->len == 0)
+    return fill(r);
+}
+
+/* The next message of the open mbox; SMTPDX_OK with *buf NULL at its end.
+ * Offsets below are relative to r->pos, the start of the message's
+ * separator line, which more() may move. */
+static smtpdx_status mbox_next(smtpdx_msgreader *r, const char **buf,
+                               size_t *len)
+{
+    smtpdx_status st;
+    while (r->pos == r->len) {
+        if (r->eof)
             return SMTPDX_OK;
+        if ((st = more(r)) != SMTPDX_OK)
+            return st;
     }
     r->n++;
+    r->last = 0;
     /* the separator line (or, before the first one, junk) */
-    size_t b = 0;
+    size_t b, seen = 0;
     for (;;) {
-        const char *le = memchr(r->buf, r->eol, r->len);
+        const char *s0 = r->buf + r->pos;
+        const char *le = memchr(s0 + seen, r->eol, r->len - r->pos - seen);
         if (le) {
-            b = (size_t)(le - r->buf) + 1;
+            b = (size_t)(le - s0) + 1;
             break;
         }
+        seen = r->len - r->pos;
         if (r->eof) {
-            b = r->len;
+            b = r->len - r->pos;
             break;
         }
-        if (r->len > r->max) {
+        if (r->len - r->pos > r->max) {
             /* an endless "From " line: the rest of the file is lost */
             r->len = r->pos = 0;
             r->eof = 1;
             return SMTPDX_ERR_LIMIT;
         }
-        if ((st = fill(r)) != SMTPDX_OK)
+        if ((st = more(r)) != SMTPDX_OK)
             return st;
     }
     int too_big = 0;
-    size_t from = b; /* scan resumes here */
-    r->last = 0;
-    const char *at;
+    size_t from = b, end; /* the scan resumes at from */
     for (;;) {
-        int f = sx_mbox_find(r->buf + from, r->buf + r->len, r->eol, r->eof,
-                             &at);
+        char *s0 = r->buf + r->pos;
+        const char *at;
+        int f = sx_mbox_find(s0 + b, s0 + from, r->buf + r->len, r->eol,
+                             r->eof, &at);
         if (f == SX_MBOX_FOUND) {
-            r->pos = (size_t)(at - r->buf);
+            end = (size_t)(at - s0);
             break;
         }
         if (r->eof) {
-            r->pos = r->len;
+            end = r->len - r->pos;
             r->last = 1;
             break;
         }
-        from = (size_t)(at - r->buf);
+        from = (size_t)(at - s0);
         if (from - b > r->max) {
-            /* too big: drop what was read, keep the unfinished line */
+            /* too big: drop what was read but the byte before the resume
+             * point (it tells whether that point starts a line) */
             too_big = 1;
-            memmove(r->buf + b, r->buf + from, r->len - from);
-            r->len -= from - b;
-            from = b;
+            memmove(s0 + b, s0 + from - 1, r->len - r->pos - from + 1);
+            r->len -= from - 1 - b;
+            from = b + 1;
         }
-        if ((st = fill(r)) != SMTPDX_OK)
+        if ((st = more(r)) != SMTPDX_OK)
             return st;
     }
-    if (too_big || r->pos - b > r->max)
+    char *msg = r->buf + r->pos;
+    r->pos += end;
+    if (too_big || end - b > r->max)
         return SMTPDX_ERR_LIMIT;
-    size_t e = r->pos;
     /* the blank line before a separator belongs to the separator */
-    size_t el = sx_eol_before(r->buf + b, r->buf + e, r->eol);
-    if (el && sx_eol_before(r->buf + b, r->buf + e - el, r->eol))
-        e -= el;
-    size_t n = sx_mbox_unquote(r->buf + b, e - b, r->eol);
-    *buf = r->buf + b;
-    *len = n;
+    size_t el = sx_eol_before(msg + b, msg + end, r->eol);
+    if (el && sx_eol_before(msg + b, msg + end - el, r->eol))
+        end -= el;
+    *buf = msg + b;
+    *len = sx_mbox_unquote(msg + b, end - b, r->eol);
     return SMTPDX_OK;
 }
 

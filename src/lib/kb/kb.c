@@ -144,8 +144,12 @@ int sx_kb_provider_by_host(const char *host, unsigned char *seen)
     for (size_t p = 0; p < sx_kb_nproviders; p++) {
         const sx_kb_provider *pv = &sx_kb_providers[p];
         for (size_t i = 0; i < pv->nhosts; i++) {
-            size_t sl = strlen(pv->hosts[i]);
-            if (sl > hl || strncasecmp(host + hl - sl, pv->hosts[i], sl) != 0)
+            const char *suf = pv->hosts[i];
+            size_t sl = strlen(suf);
+            /* suffixes are lower case (kbc): the last byte rules out most */
+            if (sl == 0 || sl > hl ||
+                (host[hl - 1] | 0x20) != suf[sl - 1] ||
+                strncasecmp(host + hl - sl, suf, sl) != 0)
                 continue;
             if (sl < hl && host[hl - sl - 1] != '.')
                 continue;

@@ -6,8 +6,8 @@
  *  - a second one holds the regexes again with start-of-match tracking; it
  *    is run only when a regex wins, to report the span it matched.
  * Both come from the build, serialized (see hsdb.h); they are loaded once
- * per process under pthread_once, or compiled here when the serialized
- * ones do not fit this machine or these tables.
+ * per process, or compiled here when the serialized ones do not fit this
+ * machine or these tables, and then shared read-only by all threads.
  */
 #include "kb/match.h"
 
@@ -29,7 +29,12 @@ struct sx_match {
     int found;
 };
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+/* Loaded once, under this lock, by the first sx_match_new() that gets
+ * through (not pthread_once: a failed allocation must leave the next
+ * caller free to try again). Read-only afterwards: a thread only scans
+ * with a scratch it got from sx_match_new(), after taking the lock. */
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static int init_done;
 static hs_database_t *main_db;  /* NULL when there is no pattern */
 static hs_database_t *som_db;   /* NULL when there is no regex */
 static smtpdx_status init_status;
@@ -53,7 +58,7 @@ static hs_database_t *load(const unsigned char *bytes, size_t len)
     return db;
 }
 
-static void init_once(void)
+static void init_dbs(void)
 {
     main_db = load(sx_kb_hsdb_main, sx_kb_hsdb_main_len);
     som_db = load(sx_kb_hsdb_som, sx_kb_hsdb_som_len);
@@ -84,10 +89,17 @@ smtpdx_status sx_match_new(sx_match **out)
     if (out == NULL)
         return SMTPDX_ERR_INVAL;
     *out = NULL;
-    if (pthread_once(&once, init_once) != 0)
+    if (pthread_mutex_lock(&init_lock) != 0)
         return SMTPDX_ERR_KB;
-    if (init_status != SMTPDX_OK)
-        return init_status;
+    if (!init_done) {
+        init_dbs();
+        init_done = init_status != SMTPDX_ERR_NOMEM;
+    }
+    st = init_status;
+    pthread_mutex_unlock(&init_lock);
+    if (st != SMTPDX_OK)
+        return st;
+    st = SMTPDX_ERR_NOMEM;
     m = sx_calloc(1, sizeof(*m));
     if (m == NULL)
         goto fail;

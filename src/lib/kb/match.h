@@ -2,8 +2,8 @@
  * match.h - the phrase matcher: every text-rule phrase and regex and every
  * provider marker of the knowledge base in one Hyperscan database.
  *
- * The database is compiled once per process, on first use, under
- * pthread_once, and is then shared read-only by all threads. Scanning needs
+ * The database is loaded once per process, on first use, under a lock,
+ * and is then shared read-only by all threads. Scanning needs
  * per-thread scratch space, which an sx_match holds: one per smtpdx_ctx.
  * After sx_match_new() a scan allocates nothing.
  */

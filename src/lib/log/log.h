@@ -33,6 +33,10 @@ typedef struct sx_logclock {
     /* last local hour converted: stamps within it need no mktime() */
     int64_t hkey, hbase;
     int hoff;
+    /* last syslog minute "Mmm dd hh:mm" and its Unix time */
+    char mkey[12];
+    int mvalid, moff, mhour;
+    int64_t mbase;
 } sx_logclock;
 
 /* A parsed timestamp: t is Unix time (0 when unknown), off the offset from
@@ -71,25 +75,33 @@ typedef struct sx_qrcpt {
 } sx_qrcpt;
 
 /* What is known about one message in the queue. Fixed size, so the table
- * holds at most max * sizeof(sx_qentry) bytes however long the log. */
+ * holds at most max * (sizeof(sx_qentry) + sizeof(sx_qmeta)) bytes however
+ * long the log. */
 typedef struct sx_qentry {
-    uint32_t hash;
-    uint32_t next;                 /* hash chain (index + 1, 0 = none) */
-    uint32_t older, newer;         /* age list (index + 1) */
-    int64_t last;                  /* log time of the last line about it */
+    uint32_t self;                 /* its index + 1 */
     uint64_t size;
-    uint8_t used;
     uint8_t nrcpt;                 /* deferred recipients remembered */
     uint8_t has_from;
-    char id[SX_Q_ID_MAX];
     char from[SX_Q_ADDR_MAX];
     char client[SX_Q_HOST_MAX];
     char msgid[SX_Q_HOST_MAX];
     sx_qrcpt rcpt[SX_Q_RCPT_MAX];
 } sx_qentry;
 
+/* The part of an entry every lookup touches, kept apart and small so that
+ * finding a message and keeping the age order stays in cache. */
+typedef struct sx_qmeta {
+    uint32_t hash;
+    uint32_t next;                 /* hash chain (index + 1, 0 = none) */
+    uint32_t older, newer;         /* age list (index + 1) */
+    int64_t last;                  /* log time of the last line about it */
+    uint8_t used;
+    char id[SX_Q_ID_MAX];
+} sx_qmeta;
+
 typedef struct sx_logq {
     sx_qentry **chunks;
+    sx_qmeta **mchunks;
     size_t nchunks, count, max, allocated;
     uint32_t *buckets;
     size_t nbuckets;

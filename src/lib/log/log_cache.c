@@ -76,47 +76,65 @@ static int put(char *key, size_t *k, const char *s, size_t n)
     return 1;
 }
 
-/* Build the masked key; returns its length or 0 when too long. */
+/* Is t[0..n) a trace token: long, with digits and letters, and neither a
+ * URL nor an address? */
+static int trace_token(const char *t, size_t n)
+{
+    if (n < TOKEN_MIN || n > 512)
+        return 0;
+    size_t digits = 0, alpha = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        if (c == '/' || c == '@' || c == '<')
+            return 0;
+        digits += sx_is_digit(c);
+        alpha += (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+    return digits >= 4 && alpha >= 4;
+}
+
+/* Build the masked key; returns its length or 0 when too long. Works a
+ * space-separated token at a time: most tokens are copied whole. */
 static size_t make_key(char *key, sx_span text, const char *status,
                        const char *rhost, const char *action)
 {
     size_t k = 0, i = 0;
     while (i < text.n) {
-        char ch = text.p[i];
-        if (ch == '<') {
-            sx_span rest = sx_span_skip(text, i);
-            size_t close = sx_span_chr(sx_span_head(rest, 256), '>');
-            if (close < rest.n && close < 256 &&
-                sx_span_chr(sx_span_head(rest, close), '@') < close) {
-                if (!put(key, &k, "<@>", 3))
+        sx_span rest = sx_span_skip(text, i);
+        size_t tl = sx_span_chr(rest, ' ');
+        const char *t = rest.p;
+        if (trace_token(t, tl)) {
+            if (!put(key, &k, "#", 1))
+                return 0;
+        } else if (memchr(t, '<', tl) == NULL) {
+            if (!put(key, &k, t, tl))
+                return 0;
+        } else {
+            /* "<user@domain>" anywhere in the token becomes "<@>" */
+            for (size_t j = 0; j < tl;) {
+                if (t[j] == '<') {
+                    size_t close = j + 1;
+                    while (close < tl && close - j < 256 && t[close] != '>')
+                        close++;
+                    if (close < tl && t[close] == '>' &&
+                        memchr(t + j, '@', close - j) != NULL) {
+                        if (!put(key, &k, "<@>", 3))
+                            return 0;
+                        j = close + 1;
+                        continue;
+                    }
+                }
+                if (!put(key, &k, t + j, 1))
                     return 0;
-                i += close + 1;
-                continue;
+                j++;
             }
         }
-        if (i == 0 || text.p[i - 1] == ' ') {
-            /* a long token with digits and letters: a trace id */
-            size_t j = i, digits = 0, alpha = 0;
-            while (j < text.n && text.p[j] != ' ' && j - i < 512) {
-                char t = text.p[j];
-                digits += sx_is_digit(t);
-                alpha += (t >= 'a' && t <= 'z') || (t >= 'A' && t <= 'Z');
-                if (t == '/' || t == '@')
-                    alpha = 0, digits = 0, j = text.n; /* URLs, addresses */
-                else
-                    j++;
-            }
-            if (j <= text.n && j - i >= TOKEN_MIN && digits >= 4 &&
-                alpha >= 4) {
-                if (!put(key, &k, "#", 1))
-                    return 0;
-                i = j;
-                continue;
-            }
+        i += tl;
+        if (i < text.n) {
+            if (!put(key, &k, " ", 1))
+                return 0;
+            i++;
         }
-        if (!put(key, &k, &ch, 1))
-            return 0;
-        i++;
     }
     const char *parts[3] = {status, rhost, action};
     for (int p = 0; p < 3; p++) {

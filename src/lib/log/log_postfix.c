@@ -75,11 +75,58 @@ static void split_said(sx_span text, sx_span *reply, sx_span *cmd)
 static int delivery(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span qid,
                     sx_span s, smtpdx_records *out, smtpdx_status *st)
 {
-    size_t k = SX_FIND(s, ", status=");
-    if (k >= s.n)
-        return 1;
-    sx_span fields = sx_span_head(s, k);
-    sx_span stat = sx_span_skip(s, k + 9);
+    /* One pass over "key=value, key=value, ..., status=word (text)": the
+     * fields come in a fixed order, so each is read where it starts rather
+     * than searched for. A value in angle brackets ends at its '>' (an
+     * address may hold ", "). */
+    sx_logevent ev;
+    memset(&ev, 0, sizeof ev);
+    sx_span to = none, orig = none, rest = s, stat = none;
+    for (int guard = 0; rest.n && guard < 32; guard++) {
+        size_t eq = sx_span_chr(sx_span_head(rest, 16), '=');
+        if (eq >= rest.n || eq >= 16)
+            return 1;
+        sx_span key = sx_span_head(rest, eq);
+        sx_span v = sx_span_skip(rest, eq + 1);
+        if (SX_EQ(key, "status")) {
+            stat = v;
+            break;
+        }
+        size_t end;
+        if (v.n && v.p[0] == '<') {
+            end = sx_span_chr(v, '>');
+            end = end < v.n ? end + 1 : v.n;
+        } else {
+            end = SX_FIND(v, ", ");
+        }
+        sx_span val = sx_span_head(v, end);
+        switch (key.p[0]) {
+        case 't':
+            if (SX_EQ(key, "to"))
+                to = val;
+            break;
+        case 'o':
+            if (SX_EQ(key, "orig_to"))
+                orig = val;
+            break;
+        case 'r':
+            if (SX_EQ(key, "relay"))
+                ev.relay = val;
+            break;
+        case 'd':
+            if (SX_EQ(key, "delay"))
+                ev.delay = val;
+            else if (SX_EQ(key, "dsn"))
+                ev.dsn = val;
+            break;
+        default:
+            break;
+        }
+        rest = sx_span_skip(v, end);
+        if (!SX_STARTS(rest, ", "))
+            return 1;
+        rest = sx_span_skip(rest, 2);
+    }
     size_t sp = sx_span_chr(stat, ' ');
     sx_span word = sx_span_head(stat, sp);
     sx_span text = sx_span_skip(stat, sp + 1);
@@ -87,8 +134,6 @@ static int delivery(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span qid,
         text.p++;
         text.n -= 2;
     }
-    sx_logevent ev;
-    memset(&ev, 0, sizeof ev);
     if (SX_EQ(word, "sent"))
         ev.kind = SX_EV_SENT;
     else if (SX_EQ(word, "deferred"))
@@ -99,19 +144,16 @@ static int delivery(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span qid,
         ev.kind = SX_EV_EXPIRED;
     else
         return 1; /* deliverable/undeliverable: address probes, not mail */
-    sx_span to = none, orig = none;
-    SX_FIELD(fields, "to=", &to);
-    SX_FIELD(fields, "orig_to=", &orig);
-    SX_FIELD(fields, "relay=", &ev.relay);
-    SX_FIELD(fields, "delay=", &ev.delay);
-    SX_FIELD(fields, "dsn=", &ev.dsn);
     ev.recipient = sx_span_unangle(to);
     ev.alias = sx_span_unangle(orig);
     ev.rhost = host_of(ev.relay);
     ev.lhost = p->host;
     ev.agent = "Postfix";
     ev.queueid = qid;
-    split_said(text, &ev.reply, &ev.command);
+    if (ev.kind == SX_EV_SENT)
+        ev.reply = text; /* the remote's 250 text, no diagnosis needed */
+    else
+        split_said(text, &ev.reply, &ev.command);
 
     sx_qentry *e = sx_logq_get(&p->q, qid, p->now.t, 1, st);
     if (*st != SMTPDX_OK)

@@ -18,20 +18,16 @@
 
 #define CHUNK 1024u
 
+static sx_qmeta *meta(const sx_logq *q, uint32_t idx1)
+{
+    uint32_t i = idx1 - 1;
+    return &q->mchunks[i / CHUNK][i % CHUNK];
+}
+
 static sx_qentry *at(const sx_logq *q, uint32_t idx1)
 {
     uint32_t i = idx1 - 1;
     return &q->chunks[i / CHUNK][i % CHUNK];
-}
-
-static uint32_t idx_of(const sx_logq *q, const sx_qentry *e)
-{
-    for (size_t c = 0; c < q->nchunks; c++) {
-        const sx_qentry *base = q->chunks[c];
-        if (base && e >= base && e < base + CHUNK)
-            return (uint32_t)(c * CHUNK + (size_t)(e - base) + 1);
-    }
-    return 0;
 }
 
 smtpdx_status sx_logq_init(sx_logq *q, size_t max, int64_t max_age)
@@ -45,12 +41,13 @@ smtpdx_status sx_logq_init(sx_logq *q, size_t max, int64_t max_age)
     q->max_age = max_age > 0 ? max_age : 8 * 86400;
     q->nchunks = (max + CHUNK - 1) / CHUNK;
     q->chunks = sx_calloc(q->nchunks, sizeof *q->chunks);
+    q->mchunks = sx_calloc(q->nchunks, sizeof *q->mchunks);
     size_t nb = 1024;
-    while (nb < max)
+    while (nb < 2 * max)
         nb <<= 1;
     q->nbuckets = nb;
     q->buckets = sx_calloc(nb, sizeof *q->buckets);
-    if (q->chunks == NULL || q->buckets == NULL) {
+    if (q->chunks == NULL || q->mchunks == NULL || q->buckets == NULL) {
         sx_logq_release(q);
         return SMTPDX_ERR_NOMEM;
     }
@@ -59,71 +56,74 @@ smtpdx_status sx_logq_init(sx_logq *q, size_t max, int64_t max_age)
 
 void sx_logq_release(sx_logq *q)
 {
-    if (q->chunks)
-        for (size_t c = 0; c < q->nchunks; c++)
+    for (size_t c = 0; c < q->nchunks; c++) {
+        if (q->chunks)
             sx_free(q->chunks[c]);
+        if (q->mchunks)
+            sx_free(q->mchunks[c]);
+    }
     sx_free(q->chunks);
+    sx_free(q->mchunks);
     sx_free(q->buckets);
     memset(q, 0, sizeof *q);
 }
 
-static void age_unlink(sx_logq *q, sx_qentry *e)
+static void age_unlink(sx_logq *q, sx_qmeta *m)
 {
-    if (e->older)
-        at(q, e->older)->newer = e->newer;
+    if (m->older)
+        meta(q, m->older)->newer = m->newer;
     else
-        q->oldest = e->newer;
-    if (e->newer)
-        at(q, e->newer)->older = e->older;
+        q->oldest = m->newer;
+    if (m->newer)
+        meta(q, m->newer)->older = m->older;
     else
-        q->newest = e->older;
-    e->older = e->newer = 0;
+        q->newest = m->older;
+    m->older = m->newer = 0;
 }
 
-static void age_push(sx_logq *q, sx_qentry *e, uint32_t idx)
+static void age_push(sx_logq *q, sx_qmeta *m, uint32_t idx)
 {
-    e->older = q->newest;
-    e->newer = 0;
+    m->older = q->newest;
+    m->newer = 0;
     if (q->newest)
-        at(q, q->newest)->newer = idx;
+        meta(q, q->newest)->newer = idx;
     else
         q->oldest = idx;
     q->newest = idx;
 }
 
-static void drop(sx_logq *q, sx_qentry *e, uint32_t idx)
+static void drop(sx_logq *q, uint32_t idx)
 {
-    uint32_t *link = &q->buckets[e->hash & (q->nbuckets - 1)];
+    sx_qmeta *m = meta(q, idx);
+    uint32_t *link = &q->buckets[m->hash & (q->nbuckets - 1)];
     for (size_t guard = 0; *link && guard <= q->max; guard++) {
         if (*link == idx) {
-            *link = e->next;
+            *link = m->next;
             break;
         }
-        link = &at(q, *link)->next;
+        link = &meta(q, *link)->next;
     }
-    age_unlink(q, e);
-    e->used = 0;
-    e->next = q->free_head;
+    age_unlink(q, m);
+    m->used = 0;
+    m->next = q->free_head;
     q->free_head = idx;
     q->count--;
 }
 
 void sx_logq_remove(sx_logq *q, sx_qentry *e)
 {
-    if (e == NULL || !e->used)
+    if (e == NULL || e->self == 0 || !meta(q, e->self)->used)
         return;
-    uint32_t idx = idx_of(q, e);
-    if (idx)
-        drop(q, e, idx);
+    drop(q, e->self);
 }
 
 void sx_logq_sweep(sx_logq *q, int64_t now)
 {
     while (q->oldest) {
-        sx_qentry *e = at(q, q->oldest);
-        if (now == 0 || e->last == 0 || now - e->last <= q->max_age)
+        sx_qmeta *m = meta(q, q->oldest);
+        if (now == 0 || m->last == 0 || now - m->last <= q->max_age)
             break;
-        drop(q, e, q->oldest);
+        drop(q, q->oldest);
         q->aged_out++;
     }
 }
@@ -133,7 +133,7 @@ static uint32_t take_slot(sx_logq *q, smtpdx_status *st)
 {
     if (q->free_head) {
         uint32_t idx = q->free_head;
-        q->free_head = at(q, idx)->next;
+        q->free_head = meta(q, idx)->next;
         return idx;
     }
     if (q->allocated < q->max) {
@@ -141,6 +141,13 @@ static uint32_t take_slot(sx_logq *q, smtpdx_status *st)
         if (q->chunks[c] == NULL) {
             q->chunks[c] = sx_malloc(CHUNK * sizeof(sx_qentry));
             if (q->chunks[c] == NULL) {
+                *st = SMTPDX_ERR_NOMEM;
+                return 0;
+            }
+        }
+        if (q->mchunks[c] == NULL) {
+            q->mchunks[c] = sx_calloc(CHUNK, sizeof(sx_qmeta));
+            if (q->mchunks[c] == NULL) {
                 *st = SMTPDX_ERR_NOMEM;
                 return 0;
             }
@@ -153,9 +160,9 @@ static uint32_t take_slot(sx_logq *q, smtpdx_status *st)
         return 0;
     }
     uint32_t idx = q->oldest;
-    drop(q, at(q, idx), idx);
+    drop(q, idx);
     q->evicted++;
-    q->free_head = at(q, idx)->next;
+    q->free_head = meta(q, idx)->next;
     return idx;
 }
 
@@ -169,42 +176,44 @@ sx_qentry *sx_logq_get(sx_logq *q, sx_span id, int64_t now, int create,
     uint32_t *bucket = &q->buckets[h & (q->nbuckets - 1)];
     uint32_t idx = *bucket;
     for (size_t guard = 0; idx && guard <= q->max; guard++) {
-        sx_qentry *e = at(q, idx);
-        if (e->hash == h && memcmp(e->id, id.p, id.n) == 0 &&
-            e->id[id.n] == '\0') {
-            if (now > e->last)
-                e->last = now;
+        sx_qmeta *m = meta(q, idx);
+        if (m->hash == h && memcmp(m->id, id.p, id.n) == 0 &&
+            m->id[id.n] == '\0') {
+            if (now > m->last)
+                m->last = now;
             if (q->newest != idx) {
-                age_unlink(q, e);
-                age_push(q, e, idx);
+                age_unlink(q, m);
+                age_push(q, m, idx);
             }
-            return e;
+            return at(q, idx);
         }
-        idx = e->next;
+        idx = m->next;
     }
     if (!create)
         return NULL;
     idx = take_slot(q, st);
     if (idx == 0)
         return NULL;
-    sx_qentry *e = at(q, idx);
+    sx_qmeta *m = meta(q, idx);
+    m->hash = h;
+    m->last = now;
+    m->used = 1;
+    memcpy(m->id, id.p, id.n);
+    m->id[id.n] = '\0';
+    bucket = &q->buckets[h & (q->nbuckets - 1)];
+    m->next = *bucket;
+    *bucket = idx;
+    age_push(q, m, idx);
+    q->count++;
     /* Only the header and the first byte of each string need clearing:
-     * wiping the whole 1.3 KB entry per message would cost more than the
-     * rest of the line's work. */
-    e->hash = h;
-    e->last = now;
+     * wiping the whole entry per message would cost more than the rest of
+     * the line's work. */
+    sx_qentry *e = at(q, idx);
+    e->self = idx;
     e->size = 0;
-    e->used = 1;
     e->nrcpt = 0;
     e->has_from = 0;
     e->from[0] = e->client[0] = e->msgid[0] = '\0';
-    memcpy(e->id, id.p, id.n);
-    e->id[id.n] = '\0';
-    bucket = &q->buckets[h & (q->nbuckets - 1)];
-    e->next = *bucket;
-    *bucket = idx;
-    age_push(q, e, idx);
-    q->count++;
     return e;
 }
 

@@ -11,6 +11,7 @@
  * conversion is cached per hour so that mktime() runs once an hour of log,
  * not once a line.
  */
+#include <string.h>
 #include <time.h>
 
 #include "log/log.h"
@@ -118,6 +119,17 @@ size_t sx_clock_syslog(sx_logclock *c, sx_span s, sx_logtime *out)
     /* "Nov 28 03:19:44 " or "Nov  1 03:19:44 " */
     if (s.n < 16 || s.p[3] != ' ' || s.p[6] != ' ' || s.p[15] != ' ')
         return 0;
+    /* Lines come in bursts within one minute: "Mmm dd hh:mm" as before
+     * means the same base, and only the seconds change. */
+    if (c->mvalid && memcmp(s.p, c->mkey, 12) == 0 && s.p[12] == ':') {
+        int sec = sx_span_digits(s, 13, 2);
+        if (sec >= 0 && sec <= 60) {
+            out->t = c->mbase + sec;
+            out->off = c->moff;
+            out->hour = c->mhour;
+            return 16;
+        }
+    }
     int mon = month_of(s.p);
     if (mon == 0)
         return 0;
@@ -139,6 +151,11 @@ size_t sx_clock_syslog(sx_logclock *c, sx_span s, sx_logtime *out)
     }
     out->t = local_to_unix(c, y, mon, d, h, mi, sec, &out->off);
     out->hour = h;
+    memcpy(c->mkey, s.p, 12);
+    c->mbase = out->t - sec;
+    c->moff = out->off;
+    c->mhour = h;
+    c->mvalid = 1;
     return 16;
 }
 

@@ -52,11 +52,12 @@ void sx_table_verdict(sx_term *t, const smtpdx_explanation *e)
     fputc('\n', t->f);
 }
 
-static const char *who_text(smtpdx_who w)
+static const char *who_text(smtpdx_who w, int temporary)
 {
     switch (w) {
     case SMTPDX_WHO_NOBODY:
-        return "nobody: the sending server retries on its own";
+        return temporary == 1 ? "nobody: the sending server retries on its own"
+                              : "nobody";
     case SMTPDX_WHO_SENDER:
         return "the sender (the person or program that sent the message)";
     case SMTPDX_WHO_SENDER_ADMIN:
@@ -135,7 +136,7 @@ void sx_table_diagnosis(sx_term *t, const smtpdx_explanation *e)
     if (k == NULL)
         return;
     sx_table_label(t, "Who acts");
-    const char *w = who_text(e->who);
+    const char *w = who_text(e->who, e->temporary);
     sx_term_wrap(t, w, strlen(w), SX_TABLE_LABEL, SX_TABLE_LABEL);
     retry_line(t, e);
     for (size_t i = 0; k->steps != NULL && i < k->nsteps; i++) {

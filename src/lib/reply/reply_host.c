@@ -20,6 +20,8 @@
  *             sender was rejected.
  *   Sendmail  Deferred: Connection refused by mx.example; ... while talking
  *             to mx.example.: >>> RCPT To:<a@b> <<< 550 ...
+ *   others    mx.example [192.0.2.1] did not like our RCPT TO: 550 ...
+ *             (DragonFly); Server mx.example[192.0.2.1] failed with: ...
  *   DSNs      Diagnostic-Code: smtp; ... (RFC 3464 2.3.6), Status: 5.1.1
  *
  * The command is one of the SMTP verbs of RFC 5321 section 4.1, or "CONN"
@@ -495,6 +497,8 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
             return name_fact(sc, i, k, NULL, 0);
         return i;
     case 's':
+        if (c2 == 'e' && (k = kw(sc, i, "server ")) != 0)
+            return name_addr_fact(sc, i, k);    /* MailFoundry */
         if (c2 != 'm')
             return i;
         if ((e = kw(sc, i, "smtp error from remote ")) == 0)
@@ -527,6 +531,8 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
     case 'd':
         if (c2 == 'o' && kw(sc, i, "does not like recipient"))
             set_cmd(sc, "RCPT", PRIO_INFERRED);
+        else if (c2 == 'i' && (k = kw(sc, i, "did not like our ")) != 0)
+            set_cmd(sc, cmd_phrase(sc, k, &e), PRIO_STATED);    /* DragonFly */
         return i;
     case 'm':
         if (c2 == 'o' && (k = kw(sc, i, "most progress was ")) != 0)

@@ -179,6 +179,7 @@ static size_t compact(char *b, size_t n, const sx_scan_result *res,
                 r++;
             prev = ' ';
             pend = 1;
+            line_start = 0;     /* what follows a deleted code is text */
             continue;
         }
         if (is_ws(c)) {

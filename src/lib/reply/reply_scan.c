@@ -89,6 +89,17 @@ static int consider(sx_scan *sc, sx_scan_result *res, sx_code *c, int *state)
         c->sep = 0;
         c->quote = 0;
     }
+    if (*state == ST_FOUND && res->prim.basic && !res->cls &&
+        c->basic == res->prim.basic && c->start == res->prim.end + 1) {
+        /* "554 554 5.7.0 ...": the code said twice, then its enhanced code */
+        res->prim.end = c->end;
+        if (c->cls) {
+            take_enh(res, c, c->dashed ? SMTPDX_REPLY_ENH_MISSPELT : 0);
+            *state = ST_DONE;
+        }
+        return 1;
+    }
+
     int pair = c->basic && c->cls;
     int codepos = strong || pair || c->hash;
 
@@ -137,6 +148,7 @@ static int consider(sx_scan *sc, sx_scan_result *res, sx_code *c, int *state)
     }
     if (*state != ST_FOUND)
         return 1;
+
 
     if (!res->prim.basic && !res->prim.trailer && c->basic &&
         c->start - res->prim.end <= 256) {

@@ -29,7 +29,8 @@ int sx_sbuf_puts(sx_sbuf *b, const char *s);
 int sx_sbuf_putc(sx_sbuf *b, char c);
 int sx_sbuf_printf(sx_sbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int sx_sbuf_vprintf(sx_sbuf *b, const char *fmt, va_list ap);
+int sx_sbuf_vprintf(sx_sbuf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Hand over the storage (NUL-terminated); the sbuf is left empty. */
 char *sx_sbuf_steal(sx_sbuf *b);
 
