@@ -77,4 +77,18 @@ void fz_check_outputs_explanation(const char *in, size_t n,
  * NULL when it cannot be made, then the harness returns early. */
 smtpdx_ctx *fz_ctx(void);
 
+/* A harness that uses fz_ctx() says FZ_INIT_CTX once: the context (and the
+ * knowledge base's pattern database behind it, slow to build under the
+ * sanitizers) is made before the first input, outside libFuzzer's
+ * per-input timeout. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+#define FZ_INIT_CTX                                                         \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)                       \
+    {                                                                       \
+        (void)argc;                                                         \
+        (void)argv;                                                         \
+        fz_ctx();                                                           \
+        return 0;                                                           \
+    }
+
 #endif

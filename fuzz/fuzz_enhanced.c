@@ -12,6 +12,8 @@ static const char *const frames[] = {
     "Status: ", "Diagnostic-Code: smtp; ", "#", "", "550 ", "X-Postfix; ",
 };
 
+FZ_INIT_CTX
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char buf[96], hint[64];

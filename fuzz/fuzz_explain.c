@@ -4,6 +4,8 @@
  */
 #include "fuzz.h"
 
+FZ_INIT_CTX
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     smtpdx_ctx *ctx = fz_ctx();

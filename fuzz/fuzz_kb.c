@@ -5,10 +5,10 @@
  * The compiler is a build tool with main(), globals, exit() on usage and
  * out-of-memory and no free() of what it parses. Its kbc.c (which owns
  * main, the allocator kbc_realloc and the global lists) is included here
- * with four names redirected: main becomes kbc_main, exit jumps back to
- * the harness, and every block it allocates is tracked and released after
- * each input; its globals are reset. kbc_check.c and kbc_emit.c are linked
- * as they are (fuzz/CMakeLists.txt). The tool itself stays unchanged. The
+ * with its libc names redirected: main becomes kbc_main, exit jumps back
+ * to the harness, and every block allocated is tracked and released after
+ * each input; its globals are reset. The compiler's other files are built
+ * with the same names redirected (fuzz/CMakeLists.txt). The tool itself stays unchanged. The
  * input goes through a file in a private temporary folder, as the tool
  * reads only files.
  */
@@ -44,7 +44,15 @@ static void fzkb_link(fzkb_blk *b)
     fzkb_live.next = b;
 }
 
-static void *fzkb_realloc(void *p, size_t n)
+/* Not static: kbc_check.c and kbc_emit.c are compiled with the same
+ * names redirected here (fuzz/CMakeLists.txt). */
+void *fzkb_realloc(void *p, size_t n);
+void *fzkb_malloc(size_t n);
+void *fzkb_calloc(size_t n, size_t size);
+void fzkb_free(void *p);
+void fzkb_exit(int code) __attribute__((noreturn));
+
+void *fzkb_realloc(void *p, size_t n)
 {
     fzkb_blk *b = p ? (fzkb_blk *)p - 1 : NULL;
     if (b)
@@ -59,7 +67,22 @@ static void *fzkb_realloc(void *p, size_t n)
     return nb + 1;
 }
 
-static void fzkb_free(void *p)
+void *fzkb_malloc(size_t n)
+{
+    return fzkb_realloc(NULL, n);
+}
+
+void *fzkb_calloc(size_t n, size_t size)
+{
+    if (size != 0 && n > (size_t)-1 / size)
+        return NULL;
+    void *p = fzkb_realloc(NULL, n * size);
+    if (p != NULL)
+        memset(p, 0, n * size);
+    return p;
+}
+
+void fzkb_free(void *p)
 {
     if (p == NULL)
         return;
@@ -80,20 +103,23 @@ static void fzkb_cleanup(void)
     rmdir(fzkb_dir);
 }
 
-static void fzkb_exit(int code) __attribute__((noreturn));
-static void fzkb_exit(int code)
+void fzkb_exit(int code)
 {
     longjmp(fzkb_jmp, code + 1);
 }
 
 #define main kbc_main
 #define realloc fzkb_realloc
+#define malloc fzkb_malloc
+#define calloc fzkb_calloc
 #define free fzkb_free
 #define exit fzkb_exit
 int main(int argc, char **argv);
 #include "kbc.c"
 #undef main
 #undef realloc
+#undef malloc
+#undef calloc
 #undef free
 #undef exit
 

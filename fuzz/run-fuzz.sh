@@ -88,6 +88,10 @@ seeds() {
     esac
 }
 
+# Stacks for every finding; leaks are findings too.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+
 status=0
 for h in "${harnesses[@]}"; do
     work=$BUILD/corpus/$h

@@ -145,8 +145,9 @@ static const help_page pages[] = {
      {"Reads Postfix, Exim or Sendmail log lines (the dialect is "
       "recognised per line), follows each message by its queue id and "
       "writes one record for each deferral, bounce, expiry and reject, "
-      "with the same diagnosis as explain. Several files are read in the "
-      "order given; .gz files are read as they are; - or no argument reads "
+      "with the same diagnosis as explain. Several files are read oldest "
+      "first (maillog.2.gz, maillog.1, maillog); .gz files are read as "
+      "they are; - or no argument reads "
       "standard input. Lines that are not understood are counted and "
       "skipped.",
       "On a terminal the output starts with a summary grouped by cause and "
@@ -160,7 +161,8 @@ static const help_page pages[] = {
                        "time (@1795000000)."},
       {"--until TIME", "Only events before TIME, written as for --since."},
       {"--domain DOMAIN", "Only events for recipients in DOMAIN."},
-      {"--sender ADDRESS", "Only events for messages from ADDRESS."},
+      {"--sender ADDRESS", "Only events for messages from ADDRESS "
+                           "(@DOMAIN: from anyone in DOMAIN)."},
       {"--reason LIST", "Only events with these reasons, comma-separated, "
                         "named as explain prints them (userunknown,blocked)."},
       {"--only failures|all", "Show only failures (the default) or every "

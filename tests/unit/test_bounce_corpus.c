@@ -46,6 +46,14 @@ static const struct {
     {"lhost-postfix-07.eml", 1, "reason",
      "'550 <user>: User unknown' with no command stated is a plain unknown "
      "user (userunknown, hard); nothing says it came after DATA"},
+    {"lhost-qmail-25.eml", 1, "reason",
+     "the notice lists two recipients (a full mailbox, then an unknown "
+     "user); the expectation has only the second, as if it were first"},
+    {"lhost-qmail-25.eml", 1, "status", "the same row as above"},
+    {"lhost-qmail-25.eml", 1, "hard", "the same row as above"},
+    {"lhost-apachejames-01.eml", 1, "recipient",
+     "the expected address has eleven zeros; the only address in the "
+     "message has twelve: a slip in the expectation"},
     {NULL, 0, NULL, NULL},
 };
 

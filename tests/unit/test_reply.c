@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -538,6 +539,41 @@ static void test_noise(void **state)
     smtpdx_reply_free(r);
 }
 
+/* Inputs built to make a careless scanner walk the rest of the text from
+ * each of thousands of starting points. Each parse must stay linear: the
+ * bound is loose (sanitizer builds on a busy machine) but a quadratic walk
+ * over 64 KiB would miss it by far. */
+static void test_no_quadratic(void **state)
+{
+    (void)state;
+    static const char *const units[] = {
+        "SMTP error from remote mail server after <", ">>> ", "(in reply to ",
+        "host ", "<a", "Remote Server returned '", "550-", "5.1.1 ", "550 ",
+        "connect to a", "'", "#", "<<< ", "smtp;", "while talking to a",
+    };
+    size_t n = SMTPDX_REPLY_TEXT_MAX;
+    char *in = malloc(n);
+    assert_non_null(in);
+    smtpdx_reply *r = smtpdx_reply_new();
+    assert_non_null(r);
+    clock_t start = clock();
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        size_t ul = strlen(units[u]), w = 0;
+        while (w + ul <= n) {
+            memcpy(in + w, units[u], ul);
+            w += ul;
+        }
+        smtpdx_status st = smtpdx_reply_parse(r, in, w);
+        check_invariants(r, st);
+    }
+    double secs = (double)(clock() - start) / CLOCKS_PER_SEC;
+    printf("pathological inputs: %zu parses of 64 KiB in %.3f s\n",
+           sizeof units / sizeof units[0], secs);
+    assert_true(secs < 5.0);
+    smtpdx_reply_free(r);
+    free(in);
+}
+
 /* After the buffer has grown once, parses reuse it: the text lives at the
  * same address, whatever is parsed. With fault injection built in, any
  * allocation at all would fail the parse. */
@@ -655,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_line_ends_agree),
         cmocka_unit_test(test_every_byte),
         cmocka_unit_test(test_noise),
+        cmocka_unit_test(test_no_quadratic),
         cmocka_unit_test(test_reuse_no_alloc),
         cmocka_unit_test(test_bad_arguments),
 #ifdef SMTPDX_FAULT_INJECTION

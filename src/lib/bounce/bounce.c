@@ -11,12 +11,15 @@
  *     the first one that finds recipients wins;
  *  3. a plain RFC 3464 report (multipart/report, RFC 6522);
  *  4. RFC 3834 automatic replies (reason vacation);
- *  5. the free-text fallback for bounces of unknown families.
+ *  5. a bounce inside this one (attached, or forwarded with "> "
+ *     quoting), read the same way once;
+ *  6. the free-text fallback for bounces of unknown families.
  * A message none of them accepts is no bounce: SMTPDX_ERR_NOTBOUNCE.
  */
 #include <string.h>
 
 #include "bounce/bounce.h"
+#include "bounce/bounce_text.h"
 #include "record/record.h"
 #include "util/alloc.h"
 
@@ -34,7 +37,20 @@ static smtpdx_status run(sx_bmail *m, sx_bres *res, const char *name,
     return SMTPDX_OK;
 }
 
-static smtpdx_status detect(sx_bmail *m, sx_bres *res)
+/* The free-text fallback, last of all. */
+static smtpdx_status detect_last(sx_bmail *m, sx_bres *res)
+{
+    smtpdx_status st = SMTPDX_OK;
+    if (sx_bgeneric_match(m)) {
+        st = run(m, res, "RFC3464", sx_bgeneric_extract);
+        if (st != SMTPDX_OK || res->n > 0)
+            return st;
+    }
+    sx_bres_reset(res);
+    return SMTPDX_OK;
+}
+
+static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer)
 {
     smtpdx_status st;
     if (sx_barf_match(m)) {
@@ -60,24 +76,79 @@ static smtpdx_status detect(sx_bmail *m, sx_bres *res)
         if (st != SMTPDX_OK || res->n > 0)
             return st;
     }
-    if (sx_bgeneric_match(m)) {
-        st = run(m, res, "RFC3464", sx_bgeneric_extract);
-        if (st != SMTPDX_OK || res->n > 0)
-            return st;
+    if (outer) {
+        /* the caller first looks for a bounce inside this one */
+        sx_bres_reset(res);
+        return SMTPDX_OK;
     }
-    sx_bres_reset(res);
-    return SMTPDX_OK;
+    return detect_last(m, res);
 }
 
-smtpdx_status smtpdx_bounce_parse(smtpdx_ctx *ctx, const char *buf,
-                                  size_t len, const char *origin,
-                                  smtpdx_records *out)
+/* A bounce inside the message: an attached message/rfc822 that is itself
+ * a bounce (a bounce of a bounce, or one forwarded as an attachment), or
+ * one forwarded inline with "> " quoting. Returns a buffer to parse
+ * instead (*owned = 1 when it must be freed), or NULL. */
+static const char *inner_bounce(const sx_bmail *m, size_t *len, int *owned)
 {
-    if (ctx == NULL || out == NULL || (buf == NULL && len > 0))
-        return SMTPDX_ERR_INVAL;
-    if (buf == NULL)
-        buf = "";
+    static const char *const marks[] = {"mailer-daemon", "postmaster",
+                                        "mail delivery", NULL};
+    *owned = 0;
+    const sx_part *o = m->orig_part;
+    if (o != NULL && (o->flags & SX_PART_F_MESSAGE)) {
+        const sx_hdr *f = sx_msg_header_raw(&m->msg, o, "From", 0);
+        const sx_hdr *c = sx_msg_header_raw(&m->msg, o, "Content-Type", 0);
+        if ((f && sx_bt_has_any(f->value, marks)) ||
+            (c && sx_bt_has(c->value, "report-type=delivery-status"))) {
+            const char *b = o->header.p ? o->header.p : o->body.p;
+            const char *e = o->body.p + o->body.len;
+            if (b != NULL && e > b) {
+                *len = (size_t)(e - b);
+                return b;
+            }
+        }
+    }
+    /* "> From: Mail Delivery Subsystem <MAILER-DAEMON>" and what follows */
+    sx_btlines it;
+    sx_str l;
+    const char *start = NULL;
+    sx_bt_lines_init(&it, m->text.data, m->text.len);
+    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
+        if (l.len > 7 && l.p[0] == '>' &&
+            sx_bt_iprefix(sx_bt_trim(sx_bt_str(l.p + 1, l.len - 1)).p,
+                          sx_bt_trim(sx_bt_str(l.p + 1, l.len - 1)).len,
+                          "From:") &&
+            sx_bt_has_any(l, marks)) {
+            start = l.p;
+            break;
+        }
+    }
+    if (start == NULL)
+        return NULL;
+    size_t n = m->text.len - (size_t)(start - m->text.data);
+    char *u = sx_malloc(n + 1);
+    if (u == NULL)
+        return NULL;
+    size_t w = 0;
+    sx_bt_lines_init(&it, start, n);
+    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
+        if (l.len == 0 || l.p[0] != '>')
+            break; /* the quote ends */
+        size_t k = 1;
+        if (k < l.len && l.p[k] == ' ')
+            k++;
+        memcpy(u + w, l.p + k, l.len - k);
+        w += l.len - k;
+        u[w++] = '\n';
+    }
+    *len = w;
+    *owned = 1;
+    return u;
+}
 
+static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
+                               const char *origin, smtpdx_records *out,
+                               int depth)
+{
     sx_bmail *m = sx_malloc(sizeof *m);
     if (m == NULL)
         return SMTPDX_ERR_NOMEM;
@@ -86,9 +157,25 @@ smtpdx_status smtpdx_bounce_parse(smtpdx_ctx *ctx, const char *buf,
     smtpdx_status st = sx_bmail_open(m, buf, len);
     if (st != SMTPDX_OK)
         goto done;
-    st = detect(m, &res);
+    st = detect(m, &res, depth == 0);
     if (st != SMTPDX_OK)
         goto done;
+    if (res.n == 0 && depth == 0) {
+        size_t ilen = 0;
+        int owned = 0;
+        const char *inner = inner_bounce(m, &ilen, &owned);
+        if (inner != NULL) {
+            st = parse_one(ctx, inner, ilen, origin, out, depth + 1);
+            if (owned)
+                sx_free((void *)inner);
+            if (st == SMTPDX_OK || st != SMTPDX_ERR_NOTBOUNCE)
+                goto done;
+        }
+        /* nothing inside: the free-text fallback on the outer message */
+        st = detect_last(m, &res);
+        if (st != SMTPDX_OK)
+            goto done;
+    }
     if (res.n == 0) {
         st = SMTPDX_ERR_NOTBOUNCE;
         goto done;
@@ -99,4 +186,13 @@ done:
     sx_free(m);
     sx_bres_release(&res);
     return st;
+}
+
+smtpdx_status smtpdx_bounce_parse(smtpdx_ctx *ctx, const char *buf,
+                                  size_t len, const char *origin,
+                                  smtpdx_records *out)
+{
+    if (ctx == NULL || out == NULL || (buf == NULL && len > 0))
+        return SMTPDX_ERR_INVAL;
+    return parse_one(ctx, buf ? buf : "", len, origin, out, 0);
 }

@@ -32,5 +32,17 @@ extern const sx_detector sx_det_yahoo;
 extern const sx_detector sx_det_exchange;
 extern const sx_detector sx_det_office365;
 extern const sx_detector sx_det_outlook;
+extern const sx_detector sx_det_activehunter;
+extern const sx_detector sx_det_mailfoundry;
+extern const sx_detector sx_det_mfilter;
+extern const sx_detector sx_det_surfcontrol;
+extern const sx_detector sx_det_x1;
+extern const sx_detector sx_det_x2;
+extern const sx_detector sx_det_james;
+extern const sx_detector sx_det_interscan;
+extern const sx_detector sx_det_mailmarshal;
+extern const sx_detector sx_det_verizon;
+extern const sx_detector sx_det_fml;
+extern const sx_detector sx_det_zoho;
 
 #endif

@@ -58,6 +58,17 @@ static sx_str reply_part(const char *t, size_t len)
         }
     }
     const char *p = sx_bt_ifind(t, len, "technical details of");
+    const char *stars = sx_bt_find(t, len, "** ");
+    if (p == NULL && stars != NULL) {
+        /* "** Address not found **" then a sentence saying why */
+        const char *e = sx_bt_find(stars + 3, len - (size_t)(stars + 3 - t), "**");
+        if (e != NULL) {
+            e += 2;
+            const char *more = sx_bt_ifind(e, len - (size_t)(e - t), "learn more");
+            size_t n = more ? (size_t)(more - e) : len - (size_t)(e - t);
+            return sx_bt_trim(sx_bt_str(e, n));
+        }
+    }
     if (p != NULL) {
         const char *colon = memchr(p, ':', len - (size_t)(p - t));
         if (colon)
@@ -126,6 +137,8 @@ static smtpdx_status gmail_extract(sx_bmail *m, sx_bres *res)
         }
     }
     if (res->n == 0 && (st = sx_bgeneric_xfailed(m, res)) != SMTPDX_OK)
+        return st;
+    if (res->n == 0 && (st = sx_bdsn_extract(m, res)) != SMTPDX_OK)
         return st;
 
     sx_str reply = reply_part(t, end);

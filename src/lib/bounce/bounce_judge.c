@@ -118,6 +118,17 @@ static int about_recipient(smtpdx_reason r)
            r == SMTPDX_R_NOTACCEPT;
 }
 
+/* Providers that check recipients only once the message is sent: their
+ * "no such user" after DATA is an unknown user, not a filter. */
+static int late_checker(const char *provider)
+{
+    static const char *const ids[] = {"yahoo", NULL};
+    for (size_t i = 0; provider && ids[i]; i++)
+        if (strcmp(provider, ids[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static int reason_from_text(const smtpdx_explanation *e)
 {
     return e->matched_by == SMTPDX_MATCH_TEXT &&
@@ -274,7 +285,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
         }
         r = j->why.reason;
         if (r == SMTPDX_R_USERUNKNOWN && strcmp(j->command, "DATA") == 0 &&
-            (ss < 0 || ss == 0 || ss == 2)) {
+            (ss < 0 || ss == 0 || ss == 2) && !late_checker(j->why.provider)) {
             /* a recipient refused only after the content was seen */
             override(j, SMTPDX_R_FILTERED, "text.bounce.filtered-after-data");
             snprintf(j->note, sizeof j->note,
@@ -336,6 +347,9 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
         j->action = "delayed";
     else
         j->action = "failed";
-    j->hardbounce = smtpdx_reason_is_hard(r, temp);
+    /* hard or soft follows the status class when there is one (a 4.x.x
+     * Null MX report is soft), else the explanation */
+    int cls_temp = j->status[0] == '4' ? 1 : j->status[0] == '5' ? 0 : temp;
+    j->hardbounce = smtpdx_reason_is_hard(r, cls_temp);
     return SMTPDX_OK;
 }

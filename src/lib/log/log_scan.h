@@ -49,8 +49,10 @@ static inline sx_span sx_span_skip(sx_span s, size_t k)
 {
     if (k > s.n)
         k = s.n;
-    s.p += k;
-    s.n -= k;
+    if (k > 0) { /* an empty span may have p == NULL: no p + 0 */
+        s.p += k;
+        s.n -= k;
+    }
     return s;
 }
 
@@ -185,8 +187,8 @@ static inline sx_span sx_span_unangle(sx_span s)
 static inline sx_span sx_span_domain(sx_span addr)
 {
     size_t at = sx_span_rchr(addr, '@');
-    if (at == addr.n)
-        return sx_span_make(addr.p + addr.n, 0);
+    if (at == addr.n) /* (an empty span may have p == NULL: no p + 0) */
+        return sx_span_make(addr.n ? addr.p + addr.n : addr.p, 0);
     return sx_span_skip(addr, at + 1);
 }
 

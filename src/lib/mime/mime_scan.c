@@ -319,6 +319,8 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
 static const sx_hdr *block_find(const sx_msg *m, const sx_part *p,
                                 const char *name, size_t nlen)
 {
+    if (p->hdr_count == 0)
+        return NULL; /* m->hdrs may still be NULL: no pointer arithmetic */
     const sx_hdr *h = m->hdrs + p->hdr_first;
     for (uint32_t i = 0; i < p->hdr_count; i++)
         if (h[i].name.len == nlen && sx_mem_ieq(h[i].name.p, nlen, name))

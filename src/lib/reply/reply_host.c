@@ -158,7 +158,7 @@ static void set_host(sx_scan *sc, size_t ns, size_t ne, size_t as, size_t ae)
     if (ae > as) {
         memcpy(r->addr, sc->b + as, ae - as);
         r->addr[ae - as] = '\0';
-    } else if (looks_like_ip(r->host, ne - ns)) {
+    } else if (ne - ns < sizeof r->addr && looks_like_ip(r->host, ne - ns)) {
         memcpy(r->addr, r->host, ne - ns + 1);
     }
 }
@@ -368,15 +368,16 @@ static size_t exim_after(sx_scan *sc, size_t i, size_t k)
     size_t e = k;
     const char *cmd = cmd_phrase(sc, k, &e);
     set_cmd(sc, cmd, PRIO_STATED);
-    for (k = e; k < sc->n && k - e < 512; k++) {
+    size_t lim = sc->n - e < 512 ? sc->n : e + 512;   /* no quadratic walk */
+    for (k = e; k < lim; k++) {
         char c = sc->b[k];
         if (c == '<') {
-            const char *gt = memchr(sc->b + k, '>', sc->n - k);
+            const char *gt = memchr(sc->b + k, '>', lim - k);
             if (gt == NULL)
                 break;
             k = (size_t)(gt - sc->b);
         } else if (c == ':' && (k + 1 >= sc->n || is_ws((unsigned char)sc->b[k + 1]))) {
-            if (k + 2 < sc->n && sc->b[k + 2] == '<')
+            if (k + 2 < lim && sc->b[k + 2] == '<')
                 continue;   /* "RCPT TO:\n<a@b>:" */
             return wrap(sc, i, k + 1);
         }
@@ -565,8 +566,9 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
     case '>':
         if ((k = kw(sc, i, ">>> ")) != 0) {
             set_cmd(sc, cmd_phrase(sc, k, &e), PRIO_STATED);
-            const char *nl = memchr(sc->b + k, '\n', sc->n - k);
-            return wrap(sc, i, nl ? (size_t)(nl - sc->b) : sc->n);
+            size_t lim = sc->n - k < 512 ? sc->n : k + 512;
+            const char *nl = memchr(sc->b + k, '\n', lim - k);
+            return wrap(sc, i, nl ? (size_t)(nl - sc->b) : lim);
         }
         return i;
     case '#':

@@ -149,7 +149,6 @@ static int consider(sx_scan *sc, sx_scan_result *res, sx_code *c, int *state)
     if (*state != ST_FOUND)
         return 1;
 
-
     if (!res->prim.basic && !res->prim.trailer && c->basic &&
         c->start - res->prim.end <= 256) {
         /* the DSN status gives way to the remote server's reply */
@@ -205,8 +204,11 @@ void sx_reply_scan(sx_scan *sc, sx_scan_result *res)
                 continue;
             }
         }
+        /* ':' glued to a number is a port ("mx:25"), but not after a
+         * space ("ERROR_CODE :550", Zoho) */
         if ((ch == '#' || ch == '(' || SX_CT(ch, SX_C_DIGIT)) &&
-            sx_reply_code_left_ok(prev)) {
+            (sx_reply_code_left_ok(prev) ||
+             (prev == ':' && i >= 2 && SX_CT(b[i - 2], SX_C_WS)))) {
             int got = sx_reply_code_at(b, n, i, &c);
             if (got && consider(sc, res, &c, &state)) {
                 i = c.end > i ? c.end : i + 1;
