@@ -132,7 +132,7 @@ static int reply(char *out, size_t cap, int hard, const char *r, unsigned d,
     if (!hard) {
         switch (pick(7)) {
         case 0:
-            strcpy(dsn, "4.2.0");
+            snprintf(dsn, 16, "%s", "4.2.0");
             return snprintf(out, cap,
                             "host %s said: 450 4.2.0 <%s>: Recipient "
                             "address rejected: Greylisted, see "
@@ -140,7 +140,7 @@ static int reply(char *out, size_t cap, int hard, const char *r, unsigned d,
                             "reply to RCPT TO command)",
                             mx[d], r, domains[d]);
         case 1:
-            strcpy(dsn, "4.7.28");
+            snprintf(dsn, 16, "%s", "4.7.28");
             return snprintf(out, cap,
                             "host %s said: 421-4.7.28 Gmail has detected an "
                             "unusual rate of unsolicited mail originating "
@@ -153,11 +153,11 @@ static int reply(char *out, size_t cap, int hard, const char *r, unsigned d,
                             mx[0], tok, tok & 0xffff, tok % 1000000,
                             tok % 997);
         case 2:
-            strcpy(dsn, "4.4.1");
+            snprintf(dsn, 16, "%s", "4.4.1");
             return snprintf(out, cap,
                             "connect to %s:25: Connection timed out", mx[d]);
         case 3:
-            strcpy(dsn, "4.2.2");
+            snprintf(dsn, 16, "%s", "4.2.2");
             return snprintf(out, cap,
                             "host %s said: 452 4.2.2 The email account that "
                             "you tried to reach is over quota. Please direct "
@@ -166,7 +166,7 @@ static int reply(char *out, size_t cap, int hard, const char *r, unsigned d,
                             "%08x.%u - gsmtp (in reply to RCPT TO command)",
                             mx[0], tok, tok % 9973);
         case 4:
-            strcpy(dsn, "4.7.0");
+            snprintf(dsn, 16, "%s", "4.7.0");
             return snprintf(out, cap,
                             "host %s said: 421 4.7.0 [TSS04] Messages from "
                             "198.51.100.7 temporarily deferred due to "
@@ -176,7 +176,7 @@ static int reply(char *out, size_t cap, int hard, const char *r, unsigned d,
                             "reply to MAIL FROM command)",
                             mx[2]);
         case 5:
-            strcpy(dsn, "4.3.0");
+            snprintf(dsn, 16, "%s", "4.3.0");
             return snprintf(out, cap,
                             "host %s said: 451 4.3.0 Temporary server error. "
                             "Please try again later ATTR5 [%08X.eurprd0%u."
@@ -184,7 +184,7 @@ static int reply(char *out, size_t cap, int hard, const char *r, unsigned d,
                             "command)",
                             mx[1], tok, tok % 9);
         default:
-            strcpy(dsn, "4.4.2");
+            snprintf(dsn, 16, "%s", "4.4.2");
             return snprintf(out, cap,
                             "lost connection with %s while receiving the "
                             "initial server greeting",
@@ -193,7 +193,7 @@ static int reply(char *out, size_t cap, int hard, const char *r, unsigned d,
     }
     switch (pick(5)) {
     case 0:
-        strcpy(dsn, "5.1.1");
+        snprintf(dsn, 16, "%s", "5.1.1");
         return snprintf(out, cap,
                         "host %s said: 550-5.1.1 The email account that you "
                         "tried to reach does not exist. Please try 550-5.1.1 "
@@ -204,14 +204,14 @@ static int reply(char *out, size_t cap, int hard, const char *r, unsigned d,
                         "RCPT TO command)",
                         mx[0], tok, tok & 0xffff, tok % 1000000, tok % 991);
     case 1:
-        strcpy(dsn, "5.5.0");
+        snprintf(dsn, 16, "%s", "5.5.0");
         return snprintf(out, cap,
                         "host %s said: 550 5.5.0 Requested action not "
                         "taken: mailbox unavailable (S2017062302). (in reply "
                         "to RCPT TO command)",
                         mx[1]);
     case 2:
-        strcpy(dsn, "5.7.1");
+        snprintf(dsn, 16, "%s", "5.7.1");
         return snprintf(out, cap,
                         "host %s said: 554 5.7.1 Service unavailable; Client "
                         "host [198.51.100.7] blocked using "
@@ -220,14 +220,14 @@ static int reply(char *out, size_t cap, int hard, const char *r, unsigned d,
                         "reply to RCPT TO command)",
                         mx[d]);
     case 3:
-        strcpy(dsn, "5.1.1");
+        snprintf(dsn, 16, "%s", "5.1.1");
         return snprintf(out, cap,
                         "host %s said: 550 5.1.1 <%s>: Recipient address "
                         "rejected: User unknown in virtual mailbox table (in "
                         "reply to RCPT TO command)",
                         mx[d], r);
     default:
-        strcpy(dsn, "5.2.2");
+        snprintf(dsn, 16, "%s", "5.2.2");
         return snprintf(out, cap,
                         "host %s said: 552 5.2.2 <%s>: Mailbox full (in reply "
                         "to RCPT TO command)",

@@ -361,6 +361,9 @@ static void check_rule(stanza *st)
                     kbc_err(st->file, st->also.v[i].line, "unknown reason '%s'", p);
                 else if (st->nalso < st->also.n * 8)
                     st->also_ix[st->nalso++] = ix;
+                else
+                    kbc_err(st->file, st->also.v[i].line, "more than 8 "
+                        "reasons on one 'also-reason:' line; split it");
             }
             *e = save;
             p = e + (save != '\0');

@@ -45,6 +45,7 @@ typedef struct log_run {
     smtpdx_writer *w;        /* machine formats */
     log_summary *summary;    /* table */
     FILE *out;
+    int follow;              /* following a growing file */
     int follow_lines;        /* table while following: one line each */
     int color, utc;
     const char *domain, *sender;
@@ -144,7 +145,7 @@ static int on_batch(void *arg)
     log_run *run = arg;
     if (drain(run) != 0)
         return -1;
-    if (run->follow_lines || (run->w && stop_flag == 0))
+    if (run->follow) /* someone is watching: show each record now */
         fflush(run->out);
     return 0;
 }
@@ -375,6 +376,11 @@ int cmd_log(int argc, char **argv)
 
     smtpdx_format fmt;
     unsigned flags = cli_outopts_resolve(&oo, stdout, &fmt);
+    /* Records come by the thousand: write them in large blocks, unless
+     * someone watches them arrive. */
+    static char outbuf[1u << 20]; /* glibc ignores a size without a buffer */
+    if (!follow && !isatty(STDOUT_FILENO))
+        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     run.out = stdout;
     run.color = (flags & SMTPDX_OUT_COLOR) != 0;
     smtpdx_status st = smtpdx_ctx_new(&run.ctx);
@@ -399,6 +405,7 @@ int cmd_log(int argc, char **argv)
         rc = CLI_EXIT_INPUT;
         goto done;
     }
+    run.follow = follow;
     if (follow)
         setup_signals();
     reader.on_line = on_line;

@@ -298,6 +298,28 @@ static void test_dsn_iter_shapes(void **state)
     sx_dsn_iter_release(&it);
 }
 
+static void test_eol_detection(void **state)
+{
+    (void)state;
+    sx_msg m;
+    /* a stray CR inside the first line of an LF message */
+    parse(&m, "Subject: a\rb\nFrom: x\n\nbody\n");
+    assert_false(m.flags & SX_MSG_F_EOL_CR);
+    assert_int_equal(m.nhdrs, 2);
+    assert_int_equal(m.parts[0].body.len, 5);
+    sx_msg_release(&m);
+    /* CR alone, and one stray LF */
+    parse(&m, "Subject: a\rFrom: x\n\r\rbody\r");
+    assert_true(m.flags & SX_MSG_F_EOL_CR);
+    assert_int_equal(m.nhdrs, 2);
+    sx_msg_release(&m);
+    parse(&m, "Subject: a\r\nX: y\r\n\r\nbody\r\n");
+    assert_true(m.flags & SX_MSG_F_EOL_CRLF);
+    assert_int_equal(m.nhdrs, 2);
+    assert_memory_equal(m.parts[0].body.p, "body\r\n", 6);
+    sx_msg_release(&m);
+}
+
 /* Every allocation made during parse and decode fails once in turn: the
  * result is OK or NOMEM, never a crash or a leak (ASan builds). */
 static void test_alloc_failures(void **state)
@@ -344,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_charsets),
         cmocka_unit_test(test_dsn_iter_shapes),
+        cmocka_unit_test(test_eol_detection),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

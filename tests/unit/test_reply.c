@@ -32,7 +32,7 @@ typedef struct row {
     char name[48];
 } row;
 
-static smtpdx_reply *shared_reply;  /* reused by every row on purpose */
+static smtpdx_reply *shared_reply; /* reused by every row on purpose */
 
 /* ------------------------------------------------------------ helpers */
 
@@ -106,7 +106,8 @@ static void check_invariants(const smtpdx_reply *r, smtpdx_status st)
     assert_true(memchr(r->addr, '\0', sizeof r->addr) != NULL);
     if (r->enh_class) {
         char want[16];
-        assert_true(r->enh_class == 2 || r->enh_class == 4 || r->enh_class == 5);
+        assert_true(r->enh_class == 2 || r->enh_class == 4 ||
+                    r->enh_class == 5);
         assert_true(r->enh_subject >= 0 && r->enh_subject <= 999);
         assert_true(r->enh_detail >= 0 && r->enh_detail <= 999);
         snprintf(want, sizeof want, "%d.%d.%d", r->enh_class, r->enh_subject,
@@ -119,7 +120,8 @@ static void check_invariants(const smtpdx_reply *r, smtpdx_status st)
                          r->code != 0 && r->code / 100 != r->enh_class);
     } else {
         assert_string_equal(r->enhanced, "");
-        assert_false(r->flags & (SMTPDX_REPLY_NO_BASIC | SMTPDX_REPLY_CLASS_CONFLICT));
+        assert_false(r->flags &
+                     (SMTPDX_REPLY_NO_BASIC | SMTPDX_REPLY_CLASS_CONFLICT));
     }
     if (st == SMTPDX_ERR_PARSE)
         assert_true(r->code == 0 && r->enh_class == 0);
@@ -173,9 +175,11 @@ static void test_row(void **state)
             if (k == sizeof FLAG_NAMES / sizeof FLAG_NAMES[0])
                 fail_msg("line %d: unknown flag %s", rw->line, nm);
             if (neg && (r->flags & FLAG_NAMES[k].bit))
-                fail_msg("line %d: flag %s set (flags %#x)", rw->line, nm, r->flags);
+                fail_msg("line %d: flag %s set (flags %#x)", rw->line, nm,
+                         r->flags);
             if (!neg && !(r->flags & FLAG_NAMES[k].bit))
-                fail_msg("line %d: flag %s not set (flags %#x)", rw->line, nm, r->flags);
+                fail_msg("line %d: flag %s not set (flags %#x)", rw->line, nm,
+                         r->flags);
         }
         free(flags);
     }
@@ -193,7 +197,8 @@ static void test_row(void **state)
     if (strcmp(rw->col[4], "-") != 0) {
         const char *lb = strchr(rw->col[4], '[');
         if (lb) {
-            snprintf(host, sizeof host, "%.*s", (int)(lb - rw->col[4]), rw->col[4]);
+            snprintf(host, sizeof host, "%.*s", (int)(lb - rw->col[4]),
+                     rw->col[4]);
             snprintf(addr, sizeof addr, "%s", lb + 1);
             char *rb = strchr(addr, ']');
             if (rb)
@@ -228,7 +233,7 @@ static int load_rows(const char *path, row **out, char **buf)
         return -1;
     }
     int line = 0;
-    char *p = data;   /* split by hand: line numbers must stay right */
+    char *p = data; /* split by hand: line numbers must stay right */
     while (p && *p) {
         char *nl = strchr(p, '\n');
         if (nl)
@@ -356,11 +361,12 @@ static void test_many_lines(void **state)
     (void)state;
     smtpdx_reply *r = smtpdx_reply_new();
     assert_non_null(r);
-    size_t lines = 3000, w = 0;   /* 45000 bytes once normalised */
+    size_t lines = 3000, w = 0; /* 45000 bytes once normalised */
     char *in = malloc(lines * 24 + 32);
     assert_non_null(in);
     for (size_t i = 0; i < lines; i++) {
-        memcpy(in + w, i + 1 < lines ? "550-5.7.1 word\r\n" : "550 5.7.1 last\r\n", 16);
+        memcpy(in + w,
+               i + 1 < lines ? "550-5.7.1 word\r\n" : "550 5.7.1 last\r\n", 16);
         w += 16;
     }
     smtpdx_status st = smtpdx_reply_parse(r, in, w);
@@ -395,7 +401,8 @@ static void test_nul_bytes(void **state)
     assert_true(r->flags & SMTPDX_REPLY_BAD_BYTES);
 
     /* NUL inside a code: the code is not glued together across it */
-    static const char in2[] = "55\0" "0 5.1.1 x";
+    static const char in2[] = "55\0"
+                              "0 5.1.1 x";
     st = smtpdx_reply_parse(r, in2, sizeof in2 - 1);
     check_invariants(r, st);
     assert_int_not_equal(r->code, 550);
@@ -414,33 +421,37 @@ static void test_invalid_utf8(void **state)
     (void)state;
     static const struct {
         const char *in;
-        size_t fffd;    /* replacement characters expected */
+        size_t fffd; /* replacement characters expected */
     } cases[] = {
-        {"550 a\x80z", 1},              /* lone continuation byte */
-        {"550 a\xC0\xAFz", 2},          /* overlong '/' */
-        {"550 a\xE0\x80\xAFz", 3},      /* overlong, three bytes */
-        {"550 a\xED\xA0\x80z", 3},      /* UTF-16 surrogate */
-        {"550 a\xF4\x90\x80\x80z", 4},  /* above U+10FFFF */
-        {"550 a\xF5\x80z", 2},          /* never a lead byte */
+        {"550 a\x80z", 1},             /* lone continuation byte */
+        {"550 a\xC0\xAFz", 2},         /* overlong '/' */
+        {"550 a\xE0\x80\xAFz", 3},     /* overlong, three bytes */
+        {"550 a\xED\xA0\x80z", 3},     /* UTF-16 surrogate */
+        {"550 a\xF4\x90\x80\x80z", 4}, /* above U+10FFFF */
+        {"550 a\xF5\x80z", 2},         /* never a lead byte */
         {"550 a\xFF\xFEz", 2},
-        {"550 a\xE2\x82z", 1},          /* truncated sequence: one U+FFFD */
-        {"550 a\xF0\x9F\x98z", 1},      /* truncated four-byte sequence */
-        {"550 a\xE2\x82", 1},           /* truncated at the very end */
-        {"550 a\xC2\x85z", 1},          /* C1 control NEL */
+        {"550 a\xE2\x82z", 1},     /* truncated sequence: one U+FFFD */
+        {"550 a\xF0\x9F\x98z", 1}, /* truncated four-byte sequence */
+        {"550 a\xE2\x82", 1},      /* truncated at the very end */
+        {"550 a\xC2\x85z", 1},     /* C1 control NEL */
         {"550 caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", 0}, /* all valid */
     };
     smtpdx_reply *r = smtpdx_reply_new();
     assert_non_null(r);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        smtpdx_status st = smtpdx_reply_parse(r, cases[i].in, strlen(cases[i].in));
+        smtpdx_status st =
+            smtpdx_reply_parse(r, cases[i].in, strlen(cases[i].in));
         check_invariants(r, st);
         assert_int_equal(st, SMTPDX_OK);
         assert_int_equal(r->code, 550);
         assert_int_equal(count_fffd(r->text), cases[i].fffd);
-        assert_int_equal(!!(r->flags & SMTPDX_REPLY_BAD_BYTES), cases[i].fffd != 0);
+        assert_int_equal(!!(r->flags & SMTPDX_REPLY_BAD_BYTES),
+                         cases[i].fffd != 0);
     }
     /* no-break space is white space, a leading BOM is dropped */
-    const char *nb = "\xEF\xBB\xBF" "550\xC2\xA0" "5.1.1\xC2\xA0\xC2\xA0gone";
+    const char *nb = "\xEF\xBB\xBF"
+                     "550\xC2\xA0"
+                     "5.1.1\xC2\xA0\xC2\xA0gone";
     smtpdx_status st = smtpdx_reply_parse(r, nb, strlen(nb));
     check_invariants(r, st);
     assert_int_equal(r->code, 550);
@@ -497,13 +508,54 @@ static void test_noise(void **state)
 {
     (void)state;
     static const char *const pieces[] = {
-        "550", "5.1.1", "-", " ", "\r\n", "\n", "\r", "#", "(#", ")", "'", "\"",
-        "<", ">", "[", "]", ":", ";", ".", "smtp;", "X-Unix;", "host ",
-        "said:", "mx.example", "192.0.2.1", "connect to ", "(in reply to ",
-        "RCPT TO", " command)", "Remote Server returned '", "5-7-1", "999",
-        "4.4.7", "5.9.9", "5.7.1000", "user unknown", "\xC3", "\xA9", "\0",
-        "\xFF", "SMTP error from remote mail server after ", "<<< ", ">>> ",
-        "##", "Status:", "while sending ", "lost connection with ", "25",
+        "550",
+        "5.1.1",
+        "-",
+        " ",
+        "\r\n",
+        "\n",
+        "\r",
+        "#",
+        "(#",
+        ")",
+        "'",
+        "\"",
+        "<",
+        ">",
+        "[",
+        "]",
+        ":",
+        ";",
+        ".",
+        "smtp;",
+        "X-Unix;",
+        "host ",
+        "said:",
+        "mx.example",
+        "192.0.2.1",
+        "connect to ",
+        "(in reply to ",
+        "RCPT TO",
+        " command)",
+        "Remote Server returned '",
+        "5-7-1",
+        "999",
+        "4.4.7",
+        "5.9.9",
+        "5.7.1000",
+        "user unknown",
+        "\xC3",
+        "\xA9",
+        "\0",
+        "\xFF",
+        "SMTP error from remote mail server after ",
+        "<<< ",
+        ">>> ",
+        "##",
+        "Status:",
+        "while sending ",
+        "lost connection with ",
+        "25",
     };
     const size_t np = sizeof pieces / sizeof pieces[0];
     uint32_t seed = 12345;
@@ -518,11 +570,11 @@ static void test_noise(void **state)
             seed = seed * 1103515245u + 12345u;
             uint32_t v = seed >> 8;
             if (v % 5 == 0) {
-                in[w++] = (char)(v >> 8);   /* a raw byte */
+                in[w++] = (char)(v >> 8); /* a raw byte */
                 continue;
             }
             const char *p = pieces[v % np];
-            size_t pl = p[0] ? strlen(p) : 1;   /* "\0" is one NUL */
+            size_t pl = p[0] ? strlen(p) : 1; /* "\0" is one NUL */
             if (w + pl >= sizeof in)
                 break;
             memcpy(in + w, p, pl);
@@ -547,9 +599,21 @@ static void test_no_quadratic(void **state)
 {
     (void)state;
     static const char *const units[] = {
-        "SMTP error from remote mail server after <", ">>> ", "(in reply to ",
-        "host ", "<a", "Remote Server returned '", "550-", "5.1.1 ", "550 ",
-        "connect to a", "'", "#", "<<< ", "smtp;", "while talking to a",
+        "SMTP error from remote mail server after <",
+        ">>> ",
+        "(in reply to ",
+        "host ",
+        "<a",
+        "Remote Server returned '",
+        "550-",
+        "5.1.1 ",
+        "550 ",
+        "connect to a",
+        "'",
+        "#",
+        "<<< ",
+        "smtp;",
+        "while talking to a",
     };
     size_t n = SMTPDX_REPLY_TEXT_MAX;
     char *in = malloc(n);
@@ -591,8 +655,10 @@ static void test_reuse_no_alloc(void **state)
 #endif
     const char *inputs[] = {
         "550 5.1.1 user unknown",
-        "host mx.example[192.0.2.1] said: 450 4.7.1 greylisted (in reply to RCPT TO command)",
-        "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'",
+        "host mx.example[192.0.2.1] said: 450 4.7.1 greylisted (in reply to "
+        "RCPT TO command)",
+        "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not "
+        "found'",
         "550-5.7.1 one\r\n550 5.7.1 two",
     };
     for (int k = 0; k < 1000; k++) {
@@ -638,7 +704,8 @@ static void test_out_of_memory(void **state)
     smtpdx_reply *r = smtpdx_reply_new();
     assert_non_null(r);
     sx_alloc_fail_after(1);
-    assert_int_equal(smtpdx_reply_parse(r, "550 5.1.1 x", 11), SMTPDX_ERR_NOMEM);
+    assert_int_equal(smtpdx_reply_parse(r, "550 5.1.1 x", 11),
+                     SMTPDX_ERR_NOMEM);
     sx_alloc_fail_after(0);
     assert_int_equal(smtpdx_reply_parse(r, "550 5.1.1 x", 11), SMTPDX_OK);
     assert_string_equal(r->text, "x");

@@ -30,7 +30,7 @@
 /* Rows where the Diagnostic-Code alone says something else than the
  * expectation, and the Diagnostic-Code is what a reply parser must read. */
 static const struct {
-    const char *file;   /* suffix after maildir/<dir>/ */
+    const char *file; /* suffix after maildir/<dir>/ */
     const char *why;
 } KNOWN[] = {
     {"lhost-amazonses-17.eml",
@@ -51,7 +51,11 @@ static int valid_utf8(const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
         unsigned char c = p[i];
-        int need = c < 0x80 ? 0 : c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : -1;
+        int need = c < 0x80    ? 0
+                   : c >= 0xF0 ? 3
+                   : c >= 0xE0 ? 2
+                   : c >= 0xC2 ? 1
+                               : -1;
         if (need < 0 || c > 0xF4 || c < 0x20 || c == 0x7F)
             return 0;
         for (int k = 1; k <= need; k++)
@@ -120,7 +124,8 @@ static void collect_diags(char **lines, size_t nl, diag_list *d)
         char *v = malloc(cap);
         assert_non_null(v);
         len = (size_t)snprintf(v, cap, "%s", lines[i] + 16);
-        for (size_t j = i + 1; j < nl && (lines[j][0] == ' ' || lines[j][0] == '\t'); j++) {
+        for (size_t j = i + 1;
+             j < nl && (lines[j][0] == ' ' || lines[j][0] == '\t'); j++) {
             size_t add = strlen(lines[j]) + 2;
             v = realloc(v, cap + add);
             assert_non_null(v);
@@ -160,7 +165,8 @@ static void parse_mail(const char *path, diag_list *d)
 static void test_every_line(void **state)
 {
     (void)state;
-    static const char *const dirs[] = {"bsd", "dos", "mac", "err", "not", "tmp"};
+    static const char *const dirs[] = {"bsd", "dos", "mac",
+                                       "err", "not", "tmp"};
     char path[4096];
     diag_list d;
     for (size_t k = 0; k < sizeof dirs / sizeof dirs[0]; k++) {
@@ -179,7 +185,8 @@ static void test_every_line(void **state)
         }
         closedir(dir);
     }
-    printf("reply corpus: %lu lines and fields parsed, %lu Diagnostic-Code fields\n",
+    printf("reply corpus: %lu lines and fields parsed, %lu Diagnostic-Code "
+           "fields\n",
            parsed, fields);
     assert_true(fields > 100);
 }
@@ -252,7 +259,8 @@ static void test_agrees_with_expected(void **state)
         if (d.n == j - i) {
             for (size_t k = 0; k < d.n; k++) {
                 char want_code[16], want_enh[16];
-                json_str(lines[i + k], "replycode", want_code, sizeof want_code);
+                json_str(lines[i + k], "replycode", want_code,
+                         sizeof want_code);
                 json_str(lines[i + k], "status", want_enh, sizeof want_enh);
                 smtpdx_reply_parse(reply, d.v[k], strlen(d.v[k]));
                 int ok = 1, cmp = 0;
@@ -285,7 +293,8 @@ static void test_agrees_with_expected(void **state)
         i = j;
     }
     printf("reply corpus: codes agree on %lu of %lu fields compared "
-           "(%lu known differences)\n", agreed, compared, known_seen);
+           "(%lu known differences)\n",
+           agreed, compared, known_seen);
     free(lines);
     free(buf);
     assert_true(compared > 100);

@@ -154,7 +154,7 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
         return SMTPDX_ERR_NOMEM;
     sx_bres res;
     sx_bres_init(&res);
-    smtpdx_status st = sx_bmail_open(m, buf, len);
+    smtpdx_status st = sx_bmail_open(m, ctx, buf, len);
     if (st != SMTPDX_OK)
         goto done;
     st = detect(m, &res, depth == 0);

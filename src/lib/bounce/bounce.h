@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounce/bounce_mark.h"
 #include "mime/mime.h"
 #include "smtpdx.h"
 #include "util/sbuf.h"
@@ -66,6 +67,7 @@ typedef struct sx_brcpt {
     const char *lhost;
     const char *feedbacktype;
     const char *date;        /* Last-Attempt-Date or the like, raw */
+    const char *status_note; /* the comment after a Status code */
     smtpdx_reason hint;      /* SMTPDX_REASON_COUNT when none */
     int hint_strength;       /* SX_HINT_* */
     int temporary;           /* -1 unknown, 0 permanent, 1 temporary */
@@ -125,11 +127,14 @@ typedef struct sx_bmail {
                                     text/rfc822-headers part */
     int multipart_report;        /* Content-Type multipart/report */
     int report_feedback;         /* report-type=feedback-report */
+    sx_bmarks marks;             /* family phrases found in text */
+    size_t body_end;             /* where a pasted copy starts in text */
     sx_sbuf scratch;             /* for detectors, reset freely */
     sx_sbuf scratch2;
 } sx_bmail;
 
-smtpdx_status sx_bmail_open(sx_bmail *m, const char *buf, size_t len);
+smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
+                            size_t len);
 void sx_bmail_close(sx_bmail *m);
 
 /* Top-level header lookups (raw value span; {NULL,0} when absent). */

@@ -157,6 +157,9 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
              * comment is the only reason some MTAs give */
             const char *lp = memchr(v.p, '(', v.len);
             const char *rp = lp ? memchr(lp, ')', v.len - (size_t)(lp - v.p)) : NULL;
+            if (st == SMTPDX_OK && lp && rp)
+                st = sx_bres_set(res, &cur->status_note, lp + 1,
+                                 (size_t)(rp - lp - 1));
             if (st == SMTPDX_OK && lp && rp && cur->diag[0] == '\0')
                 st = sx_bres_set(res, &cur->diag, lp + 1, (size_t)(rp - lp - 1));
         } else if (is(f.name, "Remote-MTA")) {
@@ -262,6 +265,7 @@ smtpdx_status sx_bdsn_merge(sx_bmail *m, sx_bres *res)
             (st = fill(res, &rc->action, x->action)) ||
             (st = fill(res, &rc->rhost, x->rhost)) ||
             (st = fill(res, &rc->date, x->date)) ||
+            (st = fill(res, &rc->status_note, x->status_note)) ||
             (st = fill(res, &rc->diagtype, x->diagtype)) ||
             (st = fill(res, &rc->diag, x->diag)) ||
             (st = fill(res, &rc->alias, x->alias)))

@@ -30,14 +30,12 @@ static int exim_match(const sx_bmail *m)
 {
     static const char *const subjects[] = {
         "mail delivery failed", "warning: message", "mail failure -", NULL};
-    static const char *const heads[] = {
-        "this message was created automatically by mail delivery software",
-        "a message that you sent could not be delivered",
-        "a message that you sent has not yet been delivered",
-        "a message that you sent contained one or more recipient", NULL};
     if (m->xfailed.p != NULL)
         return 1;
-    if (sx_bt_has_any(sx_bfam_head(m, 1024), heads))
+    if (sx_bfam_mark(m, MK_EX_CREATED, 1024) ||
+        sx_bfam_mark(m, MK_EX_NOTDELIV, 1024) ||
+        sx_bfam_mark(m, MK_EX_NOTYET, 1024) ||
+        sx_bfam_mark(m, MK_EX_CONTAINED, 1024))
         return 1;
     if (m->ctype.p && sx_bt_has(m->ctype, "eximdsn"))
         return 1;
@@ -110,7 +108,7 @@ static smtpdx_status exim_extract(sx_bmail *m, sx_bres *res)
 {
     smtpdx_status st = SMTPDX_OK;
     const char *t = m->text.data;
-    size_t end = sx_bgeneric_body_end(t, m->text.len);
+    size_t end = m->body_end;
     int kind = 0;
     const char *p = list_start(t, end, &kind);
     if (kind == 1 || sx_bfam_subject(m, (const char *const[]){"warning: message",

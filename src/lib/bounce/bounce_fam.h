@@ -7,8 +7,14 @@
 
 #include "bounce/bounce.h"
 
-/* The first n bytes of the notification text (cheap marker checks). */
+/* The first n bytes of the notification text. */
 sx_str sx_bfam_head(const sx_bmail *m, size_t n);
+/* Marker phrase id (bounce_mark.h) starts in the first `within` bytes of
+ * the notification text. */
+static inline int sx_bfam_mark(const sx_bmail *m, int id, size_t within)
+{
+    return m->marks.at[id] != SX_BMARK_NONE && m->marks.at[id] < within;
+}
 /* The decoded Subject / From contain one of the needles (caseless). */
 int sx_bfam_subject(const sx_bmail *m, const char *const *needles);
 int sx_bfam_from(const sx_bmail *m, const char *const *needles);

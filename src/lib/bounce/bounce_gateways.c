@@ -91,7 +91,7 @@ static int ah_match(const sx_bmail *m)
 {
     static const char *const s[] = {"failure notice :", NULL};
     return sx_bfam_subject(m, s) &&
-           sx_bt_has(sx_bfam_head(m, 2048), "\n>>> ");
+           sx_bfam_mark(m, MK_AH_QUOTE, 2048);
 }
 
 static smtpdx_status ah_extract(sx_bmail *m, sx_bres *res)
@@ -117,8 +117,7 @@ static smtpdx_status ah_extract(sx_bmail *m, sx_bres *res)
 
 static int mf_match(const sx_bmail *m)
 {
-    return sx_bt_has(sx_bfam_head(m, 2048),
-                     "delivery failed for the following reason:");
+    return sx_bfam_mark(m, MK_MF_REASON, 2048);
 }
 
 static smtpdx_status mf_extract(sx_bmail *m, sx_bres *res)
@@ -142,7 +141,7 @@ static int mfilter_match(const sx_bmail *m)
 {
     sx_str x = sx_bmail_header(m, "X-Mailer");
     return (x.p && sx_bt_has(x, "m-FILTER")) ||
-           sx_bt_has(sx_bfam_head(m, 1024), "-------server message");
+           sx_bfam_mark(m, MK_MFILTER, 1024);
 }
 
 static smtpdx_status mfilter_extract(sx_bmail *m, sx_bres *res)
@@ -187,8 +186,7 @@ static smtpdx_status mfilter_extract(sx_bmail *m, sx_bres *res)
 
 static int sc_match(const sx_bmail *m)
 {
-    return sx_bt_has(sx_bfam_head(m, 1024),
-                     "a transcript of the attempts to send the message follows");
+    return sx_bfam_mark(m, MK_SC_TRANSCRIPT, 1024);
 }
 
 static smtpdx_status sc_extract(sx_bmail *m, sx_bres *res)
@@ -221,8 +219,7 @@ static smtpdx_status sc_extract(sx_bmail *m, sx_bres *res)
 
 static int x1_match(const sx_bmail *m)
 {
-    return sx_bt_has(sx_bfam_head(m, 1024),
-                     "---the following addresses had delivery errors---");
+    return sx_bfam_mark(m, MK_X1, 1024);
 }
 
 static smtpdx_status x1_extract(sx_bmail *m, sx_bres *res)
@@ -252,14 +249,12 @@ static smtpdx_status x1_extract(sx_bmail *m, sx_bres *res)
 
 static int x2_match(const sx_bmail *m)
 {
-    return sx_bt_has(sx_bfam_head(m, 512),
-                     "unable to deliver message to the following address(es)");
+    return sx_bfam_mark(m, MK_X2, 512);
 }
 
 static smtpdx_status x2_extract(sx_bmail *m, sx_bres *res)
 {
-    size_t end = sx_bgeneric_body_end(m->text.data, m->text.len);
-    smtpdx_status st = sx_bgeneric_scan(m, m->text.data, end, res);
+    smtpdx_status st = sx_bgeneric_scan(m, m->text.data, m->body_end, res);
     for (size_t i = 0; st == SMTPDX_OK && i < res->n; i++)
         if (res->r[i].command[0] == '\0' &&
             sx_bt_command(res->r[i].diag, strlen(res->r[i].diag)) == NULL)
@@ -271,8 +266,8 @@ static smtpdx_status x2_extract(sx_bmail *m, sx_bres *res)
 
 static int james_match(const sx_bmail *m)
 {
-    sx_str h = sx_bfam_head(m, 4096);
-    return sx_bt_has(h, "error message below:") && sx_bt_has(h, "rcpt to:");
+    return sx_bfam_mark(m, MK_JAMES_ERR, 4096) &&
+           sx_bfam_mark(m, MK_JAMES_RCPT, 4096);
 }
 
 static smtpdx_status james_extract(sx_bmail *m, sx_bres *res)
@@ -287,13 +282,12 @@ static smtpdx_status james_extract(sx_bmail *m, sx_bres *res)
 
 static int ism_match(const sx_bmail *m)
 {
-    return sx_bt_has(sx_bfam_head(m, 1024), "message from interscan messaging");
+    return sx_bfam_mark(m, MK_ISM, 1024);
 }
 
 static smtpdx_status ism_extract(sx_bmail *m, sx_bres *res)
 {
-    size_t end = sx_bgeneric_body_end(m->text.data, m->text.len);
-    smtpdx_status st = sx_bgeneric_scan(m, m->text.data, end, res);
+    smtpdx_status st = sx_bgeneric_scan(m, m->text.data, m->body_end, res);
     for (size_t i = 0; st == SMTPDX_OK && i < res->n; i++) {
         sx_brcpt *rc = &res->r[i];
         sx_str d = sx_bt_str(rc->diag, strlen(rc->diag));
@@ -311,7 +305,7 @@ static smtpdx_status ism_extract(sx_bmail *m, sx_bres *res)
 
 static int mm_match(const sx_bmail *m)
 {
-    return sx_bt_has(sx_bfam_head(m, 2048), "the following recipients were affected");
+    return sx_bfam_mark(m, MK_MM, 2048);
 }
 
 static smtpdx_status mm_extract(sx_bmail *m, sx_bres *res)
@@ -344,7 +338,7 @@ static smtpdx_status mm_extract(sx_bmail *m, sx_bres *res)
 
 static int vz_match(const sx_bmail *m)
 {
-    return sx_bt_has(sx_bfam_head(m, 512), "message could not be delivered to mobile");
+    return sx_bfam_mark(m, MK_VZ, 512);
 }
 
 static smtpdx_status vz_extract(sx_bmail *m, sx_bres *res)
@@ -370,10 +364,9 @@ static smtpdx_status vz_extract(sx_bmail *m, sx_bres *res)
 
 static int fml_match(const sx_bmail *m)
 {
-    sx_str h = sx_bfam_head(m, 1024);
     return sx_bt_has(m->from, "-admin@") &&
-           (sx_bt_has(h, "you are not a member of this mailing list") ||
-            sx_bt_has(h, "duplicated message-id"));
+           (sx_bfam_mark(m, MK_FML_MEMBER, 1024) ||
+            sx_bfam_mark(m, MK_FML_DUP, 1024));
 }
 
 static smtpdx_status fml_extract(sx_bmail *m, sx_bres *res)

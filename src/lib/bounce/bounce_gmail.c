@@ -33,11 +33,14 @@ static int google_sender(const sx_bmail *m)
 
 static int gmail_match(const sx_bmail *m)
 {
-    static const char *const heads[] = {
-        "delivery to the following recipient", "technical details of",
-        "** message not delivered **", "** address not found **",
-        "** message blocked **", "the response was:", NULL};
-    return google_sender(m) && sx_bt_has_any(sx_bfam_head(m, 4096), heads);
+    static const int ids[] = {MK_GM_FOLLOWING, MK_GM_TECH, MK_GM_NOTDELIV,
+                              MK_GM_NOTFOUND, MK_GM_BLOCKED, MK_GM_RESPONSE};
+    if (!google_sender(m))
+        return 0;
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        if (sx_bfam_mark(m, ids[i], 4096))
+            return 1;
+    return 0;
 }
 
 /* The reply: after "returned was:" or "The response was:", else the whole
@@ -96,7 +99,7 @@ static smtpdx_status gmail_extract(sx_bmail *m, sx_bres *res)
 {
     smtpdx_status st = SMTPDX_OK;
     const char *t = m->text.data;
-    size_t end = sx_bgeneric_body_end(t, m->text.len);
+    size_t end = m->body_end;
     sx_str body = sx_bt_str(t, end);
 
     /* recipients: the address lines before the technical details */

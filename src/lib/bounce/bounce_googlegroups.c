@@ -6,6 +6,8 @@
  * groups.google.com: the group does not exist or the sender may not post
  * to it. Either way the sender is refused (rejected), not a mailbox.
  */
+#include <stdint.h>
+
 #include "bounce/bounce.h"
 #include "bounce/bounce_fam.h"
 #include "bounce/bounce_generic.h"
@@ -17,12 +19,10 @@ static int groups_match(const sx_bmail *m)
                                         "mailer-daemon@google.com", NULL};
     if (m->xfailed.p == NULL || !sx_bfam_from(m, froms))
         return 0;
-    sx_str t = sx_bt_str(m->text.data, m->text.len);
     /* "Address not found" about a group address is an ordinary bounce */
-    if (sx_bt_has(t, "address not found") ||
-        sx_bt_has(t, "address couldn't be found"))
+    if (sx_bfam_mark(m, MK_GM_NOTFOUND, SIZE_MAX))
         return 0;
-    return sx_bt_has(t, "groups.google.com");
+    return sx_bfam_mark(m, MK_GROUPS, SIZE_MAX);
 }
 
 static smtpdx_status groups_extract(sx_bmail *m, sx_bres *res)
@@ -32,7 +32,7 @@ static smtpdx_status groups_extract(sx_bmail *m, sx_bres *res)
         return st;
     /* the explanation is the paragraph that names the group */
     const char *t = m->text.data;
-    size_t end = sx_bgeneric_body_end(t, m->text.len);
+    size_t end = m->body_end;
     size_t n = sx_bt_utf8_cut(t, end < 1024 ? end : 1024);
     sx_str para = sx_bt_trim(sx_bt_str(t, n));
     for (size_t i = 0; i < res->n; i++) {

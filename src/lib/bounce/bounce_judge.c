@@ -223,6 +223,23 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
             snprintf(j->status, sizeof j->status, "%s", code);
     }
 
+    /* "554 4.4.7 Message expired ...<421 4.4.2 Connection timed out>":
+     * the sending MTA's summary quoting the last reply it got; the quoted
+     * reply is the remote server's own answer */
+    for (const char *q = memchr(diag, '<', dlen); q != NULL;
+         q = memchr(q + 1, '<', dlen - (size_t)(q + 1 - diag))) {
+        size_t rest = dlen - (size_t)(q + 1 - diag);
+        int code = sx_bt_reply_code(q + 1, rest);
+        char code2[16];
+        size_t at;
+        if (code >= 400 && q != diag &&
+            sx_bt_find_enhanced(q + 1, rest, code2, &at) && at == 4) {
+            j->replycode = code;
+            snprintf(j->status, sizeof j->status, "%s", code2);
+            break;
+        }
+    }
+
     j->command = rc->command[0] ? rc->command : reply->command;
     if (j->command[0] == '\0') {
         const char *c = sx_bt_command(diag, dlen);
@@ -242,6 +259,46 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE)
         return st;
 
+    /* "550 5.1.351 Remote server returned unknown recipient ... -> 550 :
+     * User unknown": Exchange's summary, then the remote server's reply;
+     * the reply's own words say more than the summary. */
+    const char *arrow = sx_bt_find(diag, dlen, " -> ");
+    if (arrow != NULL &&
+        sx_bt_reply_code(arrow + 4, dlen - (size_t)(arrow + 4 - diag)) >= 400) {
+        smtpdx_reply *r2 = smtpdx_reply_new();
+        smtpdx_explanation e2;
+        if (r2 == NULL)
+            return SMTPDX_ERR_NOMEM;
+        st = smtpdx_reply_parse(r2, arrow + 4, dlen - (size_t)(arrow + 4 - diag));
+        if (st == SMTPDX_OK || st == SMTPDX_ERR_PARSE)
+            st = smtpdx_classify(ctx, r2, &hints, &e2);
+        if (st == SMTPDX_OK && reason_from_text(&e2) &&
+            e2.reason != j->why.reason)
+            override(j, e2.reason, e2.entry ? e2.entry->id : NULL);
+        smtpdx_reply_free(r2);
+        if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE)
+            return st;
+    }
+    /* The reporting MTA's own reading ("Status: 5.2.1 (mailbox disabled,
+     * not accepting messages)") is its verdict on the reply: when it names
+     * a reason and the reply's text another, the verdict wins and the
+     * record says they differ. */
+    if (rc->status_note[0] != '\0' && strcmp(rc->status_note, diag) != 0) {
+        smtpdx_explanation e2;
+        const smtpdx_reply *r2 = NULL;
+        smtpdx_status s2 = smtpdx_explain(ctx, rc->status_note,
+                                          strlen(rc->status_note), &r2, &e2);
+        if (s2 == SMTPDX_OK && reason_from_text(&e2) &&
+            e2.reason != j->why.reason) {
+            snprintf(j->note, sizeof j->note,
+                     "the reply reads as %s, the Status comment as %s",
+                     smtpdx_reason_name(j->why.reason),
+                     smtpdx_reason_name(e2.reason));
+            override(j, e2.reason, e2.entry ? e2.entry->id : NULL);
+            j->why.conflict = 1;
+            j->why.conflict_note = j->note;
+        }
+    }
     smtpdx_reason r = j->why.reason;
     int textual = reason_from_text(&j->why);
     sx_str d = sx_bt_str(diag, dlen);

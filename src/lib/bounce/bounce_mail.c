@@ -118,9 +118,33 @@ static smtpdx_status text_from_html(sx_bmail *m, const sx_part *p)
     return SMTPDX_OK;
 }
 
-smtpdx_status sx_bmail_open(sx_bmail *m, const char *buf, size_t len)
+/* The first marker of a pasted copy that stands on a short line of its
+ * own (a sentence that only mentions "a copy of the message" does not). */
+static size_t copy_start(const sx_bmail *m)
+{
+    size_t best = m->text.len;
+    for (int id = SX_BMARK_FIRST_COPY; id < SX_BMARK_COUNT; id++) {
+        uint32_t at = m->marks.at[id];
+        if (at == SX_BMARK_NONE || at >= best)
+            continue;
+        const char *t = m->text.data;
+        size_t b = at, e = at;
+        while (b > 0 && t[b - 1] != '\n')
+            b--;
+        while (e < m->text.len && t[e] != '\n')
+            e++;
+        if (e - b <= 160)
+            best = b;
+    }
+    return best;
+}
+
+smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
+                            size_t len)
 {
     memset(m, 0, sizeof *m);
+    for (int i = 0; i < SX_BMARK_COUNT; i++)
+        m->marks.at[i] = SX_BMARK_NONE;
     sx_msg_init(&m->msg, NULL);
     sx_sbuf_init(&m->subject_dec, 4096);
     sx_sbuf_init(&m->from_dec, 4096);
@@ -151,9 +175,7 @@ smtpdx_status sx_bmail_open(sx_bmail *m, const char *buf, size_t len)
         return st;
 
     const sx_part *top = sx_msg_part(msg, 0);
-    if (top == NULL)
-        return SMTPDX_OK;
-    if (sx_part_is(top, "multipart", "report")) {
+    if (top != NULL && sx_part_is(top, "multipart", "report")) {
         m->multipart_report = 1;
         st = sx_part_param(msg, top, "Content-Type", "report-type",
                            &m->scratch);
@@ -261,6 +283,10 @@ smtpdx_status sx_bmail_open(sx_bmail *m, const char *buf, size_t len)
     m->text.data[m->text.len] = '\0';
     m->text2.data[m->text2.len] = '\0';
     m->dsn.data[m->dsn.len] = '\0';
+    st = sx_bmarks_scan(ctx, m->text.data, m->text.len, &m->marks);
+    if (st != SMTPDX_OK)
+        return st;
+    m->body_end = copy_start(m);
     return SMTPDX_OK;
 }
 

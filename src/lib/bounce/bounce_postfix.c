@@ -24,13 +24,11 @@ static int postfix_match(const sx_bmail *m)
         "undelivered mail returned to sender", "delayed mail (still being",
         "postfix smtp server: errors from", "successful mail delivery report",
         "mail delivery status report", NULL};
-    static const char *const heads[] = {"this is the mail system at host",
-                                        "this is the postfix program at host",
-                                        NULL};
     sx_str s = sx_bt_str(m->subject_dec.data, m->subject_dec.len);
     if (sx_bt_has_any(s, subjects))
         return 1;
-    if (sx_bt_has_any(sx_bfam_head(m, 2048), heads))
+    if (sx_bfam_mark(m, MK_PF_SYSTEM, 2048) ||
+        sx_bfam_mark(m, MK_PF_PROGRAM, 2048))
         return 1;
     return m->dsn.len > 0 &&
            sx_bt_ifind(m->dsn.data, m->dsn.len, "X-Postfix-") != NULL;
@@ -176,8 +174,7 @@ static smtpdx_status postfix_extract(sx_bmail *m, sx_bres *res)
     /* the paragraphs: into a second list, then merged by address */
     sx_bres par;
     sx_bres_init(&par);
-    size_t end = sx_bgeneric_body_end(m->text.data, m->text.len);
-    st = paragraphs(m, m->text.data, end, &par);
+    st = paragraphs(m, m->text.data, m->body_end, &par);
     if (st != SMTPDX_OK)
         goto done;
     if (res->n == 0) {

@@ -27,11 +27,8 @@
 
 static int qmail_match(const sx_bmail *m)
 {
-    static const char *const heads[] = {
-        "this is the qmail-send program", "qmail-send program at",
-        "i'm afraid i wasn't able to deliver your message",
-        "i wasn't able to deliver your message", NULL};
-    return sx_bt_has_any(sx_bfam_head(m, 2048), heads);
+    return sx_bfam_mark(m, MK_QM_SEND, 2048) ||
+           sx_bfam_mark(m, MK_QM_AFRAID, 2048);
 }
 
 /* qmail's narrative lines, not part of any reply. */
@@ -97,7 +94,7 @@ static smtpdx_status qmail_extract(sx_bmail *m, sx_bres *res)
 {
     smtpdx_status st = SMTPDX_OK;
     const char *t = m->text.data;
-    size_t end = sx_bgeneric_body_end(t, m->text.len);
+    size_t end = m->body_end;
     sx_str whole = sx_bt_str(t, end);
     int gave_up = sx_bt_has(whole, "in the queue too long");
     sx_sbuf reply, all;

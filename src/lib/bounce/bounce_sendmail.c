@@ -27,12 +27,9 @@ static int sendmail_match(const sx_bmail *m)
     static const char *const subjects[] = {
         "returned mail:", "postmaster notify:",
         "warning: could not send message for past", NULL};
-    static const char *const heads[] = {
-        "----- transcript of session follows -----",
-        "the original message was received at",
-        "----- the following addresses had permanent fatal errors -----",
-        NULL};
-    if (sx_bt_has_any(sx_bfam_head(m, 4096), heads))
+    if (sx_bfam_mark(m, MK_SM_TRANSCRIPT, 4096) ||
+        sx_bfam_mark(m, MK_SM_RECEIVED, 4096) ||
+        sx_bfam_mark(m, MK_SM_FATAL, 4096))
         return 1;
     return sx_bfam_subject(m, subjects) &&
            sx_bt_has(sx_bt_str(m->from_dec.data, m->from_dec.len),
@@ -61,12 +58,13 @@ typedef struct tline {
 #define MAX_TLINES 2000u
 
 /* The transcript as typed lines. */
-static size_t transcript(const char *t, size_t len, tline *out)
+static size_t transcript(const char *t, size_t len, size_t body_end,
+                         tline *out)
 {
     const char *p = sx_bt_ifind(t, len, "transcript of session follows");
-    if (p == NULL)
+    if (p == NULL || (size_t)(p - t) >= body_end)
         return 0;
-    size_t end = sx_bgeneric_body_end(p, len - (size_t)(p - t));
+    size_t end = body_end - (size_t)(p - t);
     const char *stop = sx_bt_ifind(p, end, "unsent message follows");
     if (stop)
         end = (size_t)(stop - p);
@@ -223,7 +221,7 @@ static smtpdx_status sendmail_extract(sx_bmail *m, sx_bres *res)
     tl = sx_malloc(MAX_TLINES * sizeof *tl);
     if (tl == NULL)
         return SMTPDX_ERR_NOMEM;
-    n = transcript(m->text.data, m->text.len, tl);
+    n = transcript(m->text.data, m->text.len, m->body_end, tl);
     if (res->n == 0) {
         st = verdicts(m, tl, n, res);
         if (res->n > 0)
@@ -289,16 +287,30 @@ static smtpdx_status sendmail_extract(sx_bmail *m, sx_bres *res)
             /* no Diagnostic-Code: Sendmail's verdict on this recipient
              * ("554 <user@...>... Service unavailable") */
             const tline *v = NULL;
+            size_t vi = 0;
             for (size_t k = 0; k < n; k++) {
                 if (tl[k].kind != 'v' ||
                     sx_bt_reply_code(tl[k].text.p, tl[k].text.len) < 400)
                     continue;
-                if (v == NULL || mentions(tl[k].text, rc->recipient))
+                if (v == NULL || mentions(tl[k].text, rc->recipient)) {
                     v = &tl[k];
+                    vi = k;
+                }
             }
-            if (v != NULL &&
-                (st = sx_bres_set(res, &rc->diag, v->text.p, v->text.len)))
-                goto done;
+            if (v != NULL) {
+                /* with what a local delivery agent printed just before it
+                 * ("mail.local: unknown user: kijitora") */
+                size_t k0 = vi;
+                while (k0 > 0 && tl[k0 - 1].kind == 'v' &&
+                       sx_bt_reply_code(tl[k0 - 1].text.p,
+                                        tl[k0 - 1].text.len) == 0 &&
+                       vi - k0 < 5)
+                    k0--;
+                const char *b = tl[k0].text.p;
+                const char *e = v->text.p + v->text.len;
+                if ((st = sx_bres_set(res, &rc->diag, b, (size_t)(e - b))))
+                    goto done;
+            }
         }
         if (rc->diag[0] == '\0') {
             /* or its "Deferred: ..." line */

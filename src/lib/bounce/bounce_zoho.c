@@ -20,7 +20,7 @@ static int zoho_match(const sx_bmail *m)
     static const char *const froms[] = {"mail.zoho.com", "zohomail.com",
                                         NULL};
     return sx_bfam_from(m, froms) ||
-           sx_bt_has(sx_bfam_head(m, 4096), "ERROR_CODE :");
+           sx_bfam_mark(m, MK_ZOHO, 4096);
 }
 
 /* The number after "ERROR_CODE :" or "ResponseCode ". */

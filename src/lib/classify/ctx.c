@@ -41,6 +41,8 @@ void smtpdx_ctx_free(smtpdx_ctx *ctx)
 {
     if (ctx == NULL)
         return;
+    if (ctx->ext_free != NULL)
+        ctx->ext_free(ctx->ext);
     smtpdx_reply_free(ctx->reply);
     sx_match_free(ctx->match);
     sx_free(ctx->seen);

@@ -18,6 +18,10 @@ struct smtpdx_ctx {
     unsigned char *seen;   /* one byte per provider: recognised in this reply */
     smtpdx_reply *reply;   /* smtpdx_explain()'s parsed reply */
     char note[SX_CTX_NOTE_MAX];
+    /* per-thread state of other layers (the bounce parser's marker
+     * scratch), made on their first use and freed with the ctx */
+    void *ext;
+    void (*ext_free)(void *);
 };
 
 #endif

@@ -19,24 +19,39 @@ typedef struct sx_cur {
     char eol;        /* '\n' (LF and CRLF) or '\r' (CR alone) */
 } sx_cur;
 
-/* The line-end byte of buf: '\r' when the first line end is a CR not
- * followed by LF, '\n' otherwise. *crlf (may be NULL) is set when that
- * first line end is CRLF. Reads up to the first line end only. */
+/* The line-end byte of buf: '\r' when lone CRs (not followed by LF)
+ * outnumber LFs in the first SX_EOL_SAMPLE bytes (or, with no line end
+ * there, when the first line end is a lone CR); '\n' otherwise. A stray
+ * CR in one line does not turn an LF message into a CR one. *crlf (may be
+ * NULL) is set when the first LF follows a CR. */
+#define SX_EOL_SAMPLE 4096
+
 static inline char sx_eol_detect(const char *buf, size_t len, int *crlf)
 {
-    const char *lf = memchr(buf, '\n', len);
-    size_t span = lf ? (size_t)(lf - buf) : len;
-    const char *cr = memchr(buf, '\r', span);
-    if (crlf)
-        *crlf = 0;
-    if (cr == NULL)
-        return '\n';
-    if (cr + 1 == lf) {
-        if (crlf)
-            *crlf = 1;
-        return '\n';
+    size_t n = len < SX_EOL_SAMPLE ? len : SX_EOL_SAMPLE;
+    size_t lf = 0, cr = 0;
+    const char *first_lf = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] == '\n') {
+            if (first_lf == NULL)
+                first_lf = buf + i;
+            lf++;
+        } else if (buf[i] == '\r' && (i + 1 >= len || buf[i + 1] != '\n')) {
+            cr++;
+        }
     }
-    return '\r';
+    if (lf == 0 && cr == 0 && len > n) {
+        /* a first line longer than the sample: its end decides */
+        const char *l = memchr(buf, '\n', len);
+        size_t span = l ? (size_t)(l - buf) : len;
+        const char *c = memchr(buf, '\r', span);
+        if (c && c + 1 != l)
+            cr = 1;
+        first_lf = l;
+    }
+    if (crlf)
+        *crlf = first_lf && first_lf > buf && first_lf[-1] == '\r';
+    return cr > lf ? '\r' : '\n';
 }
 
 static inline void sx_cur_init(sx_cur *c, const char *p, const char *end,

@@ -232,7 +232,8 @@ const sx_hdr *sx_part_headers(const sx_msg *m, const sx_part *p, size_t *n)
         return NULL;
     }
     *n = p->hdr_count;
-    return m->hdrs + p->hdr_first;
+    /* m->hdrs is NULL while no field exists: no pointer arithmetic then */
+    return p->hdr_count ? m->hdrs + p->hdr_first : NULL;
 }
 
 const sx_hdr *sx_msg_header_raw(const sx_msg *m, const sx_part *p,

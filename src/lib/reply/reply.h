@@ -14,7 +14,8 @@
  *   reply_scan.c  walks the buffer once, token by token, calling the two
  *                 above, and picks the reply's own code;
  *   reply_parse.c the public calls; compacts the buffer in place into the
- *                 final text.
+ *                 final text;
+ *   reply_ctype.c the byte classes the per-byte loops look up.
  * None of these functions allocates or reads outside [b, b + n).
  */
 #ifndef SX_REPLY_H
@@ -31,14 +32,14 @@
 /* ----------------------------------------------------- reply_ctype.c */
 
 enum {
-    SX_C_ALNUM = 0x01,  /* 0-9 A-Z a-z */
-    SX_C_HIGH = 0x02,   /* a byte of a non-ASCII character */
+    SX_C_ALNUM = 0x01, /* 0-9 A-Z a-z */
+    SX_C_HIGH = 0x02,  /* a byte of a non-ASCII character */
     SX_C_DIGIT = 0x04,
-    SX_C_WS = 0x08,     /* ' ' and '\n', the only white space left */
-    SX_C_PLAIN = 0x10,  /* copied as it is when compacting: not white
-                           space, deleted, a digit or '#' */
+    SX_C_WS = 0x08,    /* ' ' and '\n', the only white space left */
+    SX_C_PLAIN = 0x10, /* copied as it is when compacting: not white
+                          space, deleted, a digit or '#' */
     SX_C_ALPHA = 0x20,
-    SX_C_WRAP = 0x40    /* may start a wrapper of reply_host.c */
+    SX_C_WRAP = 0x40 /* may start a wrapper of reply_host.c */
 };
 extern const unsigned char sx_reply_ctype[256];
 #define SX_CT(c, bits) (sx_reply_ctype[(unsigned char)(c)] & (bits))
@@ -60,19 +61,19 @@ size_t sx_reply_norm(const char *in, size_t len, char *out, size_t max,
 
 /* One code group as written: a basic code, an enhanced code or both. */
 typedef struct sx_code {
-    size_t start, end;      /* the whole group: '(#', '#', codes, ')' */
-    size_t enh_start;       /* where the enhanced code begins */
-    int basic;              /* RFC 5321 4.2 code, 0 when none */
-    int cls, subj, det;     /* RFC 3463 code, cls 0 when none */
-    unsigned bad;           /* SMTPDX_REPLY_ENH_INVALID: a detail of four
-                               or more digits stood where a code stands */
-    unsigned char sep;      /* after the basic code: ' ', '-' or 0 */
-    unsigned char hash;     /* written "#550" or "#5.1.1" */
-    unsigned char trailer;  /* qmail's "(#5.1.1)" */
-    unsigned char quote;    /* quote between the codes ("550-'5.7.1"), or 0 */
-    unsigned char dashed;   /* "5-7-1" */
-    unsigned char dot;      /* a '.' right after the enhanced code */
-    unsigned char subj_ok;  /* subject is one RFC 3463 section 3 defines */
+    size_t start, end;     /* the whole group: '(#', '#', codes, ')' */
+    size_t enh_start;      /* where the enhanced code begins */
+    int basic;             /* RFC 5321 4.2 code, 0 when none */
+    int cls, subj, det;    /* RFC 3463 code, cls 0 when none */
+    unsigned bad;          /* SMTPDX_REPLY_ENH_INVALID: a detail of four
+                              or more digits stood where a code stands */
+    unsigned char sep;     /* after the basic code: ' ', '-' or 0 */
+    unsigned char hash;    /* written "#550" or "#5.1.1" */
+    unsigned char trailer; /* qmail's "(#5.1.1)" */
+    unsigned char quote;   /* quote between the codes ("550-'5.7.1"), or 0 */
+    unsigned char dashed;  /* "5-7-1" */
+    unsigned char dot;     /* a '.' right after the enhanced code */
+    unsigned char subj_ok; /* subject is one RFC 3463 section 3 defines */
 } sx_code;
 
 /* Read a code group starting at b[i] (the caller checked that b[i] starts
@@ -92,10 +93,10 @@ size_t sx_reply_enh_format(char *out, int cls, int subj, int det);
 
 /* Scanner state shared by reply_scan.c and reply_host.c. */
 typedef struct sx_scan {
-    char *b;                /* the normalised buffer */
+    char *b; /* the normalised buffer */
     size_t n;
-    smtpdx_reply *r;        /* host, addr, command are written here */
-    int cmd_prio;           /* 2 stated ("in reply to"), 1 inferred */
+    smtpdx_reply *r; /* host, addr, command are written here */
+    int cmd_prio;    /* 2 stated ("in reply to"), 1 inferred */
     /* Spans to delete: wrappers (only when before the reply's code) and
      * trailers (always). */
     struct {
@@ -103,12 +104,12 @@ typedef struct sx_scan {
         unsigned char always;
     } span[SX_REPLY_MAX_SPANS];
     size_t nspan;
-    int at_head;            /* no word of text has been passed yet */
-    size_t strong_at;       /* a code here is in code position */
-    size_t diag_at;         /* a "smtp;" type may stand here */
-    int no_basic;           /* "x-unix;": numbers are exit codes */
-    char close_quote;       /* delete this closing quote at the end */
-    char close_last;        /* delete this closing '>' or ')' at the end */
+    int at_head;      /* no word of text has been passed yet */
+    size_t strong_at; /* a code here is in code position */
+    size_t diag_at;   /* a "smtp;" type may stand here */
+    int no_basic;     /* "x-unix;": numbers are exit codes */
+    char close_quote; /* delete this closing quote at the end */
+    char close_last;  /* delete this closing '>' or ')' at the end */
 } sx_scan;
 
 /* Try every wrapper or phrase that can start at b[i] (a token start).
@@ -123,11 +124,11 @@ void sx_reply_span(sx_scan *sc, size_t s, size_t e, int always);
 
 /* What the scan decided. */
 typedef struct sx_scan_result {
-    int found;              /* a reply code was found */
-    sx_code prim;           /* its group; prim.basic/cls are the codes */
-    int basic, cls, subj, det;  /* final codes (an earlier "#5.0.0" may
-                                   give the enhanced part) */
-    unsigned flags;         /* SMTPDX_REPLY_* seen while scanning */
+    int found;                 /* a reply code was found */
+    sx_code prim;              /* its group; prim.basic/cls are the codes */
+    int basic, cls, subj, det; /* final codes (an earlier "#5.0.0" may
+                                  give the enhanced part) */
+    unsigned flags;            /* SMTPDX_REPLY_* seen while scanning */
 } sx_scan_result;
 
 void sx_reply_scan(sx_scan *sc, sx_scan_result *res);

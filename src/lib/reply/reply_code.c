@@ -33,12 +33,24 @@ static int is_alnum(unsigned char c)
 int sx_reply_code_left_ok(unsigned char prev)
 {
     switch (prev) {
-    case ' ': case '\n': case SX_REPLY_DEL:
-    case ';': case ',': case '=': case '#': case '*':
-    case '\'': case '"': case '(': case '[': case '{': case '<': case '>':
+    case ' ':
+    case '\n':
+    case SX_REPLY_DEL:
+    case ';':
+    case ',':
+    case '=':
+    case '#':
+    case '*':
+    case '\'':
+    case '"':
+    case '(':
+    case '[':
+    case '{':
+    case '<':
+    case '>':
         return 1;
     default:
-        return 0;   /* '.', ':', '-', '/', letters, digits, ... */
+        return 0; /* '.', ':', '-', '/', letters, digits, ... */
     }
 }
 
@@ -60,7 +72,7 @@ static int enh_at(const char *b, size_t n, size_t k, sx_code *c, size_t *endp)
     char sep;
 
     if (p + 5 > n || !is_digit((unsigned char)b[p]))
-        return 0;   /* "5.1.1" needs five bytes */
+        return 0; /* "5.1.1" needs five bytes */
     cls = b[p++] - '0';
     sep = b[p];
     if (sep != '.' && sep != '-')
@@ -78,7 +90,7 @@ static int enh_at(const char *b, size_t n, size_t k, sx_code *c, size_t *endp)
         ndet++;
     }
     if (ndet == 0 || ndet > 5)
-        return 0;   /* a long number: not a code at all */
+        return 0; /* a long number: not a code at all */
 
     int dot = 0;
     if (p < n) {
@@ -93,11 +105,11 @@ static int enh_at(const char *b, size_t n, size_t k, sx_code *c, size_t *endp)
         }
     }
     if (cls != 2 && cls != 4 && cls != 5)
-        return 0;   /* "1.2.3", "3.0.1": versions, not RFC 3463 classes */
+        return 0; /* "1.2.3", "3.0.1": versions, not RFC 3463 classes */
     if (sep == '-' && (nsubj > 1 || ndet > 3))
-        return 0;   /* "4-12-2019" is a date */
+        return 0; /* "4-12-2019" is a date */
     if (ndet > 3) {
-        c->bad = SMTPDX_REPLY_ENH_INVALID;  /* RFC 3463: detail 1*3digit */
+        c->bad = SMTPDX_REPLY_ENH_INVALID; /* RFC 3463: detail 1*3digit */
         return 0;
     }
     c->enh_start = k;
@@ -106,7 +118,7 @@ static int enh_at(const char *b, size_t n, size_t k, sx_code *c, size_t *endp)
     c->det = det;
     c->dashed = sep == '-';
     c->dot = (unsigned char)dot;
-    c->subj_ok = subj <= 7;     /* RFC 3463 section 3 defines 0..7 */
+    c->subj_ok = subj <= 7; /* RFC 3463 section 3 defines 0..7 */
     *endp = p;
     return 1;
 }
@@ -144,14 +156,15 @@ int sx_reply_code_at(const char *b, size_t n, size_t i, sx_code *c)
 
     /* A basic code: exactly three digits, then a proper edge. */
     if (j + 3 <= n && is_digit((unsigned char)b[j]) &&
-        is_digit((unsigned char)b[j + 1]) && is_digit((unsigned char)b[j + 2])) {
+        is_digit((unsigned char)b[j + 1]) &&
+        is_digit((unsigned char)b[j + 2])) {
         size_t k = j + 3;
         unsigned char u = k < n ? (unsigned char)b[k] : ' ';
         int d0 = b[j] - '0', d1 = b[j + 1] - '0', d2 = b[j + 2] - '0';
         int edge = 1;
 
         if (k < n && is_digit(u))
-            return 0;   /* a longer number */
+            return 0; /* a longer number */
         if (u == ' ' || u == '\n' || u == '-')
             c->sep = k < n ? (u == '-' ? '-' : ' ') : 0;
         else if (u == '.')

@@ -118,7 +118,8 @@ static size_t take_addr(const sx_scan *sc, size_t i, size_t *as, size_t *ae)
 static size_t take_port(const sx_scan *sc, size_t i)
 {
     size_t k = i;
-    if (k + 1 < sc->n && sc->b[k] == ':' && is_digit((unsigned char)sc->b[k + 1])) {
+    if (k + 1 < sc->n && sc->b[k] == ':' &&
+        is_digit((unsigned char)sc->b[k + 1])) {
         k++;
         while (k < sc->n && is_digit((unsigned char)sc->b[k]) && k - i < 6)
             k++;
@@ -150,7 +151,7 @@ static void set_host(sx_scan *sc, size_t ns, size_t ne, size_t as, size_t ae)
     if (r->host[0] || r->addr[0])
         return;
     while (ne > ns && sc->b[ne - 1] == '.')
-        ne--;   /* "mx.example." ends a sentence or is fully qualified */
+        ne--; /* "mx.example." ends a sentence or is fully qualified */
     if (ne - ns >= sizeof r->host || ae - as >= sizeof r->addr)
         return;
     memcpy(r->host, sc->b + ns, ne - ns);
@@ -175,9 +176,9 @@ static void set_cmd(sx_scan *sc, const char *cmd, int prio)
 /* SMTP verbs (RFC 5321 4.1, RFC 3207, RFC 4954, RFC 3030, RFC 2033 and
  * Postfix's XCLIENT/XFORWARD) as they follow "in reply to" or "after". */
 static const char *const VERBS[] = {
-    "HELO", "EHLO", "LHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA",
-    "BDAT", "QUIT", "RSET", "VRFY", "EXPN", "NOOP", "ETRN", "XCLIENT",
-    "XFORWARD",
+    "HELO", "EHLO", "LHLO", "STARTTLS", "AUTH",     "MAIL",
+    "RCPT", "DATA", "BDAT", "QUIT",     "RSET",     "VRFY",
+    "EXPN", "NOOP", "ETRN", "XCLIENT",  "XFORWARD",
 };
 
 /* The command a phrase at b[i] names ("RCPT TO", "end of DATA",
@@ -188,10 +189,14 @@ static const char *cmd_phrase(const sx_scan *sc, size_t i, size_t *endp)
     static const struct {
         const char *pat, *cmd;
     } phrases[] = {
-        {"end of data", "DATA"},          {"message body", "DATA"},
-        {"message content", "DATA"},      {"initial connection", "CONN"},
-        {"initial server greeting", "CONN"}, {"initial greeting", "CONN"},
-        {"server greeting", "CONN"},      {"greeting", "CONN"},
+        {"end of data", "DATA"},
+        {"message body", "DATA"},
+        {"message content", "DATA"},
+        {"initial connection", "CONN"},
+        {"initial server greeting", "CONN"},
+        {"initial greeting", "CONN"},
+        {"server greeting", "CONN"},
+        {"greeting", "CONN"},
     };
     size_t e, k = i;
 
@@ -368,7 +373,7 @@ static size_t exim_after(sx_scan *sc, size_t i, size_t k)
     size_t e = k;
     const char *cmd = cmd_phrase(sc, k, &e);
     set_cmd(sc, cmd, PRIO_STATED);
-    size_t lim = sc->n - e < 512 ? sc->n : e + 512;   /* no quadratic walk */
+    size_t lim = sc->n - e < 512 ? sc->n : e + 512; /* no quadratic walk */
     for (k = e; k < lim; k++) {
         char c = sc->b[k];
         if (c == '<') {
@@ -376,9 +381,10 @@ static size_t exim_after(sx_scan *sc, size_t i, size_t k)
             if (gt == NULL)
                 break;
             k = (size_t)(gt - sc->b);
-        } else if (c == ':' && (k + 1 >= sc->n || is_ws((unsigned char)sc->b[k + 1]))) {
+        } else if (c == ':' &&
+                   (k + 1 >= sc->n || is_ws((unsigned char)sc->b[k + 1]))) {
             if (k + 2 < lim && sc->b[k + 2] == '<')
-                continue;   /* "RCPT TO:\n<a@b>:" */
+                continue; /* "RCPT TO:\n<a@b>:" */
             return wrap(sc, i, k + 1);
         }
     }
@@ -407,7 +413,8 @@ static size_t angle_hash(sx_scan *sc, size_t i)
     size_t k = ne;
     if (k < sc->n && sc->b[k] == ' ')
         k++;
-    if (k + 1 >= sc->n || sc->b[k] != '#' || !is_digit((unsigned char)sc->b[k + 1]))
+    if (k + 1 >= sc->n || sc->b[k] != '#' ||
+        !is_digit((unsigned char)sc->b[k + 1]))
         return i;
     if (ne > ns && memchr(sc->b + ns, '.', ne - ns) != NULL)
         set_host(sc, ns, ne, 0, 0);
@@ -419,7 +426,10 @@ static size_t angle_hash(sx_scan *sc, size_t i)
 static size_t rcpt_prefix(sx_scan *sc, size_t i)
 {
     static const char *const next[] = {
-        "host ", "connect to ", "lost connection with ", "conversation with ",
+        "host ",
+        "connect to ",
+        "lost connection with ",
+        "conversation with ",
     };
     const char *gt = memchr(sc->b + i, '>', sc->n - i < 320 ? sc->n - i : 320);
     if (gt == NULL)
@@ -459,7 +469,8 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
 
     /* Every keyword below has this second letter: most words of a reply
      * are turned away here, before any comparison. */
-    unsigned char c2 = i + 1 < sc->n ? (unsigned char)lower((unsigned char)sc->b[i + 1]) : 0;
+    unsigned char c2 =
+        i + 1 < sc->n ? (unsigned char)lower((unsigned char)sc->b[i + 1]) : 0;
     switch (lower(c)) {
     case 'h':
         return c2 == 'o' ? host_said(sc, i) : i;
@@ -499,7 +510,7 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
         return i;
     case 's':
         if (c2 == 'e' && (k = kw(sc, i, "server ")) != 0)
-            return name_addr_fact(sc, i, k);    /* MailFoundry */
+            return name_addr_fact(sc, i, k); /* MailFoundry */
         if (c2 != 'm')
             return i;
         if ((e = kw(sc, i, "smtp error from remote ")) == 0)
@@ -533,7 +544,7 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
         if (c2 == 'o' && kw(sc, i, "does not like recipient"))
             set_cmd(sc, "RCPT", PRIO_INFERRED);
         else if (c2 == 'i' && (k = kw(sc, i, "did not like our ")) != 0)
-            set_cmd(sc, cmd_phrase(sc, k, &e), PRIO_STATED);    /* DragonFly */
+            set_cmd(sc, cmd_phrase(sc, k, &e), PRIO_STATED); /* DragonFly */
         return i;
     case 'm':
         if (c2 == 'o' && (k = kw(sc, i, "most progress was ")) != 0)
@@ -557,7 +568,7 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
         return i;
     case '<':
         if ((k = kw(sc, i, "<<< ")) != 0)
-            return wrap(sc, i, k - 1);          /* Sendmail transcript */
+            return wrap(sc, i, k - 1); /* Sendmail transcript */
         if ((e = angle_hash(sc, i)) != i)
             return e;
         if (sc->at_head)
@@ -573,14 +584,15 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
         return i;
     case '#':
         if ((k = kw(sc, i, "##")) != 0 && at_end(sc, k)) {
-            sx_reply_span(sc, i, k, 1);         /* Exchange's end mark */
+            sx_reply_span(sc, i, k, 1); /* Exchange's end mark */
             return k;
         }
         if ((k = kw(sc, i, "#smtp#")) != 0 && at_end(sc, k)) {
             sx_reply_span(sc, i, k, 1);
             return k;
         }
-        if (i + 1 < sc->n && sc->b[i + 1] == '<' && (e = angle_hash(sc, i + 1)) != i + 1)
+        if (i + 1 < sc->n && sc->b[i + 1] == '<' &&
+            (e = angle_hash(sc, i + 1)) != i + 1)
             return wrap(sc, i, e);
         return i;
     default:

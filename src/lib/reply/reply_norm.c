@@ -35,17 +35,17 @@ static int utf8_seq(const unsigned char *p, size_t avail)
     } else if (c >= 0xE0 && c <= 0xEF) {
         need = 2;
         if (c == 0xE0)
-            lo = 0xA0;          /* no overlong forms */
+            lo = 0xA0; /* no overlong forms */
         else if (c == 0xED)
-            hi = 0x9F;          /* no UTF-16 surrogates */
+            hi = 0x9F; /* no UTF-16 surrogates */
     } else if (c >= 0xF0 && c <= 0xF4) {
         need = 3;
         if (c == 0xF0)
             lo = 0x90;
         else if (c == 0xF4)
-            hi = 0x8F;          /* nothing above U+10FFFF */
+            hi = 0x8F; /* nothing above U+10FFFF */
     } else {
-        return -1;              /* stray continuation, C0/C1, F5..FF */
+        return -1; /* stray continuation, C0/C1, F5..FF */
     }
     for (int k = 1; k <= need; k++) {
         if ((size_t)k >= avail || p[k] < lo || p[k] > hi)
@@ -123,23 +123,23 @@ size_t sx_reply_norm(const char *in, size_t len, char *out, size_t max,
                 k = 3;
                 i += (size_t)-s;
             } else if (c == 0xC2 && p[i + 1] < 0xA0) {
-                *flags |= SMTPDX_REPLY_BAD_BYTES;   /* C1 controls */
+                *flags |= SMTPDX_REPLY_BAD_BYTES; /* C1 controls */
                 src = REPLACEMENT;
                 k = 3;
                 i += 2;
             } else if (c == 0xC2 && p[i + 1] == 0xA0) {
-                if (pend == WS_NONE)                 /* no-break space */
+                if (pend == WS_NONE) /* no-break space */
                     pend = WS_SPACE;
                 i += 2;
                 continue;
             } else if (c == 0xE2 && p[i + 1] == 0x80 &&
                        (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
-                pend = WS_BREAK;                     /* U+2028, U+2029 */
+                pend = WS_BREAK; /* U+2028, U+2029 */
                 i += 3;
                 continue;
             } else if (c == 0xEF && p[i + 1] == 0xBB && p[i + 2] == 0xBF &&
                        w == 0) {
-                i += 3;                              /* a leading BOM */
+                i += 3; /* a leading BOM */
                 continue;
             } else {
                 src = (const char *)p + i;

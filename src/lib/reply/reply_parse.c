@@ -15,6 +15,33 @@
  * it ("The server answered 550 5.1.1 user unknown" gives "user unknown"),
  * kept when it has none. A qmail-style trailer "(#4.4.3)" does not split
  * the text. Without any code the text is the input minus the wrappers.
+ *
+ * The rules where the RFCs leave a choice (the tests in
+ * tests/data/reply/cases.tsv pin each of them):
+ *  - Basic code: three digits, first 2..5, second 0..5 (RFC 5321 4.2);
+ *    "999", "600", "199" are no codes and stay in the text. A second digit
+ *    above 5 is accepted only with an enhanced code of the same class
+ *    ("571 5.7.1").
+ *  - Enhanced code (RFC 3463 2): class 2, 4 or 5; subject and detail one to
+ *    three digits. A subject above 7 ("5.9.9") is kept (its class still
+ *    says permanent or temporary) and flagged SMTPDX_REPLY_ENH_INVALID, as
+ *    section 3 defines no such subject; a detail of four digits
+ *    ("5.7.1000") breaks the grammar: not a code, left in the text, and
+ *    flagged ENH_INVALID when it stands where a code stands.
+ *  - "5-7-1" and a dot right after the code ("550 5.7.1. text") are read
+ *    and flagged SMTPDX_REPLY_ENH_MISSPELT.
+ *  - Basic and enhanced codes of different classes: both are kept and
+ *    SMTPDX_REPLY_CLASS_CONFLICT is set; the enhanced class is the one to
+ *    follow (RFC 3463 2: it gives more detail).
+ *  - SMTPDX_REPLY_MULTILINE: the input had more than one line, or a
+ *    repeated continuation prefix was removed from inside a line.
+ *  - Input past SMTPDX_REPLY_TEXT_MAX bytes of text is cut at a character
+ *    boundary (SMTPDX_REPLY_TRUNCATED); NUL, other controls and invalid
+ *    UTF-8 become U+FFFD (SMTPDX_REPLY_BAD_BYTES).
+ *  - SMTPDX_ERR_PARSE when there is no code and the text has no letter:
+ *    "", white space, ".", "999", "X-Unix; 255". The reply is still filled.
+ *  - command: an SMTP verb, or "CONN" when the failure came before any
+ *    command (connecting, the greeting).
  */
 #include <string.h>
 
@@ -179,7 +206,7 @@ static size_t compact(char *b, size_t n, const sx_scan_result *res,
                 r++;
             prev = ' ';
             pend = 1;
-            line_start = 0;     /* what follows a deleted code is text */
+            line_start = 0; /* what follows a deleted code is text */
             continue;
         }
         if (is_ws(c)) {
@@ -240,7 +267,7 @@ smtpdx_status smtpdx_reply_parse(smtpdx_reply *r, const char *in, size_t len)
     if (breaks)
         flags |= SMTPDX_REPLY_MULTILINE;
 
-    sx_scan sc;     /* the span table is filled before it is read */
+    sx_scan sc; /* the span table is filled before it is read */
     sc.b = b;
     sc.n = n;
     sc.r = r;
@@ -289,8 +316,8 @@ smtpdx_status smtpdx_reply_parse(smtpdx_reply *r, const char *in, size_t len)
         if (!res.basic)
             flags |= SMTPDX_REPLY_NO_BASIC;
         else if (res.basic / 100 != res.cls)
-            flags |= SMTPDX_REPLY_CLASS_CONFLICT;   /* RFC 3463 2: the
-                                                       enhanced class wins */
+            flags |= SMTPDX_REPLY_CLASS_CONFLICT; /* RFC 3463 2: the
+                                                     enhanced class wins */
     }
     r->flags = flags;
     if (!res.basic && !res.cls && !has_words(b, 0, n))

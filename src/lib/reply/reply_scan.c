@@ -38,11 +38,12 @@ static int is_alnum(unsigned char c)
 static int introduced(const char *b, size_t i)
 {
     static const char *const words[] = {
-        "said", "answered", "returned", "replied", "responded", "response",
-        "reply", "code", "error", "with", "status",
+        "said",  "answered", "returned", "replied", "responded", "response",
+        "reply", "code",     "error",    "with",    "status",
     };
     size_t k = i;
-    if (k > 0 && (b[k - 1] == ' ' || b[k - 1] == '\n' || b[k - 1] == SX_REPLY_DEL))
+    if (k > 0 &&
+        (b[k - 1] == ' ' || b[k - 1] == '\n' || b[k - 1] == SX_REPLY_DEL))
         k--;
     if (k == 0)
         return 0;
@@ -71,7 +72,9 @@ static void take_enh(sx_scan_result *res, const sx_code *c, unsigned gf)
     res->cls = c->cls;
     res->subj = c->subj;
     res->det = c->det;
-    res->flags = (res->flags & ~(SMTPDX_REPLY_ENH_MISSPELT | SMTPDX_REPLY_ENH_INVALID)) | gf;
+    res->flags =
+        (res->flags & ~(SMTPDX_REPLY_ENH_MISSPELT | SMTPDX_REPLY_ENH_INVALID)) |
+        gf;
 }
 
 /* Decide about the group c read at b[i]. Returns 1 when it was used or
@@ -83,7 +86,7 @@ static int consider(sx_scan *sc, sx_scan_result *res, sx_code *c, int *state)
 
     if (sc->no_basic && c->basic) {
         if (!c->cls)
-            return 0;   /* "X-Unix; 255": an exit status */
+            return 0; /* "X-Unix; 255": an exit status */
         c->basic = 0;
         c->start = c->enh_start;
         c->sep = 0;
@@ -116,14 +119,14 @@ static int consider(sx_scan *sc, sx_scan_result *res, sx_code *c, int *state)
         if (c->dashed)
             gf |= SMTPDX_REPLY_ENH_MISSPELT;
         if (c->dot && codepos) {
-            gf |= SMTPDX_REPLY_ENH_MISSPELT;   /* "5.7.1." */
+            gf |= SMTPDX_REPLY_ENH_MISSPELT; /* "5.7.1." */
             c->end++;
         }
         if (!c->subj_ok)
             gf |= SMTPDX_REPLY_ENH_INVALID;
     }
     if (c->bad && codepos)
-        gf |= SMTPDX_REPLY_ENH_INVALID;         /* "550 5.7.1000" */
+        gf |= SMTPDX_REPLY_ENH_INVALID; /* "550 5.7.1000" */
 
     if (*state == ST_LOOK) {
         res->found = 1;
@@ -142,7 +145,7 @@ static int consider(sx_scan *sc, sx_scan_result *res, sx_code *c, int *state)
             sc->close_quote = (char)c->quote;
         else if (c->start > 0 &&
                  (sc->b[c->start - 1] == '\'' || sc->b[c->start - 1] == '"'))
-            sc->close_quote = sc->b[c->start - 1];   /* "'550 ... text'" */
+            sc->close_quote = sc->b[c->start - 1]; /* "'550 ... text'" */
         *state = ST_FOUND;
         return 1;
     }
@@ -166,12 +169,12 @@ static int consider(sx_scan *sc, sx_scan_result *res, sx_code *c, int *state)
     }
     if (c->trailer) {
         if (res->basic && !res->cls) {
-            take_enh(res, c, gf);                    /* qmail's (#5.5.0) */
+            take_enh(res, c, gf); /* qmail's (#5.5.0) */
             sx_reply_span(sc, c->start, c->end, 1);
             *state = ST_DONE;
         } else if (res->cls == c->cls && res->subj == c->subj &&
                    res->det == c->det) {
-            sx_reply_span(sc, c->start, c->end, 1);  /* says it twice */
+            sx_reply_span(sc, c->start, c->end, 1); /* says it twice */
         }
     }
     return 1;
@@ -193,7 +196,7 @@ void sx_reply_scan(sx_scan *sc, sx_scan_result *res)
         }
         unsigned char prev = i ? (unsigned char)b[i - 1] : ' ';
         if (SX_CT(prev, SX_C_ALNUM | SX_C_HIGH)) {
-            i++;            /* inside a word */
+            i++; /* inside a word */
             continue;
         }
 
@@ -216,7 +219,7 @@ void sx_reply_scan(sx_scan *sc, sx_scan_result *res)
             }
             if (!got && c.bad && state == ST_LOOK &&
                 (sc->at_head || i == sc->strong_at))
-                res->flags |= SMTPDX_REPLY_ENH_INVALID;   /* "5.7.1000" */
+                res->flags |= SMTPDX_REPLY_ENH_INVALID; /* "5.7.1000" */
         }
         if (SX_CT(ch, SX_C_ALNUM | SX_C_HIGH)) {
             sc->at_head = 0;

@@ -1,0 +1,98 @@
+/*
+ * bounce_mark.h - the phrases the bounce families are recognised by, found
+ * in one pass over a notification (see bounce_mark.c).
+ *
+ * Every family's "cheap marker check" reads the first offset of its
+ * phrases from this table instead of searching the text itself, so adding
+ * a family adds a phrase to one Hyperscan database rather than one more
+ * pass over every message. Phrases are caseless literals.
+ */
+#ifndef SX_BOUNCE_MARK_H
+#define SX_BOUNCE_MARK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smtpdx.h"
+
+/* id, phrase. The MK_COPY_* group marks where a pasted copy of the
+ * returned message starts (bounce_generic.c). */
+#define SX_BMARK_LIST(X)                                                     \
+    X(MK_PF_SYSTEM, "this is the mail system at host")                      \
+    X(MK_PF_PROGRAM, "this is the postfix program at host")                 \
+    X(MK_EX_CREATED, "this message was created automatically by mail "      \
+                     "delivery software")                                   \
+    X(MK_EX_NOTDELIV, "a message that you sent could not be delivered")     \
+    X(MK_EX_NOTYET, "a message that you sent has not yet been delivered")   \
+    X(MK_EX_CONTAINED, "a message that you sent contained one or more "     \
+                       "recipient")                                         \
+    X(MK_QM_SEND, "qmail-send program")                                     \
+    X(MK_QM_AFRAID, "i wasn't able to deliver your message")                \
+    X(MK_SM_TRANSCRIPT, "----- transcript of session follows -----")        \
+    X(MK_SM_RECEIVED, "the original message was received at")               \
+    X(MK_SM_FATAL, "----- the following addresses had permanent fatal "     \
+                   "errors -----")                                          \
+    X(MK_GM_FOLLOWING, "delivery to the following recipient")               \
+    X(MK_GM_TECH, "technical details of")                                   \
+    X(MK_GM_NOTDELIV, "** message not delivered **")                        \
+    X(MK_GM_NOTFOUND, "** address not found **")                            \
+    X(MK_GM_BLOCKED, "** message blocked **")                               \
+    X(MK_GM_RESPONSE, "the response was:")                                  \
+    X(MK_GROUPS, "groups.google.com")                                       \
+    X(MK_AH_QUOTE, "\n>>> ")                                                \
+    X(MK_MF_REASON, "delivery failed for the following reason:")            \
+    X(MK_MFILTER, "-------server message")                                  \
+    X(MK_SC_TRANSCRIPT, "a transcript of the attempts to send the message " \
+                        "follows")                                          \
+    X(MK_X1, "---the following addresses had delivery errors---")           \
+    X(MK_X2, "unable to deliver message to the following address(es)")      \
+    X(MK_JAMES_ERR, "error message below:")                                 \
+    X(MK_JAMES_RCPT, "rcpt to:")                                            \
+    X(MK_ISM, "message from interscan messaging")                           \
+    X(MK_MM, "the following recipients were affected")                      \
+    X(MK_VZ, "message could not be delivered to mobile")                    \
+    X(MK_FML_MEMBER, "you are not a member of this mailing list")           \
+    X(MK_FML_DUP, "duplicated message-id")                                  \
+    X(MK_ZOHO, "error_code :")                                              \
+    X(MK_COPY_1, "below this line is a copy of the message")                \
+    X(MK_COPY_2, "this is a copy of the message")                           \
+    X(MK_COPY_3, "this is a copy of your message")                          \
+    X(MK_COPY_4, "enclosed is a copy of the message")                       \
+    X(MK_COPY_5, "original message follows")                                \
+    X(MK_COPY_6, "original message -----")                                  \
+    X(MK_COPY_7, "----- original message")                                  \
+    X(MK_COPY_8, "message headers follow")                                  \
+    X(MK_COPY_9, "headers of the original message")                         \
+    X(MK_COPY_10, "original message header")                                \
+    X(MK_COPY_11, "returned message follows")                               \
+    X(MK_COPY_12, "unsent message below")                                   \
+    X(MK_COPY_13, "rfc822 headers")                                         \
+    X(MK_COPY_14, "text of the original message")                           \
+    X(MK_COPY_15, "your message reads")                                     \
+    X(MK_COPY_16, "a copy of the original message")                         \
+    X(MK_COPY_17, "included is a copy")                                     \
+    X(MK_COPY_18, "copy of the original message")                           \
+    X(MK_COPY_19, "the header of the original message")
+
+#define SX_BMARK_ENUM(id, phrase) id,
+enum sx_bmark_id { SX_BMARK_LIST(SX_BMARK_ENUM) SX_BMARK_COUNT };
+#undef SX_BMARK_ENUM
+
+#define SX_BMARK_FIRST_COPY MK_COPY_1
+#define SX_BMARK_NONE UINT32_MAX
+
+/* Where each phrase was first found in one text: the offset of its first
+ * byte, SX_BMARK_NONE when absent. */
+typedef struct sx_bmarks {
+    uint32_t at[SX_BMARK_COUNT];
+} sx_bmarks;
+
+/* Find every phrase in text[0..len) (len is cut at 4 GiB). Uses the
+ * per-thread scratch kept in ctx. */
+smtpdx_status sx_bmarks_scan(smtpdx_ctx *ctx, const char *text, size_t len,
+                             sx_bmarks *out);
+
+/* The phrase of an id (for the slow path over arbitrary spans). */
+const char *sx_bmark_phrase(int id);
+
+#endif
