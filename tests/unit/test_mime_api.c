@@ -308,10 +308,13 @@ static void test_eol_detection(void **state)
     assert_int_equal(m.nhdrs, 2);
     assert_int_equal(m.parts[0].body.len, 5);
     sx_msg_release(&m);
-    /* CR alone, and one stray LF */
-    parse(&m, "Subject: a\rFrom: x\n\r\rbody\r");
+    /* CR alone, and one stray LF later */
+    parse(&m, "Subject: a\rFrom: x\rTo: y\n\r\rbody\r");
     assert_true(m.flags & SX_MSG_F_EOL_CR);
-    assert_int_equal(m.nhdrs, 2);
+    assert_int_equal(m.nhdrs, 3);
+    sx_msg_release(&m);
+    parse(&m, "Subject: only one line\r");
+    assert_true(m.flags & SX_MSG_F_EOL_CR);
     sx_msg_release(&m);
     parse(&m, "Subject: a\r\nX: y\r\n\r\nbody\r\n");
     assert_true(m.flags & SX_MSG_F_EOL_CRLF);

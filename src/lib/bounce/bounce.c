@@ -111,7 +111,7 @@ static const char *inner_bounce(const sx_bmail *m, size_t *len, int *owned)
     sx_btlines it;
     sx_str l;
     const char *start = NULL;
-    sx_bt_lines_init(&it, m->text.data, m->text.len);
+    sx_bt_lines_init(&it, m->tx, m->txlen);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
         if (l.len > 7 && l.p[0] == '>' &&
             sx_bt_iprefix(sx_bt_trim(sx_bt_str(l.p + 1, l.len - 1)).p,
@@ -124,7 +124,7 @@ static const char *inner_bounce(const sx_bmail *m, size_t *len, int *owned)
     }
     if (start == NULL)
         return NULL;
-    size_t n = m->text.len - (size_t)(start - m->text.data);
+    size_t n = m->txlen - (size_t)(start - m->tx);
     char *u = sx_malloc(n + 1);
     if (u == NULL)
         return NULL;

@@ -141,12 +141,12 @@ static smtpdx_status notification(sx_bmail *m, const sx_bjson *d, int root,
 
 static smtpdx_status ses_extract(sx_bmail *m, sx_bres *res)
 {
-    const char *t = m->text.data;
-    const char *brace = memchr(t, '{', m->text.len);
+    const char *t = m->tx;
+    const char *brace = memchr(t, '{', m->txlen);
     if (brace == NULL)
         return SMTPDX_OK;
     /* the JSON ends at its last closing brace before the SNS footer */
-    size_t len = m->text.len - (size_t)(brace - t);
+    size_t len = m->txlen - (size_t)(brace - t);
     const char *foot = sx_bt_find(brace, len, "\n--\n");
     if (foot)
         len = (size_t)(foot - brace);

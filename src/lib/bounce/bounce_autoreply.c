@@ -67,7 +67,7 @@ smtpdx_status sx_bautoreply_extract(sx_bmail *m, sx_bres *res)
             st = sx_bres_set(res, &rc->recipient, a.p, a.len);
             if (st == SMTPDX_OK) {
                 /* the first lines of the reply say what it is */
-                sx_str t = sx_bt_trim(sx_bt_str(m->text.data, m->text.len));
+                sx_str t = sx_bt_trim(sx_bt_str(m->tx, m->txlen));
                 size_t n = sx_bt_utf8_cut(t.p, t.len < 512 ? t.len : 512);
                 st = sx_bres_set(res, &rc->diag, t.p, n);
             }

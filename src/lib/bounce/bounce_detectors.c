@@ -35,7 +35,7 @@ const size_t sx_ndetectors = sizeof sx_detectors / sizeof sx_detectors[0];
 
 sx_str sx_bfam_head(const sx_bmail *m, size_t n)
 {
-    return sx_bt_str(m->text.data, m->text.len < n ? m->text.len : n);
+    return sx_bt_str(m->tx, m->txlen < n ? m->txlen : n);
 }
 
 int sx_bfam_subject(const sx_bmail *m, const char *const *needles)

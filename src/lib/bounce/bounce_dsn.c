@@ -221,7 +221,7 @@ smtpdx_status sx_bdsn_extract(sx_bmail *m, sx_bres *res)
     sx_str t2 = sx_bt_str(m->text2.data, m->text2.len);
     if (sx_bt_has_any(t2, marks))
         return sx_bdsn_parse(m->text2.data, m->text2.len, res);
-    sx_str t = sx_bt_str(m->text.data, m->text.len);
+    sx_str t = sx_bt_str(m->tx, m->txlen);
     const char *p = sx_bt_ifind(t.p, t.len, "Final-Recipient:");
     if (p != NULL) {
         /* start at the block holding Reporting-MTA when it comes first */

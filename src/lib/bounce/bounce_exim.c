@@ -107,7 +107,7 @@ static int entry_line(sx_str l, sx_str *addr, int *is_path)
 static smtpdx_status exim_extract(sx_bmail *m, sx_bres *res)
 {
     smtpdx_status st = SMTPDX_OK;
-    const char *t = m->text.data;
+    const char *t = m->tx;
     size_t end = m->body_end;
     int kind = 0;
     const char *p = list_start(t, end, &kind);

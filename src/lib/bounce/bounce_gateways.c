@@ -42,8 +42,8 @@ static smtpdx_status add(sx_bres *res, sx_str a, sx_str diag, const char *cmd)
 static sx_str section(sx_bmail *m, const char *marker,
                       const char *const *stops, sx_sbuf *sb)
 {
-    const char *t = m->text.data;
-    size_t len = m->text.len;
+    const char *t = m->tx;
+    size_t len = m->txlen;
     const char *p = sx_bt_ifind(t, len, marker);
     sx_sbuf_reset(sb);
     if (p == NULL)
@@ -75,11 +75,11 @@ static sx_str section(sx_bmail *m, const char *marker,
 static sx_str addr_after(const sx_bmail *m, const char *needle)
 {
     sx_str a = {NULL, 0};
-    const char *p = sx_bt_ifind(m->text.data, m->text.len, needle);
+    const char *p = sx_bt_ifind(m->tx, m->txlen, needle);
     if (p != NULL) {
         p += strlen(needle);
-        const char *nl = memchr(p, '\n', m->text.len - (size_t)(p - m->text.data));
-        size_t n = nl ? (size_t)(nl - p) : m->text.len - (size_t)(p - m->text.data);
+        const char *nl = memchr(p, '\n', m->txlen - (size_t)(p - m->tx));
+        size_t n = nl ? (size_t)(nl - p) : m->txlen - (size_t)(p - m->tx);
         sx_bt_find_addr(p, n, &a, NULL);
     }
     return a;
@@ -102,7 +102,7 @@ static smtpdx_status ah_extract(sx_bmail *m, sx_bres *res)
                           &m->scratch2);
     sx_btlines it;
     sx_str l;
-    sx_bt_lines_init(&it, m->text.data, m->text.len);
+    sx_bt_lines_init(&it, m->tx, m->txlen);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
         sx_str a;
         if (l.len > 4 && sx_bt_iprefix(l.p, l.len, ">>> ") &&
@@ -147,18 +147,18 @@ static int mfilter_match(const sx_bmail *m)
 static smtpdx_status mfilter_extract(sx_bmail *m, sx_bres *res)
 {
     static const char *const stops[] = {"-------", NULL};
-    const char *t = m->text.data;
-    const char *sm = sx_bt_ifind(t, m->text.len, "-------server message");
+    const char *t = m->tx;
+    const char *sm = sx_bt_ifind(t, m->txlen, "-------server message");
     if (sm == NULL)
         return SMTPDX_OK;
     sx_str diag = section(m, "-------server message", stops, &m->scratch2);
     /* the command is the line after "-------SMTP command" */
     const char *cmd = "DATA";
-    const char *c = sx_bt_ifind(t, m->text.len, "-------SMTP command");
+    const char *c = sx_bt_ifind(t, m->txlen, "-------SMTP command");
     if (c != NULL) {
-        const char *nl = memchr(c, '\n', m->text.len - (size_t)(c - t));
+        const char *nl = memchr(c, '\n', m->txlen - (size_t)(c - t));
         if (nl != NULL) {
-            sx_str next = sx_bt_trim(sx_bt_str(nl + 1, (size_t)(t + m->text.len -
+            sx_str next = sx_bt_trim(sx_bt_str(nl + 1, (size_t)(t + m->txlen -
                                                                 nl - 1)));
             if (sx_bt_iprefix(next.p, next.len, "RCPT"))
                 cmd = "RCPT";
@@ -194,7 +194,7 @@ static smtpdx_status sc_extract(sx_bmail *m, sx_bres *res)
     smtpdx_status st = SMTPDX_OK;
     sx_btlines it;
     sx_str l;
-    sx_bt_lines_init(&it, m->text.data, m->text.len);
+    sx_bt_lines_init(&it, m->tx, m->txlen);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
         /* "user@example.com: [192.0.2.5], 550 user@... No such user" */
         sx_str a;
@@ -227,7 +227,7 @@ static smtpdx_status x1_extract(sx_bmail *m, sx_bres *res)
     smtpdx_status st = SMTPDX_OK;
     sx_btlines it;
     sx_str l;
-    sx_bt_lines_init(&it, m->text.data, m->text.len);
+    sx_bt_lines_init(&it, m->tx, m->txlen);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
         /* "user@example.org [User unknown]" */
         sx_str a;
@@ -254,7 +254,7 @@ static int x2_match(const sx_bmail *m)
 
 static smtpdx_status x2_extract(sx_bmail *m, sx_bres *res)
 {
-    smtpdx_status st = sx_bgeneric_scan(m, m->text.data, m->body_end, res);
+    smtpdx_status st = sx_bgeneric_scan(m, m->tx, m->body_end, res);
     for (size_t i = 0; st == SMTPDX_OK && i < res->n; i++)
         if (res->r[i].command[0] == '\0' &&
             sx_bt_command(res->r[i].diag, strlen(res->r[i].diag)) == NULL)
@@ -287,7 +287,7 @@ static int ism_match(const sx_bmail *m)
 
 static smtpdx_status ism_extract(sx_bmail *m, sx_bres *res)
 {
-    smtpdx_status st = sx_bgeneric_scan(m, m->text.data, m->body_end, res);
+    smtpdx_status st = sx_bgeneric_scan(m, m->tx, m->body_end, res);
     for (size_t i = 0; st == SMTPDX_OK && i < res->n; i++) {
         sx_brcpt *rc = &res->r[i];
         sx_str d = sx_bt_str(rc->diag, strlen(rc->diag));
@@ -315,11 +315,11 @@ static smtpdx_status mm_extract(sx_bmail *m, sx_bres *res)
     sx_sbuf_init(&d, SX_BOUNCE_MAX_DIAG);
     sx_str diag = section(m, "could not be delivered because of", stops, &d);
     smtpdx_status st = SMTPDX_OK;
-    const char *p = sx_bt_ifind(m->text.data, m->text.len,
+    const char *p = sx_bt_ifind(m->tx, m->txlen,
                                 "the following recipients were affected");
     sx_btlines it;
     sx_str l;
-    sx_bt_lines_init(&it, p, m->text.len - (size_t)(p - m->text.data));
+    sx_bt_lines_init(&it, p, m->txlen - (size_t)(p - m->tx));
     sx_bt_next_line(&it, &l);
     while (it.count < 1000 && sx_bt_next_line(&it, &l)) {
         sx_str a;
@@ -344,10 +344,10 @@ static int vz_match(const sx_bmail *m)
 static smtpdx_status vz_extract(sx_bmail *m, sx_bres *res)
 {
     sx_str a = addr_after(m, "\nTo:");
-    const char *e = sx_bt_ifind(m->text.data, m->text.len, "error:");
+    const char *e = sx_bt_ifind(m->tx, m->txlen, "error:");
     sx_str diag = {NULL, 0};
     if (e != NULL) {
-        const char *nl = memchr(e, '\n', m->text.len - (size_t)(e - m->text.data));
+        const char *nl = memchr(e, '\n', m->txlen - (size_t)(e - m->tx));
         diag = sx_bt_trim(sx_bt_str(e + 6, nl ? (size_t)(nl - e - 6)
                                               : strlen(e + 6)));
     }

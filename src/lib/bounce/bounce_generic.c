@@ -296,7 +296,7 @@ smtpdx_status sx_bgeneric_xfailed(sx_bmail *m, sx_bres *res)
 
 smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
 {
-    const char *t = m->text.data;
+    const char *t = m->tx;
     size_t len = m->body_end;
     smtpdx_status st = sx_bgeneric_scan(m, t, len, res);
     if (st != SMTPDX_OK)

@@ -98,7 +98,7 @@ static sx_str remote_host(sx_str t)
 static smtpdx_status gmail_extract(sx_bmail *m, sx_bres *res)
 {
     smtpdx_status st = SMTPDX_OK;
-    const char *t = m->text.data;
+    const char *t = m->tx;
     size_t end = m->body_end;
     sx_str body = sx_bt_str(t, end);
 

@@ -31,7 +31,7 @@ static smtpdx_status groups_extract(sx_bmail *m, sx_bres *res)
     if (st != SMTPDX_OK)
         return st;
     /* the explanation is the paragraph that names the group */
-    const char *t = m->text.data;
+    const char *t = m->tx;
     size_t end = m->body_end;
     size_t n = sx_bt_utf8_cut(t, end < 1024 ? end : 1024);
     sx_str para = sx_bt_trim(sx_bt_str(t, n));

@@ -159,7 +159,7 @@ smtpdx_status sx_borig_read(sx_bmail *m, const char *copy, size_t copy_len,
     if (copy != NULL)
         return from_text(o, copy, copy_len);
     size_t rest = 0;
-    const char *h = sx_borig_find(m->text.data, m->text.len, &rest);
+    const char *h = sx_borig_find(m->tx, m->txlen, &rest);
     if (h != NULL)
         return from_text(o, h, rest);
     return SMTPDX_OK;

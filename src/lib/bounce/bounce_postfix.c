@@ -116,7 +116,7 @@ static smtpdx_status transcript(sx_bmail *m, sx_bres *res)
     const char *cmd = "";
     const char *last_in = "";
     smtpdx_status st = SMTPDX_OK;
-    sx_bt_lines_init(&it, m->text.data, m->text.len);
+    sx_bt_lines_init(&it, m->tx, m->txlen);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
         sx_str t = sx_bt_trim(l);
         if (sx_bt_iprefix(t.p, t.len, "In:")) {
@@ -174,7 +174,7 @@ static smtpdx_status postfix_extract(sx_bmail *m, sx_bres *res)
     /* the paragraphs: into a second list, then merged by address */
     sx_bres par;
     sx_bres_init(&par);
-    st = paragraphs(m, m->text.data, m->body_end, &par);
+    st = paragraphs(m, m->tx, m->body_end, &par);
     if (st != SMTPDX_OK)
         goto done;
     if (res->n == 0) {

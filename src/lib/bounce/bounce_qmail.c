@@ -93,7 +93,7 @@ static smtpdx_status finish(sx_bres *res, sx_brcpt *rc, sx_sbuf *reply,
 static smtpdx_status qmail_extract(sx_bmail *m, sx_bres *res)
 {
     smtpdx_status st = SMTPDX_OK;
-    const char *t = m->text.data;
+    const char *t = m->tx;
     size_t end = m->body_end;
     sx_str whole = sx_bt_str(t, end);
     int gave_up = sx_bt_has(whole, "in the queue too long");

@@ -176,13 +176,13 @@ static smtpdx_status verdicts(sx_bmail *m, const tline *tl, size_t n,
         if (tl[i].kind != 'v' ||
             sx_bt_reply_code(tl[i].text.p, tl[i].text.len) < 400)
             continue;
-        const char *t = m->text.data;
-        const char *u = sx_bt_ifind(t, m->text.len, "unsent message follows");
+        const char *t = m->tx;
+        const char *u = sx_bt_ifind(t, m->txlen, "unsent message follows");
         if (u == NULL)
             return SMTPDX_OK;
         sx_btlines it;
         sx_str l;
-        sx_bt_lines_init(&it, u, m->text.len - (size_t)(u - t));
+        sx_bt_lines_init(&it, u, m->txlen - (size_t)(u - t));
         while (it.count < 200 && sx_bt_next_line(&it, &l)) {
             if (!sx_bt_iprefix(l.p, l.len, "To:"))
                 continue;
@@ -221,7 +221,7 @@ static smtpdx_status sendmail_extract(sx_bmail *m, sx_bres *res)
     tl = sx_malloc(MAX_TLINES * sizeof *tl);
     if (tl == NULL)
         return SMTPDX_ERR_NOMEM;
-    n = transcript(m->text.data, m->text.len, m->body_end, tl);
+    n = transcript(m->tx, m->txlen, m->body_end, tl);
     if (res->n == 0) {
         st = verdicts(m, tl, n, res);
         if (res->n > 0)
@@ -231,14 +231,14 @@ static smtpdx_status sendmail_extract(sx_bmail *m, sx_bres *res)
     /* the addresses Sendmail lists before the transcript, in order: they
      * stand in for a broken Final-Recipient ("RFC822; @host") */
     {
-        const char *t = m->text.data;
-        const char *p = sx_bt_ifind(t, m->text.len, "following addresses had");
-        const char *q = p ? sx_bt_ifind(p, m->text.len - (size_t)(p - t),
+        const char *t = m->tx;
+        const char *p = sx_bt_ifind(t, m->txlen, "following addresses had");
+        const char *q = p ? sx_bt_ifind(p, m->txlen - (size_t)(p - t),
                                         "transcript of session") : NULL;
         size_t k = 0;
         sx_btlines it;
         sx_str l;
-        sx_bt_lines_init(&it, p, p ? (size_t)((q ? q : t + m->text.len) - p) : 0);
+        sx_bt_lines_init(&it, p, p ? (size_t)((q ? q : t + m->txlen) - p) : 0);
         sx_bt_next_line(&it, &l);
         while (p && it.count < 1000 && sx_bt_next_line(&it, &l)) {
             sx_str a;

@@ -48,7 +48,7 @@ static smtpdx_status zoho_extract(sx_bmail *m, sx_bres *res)
     sx_btlines it;
     sx_str l;
     sx_sbuf *d = &m->scratch2;
-    sx_bt_lines_init(&it, m->text.data, m->text.len);
+    sx_bt_lines_init(&it, m->tx, m->txlen);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
         const char *after = NULL;
         int code = zoho_code(l, &after);

@@ -19,39 +19,35 @@ typedef struct sx_cur {
     char eol;        /* '\n' (LF and CRLF) or '\r' (CR alone) */
 } sx_cur;
 
-/* The line-end byte of buf: '\r' when lone CRs (not followed by LF)
- * outnumber LFs in the first SX_EOL_SAMPLE bytes (or, with no line end
- * there, when the first line end is a lone CR); '\n' otherwise. A stray
- * CR in one line does not turn an LF message into a CR one. *crlf (may be
- * NULL) is set when the first LF follows a CR. */
+/* The line-end byte of buf: '\r' when the text before the first LF (or
+ * the first SX_EOL_SAMPLE bytes when there is no LF among them) holds two
+ * lone CRs, or one and no LF follows at all; '\n' otherwise. A stray CR
+ * in one line does not turn an LF message into a CR one, and only a few
+ * bytes are read. *crlf (may be NULL) is set when the first LF follows a
+ * CR. */
 #define SX_EOL_SAMPLE 4096
 
 static inline char sx_eol_detect(const char *buf, size_t len, int *crlf)
 {
     size_t n = len < SX_EOL_SAMPLE ? len : SX_EOL_SAMPLE;
-    size_t lf = 0, cr = 0;
-    const char *first_lf = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (buf[i] == '\n') {
-            if (first_lf == NULL)
-                first_lf = buf + i;
-            lf++;
-        } else if (buf[i] == '\r' && (i + 1 >= len || buf[i + 1] != '\n')) {
-            cr++;
-        }
-    }
-    if (lf == 0 && cr == 0 && len > n) {
-        /* a first line longer than the sample: its end decides */
-        const char *l = memchr(buf, '\n', len);
-        size_t span = l ? (size_t)(l - buf) : len;
-        const char *c = memchr(buf, '\r', span);
-        if (c && c + 1 != l)
-            cr = 1;
-        first_lf = l;
-    }
+    const char *lf = memchr(buf, '\n', n);
+    if (lf == NULL && len > n)
+        lf = memchr(buf + n, '\n', len - n);
     if (crlf)
-        *crlf = first_lf && first_lf > buf && first_lf[-1] == '\r';
-    return cr > lf ? '\r' : '\n';
+        *crlf = lf && lf > buf && lf[-1] == '\r';
+    const char *p = buf, *end = lf ? lf : buf + n;
+    unsigned lone = 0;
+    while (p < end && lone < 2) {
+        const char *c = memchr(p, '\r', (size_t)(end - p));
+        if (c == NULL)
+            break;
+        if (c + 1 < buf + len && c[1] != '\n')
+            lone++;
+        else if (c + 1 == buf + len)
+            lone++;
+        p = c + 1;
+    }
+    return (lone >= 2 || (lone == 1 && lf == NULL)) ? '\r' : '\n';
 }
 
 static inline void sx_cur_init(sx_cur *c, const char *p, const char *end,
