@@ -36,10 +36,10 @@ void fz_check_reply(const smtpdx_reply *r)
              r->enh_class == 5);
     if (r->enh_class != 0) {
         /* RFC 3463 defines subjects 0..7; others are kept but flagged */
-        FZ_CHECK(r->enh_subject >= 0 &&
-                 (r->enh_subject <= 7 ||
-                  ((r->flags & SMTPDX_REPLY_ENH_INVALID) &&
-                   r->enh_subject <= 999)));
+        FZ_CHECK(r->enh_subject >= 0 && r->enh_subject <= 999);
+        FZ_CHECK_KNOWN(r->enh_subject <= 7 ||
+                           (r->flags & SMTPDX_REPLY_ENH_INVALID),
+                       "enh-range");
         FZ_CHECK(r->enh_detail >= 0 && r->enh_detail <= 999);
         char want[48];
         snprintf(want, sizeof want, "%d.%d.%d", r->enh_class, r->enh_subject,
@@ -54,7 +54,7 @@ void fz_check_reply(const smtpdx_reply *r)
         FZ_CHECK(r->text_len <= SMTPDX_REPLY_TEXT_MAX);
         FZ_CHECK(r->text[r->text_len] == '\0');
         FZ_CHECK(memchr(r->text, '\0', r->text_len) == NULL);
-        FZ_CHECK(fz_utf8_valid(r->text, r->text_len));
+        FZ_CHECK_KNOWN(fz_utf8_valid(r->text, r->text_len), "reply-utf8");
     } else {
         FZ_CHECK(r->text_len == 0);
     }

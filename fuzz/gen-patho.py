@@ -19,9 +19,11 @@ suffixes) depending on KIND:
   tiny-mbox BYTES       an mbox of small bounces, about BYTES in all
   tiny-msg              one message of that mbox (to count them)
   queue-ids N           a Postfix log opening N messages never closed
+  gz-bomb BYTES         gzip data that inflates to BYTES of one long line
   log-lines BYTES       a Postfix log of mixed failure lines, about BYTES
 """
 import sys
+import zlib
 
 OUT = sys.stdout.buffer
 
@@ -147,6 +149,12 @@ def main():
                 b"<bob@example.net>: Recipient address rejected: User "
                 b"unknown (in reply to RCPT TO command))\n")
         stream(size(arg, 100 << 20) // len(line) * len(line), line)
+    elif kind == "gz-bomb":
+        z = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
+        block = b"a" * (1 << 20)
+        for _ in range(size(arg, 256 << 20) >> 20):
+            OUT.write(z.compress(block))
+        OUT.write(z.flush())
     else:
         sys.stderr.write(__doc__)
         return 2

@@ -5,8 +5,9 @@
 #   a 15 MB bounce, 100,000 recipients, 10,000 nested multiparts, 100,000
 #   sibling parts, 100,000 header fields, a 10 MB header field, 100,000
 #   encoded words, a 64 MB line without a newline (log and bounce), a
-#   Postfix log opening 300,000 messages (queue table bound), and a 64 MB
-#   mbox of small bounces (every message must still give its record).
+#   Postfix log opening 300,000 messages (queue table bound), gzip data
+#   that inflates to 256 MB (bounce and log), and a 64 MB mbox of small
+#   bounces (every message must still give its record).
 # Bounds: 60 s and 200 MB per run (x4 under ASan). The 1 GB cases are in
 # limits_big.sh. Figures go to stdout (see docs/limits.md).
 set -u
@@ -48,6 +49,10 @@ measure encoded-words 60 200 encoded-words 100000 -- "${B[@]}"
 measure long-line-log 60 200 long-line 64M -- log --format ndjson -
 [ "$M_RECORDS" -eq 0 ] || lfail "long-line-log: records from a line of 'a's"
 measure long-line-bounce 60 200 long-line 64M -- "${B[@]}"
+
+# gzip data that inflates to 256 MB: read through, bounded like plain data
+measure gz-bomb-bounce 60 200 gz-bomb 256M -- "${B[@]}"
+measure gz-bomb-log 60 200 gz-bomb 256M -- log --format ndjson -
 
 measure queue-ids 60 200 queue-ids 300000 -- log --format ndjson --only all -
 measure log-lines 60 200 log-lines 32M -- log --format ndjson -

@@ -129,9 +129,10 @@ static char tmpdir[] = "/tmp/smtpdx-kbc-test.XXXXXX";
 
 static int run_kbc(const char *args, char *errbuf, size_t errlen)
 {
-    char cmd[2048], errpath[512];
+    char cmd[8192], errpath[512];
     snprintf(errpath, sizeof(errpath), "%s/stderr", tmpdir);
-    snprintf(cmd, sizeof(cmd), "%s %s 2>%s", KBC, args, errpath);
+    int n = snprintf(cmd, sizeof(cmd), "%s %s 2>%s", KBC, args, errpath);
+    assert_true(n > 0 && (size_t)n < sizeof(cmd));
     int rc = system(cmd);
     char *err = tu_read_file(errpath, NULL);
     snprintf(errbuf, errlen, "%s", err ? err : "");

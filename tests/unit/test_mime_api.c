@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "mime/mime.h"
+#include "mime/mime_int.h"
 #include "testutil.h"
 #include "util/alloc.h"
 
@@ -298,6 +299,17 @@ static void test_dsn_iter_shapes(void **state)
     sx_dsn_iter_release(&it);
 }
 
+/* The token table against RFC 2045 5.1 spelled out. */
+static void test_token_table(void **state)
+{
+    (void)state;
+    static const char tspecials[] = "()<>@,;:\\\"/[]?=";
+    for (int c = 0; c < 256; c++) {
+        int want = c > 32 && c < 127 && memchr(tspecials, c, 15) == NULL;
+        assert_int_equal(sx_is_token_char((unsigned char)c), want);
+    }
+}
+
 static void test_eol_detection(void **state)
 {
     (void)state;
@@ -370,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_charsets),
         cmocka_unit_test(test_dsn_iter_shapes),
         cmocka_unit_test(test_eol_detection),
+        cmocka_unit_test(test_token_table),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -149,9 +149,20 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
                                const char *origin, smtpdx_records *out,
                                int depth)
 {
-    sx_bmail *m = sx_malloc(sizeof *m);
-    if (m == NULL)
+    /* the outer message reuses the ctx's view (its buffers have grown to
+     * fit earlier messages); a nested one gets its own */
+    sx_bctx *bc = sx_bctx_get(ctx);
+    sx_bmail *m = NULL;
+    if (bc == NULL)
         return SMTPDX_ERR_NOMEM;
+    if (bc->spare != NULL) {
+        m = bc->spare;
+        bc->spare = NULL;
+    } else {
+        m = sx_calloc(1, sizeof *m);
+        if (m == NULL)
+            return SMTPDX_ERR_NOMEM;
+    }
     sx_bres res;
     sx_bres_init(&res);
     smtpdx_status st = sx_bmail_open(m, ctx, buf, len);
@@ -182,8 +193,12 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
     }
     st = sx_bounce_emit(ctx, m, &res, origin, out);
 done:
-    sx_bmail_close(m);
-    sx_free(m);
+    if (bc->spare == NULL && m->msg.len < 4u * 1024u * 1024u) {
+        bc->spare = m; /* keep it (not the storage of a huge one) */
+    } else {
+        sx_bmail_close(m);
+        sx_free(m);
+    }
     sx_bres_release(&res);
     return st;
 }

@@ -92,6 +92,8 @@ void sx_bres_init(sx_bres *res);
 void sx_bres_release(sx_bres *res);
 /* Forget the recipients (arena kept; strings stay valid until release). */
 void sx_bres_reset(sx_bres *res);
+/* Forget the recipients and free their strings (the array is kept). */
+void sx_bres_clear(sx_bres *res);
 /* Append an empty recipient; NULL on out of memory or past the limit
  * (*st tells which: SMTPDX_ERR_NOMEM or SMTPDX_ERR_LIMIT). */
 sx_brcpt *sx_bres_add(sx_bres *res, smtpdx_status *st);
@@ -104,9 +106,20 @@ sx_brcpt *sx_bres_find(sx_bres *res, const char *addr, size_t len);
 
 /* ------------------------------------------------------------ the view */
 
+/* The top-level header fields the detectors read, found in one pass. */
+enum sx_bhdr {
+    SX_H_FROM, SX_H_SUBJECT, SX_H_TO, SX_H_DATE, SX_H_CONTENT_TYPE,
+    SX_H_X_FAILED_RECIPIENTS, SX_H_AUTO_SUBMITTED, SX_H_MESSAGE_ID,
+    SX_H_X_APPLE_UNSUBSCRIBE, SX_H_X_AUTOREPLY, SX_H_X_AUTORESPOND,
+    SX_H_X_AUTORESPONDER, SX_H_X_AUTO_RESPONSE, SX_H_PRECEDENCE,
+    SX_H_REPLY_TO, SX_H_RETURN_PATH, SX_H_X_MAILER, SX_H_X_AMZ_SNS,
+    SX_H_RECEIVED, SX_H_COUNT
+};
+
 /* One message as the detectors see it. Header values are raw spans into
  * the message (cheap to test); the decoded texts are UTF-8 with LF ends. */
 typedef struct sx_bmail {
+    sx_str hdr[SX_H_COUNT];      /* first field of each name, raw */
     sx_msg msg;
     /* raw top-level header values ({NULL, 0} when absent) */
     sx_str from, subject, to, date, ctype, xfailed, autosub, msgid;
@@ -115,12 +128,18 @@ typedef struct sx_bmail {
     /* the notification: first text part (HTML turned to text when that is
      * all there is), or the whole body of a single-part message */
     const sx_part *text_part;
+    const char *tx;              /* the text: into text, or zero-copy into
+                                    the message when it needs no decoding */
+    size_t txlen;
     sx_sbuf text;
     /* all other text/plain parts before the returned message, joined */
     sx_sbuf text2;
     /* machine-readable report parts (NULL when absent) */
     const sx_part *dsn_part;     /* message/(global-)delivery-status */
-    sx_sbuf dsn;                 /* its decoded body */
+    const char *dsnp;            /* its body (any line ends: the field
+                                    iterator reads them all) */
+    size_t dsnlen;
+    sx_sbuf dsn;
     const sx_part *arf_part;     /* message/feedback-report */
     const sx_part *orig_part;    /* returned message header holder: the
                                     inner entity of message/rfc822 or a
@@ -131,14 +150,32 @@ typedef struct sx_bmail {
     size_t body_end;             /* where a pasted copy starts in text */
     sx_sbuf scratch;             /* for detectors, reset freely */
     sx_sbuf scratch2;
+    sx_bres dsnc;                /* dsnp's fields, parsed once on demand */
+    int dsnc_done;
+    int ready;                   /* storage made: open() reuses it */
+    smtpdx_ctx *ctx;             /* the caller's, for the scanners */
 } sx_bmail;
 
+/* m is zeroed memory or a view opened before (its storage is reused). */
 smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
                             size_t len);
 void sx_bmail_close(sx_bmail *m);
 
+/* Per-thread state kept in the smtpdx_ctx: the marker scan's scratch and
+ * a view kept for reuse, so that a message costs no allocation once the
+ * buffers have grown to fit. */
+typedef struct sx_bctx {
+    void *scratch;       /* hs_scratch_t */
+    sx_bmail *spare;     /* NULL while in use */
+} sx_bctx;
+sx_bctx *sx_bctx_get(smtpdx_ctx *ctx);
+
 /* Top-level header lookups (raw value span; {NULL,0} when absent). */
 sx_str sx_bmail_header(const sx_bmail *m, const char *name);
+static inline sx_str sx_bmail_hdr(const sx_bmail *m, enum sx_bhdr h)
+{
+    return m->hdr[h];
+}
 
 /* ------------------------------------------------------------ detectors */
 

@@ -26,7 +26,7 @@ static int hotmail_complaint(const sx_bmail *m)
 
 static int apple_unsubscribe(const sx_bmail *m)
 {
-    sx_str v = sx_bmail_header(m, "X-Apple-Unsubscribe");
+    sx_str v = sx_bmail_hdr(m, SX_H_X_APPLE_UNSUBSCRIBE);
     return v.p != NULL && sx_bt_has(v, "true");
 }
 

@@ -211,10 +211,41 @@ done:
     return st;
 }
 
+/* The delivery-status part's fields, parsed once per message. */
+static smtpdx_status cached(sx_bmail *m, const sx_bres **out)
+{
+    if (!m->dsnc_done) {
+        smtpdx_status st = sx_bdsn_parse(m->dsnp, m->dsnlen, &m->dsnc);
+        if (st != SMTPDX_OK && st != SMTPDX_ERR_LIMIT)
+            return st;
+        m->dsnc_done = 1;
+    }
+    *out = &m->dsnc;
+    return SMTPDX_OK;
+}
+
 smtpdx_status sx_bdsn_extract(sx_bmail *m, sx_bres *res)
 {
-    if (m->dsn_part != NULL && m->dsn.len > 0)
-        return sx_bdsn_parse(m->dsn.data, m->dsn.len, res);
+    if (m->dsn_part != NULL && m->dsnlen > 0) {
+        /* share the cache's strings: they live as long as the message */
+        const sx_bres *c;
+        smtpdx_status st = cached(m, &c);
+        if (st != SMTPDX_OK)
+            return st;
+        if (res->reporting_mta[0] == '\0')
+            res->reporting_mta = c->reporting_mta;
+        if (res->arrival_date[0] == '\0')
+            res->arrival_date = c->arrival_date;
+        if (res->received_from[0] == '\0')
+            res->received_from = c->received_from;
+        for (size_t i = 0; i < c->n; i++) {
+            sx_brcpt *rc = sx_bres_add(res, &st);
+            if (rc == NULL)
+                return st;
+            *rc = c->r[i];
+        }
+        return SMTPDX_OK;
+    }
     /* Some MTAs put the fields in a text/plain part; look for them in the
      * other text parts, then in the notification itself. */
     static const char *const marks[] = {"Final-Recipient:", NULL};
@@ -241,13 +272,13 @@ static smtpdx_status fill(sx_bres *res, const char **field, const char *v)
 
 smtpdx_status sx_bdsn_merge(sx_bmail *m, sx_bres *res)
 {
-    if (m->dsn_part == NULL || m->dsn.len == 0 || res->n == 0)
+    if (m->dsn_part == NULL || m->dsnlen == 0 || res->n == 0)
         return SMTPDX_OK;
-    sx_bres d;
-    sx_bres_init(&d);
-    smtpdx_status st = sx_bdsn_parse(m->dsn.data, m->dsn.len, &d);
+    const sx_bres *dc;
+    smtpdx_status st = cached(m, &dc);
     if (st != SMTPDX_OK)
-        goto done;
+        return st;
+    sx_bres d = *dc; /* a view: not released here */
     if ((st = fill(res, &res->reporting_mta, d.reporting_mta)) ||
         (st = fill(res, &res->arrival_date, d.arrival_date)) ||
         (st = fill(res, &res->received_from, d.received_from)))
@@ -272,6 +303,5 @@ smtpdx_status sx_bdsn_merge(sx_bmail *m, sx_bres *res)
             goto done;
     }
 done:
-    sx_bres_release(&d);
     return st;
 }

@@ -24,19 +24,27 @@
 static void squeeze(const char *s, sx_sbuf *out)
 {
     sx_sbuf_reset(out);
+    size_t n = strlen(s);
+    if (n > out->max)
+        n = out->max;
+    if (sx_sbuf_reserve(out, n) != SX_SBUF_OK)
+        return;
+    char *w = out->data;
+    size_t k = 0;
     int sp = 0;
-    for (; *s; s++) {
-        char c = *s;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            sp = out->len > 0;
+            sp = k > 0;
             continue;
         }
-        if (sp && sx_sbuf_putc(out, ' ') != SX_SBUF_OK)
-            return;
+        if (sp)
+            w[k++] = ' ';
         sp = 0;
-        if (sx_sbuf_putc(out, c) != SX_SBUF_OK)
-            return;
+        w[k++] = c;
     }
+    w[k] = '\0';
+    out->len = k;
 }
 
 static sx_str bare(const char *v)
@@ -51,19 +59,19 @@ static sx_str bare(const char *v)
 /* The host in the bounce's own topmost "Received: ... by HOST" field. */
 static sx_str received_by(const sx_bmail *m)
 {
-    const sx_hdr *h = sx_msg_header_raw(&m->msg, NULL, "Received", 0);
-    if (h == NULL)
+    sx_str v = sx_bmail_hdr(m, SX_H_RECEIVED);
+    if (v.p == NULL)
         return sx_bt_str("", 0);
-    const char *by = sx_bt_ifind(h->value.p, h->value.len, "by ");
-    while (by != NULL && by > h->value.p && by[-1] != ' ' && by[-1] != '\t' &&
+    const char *by = sx_bt_ifind(v.p, v.len, "by ");
+    while (by != NULL && by > v.p && by[-1] != ' ' && by[-1] != '\t' &&
            by[-1] != '\n' && by[-1] != ')') {
-        size_t off = (size_t)(by + 3 - h->value.p);
-        by = sx_bt_ifind(by + 3, h->value.len - off, "by ");
+        size_t off = (size_t)(by + 3 - v.p);
+        by = sx_bt_ifind(by + 3, v.len - off, "by ");
     }
     if (by == NULL)
         return sx_bt_str("", 0);
     const char *p = by + 3;
-    size_t rest = h->value.len - (size_t)(p - h->value.p);
+    size_t rest = v.len - (size_t)(p - v.p);
     while (rest > 0 && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
         p++;
         rest--;

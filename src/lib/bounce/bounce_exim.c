@@ -117,7 +117,7 @@ static smtpdx_status exim_extract(sx_bmail *m, sx_bres *res)
 
     sx_bres txt;
     sx_bres_init(&txt);
-    if (p == NULL && m->dsn.len == 0)
+    if (p == NULL && m->dsnlen == 0)
         goto done; /* not Exim's layout after all: let others try */
     if (p != NULL) {
         sx_btlines it;
@@ -263,7 +263,7 @@ static smtpdx_status exim_extract(sx_bmail *m, sx_bres *res)
                 x = &txt.r[i];
             if (x == NULL)
                 continue;
-            const char *c = sx_bt_command(x->diag, strlen(x->diag));
+            const char *c = sx_bmark_command(m->ctx, x->diag, strlen(x->diag));
             if (c)
                 rc->command = c;
             if (rc->diag[0] == '\0' &&

@@ -139,7 +139,7 @@ static smtpdx_status mf_extract(sx_bmail *m, sx_bres *res)
 
 static int mfilter_match(const sx_bmail *m)
 {
-    sx_str x = sx_bmail_header(m, "X-Mailer");
+    sx_str x = sx_bmail_hdr(m, SX_H_X_MAILER);
     return (x.p && sx_bt_has(x, "m-FILTER")) ||
            sx_bfam_mark(m, MK_MFILTER, 1024);
 }
@@ -257,7 +257,7 @@ static smtpdx_status x2_extract(sx_bmail *m, sx_bres *res)
     smtpdx_status st = sx_bgeneric_scan(m, m->tx, m->body_end, res);
     for (size_t i = 0; st == SMTPDX_OK && i < res->n; i++)
         if (res->r[i].command[0] == '\0' &&
-            sx_bt_command(res->r[i].diag, strlen(res->r[i].diag)) == NULL)
+            sx_bmark_command(m->ctx, res->r[i].diag, strlen(res->r[i].diag)) == NULL)
             res->r[i].command = "DATA";
     return st;
 }

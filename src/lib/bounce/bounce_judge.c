@@ -242,7 +242,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
 
     j->command = rc->command[0] ? rc->command : reply->command;
     if (j->command[0] == '\0') {
-        const char *c = sx_bt_command(diag, dlen);
+        const char *c = sx_bmark_command(ctx, diag, dlen);
         j->command = c ? c : "";
     }
     j->rhost = rc->rhost[0] ? rc->rhost : reply->host;

@@ -10,6 +10,7 @@
  * message's body never is.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "bounce/bounce.h"
 #include "bounce/bounce_text.h"
@@ -22,9 +23,41 @@ static sx_str raw(const sx_msg *msg, const char *name)
     return h->value;
 }
 
+static const char *const hdr_names[SX_H_COUNT] = {
+    "From", "Subject", "To", "Date", "Content-Type", "X-Failed-Recipients",
+    "Auto-Submitted", "Message-ID", "X-Apple-Unsubscribe", "X-Autoreply",
+    "X-Autorespond", "X-Autoresponder", "X-Auto-Response", "Precedence",
+    "Reply-To", "Return-Path", "X-Mailer", "x-amz-sns-message-id",
+    "Received",
+};
+
 sx_str sx_bmail_header(const sx_bmail *m, const char *name)
 {
+    for (int i = 0; i < SX_H_COUNT; i++)
+        if (strcasecmp(name, hdr_names[i]) == 0)
+            return m->hdr[i];
     return raw(&m->msg, name);
+}
+
+/* One pass over the top header block for the fields in hdr_names. */
+static void top_headers(sx_bmail *m)
+{
+    size_t n = 0;
+    const sx_hdr *h = sx_part_headers(&m->msg, NULL, &n);
+    size_t lens[SX_H_COUNT];
+    for (int k = 0; k < SX_H_COUNT; k++) {
+        m->hdr[k] = sx_bt_str(NULL, 0);
+        lens[k] = strlen(hdr_names[k]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t l = h[i].name.len;
+        for (int k = 0; k < SX_H_COUNT; k++)
+            if (lens[k] == l && m->hdr[k].p == NULL &&
+                sx_bt_ieq(h[i].name.p, hdr_names[k], l)) {
+                m->hdr[k] = h[i].value;
+                break;
+            }
+    }
 }
 
 /* Is part p inside a returned message (an encapsulated message entity
@@ -52,6 +85,8 @@ static void html_to_text(const char *s, size_t n, sx_sbuf *out)
                 {"&quot;", '"'}, {"&nbsp;", ' '}, {"&#39;", '\''},
                 {"&#160;", ' '}, {"&apos;", '\''}};
     sx_sbuf_reset(out);
+    if (n > 256u * 1024u)
+        n = 256u * 1024u; /* a notification is at the start */
     int skip = 0; /* inside <style> or <script> */
     for (size_t i = 0; i < n;) {
         if (s[i] == '<') {
@@ -93,9 +128,13 @@ static void html_to_text(const char *s, size_t n, sx_sbuf *out)
             i++;
             continue;
         }
-        if (sx_sbuf_putc(out, s[i]) != SX_SBUF_OK)
+        /* a run of plain text in one append */
+        size_t j = i + 1;
+        while (j < n && s[j] != '<' && s[j] != '&' && s[j] != '\r')
+            j++;
+        if (sx_sbuf_append(out, s + i, j - i) != SX_SBUF_OK)
             return;
-        i++;
+        i = j;
     }
 }
 
@@ -122,16 +161,16 @@ static smtpdx_status text_from_html(sx_bmail *m, const sx_part *p)
  * own (a sentence that only mentions "a copy of the message" does not). */
 static size_t copy_start(const sx_bmail *m)
 {
-    size_t best = m->text.len;
+    size_t best = m->txlen;
     for (int id = SX_BMARK_FIRST_COPY; id < SX_BMARK_COUNT; id++) {
         uint32_t at = m->marks.at[id];
         if (at == SX_BMARK_NONE || at >= best)
             continue;
-        const char *t = m->text.data;
+        const char *t = m->tx;
         size_t b = at, e = at;
         while (b > 0 && t[b - 1] != '\n')
             b--;
-        while (e < m->text.len && t[e] != '\n')
+        while (e < m->txlen && t[e] != '\n')
             e++;
         if (e - b <= 160)
             best = b;
@@ -139,12 +178,19 @@ static size_t copy_start(const sx_bmail *m)
     return best;
 }
 
-smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
-                            size_t len)
+/* Can the part be read as it is (no transfer encoding, a charset that is
+ * already UTF-8, LF line ends)? Then it is not copied. */
+static int plain(const sx_msg *msg, const sx_part *p)
 {
-    memset(m, 0, sizeof *m);
-    for (int i = 0; i < SX_BMARK_COUNT; i++)
-        m->marks.at[i] = SX_BMARK_NONE;
+    if (p->cte != SX_CTE_IDENTITY || (msg->flags & (SX_MSG_F_EOL_CR |
+                                                   SX_MSG_F_EOL_CRLF)))
+        return 0;
+    return p->charset[0] == '\0' || strcmp(p->charset, "us-ascii") == 0 ||
+           strcmp(p->charset, "utf-8") == 0;
+}
+
+static void storage_init(sx_bmail *m)
+{
     sx_msg_init(&m->msg, NULL);
     sx_sbuf_init(&m->subject_dec, 4096);
     sx_sbuf_init(&m->from_dec, 4096);
@@ -153,19 +199,66 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
     sx_sbuf_init(&m->dsn, SX_BOUNCE_MAX_DSN);
     sx_sbuf_init(&m->scratch, SX_BOUNCE_MAX_TEXT);
     sx_sbuf_init(&m->scratch2, SX_BOUNCE_MAX_TEXT);
+    sx_bres_init(&m->dsnc);
+    m->ready = 1;
+}
+
+/* Forget the previous message, keep the storage. */
+static void storage_reset(sx_bmail *m)
+{
+    sx_sbuf_reset(&m->subject_dec);
+    sx_sbuf_reset(&m->from_dec);
+    sx_sbuf_reset(&m->text);
+    sx_sbuf_reset(&m->text2);
+    sx_sbuf_reset(&m->dsn);
+    sx_sbuf_reset(&m->scratch);
+    sx_sbuf_reset(&m->scratch2);
+    sx_bres_clear(&m->dsnc);
+}
+
+static smtpdx_status ensure(sx_sbuf *b)
+{
+    if (b->data == NULL && sx_sbuf_reserve(b, 0) != SX_SBUF_OK)
+        return SMTPDX_ERR_NOMEM;
+    b->data[b->len] = '\0';
+    return SMTPDX_OK;
+}
+
+smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
+                            size_t len)
+{
+    if (!m->ready)
+        storage_init(m);
+    else
+        storage_reset(m);
+    m->ctx = ctx;
+    /* everything but the storage starts empty */
+    m->from = m->subject = m->to = m->date = m->ctype = m->xfailed =
+        m->autosub = m->msgid = sx_bt_str(NULL, 0);
+    m->text_part = m->dsn_part = m->arf_part = m->orig_part = NULL;
+    m->tx = m->dsnp = "";
+    m->txlen = m->dsnlen = 0;
+    m->multipart_report = m->report_feedback = 0;
+    m->dsnc_done = 0;
+    m->body_end = 0;
+    for (int i = 0; i < SX_BMARK_COUNT; i++)
+        m->marks.at[i] = SX_BMARK_NONE;
+    for (int i = 0; i < SX_H_COUNT; i++)
+        m->hdr[i] = sx_bt_str(NULL, 0);
 
     smtpdx_status st = sx_msg_parse(&m->msg, buf, len);
     if (st != SMTPDX_OK)
         return st;
     const sx_msg *msg = &m->msg;
-    m->from = raw(msg, "From");
-    m->subject = raw(msg, "Subject");
-    m->to = raw(msg, "To");
-    m->date = raw(msg, "Date");
-    m->ctype = raw(msg, "Content-Type");
-    m->xfailed = raw(msg, "X-Failed-Recipients");
-    m->autosub = raw(msg, "Auto-Submitted");
-    m->msgid = raw(msg, "Message-ID");
+    top_headers(m);
+    m->from = m->hdr[SX_H_FROM];
+    m->subject = m->hdr[SX_H_SUBJECT];
+    m->to = m->hdr[SX_H_TO];
+    m->date = m->hdr[SX_H_DATE];
+    m->ctype = m->hdr[SX_H_CONTENT_TYPE];
+    m->xfailed = m->hdr[SX_H_X_FAILED_RECIPIENTS];
+    m->autosub = m->hdr[SX_H_AUTO_SUBMITTED];
+    m->msgid = m->hdr[SX_H_MESSAGE_ID];
 
     st = sx_msg_header(msg, NULL, "Subject", &m->subject_dec);
     if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE && st != SMTPDX_ERR_LIMIT)
@@ -179,9 +272,8 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
         m->multipart_report = 1;
         st = sx_part_param(msg, top, "Content-Type", "report-type",
                            &m->scratch);
-        if (st == SMTPDX_OK && m->scratch.len > 0 &&
-            sx_bt_ieq(m->scratch.data, "feedback-report", 15) &&
-            m->scratch.len == 15)
+        if (st == SMTPDX_OK && m->scratch.len == 15 &&
+            sx_bt_ieq(m->scratch.data, "feedback-report", 15))
             m->report_feedback = 1;
         else if (st == SMTPDX_ERR_NOMEM)
             return st;
@@ -230,11 +322,19 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
         }
     }
 
+    int copied = 1;
     if (m->text_part != NULL) {
-        if (m->text_part->index == 0 && sx_part_is(m->text_part, "text", "html"))
+        if (m->text_part->index == 0 && sx_part_is(m->text_part, "text", "html")) {
             st = text_from_html(m, m->text_part);
-        else
+        } else if (plain(msg, m->text_part)) {
+            m->tx = m->text_part->body.p ? m->text_part->body.p : "";
+            m->txlen = m->text_part->body.len < SX_BOUNCE_MAX_TEXT
+                           ? m->text_part->body.len
+                           : SX_BOUNCE_MAX_TEXT;
+            copied = 0;
+        } else {
             st = decode_into(m, m->text_part, &m->text);
+        }
         if (st != SMTPDX_OK)
             return st;
     } else if (html != NULL) {
@@ -260,30 +360,32 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
             }
             m->text.data[m->text.len++] = c;
         }
-        m->text.data[m->text.len] = '\0';
     }
     if (m->dsn_part != NULL) {
-        st = decode_into(m, m->dsn_part, &m->dsn);
-        if (st != SMTPDX_OK)
-            return st;
+        if (m->dsn_part->cte == SX_CTE_IDENTITY) {
+            m->dsnp = m->dsn_part->body.p ? m->dsn_part->body.p : "";
+            m->dsnlen = m->dsn_part->body.len < SX_BOUNCE_MAX_DSN
+                            ? m->dsn_part->body.len
+                            : SX_BOUNCE_MAX_DSN;
+        } else {
+            st = decode_into(m, m->dsn_part, &m->dsn);
+            if (st != SMTPDX_OK)
+                return st;
+            if ((st = ensure(&m->dsn)) != SMTPDX_OK)
+                return st;
+            m->dsnp = m->dsn.data;
+            m->dsnlen = m->dsn.len;
+        }
     }
-    /* always NUL-terminated, never NULL, so detectors can use them */
-    if (m->text.data == NULL && sx_sbuf_reserve(&m->text, 0) != SX_SBUF_OK)
-        return SMTPDX_ERR_NOMEM;
-    if (m->text2.data == NULL && sx_sbuf_reserve(&m->text2, 0) != SX_SBUF_OK)
-        return SMTPDX_ERR_NOMEM;
-    if (m->dsn.data == NULL && sx_sbuf_reserve(&m->dsn, 0) != SX_SBUF_OK)
-        return SMTPDX_ERR_NOMEM;
-    if (m->subject_dec.data == NULL &&
-        sx_sbuf_reserve(&m->subject_dec, 0) != SX_SBUF_OK)
-        return SMTPDX_ERR_NOMEM;
-    if (m->from_dec.data == NULL &&
-        sx_sbuf_reserve(&m->from_dec, 0) != SX_SBUF_OK)
-        return SMTPDX_ERR_NOMEM;
-    m->text.data[m->text.len] = '\0';
-    m->text2.data[m->text2.len] = '\0';
-    m->dsn.data[m->dsn.len] = '\0';
-    st = sx_bmarks_scan(ctx, m->text.data, m->text.len, &m->marks);
+    /* never NULL, so detectors can use them */
+    if ((st = ensure(&m->text)) || (st = ensure(&m->text2)) ||
+        (st = ensure(&m->subject_dec)) || (st = ensure(&m->from_dec)))
+        return st;
+    if (copied) {
+        m->tx = m->text.data;
+        m->txlen = m->text.len;
+    }
+    st = sx_bmarks_scan(ctx, m->tx, m->txlen, &m->marks);
     if (st != SMTPDX_OK)
         return st;
     m->body_end = copy_start(m);
@@ -292,7 +394,7 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
 
 void sx_bmail_close(sx_bmail *m)
 {
-    if (m == NULL)
+    if (m == NULL || !m->ready)
         return;
     sx_msg_release(&m->msg);
     sx_sbuf_release(&m->subject_dec);
@@ -302,4 +404,6 @@ void sx_bmail_close(sx_bmail *m)
     sx_sbuf_release(&m->dsn);
     sx_sbuf_release(&m->scratch);
     sx_sbuf_release(&m->scratch2);
+    sx_bres_release(&m->dsnc);
+    m->ready = 0;
 }

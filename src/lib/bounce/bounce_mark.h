@@ -92,6 +92,10 @@ typedef struct sx_bmarks {
 smtpdx_status sx_bmarks_scan(smtpdx_ctx *ctx, const char *text, size_t len,
                              sx_bmarks *out);
 
+/* The SMTP command a text names (sx_bt_command's phrases in one scan);
+ * NULL when none. */
+const char *sx_bmark_command(smtpdx_ctx *ctx, const char *s, size_t n);
+
 /* The phrase of an id (for the slow path over arbitrary spans). */
 const char *sx_bmark_phrase(int id);
 

@@ -30,8 +30,8 @@ static int postfix_match(const sx_bmail *m)
     if (sx_bfam_mark(m, MK_PF_SYSTEM, 2048) ||
         sx_bfam_mark(m, MK_PF_PROGRAM, 2048))
         return 1;
-    return m->dsn.len > 0 &&
-           sx_bt_ifind(m->dsn.data, m->dsn.len, "X-Postfix-") != NULL;
+    return m->dsnlen > 0 &&
+           sx_bt_ifind(m->dsnp, m->dsnlen, "X-Postfix-") != NULL;
 }
 
 /* "<a@b> (expanded from <c@d>): text..." paragraphs. */
@@ -76,7 +76,7 @@ static smtpdx_status paragraphs(sx_bmail *m, const char *t, size_t len,
                              acc->len);
             if (st != SMTPDX_OK)
                 return st;
-            const char *c = sx_bt_command(acc->data ? acc->data : "", acc->len);
+            const char *c = sx_bmark_command(m->ctx, acc->data ? acc->data : "", acc->len);
             if (c)
                 cur->command = c;
             cur = NULL;

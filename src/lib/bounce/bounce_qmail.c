@@ -68,14 +68,14 @@ static sx_str sentence_host(sx_str l)
     return sx_bt_str(NULL, 0);
 }
 
-static smtpdx_status finish(sx_bres *res, sx_brcpt *rc, sx_sbuf *reply,
-                            sx_sbuf *all, int gave_up)
+static smtpdx_status finish(sx_bmail *m, sx_bres *res, sx_brcpt *rc,
+                            sx_sbuf *reply, sx_sbuf *all, int gave_up)
 {
     smtpdx_status st;
     sx_sbuf *d = reply->len ? reply : all;
     if ((st = sx_bres_set(res, &rc->diag, d->data, d->len)))
         return st;
-    const char *c = sx_bt_command(all->data, all->len);
+    const char *c = sx_bmark_command(m->ctx, all->data, all->len);
     if (c)
         rc->command = c;
     /* a local error's "(#5.1.1)" */
@@ -114,7 +114,7 @@ static smtpdx_status qmail_extract(sx_bmail *m, sx_bres *res)
                     tl.p[tl.len - 1] == ':' &&
                     sx_bt_is_addr(sx_bt_str(tl.p, tl.len - 1), &a);
         if ((opens || !more) && cur != NULL) {
-            if ((st = finish(res, cur, &reply, &all, gave_up)))
+            if ((st = finish(m, res, cur, &reply, &all, gave_up)))
                 goto done;
             cur = NULL;
         }

@@ -80,6 +80,12 @@ void sx_bres_reset(sx_bres *res)
     res->temporary = 0;
 }
 
+void sx_bres_clear(sx_bres *res)
+{
+    sx_bres_reset(res);
+    sx_barena_release(&res->arena);
+}
+
 sx_brcpt *sx_bres_add(sx_bres *res, smtpdx_status *st)
 {
     if (res->n >= SX_BOUNCE_MAX_RCPTS) {

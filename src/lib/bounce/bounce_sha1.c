@@ -84,16 +84,13 @@ void sx_bsha1_hex(const void *data, size_t len, char out[41])
               {0},
               0};
     update(&s, data, len);
+    /* padding (FIPS 180-4 5.1.1): 0x80, zeros to 56 mod 64, the length */
     uint64_t bits = s.bytes * 8;
-    unsigned char pad = 0x80;
-    update(&s, &pad, 1);
-    unsigned char zero = 0;
-    while (s.fill != 56)
-        update(&s, &zero, 1);
-    unsigned char lenb[8];
+    unsigned char pad[72] = {0x80};
+    size_t padlen = s.fill < 56 ? 56 - s.fill : 120 - s.fill;
     for (int i = 0; i < 8; i++)
-        lenb[i] = (unsigned char)(bits >> (56 - 8 * i));
-    update(&s, lenb, 8);
+        pad[padlen + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
+    update(&s, pad, padlen + 8);
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 5; i++)
         for (int j = 0; j < 4; j++) {

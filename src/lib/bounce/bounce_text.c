@@ -270,11 +270,9 @@ int sx_bt_find_code(const char *s, size_t n, size_t *at)
     return 0;
 }
 
-/* Phrases that name the answered command, most specific first. */
-static const struct {
-    const char *phrase;
-    const char *cmd;
-} command_phrases[] = {
+/* Phrases that name the answered command, most specific first (also
+ * compiled into the marker scanner, bounce_mark.c). */
+const sx_bt_cmd_phrase sx_bt_command_phrases[] = {
     {"in reply to end of data", "DATA"},
     {"in reply to rcpt to", "RCPT"},
     {"in reply to mail from", "MAIL"},
@@ -314,18 +312,15 @@ static const struct {
     {"does not like recipient", "RCPT"},
     {"sender was rejected", "MAIL"},
     {"my name was rejected", "HELO"},
-    {"while connected to", NULL},
 };
+const size_t sx_bt_ncommand_phrases =
+    sizeof sx_bt_command_phrases / sizeof sx_bt_command_phrases[0];
 
 const char *sx_bt_command(const char *s, size_t n)
 {
-    for (size_t i = 0; i < sizeof command_phrases / sizeof command_phrases[0];
-         i++) {
-        if (command_phrases[i].cmd == NULL)
-            continue;
-        if (sx_bt_ifind(s, n, command_phrases[i].phrase) != NULL)
-            return command_phrases[i].cmd;
-    }
+    for (size_t i = 0; i < sx_bt_ncommand_phrases; i++)
+        if (sx_bt_ifind(s, n, sx_bt_command_phrases[i].phrase) != NULL)
+            return sx_bt_command_phrases[i].cmd;
     return NULL;
 }
 

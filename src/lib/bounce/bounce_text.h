@@ -66,6 +66,12 @@ int sx_bt_find_code(const char *s, size_t n, size_t *at);
  * DATA") as "RCPT", "DATA", "MAIL", "HELO", "EHLO", "CONN", "STARTTLS",
  * "AUTH", "BDAT"; NULL when none. */
 const char *sx_bt_command(const char *s, size_t n);
+typedef struct sx_bt_cmd_phrase {
+    const char *phrase;
+    const char *cmd;
+} sx_bt_cmd_phrase;
+extern const sx_bt_cmd_phrase sx_bt_command_phrases[];
+extern const size_t sx_bt_ncommand_phrases;
 
 /* n, or less so that s[0..n) does not end inside a UTF-8 sequence. */
 size_t sx_bt_utf8_cut(const char *s, size_t n);

@@ -128,10 +128,16 @@ smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,
     SET(messageid, ev->msgid);
     r->timestamp = t;
     {
-        int off = p->now.off, sign = off < 0 ? -1 : 1;
-        int a = off * sign;
-        snprintf(r->timezoneoffset, sizeof r->timezoneoffset, "%c%02d%02d",
-                 sign < 0 ? '-' : '+', (a / 3600) % 100, (a / 60) % 60);
+        /* "+hhmm", by hand (snprintf would cost a tenth of the record) */
+        int off = p->now.off, a = off < 0 ? -off : off;
+        int hh = (a / 3600) % 100, mm = (a / 60) % 60;
+        char *z = r->timezoneoffset;
+        z[0] = off < 0 ? '-' : '+';
+        z[1] = (char)('0' + hh / 10);
+        z[2] = (char)('0' + hh % 10);
+        z[3] = (char)('0' + mm / 10);
+        z[4] = (char)('0' + mm % 10);
+        z[5] = '\0';
     }
     if (p->origin[0]) {
         /* "name:line", built by hand: printf costs more than the rest of

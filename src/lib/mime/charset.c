@@ -77,15 +77,29 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
     return 0;
 }
 
+/* Bytes from i on that are ASCII, eight at a time. */
+static size_t ascii_run(const unsigned char *p, size_t i, size_t n)
+{
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ull)
+            break;
+        i += 8;
+    }
+    while (i < n && p[i] < 0x80)
+        i++;
+    return i;
+}
+
 static int utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
+        i = ascii_run(p, i, n);
+        if (i >= n)
+            break;
         size_t k = utf8_seq(p + i, n - i);
         if (k == 0)
             return 0;
@@ -101,7 +115,10 @@ static smtpdx_status utf8_copy(const char *s, size_t n, sx_sbuf *out,
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, run = 0;
     while (i < n) {
-        size_t k = p[i] < 0x80 ? 1 : utf8_seq(p + i, n - i);
+        i = ascii_run(p, i, n);
+        if (i >= n)
+            break;
+        size_t k = utf8_seq(p + i, n - i);
         if (k) {
             i += k;
             continue;
@@ -210,12 +227,9 @@ static int ascii_compatible(const char *n)
 
 static int plain_ascii(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x80 || c == 0x1B)
-            return 0;
-    }
-    return 1;
+    /* ESC starts ISO 2022 shifts: not plain ASCII for those charsets */
+    return ascii_run((const unsigned char *)s, 0, n) == n
+           && memchr(s, 0x1B, n) == NULL;
 }
 
 /* ---------------------------------------------------- converter cache

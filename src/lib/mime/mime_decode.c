@@ -98,7 +98,13 @@ smtpdx_status sx_qp_decode(const char *in, size_t len, int header_q,
     while (i < len) {
         char c = in[i];
         if (c != '=' && !(header_q && c == '_')) {
-            i++;
+            if (header_q) {
+                i++;
+                continue;
+            }
+            /* bodies: jump to the next escape */
+            const char *eq = memchr(in + i, '=', len - i);
+            i = eq ? (size_t)(eq - in) : len;
             continue;
         }
         if ((rc = sx_sbuf_append(out, in + run, i - run)) != SX_SBUF_OK)
@@ -147,15 +153,16 @@ static void eol_normalise(sx_sbuf *b)
     char *cr = memchr(s, '\r', b->len);
     if (cr == NULL)
         return;
-    size_t w = (size_t)(cr - s);
-    for (size_t r = w; r < b->len; r++) {
-        if (s[r] == '\r') {
-            s[w++] = '\n';
-            if (r + 1 < b->len && s[r + 1] == '\n')
-                r++;
-        } else {
-            s[w++] = s[r];
-        }
+    size_t w = (size_t)(cr - s), r = w;
+    while (r < b->len) {
+        /* here s[r] is a CR: it becomes LF, an LF after it goes */
+        s[w++] = '\n';
+        r += (r + 1 < b->len && s[r + 1] == '\n') ? 2 : 1;
+        const char *nx = memchr(s + r, '\r', b->len - r);
+        size_t stop = nx ? (size_t)(nx - s) : b->len;
+        memmove(s + w, s + r, stop - r);
+        w += stop - r;
+        r = stop;
     }
     b->len = w;
     s[w] = '\0';

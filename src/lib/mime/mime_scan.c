@@ -176,15 +176,29 @@ static const char *line_end(const scan *s, const char *q, const char **next)
 }
 
 /* Next delimiter line at or after line start q. Returns its start or
- * NULL; *k, *close and *after (start of the next line) are set. */
+ * NULL; *k, *close and *after (start of the next line) are set. Candidates
+ * are found by looking for '-' rather than walking line by line: base64
+ * bodies have none, and a line whose first '-' is not at its start cannot
+ * be a delimiter, so the search jumps to the next line. */
 static const char *delim_find(const scan *s, const char *q, int *k,
                               int *close, const char **after)
 {
     if (s->nfr == 0)
         return NULL;
+    const char *lo = q;
     while (q < s->end) {
-        if (s->end - q >= 2 && q[0] == '-' && q[1] == '-') {
-            const char *nx;
+        q = memchr(q, '-', (size_t)(s->end - q));
+        if (q == NULL)
+            return NULL;
+        if (q != lo && q[-1] != s->eol) {
+            q = memchr(q, s->eol, (size_t)(s->end - q));
+            if (q == NULL)
+                return NULL;
+            q++;
+            continue;
+        }
+        const char *nx;
+        if (s->end - q >= 2 && q[1] == '-') {
             const char *le = line_end(s, q, &nx);
             *k = delim_match(s, q, le, close);
             if (*k >= 0) {
@@ -194,9 +208,6 @@ static const char *delim_find(const scan *s, const char *q, int *k,
             q = nx;
             continue;
         }
-        q = memchr(q, s->eol, (size_t)(s->end - q));
-        if (q == NULL)
-            return NULL;
         q++;
     }
     return NULL;

@@ -34,11 +34,25 @@ smtpdx_status sx_sbuf_status(int rc)
     return rc == SX_SBUF_LIMIT ? SMTPDX_ERR_LIMIT : SMTPDX_ERR_NOMEM;
 }
 
+/* RFC 2045 5.1: token := 1*<any (US-ASCII) CHAR except SPACE, CTLs, or
+ * tspecials>; one bit per byte, built from the rule below. */
+static const unsigned char TOKEN[256] = {
+#define T(c) [c] = 1
+    T('!'), T('#'), T('$'), T('%'), T('&'), T('\''), T('*'), T('+'), T('-'),
+    T('.'), T('0'), T('1'), T('2'), T('3'), T('4'), T('5'), T('6'), T('7'),
+    T('8'), T('9'), T('A'), T('B'), T('C'), T('D'), T('E'), T('F'), T('G'),
+    T('H'), T('I'), T('J'), T('K'), T('L'), T('M'), T('N'), T('O'), T('P'),
+    T('Q'), T('R'), T('S'), T('T'), T('U'), T('V'), T('W'), T('X'), T('Y'),
+    T('Z'), T('^'), T('_'), T('`'), T('a'), T('b'), T('c'), T('d'), T('e'),
+    T('f'), T('g'), T('h'), T('i'), T('j'), T('k'), T('l'), T('m'), T('n'),
+    T('o'), T('p'), T('q'), T('r'), T('s'), T('t'), T('u'), T('v'), T('w'),
+    T('x'), T('y'), T('z'), T('{'), T('|'), T('}'), T('~'),
+#undef T
+};
+
 int sx_is_token_char(unsigned char c)
 {
-    if (c <= 32 || c >= 127)
-        return 0;
-    return strchr("()<>@,;:\\\"/[]?=", (int)c) == NULL;
+    return TOKEN[c];
 }
 
 const char *sx_skip_cfws(const char *p, const char *end)
