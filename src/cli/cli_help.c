@@ -170,6 +170,11 @@ static const help_page pages[] = {
       {"--year YEAR", "The year of classic syslog time stamps, which have "
                       "none (by default it is inferred from today)."},
       {"--utc", "Read and show times in UTC instead of local time."},
+      {"--queue-age SPAN", "Forget a message whose queue id has not been "
+                           "seen for SPAN of log time (12h, 8d, 2w; default "
+                           "8d), so memory stays flat on endless input."},
+      {"--queue-max N", "Remember at most N messages at once (default "
+                        "20000); the oldest is forgotten first."},
       OUTPUT_OPTS},
      {{"smtpdx log /var/log/mail.log",
        "What is failing, to whom, why, and what to do."},

@@ -36,6 +36,8 @@ enum {
     OPT_ONLY,
     OPT_YEAR,
     OPT_UTC,
+    OPT_QUEUE_AGE,
+    OPT_QUEUE_MAX,
 };
 
 typedef struct log_run {
@@ -151,6 +153,26 @@ static int on_batch(void *arg)
 }
 
 /* ---------------------------------------------------------- time options */
+
+/* A span such as "45s", "30m", "12h", "8d" or "2w", in seconds. */
+static int parse_span(const char *s, int64_t *out)
+{
+    size_t n = strlen(s);
+    if (n < 2 || !strchr("smhdw", s[n - 1]))
+        return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end != s + n - 1 || v <= 0 || v > 100LL * 365 * 86400)
+        return -1;
+    char unit = s[n - 1];
+    long long mul = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600
+                  : unit == 'd' ? 86400 : 7 * 86400;
+    if (v > 100LL * 365 * 86400 / mul)
+        return -1;
+    *out = (int64_t)(v * mul);
+    return 0;
+}
 
 /* "2h", "30m", "1d", "2w", "45s" before now; or an ISO date "2026-11-28",
  * "2026-11-28T03:00", "2026-11-28 03:00:00" (local time unless utc or a
@@ -301,6 +323,8 @@ int cmd_log(int argc, char **argv)
         {"only", required_argument, NULL, OPT_ONLY},
         {"year", required_argument, NULL, OPT_YEAR},
         {"utc", no_argument, NULL, OPT_UTC},
+        {"queue-age", required_argument, NULL, OPT_QUEUE_AGE},
+        {"queue-max", required_argument, NULL, OPT_QUEUE_MAX},
         CLI_OUTPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -351,6 +375,22 @@ int cmd_log(int argc, char **argv)
             if (*end || y < 1970 || y > 9999)
                 return cli_usage("log", "--year wants a year like 2026");
             lo.year = (int)y;
+            break;
+        }
+        case OPT_QUEUE_AGE:
+            if (parse_span(optarg, &lo.queue_max_age) != 0)
+                return cli_usage("log", "--queue-age wants a span such as "
+                                 "12h, 8d or 2w, not '%s'", optarg);
+            break;
+        case OPT_QUEUE_MAX: {
+            char *end;
+            errno = 0;
+            long long v = strtoll(optarg, &end, 10);
+            if (errno || *end || end == optarg || v < 1 || v > 100000000)
+                return cli_usage("log", "--queue-max wants a count of "
+                                 "messages from 1 to 100000000, not '%s'",
+                                 optarg);
+            lo.queue_max = (size_t)v;
             break;
         }
         default:

@@ -51,6 +51,15 @@ is "$(L --reason userunknown,mailboxfull "$T/f.log" | jq -s length)" 3 "--reason
 is "$(L --since 36500d "$T/f.log" | jq -s length)" 3 "--since 36500d (relative) keeps all"
 is "$(L --until 36500d "$T/f.log" | jq -s length)" 0 "--until 36500d (relative) keeps none"
 L --reason mailboxfull "$T/f.log" > /dev/null; is $? 1 "nothing left: exit 1"
+# ---- the queue table forgets messages not seen for --queue-age
+{ echo 'Nov 25 10:00:00 mx postfix/qmgr[1]: DDDD000001: from=<s@a.example>, size=100, nrcpt=1 (queue active)'
+  line 28 10:00:00 DDDD000001 q@b.example; } > "$T/age.log"
+is "$(L "$T/age.log" | jq -r .addresser)" "s@a.example" "sender joined by queue id within the default age"
+is "$(L --queue-age 1d "$T/age.log" | jq -r .addresser)" "" "--queue-age 1d forgets the 3-day-old sender"
+is "$(L --queue-max 1 "$T/age.log" | jq -r .recipient)" "q@b.example" "--queue-max 1 still reports the event"
+L --queue-age soon "$T/age.log" > /dev/null 2>&1; is $? 2 "bad --queue-age: exit 2"
+L --queue-max 0 "$T/age.log" > /dev/null 2>&1; is $? 2 "bad --queue-max: exit 2"
+
 L --reason nosuchreason "$T/f.log" > /dev/null 2>&1; is $? 2 "unknown reason: exit 2"
 L --since yesterdayish "$T/f.log" > /dev/null 2>&1; is $? 2 "bad time: exit 2"
 L --only some "$T/f.log" > /dev/null 2>&1; is $? 2 "bad --only: exit 2"
