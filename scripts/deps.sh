@@ -13,7 +13,7 @@ set -euo pipefail
 
 build_pkgs=(cmake gcc make pkg-config libhyperscan-dev libcmocka-dev
             zlib1g-dev libgmime-3.0-dev libpcre2-dev)
-test_pkgs=(jq postfix postgrey swaks libsisimai-perl pflogsumm python3 clang)
+test_pkgs=(jq postfix postgrey swaks libsisimai-perl pflogsumm python3 clang time)
 
 want=("${build_pkgs[@]}")
 case "${1:-}" in
