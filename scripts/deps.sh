@@ -8,12 +8,16 @@
 # fails for lack of them. Postfix is installed without configuration and
 # no service is started while packages install (policy-rc.d), so neither
 # Postfix nor postgrey is left running as a system service: the tests run
-# their own private instances on 127.0.0.1.
+# their own private instances on 127.0.0.1. Exim cannot be installed beside
+# Postfix: its fixture unpacks the packages itself and only needs libidn12.
 set -euo pipefail
 
 build_pkgs=(cmake gcc make pkg-config libhyperscan-dev libcmocka-dev
             zlib1g-dev libgmime-3.0-dev libpcre2-dev)
-test_pkgs=(jq postfix postgrey swaks libsisimai-perl pflogsumm python3 clang time)
+# (libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes, only
+# recommended by Debian 12's clang, so --no-install-recommends skips it)
+test_pkgs=(jq postfix postgrey swaks libsisimai-perl pflogsumm python3 clang time
+           libidn12 libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")
 case "${1:-}" in

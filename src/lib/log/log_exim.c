@@ -53,7 +53,9 @@ static size_t exim_id(sx_span s)
 }
 
 /* The value of " K=" (or K= at the start): a token, or for H= a host
- * with its "[addr]", for F= an address in angle brackets. */
+ * with its "[addr]", for F= an address in angle brackets; a value in
+ * double quotes (C="250 OK id=...") is given without its quotes and ends
+ * at the first quote that no backslash escapes. */
 static int exim_field(sx_span s, char key, sx_span *val)
 {
     for (size_t i = 0; i + 1 < s.n; i++) {
@@ -65,6 +67,12 @@ static int exim_field(sx_span s, char key, sx_span *val)
             /* "name [addr]", "(helo) [addr]", "name (helo) [addr]" */
             size_t rb = sx_span_chr(sx_span_head(v, 320), ']');
             e = rb < v.n && rb < 320 ? rb + 1 : sx_span_chr(v, ' ');
+        } else if (v.n && v.p[0] == '"') {
+            size_t q = 1;
+            while (q < v.n && v.p[q] != '"')
+                q += v.p[q] == '\\' ? 2 : 1;
+            *val = sx_span_head(sx_span_skip(v, 1), q - 1);
+            return 1;
         } else if (v.n && v.p[0] == '<') {
             e = sx_span_chr(v, '>');
             e = e < v.n ? e + 1 : v.n;
@@ -129,7 +137,8 @@ static void addresses(sx_span s, sx_span *addr, sx_span *orig, sx_span *rest)
 {
     size_t sp = sx_span_chr(s, ' ');
     *addr = sx_span_head(s, sp);
-    if (SX_ENDS(*addr, ":"))
+    /* "addr: text", but ":blackhole:" is a name that ends in a colon */
+    if (SX_ENDS(*addr, ":") && addr->p[0] != ':')
         addr->n--;
     *rest = sx_span_skip(s, sp + 1);
     *orig = none;
@@ -154,10 +163,11 @@ static int delivery(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span qid,
     sx_span addr, orig, rest;
     addresses(s, &addr, &orig, &rest);
     /* a local delivery logs the local part first and the address in
-     * angle brackets: the recipient is the one with a domain */
+     * angle brackets: the recipient is the one with a domain; a message
+     * discarded by a redirect (":blackhole:") has no other name */
     if (sx_span_chr(addr, '@') >= addr.n && orig.n) {
         ev.recipient = orig;
-        ev.alias = addr;
+        ev.alias = addr.n && addr.p[0] == ':' ? none : addr;
     } else {
         ev.recipient = addr;
         ev.alias = orig;
@@ -174,8 +184,13 @@ static int delivery(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span qid,
     if (flag == '=' || flag == '-' || flag == '*') {
         ev.kind = SX_EV_SENT;
         sx_span c;
-        if (exim_field(rest, 'C', &c))
-            ev.reply = sx_span_unangle(c);
+        if (exim_field(rest, 'C', &c)) {
+            /* a multi-line confirmation (as after CHUNKING) is logged
+             * with escaped newlines, "250- ...\\n250 OK id=...": the
+             * last line is the final answer (RFC 5321 4.2.1) */
+            size_t nl = SX_RFIND(c, "\\n");
+            ev.reply = nl < c.n ? sx_span_skip(c, nl + 2) : c;
+        }
     } else {
         size_t from = 0;
         if (flag == 'd') {
@@ -203,9 +218,8 @@ static int delivery(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span qid,
 }
 
 /* "[H=...] [F=<a>] [temporarily ]rejected STAGE ...: text" */
-static int reject(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span qid,
-                  sx_span s, size_t at, smtpdx_records *out,
-                  smtpdx_status *st)
+static int reject(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span qid, sx_span s,
+                  size_t at, smtpdx_records *out, smtpdx_status *st)
 {
     sx_logevent ev;
     memset(&ev, 0, sizeof ev);
@@ -237,14 +251,12 @@ static int reject(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span qid,
         if (SX_STARTS(a, "FROM:"))
             a = sx_span_skip(a, 5);
         if (ev.sender.n == 0)
-            ev.sender =
-                sx_span_unangle(sx_span_head(a, sx_span_chr(a, ' ')));
+            ev.sender = sx_span_unangle(sx_span_head(a, sx_span_chr(a, ' ')));
     } else if (SX_STARTS(stage, "from ") || SX_STARTS(stage, "after DATA")) {
         ev.command = sx_span_make("DATA", 4);
         if (ev.sender.n == 0 && SX_STARTS(stage, "from ")) {
             sx_span a = sx_span_skip(stage, 5);
-            ev.sender =
-                sx_span_unangle(sx_span_head(a, sx_span_chr(a, ' ')));
+            ev.sender = sx_span_unangle(sx_span_head(a, sx_span_chr(a, ' ')));
         }
     } else if (SX_STARTS(stage, "connection")) {
         ev.command = sx_span_make("CONN", 4);

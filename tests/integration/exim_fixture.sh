@@ -1,0 +1,373 @@
+#!/bin/bash
+# exim_fixture.sh - two real Exim instances on 127.0.0.1 write the mainlogs
+# that 'smtpdx log' must diagnose.
+#
+#   bash tests/integration/exim_fixture.sh BUILD_DIR [--capture DIR]
+#
+# Exim cannot be installed beside Postfix with apt (they conflict), so it
+# runs unpacked: 'apt-get download exim4-daemon-light exim4-base' once
+# into BUILD_DIR/exim-debs (reruns reuse the files), 'dpkg-deb -x' into a
+# temporary directory on every run. It needs the Debian-exim system user
+# (created when absent) and libidn12 (installed with apt-get when absent);
+# root may hand it a private configuration with -C.
+#
+# Two daemons, each with its own configuration, spool and mainlog
+# (log_file_path, no syslog), listening on 127.0.0.1 only:
+#   sending    takes mail from swaks on the injection port and relays it,
+#              by manualroute to 127.0.0.1, to the receiving port
+#              (reject.test) or to a port where nothing listens (others);
+#   receiving  its RCPT ACL answers 550 5.1.1 "User unknown" for bob,
+#              552 5.2.2 "Mailbox full" for full, 450 for busy, "relay not
+#              permitted" for other domains; it accepts the rest and
+#              discards it (:blackhole:).
+# What is provoked:
+#   delivered  alice@ and dave@reject.test, one message ("=>" and "->");
+#   bounced    bob (550 5.1.1) and full (552 5.2.2): "**" in the sending
+#              log, "rejected RCPT" in the receiving one;
+#   deferred   busy (450 from the receiver) and carol@remote.test
+#              (connection refused): "==";
+#   expired    the retry rule gives up 3 s after the first failure, so a
+#              forced queue run (-qff) later fails both: "retry timeout
+#              exceeded";
+#   rejected   swaks asks the receiver to relay: "relay not permitted".
+# Then 'smtpdx log --format ndjson' reads both mainlogs and every case is
+# checked with jq against what the log shows was caused. At exit every
+# process running the unpacked binary is stopped by its pid. With --capture DIR the two
+# mainlogs are also copied there.
+#
+# No DNS anywhere: primary_hostname is set, host_lookup and rfc1413_hosts
+# are empty, the routes are IP literals looked up "byname", no TLS/DANE.
+# Exit 77 (skip) when not root or when swaks, jq, apt-get or dpkg-deb is
+# absent, or when the packages cannot be had.
+set -u
+
+BUILD=${1:-build}
+CAPTURE=
+[ "${2:-}" = "--capture" ] && CAPTURE=${3:-}
+SMTPDX=${SMTPDX:-$BUILD/smtpdx}
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root to run Exim with a private configuration (-C)"
+PATH=$PATH:/usr/sbin:/sbin
+for t in swaks jq apt-get dpkg-deb dpkg-query; do
+    command -v "$t" >/dev/null 2>&1 || skip "$t is not installed (bash scripts/deps.sh --test)"
+done
+[ -x "$SMTPDX" ] || { echo "FAIL: no smtpdx binary at $SMTPDX"; exit 1; }
+BUILD=$(cd "$BUILD" && pwd)
+
+# ---- the packages: downloaded once per build directory
+DEBS=$BUILD/exim-debs
+mkdir -p "$DEBS"
+newest() { ls "$DEBS"/"$1"_*.deb 2>/dev/null | sort -V | tail -n 1; }
+if [ -z "$(newest exim4-daemon-light)" ] || [ -z "$(newest exim4-base)" ]; then
+    echo "downloading exim4-daemon-light and exim4-base into $DEBS"
+    if ! (cd "$DEBS" && timeout 120 apt-get download -q -o APT::Sandbox::User=root \
+              exim4-daemon-light exim4-base) > "$DEBS/download.log" 2>&1; then
+        skip "apt-get download exim4-daemon-light exim4-base failed: $(tail -n 1 "$DEBS/download.log")"
+    fi
+fi
+DEB_DAEMON=$(newest exim4-daemon-light)
+DEB_BASE=$(newest exim4-base)
+[ -n "$DEB_DAEMON" ] && [ -n "$DEB_BASE" ] || skip "no exim4 packages in $DEBS"
+
+if ! dpkg-query -W -f='${Status}' libidn12 2>/dev/null | grep -q 'install ok installed'; then
+    DEBIAN_FRONTEND=noninteractive timeout 180 apt-get install -y -q \
+        --no-install-recommends libidn12 > /dev/null 2>&1 ||
+        skip "libidn12 (needed by exim4) is missing and apt-get could not install it"
+fi
+if ! getent passwd Debian-exim >/dev/null; then
+    grp=(--user-group)
+    getent group Debian-exim >/dev/null && grp=(-g Debian-exim)
+    useradd --system "${grp[@]}" --no-create-home --home-dir /var/spool/exim4 \
+        --shell /usr/sbin/nologin Debian-exim ||
+        skip "could not create the Debian-exim system user"
+fi
+
+# ---- ports: a free block on 127.0.0.1 (other fixtures may be running)
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+BASE=
+for b in 2940 2960 2980 3040 3060 3080; do
+    busy=0
+    for off in 0 1 19; do port_busy $((b + off)) && { busy=1; break; }; done
+    [ $busy -eq 0 ] && { BASE=$b; break; }
+done
+[ -n "$BASE" ] || skip "no free block of loopback ports for the fixture"
+P_RECV=$BASE            # receiving Exim
+P_INJ=$((BASE + 1))     # sending Exim: injection
+P_DEAD=$((BASE + 19))   # nothing listens: connection refused
+
+T=$(mktemp -d /tmp/smtpdx-exim.XXXXXX)
+chmod 755 "$T"   # Debian-exim re-executes the binary and writes the spools
+EXIM=$T/root/usr/sbin/exim4
+PIDS=()
+
+# The processes running the binary unpacked in $T: the daemons and what
+# they started. Delivery processes detach from the daemon (a new session,
+# a new parent), so only the private path names all of them, and nothing
+# else.
+our_exims() {
+    local p
+    for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/exe" 2>/dev/null)" = "$EXIM" ] && echo "${p#/proc/}"
+    done
+}
+cleanup() {
+    local left
+    # shellcheck disable=SC2046
+    kill -TERM "${PIDS[@]}" $(our_exims) 2>/dev/null
+    for _ in $(seq 30); do
+        left=$(our_exims)
+        [ -z "$left" ] && break
+        sleep 0.1
+    done
+    # shellcheck disable=SC2086
+    [ -n "$left" ] && kill -KILL $left 2>/dev/null
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+for d in "$DEB_DAEMON" "$DEB_BASE"; do
+    dpkg-deb -x "$d" "$T/root" || { echo "FAIL: dpkg-deb -x $d"; exit 1; }
+done
+[ -x "$EXIM" ] || { echo "FAIL: no exim4 binary in $DEB_DAEMON"; exit 1; }
+if ! "$EXIM" -bV > "$T/version" 2>&1 && grep -q "shared librar" "$T/version"; then
+    skip "exim4 cannot start: $(head -n 1 "$T/version")"
+fi
+
+for side in tx rx; do
+    mkdir -p "$T/$side/spool" "$T/$side/log"
+    chown -R Debian-exim:Debian-exim "$T/$side"
+done
+TXLOG=$T/tx/log/mainlog
+RXLOG=$T/rx/log/mainlog
+
+# what both instances share: private paths, loopback, no lookups, no TLS
+common() {
+    cat <<EOF
+exim_path = $EXIM
+spool_directory = $T/$1/spool
+log_file_path = $T/$1/log/%slog
+pid_file_path = $T/$1/exim.pid
+local_interfaces = <; 127.0.0.1
+host_lookup =
+rfc1413_hosts =
+tls_advertise_hosts =
+keep_environment =
+EOF
+}
+
+{ common tx; cat <<EOF
+primary_hostname = mx.sender.test
+qualify_domain = sender.test
+daemon_smtp_ports = $P_INJ
+acl_smtp_rcpt = acl_rcpt
+
+begin acl
+acl_rcpt:
+  accept hosts = 127.0.0.1
+  deny   message = relay not permitted
+
+begin routers
+# bounces come back to the sender's domain: discard them
+to_sender:
+  driver = redirect
+  domains = sender.test
+  data = :blackhole:
+to_recv:
+  driver = manualroute
+  domains = reject.test
+  route_list = * 127.0.0.1 byname
+  transport = smtp_recv
+  self = send
+to_dead:
+  driver = manualroute
+  route_list = * 127.0.0.1 byname
+  transport = smtp_dead
+  self = send
+
+begin transports
+smtp_recv:
+  driver = smtp
+  port = $P_RECV
+  allow_localhost
+  hosts_avoid_tls = *
+  hosts_try_dane =
+smtp_dead:
+  driver = smtp
+  port = $P_DEAD
+  allow_localhost
+  hosts_avoid_tls = *
+  hosts_try_dane =
+  connect_timeout = 5s
+
+begin retry
+# give up 3 s after the first failure, so that a later -qff expires
+*  *  F,3s,1s
+EOF
+} > "$T/tx.conf"
+
+{ common rx; cat <<EOF
+primary_hostname = mx.reject.test
+daemon_smtp_ports = $P_RECV
+acl_smtp_rcpt = acl_rcpt
+
+begin acl
+acl_rcpt:
+  require message = relay not permitted
+          domains = reject.test
+  deny    local_parts = bob
+          message = 550 5.1.1 <\$local_part@\$domain>: User unknown
+  deny    local_parts = full
+          message = 552 5.2.2 Mailbox full
+  defer   local_parts = busy
+          message = 450 4.2.0 Mailbox busy, try again later
+  accept
+
+begin routers
+sink:
+  driver = redirect
+  data = :blackhole:
+EOF
+} > "$T/rx.conf"
+chmod 644 "$T/tx.conf" "$T/rx.conf"
+
+for side in rx tx; do
+    if ! "$EXIM" -C "$T/$side.conf" -bV > "$T/$side.check" 2>&1; then
+        echo "FAIL: exim rejects the $side configuration:"; cat "$T/$side.check"; exit 1
+    fi
+    # -bdf: the daemon stays in the foreground, so its pid is known
+    "$EXIM" -C "$T/$side.conf" -bdf < /dev/null > "$T/$side.err" 2>&1 &
+    PIDS+=($!)
+done
+for _ in $(seq 100); do port_busy "$P_RECV" && port_busy "$P_INJ" && break; sleep 0.1; done
+if ! port_busy "$P_RECV" || ! port_busy "$P_INJ"; then
+    echo "FAIL: the exim daemons did not start"; cat "$T"/*.err "$T"/*/log/paniclog 2>/dev/null
+    exit 1
+fi
+
+sw() { swaks --server 127.0.0.1 --helo client.test --timeout 10 "$@" >/dev/null 2>&1; }
+inject() { sw --port "$P_INJ" --from alice@sender.test --to "$1" --header "Subject: fixture $1"; }
+
+# wait_for LOG PATTERN [COUNT]: LOG shows PATTERN at least COUNT times
+wait_for() {
+    for _ in $(seq 150); do
+        [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "${3:-1}" ] && return 0
+        sleep 0.2
+    done
+    echo "FAIL: $(basename "$(dirname "$(dirname "$1")")") log never showed '$2'"
+    cat "$TXLOG" "$RXLOG"; exit 1
+}
+
+start=$SECONDS
+inject alice@reject.test,dave@reject.test
+inject bob@reject.test
+inject full@reject.test
+inject busy@reject.test
+inject carol@remote.test
+sw --port "$P_RECV" --from a@client.test --to x@elsewhere.test
+
+wait_for "$TXLOG" "=> alice@reject.test R=to_recv"
+wait_for "$TXLOG" "-> dave@reject.test R=to_recv"
+wait_for "$TXLOG" "\*\* bob@reject.test .*550 5.1.1"
+wait_for "$TXLOG" "\*\* full@reject.test .*552 5.2.2"
+wait_for "$TXLOG" "== busy@reject.test .*450"
+wait_for "$TXLOG" "== carol@remote.test .*Connection refused"
+wait_for "$RXLOG" "rejected RCPT <x@elsewhere.test>: relay not permitted"
+
+# past the retry rule's 3 s a forced queue run gives up on both; retry
+# once more should the clock not have moved far enough yet
+sleep 4
+for _ in 1 2 3; do
+    timeout 30 "$EXIM" -C "$T/tx.conf" -qff > /dev/null 2>&1
+    [ "$(grep -c 'retry timeout exceeded' "$TXLOG")" -ge 2 ] && break
+    sleep 2
+done
+wait_for "$TXLOG" "\*\* busy@reject.test: retry timeout exceeded"
+wait_for "$TXLOG" "\*\* carol@remote.test: retry timeout exceeded"
+# the bounces of the 5 failures are discarded: wait until each left
+wait_for "$TXLOG" "=> :blackhole: <alice@sender.test>" 4
+echo "exim: cases provoked in $((SECONDS - start)) s"
+
+if [ -n "$CAPTURE" ]; then
+    mkdir -p "$CAPTURE" && cp "$TXLOG" "$CAPTURE/sending.mainlog" &&
+        cp "$RXLOG" "$CAPTURE/receiving.mainlog" && echo "captured the mainlogs in $CAPTURE"
+fi
+
+OUT=$T/records.ndjson
+"$SMTPDX" log --only all --format ndjson "$TXLOG" "$RXLOG" > "$OUT" 2> "$T/smtpdx.err"
+rc=$?
+[ $rc -eq 0 ] || { echo "FAIL: smtpdx log exited $rc"; cat "$T/smtpdx.err"; exit 1; }
+
+fails=0
+# check DESCRIPTION JQ-FILTER: at least one record passes the filter;
+# $tx and $rx name the two logs (a record's origin is "file:line")
+check() {
+    if jq -e -s --arg tx "$TXLOG:" --arg rx "$RXLOG:" \
+          "map(select($2)) | length > 0" "$OUT" >/dev/null; then
+        echo "ok   $1"
+    else
+        echo "FAIL $1"; fails=$((fails + 1))
+    fi
+}
+is() { [ "$1" = "$2" ] && echo "ok   $3" || { echo "FAIL $3 (got $1, expected $2)"; fails=$((fails + 1)); }; }
+TX='(.origin|startswith($tx))'
+RX='(.origin|startswith($rx))'
+
+check "delivered over SMTP (=>)" \
+  "$TX and .recipient==\"alice@reject.test\" and .action==\"delivered\" and .replycode==\"250\" and (.relay|startswith(\"127.0.0.1 [127.0.0.1]\")) and .addresser==\"alice@sender.test\""
+check "delivered, second address of the same delivery (->)" \
+  "$TX and .recipient==\"dave@reject.test\" and .action==\"delivered\""
+n=$(jq -s --arg tx "$TXLOG:" "map(select($TX and .action==\"delivered\" and .destination==\"reject.test\") | .queueid) | unique | length" "$OUT")
+is "$n" 1 "alice and dave: one message, one queue id"
+check "bounced: 550 5.1.1 user unknown (**)" \
+  "$TX and .recipient==\"bob@reject.test\" and .action==\"failed\" and .reason==\"userunknown\" and .temporary==false and .replycode==\"550\" and .deliverystatus==\"5.1.1\" and .smtpcommand==\"RCPT\" and .addresser==\"alice@sender.test\" and .queueid!=null"
+# a full mailbox is persistent but transient (RFC 3463 3.3): the kb calls
+# it temporary even when the server gave up with 552
+check "bounced: 552 5.2.2 mailbox full (**)" \
+  "$TX and .recipient==\"full@reject.test\" and .action==\"failed\" and .reason==\"mailboxfull\" and .temporary==true and .replycode==\"552\" and .deliverystatus==\"5.2.2\""
+check "deferred: 450 from the receiver (==)" \
+  "$TX and .recipient==\"busy@reject.test\" and .action==\"delayed\" and .temporary==true and .replycode==\"450\" and .smtpcommand==\"RCPT\""
+check "deferred: connection refused (==)" \
+  "$TX and .recipient==\"carol@remote.test\" and .action==\"delayed\" and .reason==\"networkerror\" and .temporary==true and .addresser==\"alice@sender.test\""
+for r in busy@reject.test carol@remote.test; do
+    check "expired: $r, retry timeout exceeded" \
+      "$TX and .recipient==\"$r\" and .action==\"failed\" and .reason==\"expired\" and .temporary==false"
+done
+check "receiver: relay not permitted" \
+  "$RX and .recipient==\"x@elsewhere.test\" and .action==\"failed\" and .reason==\"norelaying\" and .temporary==false and .smtpcommand==\"RCPT\" and .addresser==\"a@client.test\" and .queueid==null"
+check "receiver: rejected RCPT 550 5.1.1" \
+  "$RX and .recipient==\"bob@reject.test\" and .reason==\"userunknown\" and .replycode==\"550\" and .queueid==null and (.relay|startswith(\"(mx.sender.test)\"))"
+check "receiver: rejected RCPT 552 5.2.2" \
+  "$RX and .recipient==\"full@reject.test\" and .reason==\"mailboxfull\" and .replycode==\"552\""
+check "receiver: temporarily rejected RCPT 450" \
+  "$RX and .recipient==\"busy@reject.test\" and .action==\"delayed\" and .temporary==true"
+check "discarded bounce: recipient from the angle brackets, no alias" \
+  "$TX and .recipient==\"alice@sender.test\" and .action==\"delivered\" and .alias==\"\""
+if jq -e -s 'map(select(.action!="delivered" and .reason=="undefined")) | length == 0' "$OUT" >/dev/null; then
+    echo "ok   every failure is classified"
+else
+    echo "FAIL some failure is left undefined"; fails=$((fails + 1))
+fi
+
+# one record per line that says so, counted in the logs themselves
+cnt() { grep -c -- "$1" "$2"; }
+jqn() { jq -s --arg tx "$TXLOG:" --arg rx "$RXLOG:" "map(select($1)) | length" "$OUT"; }
+is "$(jqn "$TX and .action==\"delayed\"")" "$(cnt '^[^ ]* [^ ]* [^ ]* == ' "$TXLOG")" "one delayed record per == line"
+is "$(jqn "$TX and .action==\"failed\"")" "$(cnt '^[^ ]* [^ ]* [^ ]* \*\* ' "$TXLOG")" "one failed record per ** line"
+is "$(jqn "$TX and .action==\"delivered\"")" "$(cnt '^[^ ]* [^ ]* [^ ]* [-=]> ' "$TXLOG")" "one delivered record per => and -> line"
+is "$(jqn "$RX and .action!=\"delivered\"")" "$(cnt ' rejected RCPT ' "$RXLOG")" "one record per rejected RCPT line"
+is "$(jqn "$TX and .reason==\"expired\"")" "$(cnt 'retry timeout exceeded' "$TXLOG")" "one expired record per retry timeout"
+
+# failures only by default; the filters on the same real logs
+n=$("$SMTPDX" log --format ndjson "$TXLOG" "$RXLOG" | jq -s 'map(select(.action=="delivered")) | length')
+is "$n" 0 "default output leaves out deliveries"
+n=$("$SMTPDX" log --format ndjson --domain remote.test "$TXLOG" | jq -s 'length > 0 and all(.destination=="remote.test")')
+is "$n" true "--domain keeps only that domain"
+"$SMTPDX" log --format ndjson --reason userunknown "$TXLOG" "$RXLOG" |
+    jq -e -s 'length == 2 and all(.reason=="userunknown")' >/dev/null
+is $? 0 "--reason userunknown: the bounce and the receiver's reject"
+
+[ $fails -eq 0 ] || { echo "--- sending"; cat "$TXLOG"; echo "--- receiving"; cat "$RXLOG"; echo "--- records"; cat "$OUT"; exit 1; }
+echo "exim fixture: all cases diagnosed"
+exit 0
