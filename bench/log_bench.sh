@@ -24,7 +24,7 @@ SMTPDX=${SMTPDX:-$BUILD/smtpdx}
 DIR=${LOG_BENCH_DIR:-/tmp/smtpdx-log-bench}
 [ -x "$SMTPDX" ] || { echo "no smtpdx at $SMTPDX (build first)" >&2; exit 2; }
 command -v pflogsumm >/dev/null || { echo "pflogsumm is not installed (bash scripts/deps.sh --test)" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing (bash scripts/deps.sh --test)" >&2; exit 2; }
 mkdir -p "$DIR"
 LOG=$DIR/maillog-$SIZE.log
 GEN=$DIR/gen_postfix_log
