@@ -6,6 +6,7 @@
  * sx_cli_main, so this runs exactly the shipping code paths. Environment:
  *   SMTPDX_FAIL_ALLOC=N    the N-th library allocation fails, and so does
  *                          every one after it (0 or unset: none fails);
+ *   SMTPDX_FAIL_ONLY=1     with it: only the N-th fails, later ones succeed;
  *   SMTPDX_FAIL_REPORT=P   at exit, write "allocs=A fail_at=N hit=0|1" to
  *                          the file P, so a test knows whether the run
  *                          reached the planted fault or finished before.
@@ -14,6 +15,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/alloc.h"
 
@@ -47,6 +49,10 @@ int main(int argc, char **argv)
         }
     }
     atexit(report);
-    sx_alloc_fail_after(fail_at);
+    const char *only = getenv("SMTPDX_FAIL_ONLY");
+    if (only != NULL && strcmp(only, "1") == 0)
+        sx_alloc_fail_only(fail_at);
+    else
+        sx_alloc_fail_after(fail_at);
     return sx_cli_main(argc, argv);
 }

@@ -21,6 +21,9 @@ suffixes) depending on KIND:
   queue-ids N           a Postfix log opening N messages never closed
   gz-bomb BYTES         gzip data that inflates to BYTES of one long line
   log-lines BYTES       a Postfix log of mixed failure lines, about BYTES
+  long-reply BYTES      one SMTP reply line "550 5.1.1 xxx..." of BYTES
+  long-diag BYTES       a DSN whose one Diagnostic-Code is BYTES long
+  long-from BYTES       an mbox whose first "From " line is BYTES long
 """
 import sys
 import zlib
@@ -149,6 +152,26 @@ def main():
                 b"<bob@example.net>: Recipient address rejected: User "
                 b"unknown (in reply to RCPT TO command))\n")
         stream(size(arg, 100 << 20) // len(line) * len(line), line)
+    elif kind == "long-reply":
+        OUT.write(b"550 5.1.1 ")
+        stream(size(arg, 1 << 20), b"x")
+        OUT.write(b"\n")
+    elif kind == "long-diag":
+        n = size(arg, 1 << 20)
+        OUT.write(HEAD + b'Content-Type: multipart/report; '
+                  b'report-type=delivery-status; boundary="B0"\n\n'
+                  b"--B0\nContent-Type: text/plain\n\nDelivery failed.\n"
+                  b"--B0\nContent-Type: message/delivery-status\n\n"
+                  b"Reporting-MTA: dns; mx.example.com\n\n"
+                  b"Final-Recipient: rfc822; bob@example.net\n"
+                  b"Action: failed\nStatus: 5.1.1\n"
+                  b"Diagnostic-Code: smtp; 550 5.1.1 User unknown ")
+        stream(n, b"x")
+        OUT.write(b"\n\n--B0--\n")
+    elif kind == "long-from":
+        OUT.write(b"From ")
+        stream(size(arg, 65 << 20), b"a")
+        OUT.write(b"\nSubject: lost\n\nbody\n")
     elif kind == "gz-bomb":
         z = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
         block = b"a" * (1 << 20)

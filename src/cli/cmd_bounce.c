@@ -173,6 +173,11 @@ int cmd_bounce(int argc, char **argv)
                                    "mails, or - to read standard input");
 
     unsigned flags = cli_outopts_resolve(&oo, stdout, &fmt);
+    /* An mbox gives records by the thousand: write them in large blocks
+     * when no one watches them arrive. Each record reaches stdio whole. */
+    static char outbuf[256u * 1024u]; /* glibc ignores a size alone */
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     smtpdx_status st = smtpdx_ctx_new(&run.ctx);
     if (st != SMTPDX_OK) {
         cli_error("bounce", "knowledge base", "%s", smtpdx_strerror(st));

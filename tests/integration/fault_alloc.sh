@@ -11,6 +11,9 @@
 #     like the clean run (same status, same output: nothing was lost),
 #   - print only whole NDJSON records: every line valid JSON, each one a
 #     line of the clean run, in the same order (no partial record).
+# Each n runs twice: with every later allocation failing too, and alone
+# (SMTPDX_FAIL_ONLY=1), where a failure swallowed by its caller shows up
+# as a run that goes on with different output.
 # A run that ends without reaching its planted fault ends the loop.
 # SMTPDX_FAULT_MAX (default 4000) caps the runs per scenario; past it
 # the remaining n are sampled evenly and the test says so.
@@ -91,38 +94,44 @@ scenario() {
     [ -s "$ref" ] || fail "$name: clean run printed nothing"
     echo "fault_alloc: $name: clean run exit $rc0, $total allocations, $(wc -l <"$ref") records"
 
-    local step=1 n=1 runs=0 absorbed=0
+    local step=1 runs=0 absorbed=0 only n how
     [ "$total" -gt "$MAX" ] && step=$(( (total + MAX - 1) / MAX ))
     [ $step -gt 1 ] && echo "fault_alloc: $name: $total allocations > $MAX: every ${step}th"
-    while :; do
-        rm -f "$rep"
-        SMTPDX_FAIL_ALLOC=$n SMTPDX_FAIL_REPORT=$rep "$FAULT" "$@" >"$TMP/out" 2>"$TMP/err"
-        local rc=$?
-        runs=$((runs + 1))
-        if [ $rc -ge 86 ] || grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/err"; then
-            cat "$TMP/err" >&2
-            fail "$name: allocation $n: sanitizer finding (exit $rc)"
-        fi
-        [ -s "$rep" ] || { cat "$TMP/err" >&2; fail "$name: allocation $n: no clean exit (exit $rc)"; }
-        "$CHECK" ndjson "$TMP/out" || fail "$name: allocation $n: output has a partial or invalid record"
-        # every output line is a clean-run line, in order, from the start
-        local lines
-        lines=$(wc -l <"$TMP/out")
-        head -n "$lines" "$ref" | cmp -s - "$TMP/out" ||
-            fail "$name: allocation $n: output differs from the clean run's first $lines records"
-        if grep -q 'hit=0' "$rep"; then
-            [ $rc -eq $rc0 ] && cmp -s "$ref" "$TMP/out" ||
-                fail "$name: allocation $n not reached, yet the run differs (exit $rc)"
-            break
-        fi
-        if [ $rc -eq $rc0 ] && cmp -s "$ref" "$TMP/out"; then
-            absorbed=$((absorbed + 1))
-        else
-            [ $rc -ne 0 ] || fail "$name: allocation $n failed, exit 0 but records were lost"
-            [ -s "$TMP/err" ] || fail "$name: allocation $n: exit $rc without a message"
-        fi
-        n=$((n + step))
-        [ $n -gt $((total + 1)) ] && n=$((total + 1))
+    for only in 0 1; do
+        how=""
+        [ $only -eq 1 ] && how=" (alone)"
+        n=1
+        while :; do
+            rm -f "$rep"
+            SMTPDX_FAIL_ONLY=$only SMTPDX_FAIL_ALLOC=$n SMTPDX_FAIL_REPORT=$rep \
+                "$FAULT" "$@" >"$TMP/out" 2>"$TMP/err"
+            local rc=$?
+            runs=$((runs + 1))
+            if [ $rc -ge 86 ] || grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/err"; then
+                cat "$TMP/err" >&2
+                fail "$name: allocation $n$how: sanitizer finding (exit $rc)"
+            fi
+            [ -s "$rep" ] || { cat "$TMP/err" >&2; fail "$name: allocation $n$how: no clean exit (exit $rc)"; }
+            "$CHECK" ndjson "$TMP/out" || fail "$name: allocation $n$how: output has a partial or invalid record"
+            # every output line is a clean-run line, in order, from the start
+            local lines
+            lines=$(wc -l <"$TMP/out")
+            head -n "$lines" "$ref" | cmp -s - "$TMP/out" ||
+                fail "$name: allocation $n$how: output differs from the clean run's first $lines records"
+            if grep -q 'hit=0' "$rep"; then
+                [ $rc -eq $rc0 ] && cmp -s "$ref" "$TMP/out" ||
+                    fail "$name: allocation $n$how not reached, yet the run differs (exit $rc)"
+                break
+            fi
+            if [ $rc -eq $rc0 ] && cmp -s "$ref" "$TMP/out"; then
+                absorbed=$((absorbed + 1))
+            else
+                [ $rc -ne 0 ] || fail "$name: allocation $n$how failed, exit 0 but records were lost"
+                [ -s "$TMP/err" ] || fail "$name: allocation $n$how: exit $rc without a message"
+            fi
+            n=$((n + step))
+            [ $n -gt $((total + 1)) ] && n=$((total + 1))
+        done
     done
     echo "fault_alloc: $name: $runs faulted runs passed ($absorbed absorbed without loss)"
 }

@@ -6,7 +6,8 @@
 #   sibling parts, 100,000 header fields, a 10 MB header field, 100,000
 #   encoded words, a 64 MB line without a newline (log and bounce), a
 #   Postfix log opening 300,000 messages (queue table bound), gzip data
-#   that inflates to 256 MB (bounce and log), and a 64 MB mbox of small
+#   that inflates to 256 MB (bounce and log), a 1 MB reply line, a 1 MB
+#   Diagnostic-Code, a 65 MB mbox "From " line, and a 64 MB mbox of small
 #   bounces (every message must still give its record).
 # Bounds: 60 s and 200 MB per run (x4 under ASan). The 1 GB cases are in
 # limits_big.sh. Figures go to stdout (see docs/limits.md).
@@ -57,6 +58,28 @@ measure gz-bomb-log 60 200 gz-bomb 256M -- log --format ndjson -
 measure queue-ids 60 200 queue-ids 300000 -- log --format ndjson --only all -
 measure log-lines 60 200 log-lines 32M -- log --format ndjson -
 [ "$M_RECORDS" -gt 0 ] || lfail "log-lines: no records"
+
+# A 1 MB reply line: cut to SMTPDX_REPLY_TEXT_MAX and flagged "truncated".
+measure long-reply 60 200 long-reply 1M -- explain --format ndjson
+python3 - "$TMP/long-reply.out" <<'PY' || lfail "long-reply: not one record cut to 64 KiB and flagged truncated"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(recs) == 1 and recs[0]["code"] == 550, recs
+assert "truncated" in recs[0].get("flags", []), recs[0].get("flags")
+assert 0 < len(recs[0]["text"].encode()) <= 65536
+PY
+# A 1 MB Diagnostic-Code: the record keeps its first SX_BOUNCE_MAX_DIAG bytes.
+measure long-diag 60 200 long-diag 1M -- "${B[@]}"
+python3 - "$TMP/long-diag.out" <<'PY' || lfail "long-diag: not one record with the diagnostic cut to 16 KiB"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(recs) == 1 and recs[0]["recipient"] == "bob@example.net", recs
+assert 0 < len(recs[0]["diagnosticcode"].encode()) <= 16384
+PY
+# An mbox "From " line past SMTPDX_MSG_MAX: that input is lost, said so.
+measure long-from 60 200 long-from 65M -- "${B[@]}"
+[ "$M_RC" -eq 1 ] && [ "$M_RECORDS" -eq 0 ] && grep -q 'unparseable' "$TMP/long-from.err" ||
+    lfail "long-from: exit $M_RC, $M_RECORDS records, want exit 1, none, and a message"
 
 measure tiny-mbox 60 200 tiny-mbox 64M -- "${B[@]}"
 msgs=$(( (64 << 20) / $(python3 "$GEN" tiny-msg | wc -c) ))

@@ -67,9 +67,12 @@ static smtpdx_status orig_header(const sx_bjson *d, int root, sx_bres *res,
     if (from[0] == '\0')
         from = member(d, mail, "source");
     sx_sbuf_reset(tmp);
-    sx_sbuf_printf(tmp, "From: %s\nSubject: %s\nMessage-ID: <%s>\nDate: %s\n\n",
-                   from, member(d, ch, "subject"), member(d, mail, "messageId"),
-                   member(d, mail, "timestamp"));
+    if (sx_sbuf_printf(tmp,
+                       "From: %s\nSubject: %s\nMessage-ID: <%s>\nDate: %s\n\n",
+                       from, member(d, ch, "subject"),
+                       member(d, mail, "messageId"),
+                       member(d, mail, "timestamp")) == SX_SBUF_NOMEM)
+        return SMTPDX_ERR_NOMEM;
     char *p = sx_barena_dup(&res->arena, tmp->data ? tmp->data : "", tmp->len);
     if (p == NULL)
         return SMTPDX_ERR_NOMEM;

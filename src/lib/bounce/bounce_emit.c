@@ -20,15 +20,16 @@
 #include "bounce/bounce_text.h"
 #include "record/record.h"
 
-/* Collapse runs of blanks (folding left overs) into one space. */
-static void squeeze(const char *s, sx_sbuf *out)
+/* Collapse runs of blanks (folding left overs) into one space; the text
+ * is cut at out's maximum. SMTPDX_ERR_NOMEM when out cannot grow. */
+static smtpdx_status squeeze(const char *s, sx_sbuf *out)
 {
     sx_sbuf_reset(out);
     size_t n = strlen(s);
     if (n > out->max)
         n = out->max;
     if (sx_sbuf_reserve(out, n) != SX_SBUF_OK)
-        return;
+        return SMTPDX_ERR_NOMEM;
     char *w = out->data;
     size_t k = 0;
     int sp = 0;
@@ -45,6 +46,7 @@ static void squeeze(const char *s, sx_sbuf *out)
     }
     w[k] = '\0';
     out->len = k;
+    return SMTPDX_OK;
 }
 
 static sx_str bare(const char *v)
@@ -100,7 +102,9 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     smtpdx_status st;
     sx_judgement j;
 
-    squeeze(rc->diag, &es->diag);
+    st = squeeze(rc->diag, &es->diag);
+    if (st != SMTPDX_OK)
+        return st;
     const char *diag = es->diag.data ? es->diag.data : "";
     size_t dlen = es->diag.len;
     st = sx_bjudge(ctx, m, res, rc, diag, dlen, es->reply, &j);
@@ -188,13 +192,22 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     if (st == SMTPDX_OK) {
         /* Sisimai's token: SHA-1 of STX sender RS recipient RS time ETX */
         char hex[41];
+        /* Every step is checked: after a failed step a later one that
+         * fits would hash another text, a wrong token in a record that
+         * looks whole. Past the buffer's limit (addresses far beyond RFC
+         * 5321's 256 octets) the hash covers what fit: still stable. */
+        int brc;
         sx_sbuf_reset(&es->tmp);
-        sx_sbuf_putc(&es->tmp, '\x02');
-        sx_sbuf_append(&es->tmp, sender.p, sender.len);
-        sx_sbuf_putc(&es->tmp, '\x1e');
-        sx_sbuf_append(&es->tmp, rcpt.p, rcpt.len);
-        if (sx_sbuf_printf(&es->tmp, "\x1e%lld\x03", (long long)ts) !=
-            SX_SBUF_OK) {
+        brc = sx_sbuf_putc(&es->tmp, '\x02');
+        if (brc == SX_SBUF_OK)
+            brc = sx_sbuf_append(&es->tmp, sender.p, sender.len);
+        if (brc == SX_SBUF_OK)
+            brc = sx_sbuf_putc(&es->tmp, '\x1e');
+        if (brc == SX_SBUF_OK)
+            brc = sx_sbuf_append(&es->tmp, rcpt.p, rcpt.len);
+        if (brc == SX_SBUF_OK)
+            brc = sx_sbuf_printf(&es->tmp, "\x1e%lld\x03", (long long)ts);
+        if (brc == SX_SBUF_NOMEM || es->tmp.data == NULL) {
             st = SMTPDX_ERR_NOMEM;
         } else {
             sx_bsha1_hex(es->tmp.data, es->tmp.len, hex);

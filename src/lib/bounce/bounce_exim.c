@@ -17,7 +17,10 @@
  * may add an RFC 3464 part whose Status is always 5.0.0: the text's
  * command is kept, the code comes from the Diagnostic-Code (bounce_judge).
  * Delay warnings ("Warning: message ... delayed") list "The address to
- * which the message has not yet been delivered" the same way.
+ * which the message has not yet been delivered" the same way. 1&1
+ * (kundenserver.de) sends Exim's text rewrapped and unindented: the
+ * address, then its reason on the next line ("SMTP error from remote
+ * server for TEXT command, ...") or after "For the following reason:".
  */
 #include <string.h>
 
@@ -59,10 +62,13 @@ static const char *list_start(const char *t, size_t len, int *kind)
         {"incorrectly constructed:", 2},
         {"could not be delivered to one or more of its", 0},
     };
+    /* the phrase may be wrapped onto the next line ("The following
+     * address(es)\nfailed:") by senders that reflow the text */
     for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
-        const char *p = sx_bt_ifind(t, len, starts[i].phrase);
+        const char *e = NULL;
+        const char *p = sx_bt_ifind_ws(t, len, starts[i].phrase, &e);
         if (p != NULL) {
-            const char *nl = memchr(p, '\n', len - (size_t)(p - t));
+            const char *nl = memchr(e, '\n', len - (size_t)(e - t));
             *kind = starts[i].kind;
             return nl ? nl + 1 : t + len;
         }
@@ -124,6 +130,7 @@ static smtpdx_status exim_extract(sx_bmail *m, sx_bres *res)
         sx_str l;
         sx_brcpt *cur = NULL;
         int gen_text = 0;
+        int just_opened = 0, reason_block = 0;
         sx_sbuf *acc = &m->scratch2;
         sx_sbuf_reset(acc);
         sx_bt_lines_init(&it, p, (size_t)(t + end - p));
@@ -143,9 +150,19 @@ static smtpdx_status exim_extract(sx_bmail *m, sx_bres *res)
             }
             if (more && gen_text && sx_bt_iprefix(l.p, l.len, "------"))
                 continue;
+            /* 1&1's variant: the address, then "For the following
+             * reason:" and the reason, all unindented */
+            if (more && cur != NULL &&
+                sx_bt_iprefix(l.p, l.len, "For the following reason:")) {
+                reason_block = 1;
+                continue;
+            }
+            /* ... but a line right below the address is its reason even
+             * unindented (1&1 writes "a@b:" then "SMTP error from ...") */
             int stop = more && !opens && l.len > 0 && l.p[0] != ' ' &&
                        l.p[0] != '\t' && cur != NULL && kind != 2 &&
-                       !gen_text;
+                       !gen_text && !just_opened && !reason_block;
+            just_opened = opens;
             if ((opens || !more || stop) && cur != NULL) {
                 if ((st = sx_bres_set(&txt, &cur->diag, acc->data, acc->len)))
                     goto done;
@@ -168,7 +185,10 @@ static smtpdx_status exim_extract(sx_bmail *m, sx_bres *res)
                     cur->hint = SMTPDX_R_SYNTAXERROR;
                     cur->hint_strength = SX_HINT_STRONG;
                     sx_str tl = sx_bt_trim(l);
-                    sx_sbuf_append(acc, tl.p, tl.len);
+                    if (sx_sbuf_append(acc, tl.p, tl.len) == SX_SBUF_NOMEM) {
+                        st = SMTPDX_ERR_NOMEM;
+                        goto done;
+                    }
                 }
                 if (a.len && (st = sx_bres_set(&txt, &cur->recipient, a.p, a.len)))
                     goto done;
@@ -202,9 +222,13 @@ static smtpdx_status exim_extract(sx_bmail *m, sx_bres *res)
                 tl.p += 13;
                 tl.len -= 13;
             }
-            if (acc->len)
-                sx_sbuf_putc(acc, ' ');
-            sx_sbuf_append(acc, tl.p, tl.len);
+            /* past its limit the text is cut; a failed allocation must
+             * not leave a record with a line missing */
+            if ((acc->len && sx_sbuf_putc(acc, ' ') == SX_SBUF_NOMEM) ||
+                sx_sbuf_append(acc, tl.p, tl.len) == SX_SBUF_NOMEM) {
+                st = SMTPDX_ERR_NOMEM;
+                goto done;
+            }
         }
     }
 

@@ -38,10 +38,14 @@ static smtpdx_status add(sx_bres *res, sx_str a, sx_str diag, const char *cmd)
 }
 
 /* The text after the line holding marker, up to the first line holding
- * one of stops (or the end), lines joined by spaces into sb. */
+ * one of stops (or the end), lines joined by spaces into sb (cut at its
+ * limit). *st becomes SMTPDX_ERR_NOMEM when sb cannot grow: a section
+ * with a line missing would read as another reason. */
 static sx_str section(sx_bmail *m, const char *marker,
-                      const char *const *stops, sx_sbuf *sb)
+                      const char *const *stops, sx_sbuf *sb,
+                      smtpdx_status *st)
 {
+    int rc = SX_SBUF_OK;
     const char *t = m->tx;
     size_t len = m->txlen;
     const char *p = sx_bt_ifind(t, len, marker);
@@ -56,18 +60,21 @@ static sx_str section(sx_bmail *m, const char *marker,
     const char *after = p + strlen(marker);
     if (after < l.p + l.len) {
         sx_str rest = sx_bt_trim(sx_bt_str(after, (size_t)(l.p + l.len - after)));
-        sx_sbuf_append(sb, rest.p, rest.len);
+        rc = sx_sbuf_append(sb, rest.p, rest.len);
     }
-    while (it.count < 200 && sx_bt_next_line(&it, &l)) {
+    while (rc == SX_SBUF_OK && it.count < 200 && sx_bt_next_line(&it, &l)) {
         if (stops && sx_bt_has_any(l, stops))
             break;
         sx_str tl = sx_bt_trim(l);
         if (tl.len == 0)
             continue;
         if (sb->len)
-            sx_sbuf_putc(sb, ' ');
-        sx_sbuf_append(sb, tl.p, tl.len);
+            rc = sx_sbuf_putc(sb, ' ');
+        if (rc == SX_SBUF_OK)
+            rc = sx_sbuf_append(sb, tl.p, tl.len);
     }
+    if (rc == SX_SBUF_NOMEM)
+        *st = SMTPDX_ERR_NOMEM;
     return sx_bt_str(sb->data ? sb->data : "", sb->len);
 }
 
@@ -99,7 +106,9 @@ static smtpdx_status ah_extract(sx_bmail *m, sx_bres *res)
     static const char *const stops[] = {"-----", NULL};
     smtpdx_status st = SMTPDX_OK;
     sx_str diag = section(m, "transcript of session follows", stops,
-                          &m->scratch2);
+                          &m->scratch2, &st);
+    if (st != SMTPDX_OK)
+        return st;
     sx_btlines it;
     sx_str l;
     sx_bt_lines_init(&it, m->tx, m->txlen);
@@ -124,9 +133,12 @@ static smtpdx_status mf_extract(sx_bmail *m, sx_bres *res)
 {
     static const char *const stops[] = {"this has been a permanent failure",
                                         "no further delivery attempts", NULL};
+    smtpdx_status st = SMTPDX_OK;
     sx_str a = addr_after(m, "unable to deliver message to");
     sx_str diag = section(m, "delivery failed for the following reason:",
-                          stops, &m->scratch2);
+                          stops, &m->scratch2, &st);
+    if (st != SMTPDX_OK)
+        return st;
     const char *w = sx_bt_ifind(diag.p, diag.len, "failed with:");
     if (w != NULL) {
         w += 12;
@@ -151,7 +163,11 @@ static smtpdx_status mfilter_extract(sx_bmail *m, sx_bres *res)
     const char *sm = sx_bt_ifind(t, m->txlen, "-------server message");
     if (sm == NULL)
         return SMTPDX_OK;
-    sx_str diag = section(m, "-------server message", stops, &m->scratch2);
+    smtpdx_status st = SMTPDX_OK;
+    sx_str diag = section(m, "-------server message", stops, &m->scratch2,
+                          &st);
+    if (st != SMTPDX_OK)
+        return st;
     /* the command is the line after "-------SMTP command" */
     const char *cmd = "DATA";
     const char *c = sx_bt_ifind(t, m->txlen, "-------SMTP command");
@@ -170,7 +186,6 @@ static smtpdx_status mfilter_extract(sx_bmail *m, sx_bres *res)
         }
     }
     /* the recipients are the address lines before the server message */
-    smtpdx_status st = SMTPDX_OK;
     sx_btlines it;
     sx_str l;
     sx_bt_lines_init(&it, t, (size_t)(sm - t));
@@ -273,8 +288,12 @@ static int james_match(const sx_bmail *m)
 static smtpdx_status james_extract(sx_bmail *m, sx_bres *res)
 {
     static const char *const stops[] = {"message details:", NULL};
+    smtpdx_status st = SMTPDX_OK;
     sx_str a = addr_after(m, "rcpt to:");
-    sx_str diag = section(m, "error message below:", stops, &m->scratch2);
+    sx_str diag = section(m, "error message below:", stops, &m->scratch2,
+                          &st);
+    if (st != SMTPDX_OK)
+        return st;
     return add(res, a, diag, "DATA");
 }
 
@@ -313,8 +332,13 @@ static smtpdx_status mm_extract(sx_bmail *m, sx_bres *res)
     static const char *const stops[] = {"the following recipients were", NULL};
     sx_sbuf d;
     sx_sbuf_init(&d, SX_BOUNCE_MAX_DIAG);
-    sx_str diag = section(m, "could not be delivered because of", stops, &d);
     smtpdx_status st = SMTPDX_OK;
+    sx_str diag = section(m, "could not be delivered because of", stops, &d,
+                          &st);
+    if (st != SMTPDX_OK) {
+        sx_sbuf_release(&d);
+        return st;
+    }
     const char *p = sx_bt_ifind(m->tx, m->txlen,
                                 "the following recipients were affected");
     sx_btlines it;

@@ -171,9 +171,15 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
             continue;
         if (tmp->len > 4096)
             break;
-        if (tmp->len)
-            sx_sbuf_putc(tmp, ' ');
-        sx_sbuf_append(tmp, t.p, t.len);
+        /* a line lost to a failed allocation would give a record that
+         * looks whole with another text: fail instead */
+        int brc = tmp->len ? sx_sbuf_putc(tmp, ' ') : SX_SBUF_OK;
+        if (brc == SX_SBUF_OK)
+            brc = sx_sbuf_append(tmp, t.p, t.len);
+        if (brc == SX_SBUF_NOMEM)
+            return SMTPDX_ERR_NOMEM;
+        if (brc != SX_SBUF_OK)
+            break; /* past the buffer's limit: keep the start */
     }
     return sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
 }

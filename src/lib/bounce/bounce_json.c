@@ -46,7 +46,7 @@ static int node_new(jp *j, int type, int parent)
     return d->count++;
 }
 
-static void put_utf8(sx_sbuf *b, unsigned long c)
+static int put_utf8(sx_sbuf *b, unsigned long c)
 {
     char u[4];
     size_t n;
@@ -69,7 +69,7 @@ static void put_utf8(sx_sbuf *b, unsigned long c)
         u[3] = (char)(0x80 | (c & 0x3F));
         n = 4;
     }
-    sx_sbuf_append(b, u, n);
+    return sx_sbuf_append(b, u, n);
 }
 
 static int hex4(const char *p, unsigned long *v)
@@ -87,26 +87,29 @@ static int hex4(const char *p, unsigned long *v)
     return 0;
 }
 
-/* A string at j->p (after the quote): unescaped into the store. */
+/* A string at j->p (after the quote): unescaped into the store. A byte
+ * that cannot be stored fails the parse: a string with a hole in it would
+ * read as another value. */
 static int string(jp *j, size_t *off, size_t *len)
 {
     sx_sbuf *b = &j->d->store;
+    int rc = SX_SBUF_OK;
     *off = b->len;
-    while (j->p < j->e && *j->p != '"') {
+    while (rc == SX_SBUF_OK && j->p < j->e && *j->p != '"') {
         char c = *j->p++;
         if (c != '\\') {
-            sx_sbuf_putc(b, c);
+            rc = sx_sbuf_putc(b, c);
             continue;
         }
         if (j->p >= j->e)
             return -1;
         c = *j->p++;
         switch (c) {
-        case 'n': sx_sbuf_putc(b, '\n'); break;
-        case 't': sx_sbuf_putc(b, '\t'); break;
-        case 'r': sx_sbuf_putc(b, '\r'); break;
-        case 'b': sx_sbuf_putc(b, '\b'); break;
-        case 'f': sx_sbuf_putc(b, '\f'); break;
+        case 'n': rc = sx_sbuf_putc(b, '\n'); break;
+        case 't': rc = sx_sbuf_putc(b, '\t'); break;
+        case 'r': rc = sx_sbuf_putc(b, '\r'); break;
+        case 'b': rc = sx_sbuf_putc(b, '\b'); break;
+        case 'f': rc = sx_sbuf_putc(b, '\f'); break;
         case 'u': {
             unsigned long v, lo;
             if (j->e - j->p < 4 || hex4(j->p, &v))
@@ -120,19 +123,25 @@ static int string(jp *j, size_t *off, size_t *len)
             } else if (v >= 0xD800 && v < 0xE000) {
                 v = 0xFFFD;
             }
-            put_utf8(b, v);
+            rc = put_utf8(b, v);
             break;
         }
-        default: sx_sbuf_putc(b, c); break;
+        default: rc = sx_sbuf_putc(b, c); break;
         }
     }
-    if (j->p >= j->e)
-        return -1;
-    j->p++; /* closing quote */
-    *len = b->len - *off;
-    if (sx_sbuf_putc(b, '\0') != SX_SBUF_OK)
-        return -2;
-    return 0;
+    if (rc == SX_SBUF_OK && j->p < j->e) {
+        j->p++; /* closing quote */
+        *len = b->len - *off;
+        rc = sx_sbuf_putc(b, '\0');
+        if (rc == SX_SBUF_OK)
+            return 0;
+    }
+    if (rc == SX_SBUF_OK)
+        return -1; /* no closing quote */
+    /* callers stop at any non-zero; the parse returns j->err: -2 out of
+     * memory, -1 past the store's limit */
+    j->err = rc == SX_SBUF_NOMEM ? -2 : -1;
+    return j->err;
 }
 
 static int value(jp *j, int parent, unsigned depth);
@@ -223,8 +232,13 @@ static int value(jp *j, int parent, unsigned depth)
     if (me < 0)
         return -1;
     size_t off = j->d->store.len;
-    sx_sbuf_append(&j->d->store, s, (size_t)(j->p - s));
-    sx_sbuf_putc(&j->d->store, '\0');
+    int rc = sx_sbuf_append(&j->d->store, s, (size_t)(j->p - s));
+    if (rc == SX_SBUF_OK)
+        rc = sx_sbuf_putc(&j->d->store, '\0');
+    if (rc != SX_SBUF_OK) {
+        j->err = rc == SX_SBUF_NOMEM ? -2 : -1;
+        return -1;
+    }
     j->d->n[me].val = off;
     j->d->n[me].vallen = (size_t)(j->p - s);
     return me;

@@ -6,11 +6,18 @@
  *  - Action: delivered/relayed/expanded is a success report (RFC 3464
  *    2.3.3), not a failure;
  *  - the sending MTA gave up (Action: delayed/expired, a queue timeout
- *    sentence) and the reply says nothing more specific: expired;
+ *    sentence) and the reply says nothing more specific, or says only
+ *    that no connection could be made while the Status is X.4.7: expired;
  *  - the failing command: a "no such user" answer to DATA is a content
- *    filter speaking (filtered) unless the status says X.1.x; a rejection
- *    of MAIL FROM without a telling phrase is about the sender (rejected),
- *    of the greeting or HELO/EHLO about the client (blocked);
+ *    filter speaking (filtered) unless the status says X.1.x or the
+ *    provider is known to answer so for other reasons (after_data[]); a
+ *    rejection of MAIL FROM without a telling phrase is about the sender
+ *    (rejected); any refusal of the greeting, and one of HELO/EHLO without
+ *    a telling phrase, is about the client (blocked);
+ *  - an X-Unix Diagnostic-Code is a local delivery program's failure
+ *    (mailererror), or the mail system's when the Status says X.3.x;
+ *  - a content filter's notice naming the RFC 5322 rule the message broke
+ *    (notcompliantrfc) explains its spam or content verdict;
  *  - a detector's reading of its family's own wording (hints).
  * When the Status field and the reply point different ways, the record's
  * explanation says so (conflict).
@@ -108,6 +115,29 @@ static const char *const gave_up[] = {
     NULL,
 };
 
+/* How content filters (Amavis among them) name, in their notice, the
+ * RFC 5322 rule the returned message broke (3.6: From, Date once each;
+ * 2.1.1: line length; 2.2: header field syntax). */
+static const char *const header_faults[] = {
+    "duplicate header field",
+    "missing required header field",
+    "improper use of control character",
+    "non-encoded 8-bit data",
+    "improper folded header field",
+    "header line longer than",
+    NULL,
+};
+
+/* Verdicts a named header fault explains better: the filter refused the
+ * message (as spam, for its content, by a policy) because of that fault,
+ * and fixing it is what the sender can do. */
+static int content_verdict(smtpdx_reason r)
+{
+    return r == SMTPDX_R_SPAMDETECTED || r == SMTPDX_R_CONTENTERROR ||
+           r == SMTPDX_R_POLICYVIOLATION || r == SMTPDX_R_FILTERED ||
+           r == SMTPDX_R_UNDEFINED || r == SMTPDX_R_ONHOLD;
+}
+
 /* Reasons that are about one recipient's address or mailbox: they cannot
  * be the answer to a command given before any recipient was named. */
 static int about_recipient(smtpdx_reason r)
@@ -118,15 +148,62 @@ static int about_recipient(smtpdx_reason r)
            r == SMTPDX_R_NOTACCEPT;
 }
 
-/* Providers that check recipients only once the message is sent: their
- * "no such user" after DATA is an unknown user, not a filter. */
-static int late_checker(const char *provider)
+/* What an "unknown user" answered only after DATA means at providers
+ * known to answer so (bounce_judge's rule for everyone else: a content
+ * filter, filtered). Yahoo and Verizon's SMS gateway check the recipient
+ * only once the message is sent, so theirs is an unknown user; NTT docomo
+ * answers so for unknown addresses and also when the recipient's
+ * reception settings refuse the sender (text-bounce.kb), the latter being
+ * what a sender can act on. kb_id NULL: keep the classifier's answer. */
+static const struct after_data {
+    const char *provider;
+    smtpdx_reason reason;
+    const char *kb_id;
+} after_data[] = {
+    {"yahoo", SMTPDX_R_USERUNKNOWN, NULL},
+    {"verizon", SMTPDX_R_USERUNKNOWN, NULL},
+    {"docomo", SMTPDX_R_REJECTED, "text.bounce.docomo-sender-refused"},
+};
+
+static const struct after_data *after_data_of(const char *provider)
 {
-    static const char *const ids[] = {"yahoo", NULL};
-    for (size_t i = 0; provider && ids[i]; i++)
-        if (strcmp(provider, ids[i]) == 0)
-            return 1;
-    return 0;
+    for (size_t i = 0; provider && i < sizeof after_data / sizeof after_data[0];
+         i++)
+        if (strcmp(provider, after_data[i].provider) == 0)
+            return &after_data[i];
+    return NULL;
+}
+
+/* Yahoo defers MAIL FROM for volume or complaints (TSS04) per sending
+ * stream: reports of it name the envelope sender as the refused party
+ * (rejected); the IP-reputation reading stays for every other command. */
+static int mail_deferral_is_sender(const char *provider, smtpdx_reason r)
+{
+    return r == SMTPDX_R_BADREPUTATION && provider != NULL &&
+           strcmp(provider, "yahoo") == 0;
+}
+
+/* Reasons a refusal of the connection itself (the greeting) may keep: the
+ * server saying it cannot serve anyone now, or the sending side's own
+ * verdict. Any other refusal there is of the client, since nothing but
+ * its address has been seen (RFC 5321 3.1, 4.3.2): blocked. */
+static int greeting_keeps(smtpdx_reason r)
+{
+    return r == SMTPDX_R_BLOCKED || r == SMTPDX_R_TOOMANYCONN ||
+           r == SMTPDX_R_SYSTEMERROR || r == SMTPDX_R_SYSTEMFULL ||
+           r == SMTPDX_R_NETWORKERROR || r == SMTPDX_R_EXPIRED ||
+           r == SMTPDX_R_FAILEDSTARTTLS || r == SMTPDX_R_NOTACCEPT ||
+           r == SMTPDX_R_DELIVERED;
+}
+
+/* A network-level failure (nothing answered, or the connection was
+ * refused): when the sending side then gave up, it is the queue time that
+ * ended delivery (expired), as for a connection that timed out. A DNS
+ * failure stays a network error: it names the domain's fault. */
+static int unreachable(const smtpdx_explanation *e)
+{
+    return e->reason == SMTPDX_R_NETWORKERROR && e->cause != NULL &&
+           strcmp(e->cause, "connection-failed") == 0;
 }
 
 static int reason_from_text(const smtpdx_explanation *e)
@@ -189,7 +266,6 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
                         const char *diag, size_t dlen, smtpdx_reply *reply,
                         sx_judgement *j)
 {
-    (void)m;
     memset(j, 0, sizeof *j);
     smtpdx_status st = smtpdx_reply_parse(reply, diag, dlen);
     if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE)
@@ -316,8 +392,13 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     } else if (strcmp(rc->diagtype, "X-UNIX") == 0 &&
                r != SMTPDX_R_MAILBOXFULL && r != SMTPDX_R_SYSTEMFULL) {
         /* RFC 3464 2.3.6: the error came from a local delivery program
-         * (a pipe, procmail), not from an SMTP server */
-        override(j, SMTPDX_R_MAILERERROR, "text.bounce.local-program");
+         * (a pipe, procmail), not from an SMTP server; unless the Status
+         * field puts it on the mail system itself (X.3.x, RFC 3463 3.4:
+         * the program could not run, e.g. for want of permission) */
+        if (enh_parts(rc->status, &fc, &fs, &fd) == 0 && fs == 3)
+            override(j, SMTPDX_R_SYSTEMERROR, NULL);
+        else
+            override(j, SMTPDX_R_MAILERERROR, "text.bounce.local-program");
     } else {
         if (!textual && (is_action(rc->action, "delayed") ||
                          is_action(rc->action, "expired") ||
@@ -329,9 +410,14 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
         } else if (strcmp(j->command, "MAIL") == 0 &&
                    (about_recipient(r) || r == SMTPDX_R_UNDEFINED ||
                     r == SMTPDX_R_ONHOLD ||
-                    (r == SMTPDX_R_SECURITYERROR && !sx_bt_has(d, "auth")))) {
+                    (r == SMTPDX_R_SECURITYERROR && !sx_bt_has(d, "auth")) ||
+                    mail_deferral_is_sender(j->why.provider, r))) {
             /* refused at MAIL FROM: about the sender, whatever words */
             override(j, SMTPDX_R_REJECTED, "text.sender.rejected");
+        } else if (strcmp(j->command, "CONN") == 0 && reply->code >= 400 &&
+                   !greeting_keeps(r)) {
+            /* the greeting refused: only the client's address was seen */
+            override(j, SMTPDX_R_BLOCKED, "text.bounce.client-refused");
         } else if ((strcmp(j->command, "HELO") == 0 ||
                     strcmp(j->command, "EHLO") == 0 ||
                     strcmp(j->command, "CONN") == 0) &&
@@ -339,10 +425,25 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
                     r == SMTPDX_R_UNDEFINED || r == SMTPDX_R_ONHOLD)) {
             /* refused before any address was given: about the client */
             override(j, SMTPDX_R_BLOCKED, "text.bounce.client-refused");
+        } else if (unreachable(&j->why) &&
+                   ((sc && ss == 4 && sd == 7) || sx_bt_has_any(d, gave_up))) {
+            /* X.4.7: delivery time expired (RFC 3463 3.5) */
+            override(j, SMTPDX_R_EXPIRED, "text.expired.queue");
         }
         r = j->why.reason;
+        const struct after_data *ad = after_data_of(j->why.provider);
+        /* a Status of X.2.x is the reporting MTA's own reading (the
+         * mailbox refused it): a filter's answer, unless the provider's
+         * answer is an unknown user anyway */
+        if (ad != NULL && ss == 2 && ad->reason != SMTPDX_R_USERUNKNOWN)
+            ad = NULL;
         if (r == SMTPDX_R_USERUNKNOWN && strcmp(j->command, "DATA") == 0 &&
-            (ss < 0 || ss == 0 || ss == 2) && !late_checker(j->why.provider)) {
+            (ss < 0 || ss == 0 || ss == 2) && ad != NULL) {
+            if (ad->reason != r)
+                override(j, ad->reason, ad->kb_id);
+        } else if (r == SMTPDX_R_USERUNKNOWN &&
+                   strcmp(j->command, "DATA") == 0 &&
+                   (ss < 0 || ss == 0 || ss == 2)) {
             /* a recipient refused only after the content was seen */
             override(j, SMTPDX_R_FILTERED, "text.bounce.filtered-after-data");
             snprintf(j->note, sizeof j->note,
@@ -353,6 +454,14 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
         }
     }
     r = j->why.reason;
+    if (content_verdict(r) && m != NULL && m->tx != NULL &&
+        sx_bt_has_any(sx_bt_str(m->tx, m->body_end), header_faults)) {
+        override(j, SMTPDX_R_NOTCOMPLIANTRFC,
+                 sx_bt_has(sx_bt_str(m->tx, m->body_end), "duplicate")
+                     ? "text.notcompliantrfc.duplicate-header"
+                     : "text.notcompliantrfc.headers");
+        r = j->why.reason;
+    }
 
     /* temporary: the explanation's, else the status class, else the
      * detector's reading of the whole report */

@@ -75,8 +75,10 @@ static int inside_returned(const sx_msg *msg, const sx_part *p)
 
 /* HTML to plain text, bounded: tags dropped, block ends become line ends,
  * the common entities decoded. Enough to read a notification that came
- * only as text/html. */
-static void html_to_text(const char *s, size_t n, sx_sbuf *out)
+ * only as text/html. Past out's limit the text is cut (the start is what
+ * matters); SMTPDX_ERR_NOMEM when out cannot grow, as a text with a hole
+ * in it would read as another notification. */
+static smtpdx_status html_to_text(const char *s, size_t n, sx_sbuf *out)
 {
     static const struct {
         const char *ent;
@@ -88,7 +90,8 @@ static void html_to_text(const char *s, size_t n, sx_sbuf *out)
     if (n > 256u * 1024u)
         n = 256u * 1024u; /* a notification is at the start */
     int skip = 0; /* inside <style> or <script> */
-    for (size_t i = 0; i < n;) {
+    int rc = SX_SBUF_OK;
+    for (size_t i = 0; i < n && rc == SX_SBUF_OK;) {
         if (s[i] == '<') {
             const char *gt = memchr(s + i, '>', n - i);
             size_t tl = gt ? (size_t)(gt - (s + i)) + 1 : n - i;
@@ -103,7 +106,7 @@ static void html_to_text(const char *s, size_t n, sx_sbuf *out)
                 sx_bt_iprefix(t, l, "/div") || sx_bt_iprefix(t, l, "/tr") ||
                 sx_bt_iprefix(t, l, "/h") || sx_bt_iprefix(t, l, "p") ||
                 sx_bt_iprefix(t, l, "/li") || sx_bt_iprefix(t, l, "/td"))
-                sx_sbuf_putc(out, '\n');
+                rc = sx_sbuf_putc(out, '\n');
             i += tl;
             continue;
         }
@@ -116,7 +119,7 @@ static void html_to_text(const char *s, size_t n, sx_sbuf *out)
             for (k = 0; k < sizeof ents / sizeof ents[0]; k++) {
                 size_t el = strlen(ents[k].ent);
                 if (sx_bt_iprefix(s + i, n - i, ents[k].ent)) {
-                    sx_sbuf_putc(out, ents[k].c);
+                    rc = sx_sbuf_putc(out, ents[k].c);
                     i += el;
                     break;
                 }
@@ -132,10 +135,10 @@ static void html_to_text(const char *s, size_t n, sx_sbuf *out)
         size_t j = i + 1;
         while (j < n && s[j] != '<' && s[j] != '&' && s[j] != '\r')
             j++;
-        if (sx_sbuf_append(out, s + i, j - i) != SX_SBUF_OK)
-            return;
+        rc = sx_sbuf_append(out, s + i, j - i);
         i = j;
     }
+    return rc == SX_SBUF_NOMEM ? SMTPDX_ERR_NOMEM : SMTPDX_OK;
 }
 
 static smtpdx_status decode_into(sx_bmail *m, const sx_part *p, sx_sbuf *out)
@@ -151,10 +154,10 @@ static smtpdx_status text_from_html(sx_bmail *m, const sx_part *p)
     smtpdx_status st = decode_into(m, p, &m->scratch);
     if (st != SMTPDX_OK)
         return st;
-    html_to_text(m->scratch.data ? m->scratch.data : "", m->scratch.len,
-                 &m->text);
+    st = html_to_text(m->scratch.data ? m->scratch.data : "", m->scratch.len,
+                      &m->text);
     sx_sbuf_reset(&m->scratch);
-    return SMTPDX_OK;
+    return st;
 }
 
 /* The first marker of a pasted copy that stands on a short line of its
@@ -311,10 +314,16 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
                 st = decode_into(m, p, &m->scratch);
                 if (st != SMTPDX_OK)
                     return st;
-                sx_sbuf_append(&m->text2, m->scratch.data ? m->scratch.data : "",
-                               m->scratch.len);
-                sx_sbuf_putc(&m->text2, '\n');
+                int rc = sx_sbuf_append(&m->text2,
+                                        m->scratch.data ? m->scratch.data : "",
+                                        m->scratch.len);
+                if (rc == SX_SBUF_OK)
+                    rc = sx_sbuf_putc(&m->text2, '\n');
                 sx_sbuf_reset(&m->scratch);
+                /* past its limit text2 is cut; out of memory, a part
+                 * missing from it would change what is read */
+                if (rc == SX_SBUF_NOMEM)
+                    return SMTPDX_ERR_NOMEM;
             }
         } else if (sx_part_is(p, "text", "html")) {
             if (html == NULL)

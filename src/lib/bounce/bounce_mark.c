@@ -31,13 +31,19 @@ const char *sx_bmark_phrase(int id)
     return id >= 0 && id < SX_BMARK_COUNT ? phrases[id] : "";
 }
 
-static hs_database_t *compile(const char *const *ph, size_t n)
+/* NULL with *st set when the database cannot be made: SMTPDX_ERR_NOMEM
+ * when our own arrays could not be allocated (a caller may try again),
+ * SMTPDX_ERR_KB when Hyperscan refused the phrases. */
+static hs_database_t *compile(const char *const *ph, size_t n,
+                              smtpdx_status *st)
 {
     hs_database_t *d = NULL;
     unsigned *flags = sx_malloc(n * sizeof *flags);
     unsigned *ids = sx_malloc(n * sizeof *ids);
     size_t *lens = sx_malloc(n * sizeof *lens);
-    if (flags && ids && lens) {
+    if (!flags || !ids || !lens) {
+        *st = SMTPDX_ERR_NOMEM;
+    } else {
         for (unsigned i = 0; i < n; i++) {
             flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
             ids[i] = i;
@@ -48,6 +54,7 @@ static hs_database_t *compile(const char *const *ph, size_t n)
                                  HS_MODE_BLOCK, NULL, &d, &err) != HS_SUCCESS) {
             hs_free_compile_error(err);
             d = NULL;
+            *st = SMTPDX_ERR_KB;
         }
     }
     sx_free(flags);
@@ -65,9 +72,7 @@ static smtpdx_status build(void)
         size_t n = sx_bt_ncommand_phrases < 64 ? sx_bt_ncommand_phrases : 64;
         for (size_t i = 0; i < n; i++)
             ph[i] = sx_bt_command_phrases[i].phrase;
-        cmd_db = compile(ph, n);
-        if (cmd_db == NULL)
-            st = SMTPDX_ERR_KB;
+        cmd_db = compile(ph, n, &st);
     }
     if (db == NULL) {
         unsigned flags[SX_BMARK_COUNT], ids[SX_BMARK_COUNT];

@@ -16,6 +16,7 @@
 #include "bounce/bounce.h"
 #include "bounce/bounce_fam.h"
 #include "bounce/bounce_generic.h"
+#include "bounce/bounce_orig.h"
 #include "bounce/bounce_text.h"
 
 static int postfix_match(const sx_bmail *m)
@@ -98,11 +99,16 @@ static smtpdx_status paragraphs(sx_bmail *m, const char *t, size_t len,
                 if (st != SMTPDX_OK)
                     return st;
             }
-            sx_sbuf_append(acc, l.p + rest_at, l.len - rest_at);
+            /* past its limit the text is cut; a failed allocation must
+             * not leave a record with a line missing */
+            if (sx_sbuf_append(acc, l.p + rest_at, l.len - rest_at) ==
+                SX_SBUF_NOMEM)
+                return SMTPDX_ERR_NOMEM;
         } else if (cur != NULL) {
             sx_str tl = sx_bt_trim(l);
-            sx_sbuf_putc(acc, ' ');
-            sx_sbuf_append(acc, tl.p, tl.len);
+            if (sx_sbuf_putc(acc, ' ') == SX_SBUF_NOMEM ||
+                sx_sbuf_append(acc, tl.p, tl.len) == SX_SBUF_NOMEM)
+                return SMTPDX_ERR_NOMEM;
         }
     }
     return SMTPDX_OK;
@@ -159,6 +165,32 @@ static smtpdx_status transcript(sx_bmail *m, sx_bres *res)
     return st;
 }
 
+/* Postfix writes "--- Delivery report unavailable ---" and a DSN part
+ * without per-recipient fields when its bounce log for the message is
+ * lost. The returned message still says whom it was for: when its To
+ * names exactly one address, that is the recipient (what failed stays
+ * unknown). */
+static smtpdx_status recipient_from_copy(sx_bmail *m, sx_bres *res)
+{
+    if (m->orig_part == NULL || !(sx_bfam_mark(m, MK_PF_SYSTEM, 2048) ||
+                                  sx_bfam_mark(m, MK_PF_PROGRAM, 2048)))
+        return SMTPDX_OK;
+    sx_borig o;
+    sx_borig_init(&o);
+    smtpdx_status st = sx_borig_read(m, NULL, 0, &o);
+    const char *to = sx_borig_get(&o, SX_BORIG_TO);
+    size_t n = strlen(to), next = 0;
+    sx_str a, b;
+    if (st == SMTPDX_OK && sx_bt_find_addr(to, n, &a, &next) &&
+        !sx_bt_find_addr(to + next, n - next, &b, NULL)) {
+        sx_brcpt *rc = sx_bres_add(res, &st);
+        if (rc != NULL)
+            st = sx_bres_set(res, &rc->recipient, a.p, a.len);
+    }
+    sx_borig_release(&o);
+    return st;
+}
+
 static smtpdx_status postfix_extract(sx_bmail *m, sx_bres *res)
 {
     smtpdx_status st;
@@ -177,6 +209,10 @@ static smtpdx_status postfix_extract(sx_bmail *m, sx_bres *res)
     st = paragraphs(m, m->tx, m->body_end, &par);
     if (st != SMTPDX_OK)
         goto done;
+    if (res->n == 0 && par.n == 0) {
+        st = recipient_from_copy(m, res);
+        goto done;
+    }
     if (res->n == 0) {
         for (size_t i = 0; i < par.n; i++) {
             sx_brcpt *rc = sx_bres_add(res, &st);

@@ -148,20 +148,29 @@ static smtpdx_status qmail_extract(sx_bmail *m, sx_bres *res)
             }
             tl.len = (size_t)(n - tl.p);
         }
-        if (all.len)
-            sx_sbuf_putc(&all, ' ');
-        sx_sbuf_append(&all, tl.p, tl.len);
+        /* past their limit the texts are cut; a failed allocation must
+         * not leave a record with a line missing */
+        int brc = all.len ? sx_sbuf_putc(&all, ' ') : SX_SBUF_OK;
+        if (brc == SX_SBUF_OK)
+            brc = sx_sbuf_append(&all, tl.p, tl.len);
         const char *said = sx_bt_ifind(tl.p, tl.len, "said:");
         if (said != NULL) {
             said += 5;
             in_reply = 1;
             sx_str r = sx_bt_trim(sx_bt_str(said, tl.len - (size_t)(said - tl.p)));
-            if (reply.len)
-                sx_sbuf_putc(&reply, ' ');
-            sx_sbuf_append(&reply, r.p, r.len);
+            if (brc != SX_SBUF_NOMEM && reply.len)
+                brc = sx_sbuf_putc(&reply, ' ');
+            if (brc != SX_SBUF_NOMEM)
+                brc = sx_sbuf_append(&reply, r.p, r.len);
         } else if (in_reply) {
-            sx_sbuf_putc(&reply, ' ');
-            sx_sbuf_append(&reply, tl.p, tl.len);
+            if (brc != SX_SBUF_NOMEM)
+                brc = sx_sbuf_putc(&reply, ' ');
+            if (brc != SX_SBUF_NOMEM)
+                brc = sx_sbuf_append(&reply, tl.p, tl.len);
+        }
+        if (brc == SX_SBUF_NOMEM) {
+            st = SMTPDX_ERR_NOMEM;
+            goto done;
         }
     }
 done:

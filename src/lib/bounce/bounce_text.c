@@ -86,6 +86,50 @@ static int blank(int c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* needle at h[0..hl) caselessly, where each blank in needle stands for a
+ * run of one or more blanks (a line end included); the end of the match
+ * in *mend. */
+static int ieq_ws(const char *h, size_t hl, const char *needle,
+                  const char **mend)
+{
+    size_t i = 0;
+    for (const char *n = needle; *n != '\0'; n++) {
+        if (*n == ' ') {
+            size_t k = i;
+            while (k < hl && blank((unsigned char)h[k]))
+                k++;
+            if (k == i)
+                return 0;
+            i = k;
+            continue;
+        }
+        if (i >= hl || lower((unsigned char)h[i]) != lower((unsigned char)*n))
+            return 0;
+        i++;
+    }
+    *mend = h + i;
+    return 1;
+}
+
+const char *sx_bt_ifind_ws(const char *h, size_t hl, const char *needle,
+                           const char **mend)
+{
+    size_t nl = strlen(needle);
+    if (h == NULL || nl == 0 || needle[0] == ' ')
+        return NULL;
+    int c0 = lower((unsigned char)needle[0]);
+    for (size_t i = 0; i < hl; i++) {
+        const char *e;
+        if (lower((unsigned char)h[i]) == c0 &&
+            ieq_ws(h + i, hl - i, needle, &e)) {
+            if (mend != NULL)
+                *mend = e;
+            return h + i;
+        }
+    }
+    return NULL;
+}
+
 sx_str sx_bt_trim(sx_str s)
 {
     while (s.len > 0 && blank((unsigned char)s.p[0])) {
@@ -311,6 +355,10 @@ const sx_bt_cmd_phrase sx_bt_command_phrases[] = {
     {"after i sent the message", "DATA"},
     {"does not like recipient", "RCPT"},
     {"sender was rejected", "MAIL"},
+    /* 1&1: "SMTP error from remote server for TEXT command" (the message
+     * text, sent after DATA) */
+    {"for text command", "DATA"},
+    {"for mail from command", "MAIL"},
     {"my name was rejected", "HELO"},
 };
 const size_t sx_bt_ncommand_phrases =

@@ -25,6 +25,11 @@ int sx_bt_ieq(const char *a, const char *b, size_t n);
 int sx_bt_iprefix(const char *s, size_t n, const char *prefix);
 /* First caseless occurrence of needle in h[0..hl), NULL if none. */
 const char *sx_bt_ifind(const char *h, size_t hl, const char *needle);
+/* Like sx_bt_ifind, but a blank in needle matches any run of blanks in h
+ * (line ends too): for phrases a notification may wrap. *mend (may be
+ * NULL) gets the end of the match. */
+const char *sx_bt_ifind_ws(const char *h, size_t hl, const char *needle,
+                           const char **mend);
 /* Same over a span. */
 int sx_bt_has(sx_str s, const char *needle);
 /* Any of a NULL-terminated list of needles. */

@@ -70,8 +70,9 @@ static smtpdx_status zoho_extract(sx_bmail *m, sx_bres *res)
         if (t.len > 0 && t.p[t.len - 1] == ']')
             t.len--;
         sx_sbuf_reset(d);
-        sx_sbuf_printf(d, "%d ", code);
-        sx_sbuf_append(d, t.p, t.len);
+        if (sx_sbuf_printf(d, "%d ", code) == SX_SBUF_NOMEM ||
+            sx_sbuf_append(d, t.p, t.len) == SX_SBUF_NOMEM)
+            return SMTPDX_ERR_NOMEM; /* past the limit it is cut */
         sx_brcpt *rc = sx_bres_add(res, &st);
         if (rc == NULL)
             return st;

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "util/memscan.h"
+
 static int is_digit(char c)
 {
     return c >= '0' && c <= '9';
@@ -42,31 +44,22 @@ int sx_mbox_is_sep(const char *s, const char *e, const char *n,
     return n != NULL && is_field(n, ne);
 }
 
-/* Candidates are found by looking for 'F' rather than walking line by
- * line: line ends are ten times more frequent than that letter. Work stays
- * linear when data comes in chunks: a separator line is short
- * (SX_MBOX_SEP_MAX), so a longer unfinished "From " line is decided at
- * once, and after an unfinished ordinary line the scan resumes at the end
- * of the data, not at the start of the line. */
+/* Candidates are line starts holding 'F', found with the line end before
+ * them in one search (sx_mem_bol), not line by line. Work stays linear
+ * when data comes in chunks: a separator line is short (SX_MBOX_SEP_MAX),
+ * so a longer unfinished "From " line is decided at once, and after an
+ * unfinished ordinary line the scan resumes at the end of the data, not
+ * at the start of the line. */
 int sx_mbox_find(const char *lo, const char *from, const char *end, char eol,
                  int eof, const char **at)
 {
     const char *q = from;
     while (q < end) {
-        q = memchr(q, 'F', (size_t)(end - q));
+        q = sx_mem_bol(lo, q, end, eol, 'F');
         if (q == NULL)
             break;
-        int bol = q == lo || q[-1] == eol;
-        if (!bol) {
-            /* the rest of this line cannot hold a separator */
-            q = memchr(q, eol, (size_t)(end - q));
-            if (q == NULL)
-                break;
-            q++;
-            continue;
-        }
         if (end - q < 5 || memcmp(q, "From ", 5) != 0) {
-            if (bol && end - q < 5 && !eof
+            if (end - q < 5 && !eof
                 && memcmp(q, "From ", (size_t)(end - q)) == 0) {
                 *at = q; /* maybe the start of a separator */
                 return SX_MBOX_NONE;
@@ -111,39 +104,38 @@ int sx_mbox_find(const char *lo, const char *from, const char *end, char eol,
     return SX_MBOX_NONE;
 }
 
+/* Does the line at s (inside [s, end)) read ">+From "? */
+static int quoted_from(const char *s, const char *end)
+{
+    const char *k = s;
+    while (k < end && *k == '>')
+        k++;
+    return k > s && end - k >= 5 && memcmp(k, "From ", 5) == 0;
+}
+
+/* Quoted lines are found with sx_mem_bol, and the text between two of
+ * them is moved in one piece: most messages have none, and a message
+ * that has one is not walked line by line after it. */
 size_t sx_mbox_unquote(char *msg, size_t len, char eol)
 {
-    /* find the first quoted line; most messages have none */
-    size_t r = 0;
-    for (;;) {
-        char *g = memchr(msg + r, '>', len - r);
-        if (g == NULL)
-            return len;
-        size_t k = (size_t)(g - msg);
-        if (k == 0 || msg[k - 1] == eol) {
-            size_t j = k;
-            while (j < len && msg[j] == '>')
-                j++;
-            if (len - j >= 5 && memcmp(msg + j, "From ", 5) == 0) {
-                r = k;
-                break;
-            }
+    const char *end = msg + len;
+    size_t r = 0, w = 0; /* read and write offsets, w <= r */
+    const char *q = msg;
+    while (q < end && (q = sx_mem_bol(msg, q, end, eol, '>')) != NULL) {
+        if (!quoted_from(q, end)) {
+            q++;
+            continue;
         }
-        r = k + 1;
+        size_t k = (size_t)(q - msg);
+        /* moves only write below k, and the search goes on from k: it
+         * reads bytes no move has reached */
+        if (w != r)
+            memmove(msg + w, msg + r, k - r);
+        w += k - r;
+        r = k + 1; /* one '>' dropped */
+        q++;
     }
-    /* from there on, line by line, one '>' dropped per quoted line */
-    size_t w = r;
-    while (r < len) {
-        size_t k = r;
-        while (k < len && msg[k] == '>')
-            k++;
-        if (k > r && len - k >= 5 && memcmp(msg + k, "From ", 5) == 0)
-            r++;
-        const char *le = memchr(msg + r, eol, len - r);
-        size_t stop = le ? (size_t)(le - msg) + 1 : len;
-        memmove(msg + w, msg + r, stop - r);
-        w += stop - r;
-        r = stop;
-    }
-    return w;
+    if (w != r)
+        memmove(msg + w, msg + r, len - r);
+    return w + (len - r);
 }

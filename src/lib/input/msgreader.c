@@ -133,9 +133,19 @@ static smtpdx_status fill(smtpdx_msgreader *r)
 static smtpdx_status origin_set(smtpdx_msgreader *r, const char *path,
                                 unsigned n)
 {
+    /* once per message: digits by hand rather than through printf */
+    char num[16];
+    size_t k = sizeof num;
     sx_sbuf_reset(&r->origin);
-    int rc = n ? sx_sbuf_printf(&r->origin, "%s:%u", path, n)
-               : sx_sbuf_puts(&r->origin, path);
+    int rc = sx_sbuf_puts(&r->origin, path);
+    if (n && rc == SX_SBUF_OK) {
+        do {
+            num[--k] = (char)('0' + n % 10);
+            n /= 10;
+        } while (n > 0);
+        num[--k] = ':';
+        rc = sx_sbuf_append(&r->origin, num + k, sizeof num - k);
+    }
     return rc == SX_SBUF_OK ? SMTPDX_OK : SMTPDX_ERR_NOMEM;
 }
 

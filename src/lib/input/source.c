@@ -1,6 +1,10 @@
 /*
- * source.c - file and stdin byte streams through zlib's gz layer, which
- * inflates gzip data and passes anything else through (see source.h).
+ * source.c - file and stdin byte streams (see source.h). gzip data goes
+ * through zlib's gz layer, which inflates it; a regular file that does
+ * not start with the gzip magic bytes is read with plain read() calls
+ * straight into the caller's buffer, sparing the copy the gz layer makes
+ * of data it passes through. Pipes and terminals always take the gz
+ * layer, which looks at their first bytes without losing them.
  */
 #include "input/source.h"
 
@@ -16,8 +20,29 @@
 #define SX_SRC_GZBUF (128u * 1024u)
 
 struct sx_src {
-    gzFile gz;
+    gzFile gz;   /* NULL when reading plainly from fd */
+    int fd;      /* owned when gz is NULL; else gz owns it */
 };
+
+/* Does the regular file fd start (at its current offset) with something
+ * other than the gzip magic (RFC 1952 2.3.1: 31 139)? The offset is not
+ * moved. 0 when it is gzip or cannot be told. */
+static int plain_file(int fd, const struct stat *st)
+{
+    if (!S_ISREG(st->st_mode))
+        return 0;
+    off_t at = lseek(fd, 0, SEEK_CUR);
+    if (at < 0)
+        return 0;
+    unsigned char m[2];
+    ssize_t n;
+    do
+        n = pread(fd, m, 2, at);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return 0; /* let the gz layer meet the error on the first read */
+    return !(n == 2 && m[0] == 31 && m[1] == 139);
+}
 
 smtpdx_status sx_src_open(const char *path, sx_src **out)
 {
@@ -30,7 +55,8 @@ smtpdx_status sx_src_open(const char *path, sx_src **out)
     if (fd < 0)
         return SMTPDX_ERR_IO;
     struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    int have_st = fstat(fd, &st) == 0;
+    if (have_st && S_ISDIR(st.st_mode)) {
         close(fd);
         errno = EISDIR;
         return SMTPDX_ERR_INVAL;
@@ -39,6 +65,11 @@ smtpdx_status sx_src_open(const char *path, sx_src **out)
     if (s == NULL) {
         close(fd);
         return SMTPDX_ERR_NOMEM;
+    }
+    s->fd = fd;
+    if (have_st && plain_file(fd, &st)) {
+        *out = s;
+        return SMTPDX_OK;
     }
     s->gz = gzdopen(fd, "rb");
     if (s->gz == NULL) {
@@ -57,6 +88,16 @@ smtpdx_status sx_src_read(sx_src *s, char *buf, size_t n, size_t *got)
     *got = 0;
     if (n > INT_MAX / 2)
         n = INT_MAX / 2;
+    if (s->gz == NULL) {
+        ssize_t r;
+        do
+            r = read(s->fd, buf, n);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+            return SMTPDX_ERR_IO;
+        *got = (size_t)r;
+        return SMTPDX_OK;
+    }
     int r = gzread(s->gz, buf, (unsigned)n);
     if (r < 0) {
         int zerr;
@@ -82,6 +123,9 @@ void sx_src_close(sx_src *s)
 {
     if (s == NULL)
         return;
-    gzclose_r(s->gz);
+    if (s->gz != NULL)
+        gzclose_r(s->gz);
+    else
+        close(s->fd);
     sx_free(s);
 }

@@ -11,8 +11,10 @@
  */
 #include <string.h>
 
+#include "mime/cursor.h"
 #include "mime/mime.h"
 #include "mime/mime_int.h"
+#include "util/memscan.h"
 
 typedef struct hdec {
     sx_sbuf *out;
@@ -36,9 +38,9 @@ static smtpdx_status raw_emit(hdec *d, const char *s, const char *e)
 {
     smtpdx_status st = pend_flush(d);
     while (st == SMTPDX_OK && s < e) {
-        const char *q = s;
-        while (q < e && *q != '\r' && *q != '\n')
-            q++;
+        const char *q = sx_mem_any2(s, e, '\r', '\n');
+        if (q == NULL)
+            q = e;
         if (q > s)
             st = sx_charset_to_utf8(NULL, s, (size_t)(q - s), d->out,
                                     &d->info);
@@ -111,9 +113,11 @@ static void tidy(sx_sbuf *b)
     if (b->data == NULL)
         return;
     unsigned char *s = (unsigned char *)b->data;
-    for (size_t i = 0; i < b->len; i++)
-        if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7F)
-            s[i] = ' ';
+    const char *c = b->data, *end = b->data + b->len;
+    while ((c = sx_mem_ctl(c, end)) != NULL) {
+        s[c - b->data] = ' ';
+        c++;
+    }
     size_t a = 0, z = b->len;
     while (a < z && (s[a] == ' ' || s[a] == '\t'))
         a++;
@@ -132,6 +136,17 @@ smtpdx_status sx_hdr_decode(const char *v, size_t len, sx_sbuf *out)
     sx_sbuf_reset(out);
     if (len == 0)
         return sx_sbuf_status(sx_sbuf_append(out, "", 0));
+    if (len <= out->max && sx_mem_is_text(v, v + len)
+        && sx_mem_pair(v, v + len, '=', '?') == NULL) {
+        /* the usual value, printable ASCII on one line without encoded
+         * words: the general path below would only trim its ends */
+        size_t a = 0, z = len;
+        while (a < z && sx_is_blank(v[a]))
+            a++;
+        while (z > a && sx_is_blank(v[z - 1]))
+            z--;
+        return sx_sbuf_status(sx_sbuf_append(out, v + a, z - a));
+    }
     hdec d;
     d.out = out;
     d.info = 0;

@@ -13,9 +13,6 @@ static inline char sx_lc(char c)
     return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
 }
 
-/* ASCII case-insensitive equality of a[0..n) and the C string c. */
-int sx_mem_ieq(const char *a, size_t n, const char *c);
-
 /* Map an sbuf result (SX_SBUF_*) to a status. */
 smtpdx_status sx_sbuf_status(int rc);
 

@@ -14,6 +14,7 @@
 
 #include "mime/mime.h"
 #include "mime/mime_int.h"
+#include "util/memscan.h"
 
 #define SX_PARAM_SEGMENTS 256u
 
@@ -191,15 +192,18 @@ smtpdx_status sx_param_get(const char *value, size_t len, const char *name,
         st = sx_charset_to_utf8(cs, raw.data ? raw.data : "", raw.len, out,
                                 NULL);
     } else if (st == SMTPDX_OK && plain) {
-        st = unquote(pv, pesc, &raw);
-        const char *eq = raw.len ? memchr(raw.data, '=', raw.len) : NULL;
-        while (eq && eq + 1 < raw.data + raw.len && eq[1] != '?')
-            eq = memchr(eq + 1, '=', (size_t)(raw.data + raw.len - eq - 1));
-        if (st == SMTPDX_OK && eq && eq + 1 < raw.data + raw.len)
-            st = sx_hdr_decode(raw.data, raw.len, out);
+        /* the value as written, copied only to undo backslash escapes */
+        const char *d = pv.p ? pv.p : "";
+        size_t dl = pv.len;
+        if (pesc) {
+            st = unquote(pv, pesc, &raw);
+            d = raw.data ? raw.data : "";
+            dl = raw.len;
+        }
+        if (st == SMTPDX_OK && sx_mem_pair(d, d + dl, '=', '?') != NULL)
+            st = sx_hdr_decode(d, dl, out);
         else if (st == SMTPDX_OK)
-            st = sx_charset_to_utf8(NULL, raw.data ? raw.data : "",
-                                    raw.len, out, NULL);
+            st = sx_charset_to_utf8(NULL, d, dl, out, NULL);
     } else if (st == SMTPDX_OK) {
         st = SMTPDX_ERR_PARSE;
     }

@@ -17,6 +17,7 @@
 #include "mime/mime.h"
 #include "mime/mime_int.h"
 #include "util/alloc.h"
+#include "util/memscan.h"
 
 /* The frames live on the stack: max_depth is capped here. */
 #define SX_DEPTH_HARD 128u
@@ -177,9 +178,9 @@ static const char *line_end(const scan *s, const char *q, const char **next)
 
 /* Next delimiter line at or after line start q. Returns its start or
  * NULL; *k, *close and *after (start of the next line) are set. Candidates
- * are found by looking for '-' rather than walking line by line: base64
- * bodies have none, and a line whose first '-' is not at its start cannot
- * be a delimiter, so the search jumps to the next line. */
+ * are line starts holding '-', found together with the line end before
+ * them (sx_mem_bol) rather than line by line: base64 bodies have no '-',
+ * and most lines of text do not start with one. */
 static const char *delim_find(const scan *s, const char *q, int *k,
                               int *close, const char **after)
 {
@@ -187,16 +188,9 @@ static const char *delim_find(const scan *s, const char *q, int *k,
         return NULL;
     const char *lo = q;
     while (q < s->end) {
-        q = memchr(q, '-', (size_t)(s->end - q));
+        q = sx_mem_bol(lo, q, s->end, s->eol, '-');
         if (q == NULL)
             return NULL;
-        if (q != lo && q[-1] != s->eol) {
-            q = memchr(q, s->eol, (size_t)(s->end - q));
-            if (q == NULL)
-                return NULL;
-            q++;
-            continue;
-        }
         const char *nx;
         if (s->end - q >= 2 && q[1] == '-') {
             const char *le = line_end(s, q, &nx);
@@ -213,16 +207,12 @@ static const char *delim_find(const scan *s, const char *q, int *k,
     return NULL;
 }
 
-static int hdr_name_ok(const char *n, size_t len)
+/* NUL bytes anywhere in the lines of a header block [b, e) that were
+ * read (line ends hold none): one search per block, not one per line. */
+static void nul_check(sx_msg *m, const char *b, const char *e)
 {
-    if (len == 0)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)n[i];
-        if (c < 33 || c > 126)
-            return 0;
-    }
-    return 1;
+    if (e > b && memchr(b, '\0', (size_t)(e - b)))
+        m->flags |= SX_MSG_F_NUL;
 }
 
 /* Read the header block of entity idx starting at pos (RFC 5322 2.2);
@@ -261,6 +251,7 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             break;
         }
         if (b == e) {
+            nul_check(m, blk, ls);
             p->header.p = blk;
             p->header.len = (size_t)(ls - blk);
             return c.p;
@@ -274,14 +265,16 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
         if (s->nfr && e - b >= 2 && b[0] == '-' && b[1] == '-'
             && delim_match(s, b, e, &cl) >= 0)
             break;
-        if (memchr(b, '\0', (size_t)(e - b)))
-            m->flags |= SX_MSG_F_NUL;
         const char *colon = NULL, *ne = NULL;
         if (!sx_is_blank(*b)) {
-            colon = memchr(b, ':', (size_t)(e - b));
-            ne = colon;
-            while (ne && ne > b && sx_is_blank(ne[-1]))
-                ne--;
+            /* the name (printable, no blanks), blanks, then the colon;
+             * anything else makes the line junk */
+            ne = b + sx_mem_graph_run(b, e, ':');
+            colon = ne;
+            while (colon < e && sx_is_blank(*colon))
+                colon++;
+            if (ne == b || colon == e || *colon != ':')
+                colon = NULL;
         } else if (last) {
             if ((size_t)(e - last->name.p) > lim->max_field)
                 p->flags |= SX_PART_F_FIELD_LIMIT;
@@ -289,7 +282,7 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
                 last->value.len = (size_t)(e - last->value.p);
             continue;
         }
-        if (colon == NULL || !hdr_name_ok(b, (size_t)(ne - b))) {
+        if (colon == NULL) {
             p->flags |= SX_PART_F_BAD_HDR_LINE;
             if (junk == NULL) {
                 junk = ls;
@@ -314,6 +307,7 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
         /* a later continuation must not extend a field left out */
         last = r ? &m->hdrs[m->nhdrs - 1] : NULL;
     }
+    nul_check(m, blk, ls);
     p->flags |= SX_PART_F_NO_BLANK;
     if (junk) {
         m->nhdrs = junk_nh;

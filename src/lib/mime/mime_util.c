@@ -13,18 +13,28 @@
 /* Comments nest (RFC 5322 3.2.2); deeper ones are read as flat text. */
 #define SX_COMMENT_DEPTH 16
 
+/* ASCII lower case of every byte value: one load per byte compared. */
+#define R8(b) b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7
+#define R16(b) R8(b), R8(b + 8)
+static const unsigned char LC[256] = {
+    R16(0x00), R16(0x10), R16(0x20), R16(0x30),
+    0x40, R8(0x61), R8(0x69), R8(0x71), 0x79, 0x7a, /* '@', 'A'..'Z' */
+    0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+    R16(0x60), R16(0x70), R16(0x80), R16(0x90), R16(0xa0), R16(0xb0),
+    R16(0xc0), R16(0xd0), R16(0xe0), R16(0xf0),
+};
+#undef R16
+#undef R8
+
 int sx_mem_ieq(const char *a, size_t n, const char *c)
 {
+    const unsigned char *x = (const unsigned char *)a;
+    const unsigned char *y = (const unsigned char *)c;
     for (size_t i = 0; i < n; i++) {
-        if (c[i] == '\0' || sx_lc(a[i]) != sx_lc(c[i]))
+        if (y[i] == '\0' || LC[x[i]] != LC[y[i]])
             return 0;
     }
-    return c[n] == '\0';
-}
-
-int sx_str_ieq(sx_str s, const char *c)
-{
-    return sx_mem_ieq(s.p, s.len, c);
+    return y[n] == '\0';
 }
 
 smtpdx_status sx_sbuf_status(int rc)
@@ -204,16 +214,18 @@ const sx_part *sx_msg_part(const sx_msg *m, size_t i)
     return &m->parts[i];
 }
 
+/* Does the lower-case name have match want (NULL or "*": anything)? The
+ * first byte settles most calls: detectors ask many questions per part. */
+static int name_is(const char *have, const char *want)
+{
+    if (want == NULL || (want[0] == '*' && want[1] == '\0'))
+        return 1;
+    return have[0] == want[0] && strcmp(have, want) == 0;
+}
+
 int sx_part_is(const sx_part *p, const char *type, const char *subtype)
 {
-    if (p == NULL)
-        return 0;
-    if (type && strcmp(type, "*") != 0 && strcmp(p->type, type) != 0)
-        return 0;
-    if (subtype && strcmp(subtype, "*") != 0
-        && strcmp(p->subtype, subtype) != 0)
-        return 0;
-    return 1;
+    return p != NULL && name_is(p->type, type) && name_is(p->subtype, subtype);
 }
 
 const sx_part *sx_msg_find_part(const sx_msg *m, size_t from,
@@ -253,10 +265,11 @@ const sx_hdr *sx_part_headers(const sx_msg *m, const sx_part *p, size_t *n)
 const sx_hdr *sx_msg_header_raw(const sx_msg *m, const sx_part *p,
                                 const char *name, size_t nth)
 {
-    size_t n;
+    size_t n, len = strlen(name);
     const sx_hdr *h = sx_part_headers(m, p, &n);
     for (size_t i = 0; i < n; i++)
-        if (sx_str_ieq(h[i].name, name) && nth-- == 0)
+        if (h[i].name.len == len && sx_mem_ieq(h[i].name.p, len, name)
+            && nth-- == 0)
             return &h[i];
     return NULL;
 }
@@ -264,10 +277,10 @@ const sx_hdr *sx_msg_header_raw(const sx_msg *m, const sx_part *p,
 size_t sx_msg_header_count(const sx_msg *m, const sx_part *p,
                            const char *name)
 {
-    size_t n, c = 0;
+    size_t n, c = 0, len = strlen(name);
     const sx_hdr *h = sx_part_headers(m, p, &n);
     for (size_t i = 0; i < n; i++)
-        if (sx_str_ieq(h[i].name, name))
+        if (h[i].name.len == len && sx_mem_ieq(h[i].name.p, len, name))
             c++;
     return c;
 }

@@ -1,5 +1,5 @@
 /*
- * json.h - a streaming JSON emitter over a stdio stream.
+ * json.h - a JSON emitter that builds text in an sx_sbuf.
  *
  * Whatever bytes it is given, the output is valid JSON (RFC 8259) in
  * valid UTF-8: invalid sequences become U+FFFD, every control character is
@@ -8,28 +8,46 @@
  * terminal either. Commas and nesting are tracked here; callers only say
  * key, value, begin and end. Nesting deeper than SX_JSON_DEPTH is a
  * programming error and is ignored (output stays valid for what fits).
+ *
+ * Text is appended to a caller's sbuf, so that a writer can build a whole
+ * item and hand it to stdio at once: an item that could not be built
+ * (out of memory, the sbuf's maximum) is never half written. The first
+ * such failure is kept in err (an SX_SBUF_* code) and every later call
+ * does nothing; the caller checks err once at the end.
  */
 #ifndef SX_OUTPUT_JSON_H
 #define SX_OUTPUT_JSON_H
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
+#include <string.h>
+
+#include "util/sbuf.h"
 
 #define SX_JSON_DEPTH 16
 
 typedef struct sx_json {
-    FILE *f;
+    sx_sbuf *out;
+    int err;                    /* first SX_SBUF_* failure, 0 if none */
     int depth;
     int after_key;              /* a key was written, its value is next */
     unsigned count[SX_JSON_DEPTH]; /* items written at each level */
 } sx_json;
 
-void sx_json_init(sx_json *j, FILE *f);
+/* Start a value appended to out (what out holds already is kept). */
+void sx_json_init(sx_json *j, sx_sbuf *out);
 void sx_json_obj_begin(sx_json *j);
 void sx_json_obj_end(sx_json *j);
 void sx_json_arr_begin(sx_json *j);
 void sx_json_arr_end(sx_json *j);
-void sx_json_key(sx_json *j, const char *key);
+/* Keys are names the writers give ("action", "retry"): printable ASCII
+ * without '"' or '\\', written as they are. Values are escaped. The
+ * key's length is taken in the inline wrappers below, where a literal key
+ * makes it a constant. */
+void sx_json_keyn(sx_json *j, const char *key, size_t klen);
+static inline void sx_json_key(sx_json *j, const char *key)
+{
+    sx_json_keyn(j, key, strlen(key));
+}
 void sx_json_str(sx_json *j, const char *s, size_t n);
 void sx_json_strz(sx_json *j, const char *s); /* NULL prints null */
 void sx_json_int(sx_json *j, long long v);
@@ -37,11 +55,25 @@ void sx_json_bool(sx_json *j, int v);
 void sx_json_null(sx_json *j);
 
 /* key + value in one call */
-void sx_json_kstr(sx_json *j, const char *key, const char *s);
-void sx_json_kint(sx_json *j, const char *key, long long v);
-void sx_json_kbool(sx_json *j, const char *key, int v);
+void sx_json_kstrn(sx_json *j, const char *key, size_t klen, const char *s);
+void sx_json_kintn(sx_json *j, const char *key, size_t klen, long long v);
+static inline void sx_json_kstr(sx_json *j, const char *key, const char *s)
+{
+    sx_json_kstrn(j, key, strlen(key), s);
+}
+static inline void sx_json_kint(sx_json *j, const char *key, long long v)
+{
+    sx_json_kintn(j, key, strlen(key), v);
+}
+static inline void sx_json_kbool(sx_json *j, const char *key, int v)
+{
+    sx_json_key(j, key);
+    sx_json_bool(j, v);
+}
 
-/* Write s[0..n) as a quoted JSON string, no separator handling. */
-void sx_json_quote(FILE *f, const char *s, size_t n);
+/* Append s[0..n) to b as a quoted JSON string, no separator handling.
+ * Returns SX_SBUF_OK or the sbuf's failure (b then holds a cut string:
+ * the caller drops the item). */
+int sx_json_quote(sx_sbuf *b, const char *s, size_t n);
 
 #endif

@@ -63,6 +63,25 @@ void sx_out_record_matched(const smtpdx_record *r, char *buf, size_t bufsz,
     *n = strlen(buf);
 }
 
+/* Item storage larger than this is freed after use rather than kept. */
+#define SX_OUT_ITEM_KEEP (1024u * 1024u)
+
+smtpdx_status sx_out_item_write(smtpdx_writer *w, int err)
+{
+    smtpdx_status st = SMTPDX_OK;
+    if (err == SX_SBUF_NOMEM)
+        st = SMTPDX_ERR_NOMEM;
+    else if (err != SX_SBUF_OK)
+        st = SMTPDX_ERR_LIMIT;
+    else if (w->item.len > 0)
+        fwrite(w->item.data, 1, w->item.len, w->out);
+    if (w->item.cap > SX_OUT_ITEM_KEEP)
+        sx_sbuf_release(&w->item); /* an outsized item: give it back */
+    else
+        sx_sbuf_reset(&w->item);
+    return st;
+}
+
 const char *sx_out_temp_word(int temporary)
 {
     if (temporary == 1)

@@ -147,6 +147,12 @@ void sx_out_json_sisimai_fields(sx_json *j, const smtpdx_record *r,
     sx_json_kstr(j, "token", r->token);
 }
 
+void sx_out_json_line_end(sx_json *j)
+{
+    if (j->err == SX_SBUF_OK)
+        j->err = sx_sbuf_putc(j->out, '\n');
+}
+
 void sx_out_json_record(sx_json *j, const smtpdx_record *r)
 {
     const smtpdx_explanation *e = &r->why;
@@ -171,28 +177,27 @@ void sx_out_json_record(sx_json *j, const smtpdx_record *r)
 
 /* ---- the JSON array backend: "[" before the first item, "]" at finish */
 
-static smtpdx_status arr_item_begin(smtpdx_writer *w)
+/* Build "[\n" or ",\n" and the item in w->item, then write it at once. */
+static void arr_item_begin(smtpdx_writer *w, sx_json *j)
 {
-    fputs(w->items == 0 ? "[\n" : ",\n", w->out);
-    return SMTPDX_OK;
+    sx_json_init(j, &w->item);
+    j->err = sx_sbuf_puts(&w->item, w->items == 0 ? "[\n" : ",\n");
 }
 
 static smtpdx_status arr_record(smtpdx_writer *w, const smtpdx_record *r)
 {
     sx_json j;
-    arr_item_begin(w);
-    sx_json_init(&j, w->out);
+    arr_item_begin(w, &j);
     sx_out_json_record(&j, r);
-    return SMTPDX_OK;
+    return sx_out_item_write(w, j.err);
 }
 
 static smtpdx_status arr_expl(smtpdx_writer *w, const sx_expl_item *it)
 {
     sx_json j;
-    arr_item_begin(w);
-    sx_json_init(&j, w->out);
+    arr_item_begin(w, &j);
     sx_out_json_explanation(&j, it);
-    return SMTPDX_OK;
+    return sx_out_item_write(w, j.err);
 }
 
 static smtpdx_status arr_finish(smtpdx_writer *w)
@@ -210,19 +215,19 @@ const sx_writer_ops sx_out_json_ops = {
 static smtpdx_status nd_record(smtpdx_writer *w, const smtpdx_record *r)
 {
     sx_json j;
-    sx_json_init(&j, w->out);
+    sx_json_init(&j, &w->item);
     sx_out_json_record(&j, r);
-    fputc('\n', w->out);
-    return SMTPDX_OK;
+    sx_out_json_line_end(&j);
+    return sx_out_item_write(w, j.err);
 }
 
 static smtpdx_status nd_expl(smtpdx_writer *w, const sx_expl_item *it)
 {
     sx_json j;
-    sx_json_init(&j, w->out);
+    sx_json_init(&j, &w->item);
     sx_out_json_explanation(&j, it);
-    fputc('\n', w->out);
-    return SMTPDX_OK;
+    sx_out_json_line_end(&j);
+    return sx_out_item_write(w, j.err);
 }
 
 static smtpdx_status nd_finish(smtpdx_writer *w)

@@ -16,21 +16,21 @@
 static smtpdx_status sis_record(smtpdx_writer *w, const smtpdx_record *r)
 {
     sx_json j;
-    sx_json_init(&j, w->out);
+    sx_json_init(&j, &w->item);
     sx_json_obj_begin(&j);
     sx_out_json_sisimai_fields(&j, r, 1);
     sx_json_obj_end(&j);
-    fputc('\n', w->out);
-    return SMTPDX_OK;
+    sx_out_json_line_end(&j);
+    return sx_out_item_write(w, j.err);
 }
 
 static smtpdx_status sis_expl(smtpdx_writer *w, const sx_expl_item *it)
 {
     sx_json j;
-    sx_json_init(&j, w->out);
+    sx_json_init(&j, &w->item);
     sx_out_json_explanation(&j, it);
-    fputc('\n', w->out);
-    return SMTPDX_OK;
+    sx_out_json_line_end(&j);
+    return sx_out_item_write(w, j.err);
 }
 
 static smtpdx_status sis_finish(smtpdx_writer *w)

@@ -43,6 +43,7 @@ smtpdx_status smtpdx_writer_new(FILE *out, smtpdx_format fmt, unsigned flags,
     nw->fmt = fmt;
     nw->flags = flags;
     nw->ops = ops;
+    sx_sbuf_init(&nw->item, SX_OUT_ITEM_MAX);
     if (ops->start != NULL && (st = ops->start(nw)) != SMTPDX_OK)
         goto done;
     *w = nw;
@@ -58,6 +59,7 @@ void smtpdx_writer_free(smtpdx_writer *w)
         return;
     if (w->ops->release != NULL)
         w->ops->release(w);
+    sx_sbuf_release(&w->item);
     sx_free(w);
 }
 

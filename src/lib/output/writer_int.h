@@ -3,12 +3,16 @@
  *
  * A backend is a table of functions (one file each: out_json.c,
  * out_sisimai.c, out_csv.c, out_table.c); writer.c picks the table from the
- * format and keeps what all of them share. Backends write straight to the
- * stream; writer.c turns a stream error into SMTPDX_ERR_IO.
+ * format and keeps what all of them share. The JSON backends build each
+ * item whole in the writer's item buffer and hand it to the stream with
+ * one write (sx_out_item_write), so an item that cannot be built is not
+ * written at all; the table and CSV backends write straight to the
+ * stream. writer.c turns a stream error into SMTPDX_ERR_IO.
  */
 #ifndef SX_OUTPUT_WRITER_INT_H
 #define SX_OUTPUT_WRITER_INT_H
 #include "smtpdx.h"
+#include "util/sbuf.h"
 
 /* One explanation as handed to smtpdx_writer_explanation(). */
 typedef struct sx_expl_item {
@@ -37,7 +41,12 @@ struct smtpdx_writer {
     int finished;
     int last_kind;         /* SX_ITEM_*: what the previous item was */
     void *state;           /* the backend's own */
+    sx_sbuf item;          /* the item being built (JSON backends) */
 };
+
+/* Ceiling of one built item: far above any record or explanation, whose
+ * strings are bounded where they are made. */
+#define SX_OUT_ITEM_MAX (1024u * 1024u * 1024u)
 
 extern const sx_writer_ops sx_out_json_ops;    /* JSON array */
 extern const sx_writer_ops sx_out_ndjson_ops;  /* one object per line */
@@ -46,6 +55,12 @@ extern const sx_writer_ops sx_out_csv_ops;
 extern const sx_writer_ops sx_out_table_ops;
 
 /* ---- helpers shared by the backends (out_common.c) */
+
+/* Write w->item (built with sx_json, whose first failure is err) with one
+ * fwrite, then empty it. When err is set nothing is written and the item's
+ * status is returned: SMTPDX_ERR_NOMEM, or SMTPDX_ERR_LIMIT past
+ * SX_OUT_ITEM_MAX. A stream error is left for writer.c to see. */
+smtpdx_status sx_out_item_write(smtpdx_writer *w, int err);
 
 /* The text that decided: the matched span of the reply text for a TEXT
  * match, the enhanced code, the basic code or its class otherwise.

@@ -578,6 +578,11 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
         if ((k = kw(sc, i, ">>> ")) != 0) {
             set_cmd(sc, cmd_phrase(sc, k, &e), PRIO_STATED);
             size_t lim = sc->n - k < 512 ? sc->n : k + 512;
+            /* never end the span inside a character: deleting part of
+             * one would leave invalid UTF-8 in the text */
+            while (lim > k && lim < sc->n &&
+                   ((unsigned char)sc->b[lim] & 0xC0) == 0x80)
+                lim--;
             const char *nl = memchr(sc->b + k, '\n', lim - k);
             return wrap(sc, i, nl ? (size_t)(nl - sc->b) : lim);
         }

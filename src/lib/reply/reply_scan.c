@@ -97,7 +97,10 @@ static int consider(sx_scan *sc, sx_scan_result *res, sx_code *c, int *state)
         /* "554 554 5.7.0 ...": the code said twice, then its enhanced code */
         res->prim.end = c->end;
         if (c->cls) {
-            take_enh(res, c, c->dashed ? SMTPDX_REPLY_ENH_MISSPELT : 0);
+            /* the same flags as a code read in one go ("550 4.74.4") */
+            take_enh(res, c,
+                     (c->dashed ? SMTPDX_REPLY_ENH_MISSPELT : 0) |
+                         (c->subj_ok ? 0 : SMTPDX_REPLY_ENH_INVALID));
             *state = ST_DONE;
         }
         return 1;

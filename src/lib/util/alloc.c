@@ -9,11 +9,14 @@
 #ifdef SMTPDX_FAULT_INJECTION
 static unsigned long fail_at;  /* 0: never */
 static unsigned long counter;
+static int fail_once;         /* only fail_at fails, not those after it */
 
 static int should_fail(void)
 {
     counter++;
-    return fail_at != 0 && counter >= fail_at;
+    if (fail_at == 0)
+        return 0;
+    return fail_once ? counter == fail_at : counter >= fail_at;
 }
 #else
 #define should_fail() 0
@@ -25,11 +28,21 @@ unsigned long sx_alloc_fail_after(unsigned long n)
     unsigned long made = counter;
     counter = 0;
     fail_at = n;
+    fail_once = 0;
     return made;
 #else
     (void)n;
     return 0;
 #endif
+}
+
+unsigned long sx_alloc_fail_only(unsigned long n)
+{
+    unsigned long made = sx_alloc_fail_after(n);
+#ifdef SMTPDX_FAULT_INJECTION
+    fail_once = 1;
+#endif
+    return made;
 }
 
 void *sx_malloc(size_t n)

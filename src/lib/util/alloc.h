@@ -17,8 +17,13 @@ char *sx_strndup(const char *s, size_t n);
 char *sx_strdup(const char *s);
 
 /* Fault injection (only effective in SMTPDX_FAULT_INJECTION builds): the
- * n-th allocation from now fails (1 = the next one); 0 turns it off.
- * Returns how many allocations were made since the last call. */
+ * n-th allocation from now fails (1 = the next one), and so does every one
+ * after it; 0 turns it off. Returns how many allocations were made since
+ * the last call to either function. */
 unsigned long sx_alloc_fail_after(unsigned long n);
+/* The same, but only the n-th allocation fails and later ones succeed:
+ * a caller that swallows the failure and goes on then shows up as output
+ * that differs from a clean run, not only as a later error. */
+unsigned long sx_alloc_fail_only(unsigned long n);
 
 #endif

@@ -1,0 +1,168 @@
+/*
+ * memscan.c - two-byte and byte-class searches (see memscan.h).
+ *
+ * Written with the GCC/Clang vector extension, which compiles to SSE2 on
+ * x86-64 and NEON on ARM, and falls back to plain code elsewhere; no
+ * intrinsics, no alignment assumptions, and the byte order of the result
+ * is never relied on (a hit is located by the scalar loop).
+ */
+#include "util/memscan.h"
+
+#include <stdint.h>
+#include <string.h>
+
+typedef unsigned char sx_v16 __attribute__((vector_size(16)));
+
+static int any16(sx_v16 m)
+{
+    uint64_t h[2];
+    memcpy(h, &m, sizeof h);
+    return (h[0] | h[1]) != 0;
+}
+
+const char *sx_mem_pair(const char *from, const char *end, char a, char b)
+{
+    const unsigned char *s = (const unsigned char *)from;
+    const unsigned char *e = (const unsigned char *)end;
+    const unsigned char ua = (unsigned char)a, ub = (unsigned char)b;
+
+    if (from == NULL || end - from < 2)
+        return NULL;
+    /* 65 bytes are read per step: the pairs that start in the first 64;
+     * the four masks are merged before the one test */
+    while (e - s >= 65) {
+        sx_v16 m = {0};
+        for (int k = 0; k < 64; k += 16) {
+            sx_v16 x, y;
+            memcpy(&x, s + k, 16);
+            memcpy(&y, s + k + 1, 16);
+            m |= (sx_v16)(x == ua) & (sx_v16)(y == ub);
+        }
+        if (any16(m))
+            break;
+        s += 64;
+    }
+    while (e - s >= 17) {
+        sx_v16 x, y;
+        memcpy(&x, s, 16);
+        memcpy(&y, s + 1, 16);
+        if (any16((sx_v16)(x == ua) & (sx_v16)(y == ub)))
+            break;
+        s += 16;
+    }
+    for (; e - s >= 2; s++)
+        if (s[0] == ua && s[1] == ub)
+            return (const char *)s;
+    return NULL;
+}
+
+const char *sx_mem_bol(const char *lo, const char *from, const char *end,
+                       char eol, char c)
+{
+    if (from >= end)
+        return NULL;
+    if (from == lo) {
+        if (*from == c)
+            return from;
+        from++;
+        if (from >= end)
+            return NULL;
+    }
+    const char *h = sx_mem_pair(from - 1, end, eol, c);
+    return h ? h + 1 : NULL;
+}
+
+const char *sx_mem_any2(const char *from, const char *end, char a, char b)
+{
+    const unsigned char *s = (const unsigned char *)from;
+    const unsigned char *e = (const unsigned char *)end;
+    const unsigned char ua = (unsigned char)a, ub = (unsigned char)b;
+
+    if (from == NULL)
+        return NULL;
+    while (e - s >= 16) {
+        sx_v16 x;
+        memcpy(&x, s, 16);
+        if (any16((sx_v16)(x == ua) | (sx_v16)(x == ub)))
+            break;
+        s += 16;
+    }
+    for (; s < e; s++)
+        if (*s == ua || *s == ub)
+            return (const char *)s;
+    return NULL;
+}
+
+static int is_ctl(unsigned char c)
+{
+    return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+const char *sx_mem_ctl(const char *from, const char *end)
+{
+    const unsigned char *s = (const unsigned char *)from;
+    const unsigned char *e = (const unsigned char *)end;
+
+    if (from == NULL)
+        return NULL;
+    while (e - s >= 16) {
+        sx_v16 x;
+        memcpy(&x, s, 16);
+        if (any16(((sx_v16)(x < 0x20) & (sx_v16)(x != '\t'))
+                  | (sx_v16)(x == 0x7f)))
+            break;
+        s += 16;
+    }
+    for (; s < e; s++)
+        if (is_ctl(*s))
+            return (const char *)s;
+    return NULL;
+}
+
+int sx_mem_is_text(const char *from, const char *end)
+{
+    const unsigned char *s = (const unsigned char *)from;
+    const unsigned char *e = (const unsigned char *)end;
+
+    if (from == NULL)
+        return 1;
+    while (e - s >= 16) {
+        sx_v16 x;
+        memcpy(&x, s, 16);
+        /* c - 0x20 wraps below 0x20: one compare finds both ends */
+        if (any16((sx_v16)((sx_v16)(x - 0x20) >= 0x5f) & (sx_v16)(x != '\t')))
+            return 0;
+        s += 16;
+    }
+    for (; s < e; s++)
+        if ((*s < 0x20 || *s > 0x7e) && *s != '\t')
+            return 0;
+    return 1;
+}
+
+size_t sx_mem_graph_run(const char *from, const char *end, char stop)
+{
+    const unsigned char *s = (const unsigned char *)from;
+    const unsigned char us = (unsigned char)stop;
+    size_t n = from ? (size_t)(end - from) : 0, i = 0;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* the first byte outside the run: byte k of the vector is byte k of
+     * the two words read back, so the lowest set byte is the first one */
+    while (n - i >= 16) {
+        sx_v16 x;
+        memcpy(&x, s + i, 16);
+        sx_v16 bad = (sx_v16)((sx_v16)(x - 0x21) > 0x5d) | (sx_v16)(x == us);
+        uint64_t h[2];
+        memcpy(h, &bad, sizeof h);
+        if (h[0] != 0)
+            return i + (size_t)__builtin_ctzll(h[0]) / 8;
+        if (h[1] != 0)
+            return i + 8 + (size_t)__builtin_ctzll(h[1]) / 8;
+        i += 16;
+    }
+#endif
+    while (i < n && s[i] >= 0x21 && s[i] <= 0x7e && s[i] != us)
+        i++;
+    return i;
+}

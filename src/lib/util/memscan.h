@@ -1,0 +1,39 @@
+/*
+ * memscan.h - byte searches that memchr does not offer, for scanners that
+ * look for something at the start of a line.
+ *
+ * Mail is made of short lines, so "find the next line end, then look at
+ * the line" costs a call per line. These searches look for the line end
+ * and the byte after it together, sixteen bytes per step, and are
+ * bounded by the end pointer they are given: nothing at or past end is
+ * read. Also the one-byte-class searches that text cleaning needs.
+ */
+#ifndef SX_MEMSCAN_H
+#define SX_MEMSCAN_H
+#include <stddef.h>
+
+/* The first p in [from, end - 1) with p[0] == a and p[1] == b, or NULL. */
+const char *sx_mem_pair(const char *from, const char *end, char a, char b);
+
+/* The first position q in [from, end) that holds c and starts a line: q is
+ * lo (the start of the text) or follows the byte eol. lo <= from; the
+ * byte before from is read when from > lo, nothing before it. NULL when
+ * there is none. */
+const char *sx_mem_bol(const char *lo, const char *from, const char *end,
+                       char eol, char c);
+
+/* The first byte in [from, end) equal to a or to b, or NULL. */
+const char *sx_mem_any2(const char *from, const char *end, char a, char b);
+
+/* The first control byte in [from, end) other than TAB: below 0x20, or
+ * DEL (0x7f). NULL when there is none. */
+const char *sx_mem_ctl(const char *from, const char *end);
+
+/* Is every byte in [from, end) printable ASCII (0x20..0x7e) or TAB? */
+int sx_mem_is_text(const char *from, const char *end);
+
+/* Length of the run at from of visible ASCII bytes (0x21..0x7e) other
+ * than stop: a header field name when stop is ':'. At most end - from. */
+size_t sx_mem_graph_run(const char *from, const char *end, char stop);
+
+#endif
