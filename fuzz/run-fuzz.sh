@@ -12,6 +12,8 @@
 #   FUZZ_RUNS     stop a harness after this many executions instead (the
 #                 time bound still applies, raise SECONDS for long runs)
 #   FUZZ_RSS_MB   memory ceiling per harness (default 2048)
+#   FUZZ_NO_BUILD=1  use the harnesses already built in FUZZ_BUILD (so that
+#                 two runs can share one build and its learned corpora)
 #   SMTPDX_SHARED the shared facts folder (default ../shared): its corpus
 #                 and samples seed the message and log harnesses when present
 #
@@ -36,13 +38,17 @@ case $SECONDS_EACH in
 esac
 command -v clang >/dev/null || { echo "run-fuzz: clang is not installed" >&2; exit 2; }
 
-echo "run-fuzz: building in $BUILD" >&2
-if ! CC=clang cmake -S "$ROOT" -B "$BUILD" -DSMTPDX_FUZZ=ON -DSMTPDX_SANITIZE=ON \
-        -DSMTPDX_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD.cmake.log" 2>&1; then
-    cat "$BUILD.cmake.log" >&2
-    exit 2
+if [ -n "${FUZZ_NO_BUILD:-}" ]; then
+    [ -f "$BUILD/fuzz/Makefile" ] || { echo "run-fuzz: nothing built in $BUILD" >&2; exit 2; }
+else
+    echo "run-fuzz: building in $BUILD" >&2
+    if ! CC=clang cmake -S "$ROOT" -B "$BUILD" -DSMTPDX_FUZZ=ON -DSMTPDX_SANITIZE=ON \
+            -DSMTPDX_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD.cmake.log" 2>&1; then
+        cat "$BUILD.cmake.log" >&2
+        exit 2
+    fi
+    rm -f "$BUILD.cmake.log"
 fi
-rm -f "$BUILD.cmake.log"
 
 available=()
 for src in fuzz/fuzz_*.c; do
@@ -60,7 +66,7 @@ for h in "${harnesses[@]}"; do
     esac
 done
 # (the build-time tools free nothing on purpose: no leak check for them)
-if ! ASAN_OPTIONS=detect_leaks=0 cmake --build "$BUILD" -j2 --target "${targets[@]}" \
+if [ -z "${FUZZ_NO_BUILD:-}" ] && ! ASAN_OPTIONS=detect_leaks=0 cmake --build "$BUILD" -j2 --target "${targets[@]}" \
         >"$BUILD/build.log" 2>&1; then
     tail -40 "$BUILD/build.log" >&2
     echo "run-fuzz: build failed (log: $BUILD/build.log)" >&2
@@ -96,7 +102,7 @@ status=0
 for h in "${harnesses[@]}"; do
     work=$BUILD/corpus/$h
     out=$ROOT/fuzz/out/$h
-    log=$BUILD/fuzz-$h.log
+    log=$BUILD/fuzz-$h.$$.log # two runs of one harness may share a build
     mkdir -p "$work" "$out"
     dirs=("$work" "$ROOT/fuzz/corpus/$h")
     for d in $(seeds "$h"); do
@@ -109,17 +115,21 @@ for h in "${harnesses[@]}"; do
     [ "$h" = kb ] && opts+=(-close_fd_mask=2) # the tool reports every error
     echo "run-fuzz: $h for ${SECONDS_EACH}s (seeds: ${dirs[*]:1})" >&2
     start=$(date +%s)
-    "$BUILD/fuzz/fuzz_$h" "${opts[@]}" "${dirs[@]}" >"$log" 2>&1
+    # CPU seconds beside wall seconds: on a shared machine they differ.
+    TIMEFORMAT='%U %S'
+    { time "$BUILD/fuzz/fuzz_$h" "${opts[@]}" "${dirs[@]}" >"$log" 2>&1; } 2>"$log.cpu"
     rc=$?
     secs=$(($(date +%s) - start))
+    cpu=$(awk '{ printf "%d", $1 + $2 }' "$log.cpu" 2>/dev/null)
+    rm -f "$log.cpu"
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
     ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
     corp=$(grep -o 'corp: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-    printf '%s\t%s\texecs=%s\tsecs=%s\texec/s=%s\tcov=%s\tft=%s\tcorpus=%s\trss_mb=%s\trc=%s\n' \
-        "$(date -u +%FT%TZ)" "$h" "${execs:-?}" "$secs" "${speed:-?}" "${cov:-?}" \
+    printf '%s\t%s\texecs=%s\tsecs=%s\tcpu_s=%s\texec/s=%s\tcov=%s\tft=%s\tcorpus=%s\trss_mb=%s\trc=%s\n' \
+        "$(date -u +%FT%TZ)" "$h" "${execs:-?}" "$secs" "${cpu:-?}" "${speed:-?}" "${cov:-?}" \
         "${ft:-?}" "${corp:-?}" "${rss:-?}" "$rc" | tee -a "$BUILD/fuzz-results.tsv"
     if [ $rc -ne 0 ]; then
         status=1
