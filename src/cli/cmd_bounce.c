@@ -29,6 +29,7 @@ typedef struct bounce_run {
     unsigned long messages, bounces, records, notbounce, unparseable,
         unreadable;
     char *bad[LIST_MAX];   /* unparseable origins */
+    smtpdx_status why[LIST_MAX]; /* and what the library said of each */
     char *lost[LIST_MAX];  /* unreadable inputs */
     int failed;            /* output or library failure: stop */
 } bounce_run;
@@ -37,6 +38,26 @@ static void remember(char **list, unsigned long count, const char *what)
 {
     if (count <= LIST_MAX && what != NULL)
         list[count - 1] = strdup(what);
+}
+
+static void unparseable(bounce_run *run, const char *origin,
+                        smtpdx_status st)
+{
+    run->unparseable++;
+    remember(run->bad, run->unparseable, origin);
+    if (run->unparseable <= LIST_MAX)
+        run->why[run->unparseable - 1] = st;
+}
+
+/* What the summary says of a message that gave no record: a crossed
+ * limit deserves naming, since its remedy differs from that of a mail that
+ * is simply not understood. */
+static const char *why_text(smtpdx_status st)
+{
+    if (st == SMTPDX_ERR_LIMIT)
+        return "unparseable message: past a size limit (a message may "
+               "have 64 MiB)";
+    return "unparseable message";
 }
 
 static void one_message(bounce_run *run, const char *buf, size_t len,
@@ -50,14 +71,14 @@ static void one_message(bounce_run *run, const char *buf, size_t len,
         run->notbounce++;
         return;
     }
-    if (st == SMTPDX_ERR_NOMEM) {
+    if (st == SMTPDX_ERR_NOMEM || st == SMTPDX_ERR_KB) {
+        /* no later message would fare better: stop */
         cli_error("bounce", origin, "%s", smtpdx_strerror(st));
         run->failed = 1;
         return;
     }
     if (st != SMTPDX_OK) {
-        run->unparseable++;
-        remember(run->bad, run->unparseable, origin);
+        unparseable(run, origin, st);
         return;
     }
     run->bounces++;
@@ -103,8 +124,7 @@ static void one_input(bounce_run *run, const char *path)
             }
             /* a message over the size limit and the like */
             run->messages++;
-            run->unparseable++;
-            remember(run->bad, run->unparseable, where);
+            unparseable(run, where, st);
             continue;
         }
         if (buf == NULL)
@@ -129,7 +149,7 @@ static void summary(const bounce_run *run)
     fputc('\n', stderr);
     for (unsigned long i = 0; i < run->unparseable && i < LIST_MAX; i++)
         if (run->bad[i])
-            cli_error("bounce", run->bad[i], "unparseable message");
+            cli_error("bounce", run->bad[i], "%s", why_text(run->why[i]));
     if (run->unparseable > LIST_MAX)
         fprintf(stderr, "smtpdx bounce: ... and %lu more unparseable\n",
                 run->unparseable - LIST_MAX);

@@ -503,6 +503,17 @@ int cmd_log(int argc, char **argv)
                 (unsigned long long)stats->total.bounced,
                 (unsigned long long)stats->total.expired,
                 (unsigned long long)stats->total.rejected);
+    /* Always said, TTY or not: a forgotten message's later lines stand
+     * alone, so its records may lack what the earlier lines told. */
+    if (stats->evicted || stats->aged_out)
+        fprintf(stderr,
+                "smtpdx log: %llu queued message%s forgotten before their "
+                "last line (%llu: queue table full, see --queue-max; %llu: "
+                "older than --queue-age)\n",
+                (unsigned long long)(stats->evicted + stats->aged_out),
+                stats->evicted + stats->aged_out == 1 ? "" : "s",
+                (unsigned long long)stats->evicted,
+                (unsigned long long)stats->aged_out);
     if (run.failed || input_failed)
         rc = CLI_EXIT_INPUT;
     else

@@ -57,6 +57,18 @@ L --reason mailboxfull "$T/f.log" > /dev/null; is $? 1 "nothing left: exit 1"
 is "$(L "$T/age.log" | jq -r .addresser)" "s@a.example" "sender joined by queue id within the default age"
 is "$(L --queue-age 1d "$T/age.log" | jq -r .addresser)" "" "--queue-age 1d forgets the 3-day-old sender"
 is "$(L --queue-max 1 "$T/age.log" | jq -r .recipient)" "q@b.example" "--queue-max 1 still reports the event"
+L --queue-age 1d "$T/age.log" 2>"$T/age.err" >/dev/null
+grep -q '1 queued message forgotten.*0: queue table full.*1: older than --queue-age' "$T/age.err" &&
+    ok "aged-out messages are counted on stderr" || bad "aged-out count on stderr: $(cat "$T/age.err")"
+{ echo 'Nov 28 09:00:00 mx postfix/qmgr[1]: EEEE000001: from=<s1@a.example>, size=100, nrcpt=1 (queue active)'
+  echo 'Nov 28 09:00:01 mx postfix/qmgr[1]: EEEE000002: from=<s2@a.example>, size=100, nrcpt=1 (queue active)'
+  line 28 10:00:00 EEEE000001 q1@b.example; } > "$T/full.log"
+L --queue-max 1 "$T/full.log" 2>"$T/full.err" >/dev/null
+grep -q 'forgotten.*[1-9][0-9]*: queue table full' "$T/full.err" &&
+    ok "evicted messages are counted on stderr" || bad "evicted count on stderr: $(cat "$T/full.err")"
+L "$T/full.log" 2>"$T/full.err" >/dev/null
+grep -q 'forgotten' "$T/full.err" && bad "nothing forgotten, yet a count: $(cat "$T/full.err")" ||
+    ok "no count when nothing was forgotten"
 L --queue-age soon "$T/age.log" > /dev/null 2>&1; is $? 2 "bad --queue-age: exit 2"
 L --queue-max 0 "$T/age.log" > /dev/null 2>&1; is $? 2 "bad --queue-max: exit 2"
 
