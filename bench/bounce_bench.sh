@@ -32,6 +32,7 @@ WRITE=${3:-}
 SCOPIES=${SISIMAI_COPIES:-10}
 RUNS=${RUNS:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 SHARED=${SMTPDX_SHARED:-$ROOT/../shared}
 CORPUS=$SHARED/corpus/maildir
 SMTPDX=${SMTPDX:-$BUILD/smtpdx}
@@ -130,8 +131,6 @@ floor_ok=1
 echo "$report" | grep -q MISSED && floor_ok=0
 
 if [ "$WRITE" = "--write" ]; then
-    README=$ROOT/bench/README.md
-    [ -f "$README" ] || printf '# Benchmarks\n' > "$README"
     section=$(printf '%s\n' "<!-- bounce-bench:begin -->" \
         "## smtpdx bounce" "" \
         "\`bash bench/bounce_bench.sh $COPIES BUILD --write\` on $(date -u +%Y-%m-%d), one core" \
@@ -145,14 +144,6 @@ if [ "$WRITE" = "--write" ]; then
         "as one line of JSON). Output to /dev/null. Sisimai's peak memory grows" \
         "with its input: \`make\` returns the records of the whole mbox at once." "" \
         "$report" "<!-- bounce-bench:end -->")
-    python3 - "$README" "$section" <<'EOF'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-pat = re.compile(r"<!-- bounce-bench:begin -->.*?<!-- bounce-bench:end -->", re.S)
-text = pat.sub(lambda m: section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-open(path, "w").write(text)
-EOF
-    echo "wrote the figures to $README"
+    bench_write_section bounce-bench "$section"
 fi
 [ $floor_ok -eq 1 ]

@@ -20,6 +20,7 @@ SIZE=${1:-1024}
 BUILD=${2:-build}
 WRITE=${3:-}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 SMTPDX=${SMTPDX:-$BUILD/smtpdx}
 DIR=${LOG_BENCH_DIR:-/tmp/smtpdx-log-bench}
 [ -x "$SMTPDX" ] || { echo "no smtpdx at $SMTPDX (build first)" >&2; exit 2; }
@@ -92,8 +93,6 @@ floors_ok=1
 echo "$report" | grep -q MISSED && floors_ok=0
 
 if [ "$WRITE" = "--write" ]; then
-    README=$ROOT/bench/README.md
-    [ -f "$README" ] || printf '# Benchmarks\n' > "$README"
     section=$(printf '%s\n' "<!-- log-bench:begin -->" \
         "## smtpdx log" "" \
         "\`bash bench/log_bench.sh $SIZE BUILD --write\` on $(date -u +%Y-%m-%d), one core" \
@@ -105,14 +104,6 @@ if [ "$WRITE" = "--write" ]; then
         "6% of sessions rejected at RCPT, with reply texts shaped like Gmail's," \
         "Outlook's, Yahoo's, postgrey's and Spamhaus'." "" \
         "$report" "${REUSED_NOTE:-}" "<!-- log-bench:end -->")
-    python3 - "$README" "$section" <<'EOF'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-pat = re.compile(r"<!-- log-bench:begin -->.*?<!-- log-bench:end -->", re.S)
-text = pat.sub(lambda m: section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-open(path, "w").write(text)
-EOF
-    echo "wrote the figures to $README"
+    bench_write_section log-bench "$section"
 fi
 [ $floors_ok -eq 1 ]

@@ -1,0 +1,22 @@
+# lib.sh - what the bench scripts share; sourced, never run.
+
+# bench_write_section TAG TEXT: put TEXT (which starts with
+# "<!-- TAG:begin -->" and ends with "<!-- TAG:end -->") into
+# bench/README.md in place of the section of the same TAG, or at the end
+# when there is none yet, so that each bench rewrites its own figures only.
+bench_write_section() {
+    local readme=$ROOT/bench/README.md
+    [ -f "$readme" ] || printf '# Benchmarks\n' > "$readme"
+    python3 - "$readme" "$1" "$2" <<'PY'
+import re, sys
+path, tag, section = sys.argv[1], sys.argv[2], sys.argv[3]
+text = open(path).read()
+pat = re.compile(r"<!-- %s:begin -->.*?<!-- %s:end -->" % (tag, tag), re.S)
+if pat.search(text):
+    text = pat.sub(lambda m: section, text)
+else:
+    text = text.rstrip("\n") + "\n\n" + section + "\n"
+open(path, "w").write(text)
+PY
+    echo "wrote the figures to $readme"
+}
