@@ -277,10 +277,19 @@ typedef struct smtpdx_record {
     /* ours */
     smtpdx_explanation why; /* its strings stay valid with the record */
     const char *matched_text;
+    unsigned truncated;     /* SMTPDX_CUT_*: what a limit cut short, 0: none */
     /* log records */
     const char *queueid, *relay, *dsn_status, *delay;
     void *priv_;            /* internal storage; do not touch */
 } smtpdx_record;
+
+/* smtpdx_record.truncated: the parts of a bounce that a limit cut short,
+ * so that the record may lack what lay beyond (docs/limits.md). */
+#define SMTPDX_CUT_TEXT       0x01u /* the notification text (512 KiB) */
+#define SMTPDX_CUT_DSN        0x02u /* the delivery-status part (256 KiB) */
+#define SMTPDX_CUT_RECIPIENTS 0x04u /* recipients past the first 1,000 */
+#define SMTPDX_CUT_DIAGNOSTIC 0x08u /* this recipient's reply text (16 KiB) */
+#define SMTPDX_CUT_RETURNED   0x10u /* a returned-message header field (2 KiB) */
 
 /* A list of records (one bounce mail's, or a log's). */
 typedef struct smtpdx_records smtpdx_records;

@@ -277,8 +277,115 @@ static void test_bounce_recipients(void **state)
     assert_true(n >= 1 && n <= 1000);
     assert_string_equal(smtpdx_records_get(rs, 0)->recipient,
                         "u0@example.net");
+    /* every record says that recipients were left out, and nothing else */
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(smtpdx_records_get(rs, i)->truncated,
+                         SMTPDX_CUT_RECIPIENTS);
     smtpdx_records_free(rs);
     smtpdx_ctx_free(ctx);
+    free(g.s);
+}
+
+/* Parse g's message and return its first record's truncated bits. */
+static unsigned cut_of(const gen *g, size_t *nrecs)
+{
+    smtpdx_ctx *ctx = NULL;
+    assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
+    smtpdx_records *rs = smtpdx_records_new();
+    assert_non_null(rs);
+    assert_int_equal(smtpdx_bounce_parse(ctx, g->s, g->n, "limits", rs),
+                     SMTPDX_OK);
+    *nrecs = smtpdx_records_count(rs);
+    assert_true(*nrecs >= 1);
+    unsigned cut = smtpdx_records_get(rs, 0)->truncated;
+    smtpdx_records_free(rs);
+    smtpdx_ctx_free(ctx);
+    return cut;
+}
+
+/* Under every limit: no mark. */
+static void test_bounce_not_cut(void **state)
+{
+    (void)state;
+    gen g = {0};
+    gen_puts(&g, dsn_head);
+    gen_puts(&g, "Final-Recipient: rfc822; u@example.net\nAction: failed\n"
+                 "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 no such "
+                 "user\n\n--B--\n");
+    size_t n;
+    assert_int_equal(cut_of(&g, &n), 0);
+    free(g.s);
+}
+
+/* SX_BOUNCE_MAX_DIAG (16 KiB): a longer Diagnostic-Code is cut there and
+ * its recipient's record marked; the next recipient's is not. */
+static void test_bounce_diag_cut(void **state)
+{
+    (void)state;
+    gen g = {0};
+    gen_puts(&g, dsn_head);
+    gen_puts(&g, "Final-Recipient: rfc822; a@example.net\nAction: failed\n"
+                 "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 ");
+    gen_fill(&g, 'x', 40000);
+    gen_puts(&g, "\n\nFinal-Recipient: rfc822; b@example.net\n"
+                 "Action: failed\nStatus: 5.1.1\n\n--B--\n");
+    smtpdx_ctx *ctx = NULL;
+    assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
+    smtpdx_records *rs = smtpdx_records_new();
+    assert_int_equal(smtpdx_bounce_parse(ctx, g.s, g.n, "limits", rs),
+                     SMTPDX_OK);
+    assert_int_equal(smtpdx_records_count(rs), 2);
+    const smtpdx_record *a = smtpdx_records_get(rs, 0);
+    assert_int_equal(a->truncated, SMTPDX_CUT_DIAGNOSTIC);
+    assert_true(strlen(a->diagnosticcode) <= 16u * 1024u);
+    assert_int_equal(smtpdx_records_get(rs, 1)->truncated, 0);
+    smtpdx_records_free(rs);
+    smtpdx_ctx_free(ctx);
+    free(g.s);
+}
+
+/* SX_BOUNCE_MAX_TEXT (512 KiB) and SX_BOUNCE_MAX_DSN (256 KiB): parts
+ * longer than these are read as far as the limit, and marked. */
+static void test_bounce_text_and_dsn_cut(void **state)
+{
+    (void)state;
+    gen g = {0};
+    gen_puts(&g, "From: MAILER-DAEMON@mx.example.com\n"
+                 "To: alice@example.com\n"
+                 "Subject: Undelivered Mail Returned to Sender\n"
+                 "MIME-Version: 1.0\n"
+                 "Content-Type: multipart/report; "
+                 "report-type=delivery-status; boundary=\"B\"\n\n"
+                 "--B\nContent-Type: text/plain\n\nDelivery failed.\n");
+    for (int i = 0; i < 12000; i++) /* 600 KB of text */
+        gen_puts(&g, "This line only fills the notification up to a size.\n");
+    gen_puts(&g, "\n--B\nContent-Type: message/delivery-status\n\n"
+                 "Reporting-MTA: dns; mx.example.com\n\n"
+                 "Final-Recipient: rfc822; u@example.net\nAction: failed\n"
+                 "Status: 5.1.1\n\n");
+    for (int i = 0; i < 6000; i++) /* 300 KB of fields nobody reads */
+        gen_puts(&g, "X-Padding: fills the delivery-status part past it\n");
+    gen_puts(&g, "\n--B--\n");
+    size_t n;
+    unsigned cut = cut_of(&g, &n);
+    assert_true(cut & SMTPDX_CUT_TEXT);
+    assert_true(cut & SMTPDX_CUT_DSN);
+    free(g.s);
+}
+
+/* A returned-message header field over 2 KiB is cut and marked. */
+static void test_bounce_returned_cut(void **state)
+{
+    (void)state;
+    gen g = {0};
+    gen_puts(&g, dsn_head);
+    gen_puts(&g, "Final-Recipient: rfc822; u@example.net\nAction: failed\n"
+                 "Status: 5.1.1\n\n--B\nContent-Type: message/rfc822\n\n"
+                 "From: alice@example.com\nSubject: ");
+    gen_fill(&g, 's', 5000);
+    gen_puts(&g, "\nMessage-ID: <1@example.com>\n\nhello\n--B--\n");
+    size_t n;
+    assert_int_equal(cut_of(&g, &n), SMTPDX_CUT_RETURNED);
     free(g.s);
 }
 
@@ -394,6 +501,10 @@ int main(void)
         cmocka_unit_test(test_mime_message_size),
         cmocka_unit_test(test_mime_encoded_words),
         cmocka_unit_test(test_bounce_recipients),
+        cmocka_unit_test(test_bounce_not_cut),
+        cmocka_unit_test(test_bounce_diag_cut),
+        cmocka_unit_test(test_bounce_text_and_dsn_cut),
+        cmocka_unit_test(test_bounce_returned_cut),
         cmocka_unit_test(test_log_line),
         cmocka_unit_test(test_log_queue_table),
         cmocka_unit_test(test_log_queue_age),

@@ -166,6 +166,57 @@ static void test_bol(void **state)
     }
 }
 
+/* sx_mem_bol2 is the earlier of the two one-byte searches */
+static void test_bol2(void **state)
+{
+    (void)state;
+    char src[MAXLEN];
+    for (int round = 0; round < ROUNDS; round++) {
+        fill(src, sizeof src);
+        for (size_t len = 0; len <= MAXLEN; len++) {
+            char *b = exact(src, len);
+            for (size_t off = 0; off <= len; off++) {
+                const char *x = ref_bol(b, b + off, b + len, '\n', 'F');
+                const char *y = ref_bol(b, b + off, b + len, '\n', ':');
+                const char *want = x == NULL ? y
+                                   : y == NULL ? x
+                                   : (x < y ? x : y);
+                assert_ptr_equal(
+                    sx_mem_bol2(b, b + off, b + len, '\n', 'F', ':'), want);
+            }
+            free(b);
+        }
+    }
+}
+
+/* Values made of "=?" pieces, text and a control byte now and then. */
+static void test_is_plain(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "=?a \t=?\x01";
+    char src[MAXLEN];
+    for (int round = 0; round < ROUNDS; round++) {
+        for (size_t i = 0; i < sizeof src; i++) {
+            uint32_t r = rnd();
+            /* mostly text, so that long plain runs occur */
+            src[i] = (r & 3) ? 'a' : alphabet[(r >> 2) % (sizeof alphabet - 1)];
+        }
+        for (size_t len = 0; len <= MAXLEN; len++) {
+            char *b = exact(src, len);
+            for (size_t off = 0; off <= len; off++) {
+                const char *p = b + off, *e = b + len;
+                int pair = 0;
+                for (const char *q = p; q + 1 < e; q++)
+                    if (q[0] == '=' && q[1] == '?')
+                        pair = 1;
+                assert_int_equal(sx_mem_is_plain(p, e),
+                                 ref_is_text(p, e) && !pair);
+            }
+            free(b);
+        }
+    }
+}
+
 static void test_bol_start_of_text(void **state)
 {
     (void)state;
@@ -227,6 +278,8 @@ int main(void)
         cmocka_unit_test(test_pair),
         cmocka_unit_test(test_pair_at_edges),
         cmocka_unit_test(test_bol),
+        cmocka_unit_test(test_bol2),
+        cmocka_unit_test(test_is_plain),
         cmocka_unit_test(test_bol_start_of_text),
         cmocka_unit_test(test_any2_ctl_text_graph),
         cmocka_unit_test(test_every_byte_value),

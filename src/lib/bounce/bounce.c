@@ -28,8 +28,10 @@ static smtpdx_status run(sx_bmail *m, sx_bres *res, const char *name,
 {
     sx_bres_reset(res);
     smtpdx_status st = extract(m, res);
-    if (st == SMTPDX_ERR_LIMIT && res->n > 0)
+    if (st == SMTPDX_ERR_LIMIT && res->n > 0) {
         st = SMTPDX_OK; /* too many recipients: keep the first ones */
+        m->cut |= SMTPDX_CUT_RECIPIENTS;
+    }
     if (st != SMTPDX_OK)
         return st;
     if (res->n > 0 && res->agent[0] == '\0')

@@ -152,6 +152,7 @@ typedef struct sx_bmail {
     sx_sbuf scratch2;
     sx_bres dsnc;                /* dsnp's fields, parsed once on demand */
     int dsnc_done;
+    unsigned cut;                /* SMTPDX_CUT_* met while reading it */
     int ready;                   /* storage made: open() reuses it */
     smtpdx_ctx *ctx;             /* the caller's, for the scanners */
 } sx_bmail;

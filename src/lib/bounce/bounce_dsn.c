@@ -57,19 +57,63 @@ static smtpdx_status set_upper(sx_bres *res, const char **field, sx_str s)
     return sx_bres_set(res, field, tmp, n);
 }
 
+/* The fields this reader uses, told apart once per field (a report has
+ * dozens of fields). */
+typedef enum dsn_field {
+    F_OTHER = 0,
+    F_REPORTING_MTA,
+    F_ARRIVAL_DATE,
+    F_RECEIVED_FROM,
+    /* the fields that belong to one recipient, from here on */
+    F_FINAL,
+    F_ORIG,
+    F_ACTION,
+    F_STATUS,
+    F_REMOTE_MTA,
+    F_DIAG,
+    F_LAST_ATTEMPT,
+    F_WILL_RETRY,
+    F_X_ACTUAL,
+    F_FINAL_LOG
+} dsn_field;
+
 static int is(sx_str name, const char *want)
 {
-    return sx_str_ieq(name, want);
+    return sx_bt_ieq(name.p, want, name.len);
 }
 
-/* A field that belongs to one recipient. */
-static int recipient_field(sx_str n)
+/* By length first: at most two names share one. */
+static dsn_field field_of(sx_str n)
 {
-    return is(n, "Final-Recipient") || is(n, "Original-Recipient") ||
-           is(n, "Action") || is(n, "Status") || is(n, "Remote-MTA") ||
-           is(n, "Diagnostic-Code") || is(n, "Last-Attempt-Date") ||
-           is(n, "Will-Retry-Until") || is(n, "X-Actual-Recipient") ||
-           is(n, "Final-Log-ID");
+    switch (n.len) {
+    case 6:
+        return is(n, "Action") ? F_ACTION : is(n, "Status") ? F_STATUS
+                                                             : F_OTHER;
+    case 10:
+        return is(n, "Remote-MTA") ? F_REMOTE_MTA : F_OTHER;
+    case 12:
+        return is(n, "Arrival-Date")   ? F_ARRIVAL_DATE
+               : is(n, "Final-Log-ID") ? F_FINAL_LOG
+                                       : F_OTHER;
+    case 13:
+        return is(n, "Reporting-MTA") ? F_REPORTING_MTA : F_OTHER;
+    case 15:
+        return is(n, "Final-Recipient")   ? F_FINAL
+               : is(n, "Diagnostic-Code") ? F_DIAG
+                                          : F_OTHER;
+    case 16:
+        return is(n, "Will-Retry-Until") ? F_WILL_RETRY : F_OTHER;
+    case 17:
+        return is(n, "Received-From-MTA")   ? F_RECEIVED_FROM
+               : is(n, "Last-Attempt-Date") ? F_LAST_ATTEMPT
+                                            : F_OTHER;
+    case 18:
+        return is(n, "Original-Recipient")   ? F_ORIG
+               : is(n, "X-Actual-Recipient") ? F_X_ACTUAL
+                                             : F_OTHER;
+    default:
+        return F_OTHER;
+    }
 }
 
 smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
@@ -94,15 +138,16 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
         if (f.block_start)
             fresh_block = 1;
         sx_str v = sx_bt_trim(f.value);
-        if (is(f.name, "Reporting-MTA")) {
+        dsn_field id = field_of(f.name);
+        if (id == F_REPORTING_MTA) {
             if (*res->reporting_mta == '\0')
                 st = sx_bres_set(res, &res->reporting_mta,
                                  typed_value(v, NULL).p,
                                  typed_value(v, NULL).len);
-        } else if (is(f.name, "Arrival-Date")) {
+        } else if (id == F_ARRIVAL_DATE) {
             if (*res->arrival_date == '\0')
                 st = sx_bres_set(res, &res->arrival_date, v.p, v.len);
-        } else if (is(f.name, "Received-From-MTA")) {
+        } else if (id == F_RECEIVED_FROM) {
             if (*res->received_from == '\0')
                 st = sx_bres_set(res, &res->received_from,
                                  typed_value(v, NULL).p,
@@ -110,10 +155,10 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
         }
         if (st != SMTPDX_OK)
             goto done;
-        if (!recipient_field(f.name))
+        if (id < F_FINAL)
             continue;
-        int is_final = is(f.name, "Final-Recipient");
-        int is_orig = is(f.name, "Original-Recipient");
+        int is_final = id == F_FINAL;
+        int is_orig = id == F_ORIG;
         if (cur == NULL || fresh_block || (is_final && have_final) ||
             (is_orig && have_orig)) {
             cur = sx_bres_add(res, &st);
@@ -130,12 +175,12 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
             sx_str a = bare_address(typed_value(v, NULL));
             st = sx_bres_set(res, &cur->alias, a.p, a.len);
             have_orig = 1;
-        } else if (is(f.name, "X-Actual-Recipient")) {
+        } else if (id == F_X_ACTUAL) {
             if (!have_final) {
                 sx_str a = bare_address(typed_value(v, NULL));
                 st = sx_bres_set(res, &cur->recipient, a.p, a.len);
             }
-        } else if (is(f.name, "Action")) {
+        } else if (id == F_ACTION) {
             /* "failed", maybe with a comment after it */
             size_t n = 0;
             while (n < v.len && v.p[n] != ' ' && v.p[n] != '(' &&
@@ -148,7 +193,7 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
                 low[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
             }
             st = sx_bres_set(res, &cur->action, low, k);
-        } else if (is(f.name, "Status")) {
+        } else if (id == F_STATUS) {
             char code[16];
             size_t at;
             if (sx_bt_find_enhanced(v.p, v.len, code, &at) && at < 4)
@@ -162,7 +207,7 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
                                  (size_t)(rp - lp - 1));
             if (st == SMTPDX_OK && lp && rp && cur->diag[0] == '\0')
                 st = sx_bres_set(res, &cur->diag, lp + 1, (size_t)(rp - lp - 1));
-        } else if (is(f.name, "Remote-MTA")) {
+        } else if (id == F_REMOTE_MTA) {
             /* "dns; mx.example.org. (192.0.2.1, the server for ...)" */
             sx_str h = typed_value(v, NULL);
             if (h.len > 0 && h.p[0] == '[')
@@ -170,7 +215,7 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
             else if (h.len > 0)
                 h.len = sx_bt_host_len(h.p, h.len);
             st = sx_bres_set(res, &cur->rhost, h.p, h.len);
-        } else if (is(f.name, "Diagnostic-Code")) {
+        } else if (id == F_DIAG) {
             sx_str type;
             sx_str d = typed_value(v, &type);
             if (type.len > 0 && type.len < 24 &&
@@ -183,7 +228,7 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
                                  d.len < SX_BOUNCE_MAX_DIAG
                                      ? d.len
                                      : SX_BOUNCE_MAX_DIAG);
-        } else if (is(f.name, "Last-Attempt-Date")) {
+        } else if (id == F_LAST_ATTEMPT) {
             st = sx_bres_set(res, &cur->date, v.p, v.len);
         }
         if (st != SMTPDX_OK)
@@ -218,6 +263,8 @@ static smtpdx_status cached(sx_bmail *m, const sx_bres **out)
         smtpdx_status st = sx_bdsn_parse(m->dsnp, m->dsnlen, &m->dsnc);
         if (st != SMTPDX_OK && st != SMTPDX_ERR_LIMIT)
             return st;
+        if (st == SMTPDX_ERR_LIMIT) /* more recipients than are kept */
+            m->cut |= SMTPDX_CUT_RECIPIENTS;
         m->dsnc_done = 1;
     }
     *out = &m->dsnc;

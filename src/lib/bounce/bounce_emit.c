@@ -10,22 +10,26 @@
  * X.0.9NN naming the reason when neither exists, as Sisimai writes it),
  * the returned message's sender, subject and ids, a timestamp and a token.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "bounce/bounce.h"
 #include "bounce/bounce_date.h"
 #include "bounce/bounce_judge.h"
 #include "bounce/bounce_orig.h"
 #include "bounce/bounce_text.h"
+#include "classify/ctx.h"
 #include "record/record.h"
 
 /* Collapse runs of blanks (folding left overs) into one space; the text
  * is cut at out's maximum. SMTPDX_ERR_NOMEM when out cannot grow. */
-static smtpdx_status squeeze(const char *s, sx_sbuf *out)
+static smtpdx_status squeeze(const char *s, size_t n, sx_sbuf *out)
 {
     sx_sbuf_reset(out);
-    size_t n = strlen(s);
     if (n > out->max)
         n = out->max;
     if (sx_sbuf_reserve(out, n) != SX_SBUF_OK)
@@ -34,6 +38,30 @@ static smtpdx_status squeeze(const char *s, sx_sbuf *out)
     size_t k = 0;
     int sp = 0;
     for (size_t i = 0; i < n; i++) {
+#ifdef __SSE2__
+        /* sixteen bytes at once: up to the first blank that is not a
+         * single space between other bytes, they are copied as they are */
+        if (k > 0 && !sp && n - i >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+            unsigned sm = (unsigned)_mm_movemask_epi8(
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+            unsigned cm = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+            /* the bytes that need the rule below: other blanks, and
+             * spaces followed by a blank or by the block's end */
+            unsigned bad = cm | (sm & ((sm | cm) >> 1)) | (sm & 0x8000u);
+            size_t f = bad ? (size_t)__builtin_ctz(bad) : 16;
+            _mm_storeu_si128((__m128i *)(w + k), v);
+            k += f;
+            i += f;
+            if (f == 16) {
+                i--;
+                continue;
+            }
+        }
+#endif
         char c = s[i];
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
             sp = k > 0;
@@ -84,6 +112,23 @@ static sx_str received_by(const sx_bmail *m)
     return sx_bt_str(p, l);
 }
 
+/* "\x1e" time "\x03" written at the end of buf (n >= 24); returns where it
+ * starts. The number as %lld prints it. */
+static size_t fmt_time(char *buf, size_t n, int64_t ts)
+{
+    size_t k = n;
+    uint64_t u = ts < 0 ? 0u - (uint64_t)ts : (uint64_t)ts;
+    buf[--k] = '\x03';
+    do {
+        buf[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (ts < 0)
+        buf[--k] = '-';
+    buf[--k] = '\x1e';
+    return k;
+}
+
 typedef struct emit_state {
     smtpdx_reply *reply;
     sx_sbuf diag, tmp;
@@ -102,7 +147,8 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     smtpdx_status st;
     sx_judgement j;
 
-    st = squeeze(rc->diag, &es->diag);
+    size_t rawlen = strlen(rc->diag);
+    st = squeeze(rc->diag, rawlen, &es->diag);
     if (st != SMTPDX_OK)
         return st;
     const char *diag = es->diag.data ? es->diag.data : "";
@@ -197,16 +243,37 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
          * looks whole. Past the buffer's limit (addresses far beyond RFC
          * 5321's 256 octets) the hash covers what fit: still stable. */
         int brc;
+        char num[24];
+        size_t k = fmt_time(num, sizeof num, ts);
+        size_t need = 1 + sender.len + 1 + rcpt.len + (sizeof num - k);
         sx_sbuf_reset(&es->tmp);
-        brc = sx_sbuf_putc(&es->tmp, '\x02');
-        if (brc == SX_SBUF_OK)
-            brc = sx_sbuf_append(&es->tmp, sender.p, sender.len);
-        if (brc == SX_SBUF_OK)
-            brc = sx_sbuf_putc(&es->tmp, '\x1e');
-        if (brc == SX_SBUF_OK)
-            brc = sx_sbuf_append(&es->tmp, rcpt.p, rcpt.len);
-        if (brc == SX_SBUF_OK)
-            brc = sx_sbuf_printf(&es->tmp, "\x1e%lld\x03", (long long)ts);
+        brc = sx_sbuf_reserve(&es->tmp, need);
+        if (brc == SX_SBUF_OK) {
+            /* it all fits: written in place */
+            char *t = es->tmp.data;
+            *t++ = '\x02';
+            if (sender.len > 0)
+                memcpy(t, sender.p, sender.len);
+            t += sender.len;
+            *t++ = '\x1e';
+            if (rcpt.len > 0)
+                memcpy(t, rcpt.p, rcpt.len);
+            t += rcpt.len;
+            memcpy(t, num + k, sizeof num - k);
+            t += sizeof num - k;
+            *t = '\0';
+            es->tmp.len = (size_t)(t - es->tmp.data);
+        } else {
+            brc = sx_sbuf_putc(&es->tmp, '\x02');
+            if (brc == SX_SBUF_OK)
+                brc = sx_sbuf_append(&es->tmp, sender.p, sender.len);
+            if (brc == SX_SBUF_OK)
+                brc = sx_sbuf_putc(&es->tmp, '\x1e');
+            if (brc == SX_SBUF_OK)
+                brc = sx_sbuf_append(&es->tmp, rcpt.p, rcpt.len);
+            if (brc == SX_SBUF_OK)
+                brc = sx_sbuf_append(&es->tmp, num + k, sizeof num - k);
+        }
         if (brc == SX_SBUF_NOMEM || es->tmp.data == NULL) {
             st = SMTPDX_ERR_NOMEM;
         } else {
@@ -223,6 +290,9 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     }
     r->reason = j.why.reason;
     r->hardbounce = j.hardbounce;
+    /* a reply text at its limit was, as a rule, cut there */
+    r->truncated = m->cut | (es->orig.cut ? SMTPDX_CUT_RETURNED : 0u) |
+                   (rawlen >= SX_BOUNCE_MAX_DIAG ? SMTPDX_CUT_DIAGNOSTIC : 0u);
     r->replycode = j.replycode;
     r->timestamp = ts;
     {
@@ -244,7 +314,10 @@ smtpdx_status sx_bounce_emit(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     emit_state es;
     smtpdx_status st = SMTPDX_OK;
     size_t before = smtpdx_records_count(out);
-    es.reply = smtpdx_reply_new();
+    /* one reply per ctx, reused: its buffer has grown to fit already */
+    if (ctx->held == NULL)
+        ctx->held = smtpdx_reply_new();
+    es.reply = ctx->held;
     sx_sbuf_init(&es.diag, SX_BOUNCE_MAX_DIAG);
     sx_sbuf_init(&es.tmp, 4096);
     sx_borig_init(&es.orig);
@@ -264,7 +337,6 @@ done:
     if (st != SMTPDX_OK)
         while (smtpdx_records_count(out) > before)
             sx_records_pop(out);
-    smtpdx_reply_free(es.reply);
     sx_sbuf_release(&es.diag);
     sx_sbuf_release(&es.tmp);
     sx_borig_release(&es.orig);

@@ -91,7 +91,12 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         "final recipient:", "to:", "rcpt to:", "address:", "addressee:",
         "failed recipient:", "unknown recipient:", "invalid recipient:",
         "envelope-to:", "for:", NULL};
+    /* the leads are lower case: most lines fail on the first byte */
+    unsigned char c0 = t.len ? (unsigned char)t.p[0] : 0;
+    c0 = c0 >= 'A' && c0 <= 'Z' ? (unsigned char)(c0 + 32) : c0;
     for (size_t i = 0; lead[i]; i++) {
+        if ((unsigned char)lead[i][0] != c0)
+            continue;
         size_t l = strlen(lead[i]);
         if (sx_bt_iprefix(t.p, t.len, lead[i])) {
             t = sx_bt_trim(sx_bt_str(t.p + l, t.len - l));

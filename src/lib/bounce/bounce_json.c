@@ -96,14 +96,18 @@ static int string(jp *j, size_t *off, size_t *len)
     int rc = SX_SBUF_OK;
     *off = b->len;
     while (rc == SX_SBUF_OK && j->p < j->e && *j->p != '"') {
-        char c = *j->p++;
-        if (c != '\\') {
-            rc = sx_sbuf_putc(b, c);
+        if (*j->p != '\\') {
+            /* a run of plain bytes in one copy */
+            const char *run = j->p;
+            while (j->p < j->e && *j->p != '"' && *j->p != '\\')
+                j->p++;
+            rc = sx_sbuf_append(b, run, (size_t)(j->p - run));
             continue;
         }
+        j->p++;
         if (j->p >= j->e)
             return -1;
-        c = *j->p++;
+        char c = *j->p++;
         switch (c) {
         case 'n': rc = sx_sbuf_putc(b, '\n'); break;
         case 't': rc = sx_sbuf_putc(b, '\t'); break;

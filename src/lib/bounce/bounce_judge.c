@@ -53,21 +53,34 @@ static const struct {
     {SMTPDX_R_SUPPRESSED, 990},
 };
 
+/* "C.0.N" for class digit C and a pseudo number N (900..999). */
+static void put_pseudo(char out[16], int cls, int n)
+{
+    out[0] = cls == 4 ? '4' : '5';
+    out[1] = '.';
+    out[2] = '0';
+    out[3] = '.';
+    out[4] = (char)('0' + n / 100 % 10);
+    out[5] = (char)('0' + n / 10 % 10);
+    out[6] = (char)('0' + n % 10);
+    out[7] = '\0';
+}
+
 void sx_bjudge_pseudo_status(smtpdx_reason r, int cls, char out[16])
 {
     out[0] = '\0';
     if (r == SMTPDX_R_VACATION || r == SMTPDX_R_FEEDBACK)
         return;
     if (r == SMTPDX_R_DELIVERED) {
-        snprintf(out, 16, "2.0.0");
+        memcpy(out, "2.0.0", 6);
         return;
     }
     for (size_t i = 0; i < sizeof pseudo / sizeof pseudo[0]; i++)
         if (pseudo[i].r == r) {
-            snprintf(out, 16, "%d.0.%d", cls == 4 ? 4 : 5, pseudo[i].n);
+            put_pseudo(out, cls, pseudo[i].n);
             return;
         }
-    snprintf(out, 16, "%d.0.900", cls == 4 ? 4 : 5);
+    put_pseudo(out, cls, 900);
 }
 
 /* "5.1.1" -> subject 1, detail 1; -1 when not a code. */
@@ -93,9 +106,39 @@ static int enh_parts(const char *s, int *cls, int *subj, int *det)
     return 0;
 }
 
+/* snprintf(out, 16, "%s", s) without the printf machinery: the code is
+ * cut to 15 bytes. */
+static void put_status(char out[16], const char *s)
+{
+    size_t n = strnlen(s, 15);
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+/* The first " -> " in d[0..n) (Exchange's summary, then the remote
+ * server's reply), found by its rare '>'. */
+static const char *find_arrow(const char *d, size_t n)
+{
+    for (const char *q = memchr(d, '>', n); q != NULL;
+         q = memchr(q + 1, '>', n - (size_t)(q + 1 - d))) {
+        size_t at = (size_t)(q - d);
+        if (at >= 2 && at + 1 < n && q[-2] == ' ' && q[-1] == '-' &&
+            q[1] == ' ')
+            return q - 2;
+    }
+    return NULL;
+}
+
+/* a equals the literal (or table) string b; the first bytes, which
+ * differ for most pairs, are compared before any call */
+static inline int same(const char *a, const char *b)
+{
+    return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 static int is_action(const char *a, const char *want)
 {
-    return strcmp(a, want) == 0;
+    return same(a, want);
 }
 
 /* Sentences in which the sending side says it stopped trying. */
@@ -169,7 +212,7 @@ static const struct after_data *after_data_of(const char *provider)
 {
     for (size_t i = 0; provider && i < sizeof after_data / sizeof after_data[0];
          i++)
-        if (strcmp(provider, after_data[i].provider) == 0)
+        if (same(provider, after_data[i].provider))
             return &after_data[i];
     return NULL;
 }
@@ -180,7 +223,7 @@ static const struct after_data *after_data_of(const char *provider)
 static int mail_deferral_is_sender(const char *provider, smtpdx_reason r)
 {
     return r == SMTPDX_R_BADREPUTATION && provider != NULL &&
-           strcmp(provider, "yahoo") == 0;
+           same(provider, "yahoo");
 }
 
 /* Reasons a refusal of the connection itself (the greeting) may keep: the
@@ -203,7 +246,7 @@ static int greeting_keeps(smtpdx_reason r)
 static int unreachable(const smtpdx_explanation *e)
 {
     return e->reason == SMTPDX_R_NETWORKERROR && e->cause != NULL &&
-           strcmp(e->cause, "connection-failed") == 0;
+           same(e->cause, "connection-failed");
 }
 
 static int reason_from_text(const smtpdx_explanation *e)
@@ -280,13 +323,13 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     const char *enh = reply->enhanced;
     int fc, fs, fd;
     if (field[0] == '\0')
-        snprintf(j->status, sizeof j->status, "%s", enh);
+        put_status(j->status, enh);
     else if (enh[0] != '\0' && enh_parts(field, &fc, &fs, &fd) == 0 &&
              enh[0] == field[0] &&
              !(strcmp(enh + 1, ".0.0") == 0 && (fs != 0 || fd != 0)))
-        snprintf(j->status, sizeof j->status, "%s", enh);
+        put_status(j->status, enh);
     else
-        snprintf(j->status, sizeof j->status, "%s", field);
+        put_status(j->status, field);
     /* no code where a reply parser looks for it: any in the text, e.g.
      * "501 Rcpt-To validation failed: ... 5.7.1 This system ..." */
     if ((j->status[0] == '\0' ||
@@ -296,7 +339,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
         size_t at;
         if (sx_bt_find_enhanced(diag, dlen, code, &at) &&
             (j->status[0] == '\0' || code[0] == j->status[0]))
-            snprintf(j->status, sizeof j->status, "%s", code);
+            put_status(j->status, code);
     }
 
     /* "554 4.4.7 Message expired ...<421 4.4.2 Connection timed out>":
@@ -311,7 +354,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
         if (code >= 400 && q != diag &&
             sx_bt_find_enhanced(q + 1, rest, code2, &at) && at == 4) {
             j->replycode = code;
-            snprintf(j->status, sizeof j->status, "%s", code2);
+            put_status(j->status, code2);
             break;
         }
     }
@@ -338,7 +381,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     /* "550 5.1.351 Remote server returned unknown recipient ... -> 550 :
      * User unknown": Exchange's summary, then the remote server's reply;
      * the reply's own words say more than the summary. */
-    const char *arrow = sx_bt_find(diag, dlen, " -> ");
+    const char *arrow = find_arrow(diag, dlen);
     if (arrow != NULL &&
         sx_bt_reply_code(arrow + 4, dlen - (size_t)(arrow + 4 - diag)) >= 400) {
         smtpdx_reply *r2 = smtpdx_reply_new();
@@ -389,7 +432,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     } else if (rc->hint != SMTPDX_REASON_COUNT &&
                rc->hint_strength == SX_HINT_STRONG) {
         override(j, rc->hint, NULL);
-    } else if (strcmp(rc->diagtype, "X-UNIX") == 0 &&
+    } else if (same(rc->diagtype, "X-UNIX") &&
                r != SMTPDX_R_MAILBOXFULL && r != SMTPDX_R_SYSTEMFULL) {
         /* RFC 3464 2.3.6: the error came from a local delivery program
          * (a pipe, procmail), not from an SMTP server; unless the Status
@@ -407,20 +450,20 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
             override(j, SMTPDX_R_EXPIRED, "text.expired.queue");
         } else if (!textual && rc->hint != SMTPDX_REASON_COUNT) {
             override(j, rc->hint, NULL);
-        } else if (strcmp(j->command, "MAIL") == 0 &&
+        } else if (same(j->command, "MAIL") &&
                    (about_recipient(r) || r == SMTPDX_R_UNDEFINED ||
                     r == SMTPDX_R_ONHOLD ||
                     (r == SMTPDX_R_SECURITYERROR && !sx_bt_has(d, "auth")) ||
                     mail_deferral_is_sender(j->why.provider, r))) {
             /* refused at MAIL FROM: about the sender, whatever words */
             override(j, SMTPDX_R_REJECTED, "text.sender.rejected");
-        } else if (strcmp(j->command, "CONN") == 0 && reply->code >= 400 &&
+        } else if (same(j->command, "CONN") && reply->code >= 400 &&
                    !greeting_keeps(r)) {
             /* the greeting refused: only the client's address was seen */
             override(j, SMTPDX_R_BLOCKED, "text.bounce.client-refused");
-        } else if ((strcmp(j->command, "HELO") == 0 ||
-                    strcmp(j->command, "EHLO") == 0 ||
-                    strcmp(j->command, "CONN") == 0) &&
+        } else if ((same(j->command, "HELO") ||
+                    same(j->command, "EHLO") ||
+                    same(j->command, "CONN")) &&
                    (about_recipient(r) || r == SMTPDX_R_REJECTED ||
                     r == SMTPDX_R_UNDEFINED || r == SMTPDX_R_ONHOLD)) {
             /* refused before any address was given: about the client */
@@ -437,12 +480,12 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
          * answer is an unknown user anyway */
         if (ad != NULL && ss == 2 && ad->reason != SMTPDX_R_USERUNKNOWN)
             ad = NULL;
-        if (r == SMTPDX_R_USERUNKNOWN && strcmp(j->command, "DATA") == 0 &&
+        if (r == SMTPDX_R_USERUNKNOWN && same(j->command, "DATA") &&
             (ss < 0 || ss == 0 || ss == 2) && ad != NULL) {
             if (ad->reason != r)
                 override(j, ad->reason, ad->kb_id);
         } else if (r == SMTPDX_R_USERUNKNOWN &&
-                   strcmp(j->command, "DATA") == 0 &&
+                   same(j->command, "DATA") &&
                    (ss < 0 || ss == 0 || ss == 2)) {
             /* a recipient refused only after the content was seen */
             override(j, SMTPDX_R_FILTERED, "text.bounce.filtered-after-data");
@@ -486,8 +529,8 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
         /* Sisimai writes the "on hold" number for an Exim bounce whose
          * MAIL FROM was refused without a code: followed for the sake of
          * consumers that compare the two. */
-        smtpdx_reason pr = strcmp(j->command, "MAIL") == 0 &&
-                                   strcmp(res->agent, "Exim") == 0
+        smtpdx_reason pr = same(j->command, "MAIL") &&
+                                   same(res->agent, "Exim")
                                ? SMTPDX_R_ONHOLD
                                : r;
         sx_bjudge_pseudo_status(pr, cls, j->status);

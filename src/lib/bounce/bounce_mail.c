@@ -14,6 +14,7 @@
 
 #include "bounce/bounce.h"
 #include "bounce/bounce_text.h"
+#include "util/memscan.h"
 
 static sx_str raw(const sx_msg *msg, const char *name)
 {
@@ -23,18 +24,26 @@ static sx_str raw(const sx_msg *msg, const char *name)
     return h->value;
 }
 
-static const char *const hdr_names[SX_H_COUNT] = {
-    "From", "Subject", "To", "Date", "Content-Type", "X-Failed-Recipients",
-    "Auto-Submitted", "Message-ID", "X-Apple-Unsubscribe", "X-Autoreply",
-    "X-Autorespond", "X-Autoresponder", "X-Auto-Response", "Precedence",
-    "Reply-To", "Return-Path", "X-Mailer", "x-amz-sns-message-id",
-    "Received",
+/* The names with their lengths, so that a field is told apart by its
+ * length and first byte before it is compared. */
+#define HN(s) {s, sizeof s - 1}
+static const struct {
+    const char *name;
+    size_t len;
+} hdr_names[SX_H_COUNT] = {
+    HN("From"), HN("Subject"), HN("To"), HN("Date"), HN("Content-Type"),
+    HN("X-Failed-Recipients"), HN("Auto-Submitted"), HN("Message-ID"),
+    HN("X-Apple-Unsubscribe"), HN("X-Autoreply"), HN("X-Autorespond"),
+    HN("X-Autoresponder"), HN("X-Auto-Response"), HN("Precedence"),
+    HN("Reply-To"), HN("Return-Path"), HN("X-Mailer"),
+    HN("x-amz-sns-message-id"), HN("Received"),
 };
+#undef HN
 
 sx_str sx_bmail_header(const sx_bmail *m, const char *name)
 {
     for (int i = 0; i < SX_H_COUNT; i++)
-        if (strcasecmp(name, hdr_names[i]) == 0)
+        if (strcasecmp(name, hdr_names[i].name) == 0)
             return m->hdr[i];
     return raw(&m->msg, name);
 }
@@ -44,20 +53,30 @@ static void top_headers(sx_bmail *m)
 {
     size_t n = 0;
     const sx_hdr *h = sx_part_headers(&m->msg, NULL, &n);
-    size_t lens[SX_H_COUNT];
-    for (int k = 0; k < SX_H_COUNT; k++) {
+    for (int k = 0; k < SX_H_COUNT; k++)
         m->hdr[k] = sx_bt_str(NULL, 0);
-        lens[k] = strlen(hdr_names[k]);
-    }
     for (size_t i = 0; i < n; i++) {
         size_t l = h[i].name.len;
         for (int k = 0; k < SX_H_COUNT; k++)
-            if (lens[k] == l && m->hdr[k].p == NULL &&
-                sx_bt_ieq(h[i].name.p, hdr_names[k], l)) {
+            if (hdr_names[k].len == l && m->hdr[k].p == NULL &&
+                (((unsigned char)h[i].name.p[0] ^
+                  (unsigned char)hdr_names[k].name[0]) & 0xDF) == 0 &&
+                sx_bt_ieq(h[i].name.p, hdr_names[k].name, l)) {
                 m->hdr[k] = h[i].value;
                 break;
             }
     }
+}
+
+/* A field's value decoded for people (sx_hdr_decode); SMTPDX_ERR_PARSE
+ * and out empty when there is no such field. */
+static smtpdx_status decoded(sx_str v, sx_sbuf *out)
+{
+    if (v.p == NULL) {
+        sx_sbuf_reset(out);
+        return SMTPDX_ERR_PARSE;
+    }
+    return sx_hdr_decode(v.p, v.len, out);
 }
 
 /* Is part p inside a returned message (an encapsulated message entity
@@ -97,21 +116,28 @@ static smtpdx_status html_to_text(const char *s, size_t n, sx_sbuf *out)
             size_t tl = gt ? (size_t)(gt - (s + i)) + 1 : n - i;
             const char *t = s + i + 1;
             size_t l = tl > 1 ? tl - 1 : 0;
-            if (sx_bt_iprefix(t, l, "style") || sx_bt_iprefix(t, l, "script"))
+            /* the names below are at most 7 bytes: compare a lower-case
+             * copy of the tag's start */
+            char lt[8];
+            size_t k = l < 7 ? l : 7;
+            for (size_t q = 0; q < k; q++)
+                lt[q] = (t[q] >= 'A' && t[q] <= 'Z') ? (char)(t[q] + 32) : t[q];
+#define TAG(name) (sizeof name - 1 <= k && memcmp(lt, name, sizeof name - 1) == 0)
+            if (TAG("style") || TAG("script"))
                 skip = 1;
-            else if (sx_bt_iprefix(t, l, "/style") ||
-                     sx_bt_iprefix(t, l, "/script"))
+            else if (TAG("/style") || TAG("/script"))
                 skip = 0;
-            if (sx_bt_iprefix(t, l, "br") || sx_bt_iprefix(t, l, "/p") ||
-                sx_bt_iprefix(t, l, "/div") || sx_bt_iprefix(t, l, "/tr") ||
-                sx_bt_iprefix(t, l, "/h") || sx_bt_iprefix(t, l, "p") ||
-                sx_bt_iprefix(t, l, "/li") || sx_bt_iprefix(t, l, "/td"))
+            if (TAG("br") || TAG("/p") || TAG("/div") || TAG("/tr") ||
+                TAG("/h") || TAG("p") || TAG("/li") || TAG("/td"))
                 rc = sx_sbuf_putc(out, '\n');
+#undef TAG
             i += tl;
             continue;
         }
         if (skip) {
-            i++;
+            /* inside <style> or <script>: on to the next tag */
+            const char *lt = memchr(s + i, '<', n - i);
+            i = lt ? (size_t)(lt - s) : n;
             continue;
         }
         if (s[i] == '&') {
@@ -132,26 +158,32 @@ static smtpdx_status html_to_text(const char *s, size_t n, sx_sbuf *out)
             continue;
         }
         /* a run of plain text in one append */
-        size_t j = i + 1;
-        while (j < n && s[j] != '<' && s[j] != '&' && s[j] != '\r')
-            j++;
+        const char *stop = sx_mem_any2(s + i + 1, s + n, '<', '&');
+        size_t j = stop ? (size_t)(stop - s) : n;
+        const char *cr = memchr(s + i + 1, '\r', j - i - 1);
+        if (cr != NULL)
+            j = (size_t)(cr - s);
         rc = sx_sbuf_append(out, s + i, j - i);
         i = j;
     }
     return rc == SX_SBUF_NOMEM ? SMTPDX_ERR_NOMEM : SMTPDX_OK;
 }
 
-static smtpdx_status decode_into(sx_bmail *m, const sx_part *p, sx_sbuf *out)
+/* cut: the SMTPDX_CUT_* bit a record gets when out's limit is reached */
+static smtpdx_status decode_into(sx_bmail *m, const sx_part *p, sx_sbuf *out,
+                                 unsigned cut)
 {
     smtpdx_status st = sx_part_decode(&m->msg, p, 0, out, NULL);
-    if (st == SMTPDX_ERR_LIMIT)
+    if (st == SMTPDX_ERR_LIMIT) {
         st = SMTPDX_OK; /* keep the start: a notification comes first */
+        m->cut |= cut;
+    }
     return st;
 }
 
 static smtpdx_status text_from_html(sx_bmail *m, const sx_part *p)
 {
-    smtpdx_status st = decode_into(m, p, &m->scratch);
+    smtpdx_status st = decode_into(m, p, &m->scratch, SMTPDX_CUT_TEXT);
     if (st != SMTPDX_OK)
         return st;
     st = html_to_text(m->scratch.data ? m->scratch.data : "", m->scratch.len,
@@ -243,6 +275,7 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
     m->txlen = m->dsnlen = 0;
     m->multipart_report = m->report_feedback = 0;
     m->dsnc_done = 0;
+    m->cut = 0;
     m->body_end = 0;
     for (int i = 0; i < SX_BMARK_COUNT; i++)
         m->marks.at[i] = SX_BMARK_NONE;
@@ -263,18 +296,26 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
     m->autosub = m->hdr[SX_H_AUTO_SUBMITTED];
     m->msgid = m->hdr[SX_H_MESSAGE_ID];
 
-    st = sx_msg_header(msg, NULL, "Subject", &m->subject_dec);
+    /* decoded from the fields top_headers found (the first of each name,
+     * as sx_msg_header would take) */
+    st = decoded(m->subject, &m->subject_dec);
     if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE && st != SMTPDX_ERR_LIMIT)
         return st;
-    st = sx_msg_header(msg, NULL, "From", &m->from_dec);
+    st = decoded(m->from, &m->from_dec);
     if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE && st != SMTPDX_ERR_LIMIT)
         return st;
 
     const sx_part *top = sx_msg_part(msg, 0);
     if (top != NULL && sx_part_is(top, "multipart", "report")) {
         m->multipart_report = 1;
-        st = sx_part_param(msg, top, "Content-Type", "report-type",
-                           &m->scratch);
+        /* the top's Content-Type is m->ctype: not searched for again */
+        if (m->ctype.p != NULL) {
+            st = sx_param_get(m->ctype.p, m->ctype.len, "report-type",
+                              &m->scratch);
+        } else {
+            sx_sbuf_reset(&m->scratch);
+            st = SMTPDX_ERR_PARSE;
+        }
         if (st == SMTPDX_OK && m->scratch.len == 15 &&
             sx_bt_ieq(m->scratch.data, "feedback-report", 15))
             m->report_feedback = 1;
@@ -291,27 +332,31 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
                 m->orig_part = p;
             continue;
         }
-        if (p->nchildren > 0 || sx_part_is(p, "multipart", "*"))
+        /* the type is compared once, then only the subtype */
+        int is_text = strcmp(p->type, "text") == 0;
+        int is_msg = !is_text && strcmp(p->type, "message") == 0;
+        const char *sub = p->subtype;
+        if (p->nchildren > 0 || (!is_text && !is_msg &&
+                                 strcmp(p->type, "multipart") == 0))
             continue;
-        if (sx_part_is(p, "message", "delivery-status") ||
-            sx_part_is(p, "message", "global-delivery-status")) {
+        if (is_msg && (strcmp(sub, "delivery-status") == 0 ||
+                       strcmp(sub, "global-delivery-status") == 0)) {
             if (m->dsn_part == NULL)
                 m->dsn_part = p;
-        } else if (sx_part_is(p, "message", "feedback-report")) {
+        } else if (is_msg && strcmp(sub, "feedback-report") == 0) {
             if (m->arf_part == NULL)
                 m->arf_part = p;
-        } else if (sx_part_is(p, "text", "rfc822-headers") ||
-                   sx_part_is(p, "text", "rfc822-header")) {
+        } else if (is_text && (strcmp(sub, "rfc822-headers") == 0 ||
+                               strcmp(sub, "rfc822-header") == 0)) {
             if (m->orig_part == NULL)
                 m->orig_part = p;
-        } else if (sx_part_is(p, "text", "plain") ||
-                   (p->index == 0 && sx_part_is(p, "text", "*"))) {
+        } else if (is_text && (strcmp(sub, "plain") == 0 || p->index == 0)) {
             if (m->text_part == NULL)
                 m->text_part = p;
             else if (m->orig_part == NULL && m->text2.len < 65536) {
                 /* later text parts before the returned message (some MTAs
                  * put the report's fields in text/plain) */
-                st = decode_into(m, p, &m->scratch);
+                st = decode_into(m, p, &m->scratch, SMTPDX_CUT_TEXT);
                 if (st != SMTPDX_OK)
                     return st;
                 int rc = sx_sbuf_append(&m->text2,
@@ -325,7 +370,7 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
                 if (rc == SX_SBUF_NOMEM)
                     return SMTPDX_ERR_NOMEM;
             }
-        } else if (sx_part_is(p, "text", "html")) {
+        } else if (is_text && strcmp(sub, "html") == 0) {
             if (html == NULL)
                 html = p;
         }
@@ -340,9 +385,11 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
             m->txlen = m->text_part->body.len < SX_BOUNCE_MAX_TEXT
                            ? m->text_part->body.len
                            : SX_BOUNCE_MAX_TEXT;
+            if (m->text_part->body.len > SX_BOUNCE_MAX_TEXT)
+                m->cut |= SMTPDX_CUT_TEXT;
             copied = 0;
         } else {
-            st = decode_into(m, m->text_part, &m->text);
+            st = decode_into(m, m->text_part, &m->text, SMTPDX_CUT_TEXT);
         }
         if (st != SMTPDX_OK)
             return st;
@@ -357,6 +404,8 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
         const sx_part *p0 = &msg->parts[0];
         size_t n = p0->body.len < SX_BOUNCE_MAX_TEXT ? p0->body.len
                                                      : SX_BOUNCE_MAX_TEXT;
+        if (p0->body.len > SX_BOUNCE_MAX_TEXT)
+            m->cut |= SMTPDX_CUT_TEXT;
         if (sx_sbuf_reserve(&m->text, n) != SX_SBUF_OK)
             return SMTPDX_ERR_NOMEM;
         for (size_t i = 0; i < n; i++) {
@@ -376,8 +425,10 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
             m->dsnlen = m->dsn_part->body.len < SX_BOUNCE_MAX_DSN
                             ? m->dsn_part->body.len
                             : SX_BOUNCE_MAX_DSN;
+            if (m->dsn_part->body.len > SX_BOUNCE_MAX_DSN)
+                m->cut |= SMTPDX_CUT_DSN;
         } else {
-            st = decode_into(m, m->dsn_part, &m->dsn);
+            st = decode_into(m, m->dsn_part, &m->dsn, SMTPDX_CUT_DSN);
             if (st != SMTPDX_OK)
                 return st;
             if ((st = ensure(&m->dsn)) != SMTPDX_OK)

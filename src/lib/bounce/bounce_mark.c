@@ -2,8 +2,10 @@
  * bounce_mark.c - one Hyperscan pass finds every family marker phrase
  * (bounce_mark.h) in a notification text.
  *
- * The database is built on first use, under a lock, and shared read-only
- * afterwards; a failed build leaves the next caller free to try again.
+ * The databases come from the build, serialized (bounce_markdb.h); they
+ * are loaded on first use, under a lock, or compiled here when the
+ * serialized ones do not fit this machine, and shared read-only
+ * afterwards; a failed load leaves the next caller free to try again.
  * The scratch space a scan needs is kept in the caller's smtpdx_ctx
  * (ctx->ext), one per thread like the ctx itself.
  */
@@ -11,9 +13,9 @@
 
 #include <hs/hs.h>
 #include <pthread.h>
-#include <string.h>
 
 #include "bounce/bounce.h"
+#include "bounce/bounce_markdb.h"
 #include "bounce/bounce_text.h"
 #include "classify/ctx.h"
 #include "util/alloc.h"
@@ -21,76 +23,61 @@
 #define SX_BMARK_PHRASE(id, phrase) phrase,
 static const char *const phrases[] = {SX_BMARK_LIST(SX_BMARK_PHRASE)};
 #undef SX_BMARK_PHRASE
+#define SX_BMARK_LEN(id, phrase) sizeof(phrase) - 1,
+static const unsigned short lens[] = {SX_BMARK_LIST(SX_BMARK_LEN)};
+#undef SX_BMARK_LEN
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static hs_database_t *db;      /* the family markers */
 static hs_database_t *cmd_db;  /* the command phrases (bounce_text.c) */
+/* Set once both databases are there; read without the lock after that
+ * (they never change again). */
+static _Atomic int ready;
 
 const char *sx_bmark_phrase(int id)
 {
     return id >= 0 && id < SX_BMARK_COUNT ? phrases[id] : "";
 }
 
-/* NULL with *st set when the database cannot be made: SMTPDX_ERR_NOMEM
- * when our own arrays could not be allocated (a caller may try again),
- * SMTPDX_ERR_KB when Hyperscan refused the phrases. */
-static hs_database_t *compile(const char *const *ph, size_t n,
-                              smtpdx_status *st)
+/* The build's serialized database, if it fits: same phrases, and a
+ * Hyperscan and CPU that can run it (hs_alloc_scratch checks the latter). */
+static hs_database_t *load(const unsigned char *bytes, size_t len)
 {
     hs_database_t *d = NULL;
-    unsigned *flags = sx_malloc(n * sizeof *flags);
-    unsigned *ids = sx_malloc(n * sizeof *ids);
-    size_t *lens = sx_malloc(n * sizeof *lens);
-    if (!flags || !ids || !lens) {
-        *st = SMTPDX_ERR_NOMEM;
-    } else {
-        for (unsigned i = 0; i < n; i++) {
-            flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-            ids[i] = i;
-            lens[i] = strlen(ph[i]);
-        }
-        hs_compile_error_t *err = NULL;
-        if (hs_compile_lit_multi(ph, flags, ids, lens, (unsigned)n,
-                                 HS_MODE_BLOCK, NULL, &d, &err) != HS_SUCCESS) {
-            hs_free_compile_error(err);
-            d = NULL;
-            *st = SMTPDX_ERR_KB;
-        }
+    hs_scratch_t *probe = NULL;
+    if (len == 0 || sx_bmarkdb_built_fingerprint != sx_bmarkdb_fingerprint())
+        return NULL;
+    if (hs_deserialize_database((const char *)bytes, len, &d) != HS_SUCCESS)
+        return NULL;
+    if (hs_alloc_scratch(d, &probe) != HS_SUCCESS) {
+        hs_free_database(d);
+        return NULL;
     }
-    sx_free(flags);
-    sx_free(ids);
-    sx_free(lens);
+    hs_free_scratch(probe);
     return d;
 }
 
+/* Load (or else compile) whichever database is missing. SMTPDX_ERR_NOMEM
+ * when an allocation failed (a caller may try again), SMTPDX_ERR_KB when
+ * Hyperscan refused the phrases. */
 static smtpdx_status build(void)
 {
+    if (ready)
+        return SMTPDX_OK;
     smtpdx_status st = SMTPDX_OK;
     pthread_mutex_lock(&lock);
     if (cmd_db == NULL) {
-        const char *ph[64];
-        size_t n = sx_bt_ncommand_phrases < 64 ? sx_bt_ncommand_phrases : 64;
-        for (size_t i = 0; i < n; i++)
-            ph[i] = sx_bt_command_phrases[i].phrase;
-        cmd_db = compile(ph, n, &st);
+        cmd_db = load(sx_bmarkdb_commands, sx_bmarkdb_commands_len);
+        if (cmd_db == NULL)
+            st = sx_bmarkdb_compile(SX_BMARKDB_COMMANDS, NULL, &cmd_db);
     }
-    if (db == NULL) {
-        unsigned flags[SX_BMARK_COUNT], ids[SX_BMARK_COUNT];
-        size_t lens[SX_BMARK_COUNT];
-        for (unsigned i = 0; i < SX_BMARK_COUNT; i++) {
-            flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-            ids[i] = i;
-            lens[i] = strlen(phrases[i]);
-        }
-        hs_compile_error_t *err = NULL;
-        if (hs_compile_lit_multi(phrases, flags, ids, lens, SX_BMARK_COUNT,
-                                 HS_MODE_BLOCK, NULL, &db, &err) !=
-            HS_SUCCESS) {
-            hs_free_compile_error(err);
-            db = NULL;
-            st = SMTPDX_ERR_KB;
-        }
+    if (st == SMTPDX_OK && db == NULL) {
+        db = load(sx_bmarkdb_marks, sx_bmarkdb_marks_len);
+        if (db == NULL)
+            st = sx_bmarkdb_compile(SX_BMARKDB_MARKS, NULL, &db);
     }
+    if (st == SMTPDX_OK)
+        ready = 1;
     pthread_mutex_unlock(&lock);
     return st;
 }
@@ -130,8 +117,10 @@ static int on_match(unsigned int id, unsigned long long from,
     (void)from;
     (void)flags;
     sx_bmarks *out = ((hit_ctx *)arg)->out;
-    size_t start = (size_t)to - strlen(phrases[id]);
-    if (id < SX_BMARK_COUNT && start < out->at[id])
+    if (id >= SX_BMARK_COUNT)
+        return 0;
+    size_t start = (size_t)to - lens[id];
+    if (start < out->at[id])
         out->at[id] = (uint32_t)start;
     return 0;
 }

@@ -12,46 +12,95 @@
 
 #include "bounce/bounce_text.h"
 
-static const char *const wanted[SX_BORIG_NFIELDS] = {
-    "From", "To", "Subject", "Message-ID", "Date", "List-Id", "Return-Path",
-};
+/* The values live in one buffer, each followed by a NUL: one allocation
+ * per returned header instead of one per field. A value is decoded into
+ * tmp (bounded as each field is) and copied there. */
+#define SX_BORIG_VALUE_MAX 2048u
 
 void sx_borig_init(sx_borig *o)
 {
+    sx_sbuf_init(&o->all, SX_BORIG_NFIELDS * (SX_BORIG_VALUE_MAX + 1));
+    sx_sbuf_init(&o->tmp, SX_BORIG_VALUE_MAX);
     for (int i = 0; i < SX_BORIG_NFIELDS; i++)
-        sx_sbuf_init(&o->v[i], 2048);
+        o->off[i] = o->len[i] = 0;
+    o->cut = 0;
 }
 
 void sx_borig_release(sx_borig *o)
 {
     if (o == NULL)
         return;
-    for (int i = 0; i < SX_BORIG_NFIELDS; i++)
-        sx_sbuf_release(&o->v[i]);
+    sx_sbuf_release(&o->all);
+    sx_sbuf_release(&o->tmp);
 }
 
 const char *sx_borig_get(const sx_borig *o, int which)
 {
-    const sx_sbuf *b = &o->v[which];
-    return b->data && b->len ? b->data : "";
+    return o->len[which] ? o->all.data + o->off[which] : "";
+}
+
+/* Decode v[0..n) as field i's value (RFC 2047 words, unfolded). A value
+ * cut at the limit is kept as far as it goes; an empty one is not stored,
+ * so that every field takes space in o->all once at most. */
+static smtpdx_status store(sx_borig *o, int i, const char *v, size_t n)
+{
+    smtpdx_status st = sx_hdr_decode(v, n, &o->tmp);
+    if (st == SMTPDX_ERR_LIMIT)
+        o->cut = 1;
+    if (st == SMTPDX_ERR_LIMIT || st == SMTPDX_ERR_PARSE)
+        st = SMTPDX_OK;
+    if (st != SMTPDX_OK)
+        return st;
+    o->len[i] = 0;
+    if (o->tmp.len == 0)
+        return SMTPDX_OK;
+    /* room for the usual header at once, then the value and its NUL */
+    size_t at = o->all.len, dl = o->tmp.len;
+    if ((o->all.cap == 0 && sx_sbuf_reserve(&o->all, 512) != SX_SBUF_OK)
+        || sx_sbuf_reserve(&o->all, dl + 1) != SX_SBUF_OK)
+        return SMTPDX_ERR_NOMEM; /* all's limit holds every field */
+    memcpy(o->all.data + at, o->tmp.data, dl);
+    o->all.data[at + dl] = '\0';
+    o->all.len = at + dl + 1;
+    o->all.data[o->all.len] = '\0';
+    o->off[i] = at;
+    o->len[i] = dl;
+    return SMTPDX_OK;
 }
 
 static int field_index(sx_str name)
 {
-    for (int i = 0; i < SX_BORIG_NFIELDS; i++)
-        if (sx_str_ieq(name, wanted[i]))
-            return i;
-    return -1;
+    /* by length first: most fields of a header block are none of these */
+    switch (name.len) {
+    case 2:
+        return sx_str_ieq(name, "To") ? SX_BORIG_TO : -1;
+    case 4:
+        return sx_str_ieq(name, "From")   ? SX_BORIG_FROM
+               : sx_str_ieq(name, "Date") ? SX_BORIG_DATE
+                                          : -1;
+    case 7:
+        return sx_str_ieq(name, "Subject")   ? SX_BORIG_SUBJECT
+               : sx_str_ieq(name, "List-Id") ? SX_BORIG_LISTID
+                                             : -1;
+    case 10:
+        return sx_str_ieq(name, "Message-ID") ? SX_BORIG_MSGID : -1;
+    case 11:
+        return sx_str_ieq(name, "Return-Path") ? SX_BORIG_RETURNPATH : -1;
+    default:
+        return -1;
+    }
 }
 
 static smtpdx_status keep(sx_borig *o, int i, const char *v, size_t n)
 {
-    if (o->v[i].len > 0)
+    if (o->len[i] > 0)
         return SMTPDX_OK; /* the first occurrence wins */
-    smtpdx_status st = sx_hdr_decode(v, n, &o->v[i]);
-    if (st == SMTPDX_ERR_LIMIT || st == SMTPDX_ERR_PARSE)
-        st = SMTPDX_OK;
-    return st;
+    return store(o, i, v, n);
+}
+
+static int wanted(sx_str name)
+{
+    return field_index(name) >= 0;
 }
 
 /* Header fields from header-like text, first block only. */
@@ -64,7 +113,7 @@ static smtpdx_status from_text(sx_borig *o, const char *p, size_t n)
     int seen = 0;
     sx_dsn_iter_init(&it, p, n);
     for (unsigned guard = 0; guard < 4000; guard++) {
-        smtpdx_status r = sx_dsn_fields_next(&it, &f);
+        smtpdx_status r = sx_dsn_fields_next_want(&it, &f, wanted);
         if (r == SMTPDX_ERR_PARSE)
             break;
         if (r != SMTPDX_OK) {
@@ -139,10 +188,23 @@ smtpdx_status sx_borig_read(sx_bmail *m, const char *copy, size_t copy_len,
     smtpdx_status st = SMTPDX_OK;
     const sx_part *p = m->orig_part;
     if (p != NULL && (p->flags & SX_PART_F_MESSAGE)) {
+        /* one walk over the entity's fields finds the first of each name */
+        const sx_hdr *first[SX_BORIG_NFIELDS] = {NULL};
+        size_t n = 0;
+        const sx_hdr *h = sx_part_headers(&m->msg, p, &n);
+        for (size_t k = 0; k < n; k++) {
+            int i = field_index(h[k].name);
+            if (i >= 0 && first[i] == NULL)
+                first[i] = &h[k];
+        }
+        /* every field is set here: the values before go */
+        sx_sbuf_reset(&o->all);
+        for (int i = 0; i < SX_BORIG_NFIELDS; i++)
+            o->len[i] = 0;
         for (int i = 0; i < SX_BORIG_NFIELDS; i++) {
-            st = sx_msg_header(&m->msg, p, wanted[i], &o->v[i]);
-            if (st == SMTPDX_ERR_PARSE || st == SMTPDX_ERR_LIMIT)
-                st = SMTPDX_OK;
+            if (first[i] == NULL)
+                continue;
+            st = store(o, i, first[i]->value.p, first[i]->value.len);
             if (st != SMTPDX_OK)
                 return st;
         }

@@ -20,7 +20,11 @@ enum {
 };
 
 typedef struct sx_borig {
-    sx_sbuf v[SX_BORIG_NFIELDS];
+    sx_sbuf all;                   /* the values, each NUL-terminated */
+    sx_sbuf tmp;                   /* one value while it is decoded */
+    size_t off[SX_BORIG_NFIELDS];  /* where each starts in all */
+    size_t len[SX_BORIG_NFIELDS];  /* its length, 0 when absent */
+    int cut;                       /* a value was cut at its limit */
 } sx_borig;
 
 void sx_borig_init(sx_borig *o);

@@ -22,37 +22,59 @@ static uint32_t rol(uint32_t x, unsigned n)
     return (x << n) | (x >> (32 - n));
 }
 
+/* The message schedule is kept as a ring of 16 words (w[i] depends only
+ * on the 16 before it) and the rounds are unrolled five at a time with the
+ * variables renamed instead of shifted: the token is hashed once per
+ * record, so this runs for every bounce. */
+#define SHA1_W(i)                                                         \
+    (w[(i) & 15] = rol(w[((i) - 3) & 15] ^ w[((i) - 8) & 15] ^            \
+                           w[((i) - 14) & 15] ^ w[(i) & 15],              \
+                       1))
+#define SHA1_F1(b, c, d) ((d) ^ ((b) & ((c) ^ (d))))
+#define SHA1_F2(b, c, d) ((b) ^ (c) ^ (d))
+#define SHA1_F3(b, c, d) (((b) & (c)) | ((d) & ((b) | (c))))
+#define SHA1_R(F, K, a, b, c, d, e, x)                                    \
+    do {                                                                  \
+        e += rol(a, 5) + F(b, c, d) + (K) + (x);                          \
+        b = rol(b, 30);                                                   \
+    } while (0)
+#define SHA1_R5(F, K, i, X)                                               \
+    do {                                                                  \
+        SHA1_R(F, K, a, bb, c, d, e, X(i));                               \
+        SHA1_R(F, K, e, a, bb, c, d, X((i) + 1));                         \
+        SHA1_R(F, K, d, e, a, bb, c, X((i) + 2));                         \
+        SHA1_R(F, K, c, d, e, a, bb, X((i) + 3));                         \
+        SHA1_R(F, K, bb, c, d, e, a, X((i) + 4));                         \
+    } while (0)
+#define SHA1_W0(i) w[(i)]
+
 static void compress(sha1 *s, const unsigned char *b)
 {
-    uint32_t w[80];
+    uint32_t w[16];
     for (int i = 0; i < 16; i++)
         w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 |
                (uint32_t)b[4 * i + 2] << 8 | (uint32_t)b[4 * i + 3];
-    for (int i = 16; i < 80; i++)
-        w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
     uint32_t a = s->h[0], bb = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4];
-    for (int i = 0; i < 80; i++) {
-        uint32_t f, k;
-        if (i < 20) {
-            f = (bb & c) | (~bb & d);
-            k = 0x5A827999u;
-        } else if (i < 40) {
-            f = bb ^ c ^ d;
-            k = 0x6ED9EBA1u;
-        } else if (i < 60) {
-            f = (bb & c) | (bb & d) | (c & d);
-            k = 0x8F1BBCDCu;
-        } else {
-            f = bb ^ c ^ d;
-            k = 0xCA62C1D6u;
-        }
-        uint32_t t = rol(a, 5) + f + e + k + w[i];
-        e = d;
-        d = c;
-        c = rol(bb, 30);
-        bb = a;
-        a = t;
-    }
+    SHA1_R5(SHA1_F1, 0x5A827999u, 0, SHA1_W0);
+    SHA1_R5(SHA1_F1, 0x5A827999u, 5, SHA1_W0);
+    SHA1_R5(SHA1_F1, 0x5A827999u, 10, SHA1_W0);
+    SHA1_R(SHA1_F1, 0x5A827999u, a, bb, c, d, e, w[15]);
+    SHA1_R(SHA1_F1, 0x5A827999u, e, a, bb, c, d, SHA1_W(16));
+    SHA1_R(SHA1_F1, 0x5A827999u, d, e, a, bb, c, SHA1_W(17));
+    SHA1_R(SHA1_F1, 0x5A827999u, c, d, e, a, bb, SHA1_W(18));
+    SHA1_R(SHA1_F1, 0x5A827999u, bb, c, d, e, a, SHA1_W(19));
+    SHA1_R5(SHA1_F2, 0x6ED9EBA1u, 20, SHA1_W);
+    SHA1_R5(SHA1_F2, 0x6ED9EBA1u, 25, SHA1_W);
+    SHA1_R5(SHA1_F2, 0x6ED9EBA1u, 30, SHA1_W);
+    SHA1_R5(SHA1_F2, 0x6ED9EBA1u, 35, SHA1_W);
+    SHA1_R5(SHA1_F3, 0x8F1BBCDCu, 40, SHA1_W);
+    SHA1_R5(SHA1_F3, 0x8F1BBCDCu, 45, SHA1_W);
+    SHA1_R5(SHA1_F3, 0x8F1BBCDCu, 50, SHA1_W);
+    SHA1_R5(SHA1_F3, 0x8F1BBCDCu, 55, SHA1_W);
+    SHA1_R5(SHA1_F2, 0xCA62C1D6u, 60, SHA1_W);
+    SHA1_R5(SHA1_F2, 0xCA62C1D6u, 65, SHA1_W);
+    SHA1_R5(SHA1_F2, 0xCA62C1D6u, 70, SHA1_W);
+    SHA1_R5(SHA1_F2, 0xCA62C1D6u, 75, SHA1_W);
     s->h[0] += a;
     s->h[1] += bb;
     s->h[2] += c;

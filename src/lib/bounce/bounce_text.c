@@ -5,25 +5,103 @@
 #include "bounce/bounce_text.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* One load instead of two compares in the inner loops below. */
+const unsigned char sx_bt_lower[256] = {
+#define R4(b) (b), (b) + 1, (b) + 2, (b) + 3
+#define R16(b) R4(b), R4((b) + 4), R4((b) + 8), R4((b) + 12)
+    R16(0x00), R16(0x10), R16(0x20), R16(0x30),
+    0x40, R4(0x61), R4(0x65), R4(0x69), R4(0x6d), R4(0x71), R4(0x75),
+    0x79, 0x7a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+    R16(0x60), R16(0x70), R16(0x80), R16(0x90), R16(0xa0), R16(0xb0),
+    R16(0xc0), R16(0xd0), R16(0xe0), R16(0xf0)
+#undef R16
+#undef R4
+};
 
 static int lower(int c)
 {
-    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+    return sx_bt_lower[c & 0xff];
 }
 
-int sx_bt_ieq(const char *a, const char *b, size_t n)
+/* needle (nl >= 1 bytes, nl <= hl) in h, caselessly. A byte b equals a
+ * lower-case letter L caselessly exactly when (b | 0x20) == L, and any
+ * other byte only itself; so the first two bytes of the needle are
+ * looked for sixteen places at a time with that fold, and only where both
+ * are there is the rest compared. */
+static const char *ifind(const char *h, size_t hl, const char *needle,
+                         size_t nl)
 {
-    for (size_t i = 0; i < n; i++)
-        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-            return 0;
-    return 1;
-}
-
-int sx_bt_iprefix(const char *s, size_t n, const char *prefix)
-{
-    size_t pl = strlen(prefix);
-    return pl <= n && sx_bt_ieq(s, prefix, pl);
+    unsigned char c0 = sx_bt_lower[(unsigned char)needle[0]];
+    unsigned char f0 = (c0 >= 'a' && c0 <= 'z') ? 0x20 : 0;
+    const char *end = h + (hl - nl) + 1; /* last start + 1 */
+    const char *q = h;
+    if (nl == 1) {
+#ifdef __SSE2__
+        const __m128i w0 = _mm_set1_epi8((char)c0);
+        const __m128i m0 = _mm_set1_epi8((char)f0);
+        for (; end - q >= 16; q += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+            unsigned mask = (unsigned)_mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_or_si128(v, m0), w0));
+            if (mask != 0)
+                return q + __builtin_ctz(mask);
+        }
+#endif
+        for (; q < end; q++)
+            if (((unsigned char)*q | f0) == c0)
+                return q;
+        return NULL;
+    }
+    unsigned char c1 = sx_bt_lower[(unsigned char)needle[1]];
+    unsigned char f1 = (c1 >= 'a' && c1 <= 'z') ? 0x20 : 0;
+#ifdef __SSE2__
+    /* q + 16 <= end keeps the load at q + 1 inside h: nl >= 2 */
+    const __m128i w0 = _mm_set1_epi8((char)c0), m0 = _mm_set1_epi8((char)f0);
+    const __m128i w1 = _mm_set1_epi8((char)c1), m1 = _mm_set1_epi8((char)f1);
+    for (; end - q >= 16; q += 16) {
+        __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)q);
+        __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(q + 1));
+        unsigned mask = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(v0, m0), w0),
+                          _mm_cmpeq_epi8(_mm_or_si128(v1, m1), w1)));
+        while (mask != 0) {
+            const char *c = q + __builtin_ctz(mask);
+            if (sx_bt_ieq(c + 2, needle + 2, nl - 2))
+                return c;
+            mask &= mask - 1;
+        }
+    }
+    if (q < end && end - h >= 16) {
+        /* the last starts: one load ending at end, overlapping starts
+         * already looked at, which the mask drops */
+        const char *t = end - 16;
+        __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)t);
+        __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(t + 1));
+        unsigned mask = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(v0, m0), w0),
+                          _mm_cmpeq_epi8(_mm_or_si128(v1, m1), w1)));
+        mask &= 0xffffu << (q - t);
+        while (mask != 0) {
+            const char *c = t + __builtin_ctz(mask);
+            if (sx_bt_ieq(c + 2, needle + 2, nl - 2))
+                return c;
+            mask &= mask - 1;
+        }
+        return NULL;
+    }
+#endif
+    for (; q < end; q++)
+        if (((unsigned char)q[0] | f0) == c0 &&
+            ((unsigned char)q[1] | f1) == c1 &&
+            sx_bt_ieq(q + 2, needle + 2, nl - 2))
+            return q;
+    return NULL;
 }
 
 const char *sx_bt_ifind(const char *h, size_t hl, const char *needle)
@@ -31,24 +109,7 @@ const char *sx_bt_ifind(const char *h, size_t hl, const char *needle)
     size_t nl = strlen(needle);
     if (h == NULL || nl == 0 || nl > hl)
         return NULL;
-    int c0 = lower((unsigned char)needle[0]);
-    int c1 = (c0 >= 'a' && c0 <= 'z') ? c0 - 32 : c0;
-    const char *end = h + (hl - nl) + 1;
-    /* Jump between bytes that can start a match: memchr on each case,
-     * keeping the next hit of both so that no byte is scanned twice. */
-    const char *a = memchr(h, c0, (size_t)(end - h));
-    const char *b = c1 != c0 ? memchr(h, c1, (size_t)(end - h)) : NULL;
-    for (;;) {
-        const char *q = a == NULL ? b : (b == NULL || a < b ? a : b);
-        if (q == NULL)
-            return NULL;
-        if (sx_bt_ieq(q + 1, needle + 1, nl - 1))
-            return q;
-        if (q == a)
-            a = memchr(q + 1, c0, (size_t)(end - q - 1));
-        else
-            b = memchr(q + 1, c1, (size_t)(end - q - 1));
-    }
+    return ifind(h, hl, needle, nl);
 }
 
 const char *sx_bt_find(const char *h, size_t hl, const char *needle)
@@ -73,9 +134,70 @@ int sx_bt_has(sx_str s, const char *needle)
     return sx_bt_ifind(s.p, s.len, needle) != NULL;
 }
 
+/* Lists longer than this are searched needle by needle. */
+#define WALK_MAX_NEEDLES 254
+
+/* h[0..hl) starts with the NUL-ended needle, caselessly. */
+static int iprefix_z(const char *h, size_t hl, const char *needle)
+{
+    for (size_t i = 0;; i++) {
+        if (needle[i] == '\0')
+            return 1;
+        if (i == hl || sx_bt_lower[(unsigned char)h[i]] !=
+                           sx_bt_lower[(unsigned char)needle[i]])
+            return 0;
+    }
+}
+
+/* Any needle in h[0..hl), in one walk over h: the needles are chained by
+ * their first byte (lower case), so each byte of h is looked at once and
+ * compared only with the needles that start with it. */
+static int has_any_walk(const char *h, size_t hl, const char *const *needles,
+                        size_t n)
+{
+    unsigned char head[256], next[WALK_MAX_NEEDLES];
+    size_t minlen = 1;
+    memset(head, 0xff, sizeof head);
+    for (size_t i = n; i-- > 0;) {
+        unsigned char c = sx_bt_lower[(unsigned char)needles[i][0]];
+        if (c == '\0')
+            continue; /* the empty needle is found nowhere */
+        next[i] = head[c];
+        head[c] = (unsigned char)i;
+    }
+    /* A few long needles on a short span (a Subject) can only start in
+     * its first bytes: worth measuring them. Many: not worth it. */
+    if (n <= 8) {
+        minlen = SIZE_MAX;
+        for (size_t i = 0; i < n; i++) {
+            size_t l = strlen(needles[i]);
+            if (l > 0 && l < minlen)
+                minlen = l;
+        }
+        if (minlen > hl)
+            return 0;
+    }
+    for (size_t p = 0; p + minlen <= hl; p++) {
+        for (unsigned j = head[sx_bt_lower[(unsigned char)h[p]]]; j != 0xff;
+             j = next[j])
+            if (iprefix_z(h + p + 1, hl - p - 1, needles[j] + 1))
+                return 1;
+    }
+    return 0;
+}
+
 int sx_bt_has_any(sx_str s, const char *const *needles)
 {
-    for (size_t i = 0; needles[i] != NULL; i++)
+    size_t n = 0;
+    while (needles[n] != NULL)
+        n++;
+    if (s.p == NULL || s.len == 0)
+        return 0;
+    /* The walk costs about as much a byte of s as a search costs a needle
+     * and 32 bytes of s (measured). */
+    if (n >= 3 && n <= WALK_MAX_NEEDLES && s.len <= 32 * n)
+        return has_any_walk(s.p, s.len, needles, n);
+    for (size_t i = 0; i < n; i++)
         if (sx_bt_ifind(s.p, s.len, needles[i]) != NULL)
             return 1;
     return 0;
@@ -117,15 +239,21 @@ const char *sx_bt_ifind_ws(const char *h, size_t hl, const char *needle,
     size_t nl = strlen(needle);
     if (h == NULL || nl == 0 || needle[0] == ' ')
         return NULL;
-    int c0 = lower((unsigned char)needle[0]);
-    for (size_t i = 0; i < hl; i++) {
+    /* A match starts with the needle's first word as it is: find that,
+     * then check the rest with the blanks stretched. */
+    const char *sp = memchr(needle, ' ', nl);
+    size_t wl = sp ? (size_t)(sp - needle) : nl;
+    for (size_t i = 0; i + wl <= hl;) {
+        const char *q = ifind(h + i, hl - i, needle, wl);
+        if (q == NULL)
+            return NULL;
         const char *e;
-        if (lower((unsigned char)h[i]) == c0 &&
-            ieq_ws(h + i, hl - i, needle, &e)) {
+        if (ieq_ws(q, hl - (size_t)(q - h), needle, &e)) {
             if (mend != NULL)
                 *mend = e;
-            return h + i;
+            return q;
         }
+        i = (size_t)(q - h) + 1;
     }
     return NULL;
 }

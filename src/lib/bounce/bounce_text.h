@@ -10,6 +10,7 @@
 #define SX_BOUNCE_TEXT_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "mime/mime.h"
 
@@ -19,10 +20,31 @@ static inline sx_str sx_bt_str(const char *p, size_t n)
     return s;
 }
 
-/* ASCII caseless compare of n bytes. */
-int sx_bt_ieq(const char *a, const char *b, size_t n);
+/* ASCII lower case of each byte value (others map to themselves). */
+extern const unsigned char sx_bt_lower[256];
+
+/* ASCII caseless compare of n bytes. Inline: the detectors call it and
+ * sx_bt_iprefix hundreds of times a message, mostly to fail at once. */
+static inline int sx_bt_ieq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (sx_bt_lower[(unsigned char)a[i]] !=
+            sx_bt_lower[(unsigned char)b[i]])
+            return 0;
+    return 1;
+}
+
 /* s starts with prefix (caseless). */
-int sx_bt_iprefix(const char *s, size_t n, const char *prefix);
+static inline int sx_bt_iprefix(const char *s, size_t n, const char *prefix)
+{
+    if (prefix[0] == '\0')
+        return 1;
+    if (n == 0 || sx_bt_lower[(unsigned char)s[0]] !=
+                      sx_bt_lower[(unsigned char)prefix[0]])
+        return 0;
+    size_t pl = strlen(prefix);
+    return pl <= n && sx_bt_ieq(s + 1, prefix + 1, pl - 1);
+}
 /* First caseless occurrence of needle in h[0..hl), NULL if none. */
 const char *sx_bt_ifind(const char *h, size_t hl, const char *needle);
 /* Like sx_bt_ifind, but a blank in needle matches any run of blanks in h

@@ -248,7 +248,9 @@ smtpdx_status smtpdx_classify(smtpdx_ctx *ctx, const smtpdx_reply *r,
 
     get_facts(r, hints, &f);
     provider = sx_kb_provider_by_host(r->host, ctx->seen);
-    if (hints != NULL) {
+    if (hints != NULL && hints->rhost != r->host) {
+        /* (the reply's own host, as the bounce parser passes it when it
+         * has no other, is marked already) */
         int p = sx_kb_provider_by_host(hints->rhost, ctx->seen);
         if (provider < 0)
             provider = p;

@@ -44,6 +44,7 @@ void smtpdx_ctx_free(smtpdx_ctx *ctx)
     if (ctx->ext_free != NULL)
         ctx->ext_free(ctx->ext);
     smtpdx_reply_free(ctx->reply);
+    smtpdx_reply_free(ctx->held);
     sx_match_free(ctx->match);
     sx_free(ctx->seen);
     sx_free(ctx);

@@ -17,6 +17,10 @@ struct smtpdx_ctx {
     sx_match *match;       /* Hyperscan scratch and the hits of a scan */
     unsigned char *seen;   /* one byte per provider: recognised in this reply */
     smtpdx_reply *reply;   /* smtpdx_explain()'s parsed reply */
+    smtpdx_reply *held;    /* a reply a caller keeps parsed while it may
+                              call smtpdx_explain() (the bounce parser's
+                              record under construction); made on first
+                              use, reused for every later parse */
     char note[SX_CTX_NOTE_MAX];
     /* per-thread state of other layers (the bounce parser's marker
      * scratch), made on their first use and freed with the ctx */

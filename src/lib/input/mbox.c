@@ -44,6 +44,15 @@ int sx_mbox_is_sep(const char *s, const char *e, const char *n,
     return n != NULL && is_field(n, ne);
 }
 
+/* Does the line at s (inside [s, end)) read ">+From "? */
+static int quoted_from(const char *s, const char *end)
+{
+    const char *k = s;
+    while (k < end && *k == '>')
+        k++;
+    return k > s && end - k >= 5 && memcmp(k, "From ", 5) == 0;
+}
+
 /* Candidates are line starts holding 'F', found with the line end before
  * them in one search (sx_mem_bol), not line by line. Work stays linear
  * when data comes in chunks: a separator line is short (SX_MBOX_SEP_MAX),
@@ -51,13 +60,28 @@ int sx_mbox_is_sep(const char *s, const char *e, const char *n,
  * unfinished ordinary line the scan resumes at the end of the data, not
  * at the start of the line. */
 int sx_mbox_find(const char *lo, const char *from, const char *end, char eol,
-                 int eof, const char **at)
+                 int eof, const char **at, const char **quoted)
 {
     const char *q = from;
     while (q < end) {
-        q = sx_mem_bol(lo, q, end, eol, 'F');
+        q = quoted ? sx_mem_bol2(lo, q, end, eol, 'F', '>')
+                   : sx_mem_bol(lo, q, end, eol, 'F');
         if (q == NULL)
             break;
+        if (*q == '>') {
+            /* a quoted "From " line for sx_mbox_unquote; one that the
+             * data ends in may be one */
+            if (*quoted == NULL) {
+                const char *k = q;
+                while (k < end && *k == '>')
+                    k++;
+                if (end - k < 5 ? memcmp(k, "From ", (size_t)(end - k)) == 0
+                                : memcmp(k, "From ", 5) == 0)
+                    *quoted = q;
+            }
+            q++;
+            continue;
+        }
         if (end - q < 5 || memcmp(q, "From ", 5) != 0) {
             if (end - q < 5 && !eof
                 && memcmp(q, "From ", (size_t)(end - q)) == 0) {
@@ -104,23 +128,16 @@ int sx_mbox_find(const char *lo, const char *from, const char *end, char eol,
     return SX_MBOX_NONE;
 }
 
-/* Does the line at s (inside [s, end)) read ">+From "? */
-static int quoted_from(const char *s, const char *end)
-{
-    const char *k = s;
-    while (k < end && *k == '>')
-        k++;
-    return k > s && end - k >= 5 && memcmp(k, "From ", 5) == 0;
-}
-
 /* Quoted lines are found with sx_mem_bol, and the text between two of
  * them is moved in one piece: most messages have none, and a message
  * that has one is not walked line by line after it. */
-size_t sx_mbox_unquote(char *msg, size_t len, char eol)
+size_t sx_mbox_unquote(char *msg, size_t len, char eol, size_t first)
 {
     const char *end = msg + len;
     size_t r = 0, w = 0; /* read and write offsets, w <= r */
-    const char *q = msg;
+    if (first >= len)
+        return len;
+    const char *q = msg + first;
     while (q < end && (q = sx_mem_bol(msg, q, end, eol, '>')) != NULL) {
         if (!quoted_from(q, end)) {
             q++;

@@ -24,9 +24,12 @@ enum { SX_MBOX_NONE = 0, SX_MBOX_FOUND, SX_MBOX_MORE };
  * SX_MBOX_FOUND with *at = its start; SX_MBOX_MORE when a decision needs
  * bytes beyond end, *at = where to resume once more data is there;
  * SX_MBOX_NONE when no separator starts before end (*at = where to resume:
- * end, or the start of an unfinished line that may be a separator). */
+ * end, or the start of an unfinished line that may be a separator).
+ * quoted (may be NULL): when *quoted is NULL, it is set to the first line
+ * start passed over that reads ">+From " (or may, the data ending in it),
+ * so that sx_mbox_unquote need not search the message again. */
 int sx_mbox_find(const char *lo, const char *from, const char *end, char eol,
-                 int eof, const char **at);
+                 int eof, const char **at, const char **quoted);
 
 /* Is the complete line [s, e) a separator, given the line that follows it
  * ([n, ne), n == NULL when unknown)? */
@@ -34,7 +37,8 @@ int sx_mbox_is_sep(const char *s, const char *e, const char *n,
                    const char *ne);
 
 /* mboxrd unquoting in place: one '>' removed from every line matching
- * ^>+From . Returns the new length. */
-size_t sx_mbox_unquote(char *msg, size_t len, char eol);
+ * ^>+From . No such line starts before offset first (0 when unknown;
+ * len or more: none at all, nothing is read). Returns the new length. */
+size_t sx_mbox_unquote(char *msg, size_t len, char eol, size_t first);
 
 #endif

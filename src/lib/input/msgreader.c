@@ -14,6 +14,7 @@
  * origin, and reading goes on with the next one.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -264,11 +265,14 @@ static smtpdx_status mbox_next(smtpdx_msgreader *r, const char **buf,
     }
     int too_big = 0;
     size_t from = b, end; /* the scan resumes at from */
+    size_t quoted = SIZE_MAX; /* the first quoted "From " line, if any */
     for (;;) {
         char *s0 = r->buf + r->pos;
-        const char *at;
+        const char *at, *qt = NULL;
         int f = sx_mbox_find(s0 + b, s0 + from, r->buf + r->len, r->eol,
-                             r->eof, &at);
+                             r->eof, &at, quoted == SIZE_MAX ? &qt : NULL);
+        if (qt != NULL)
+            quoted = (size_t)(qt - s0);
         if (f == SX_MBOX_FOUND) {
             end = (size_t)(at - s0);
             break;
@@ -299,7 +303,8 @@ static smtpdx_status mbox_next(smtpdx_msgreader *r, const char **buf,
     if (el && sx_eol_before(msg + b, msg + end - el, r->eol))
         end -= el;
     *buf = msg + b;
-    *len = sx_mbox_unquote(msg + b, end - b, r->eol);
+    *len = sx_mbox_unquote(msg + b, end - b, r->eol,
+                           quoted == SIZE_MAX ? SIZE_MAX : quoted - b);
     return SMTPDX_OK;
 }
 

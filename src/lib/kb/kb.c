@@ -4,9 +4,13 @@
  *
  * kbc sorts the code indexes, so a lookup is a binary search to the run of
  * keys that can apply and a short walk along it: no allocation, no locks.
+ * Host suffixes are looked up in a hash table made once per process
+ * (pthread_once) in static storage.
  */
 #include "kb/kb.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -127,20 +131,91 @@ const sx_kb_key *sx_kb_lookup_class(int cls, const unsigned char *seen)
     return best;
 }
 
-int sx_kb_provider_by_host(const char *host, unsigned char *seen)
+/* Provider by host: every host suffix of every provider in one hash table,
+ * keyed on the suffix in lower case and hashed from its last byte
+ * backwards, so that one right-to-left walk over a host name hashes all
+ * of its label-boundary suffixes ("mx.l.google.com", "l.google.com",
+ * "google.com", "com") as it goes and probes once for each. Built once
+ * per process from the const tables into static storage (no allocation);
+ * a knowledge base with more suffixes than it holds falls back to the
+ * walk over every suffix. */
+#define HOST_SLOTS 1024u  /* a power of two, at least twice the suffixes */
+
+typedef struct host_slot {
+    const char *suf;  /* NULL: empty */
+    size_t len;
+    uint32_t hash;
+    int provider;
+} host_slot;
+
+static host_slot host_tab[HOST_SLOTS];
+static int host_tab_ok;  /* 0: walk the providers instead */
+static pthread_once_t host_once = PTHREAD_ONCE_INIT;
+
+static inline unsigned char lower(unsigned char c)
 {
-    size_t hl = 0;
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+}
+
+static inline uint32_t hash_step(uint32_t h, unsigned char c)
+{
+    return (h ^ lower(c)) * 16777619u; /* FNV-1a, fed from the end */
+}
+
+static void host_tab_build(void)
+{
+    size_t total = 0;
+    for (size_t p = 0; p < sx_kb_nproviders; p++)
+        total += sx_kb_providers[p].nhosts;
+    if (total * 2 > HOST_SLOTS)
+        return;
+    for (size_t p = 0; p < sx_kb_nproviders; p++) {
+        const sx_kb_provider *pv = &sx_kb_providers[p];
+        for (size_t i = 0; i < pv->nhosts; i++) {
+            const char *suf = pv->hosts[i];
+            size_t sl = strlen(suf);
+            uint32_t h = 2166136261u;
+            if (sl == 0)
+                continue;  /* matches nothing */
+            for (size_t k = sl; k > 0; k--)
+                h = hash_step(h, (unsigned char)suf[k - 1]);
+            size_t at = h & (HOST_SLOTS - 1);
+            while (host_tab[at].suf != NULL)
+                at = (at + 1) & (HOST_SLOTS - 1);
+            host_tab[at].suf = suf;
+            host_tab[at].len = sl;
+            host_tab[at].hash = h;
+            host_tab[at].provider = (int)p;
+        }
+    }
+    host_tab_ok = 1;
+}
+
+/* Bytes that end a host name inside a longer text ("[", " ", ":"...). */
+static int host_stop(unsigned char c)
+{
+    switch (c) {
+    case '\0': case '[': case ']': case '(': case ')': case ' ': case ':':
+    case ';': case ',': case '<': case '>': case '"': case '\'':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The suffix host[s..hl) equals suf (lower case), caselessly. */
+static int suffix_is(const char *host, size_t s, size_t hl, const char *suf)
+{
+    for (size_t k = s; k < hl; k++)
+        if (lower((unsigned char)host[k]) != (unsigned char)suf[k - s])
+            return 0;
+    return 1;
+}
+
+/* The walk over every suffix of every provider. */
+static int by_host_walk(const char *host, size_t hl, unsigned char *seen)
+{
     int first = -1;
-    if (host == NULL)
-        return -1;
-    /* The name ends at the first byte no host name holds ("[", " ", ":"). */
-    while (hl < 255 && host[hl] != '\0' &&
-           strchr("[]() :;,<>\"'", host[hl]) == NULL)
-        hl++;
-    while (hl > 0 && host[hl - 1] == '.')
-        hl--;
-    if (hl == 0)
-        return -1;
     for (size_t p = 0; p < sx_kb_nproviders; p++) {
         const sx_kb_provider *pv = &sx_kb_providers[p];
         for (size_t i = 0; i < pv->nhosts; i++) {
@@ -157,6 +232,42 @@ int sx_kb_provider_by_host(const char *host, unsigned char *seen)
             if (first < 0)
                 first = (int)p;
             break;
+        }
+    }
+    return first;
+}
+
+int sx_kb_provider_by_host(const char *host, unsigned char *seen)
+{
+    size_t hl = 0;
+    int first = -1;
+    if (host == NULL)
+        return -1;
+    /* The name ends at the first byte no host name holds ("[", " ", ":"). */
+    while (hl < 255 && !host_stop((unsigned char)host[hl]))
+        hl++;
+    while (hl > 0 && host[hl - 1] == '.')
+        hl--;
+    if (hl == 0)
+        return -1;
+    pthread_once(&host_once, host_tab_build);
+    if (!host_tab_ok)
+        return by_host_walk(host, hl, seen);
+    uint32_t h = 2166136261u;
+    for (size_t s = hl; s > 0; s--) {
+        h = hash_step(h, (unsigned char)host[s - 1]);
+        if (s > 1 && host[s - 2] != '.')
+            continue;  /* host[s-1..hl) does not start a label */
+        size_t len = hl - (s - 1);
+        for (size_t at = h & (HOST_SLOTS - 1); host_tab[at].suf != NULL;
+             at = (at + 1) & (HOST_SLOTS - 1)) {
+            const host_slot *e = &host_tab[at];
+            if (e->hash != h || e->len != len ||
+                !suffix_is(host, s - 1, hl, e->suf))
+                continue;
+            seen[e->provider] = 1;
+            if (first < 0 || e->provider < first)
+                first = e->provider;
         }
     }
     return first;

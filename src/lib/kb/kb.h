@@ -1,8 +1,9 @@
 /*
  * kb.h - lookups over the compiled knowledge base for the classifier.
  *
- * All functions read only the const tables of kb_tables.c: no allocation,
- * no state, safe from any thread. A "seen" array has one byte per provider
+ * All functions read only the const tables of kb_tables.c (and a host
+ * index made from them once, thread-safely): no allocation, safe from any
+ * thread. A "seen" array has one byte per provider
  * (sx_kb_nproviders), non-zero for each provider recognised in a reply;
  * rules limited to a provider only hold when its byte is set.
  */

@@ -80,6 +80,14 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
 /* Bytes from i on that are ASCII, eight at a time. */
 static size_t ascii_run(const unsigned char *p, size_t i, size_t n)
 {
+    while (i + 32 <= n) {
+        /* 32 bytes per test: long ASCII runs are the common case */
+        uint64_t w[4];
+        memcpy(w, p + i, sizeof w);
+        if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull)
+            break;
+        i += 32;
+    }
     while (i + 8 <= n) {
         uint64_t w;
         memcpy(&w, p + i, 8);
@@ -136,6 +144,41 @@ static smtpdx_status utf8_copy(const char *s, size_t n, sx_sbuf *out,
 
 static smtpdx_status latin1_copy(const char *s, size_t n, sx_sbuf *out)
 {
+    /* the exact output size first: when it fits, convert in place */
+    const unsigned char *u = (const unsigned char *)s;
+    size_t hi = 0, q = 0;
+    while (q + 8 <= n) {
+        /* the high bits of up to 248 words summed per byte lane */
+        uint64_t acc = 0;
+        for (unsigned k = 0; k < 248 && q + 8 <= n; k++, q += 8) {
+            uint64_t w;
+            memcpy(&w, u + q, 8);
+            acc += (w >> 7) & 0x0101010101010101ull;
+        }
+        /* lanes to 16 bits (sums up to 496), then all four added */
+        acc = (acc & 0x00ff00ff00ff00ffull) + ((acc >> 8) & 0x00ff00ff00ff00ffull);
+        hi += (size_t)((acc * 0x0001000100010001ull) >> 48);
+    }
+    for (; q < n; q++)
+        hi += u[q] >> 7;
+    if (sx_sbuf_reserve(out, n + hi) == SX_SBUF_OK) {
+        char *o = out->data + out->len;
+        size_t i = 0;
+        while (i < n) {
+            size_t j = ascii_run(u, i, n);
+            memcpy(o, s + i, j - i);
+            o += j - i;
+            if (j < n) {
+                *o++ = (char)(0xC0 | (u[j] >> 6));
+                *o++ = (char)(0x80 | (u[j] & 0x3F));
+                j++;
+            }
+            i = j;
+        }
+        out->len += n + hi;
+        out->data[out->len] = '\0';
+        return SMTPDX_OK;
+    }
     int rc = sx_sbuf_reserve(out, n);
     if (rc != SX_SBUF_OK) {
         /* may still fit when mostly ASCII: go byte by byte */
@@ -223,6 +266,14 @@ static int ascii_compatible(const char *n)
     return strstr(n, "utf-7") == NULL && strstr(n, "utf7") == NULL
            && strstr(n, "16") == NULL && strstr(n, "32") == NULL
            && strstr(n, "ucs") == NULL && strncmp(n, "hz", 2) != 0;
+}
+
+/* Charsets of 7-bit bytes only: glibc's converters reject every byte from
+ * 0x80 on in them, so such a byte always ends in a replacement. */
+static int seven_bit(const char *n)
+{
+    return strncmp(n, "iso-2022-", 9) == 0 || strcmp(n, "utf-7") == 0
+           || strcmp(n, "utf7") == 0 || strcmp(n, "unicode-1-1-utf-7") == 0;
 }
 
 static int plain_ascii(const char *s, size_t n)
@@ -425,6 +476,19 @@ smtpdx_status sx_charset_to_utf8(const char *charset, const char *in,
         if (cd == (iconv_t)-1) {
             *info |= SX_DEC_CHARSET_UNKNOWN;
             st = guess_copy(in, len, out);
+            break;
+        }
+        size_t room = out->max - out->len;
+        if (seven_bit(name) && room >= 16 && (room - 16) / 3 >= len
+            && ascii_run((const unsigned char *)in, 0, len) < len
+            && utf8_valid(in, len)) {
+            /* 8-bit bytes in a 7-bit charset: iconv would replace each
+             * (one call per byte), then the valid UTF-8 below would win.
+             * Taken directly, with room that iconv could not have
+             * overrun (at most 3 bytes out per byte in). */
+            cd_put(cd, cached);
+            *info |= SX_DEC_CHARSET_MISLABELED;
+            st = sx_sbuf_status(sx_sbuf_append(out, in, len));
             break;
         }
         size_t start = out->len;

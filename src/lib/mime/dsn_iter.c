@@ -58,7 +58,8 @@ static int name_ok(const char *s, const char *e)
     return 1;
 }
 
-smtpdx_status sx_dsn_fields_next(sx_dsn_iter *it, sx_dsn_field *f)
+static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
+                                 int (*want)(sx_str name))
 {
     if (it == NULL || f == NULL)
         return SMTPDX_ERR_INVAL;
@@ -93,6 +94,26 @@ smtpdx_status sx_dsn_fields_next(sx_dsn_iter *it, sx_dsn_field *f)
         f->name.len = (size_t)(ne - s);
         const char *vs = colon + 1, *ve = e;
         trim(&vs, &ve);
+        if (want != NULL && !want(f->name)) {
+            /* not asked for: its continuation lines are passed over, the
+             * same ones as below, without unfolding them */
+            while (c.p < c.end && sx_is_blank(*c.p)) {
+                sx_cur save = c;
+                const char *cs, *ce;
+                sx_cur_line(&c, &cs, &ce, NULL);
+                if (only_blanks(cs, ce)) {
+                    c = save;
+                    break;
+                }
+            }
+            it->p = c.p;
+            f->value.p = "";
+            f->value.len = 0;
+            f->block = it->block;
+            f->block_start = !it->started;
+            it->started = 1;
+            return SMTPDX_OK;
+        }
         /* continuation lines: start with a blank, hold something else */
         sx_cur look = c;
         const char *cs, *ce;
@@ -140,4 +161,15 @@ smtpdx_status sx_dsn_fields_next(sx_dsn_iter *it, sx_dsn_field *f)
         it->started = 1;
         return SMTPDX_OK;
     }
+}
+
+smtpdx_status sx_dsn_fields_next(sx_dsn_iter *it, sx_dsn_field *f)
+{
+    return fields_next(it, f, NULL);
+}
+
+smtpdx_status sx_dsn_fields_next_want(sx_dsn_iter *it, sx_dsn_field *f,
+                                      int (*want)(sx_str name))
+{
+    return fields_next(it, f, want);
 }

@@ -329,6 +329,11 @@ void sx_dsn_iter_init(sx_dsn_iter *it, const char *buf, size_t len);
 /* Next field: SMTPDX_OK with f filled, SMTPDX_ERR_PARSE at the end,
  * SMTPDX_ERR_NOMEM. Values longer than SX_MIME_MAX_FIELD are cut. */
 smtpdx_status sx_dsn_fields_next(sx_dsn_iter *it, sx_dsn_field *f);
+/* The same walk, but a value is made only for fields whose name want()
+ * accepts; the others come with an empty value. For readers that need a
+ * few fields of a long header block (folded Received lines cost most). */
+smtpdx_status sx_dsn_fields_next_want(sx_dsn_iter *it, sx_dsn_field *f,
+                                      int (*want)(sx_str name));
 /* Free the iterator's storage. */
 void sx_dsn_iter_release(sx_dsn_iter *it);
 

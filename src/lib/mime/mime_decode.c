@@ -99,12 +99,77 @@ static int hexval(unsigned char c)
     return -1;
 }
 
+/* Quoted-printable into o, which has room for len bytes: the decoded
+ * text is never longer than the encoded one (an escape gives one byte for
+ * three, a soft break none, anything else one for one). The same rules as
+ * the bounded loop in sx_qp_decode; returns the bytes written. */
+static size_t qp_into(const char *in, size_t len, int header_q, char *o,
+                      unsigned *info)
+{
+    size_t i = 0, w = 0;
+    while (i < len) {
+        char c = in[i];
+        if (c != '=' && !(header_q && c == '_')) {
+            /* a run of literal bytes up to the next escape */
+            size_t j;
+            if (header_q) {
+                j = i + 1;
+                while (j < len && in[j] != '=' && in[j] != '_')
+                    j++;
+            } else {
+                const char *eq = memchr(in + i, '=', len - i);
+                j = eq ? (size_t)(eq - in) : len;
+            }
+            memcpy(o + w, in + i, j - i);
+            w += j - i;
+            i = j;
+            continue;
+        }
+        if (c == '_') {
+            o[w++] = ' ';
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < len && (in[j] == ' ' || in[j] == '\t'))
+            j++;
+        if (j < len && (in[j] == '\n' || in[j] == '\r')) {
+            if (in[j] == '\r' && j + 1 < len && in[j + 1] == '\n')
+                j++;
+            i = j + 1;
+            continue;
+        }
+        if (j == len) {
+            i = len;
+            continue;
+        }
+        int h = i + 2 < len ? hexval((unsigned char)in[i + 1]) : -1;
+        int l = h >= 0 ? hexval((unsigned char)in[i + 2]) : -1;
+        if (h >= 0 && l >= 0) {
+            o[w++] = (char)(h * 16 + l);
+            i += 3;
+        } else {
+            *info |= SX_DEC_BAD_QP;
+            o[w++] = '=';
+            i++;
+        }
+    }
+    return w;
+}
+
 smtpdx_status sx_qp_decode(const char *in, size_t len, int header_q,
                            sx_sbuf *out, unsigned *info)
 {
     int rc = sx_sbuf_reserve(out, len);
     if (rc == SX_SBUF_NOMEM)
         return SMTPDX_ERR_NOMEM;
+    if (rc == SX_SBUF_OK) {
+        /* it fits: write in place, no bound checked per byte */
+        out->len += qp_into(in, len, header_q, out->data + out->len, info);
+        out->data[out->len] = '\0';
+        return SMTPDX_OK;
+    }
+    /* near the limit: append piece by piece, keep what fitted */
     size_t i = 0, run = 0;
     while (i < len) {
         char c = in[i];

@@ -136,8 +136,7 @@ smtpdx_status sx_hdr_decode(const char *v, size_t len, sx_sbuf *out)
     sx_sbuf_reset(out);
     if (len == 0)
         return sx_sbuf_status(sx_sbuf_append(out, "", 0));
-    if (len <= out->max && sx_mem_is_text(v, v + len)
-        && sx_mem_pair(v, v + len, '=', '?') == NULL) {
+    if (len <= out->max && sx_mem_is_plain(v, v + len)) {
         /* the usual value, printable ASCII on one line without encoded
          * words: the general path below would only trim its ends */
         size_t a = 0, z = len;

@@ -164,7 +164,7 @@ smtpdx_status sx_param_get(const char *value, size_t len, const char *name,
     sx_sbuf_init(&raw, len + 16);
     char cs[64] = "";
     smtpdx_status st = SMTPDX_OK;
-    int have = 0, plain = 0;
+    int have = 0, plain = 0, segs = 0;
     sx_str a, v, pv = {NULL, 0};
     int esc, pesc = 0;
     pname pn;
@@ -174,6 +174,8 @@ smtpdx_status sx_param_get(const char *value, size_t len, const char *name,
     while ((q = sx_param_next(q, end, &a, &v, &esc)) != NULL) {
         if (!attr_match(a, name, &pn))
             continue;
+        if (pn.seg >= 0)
+            segs = 1;
         if (pn.seg < 0 && pn.ext && have < 3) {
             ext_prefix(&v, cs, sizeof cs);
             sx_sbuf_reset(&raw);
@@ -185,7 +187,8 @@ smtpdx_status sx_param_get(const char *value, size_t len, const char *name,
             plain = 1;
         }
     }
-    if (have == 0 && st == SMTPDX_OK
+    /* the segments are looked for only when this walk saw one */
+    if (have == 0 && st == SMTPDX_OK && segs
         && segments_join(p, end, name, &raw, cs, sizeof cs, &st))
         have = 2;
     if (st == SMTPDX_OK && have) {

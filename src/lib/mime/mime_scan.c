@@ -29,11 +29,17 @@ typedef struct frame {
     size_t blen;
 } frame;
 
+/* The Content- fields entity_classify reads, noted while the header block
+ * is read so that it is not searched again. */
+enum { CF_TYPE, CF_CTE, CF_DISP, CF_COUNT };
+
 typedef struct scan {
     sx_msg *m;
     const char *end;
     char eol;
     int nomem;
+    uint32_t cf[CF_COUNT]; /* index in m->hdrs of the first such field of
+                              the entity being read, SX_NONE if none */
     unsigned nfr;
     frame fr[SX_DEPTH_HARD + 1];
 } scan;
@@ -107,6 +113,27 @@ static uint32_t part_new(scan *s, uint32_t parent, uint32_t depth)
     return i;
 }
 
+/* Is the field name n[0..nl) the lower-case name lc (letters and '-'
+ * only, nl bytes long) in any case? Setting bit 0x20 lower-cases a
+ * letter and leaves '-' as it is; no other byte a name may hold (0x21 to
+ * 0x7e) becomes a letter or '-' by it, so eight bytes are compared at
+ * once. */
+static int cname_is(const char *n, size_t nl, const char *lc)
+{
+    size_t i = 0;
+    for (; i + 8 <= nl; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, n + i, 8);
+        memcpy(&b, lc + i, 8);
+        if ((a | 0x2020202020202020ull) != b)
+            return 0;
+    }
+    for (; i < nl; i++)
+        if (((unsigned char)n[i] | 0x20) != (unsigned char)lc[i])
+            return 0;
+    return 1;
+}
+
 static int hdr_push(scan *s, sx_part *p, const char *n, size_t nl,
                     const char *v, size_t vl)
 {
@@ -125,6 +152,18 @@ static int hdr_push(scan *s, sx_part *p, const char *n, size_t nl,
         }
         m->hdrs = nh;
         m->hdrs_cap_ = cap;
+    }
+    /* "Content-" fields of interest: the first of each name is kept */
+    if (nl >= 12 && (n[0] | 0x20) == 'c') {
+        int f = nl == 12   ? CF_TYPE
+                : nl == 25 ? CF_CTE
+                : nl == 19 ? CF_DISP
+                           : CF_COUNT;
+        static const char *const cfn[CF_COUNT] = {
+            "content-type", "content-transfer-encoding",
+            "content-disposition"};
+        if (f != CF_COUNT && s->cf[f] == SX_NONE && cname_is(n, nl, cfn[f]))
+            s->cf[f] = m->nhdrs;
     }
     sx_hdr *h = &m->hdrs[m->nhdrs++];
     h->name.p = n;
@@ -238,6 +277,8 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
     uint32_t junk_nh = 0, junk_cnt = 0;
 
     p->hdr_first = m->nhdrs;
+    for (int k = 0; k < CF_COUNT; k++)
+        s->cf[k] = SX_NONE;
     if (idx == 0 && s->end - pos >= 5 && memcmp(pos, "From ", 5) == 0) {
         /* an mbox separator left in front (RFC 4155) */
         sx_cur_line(&c, &b, &e, NULL);
@@ -321,16 +362,14 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
     return ls;
 }
 
-static const sx_hdr *block_find(const sx_msg *m, const sx_part *p,
-                                const char *name, size_t nlen)
+/* Field k of CF_* of entity p, or NULL: a field dropped with the lines
+ * after a junk line (headers_parse) lies past the block's end. */
+static const sx_hdr *block_field(const scan *s, const sx_part *p, int k)
 {
-    if (p->hdr_count == 0)
-        return NULL; /* m->hdrs may still be NULL: no pointer arithmetic */
-    const sx_hdr *h = m->hdrs + p->hdr_first;
-    for (uint32_t i = 0; i < p->hdr_count; i++)
-        if (h[i].name.len == nlen && sx_mem_ieq(h[i].name.p, nlen, name))
-            return &h[i];
-    return NULL;
+    uint32_t i = s->cf[k];
+    if (i == SX_NONE || i >= p->hdr_first + p->hdr_count)
+        return NULL;
+    return &s->m->hdrs[i];
 }
 
 /* The first token of a value, lower-cased into out (cut to cap). */
@@ -349,7 +388,7 @@ static void entity_classify(scan *s, uint32_t idx, int in_digest)
 {
     sx_msg *m = s->m;
     sx_part *p = &m->parts[idx];
-    const sx_hdr *h = block_find(m, p, "content-type", 12);
+    const sx_hdr *h = block_field(s, p, CF_TYPE);
     int ok = 0;
     if (h) {
         const char *params;
@@ -360,22 +399,30 @@ static void entity_classify(scan *s, uint32_t idx, int in_digest)
             p->flags |= SX_PART_F_BAD_TYPE;
         else {
             const char *pe = h->value.p + h->value.len;
-            sx_str v;
+            /* one walk over the parameters for both; the first of each
+             * name counts */
+            int want_b = strcmp(p->type, "multipart") == 0;
+            int got_c = 0, got_b = 0;
+            sx_str a, v;
             int esc;
-            if (sx_param_raw(params, pe, "charset", &v, &esc)) {
-                size_t n = 0;
-                for (size_t i = 0; i < v.len && n + 1 < sizeof p->charset;
-                     i++)
-                    if (!sx_is_blank(v.p[i]))
-                        p->charset[n++] = sx_lc(v.p[i]);
-                p->charset[n] = '\0';
-            }
-            if (strcmp(p->type, "multipart") == 0
-                && sx_param_raw(params, pe, "boundary", &v, &esc)) {
-                /* trailing blanks are not part of a boundary (5.1.1) */
-                while (v.len && sx_is_blank(v.p[v.len - 1]))
-                    v.len--;
-                p->boundary = v;
+            const char *q = params;
+            while ((!got_c || (want_b && !got_b))
+                   && (q = sx_param_next(q, pe, &a, &v, &esc)) != NULL) {
+                if (!got_c && sx_str_ieq(a, "charset")) {
+                    got_c = 1;
+                    size_t n = 0;
+                    for (size_t i = 0;
+                         i < v.len && n + 1 < sizeof p->charset; i++)
+                        if (!sx_is_blank(v.p[i]))
+                            p->charset[n++] = sx_lc(v.p[i]);
+                    p->charset[n] = '\0';
+                } else if (want_b && !got_b && sx_str_ieq(a, "boundary")) {
+                    got_b = 1;
+                    /* trailing blanks are not part of a boundary (5.1.1) */
+                    while (v.len && sx_is_blank(v.p[v.len - 1]))
+                        v.len--;
+                    p->boundary = v;
+                }
             }
         }
     }
@@ -390,7 +437,7 @@ static void entity_classify(scan *s, uint32_t idx, int in_digest)
         if (!h)
             p->flags |= SX_PART_F_DEFAULT_TYPE;
     }
-    h = block_find(m, p, "content-transfer-encoding", 25);
+    h = block_field(s, p, CF_CTE);
     if (h) {
         char t[24];
         token_lc(h->value.p, h->value.len, t, sizeof t);
@@ -405,7 +452,7 @@ static void entity_classify(scan *s, uint32_t idx, int in_digest)
                  && strcmp(t, "binary") != 0)
             p->flags |= SX_PART_F_BAD_CTE;
     }
-    h = block_find(m, p, "content-disposition", 19);
+    h = block_field(s, p, CF_DISP);
     if (h) {
         char t[16];
         token_lc(h->value.p, h->value.len, t, sizeof t);

@@ -8,6 +8,7 @@
 #include "mime/cursor.h"
 #include "mime/mime.h"
 #include "mime/mime_int.h"
+#include "util/memscan.h"
 #include "util/sbuf.h"
 
 /* Comments nest (RFC 5322 3.2.2); deeper ones are read as flat text. */
@@ -97,7 +98,7 @@ static const char *token_copy(const char *p, const char *end, char *out,
                               size_t cap, size_t *n)
 {
     size_t k = 0;
-    while (p < end && sx_is_token_char((unsigned char)*p)) {
+    while (p < end && TOKEN[(unsigned char)*p]) {
         if (k + 1 < cap)
             out[k++] = sx_lc(*p);
         p++;
@@ -132,6 +133,25 @@ bad:
     return -1;
 }
 
+/* Bytes that end an attribute name, and a bare value (one table each
+ * rather than a chain of compares per byte). */
+static const unsigned char ATTR_STOP[256] = {
+    ['='] = 1, [';'] = 1, [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1,
+    ['"'] = 1, ['('] = 1,
+};
+static const unsigned char WORD_STOP[256] = {
+    [';'] = 1, [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1,
+};
+
+/* sx_skip_cfws, without the call when nothing is to be skipped */
+static inline const char *cfws(const char *p, const char *end)
+{
+    if (p < end && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n'
+        && *p != '(')
+        return p;
+    return sx_skip_cfws(p, end);
+}
+
 /* One parameter value at p (after '='): quoted string or bare word. */
 static const char *value_read(const char *p, const char *end, sx_str *val,
                               int *escaped)
@@ -139,20 +159,23 @@ static const char *value_read(const char *p, const char *end, sx_str *val,
     *escaped = 0;
     if (p < end && *p == '"') {
         const char *s = ++p;
-        while (p < end && *p != '"') {
-            if (*p == '\\' && p + 1 < end) {
+        /* long quoted values (boundaries) go from quote or backslash to
+         * the next */
+        while ((p = sx_mem_any2(p, end, '"', '\\')) != NULL && *p != '"') {
+            if (p + 1 < end) {
                 *escaped = 1;
                 p++;
             }
             p++;
         }
+        if (p == NULL)
+            p = end;
         val->p = s;
         val->len = (size_t)(p - s);
         return p < end ? p + 1 : p;
     }
     const char *s = p;
-    while (p < end && *p != ';' && *p != ' ' && *p != '\t' && *p != '\r'
-           && *p != '\n')
+    while (p < end && !WORD_STOP[(unsigned char)*p])
         p++;
     val->p = s;
     val->len = (size_t)(p - s);
@@ -163,7 +186,7 @@ const char *sx_param_next(const char *p, const char *end, sx_str *attr,
                           sx_str *val, int *escaped)
 {
     while (p < end) {
-        p = sx_skip_cfws(p, end);
+        p = cfws(p, end);
         if (p >= end)
             break;
         if (*p == ';') {
@@ -171,13 +194,12 @@ const char *sx_param_next(const char *p, const char *end, sx_str *attr,
             continue;
         }
         const char *as = p;
-        while (p < end && *p != '=' && *p != ';' && *p != ' ' && *p != '\t'
-               && *p != '\r' && *p != '\n' && *p != '"' && *p != '(')
+        while (p < end && !ATTR_STOP[(unsigned char)*p])
             p++;
         const char *ae = p;
-        p = sx_skip_cfws(p, end);
+        p = cfws(p, end);
         if (p < end && *p == '=' && ae > as) {
-            p = sx_skip_cfws(p + 1, end);
+            p = cfws(p + 1, end);
             p = value_read(p, end, val, escaped);
             attr->p = as;
             attr->len = (size_t)(ae - as);

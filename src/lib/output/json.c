@@ -4,9 +4,11 @@
  * A record is some fifty short strings, so the cost is in the calls, not
  * in the bytes: each key or value reserves room for its worst case once
  * (six bytes out per byte in) and is then written straight into the
- * buffer. Inside a string, runs of printable ASCII, which pass unchanged,
- * are found sixteen bytes at a time and copied in one go; only the bytes
- * around an escape or a non-ASCII sequence are looked at one by one.
+ * buffer; the common member (json.h's inline sx_json_member) does so
+ * without a call of its own. Inside a string, runs of printable ASCII,
+ * which pass unchanged, are checked and moved sixteen bytes at a time;
+ * only the bytes around an escape or a non-ASCII sequence are looked at
+ * one by one.
  */
 #include "output/json.h"
 
@@ -29,29 +31,128 @@ static const unsigned char PLAIN[256] = {
     /* 0x80..0xff: 0, decoded as UTF-8 */
 };
 
-/* Sixteen bytes at a time; GCC and Clang turn this into SIMD compares
- * (SSE2 on x86-64, NEON on ARM). */
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* Sixteen bytes at a time (SSE2, every x86-64): a bit mask of the plain
+ * bytes of a block, bit k for byte k. */
+typedef __m128i sx_v16;
+
+static inline unsigned plain_mask(sx_v16 v)
+{
+    /* printable ASCII, 0x20..0x7e, compared as signed bytes: those from
+     * 0x80 are negative and fail the first test */
+    __m128i ok = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)),
+                               _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
+    __m128i esc = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                               _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(esc, ok));
+}
+#else
+/* Sixteen bytes at a time with the compiler's vector extension (NEON on
+ * ARM). */
 typedef unsigned char sx_v16 __attribute__((vector_size(16)));
 
-/* Length of the run of plain bytes at the start of p[0..n). */
-static size_t plain_run(const unsigned char *p, size_t n)
+static inline unsigned plain_mask(sx_v16 v)
 {
-    size_t i = 0;
-    while (n - i >= 16) {
-        sx_v16 v;
-        memcpy(&v, p + i, 16);
-        /* c - 0x20 wraps below 0x20: one compare finds both ends */
-        sx_v16 bad = (sx_v16)((sx_v16)(v - 0x20) >= 0x5f) | (sx_v16)(v == '"')
-                     | (sx_v16)(v == '\\');
-        uint64_t h[2];
-        memcpy(h, &bad, 16);
-        if ((h[0] | h[1]) != 0)
-            break;
-        i += 16;
+    /* c - 0x20 wraps below 0x20: one compare finds both ends */
+    sx_v16 bad = (sx_v16)((sx_v16)(v - 0x20) >= 0x5f) | (sx_v16)(v == '"') |
+                 (sx_v16)(v == '\\');
+    unsigned char b[16];
+    unsigned m = 0;
+    memcpy(b, &bad, 16);
+    for (int k = 0; k < 16; k++)
+        m |= b[k] ? 0u : 1u << k;
+    return m;
+}
+#endif
+
+/* The first byte of a block that is not plain, given its plain mask (not
+ * all ones). */
+static inline size_t first_bad(unsigned mask)
+{
+    return (size_t)__builtin_ctz(~mask);
+}
+
+/* sx_json_plain_copy for h <= m < 2h (h 4 or 8, a constant once
+ * inlined): the halves p[0..h) and p[m-h..m) overlap or meet and are
+ * checked as one block, the bytes after them filled with plain ones. */
+static inline __attribute__((always_inline)) size_t
+halves(char *o, const unsigned char *p, size_t m, size_t h)
+{
+    unsigned char b[16];
+    sx_v16 v;
+    memset(b, 'a', 16);
+    memcpy(b, p, h);
+    memcpy(b + h, p + m - h, h);
+    memcpy(o, b, h);
+    memcpy(o + m - h, b + h, h);
+    memcpy(&v, b, 16);
+    unsigned mask = plain_mask(v);
+    if (mask == 0xffffu)
+        return m;
+    size_t f = first_bad(mask);
+    return f < h ? f : m - 2 * h + f;
+}
+
+/* See json.h. Whole blocks are moved as they are checked; the last
+ * partial block is read as the block that ends at m (its first bytes
+ * checked twice), short strings as two overlapping halves, so that
+ * nothing is read outside p[0..m). */
+size_t sx_json_plain_copy(char *o, const unsigned char *p, size_t m)
+{
+    sx_v16 v;
+    unsigned mask;
+    if (m >= 16) {
+        size_t i = 0;
+        for (;;) {
+            memcpy(&v, p + i, 16);
+            memcpy(o + i, &v, 16);
+            mask = plain_mask(v);
+            if (mask != 0xffffu)
+                return i + first_bad(mask);
+            i += 16;
+            if (m - i < 16)
+                break;
+        }
+        if (i == m)
+            return m;
+        /* lanes before i - (m - 16) are plain: the first bad one is not */
+        memcpy(&v, p + m - 16, 16);
+        memcpy(o + m - 16, &v, 16);
+        mask = plain_mask(v);
+        return mask == 0xffffu ? m : m - 16 + first_bad(mask);
     }
-    while (i < n && PLAIN[p[i]])
+    if (m >= 8)
+        return halves(o, p, m, 8);
+    if (m >= 4)
+        return halves(o, p, m, 4);
+    size_t i = 0;
+    while (i < m && PLAIN[p[i]]) {
+        o[i] = (char)p[i];
         i++;
+    }
     return i;
+}
+
+/* Copy n bytes, n small (a key), without a call for n <= 16. */
+static inline void copy_small(char *o, const char *s, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(o, &a, 8);
+        memcpy(o + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(o, &a, 4);
+        memcpy(o + n - 4, &b, 4);
+    } else {
+        memcpy(o, s, n);
+    }
 }
 
 /* The escape of code point cp (or of an invalid byte, cp == UINT32_MAX)
@@ -102,16 +203,39 @@ static char *escape_into(char *o, const unsigned char *p, size_t *i,
 {
     size_t k = *i;
     while (k < stop) {
-        size_t r = plain_run(p + k, stop - k);
-        memcpy(o, p + k, r);
-        o += r;
-        k += r;
-        if (k >= stop)
-            break;
+        if (PLAIN[p[k]]) {
+            size_t r = sx_json_plain_copy(o, p + k, stop - k);
+            o += r;
+            k += r;
+            if (k >= stop)
+                break;
+        }
         uint32_t cp = 0;
-        size_t len = sx_utf8_decode(p + k, n - k, &cp);
-        if (len > 1 && !sx_utf8_is_unsafe(cp)) {
-            memcpy(o, p + k, len);
+        size_t len;
+        unsigned char c = p[k];
+        /* two- and three-byte characters, most non-ASCII text, are
+         * decoded here; anything else as sx_utf8_decode says */
+        if (c >= 0xc2 && c <= 0xdf && n - k >= 2 &&
+            (p[k + 1] & 0xc0) == 0x80) {
+            cp = (uint32_t)(c & 0x1f) << 6 | (p[k + 1] & 0x3fu);
+            len = 2;
+        } else if (c >= 0xe1 && c <= 0xec && n - k >= 3 &&
+                   (p[k + 1] & 0xc0) == 0x80 && (p[k + 2] & 0xc0) == 0x80) {
+            /* E1..EC: neither overlong (E0) nor a surrogate (ED) */
+            cp = (uint32_t)(c & 0x0f) << 12 | (uint32_t)(p[k + 1] & 0x3f) << 6 |
+                 (p[k + 2] & 0x3fu);
+            len = 3;
+        } else {
+            len = sx_utf8_decode(p + k, n - k, &cp);
+        }
+        /* every unsafe code point but the C0 controls lies in
+         * U+007F..U+009F, U+061C or U+2000..U+206F */
+        if (len > 1 && ((cp >= 0xa0 && cp < 0x2000 && cp != 0x061c) ||
+                        cp >= 0x2070 || !sx_utf8_is_unsafe(cp))) {
+            o[0] = (char)p[k];
+            o[1] = (char)p[k + 1];
+            for (size_t q = 2; q < len; q++)
+                o[q] = (char)p[k + q];
             o += len;
         } else if (len == 0) {
             o += put_escape(o, UINT32_MAX); /* an invalid byte */
@@ -125,10 +249,16 @@ static char *escape_into(char *o, const unsigned char *p, size_t *i,
     return o;
 }
 
-/* Strings up to this length are escaped with one reservation of their
- * worst case; longer ones a block at a time, so that a long string does
- * not reserve six times its size at once. */
-#define QUOTE_BLOCK 4096u
+char *sx_json_escape_rest(char *o, const unsigned char *p, size_t from,
+                          size_t n)
+{
+    return escape_into(o, p, &from, n, n);
+}
+
+/* Strings up to SX_JSON_QUOTE_BLOCK bytes are escaped with one
+ * reservation of their worst case; longer ones a block at a time, so that
+ * a long string does not reserve six times its size at once. */
+#define QUOTE_BLOCK SX_JSON_QUOTE_BLOCK
 
 int sx_json_quote(sx_sbuf *b, const char *s, size_t n)
 {
@@ -238,8 +368,8 @@ void sx_json_arr_end(sx_json *j) { close_level(j, ']'); }
 /* ',' when due, then the key (kn bytes), then the string s[0..n) (s
  * NULL: null). key may be NULL (a value without a key). Short strings are written
  * with one reservation; long ones through sx_json_quote. */
-static void member(sx_json *j, const char *key, size_t kn, const char *s,
-                   size_t n)
+void sx_json_member_slow(sx_json *j, const char *key, size_t kn,
+                         const char *s, size_t n)
 {
     int cm = comma(j);
     int small = s == NULL || n <= QUOTE_BLOCK;
@@ -251,7 +381,7 @@ static void member(sx_json *j, const char *key, size_t kn, const char *s,
     if (key) {
         /* keys are names given by the writers: nothing to escape */
         *o++ = '"';
-        memcpy(o, key, kn);
+        copy_small(o, key, kn);
         o += kn;
         *o++ = '"';
         *o++ = ':';
@@ -284,7 +414,7 @@ void sx_json_keyn(sx_json *j, const char *key, size_t n)
     if (cm)
         *o++ = ',';
     *o++ = '"';
-    memcpy(o, key, n);
+    copy_small(o, key, n);
     o += n;
     *o++ = '"';
     *o++ = ':';
@@ -293,28 +423,44 @@ void sx_json_keyn(sx_json *j, const char *key, size_t n)
 
 void sx_json_str(sx_json *j, const char *s, size_t n)
 {
-    member(j, NULL, 0, s ? s : "", s ? n : 0);
+    sx_json_member_slow(j, NULL, 0, s ? s : "", s ? n : 0);
 }
 
-void sx_json_strz(sx_json *j, const char *s)
+/* v in decimal at the end of buf (24 bytes); returns where it starts. */
+static size_t fmt_int(char buf[24], long long v)
 {
-    member(j, NULL, 0, s, s ? strlen(s) : 0);
+    size_t k = 24;
+    /* the magnitude as unsigned: -LLONG_MIN does not fit a long long */
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v
+                                 : (unsigned long long)v;
+    /* two digits a step: a timestamp's ten digits in five */
+    static const char pairs[] = "0001020304050607080910111213141516171819"
+                                "2021222324252627282930313233343536373839"
+                                "4041424344454647484950515253545556575859"
+                                "6061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
+    while (u >= 100) {
+        unsigned d = (unsigned)(u % 100);
+        u /= 100;
+        buf[--k] = pairs[2 * d + 1];
+        buf[--k] = pairs[2 * d];
+    }
+    if (u >= 10) {
+        buf[--k] = pairs[2 * u + 1];
+        buf[--k] = pairs[2 * u];
+    } else {
+        buf[--k] = (char)('0' + u);
+    }
+    if (v < 0)
+        buf[--k] = '-';
+    return k;
 }
 
 /* ',' when due, the key (kn bytes, may be NULL), then the integer. */
 static void member_int(sx_json *j, const char *key, size_t kn, long long v)
 {
     char buf[24];
-    size_t k = sizeof(buf);
-    /* the magnitude as unsigned: -LLONG_MIN does not fit a long long */
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v
-                                 : (unsigned long long)v;
-    do {
-        buf[--k] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u > 0);
-    if (v < 0)
-        buf[--k] = '-';
+    size_t k = fmt_int(buf, v);
     int cm = comma(j);
     char *o = room(j, 1 + kn + 3 + sizeof(buf));
     if (o == NULL)
@@ -323,12 +469,12 @@ static void member_int(sx_json *j, const char *key, size_t kn, long long v)
         *o++ = ',';
     if (key) {
         *o++ = '"';
-        memcpy(o, key, kn);
+        copy_small(o, key, kn);
         o += kn;
         *o++ = '"';
         *o++ = ':';
     }
-    memcpy(o, buf + k, sizeof(buf) - k);
+    copy_small(o, buf + k, sizeof(buf) - k);
     commit(j, o + (sizeof(buf) - k));
 }
 
@@ -363,9 +509,15 @@ void sx_json_null(sx_json *j)
     literal(j, "null", 4);
 }
 
-void sx_json_kstrn(sx_json *j, const char *key, size_t klen, const char *s)
+void sx_json_raw(sx_json *j, const char *s, size_t n)
 {
-    member(j, key, klen, s, s ? strlen(s) : 0);
+    char *o = room(j, n);
+    if (o == NULL)
+        return;
+    memcpy(o, s, n);
+    commit(j, o + n);
+    if (j->depth > 0 && j->depth <= SX_JSON_DEPTH)
+        j->count[j->depth - 1]++;
 }
 
 void sx_json_kintn(sx_json *j, const char *key, size_t klen, long long v)

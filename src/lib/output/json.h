@@ -49,13 +49,79 @@ static inline void sx_json_key(sx_json *j, const char *key)
     sx_json_keyn(j, key, strlen(key));
 }
 void sx_json_str(sx_json *j, const char *s, size_t n);
-void sx_json_strz(sx_json *j, const char *s); /* NULL prints null */
 void sx_json_int(sx_json *j, long long v);
 void sx_json_bool(sx_json *j, int v);
 void sx_json_null(sx_json *j);
 
+/* Strings up to this length are written with one reservation of their
+ * worst case (six bytes out per byte in). */
+#define SX_JSON_QUOTE_BLOCK 4096u
+
+/* The pieces of the inline member below (json.c). sx_json_member_slow
+ * writes ',' when due, the key (kn bytes; NULL for none) and the string
+ * s[0..n) (NULL: null), in every state. sx_json_plain_copy copies the
+ * run of plain bytes (printable ASCII but '"' and '\\') at the start of
+ * p[0..m) to o and returns its length; o must have room for m bytes, as
+ * what follows the run there may be overwritten. sx_json_escape_rest
+ * escapes p[from..n) at o (room for six bytes per byte) and returns the
+ * end of what it wrote. */
+void sx_json_member_slow(sx_json *j, const char *key, size_t kn,
+                         const char *s, size_t n);
+size_t sx_json_plain_copy(char *o, const unsigned char *p, size_t m);
+char *sx_json_escape_rest(char *o, const unsigned char *p, size_t from,
+                          size_t n);
+
+/* ',' when due, the key, the string: the same bytes as
+ * sx_json_member_slow, written here when the common case holds (inside an
+ * object or array, no earlier failure, a short string and room for its
+ * worst case), so that a literal key is copied with constant moves and a
+ * record's fifty members cost no call each. */
+static inline void sx_json_member(sx_json *j, const char *key, size_t kn,
+                                  const char *s, size_t n)
+{
+    sx_sbuf *b = j->out;
+    size_t need = kn + n * 6 + 8;
+    if (s == NULL || n > SX_JSON_QUOTE_BLOCK || j->err || j->depth < 1 ||
+        j->depth > SX_JSON_DEPTH || b->cap - b->len <= need ||
+        b->max - b->len < need) {
+        sx_json_member_slow(j, key, kn, s, n);
+        return;
+    }
+    char *o = b->data + b->len;
+    if (j->after_key)
+        j->after_key = 0;
+    else if (j->count[j->depth - 1]++ > 0)
+        *o++ = ',';
+    if (key != NULL) {
+        *o++ = '"';
+        memcpy(o, key, kn);
+        o += kn;
+        *o++ = '"';
+        *o++ = ':';
+    }
+    *o++ = '"';
+    size_t r = sx_json_plain_copy(o, (const unsigned char *)s, n);
+    if (r < n)
+        o = sx_json_escape_rest(o + r, (const unsigned char *)s, r, n);
+    else
+        o += n;
+    *o++ = '"';
+    *o = '\0';
+    b->len = (size_t)(o - b->data);
+}
+
+/* NULL prints null */
+static inline void sx_json_strz(sx_json *j, const char *s)
+{
+    sx_json_member(j, NULL, 0, s, s ? strlen(s) : 0);
+}
+
 /* key + value in one call */
-void sx_json_kstrn(sx_json *j, const char *key, size_t klen, const char *s);
+static inline void sx_json_kstrn(sx_json *j, const char *key, size_t klen,
+                                 const char *s)
+{
+    sx_json_member(j, key, klen, s, s ? strlen(s) : 0);
+}
 void sx_json_kintn(sx_json *j, const char *key, size_t klen, long long v);
 static inline void sx_json_kstr(sx_json *j, const char *key, const char *s)
 {
@@ -70,6 +136,11 @@ static inline void sx_json_kbool(sx_json *j, const char *key, int v)
     sx_json_key(j, key);
     sx_json_bool(j, v);
 }
+
+/* Append s[0..n): members of the open object or array already written as
+ * JSON text, each with its leading ',' (which the first member of a
+ * level must not have). The level then counts as having members. */
+void sx_json_raw(sx_json *j, const char *s, size_t n);
 
 /* Append s[0..n) to b as a quoted JSON string, no separator handling.
  * Returns SX_SBUF_OK or the sbuf's failure (b then holds a cut string:

@@ -104,6 +104,19 @@ static const char *const flag_names[] = {
     "truncated", "bad-bytes", "enhanced-invalid",
 };
 
+static const char *const cut_names[] = {
+    "text", "dsn", "recipients", "diagnostic", "returned",
+};
+
+size_t sx_out_cut_names(unsigned cut, const char **names, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(cut_names) / sizeof(cut_names[0]); i++)
+        if ((cut & (1u << i)) && n < max)
+            names[n++] = cut_names[i];
+    return n;
+}
+
 size_t sx_out_flag_names(unsigned flags, const char **names, size_t max)
 {
     size_t n = 0;

@@ -9,12 +9,17 @@
  *    JSON reads them unchanged.
  *  - Our own fields use JSON types: temporary true/false/null, steps and
  *    references arrays, retry and matched objects.
+ * The JSON and NDJSON writers keep, per knowledge-base entry, the members
+ * a record copies from it already rendered (fixed_cache below).
  */
+#include <stdint.h>
 #include <string.h>
 
+#include "kb/kb_tables.h"
 #include "output/json.h"
 #include "output/out_json.h"
 #include "output/writer_int.h"
+#include "util/alloc.h"
 
 static void put_retry(sx_json *j, const smtpdx_explanation *e)
 {
@@ -47,20 +52,99 @@ static void put_temporary(sx_json *j, int temporary)
         sx_json_bool(j, temporary);
 }
 
+/* An entry's fixed members: the same for every record it explains. */
+static void put_fixed(sx_json *j, const smtpdx_kb_entry *k)
+{
+    sx_json_kstr(j, "summary", k && k->summary ? k->summary : "");
+    put_strings(j, "steps", k ? k->steps : NULL, k ? k->nsteps : 0);
+    put_strings(j, "references", k ? k->refs : NULL, k ? k->nrefs : 0);
+}
+
+/* The JSON writers' state: for each knowledge-base entry, the members a
+ * record takes from it as JSON text (who and retry as the entry gives
+ * them, then summary, steps and references: half of a record's bytes),
+ * rendered on the entry's first use and copied from then on. Keyed on the
+ * entry, so it never holds more than the knowledge base has entries,
+ * whatever the input. Without it (no writer, out of memory) the members
+ * are written one by one, to the same bytes. */
+typedef struct fixed_text {
+    sx_sbuf text;     /* len 0: not made */
+    size_t fixed_at;  /* where "summary" starts in text */
+} fixed_text;
+
+typedef struct fixed_cache {
+    fixed_text *e;  /* one per entry of sx_kb_entries */
+} fixed_cache;
+
+static const fixed_text *fixed_of(fixed_cache *fc, const smtpdx_kb_entry *k)
+{
+    uintptr_t a = (uintptr_t)k, lo = (uintptr_t)sx_kb_entries;
+    if (fc == NULL || k == NULL || a < lo ||
+        a - lo >= sx_kb_nentries * sizeof *k || (a - lo) % sizeof *k != 0)
+        return NULL;
+    if (fc->e == NULL) {
+        fc->e = sx_calloc(sx_kb_nentries, sizeof *fc->e);
+        if (fc->e == NULL)
+            return NULL;
+        for (size_t i = 0; i < sx_kb_nentries; i++)
+            sx_sbuf_init(&fc->e[i].text, SX_OUT_ITEM_MAX);
+    }
+    fixed_text *f = &fc->e[(a - lo) / sizeof *k];
+    if (f->text.len == 0) {
+        /* as written inside a record, after its first members */
+        smtpdx_explanation ke;
+        sx_json tj;
+        memset(&ke, 0, sizeof ke);
+        ke.entry = k;
+        ke.who = k->who;
+        ke.retry = k->retry;
+        sx_json_init(&tj, &f->text);
+        tj.depth = 1;
+        tj.count[0] = 1;
+        sx_json_kstr(&tj, "who", smtpdx_who_name(ke.who));
+        put_retry(&tj, &ke);
+        f->fixed_at = f->text.len;
+        put_fixed(&tj, k);
+        if (tj.err != SX_SBUF_OK || f->fixed_at == f->text.len) {
+            sx_sbuf_release(&f->text);
+            return NULL;
+        }
+    }
+    return f;
+}
+
+static void fixed_cache_free(fixed_cache *fc)
+{
+    if (fc == NULL)
+        return;
+    for (size_t i = 0; fc->e != NULL && i < sx_kb_nentries; i++)
+        sx_sbuf_release(&fc->e[i].text);
+    sx_free(fc->e);
+    sx_free(fc);
+}
+
 /* The diagnosis part shared by explanations and records. */
 static void put_diagnosis(sx_json *j, const smtpdx_explanation *e,
-                          const char *mtext, size_t mlen, int with_reason)
+                          const char *mtext, size_t mlen, int with_reason,
+                          fixed_cache *fc)
 {
     const smtpdx_kb_entry *k = e->entry;
     if (with_reason)
         sx_json_kstr(j, "reason", smtpdx_reason_name(e->reason));
     sx_json_kstr(j, "cause", e->cause ? e->cause : "");
     put_temporary(j, e->temporary);
-    sx_json_kstr(j, "who", smtpdx_who_name(e->who));
-    put_retry(j, e);
-    sx_json_kstr(j, "summary", k && k->summary ? k->summary : "");
-    put_strings(j, "steps", k ? k->steps : NULL, k ? k->nsteps : 0);
-    put_strings(j, "references", k ? k->refs : NULL, k ? k->nrefs : 0);
+    const fixed_text *f = fixed_of(fc, k);
+    if (f != NULL && e->who == k->who && e->retry == k->retry) {
+        sx_json_raw(j, f->text.data, f->text.len);
+    } else {
+        sx_json_kstr(j, "who", smtpdx_who_name(e->who));
+        put_retry(j, e);
+        if (f != NULL)
+            sx_json_raw(j, f->text.data + f->fixed_at,
+                        f->text.len - f->fixed_at);
+        else
+            put_fixed(j, k);
+    }
     sx_json_key(j, "matched");
     if (k == NULL || e->matched_by == SMTPDX_MATCH_NONE) {
         sx_json_null(j);
@@ -100,7 +184,7 @@ void sx_out_json_explanation(sx_json *j, const sx_expl_item *it)
     sx_json_kstr(j, "address", r ? r->addr : "");
     sx_json_key(j, "text");
     sx_json_str(j, r && r->text ? r->text : "", r && r->text ? r->text_len : 0);
-    put_diagnosis(j, it->e, mtext, mlen, 1);
+    put_diagnosis(j, it->e, mtext, mlen, 1, NULL);
     const char *names[16];
     size_t nf = sx_out_flag_names(r ? r->flags : 0, names, 16);
     put_strings(j, "flags", names, nf);
@@ -110,9 +194,13 @@ void sx_out_json_explanation(sx_json *j, const sx_expl_item *it)
 void sx_out_json_sisimai_fields(sx_json *j, const smtpdx_record *r,
                                 int softbounce)
 {
-    char code[16] = "";
-    if (r->replycode > 0)
-        snprintf(code, sizeof(code), "%d", r->replycode);
+    char code[16];
+    size_t k = sizeof(code);
+    code[--k] = '\0';
+    /* "%d" of a positive code, "" of none */
+    for (unsigned v = r->replycode > 0 ? (unsigned)r->replycode : 0; v > 0;
+         v /= 10)
+        code[--k] = (char)('0' + v % 10);
     sx_json_kstr(j, "action", r->action);
     sx_json_kstr(j, "addresser", r->addresser);
     sx_json_kstr(j, "alias", r->alias);
@@ -133,7 +221,7 @@ void sx_out_json_sisimai_fields(sx_json *j, const smtpdx_record *r,
     sx_json_kstr(j, "origin", r->origin);
     sx_json_kstr(j, "reason", smtpdx_reason_name(r->reason));
     sx_json_kstr(j, "recipient", r->recipient);
-    sx_json_kstr(j, "replycode", code);
+    sx_json_kstr(j, "replycode", code + k);
     sx_json_kstr(j, "rhost", r->rhost);
     sx_json_kstr(j, "senderdomain", r->senderdomain);
     sx_json_kstr(j, "smtpagent", r->smtpagent);
@@ -153,7 +241,8 @@ void sx_out_json_line_end(sx_json *j)
         j->err = sx_sbuf_putc(j->out, '\n');
 }
 
-void sx_out_json_record(sx_json *j, const smtpdx_record *r)
+/* fc: the writer's cache of fixed members, or NULL */
+static void json_record(sx_json *j, const smtpdx_record *r, fixed_cache *fc)
 {
     const smtpdx_explanation *e = &r->why;
     const char *mtext;
@@ -163,7 +252,7 @@ void sx_out_json_record(sx_json *j, const smtpdx_record *r)
     sx_out_record_matched(r, buf, sizeof(buf), &mtext, &mlen);
     sx_json_obj_begin(j);
     sx_out_json_sisimai_fields(j, r, 0);
-    put_diagnosis(j, e, mtext, mlen, 0);
+    put_diagnosis(j, e, mtext, mlen, 0, fc);
     if (r->queueid[0] != '\0')
         sx_json_kstr(j, "queueid", r->queueid);
     if (r->relay[0] != '\0')
@@ -172,7 +261,32 @@ void sx_out_json_record(sx_json *j, const smtpdx_record *r)
         sx_json_kstr(j, "dsn", r->dsn_status);
     if (r->delay[0] != '\0')
         sx_json_kstr(j, "delay", r->delay);
+    if (r->truncated) {
+        /* only when a limit was met, so that common records stay short */
+        const char *names[8];
+        size_t n = sx_out_cut_names(r->truncated, names, 8);
+        put_strings(j, "truncated", names, n);
+    }
     sx_json_obj_end(j);
+}
+
+void sx_out_json_record(sx_json *j, const smtpdx_record *r)
+{
+    json_record(j, r, NULL);
+}
+
+/* The writer's cache, made on its first record; NULL when it cannot be. */
+static fixed_cache *cache_of(smtpdx_writer *w)
+{
+    if (w->state == NULL)
+        w->state = sx_calloc(1, sizeof(fixed_cache));
+    return w->state;
+}
+
+static void json_release(smtpdx_writer *w)
+{
+    fixed_cache_free(w->state);
+    w->state = NULL;
 }
 
 /* ---- the JSON array backend: "[" before the first item, "]" at finish */
@@ -188,7 +302,7 @@ static smtpdx_status arr_record(smtpdx_writer *w, const smtpdx_record *r)
 {
     sx_json j;
     arr_item_begin(w, &j);
-    sx_out_json_record(&j, r);
+    json_record(&j, r, cache_of(w));
     return sx_out_item_write(w, j.err);
 }
 
@@ -207,7 +321,7 @@ static smtpdx_status arr_finish(smtpdx_writer *w)
 }
 
 const sx_writer_ops sx_out_json_ops = {
-    NULL, arr_record, arr_expl, arr_finish, NULL,
+    NULL, arr_record, arr_expl, arr_finish, json_release,
 };
 
 /* ---- NDJSON: one object per line, nothing before or after */
@@ -216,7 +330,7 @@ static smtpdx_status nd_record(smtpdx_writer *w, const smtpdx_record *r)
 {
     sx_json j;
     sx_json_init(&j, &w->item);
-    sx_out_json_record(&j, r);
+    json_record(&j, r, cache_of(w));
     sx_out_json_line_end(&j);
     return sx_out_item_write(w, j.err);
 }
@@ -237,5 +351,5 @@ static smtpdx_status nd_finish(smtpdx_writer *w)
 }
 
 const sx_writer_ops sx_out_ndjson_ops = {
-    NULL, nd_record, nd_expl, nd_finish, NULL,
+    NULL, nd_record, nd_expl, nd_finish, json_release,
 };

@@ -147,6 +147,19 @@ static void block(sx_term *t, const smtpdx_record *r)
         sx_table_matched(t, e, mtext, mlen);
     }
     line(t, "Origin", r->origin);
+    if (r->truncated) {
+        const char *names[8];
+        size_t n = sx_out_cut_names(r->truncated, names, 8);
+        buf[0] = '\0';
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0)
+                strncat(buf, ", ", sizeof(buf) - strlen(buf) - 1);
+            strncat(buf, names[i], sizeof(buf) - strlen(buf) - 1);
+        }
+        strncat(buf, " (cut at a limit; what lay beyond was not read)",
+                sizeof(buf) - strlen(buf) - 1);
+        line(t, "Truncated", buf);
+    }
 }
 
 smtpdx_status sx_table_rec_add(smtpdx_writer *w, sx_term *t,

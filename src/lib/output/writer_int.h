@@ -83,6 +83,10 @@ int sx_out_softbounce(const smtpdx_record *r);
 /* Names of the SMTPDX_REPLY_* flags that are set, in bit order. */
 size_t sx_out_flag_names(unsigned flags, const char **names, size_t max);
 
+/* Names of the SMTPDX_CUT_* bits that are set, in bit order ("text",
+ * "dsn", "recipients", "diagnostic", "returned"). */
+size_t sx_out_cut_names(unsigned cut, const char **names, size_t max);
+
 /* Format a Unix time as "2026-11-28T03:14:19+0000" in the record's own
  * offset (UTC when the offset is unknown). */
 void sx_out_time(int64_t t, const char *tzoffset, char *buf, size_t n);

@@ -3,6 +3,7 @@
  *
  * A record's strings live in a chain of blocks owned by the record, so a
  * record is freed in one sweep and producers never track string lifetimes.
+ * The first block comes with the record's own allocation.
  */
 #include "record/record.h"
 
@@ -42,6 +43,18 @@ static void record_init(smtpdx_record *r)
     r->why.temporary = -1;
 }
 
+/* A record is allocated with its first arena block right behind it (one
+ * allocation for the common record, whose strings fit); later blocks are
+ * allocated on their own. */
+#define FIRST_BLOCK 1024u
+_Static_assert(sizeof(smtpdx_record) % _Alignof(arena_block) == 0,
+               "the first block behind a record is aligned");
+
+static arena_block *first_block(smtpdx_record *r)
+{
+    return (arena_block *)(void *)((char *)r + sizeof *r);
+}
+
 static void record_free(smtpdx_record *r)
 {
     if (r == NULL)
@@ -49,7 +62,8 @@ static void record_free(smtpdx_record *r)
     arena_block *b = r->priv_;
     while (b) {
         arena_block *next = b->next;
-        sx_free(b);
+        if (b != first_block(r))
+            sx_free(b);
         b = next;
     }
     sx_free(r);
@@ -119,10 +133,16 @@ smtpdx_record *sx_records_add(smtpdx_records *rs)
         rs->items = p;
         rs->cap = cap;
     }
-    smtpdx_record *r = sx_malloc(sizeof *r);
+    smtpdx_record *r =
+        sx_malloc(sizeof *r + sizeof(arena_block) + FIRST_BLOCK);
     if (r == NULL)
         return NULL;
     record_init(r);
+    arena_block *b = first_block(r);
+    b->next = NULL;
+    b->used = 0;
+    b->cap = FIRST_BLOCK;
+    r->priv_ = b;
     rs->items[rs->count++] = r;
     return r;
 }

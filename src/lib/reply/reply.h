@@ -44,6 +44,38 @@ enum {
 extern const unsigned char sx_reply_ctype[256];
 #define SX_CT(c, bits) (sx_reply_ctype[(unsigned char)(c)] & (bits))
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+/* The same classes for sixteen bytes at once: bit k of the result is set
+ * when byte k of b is ALNUM or HIGH (sx_reply_word16), or PLAIN
+ * (sx_reply_plain16). The caller makes sure b[0..16) is in the buffer. */
+static inline unsigned sx_reply_word16(const char *b)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)b);
+    __m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+                                  _mm_cmplt_epi8(l, _mm_set1_epi8('z' + 1)));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    /* bytes from 0x80 (HIGH) have their sign bit set */
+    return (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(alpha, digit), v));
+}
+
+static inline unsigned sx_reply_plain16(const char *b)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)b);
+    /* above ' ' as unsigned bytes: flip the sign bit, compare signed */
+    __m128i above = _mm_cmpgt_epi8(_mm_xor_si128(v, _mm_set1_epi8((char)0x80)),
+                                   _mm_set1_epi8((char)(' ' ^ 0x80)));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    __m128i hash = _mm_cmpeq_epi8(v, _mm_set1_epi8('#'));
+    return (unsigned)_mm_movemask_epi8(
+        _mm_andnot_si128(_mm_or_si128(digit, hash), above));
+}
+#endif
+
 /* ------------------------------------------------------ reply_norm.c */
 
 /* Copy len bytes of untrusted input to out as valid UTF-8 without control

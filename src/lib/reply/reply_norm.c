@@ -16,6 +16,9 @@
 #include "reply/reply.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum { WS_NONE = 0, WS_SPACE = 1, WS_BREAK = 2 };
 
@@ -86,6 +89,27 @@ size_t sx_reply_norm(const char *in, size_t len, char *out, size_t max,
              * words are copied in the same run */
             size_t lim = len - i < max - w ? len : i + (max - w);
             while (i < lim) {
+#ifdef __SSE2__
+                /* sixteen bytes at once when they are all printable and
+                 * every space in them is followed by a word byte of the
+                 * same block: the byte rule below, for a whole block */
+                if (lim - i >= 16) {
+                    __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+                    __m128i pr = _mm_and_si128(
+                        _mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)),
+                        _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
+                    unsigned pm = (unsigned)_mm_movemask_epi8(pr);
+                    unsigned sm = (unsigned)_mm_movemask_epi8(
+                        _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+                    if (pm == 0xffffu && (sm & 0x8000u) == 0 &&
+                        (sm & (sm >> 1)) == 0) {
+                        _mm_storeu_si128((__m128i *)(out + w), v);
+                        w += 16;
+                        i += 16;
+                        continue;
+                    }
+                }
+#endif
                 unsigned char u = p[i];
                 if (!((unsigned char)(u - 0x21) < 0x5E ||
                       (u == ' ' && i + 1 < lim &&

@@ -195,6 +195,24 @@ static size_t compact(char *b, size_t n, const sx_scan_result *res,
                 b[w++] = ' ';
             pend = 0;
             line_start = 0;
+#ifdef __SSE2__
+            /* sixteen bytes at a time; moved as a block only where the
+             * block's bytes have all been read (w + 16 <= r) */
+            while (n - r >= 16) {
+                unsigned m = sx_reply_plain16(b + r);
+                size_t run = m == 0xffffu ? 16 : (size_t)__builtin_ctz(~m);
+                if (w + 16 <= r)
+                    _mm_storeu_si128((__m128i *)(b + w),
+                                     _mm_loadu_si128((const __m128i *)(b + r)));
+                else if (w != r)
+                    for (size_t q = 0; q < run; q++)
+                        b[w + q] = b[r + q];
+                w += run;
+                r += run;
+                if (run < 16)
+                    break;
+            }
+#endif
             while (r < n && SX_CT(b[r], SX_C_PLAIN))
                 b[w++] = b[r++];
             prev = (unsigned char)b[w - 1];

@@ -226,6 +226,19 @@ void sx_reply_scan(sx_scan *sc, sx_scan_result *res)
         }
         if (SX_CT(ch, SX_C_ALNUM | SX_C_HIGH)) {
             sc->at_head = 0;
+#ifdef __SSE2__
+            /* past the word sixteen bytes at a time */
+            while (n - i >= 16) {
+                unsigned m = sx_reply_word16(b + i);
+                if (m != 0xffffu) {
+                    i += (size_t)__builtin_ctz(~m);
+                    break;
+                }
+                i += 16;
+            }
+            if (n - i >= 16)
+                continue; /* the word ended in the block */
+#endif
             while (i < n && SX_CT(b[i], SX_C_ALNUM | SX_C_HIGH))
                 i++;
             continue;

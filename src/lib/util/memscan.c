@@ -72,6 +72,60 @@ const char *sx_mem_bol(const char *lo, const char *from, const char *end,
     return h ? h + 1 : NULL;
 }
 
+/* sx_mem_pair with two possible second bytes. */
+static const char *mem_pair2(const char *from, const char *end, char a,
+                             char b1, char b2)
+{
+    const unsigned char *s = (const unsigned char *)from;
+    const unsigned char *e = (const unsigned char *)end;
+    const unsigned char ua = (unsigned char)a, u1 = (unsigned char)b1,
+                        u2 = (unsigned char)b2;
+
+    if (from == NULL || end - from < 2)
+        return NULL;
+    while (e - s >= 65) {
+        sx_v16 m = {0};
+        for (int k = 0; k < 64; k += 16) {
+            sx_v16 x, y;
+            memcpy(&x, s + k, 16);
+            memcpy(&y, s + k + 1, 16);
+            m |= (sx_v16)(x == ua) & ((sx_v16)(y == u1) | (sx_v16)(y == u2));
+        }
+        if (any16(m))
+            break;
+        s += 64;
+    }
+    while (e - s >= 17) {
+        sx_v16 x, y;
+        memcpy(&x, s, 16);
+        memcpy(&y, s + 1, 16);
+        if (any16((sx_v16)(x == ua)
+                  & ((sx_v16)(y == u1) | (sx_v16)(y == u2))))
+            break;
+        s += 16;
+    }
+    for (; e - s >= 2; s++)
+        if (s[0] == ua && (s[1] == u1 || s[1] == u2))
+            return (const char *)s;
+    return NULL;
+}
+
+const char *sx_mem_bol2(const char *lo, const char *from, const char *end,
+                        char eol, char c1, char c2)
+{
+    if (from >= end)
+        return NULL;
+    if (from == lo) {
+        if (*from == c1 || *from == c2)
+            return from;
+        from++;
+        if (from >= end)
+            return NULL;
+    }
+    const char *h = mem_pair2(from - 1, end, eol, c1, c2);
+    return h ? h + 1 : NULL;
+}
+
 const char *sx_mem_any2(const char *from, const char *end, char a, char b)
 {
     const unsigned char *s = (const unsigned char *)from;
@@ -137,6 +191,33 @@ int sx_mem_is_text(const char *from, const char *end)
     for (; s < e; s++)
         if ((*s < 0x20 || *s > 0x7e) && *s != '\t')
             return 0;
+    return 1;
+}
+
+int sx_mem_is_plain(const char *from, const char *end)
+{
+    const unsigned char *s = (const unsigned char *)from;
+    const unsigned char *e = (const unsigned char *)end;
+
+    if (from == NULL)
+        return 1;
+    /* 17 bytes read per step: the pairs that start in the first 16 */
+    while (e - s >= 17) {
+        sx_v16 x, y;
+        memcpy(&x, s, 16);
+        memcpy(&y, s + 1, 16);
+        sx_v16 bad = ((sx_v16)((sx_v16)(x - 0x20) >= 0x5f) & (sx_v16)(x != '\t'))
+                     | ((sx_v16)(x == '=') & (sx_v16)(y == '?'));
+        if (any16(bad))
+            return 0;
+        s += 16;
+    }
+    for (; s < e; s++) {
+        if ((*s < 0x20 || *s > 0x7e) && *s != '\t')
+            return 0;
+        if (*s == '=' && e - s >= 2 && s[1] == '?')
+            return 0;
+    }
     return 1;
 }
 

@@ -22,6 +22,10 @@ const char *sx_mem_pair(const char *from, const char *end, char a, char b);
 const char *sx_mem_bol(const char *lo, const char *from, const char *end,
                        char eol, char c);
 
+/* Like sx_mem_bol, for a line start holding c1 or c2: two scanners that
+ * look for different line starts in the same text share one pass. */
+const char *sx_mem_bol2(const char *lo, const char *from, const char *end,
+                        char eol, char c1, char c2);
 /* The first byte in [from, end) equal to a or to b, or NULL. */
 const char *sx_mem_any2(const char *from, const char *end, char a, char b);
 
@@ -32,6 +36,9 @@ const char *sx_mem_ctl(const char *from, const char *end);
 /* Is every byte in [from, end) printable ASCII (0x20..0x7e) or TAB? */
 int sx_mem_is_text(const char *from, const char *end);
 
+/* sx_mem_is_text and no "=?" (an RFC 2047 word's start) in [from, end),
+ * in one pass: a header value that needs no decoding. */
+int sx_mem_is_plain(const char *from, const char *end);
 /* Length of the run at from of visible ASCII bytes (0x21..0x7e) other
  * than stop: a header field name when stop is ':'. At most end - from. */
 size_t sx_mem_graph_run(const char *from, const char *end, char stop);

@@ -1,0 +1,250 @@
+/*
+ * test_bounce_text.c - the caseless searches of bounce/bounce_text.h and
+ * the marker scan's databases, against plain loops that say the same
+ * thing one byte at a time.
+ *
+ * sx_bt_ifind looks at sixteen starts at a time, and sx_bt_has_any walks
+ * the text once for long needle lists: their mistakes hide at the edges
+ * (a match in the last start, a pair split across two steps, a text that
+ * ends inside one). So the texts are random over a small alphabet that
+ * makes near misses common (both cases, blanks, a byte above 0x7f), every
+ * length up to a few steps, and each text is a heap block of exactly its
+ * length, so that a read past the end is caught by AddressSanitizer in the
+ * sanitizer build.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bounce/bounce_markdb.h"
+#include "bounce/bounce_text.h"
+
+/* ---- the reference loops ---- */
+
+static int ref_lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int ref_ieq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ref_lower((unsigned char)a[i]) != ref_lower((unsigned char)b[i]))
+            return 0;
+    return 1;
+}
+
+static const char *ref_ifind(const char *h, size_t hl, const char *needle)
+{
+    size_t nl = strlen(needle);
+    if (nl == 0)
+        return NULL;
+    for (size_t i = 0; i + nl <= hl; i++)
+        if (ref_ieq(h + i, needle, nl))
+            return h + i;
+    return NULL;
+}
+
+static int ref_blank(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* a blank in needle stands for a run of one or more blanks */
+static const char *ref_ifind_ws(const char *h, size_t hl, const char *needle,
+                                const char **mend)
+{
+    if (needle[0] == '\0' || needle[0] == ' ')
+        return NULL;
+    for (size_t s = 0; s < hl; s++) {
+        size_t i = s;
+        const char *n = needle;
+        for (; *n != '\0'; n++) {
+            if (*n == ' ') {
+                size_t k = i;
+                while (k < hl && ref_blank((unsigned char)h[k]))
+                    k++;
+                if (k == i)
+                    break;
+                i = k;
+            } else if (i < hl && ref_lower((unsigned char)h[i]) ==
+                                     ref_lower((unsigned char)*n)) {
+                i++;
+            } else {
+                break;
+            }
+        }
+        if (*n == '\0') {
+            *mend = h + i;
+            return h + s;
+        }
+    }
+    return NULL;
+}
+
+/* ---- random texts ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+static const char alphabet[] = "aAbB -xX@.\n\t\xc3";
+
+static void fill(char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = alphabet[rnd(sizeof alphabet - 1)];
+}
+
+/* A needle: a piece of the text (so that it is often there) or random,
+ * letters' cases flipped at random. */
+static void make_needle(char *out, size_t max, const char *h, size_t hl)
+{
+    size_t nl = 1 + rnd((unsigned)max - 1);
+    if (hl >= nl && rnd(2)) {
+        memcpy(out, h + rnd((unsigned)(hl - nl + 1)), nl);
+    } else {
+        fill(out, nl);
+    }
+    for (size_t i = 0; i < nl; i++) {
+        if (out[i] == '\0')
+            out[i] = 'a';
+        if (rnd(2) && ref_lower((unsigned char)out[i]) != out[i])
+            out[i] = (char)ref_lower((unsigned char)out[i]);
+        else if (rnd(2) && out[i] >= 'a' && out[i] <= 'z')
+            out[i] = (char)(out[i] - 32);
+    }
+    out[nl] = '\0';
+}
+
+/* ---- the tests ---- */
+
+static void ifind_matches_reference(void **state)
+{
+    (void)state;
+    char needle[24];
+    for (size_t hl = 0; hl <= 80; hl++) {
+        for (int round = 0; round < 60; round++) {
+            char *h = malloc(hl ? hl : 1);
+            assert_non_null(h);
+            fill(h, hl);
+            make_needle(needle, sizeof needle - 4, h, hl);
+            assert_ptr_equal(sx_bt_ifind(h, hl, needle),
+                             ref_ifind(h, hl, needle));
+            const char *e1 = NULL, *e2 = NULL;
+            /* no leading blank: the function refuses those */
+            if (needle[0] == ' ')
+                needle[0] = 'a';
+            const char *a = sx_bt_ifind_ws(h, hl, needle, &e1);
+            const char *b = ref_ifind_ws(h, hl, needle, &e2);
+            assert_ptr_equal(a, b);
+            if (a != NULL)
+                assert_ptr_equal(e1, e2);
+            free(h);
+        }
+    }
+}
+
+static void ifind_finds_the_last_start(void **state)
+{
+    (void)state;
+    /* a match ending exactly at the end of the block, at every length */
+    for (size_t hl = 2; hl <= 70; hl++) {
+        char *h = malloc(hl);
+        assert_non_null(h);
+        memset(h, 'a', hl);
+        h[hl - 2] = 'X';
+        h[hl - 1] = 'y';
+        assert_ptr_equal(sx_bt_ifind(h, hl, "xY"), h + hl - 2);
+        if (hl >= 3)
+            assert_ptr_equal(sx_bt_ifind(h, hl, "aXy"), h + hl - 3);
+        assert_null(sx_bt_ifind(h, hl - 1, "xy"));
+        free(h);
+    }
+}
+
+static void has_any_matches_reference(void **state)
+{
+    (void)state;
+    char store[60][16];
+    const char *list[61];
+    for (size_t hl = 0; hl <= 300; hl += 1 + hl / 8) {
+        /* lists short and long: both the search and the walk */
+        for (size_t n = 1; n <= 60; n += 1 + n / 4) {
+            for (int round = 0; round < 8; round++) {
+                char *h = malloc(hl ? hl : 1);
+                assert_non_null(h);
+                fill(h, hl);
+                int want = 0;
+                for (size_t i = 0; i < n; i++) {
+                    make_needle(store[i], 8 + rnd(4), h, hl);
+                    /* mostly absent, so the whole text is walked */
+                    if (rnd(4))
+                        store[i][0] = 'q';
+                    list[i] = store[i];
+                    want |= ref_ifind(h, hl, store[i]) != NULL;
+                }
+                list[n] = NULL;
+                assert_int_equal(sx_bt_has_any(sx_bt_str(h, hl), list),
+                                 want);
+                free(h);
+            }
+        }
+    }
+}
+
+static void iprefix_and_ieq(void **state)
+{
+    (void)state;
+    assert_true(sx_bt_iprefix("Final-Recipient: x", 18, "final-recipient:"));
+    assert_false(sx_bt_iprefix("Final", 5, "final-recipient:"));
+    assert_true(sx_bt_iprefix("", 0, ""));
+    assert_false(sx_bt_iprefix("", 0, "a"));
+    assert_true(sx_bt_ieq("RCPT TO", "rcpt to", 7));
+    assert_false(sx_bt_ieq("RCPT\xc3", "rcpt\xe3", 5));
+    /* '@' and '`' differ by the case bit but are no letters */
+    assert_false(sx_bt_ieq("@", "`", 1));
+    assert_null(sx_bt_ifind("`", 1, "@"));
+    assert_null(sx_bt_ifind("[", 1, "{"));
+}
+
+/* The serialized marker databases the build linked in are made from the
+ * phrase lists compiled in, and load here (else every start compiles). */
+static void prebuilt_marker_databases_fit(void **state)
+{
+    (void)state;
+    assert_true(sx_bmarkdb_built_fingerprint == sx_bmarkdb_fingerprint());
+    const unsigned char *bytes[2] = {sx_bmarkdb_marks, sx_bmarkdb_commands};
+    size_t lens[2] = {sx_bmarkdb_marks_len, sx_bmarkdb_commands_len};
+    for (int k = 0; k < 2; k++) {
+        hs_database_t *db = NULL;
+        assert_true(lens[k] > 0);
+        assert_int_equal(hs_deserialize_database((const char *)bytes[k],
+                                                 lens[k], &db),
+                         HS_SUCCESS);
+        hs_free_database(db);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ifind_matches_reference),
+        cmocka_unit_test(ifind_finds_the_last_start),
+        cmocka_unit_test(has_any_matches_reference),
+        cmocka_unit_test(iprefix_and_ieq),
+        cmocka_unit_test(prebuilt_marker_databases_fit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
