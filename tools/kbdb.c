@@ -14,25 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hsdb_out.h"
 #include "kb/hsdb.h"
-
-static int put_db(FILE *o, const char *name, hs_database_t *db)
-{
-    char *bytes = NULL;
-    size_t len = 0;
-    if (db != NULL && hs_serialize_database(db, &bytes, &len) != HS_SUCCESS) {
-        fprintf(stderr, "smtpdx-kbdb: cannot serialize the %s database\n",
-                name);
-        return -1;
-    }
-    fprintf(o, "const size_t sx_kb_hsdb_%s_len = %zu;\n", name, len);
-    fprintf(o, "const unsigned char sx_kb_hsdb_%s[] = {", name);
-    for (size_t i = 0; i < len; i++)
-        fprintf(o, "%s%u,", i % 20 ? "" : "\n   ", (unsigned char)bytes[i]);
-    fputs(len ? "\n};\n\n" : "0};\n\n", o);
-    free(bytes);
-    return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -58,31 +41,14 @@ int main(int argc, char **argv)
         }
     }
 
-    size_t ol = strlen(argv[2]);
-    char *tmp = malloc(ol + 5);
-    if (tmp == NULL)
-        goto done;
-    memcpy(tmp, argv[2], ol);
-    memcpy(tmp + ol, ".tmp", 5);
-    FILE *o = fopen(tmp, "w");
-    if (o == NULL) {
-        perror(tmp);
-        free(tmp);
-        goto done;
-    }
-    fputs("/*\n * kb_hsdb.c - the matcher databases, serialized. Generated "
-          "by smtpdx-kbdb\n * from the knowledge base; do not edit.\n */\n"
-          "#include \"kb/hsdb.h\"\n\n", o);
-    fprintf(o, "const uint64_t sx_kb_hsdb_fingerprint = 0x%016llxu;\n\n",
-            (unsigned long long)sx_hsdb_fingerprint());
-    int bad = put_db(o, "main", dbs[0]) || put_db(o, "som", dbs[1]);
-    if (ferror(o) | fclose(o) || bad || rename(tmp, argv[2]) != 0) {
-        fprintf(stderr, "smtpdx-kbdb: cannot write %s\n", argv[2]);
-        remove(tmp);
-    } else {
-        rc = 0;
-    }
-    free(tmp);
+    static const char *const names[2] = {"main", "som"};
+    rc = sx_hsdb_out_write(
+        "smtpdx-kbdb", argv[2],
+        "/*\n * kb_hsdb.c - the matcher databases, serialized. Generated "
+        "by smtpdx-kbdb\n * from the knowledge base; do not edit.\n */\n"
+        "#include \"kb/hsdb.h\"\n\n",
+        "sx_kb_hsdb_fingerprint", sx_hsdb_fingerprint(), "sx_kb_hsdb", names,
+        dbs, 2);
 done:
     hs_free_database(dbs[0]);
     hs_free_database(dbs[1]);

@@ -97,8 +97,8 @@ static sx_str addr_after(const sx_bmail *m, const char *needle)
 static int ah_match(const sx_bmail *m)
 {
     static const char *const s[] = {"failure notice :", NULL};
-    return sx_bfam_subject(m, s) &&
-           sx_bfam_mark(m, MK_AH_QUOTE, 2048);
+    /* the marker table first: one load, where the Subject is a search */
+    return sx_bfam_mark(m, MK_AH_QUOTE, 2048) && sx_bfam_subject(m, s);
 }
 
 static smtpdx_status ah_extract(sx_bmail *m, sx_bres *res)
@@ -388,9 +388,10 @@ static smtpdx_status vz_extract(sx_bmail *m, sx_bres *res)
 
 static int fml_match(const sx_bmail *m)
 {
-    return sx_bt_has(m->from, "-admin@") &&
-           (sx_bfam_mark(m, MK_FML_MEMBER, 1024) ||
-            sx_bfam_mark(m, MK_FML_DUP, 1024));
+    /* the marker table first: loads, where the From is a search */
+    return (sx_bfam_mark(m, MK_FML_MEMBER, 1024) ||
+            sx_bfam_mark(m, MK_FML_DUP, 1024)) &&
+           sx_bt_has(m->from, "-admin@");
 }
 
 static smtpdx_status fml_extract(sx_bmail *m, sx_bres *res)

@@ -35,11 +35,10 @@ static int gmail_match(const sx_bmail *m)
 {
     static const int ids[] = {MK_GM_FOLLOWING, MK_GM_TECH, MK_GM_NOTDELIV,
                               MK_GM_NOTFOUND, MK_GM_BLOCKED, MK_GM_RESPONSE};
-    if (!google_sender(m))
-        return 0;
+    /* the marker table first: loads, where the From is a search */
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         if (sx_bfam_mark(m, ids[i], 4096))
-            return 1;
+            return google_sender(m);
     return 0;
 }
 

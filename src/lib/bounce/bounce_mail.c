@@ -9,8 +9,8 @@
  * part of a multipart/report). Only those are decoded; the returned
  * message's body never is.
  */
+#include <stdint.h>
 #include <string.h>
-#include <strings.h>
 
 #include "bounce/bounce.h"
 #include "bounce/bounce_text.h"
@@ -24,27 +24,75 @@ static sx_str raw(const sx_msg *msg, const char *name)
     return h->value;
 }
 
-/* The names with their lengths, so that a field is told apart by its
- * length and first byte before it is compared. */
-#define HN(s) {s, sizeof s - 1}
-static const struct {
-    const char *name;
-    size_t len;
-} hdr_names[SX_H_COUNT] = {
-    HN("From"), HN("Subject"), HN("To"), HN("Date"), HN("Content-Type"),
-    HN("X-Failed-Recipients"), HN("Auto-Submitted"), HN("Message-ID"),
-    HN("X-Apple-Unsubscribe"), HN("X-Autoreply"), HN("X-Autorespond"),
-    HN("X-Autoresponder"), HN("X-Auto-Response"), HN("Precedence"),
-    HN("Reply-To"), HN("Return-Path"), HN("X-Mailer"),
-    HN("x-amz-sns-message-id"), HN("Received"),
+/* The names in lower case, in the order of SX_H_*. */
+static const char *const hdr_names[SX_H_COUNT] = {
+    "from", "subject", "to", "date", "content-type",
+    "x-failed-recipients", "auto-submitted", "message-id",
+    "x-apple-unsubscribe", "x-autoreply", "x-autorespond",
+    "x-autoresponder", "x-auto-response", "precedence",
+    "reply-to", "return-path", "x-mailer",
+    "x-amz-sns-message-id", "received",
 };
-#undef HN
+
+/* hdr_names by length, each entry its index + 1 (0 ends a list), the
+ * most common name of a length first: a field name is compared with the
+ * few names of its length only. */
+#define K(x) ((x) + 1)
+static const unsigned char by_len[21][4] = {
+    [2] = {K(SX_H_TO)},
+    [4] = {K(SX_H_FROM), K(SX_H_DATE)},
+    [7] = {K(SX_H_SUBJECT)},
+    [8] = {K(SX_H_RECEIVED), K(SX_H_REPLY_TO), K(SX_H_X_MAILER)},
+    [10] = {K(SX_H_MESSAGE_ID), K(SX_H_PRECEDENCE)},
+    [11] = {K(SX_H_RETURN_PATH), K(SX_H_X_AUTOREPLY)},
+    [12] = {K(SX_H_CONTENT_TYPE)},
+    [13] = {K(SX_H_X_AUTORESPOND)},
+    [14] = {K(SX_H_AUTO_SUBMITTED)},
+    [15] = {K(SX_H_X_AUTORESPONDER), K(SX_H_X_AUTO_RESPONSE)},
+    [19] = {K(SX_H_X_FAILED_RECIPIENTS), K(SX_H_X_APPLE_UNSUBSCRIBE)},
+    [20] = {K(SX_H_X_AMZ_SNS)},
+};
+#undef K
+
+/* Is the field name p[0..l) the lower-case name lc (letters and '-', l
+ * bytes)? Setting bit 0x20 lower-cases a letter and keeps '-'; of the
+ * bytes a name holds (visible ASCII, no control bytes) no other turns
+ * into a letter or '-' by it, so eight bytes are compared at once. */
+static int name_is(const char *p, const char *lc, size_t l)
+{
+    size_t i = 0;
+    for (; i + 8 <= l; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, p + i, 8);
+        memcpy(&b, lc + i, 8);
+        if ((a | 0x2020202020202020ull) != b)
+            return 0;
+    }
+    for (; i < l; i++)
+        if (((unsigned char)p[i] | 0x20) != (unsigned char)lc[i])
+            return 0;
+    return 1;
+}
+
+/* The index in hdr_names of the name p (l bytes), or -1. */
+static int hdr_index(const char *p, size_t l)
+{
+    if (l >= sizeof by_len / sizeof by_len[0])
+        return -1;
+    for (int j = 0; j < 4 && by_len[l][j] != 0; j++) {
+        int k = by_len[l][j] - 1;
+        if (((unsigned char)p[0] | 0x20) == (unsigned char)hdr_names[k][0] &&
+            name_is(p, hdr_names[k], l))
+            return k;
+    }
+    return -1;
+}
 
 sx_str sx_bmail_header(const sx_bmail *m, const char *name)
 {
-    for (int i = 0; i < SX_H_COUNT; i++)
-        if (strcasecmp(name, hdr_names[i].name) == 0)
-            return m->hdr[i];
+    int k = hdr_index(name, strlen(name));
+    if (k >= 0)
+        return m->hdr[k];
     return raw(&m->msg, name);
 }
 
@@ -56,15 +104,10 @@ static void top_headers(sx_bmail *m)
     for (int k = 0; k < SX_H_COUNT; k++)
         m->hdr[k] = sx_bt_str(NULL, 0);
     for (size_t i = 0; i < n; i++) {
-        size_t l = h[i].name.len;
-        for (int k = 0; k < SX_H_COUNT; k++)
-            if (hdr_names[k].len == l && m->hdr[k].p == NULL &&
-                (((unsigned char)h[i].name.p[0] ^
-                  (unsigned char)hdr_names[k].name[0]) & 0xDF) == 0 &&
-                sx_bt_ieq(h[i].name.p, hdr_names[k].name, l)) {
-                m->hdr[k] = h[i].value;
-                break;
-            }
+        int k = h[i].name.len > 0 ? hdr_index(h[i].name.p, h[i].name.len)
+                                  : -1;
+        if (k >= 0 && m->hdr[k].p == NULL)
+            m->hdr[k] = h[i].value;
     }
 }
 
@@ -408,15 +451,19 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
             m->cut |= SMTPDX_CUT_TEXT;
         if (sx_sbuf_reserve(&m->text, n) != SX_SBUF_OK)
             return SMTPDX_ERR_NOMEM;
-        for (size_t i = 0; i < n; i++) {
-            char c = p0->body.p[i];
-            if (c == '\r') {
-                /* CR LF and CR alone both end a line */
-                if (i + 1 < n && p0->body.p[i + 1] == '\n')
-                    continue;
-                c = '\n';
-            }
-            m->text.data[m->text.len++] = c;
+        /* CR LF and CR alone both end a line: the runs between CRs are
+         * copied whole */
+        const char *s = p0->body.p, *e = s + n;
+        while (s < e) {
+            const char *cr = memchr(s, '\r', (size_t)(e - s));
+            size_t run = cr ? (size_t)(cr - s) : (size_t)(e - s);
+            memcpy(m->text.data + m->text.len, s, run);
+            m->text.len += run;
+            if (cr == NULL)
+                break;
+            if (cr + 1 >= e || cr[1] != '\n')
+                m->text.data[m->text.len++] = '\n';
+            s = cr + 1;
         }
     }
     if (m->dsn_part != NULL) {

@@ -11,10 +11,12 @@
 #include <string.h>
 
 #include "bounce/bounce_text.h"
+#include "util/memscan.h"
 
 /* The values live in one buffer, each followed by a NUL: one allocation
- * per returned header instead of one per field. A value is decoded into
- * tmp (bounded as each field is) and copied there. */
+ * per returned header instead of one per field. A value that needs
+ * decoding is decoded into tmp (bounded as each field is) and copied
+ * there; a plain one is copied there directly. */
 #define SX_BORIG_VALUE_MAX 2048u
 
 void sx_borig_init(sx_borig *o)
@@ -44,22 +46,38 @@ const char *sx_borig_get(const sx_borig *o, int which)
  * so that every field takes space in o->all once at most. */
 static smtpdx_status store(sx_borig *o, int i, const char *v, size_t n)
 {
-    smtpdx_status st = sx_hdr_decode(v, n, &o->tmp);
-    if (st == SMTPDX_ERR_LIMIT)
-        o->cut = 1;
-    if (st == SMTPDX_ERR_LIMIT || st == SMTPDX_ERR_PARSE)
-        st = SMTPDX_OK;
-    if (st != SMTPDX_OK)
-        return st;
+    const char *d;
+    size_t dl;
+    if (n <= SX_BORIG_VALUE_MAX && sx_mem_is_plain(v, v + n)) {
+        /* the usual value: what sx_hdr_decode would make of it (the value
+         * with its blank ends cut) is copied straight, not through tmp */
+        const char *e = v + n;
+        while (v < e && (*v == ' ' || *v == '\t'))
+            v++;
+        while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        d = v;
+        dl = (size_t)(e - v);
+    } else {
+        smtpdx_status st = sx_hdr_decode(v, n, &o->tmp);
+        if (st == SMTPDX_ERR_LIMIT)
+            o->cut = 1;
+        if (st == SMTPDX_ERR_LIMIT || st == SMTPDX_ERR_PARSE)
+            st = SMTPDX_OK;
+        if (st != SMTPDX_OK)
+            return st;
+        d = o->tmp.data;
+        dl = o->tmp.len;
+    }
     o->len[i] = 0;
-    if (o->tmp.len == 0)
+    if (dl == 0)
         return SMTPDX_OK;
     /* room for the usual header at once, then the value and its NUL */
-    size_t at = o->all.len, dl = o->tmp.len;
+    size_t at = o->all.len;
     if ((o->all.cap == 0 && sx_sbuf_reserve(&o->all, 512) != SX_SBUF_OK)
         || sx_sbuf_reserve(&o->all, dl + 1) != SX_SBUF_OK)
         return SMTPDX_ERR_NOMEM; /* all's limit holds every field */
-    memcpy(o->all.data + at, o->tmp.data, dl);
+    memcpy(o->all.data + at, d, dl);
     o->all.data[at + dl] = '\0';
     o->all.len = at + dl + 1;
     o->all.data[o->all.len] = '\0';

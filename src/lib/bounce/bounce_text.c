@@ -383,7 +383,16 @@ int sx_bt_reply_code(const char *s, size_t n)
 
 int sx_bt_find_enhanced(const char *s, size_t n, char out[16], size_t *at)
 {
-    for (size_t i = 0; i + 5 <= n; i++) {
+    if (n < 5)
+        return 0;
+    /* A code's second byte is '.': the starts are found from the dots
+     * (memchr), in the same order as a walk over every byte would. */
+    for (size_t from = 1; from + 4 <= n;) {
+        const char *dot = memchr(s + from, '.', n - 3 - from);
+        if (dot == NULL)
+            return 0;
+        size_t i = (size_t)(dot - s) - 1;
+        from = i + 2;
         char c = s[i];
         if (c != '2' && c != '4' && c != '5')
             continue;

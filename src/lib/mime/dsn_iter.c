@@ -13,6 +13,7 @@
 #include "mime/cursor.h"
 #include "mime/mime.h"
 #include "mime/mime_int.h"
+#include "util/memscan.h"
 
 void sx_dsn_iter_init(sx_dsn_iter *it, const char *buf, size_t len)
 {
@@ -46,18 +47,6 @@ static void trim(const char **s, const char **e)
         (*e)--;
 }
 
-static int name_ok(const char *s, const char *e)
-{
-    if (s == e)
-        return 0;
-    for (; s < e; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 33 || c > 126)
-            return 0;
-    }
-    return 1;
-}
-
 static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
                                  int (*want)(sx_str name))
 {
@@ -82,11 +71,13 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
             it->junk++; /* a continuation with no field before it */
             continue;
         }
-        const char *colon = memchr(s, ':', (size_t)(e - s));
-        const char *ne = colon;
-        while (ne && ne > s && sx_is_blank(ne[-1]))
-            ne--;
-        if (colon == NULL || !name_ok(s, ne)) {
+        /* the name (visible ASCII up to the first colon), blanks, then
+         * the colon: one pass over the name, as headers_parse reads it */
+        const char *ne = s + sx_mem_graph_run(s, e, ':');
+        const char *colon = ne;
+        while (colon < e && sx_is_blank(*colon))
+            colon++;
+        if (ne == s || colon == e || *colon != ':') {
             it->junk++;
             continue;
         }

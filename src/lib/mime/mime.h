@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "smtpdx.h"
 #include "util/sbuf.h"
@@ -344,8 +345,12 @@ int sx_mem_ieq(const char *a, size_t n, const char *c);
  * per message, and most calls are settled by the first byte. */
 static inline int sx_str_ieq(sx_str s, const char *c)
 {
+    /* c is most often a literal, whose length is then known when this is
+     * compiled: names of another length are told apart without a call */
+    if (strlen(c) != s.len)
+        return 0;
     if (s.len == 0)
-        return c[0] == '\0';
+        return 1;
     /* equal ignoring ASCII case implies equal once bit 0x20 is set */
     if (((unsigned char)s.p[0] | 0x20) != ((unsigned char)c[0] | 0x20))
         return 0;

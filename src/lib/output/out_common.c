@@ -108,22 +108,27 @@ static const char *const cut_names[] = {
     "text", "dsn", "recipients", "diagnostic", "returned",
 };
 
+/* The names of the bits set in bits, bit i named table[i]. */
+static size_t bit_names(unsigned bits, const char *const *table, size_t n,
+                        const char **names, size_t max)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((bits & (1u << i)) && k < max)
+            names[k++] = table[i];
+    return k;
+}
+
 size_t sx_out_cut_names(unsigned cut, const char **names, size_t max)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < sizeof(cut_names) / sizeof(cut_names[0]); i++)
-        if ((cut & (1u << i)) && n < max)
-            names[n++] = cut_names[i];
-    return n;
+    return bit_names(cut, cut_names, sizeof(cut_names) / sizeof(cut_names[0]),
+                     names, max);
 }
 
 size_t sx_out_flag_names(unsigned flags, const char **names, size_t max)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
-        if ((flags & (1u << i)) && n < max)
-            names[n++] = flag_names[i];
-    return n;
+    return bit_names(flags, flag_names,
+                     sizeof(flag_names) / sizeof(flag_names[0]), names, max);
 }
 
 /* "+0900" -> seconds east of UTC in *sec; returns 0 when malformed. */
