@@ -371,9 +371,11 @@ static smtpdx_status vz_extract(sx_bmail *m, sx_bres *res)
     const char *e = sx_bt_ifind(m->tx, m->txlen, "error:");
     sx_str diag = {NULL, 0};
     if (e != NULL) {
-        const char *nl = memchr(e, '\n', m->txlen - (size_t)(e - m->tx));
+        /* the text need not end in a NUL (it may be the message itself) */
+        size_t rest = m->txlen - (size_t)(e - m->tx);
+        const char *nl = memchr(e, '\n', rest);
         diag = sx_bt_trim(sx_bt_str(e + 6, nl ? (size_t)(nl - e - 6)
-                                              : strlen(e + 6)));
+                                              : rest - 6));
     }
     smtpdx_status st = add(res, a, diag, "");
     if (st == SMTPDX_OK && res->n > 0 && sx_bt_has(diag, "no valid recipients")) {
