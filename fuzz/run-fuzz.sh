@@ -72,6 +72,11 @@ if [ -z "${FUZZ_NO_BUILD:-}" ] && ! ASAN_OPTIONS=detect_leaks=0 cmake --build "$
     echo "run-fuzz: build failed (log: $BUILD/build.log)" >&2
     exit 2
 fi
+for t in "${targets[@]}"; do
+    [ -x "$BUILD/fuzz/$t" ] && continue
+    echo "run-fuzz: $BUILD/fuzz/$t is not built (run once without FUZZ_NO_BUILD, or build that target)" >&2
+    exit 2
+done
 
 # Largest input per harness: room for real messages, small enough to stay fast.
 max_len() {

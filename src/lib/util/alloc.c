@@ -7,6 +7,8 @@
 #include <string.h>
 
 #ifdef SMTPDX_FAULT_INJECTION
+#include <hs/hs.h>
+
 static unsigned long fail_at;  /* 0: never */
 static unsigned long counter;
 static int fail_once;         /* only fail_at fails, not those after it */
@@ -25,6 +27,13 @@ static int should_fail(void)
 unsigned long sx_alloc_fail_after(unsigned long n)
 {
 #ifdef SMTPDX_FAULT_INJECTION
+    /* Hyperscan's own allocations (databases, scratch) are counted and
+     * failed too. Only in this test build: the allocator is process-wide,
+     * and the shipping library must not take it from an application that
+     * uses Hyperscan itself. */
+    static int hs_hooked;
+    if (!hs_hooked && hs_set_allocator(sx_malloc, sx_free) == HS_SUCCESS)
+        hs_hooked = 1;
     unsigned long made = counter;
     counter = 0;
     fail_at = n;

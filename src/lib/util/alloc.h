@@ -3,7 +3,8 @@
  *
  * Every allocation in libsmtpdx goes through sx_malloc/sx_calloc/sx_realloc
  * so that a test build (SMTPDX_FAULT_INJECTION) can fail the n-th one and
- * prove that each caller turns out-of-memory into SMTPDX_ERR_NOMEM.
+ * prove that each caller turns out-of-memory into SMTPDX_ERR_NOMEM. That
+ * build also hands these functions to Hyperscan (alloc.c).
  */
 #ifndef SX_ALLOC_H
 #define SX_ALLOC_H
