@@ -5,7 +5,7 @@
 #   fuzz/run-fuzz.sh [SECONDS] [HARNESS...]
 #
 # SECONDS per harness (default 60); HARNESS names (reply explain enhanced
-# bounce mime log kb; default: every harness the build has). Harnesses run
+# bounce mbox mime log kb; default: every harness the build has). Harnesses run
 # one after the other, each as one plain libFuzzer process (no -jobs or
 # -fork: those start extra processes), so one core stays free. Environment:
 #   FUZZ_BUILD    build folder (default: build-fuzz in the source root)
@@ -83,7 +83,7 @@ max_len() {
     case $1 in
     enhanced) echo 64 ;;
     reply | explain) echo 4096 ;;
-    log) echo 16384 ;;
+    log | mbox) echo 16384 ;;
     kb) echo 65536 ;;
     *) echo 131072 ;;
     esac
@@ -95,6 +95,7 @@ seeds() {
     reply | explain | enhanced) echo "$ROOT/tests/data/reply $ROOT/tests/data/explain" ;;
     bounce | mime) echo "$ROOT/tests/data/bounce $ROOT/tests/data/mime $SHARED/corpus $SHARED/samples" ;;
     log) echo "$ROOT/tests/data/log $SHARED/samples" ;;
+    mbox) echo "$SHARED/corpus/mailbox $SHARED/samples" ;;
     kb) echo "$ROOT/kb $ROOT/tests/data/kb-min" ;;
     esac
 }

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "input/mbox.h"
+#include "input/msgreader.h"
 #include "input/source.h"
 #include "input/walk.h"
 #include "mime/cursor.h"
@@ -43,6 +44,7 @@ struct smtpdx_msgreader {
     char *buf;
     size_t len, cap, pos;
     size_t max;        /* SMTPDX_MSG_MAX */
+    size_t chunk;      /* bytes asked of each read */
     sx_sbuf origin;
 };
 
@@ -59,6 +61,7 @@ smtpdx_status smtpdx_msgreader_new(const char *path, smtpdx_msgreader **out)
     sx_sbuf_init(&r->path, 64u * 1024u);
     sx_sbuf_init(&r->origin, 64u * 1024u);
     r->max = SMTPDX_MSG_MAX;
+    r->chunk = SX_READ_CHUNK;
     r->root = sx_strdup(path);
     if (r->root == NULL) {
         smtpdx_msgreader_free(r);
@@ -99,12 +102,22 @@ void smtpdx_msgreader_free(smtpdx_msgreader *r)
     sx_free(r);
 }
 
+void sx_msgreader_tune(smtpdx_msgreader *r, size_t chunk, size_t max)
+{
+    if (r == NULL || r->buf != NULL)
+        return; /* reading has begun */
+    if (chunk > 0)
+        r->chunk = chunk;
+    if (max > 0 && max <= SMTPDX_MSG_MAX)
+        r->max = max;
+}
+
 /* Room for at least want more bytes after len. */
 static smtpdx_status room(smtpdx_msgreader *r, size_t want)
 {
     if (r->cap - r->len >= want + 1)
         return SMTPDX_OK;
-    size_t nc = r->cap ? r->cap : SX_READ_CHUNK;
+    size_t nc = r->cap ? r->cap : r->chunk;
     while (nc - r->len < want + 1)
         nc *= 2;
     char *nb = sx_realloc(r->buf, nc);
@@ -118,11 +131,11 @@ static smtpdx_status room(smtpdx_msgreader *r, size_t want)
 /* Read one chunk at len; sets eof. */
 static smtpdx_status fill(smtpdx_msgreader *r)
 {
-    smtpdx_status st = room(r, SX_READ_CHUNK);
+    smtpdx_status st = room(r, r->chunk);
     if (st != SMTPDX_OK)
         return st;
     size_t got;
-    st = sx_src_read(r->src, r->buf + r->len, SX_READ_CHUNK, &got);
+    st = sx_src_read(r->src, r->buf + r->len, r->chunk, &got);
     if (st != SMTPDX_OK)
         return st;
     if (got == 0)
