@@ -3,8 +3,9 @@
  * temporary directory: mbox (">From " unquoting, CR-only), gzip detected
  * by its magic bytes, a Maildir tree in name order, tiny files, missing
  * paths, corrupt gzip, stdin, and the per-message size limit (a sparse
- * 64 MiB hole, so the test stays fast). The shared corpus mboxes are
- * checked when ../shared is there.
+ * 64 MiB hole, so the test stays fast), and the same inputs read in
+ * chunks of every size from one byte up, which must not move a message.
+ * The shared corpus mboxes are checked when ../shared is there.
  */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "input/msgreader.h"
 #include "smtpdx.h"
 #include "testutil.h"
 
@@ -75,12 +77,15 @@ static int teardown(void **state)
     return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Read everything from path: messages joined as "origin\n<msg>\n--\n",
+/* Read everything from path in reads of chunk bytes, messages of at most
+ * max (0: the defaults): messages joined as "origin\n<msg>\n--\n",
  * errors as "ERR <status> origin\n". */
-static char *read_all(const char *path, unsigned *nmsg, unsigned *nerr)
+static char *read_tuned(const char *path, size_t chunk, size_t max,
+                        unsigned *nmsg, unsigned *nerr)
 {
     smtpdx_msgreader *r;
     assert_int_equal(smtpdx_msgreader_new(path, &r), SMTPDX_OK);
+    sx_msgreader_tune(r, chunk, max);
     size_t cap = 1 << 16, len = 0;
     char *acc = malloc(cap);
     assert_non_null(acc);
@@ -120,6 +125,11 @@ static char *read_all(const char *path, unsigned *nmsg, unsigned *nerr)
     acc[len] = '\0';
     smtpdx_msgreader_free(r);
     return acc;
+}
+
+static char *read_all(const char *path, unsigned *nmsg, unsigned *nerr)
+{
+    return read_tuned(path, 0, 0, nmsg, nerr);
 }
 
 static const char MBOX[] =
@@ -352,6 +362,83 @@ static void test_size_limit(void **state)
     free(all);
 }
 
+/* Where a read ends must not change where a message does: every chunk
+ * size from 1 to 300 bytes gives what one read of the whole file gives,
+ * for LF, CRLF and CR-only mboxes and a gzip one. */
+static void test_chunk_sizes(void **state)
+{
+    (void)state;
+    char crlf[2048], cr[1024];
+    size_t k = 0;
+    for (const char *m = MBOX; *m; m++) {
+        if (*m == '\n')
+            crlf[k++] = '\r';
+        crlf[k++] = *m;
+    }
+    crlf[k] = '\0';
+    snprintf(cr, sizeof cr, "%s", MBOX);
+    for (char *c = cr; *c; c++)
+        if (*c == '\n')
+            *c = '\r';
+    write_str("ck-lf", MBOX);
+    write_str("ck-crlf", crlf);
+    write_str("ck-cr", cr);
+    char p[512];
+    path_of(p, sizeof p, "ck-gz");
+    gzFile gz = gzopen(p, "wb");
+    assert_non_null(gz);
+    assert_int_equal(gzputs(gz, MBOX), (int)strlen(MBOX));
+    assert_int_equal(gzclose(gz), Z_OK);
+
+    static const char *const names[] = {"ck-lf", "ck-crlf", "ck-cr", "ck-gz"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        path_of(p, sizeof p, names[i]);
+        unsigned n0, e0, n, e;
+        char *whole = read_tuned(p, 1 << 20, 0, &n0, &e0);
+        assert_int_equal(n0, 3);
+        assert_int_equal(e0, 0);
+        if (i == 0)
+            check_mbox_result(whole, p);
+        for (size_t chunk = 1; chunk <= 300; chunk++) {
+            char *got = read_tuned(p, chunk, 0, &n, &e);
+            if (strcmp(got, whole) != 0)
+                fail_msg("%s read in %zu-byte chunks:\n%s\nwhole:\n%s",
+                         names[i], chunk, got, whole);
+            free(got);
+        }
+        free(whole);
+    }
+}
+
+/* Small limits at every chunk size. 60 bytes: the first two messages of
+ * MBOX are over it and reported by their origins, the third is read. 40
+ * bytes: the first "From " line is itself longer than a message may be,
+ * so the rest of the file is lost, whether one read brought the whole
+ * line or not. */
+static void test_small_limit_chunks(void **state)
+{
+    (void)state;
+    write_str("lim", MBOX);
+    char p[512], want60[2048], want40[1024];
+    path_of(p, sizeof p, "lim");
+    snprintf(want60, sizeof want60,
+             "ERR SMTPDX_ERR_LIMIT %s:1\nERR SMTPDX_ERR_LIMIT %s:2\n"
+             "%s:3\nSubject: three\n\nlast\n\n--\n",
+             p, p, p);
+    snprintf(want40, sizeof want40, "ERR SMTPDX_ERR_LIMIT %s:1\n", p);
+    for (size_t chunk = 1; chunk <= 600; chunk++) {
+        unsigned n, e;
+        char *got = read_tuned(p, chunk, 60, &n, &e);
+        if (strcmp(got, want60) != 0)
+            fail_msg("%zu-byte chunks, 60-byte limit:\n%s", chunk, got);
+        free(got);
+        got = read_tuned(p, chunk, 40, &n, &e);
+        if (strcmp(got, want40) != 0)
+            fail_msg("%zu-byte chunks, 40-byte limit:\n%s", chunk, got);
+        free(got);
+    }
+}
+
 static void test_shared_mailboxes(void **state)
 {
     (void)state;
@@ -389,6 +476,8 @@ int main(void)
         cmocka_unit_test(test_tiny_and_missing),
         cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_size_limit),
+        cmocka_unit_test(test_chunk_sizes),
+        cmocka_unit_test(test_small_limit_chunks),
         cmocka_unit_test(test_shared_mailboxes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

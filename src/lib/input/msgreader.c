@@ -193,14 +193,25 @@ static smtpdx_status file_open(smtpdx_msgreader *r)
     r->len = r->pos = 0;
     r->eof = 0;
     r->n = 0;
-    while (r->len < 5 && !r->eof)
+    /* The line end is guessed from the first SX_READ_CHUNK bytes, or from
+     * fewer once they hold an LF (the guess looks no further than the
+     * first LF): never from whatever a short read returned, so that a
+     * pipe, or a smaller chunk, cannot change where messages end. */
+    size_t seen = 0;
+    while (!r->eof && r->len < SX_READ_CHUNK) {
+        if (r->len >= 5 && memchr(r->buf + seen, '\n', r->len - seen))
+            break;
+        seen = r->len;
         if ((st = fill(r)) != SMTPDX_OK) {
             file_close(r);
             return st;
         }
+    }
     r->kind = (r->len >= 5 && memcmp(r->buf, "From ", 5) == 0) ? KIND_MBOX
                                                                : KIND_EML;
-    r->eol = sx_eol_detect(r->buf, r->len, NULL);
+    r->eol = sx_eol_detect(r->buf,
+                           r->len < SX_READ_CHUNK ? r->len : SX_READ_CHUNK,
+                           NULL);
     return SMTPDX_OK;
 }
 
@@ -267,14 +278,19 @@ static smtpdx_status mbox_next(smtpdx_msgreader *r, const char **buf,
             b = r->len - r->pos;
             break;
         }
-        if (r->len - r->pos > r->max) {
-            /* an endless "From " line: the rest of the file is lost */
-            r->len = r->pos = 0;
-            r->eof = 1;
-            return SMTPDX_ERR_LIMIT;
+        if (seen > r->max) {
+            b = seen; /* already too long: its end does not matter */
+            break;
         }
         if ((st = more(r)) != SMTPDX_OK)
             return st;
+    }
+    if (b > r->max) {
+        /* a "From " line longer than a message may be: the rest of the
+         * file is lost, however much of the line one read brought */
+        r->len = r->pos = 0;
+        r->eof = 1;
+        return SMTPDX_ERR_LIMIT;
     }
     int too_big = 0;
     size_t from = b, end; /* the scan resumes at from */
