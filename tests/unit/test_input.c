@@ -267,6 +267,38 @@ static void test_maildir_order(void **state)
     free(all);
 }
 
+/* Folders nest 64 deep at most (SX_WALK_DEPTH): a message 63 folders
+ * down is read, one 65 down is not, and the walk goes on after both. */
+static void test_walk_depth(void **state)
+{
+    (void)state;
+    char rel[512] = "deep";
+    mkdir_in(rel);
+    write_str("deep/a-top.eml", "Subject: top\n\nb\n");
+    for (int i = 1; i <= 65; i++) {
+        strcat(rel, "/d");
+        mkdir_in(rel);
+        char f[600];
+        if (i == 63 || i == 65) {
+            snprintf(f, sizeof f, "%s/m.eml", rel);
+            write_str(f, i == 63 ? "Subject: level 63\n\nb\n"
+                                 : "Subject: level 65\n\nb\n");
+        }
+    }
+    write_str("deep/z-last.eml", "Subject: last\n\nb\n");
+    char p[512];
+    path_of(p, sizeof p, "deep");
+    unsigned n, e;
+    char *all = read_all(p, &n, &e);
+    assert_int_equal(e, 0);
+    assert_int_equal(n, 3);
+    assert_non_null(strstr(all, "Subject: top"));
+    assert_non_null(strstr(all, "Subject: level 63"));
+    assert_null(strstr(all, "Subject: level 65"));
+    assert_non_null(strstr(all, "Subject: last"));
+    free(all);
+}
+
 static void test_tiny_and_missing(void **state)
 {
     (void)state;
@@ -473,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_gzip_by_magic),
         cmocka_unit_test(test_cr_only_mbox),
         cmocka_unit_test(test_maildir_order),
+        cmocka_unit_test(test_walk_depth),
         cmocka_unit_test(test_tiny_and_missing),
         cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_size_limit),
