@@ -442,6 +442,39 @@ static void test_chunk_sizes(void **state)
     }
 }
 
+/* A "From " line is a separator only when it is at most SX_MBOX_SEP_MAX
+ * (1,000) bytes long: 900 bytes splits the mbox, 1,500 bytes is message
+ * text, at any chunk size. */
+static void test_separator_length(void **state)
+{
+    (void)state;
+    static const size_t lens[] = {900, 1500};
+    for (size_t k = 0; k < 2; k++) {
+        static const char date[] = " Mon Mar  3 10:01:00 2025";
+        char box[4096], line[2048];
+        size_t fill = lens[k] - 5 - (sizeof date - 1);
+        memcpy(line, "From ", 5);
+        memset(line + 5, 'a', fill);
+        memcpy(line + 5 + fill, date, sizeof date);
+        assert_int_equal(strlen(line), lens[k]);
+        snprintf(box, sizeof box,
+                 "From a Mon Mar  3 10:00:00 2025\nSubject: one\n\nb\n\n"
+                 "%s\nSubject: two\n\nb\n",
+                 line);
+        write_str("seplen", box);
+        char p[512];
+        path_of(p, sizeof p, "seplen");
+        static const size_t chunks[] = {1, 7, 64, 0};
+        for (size_t c = 0; c < 4; c++) {
+            unsigned n, e;
+            char *got = read_tuned(p, chunks[c], 0, &n, &e);
+            assert_int_equal(e, 0);
+            assert_int_equal(n, k == 0 ? 2 : 1);
+            free(got);
+        }
+    }
+}
+
 /* Small limits at every chunk size. 60 bytes: the first two messages of
  * MBOX are over it and reported by their origins, the third is read. 40
  * bytes: the first "From " line is itself longer than a message may be,
@@ -510,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_size_limit),
         cmocka_unit_test(test_chunk_sizes),
+        cmocka_unit_test(test_separator_length),
         cmocka_unit_test(test_small_limit_chunks),
         cmocka_unit_test(test_shared_mailboxes),
     };
