@@ -110,6 +110,33 @@ static void test_reply_text_max(void **state)
     free(g.s);
 }
 
+/* smtpdx_reply.host holds 255 bytes: a host named with more is not
+ * taken (the field stays empty), one of 255 is; the code is read either
+ * way. */
+static void test_reply_host_max(void **state)
+{
+    (void)state;
+    smtpdx_reply *r = smtpdx_reply_new();
+    assert_non_null(r);
+    static const size_t lens[] = {255, 256, 400};
+    for (size_t k = 0; k < 3; k++) {
+        gen g = {0};
+        gen_puts(&g, "host ");
+        gen_fill(&g, 'h', lens[k] - 12);
+        gen_puts(&g, ".example.net[192.0.2.1] said: 550 5.1.1 User unknown");
+        assert_int_equal(smtpdx_reply_parse(r, g.s, g.n), SMTPDX_OK);
+        assert_int_equal(r->code, 550);
+        if (lens[k] <= 255) {
+            assert_int_equal(strlen(r->host), lens[k]);
+            assert_string_equal(r->addr, "192.0.2.1");
+        } else {
+            assert_string_equal(r->host, "");
+        }
+        free(g.s);
+    }
+    smtpdx_reply_free(r);
+}
+
 /* ---------------------------------------------------------------- MIME */
 
 static void parse_or_fail(sx_msg *m, const gen *g)
@@ -434,6 +461,34 @@ static void test_log_line(void **state)
     free(g.s);
 }
 
+/* A syslog program tag ("prog[pid]") of more than TAG_MAX (128) bytes is
+ * not read as one: the line is unknown. A 105-byte tag is read. */
+static void test_log_tag(void **state)
+{
+    (void)state;
+    smtpdx_ctx *ctx = NULL;
+    assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
+    smtpdx_logparser *p = log_new(0, 0);
+    smtpdx_records *rs = smtpdx_records_new();
+    static const size_t pad[] = {120, 90};
+    for (size_t k = 0; k < 2; k++) {
+        gen g = {0};
+        gen_puts(&g, "Mar  2 10:00:02 mx postfix/smtp");
+        gen_fill(&g, '0', pad[k]);
+        gen_puts(&g, "[1]: ABC123: to=<bob@example.net>, relay=none, "
+                     "dsn=5.1.1, status=bounced (host x said: 550 5.1.1 "
+                     "User unknown)");
+        assert_int_equal(smtpdx_logparser_feed(p, ctx, g.s, g.n, rs),
+                         SMTPDX_OK);
+        free(g.s);
+        assert_int_equal(smtpdx_records_count(rs), k);
+        assert_int_equal(smtpdx_logparser_stats(p)->unknown, 1);
+    }
+    smtpdx_records_free(rs);
+    smtpdx_logparser_free(p);
+    smtpdx_ctx_free(ctx);
+}
+
 /* queue_max: more open messages than that evict the oldest, counted. */
 static void test_log_queue_table(void **state)
 {
@@ -493,6 +548,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reply_text_max),
+        cmocka_unit_test(test_reply_host_max),
         cmocka_unit_test(test_mime_depth),
         cmocka_unit_test(test_mime_parts),
         cmocka_unit_test(test_mime_headers),
@@ -506,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_bounce_text_and_dsn_cut),
         cmocka_unit_test(test_bounce_returned_cut),
         cmocka_unit_test(test_log_line),
+        cmocka_unit_test(test_log_tag),
         cmocka_unit_test(test_log_queue_table),
         cmocka_unit_test(test_log_queue_age),
     };
