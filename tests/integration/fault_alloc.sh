@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fault_alloc.sh - the smtpdx command with its n-th allocation failing,
-# for every n, over an explain, a bounce (mbox) and a log run; and the
-# in-process unit test tests/unit/test_fault_alloc.c in the same build.
+# for every n, over an explain, a bounce (mbox and Maildir) and a log run;
+# and the in-process unit test tests/unit/test_fault_alloc.c in the same
+# build.
 #
 # Needs a build with -DSMTPDX_FAULT_INJECTION=ON and ASan/LSan: the build
 # folder given (arg 1) when it is one, else one made in $1/fault (or
@@ -72,6 +73,13 @@ for f in "$SRC"/fuzz/corpus/bounce/dsn-postfix-multipart.eml \
     cat "$f"
     printf '\n'
 done >"$TMP/small.mbox"
+# The same three messages as a Maildir, for the folder walk's allocations;
+# one long name makes the walk's path buffer grow.
+mkdir -p "$TMP/md/cur" "$TMP/md/new" "$TMP/md/tmp"
+long=$(printf 'x%.0s' $(seq 1 120))
+cp "$SRC"/fuzz/corpus/bounce/dsn-postfix-multipart.eml "$TMP/md/cur/1.host:2,S"
+cp "$SRC"/fuzz/corpus/bounce/exim-plain.eml "$TMP/md/cur/2.$long.host:2,S"
+cp "$SRC"/fuzz/corpus/bounce/arf.eml "$TMP/md/new/3.host"
 for f in "$SRC"/fuzz/corpus/log/postfix-syslog.log "$SRC"/fuzz/corpus/log/exim-mainlog.log \
          "$SRC"/fuzz/corpus/log/sendmail.log; do
     tail -c +2 "$f"
@@ -141,5 +149,6 @@ scenario explain explain --format ndjson \
     "450 4.7.1 Greylisted, see http://postgrey.example/ (in reply to RCPT TO command)" \
     "452 4.3.1 Insufficient system resources"
 scenario bounce bounce --format ndjson "$TMP/small.mbox"
+scenario maildir bounce --format ndjson "$TMP/md"
 scenario log log --format ndjson "$TMP/mixed.log"
 echo "fault_alloc: all passed"

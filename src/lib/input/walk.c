@@ -157,10 +157,16 @@ smtpdx_status sx_walk_next(sx_walk *w, const char **path)
         }
         const char *name = l->names[l->i++];
         w->path.len = l->plen;
-        if (sx_sbuf_putc(&w->path, '/') != SX_SBUF_OK
-            || sx_sbuf_puts(&w->path, name) != SX_SBUF_OK) {
+        int put = sx_sbuf_putc(&w->path, '/');
+        if (put == SX_SBUF_OK)
+            put = sx_sbuf_puts(&w->path, name);
+        if (put != SX_SBUF_OK) {
             w->path.len = l->plen;
             w->path.data[w->path.len] = '\0';
+            if (put == SX_SBUF_NOMEM) {
+                l->i--; /* this name again at the next call */
+                return SMTPDX_ERR_NOMEM;
+            }
             continue; /* a path too long to name: skipped */
         }
         struct stat st;

@@ -21,7 +21,8 @@ typedef struct sx_walk sx_walk;
 smtpdx_status sx_walk_new(const char *root, sx_walk **out);
 /* Next file path (valid until the next call): SMTPDX_OK with *path NULL
  * at the end; SMTPDX_ERR_IO with *path naming a directory that could not
- * be read (the walk goes on at the next call). */
+ * be read (the walk goes on at the next call); SMTPDX_ERR_NOMEM with *path
+ * NULL when memory ran out (the next call tries the same name again). */
 smtpdx_status sx_walk_next(sx_walk *w, const char **path);
 void sx_walk_free(sx_walk *w);
 
