@@ -283,6 +283,53 @@ static void test_mime_encoded_words(void **state)
 /* -------------------------------------------------------------- bounce */
 
 /* SX_BOUNCE_MAX_RCPTS (1000): the first recipients are kept. */
+/* A field of a delivery-status part is at most SX_MIME_MAX_FIELD bytes:
+ * one 100 KiB line is cut there, and so is a folded value whose second
+ * line crosses it (the part that fits is kept); a UTF-8 character is not
+ * split. */
+static void test_dsn_field_max(void **state)
+{
+    (void)state;
+    for (int folded = 0; folded < 2; folded++) {
+        gen g = {0};
+        gen_puts(&g, "Final-Recipient: rfc822; bob@example.net\n"
+                     "Diagnostic-Code: smtp; 550 ");
+        gen_fill(&g, 'x', folded ? 40u * 1024u : 100u * 1024u);
+        if (folded) {
+            /* the value so far: "smtp; 550 ", 40 KiB, a blank: the first
+             * "\xc3\xa9" starts one byte before the limit */
+            gen_puts(&g, "\n ");
+            gen_fill(&g, 'y', SX_MIME_MAX_FIELD - 1 - (10 + 40u * 1024u + 1));
+            gen_puts(&g, "\xc3\xa9\xc3\xa9");
+        }
+        gen_puts(&g, "\nStatus: 5.1.1\n");
+        sx_dsn_iter it;
+        sx_dsn_field f;
+        sx_dsn_iter_init(&it, g.s, g.n);
+        int seen = 0;
+        while (sx_dsn_fields_next(&it, &f) == SMTPDX_OK) {
+            assert_true(f.value.len <= SX_MIME_MAX_FIELD);
+            if (f.name.len == 15 && memcmp(f.name.p, "Diagnostic-Code", 15) == 0) {
+                seen = 1;
+                assert_int_equal(f.value.len, folded ? SX_MIME_MAX_FIELD - 1
+                                                     : SX_MIME_MAX_FIELD);
+                /* no split character: the value ends in ASCII or a whole
+                 * two-byte one */
+                unsigned char last = (unsigned char)f.value.p[f.value.len - 1];
+                assert_true(last < 0x80 || (last & 0xC0) == 0x80);
+                if (last >= 0x80)
+                    assert_int_equal((unsigned char)f.value.p[f.value.len - 2],
+                                     0xc3);
+            }
+            if (f.name.len == 6 && memcmp(f.name.p, "Status", 6) == 0)
+                assert_true(f.value.len == 5 && !memcmp(f.value.p, "5.1.1", 5));
+        }
+        assert_true(seen);
+        sx_dsn_iter_release(&it);
+        free(g.s);
+    }
+}
+
 static void test_bounce_recipients(void **state)
 {
     (void)state;
@@ -556,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_mime_field),
         cmocka_unit_test(test_mime_message_size),
         cmocka_unit_test(test_mime_encoded_words),
+        cmocka_unit_test(test_dsn_field_max),
         cmocka_unit_test(test_bounce_recipients),
         cmocka_unit_test(test_bounce_not_cut),
         cmocka_unit_test(test_bounce_diag_cut),

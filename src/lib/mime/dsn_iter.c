@@ -47,6 +47,29 @@ static void trim(const char **s, const char **e)
         (*e)--;
 }
 
+/* How much of s[0..n) fits in room bytes: all of it, or a cut that does
+ * not split a UTF-8 character (a value may be longer than a line may be
+ * in a header block: the delivery-status part has a larger limit). */
+static size_t fit(const char *s, size_t n, size_t room)
+{
+    if (n <= room)
+        return n;
+    size_t k = room;
+    for (int i = 0; i < 3 && k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80;
+         i++)
+        k--;
+    return k;
+}
+
+/* Append what fits of s[0..n) to the value; *cut once something did not. */
+static int put_fit(sx_sbuf *b, const char *s, size_t n, int *cut)
+{
+    size_t k = fit(s, n, b->max - b->len);
+    if (k < n)
+        *cut = 1;
+    return sx_sbuf_append(b, s, k);
+}
+
 static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
                                  int (*want)(sx_str name))
 {
@@ -119,8 +142,8 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
             }
             if (!folded) {
                 sx_sbuf_reset(&it->val);
-                int rc = sx_sbuf_append(&it->val, vs, (size_t)(ve - vs));
-                if (rc == SX_SBUF_NOMEM)
+                if (put_fit(&it->val, vs, (size_t)(ve - vs), &cut) ==
+                    SX_SBUF_NOMEM)
                     st = SMTPDX_ERR_NOMEM;
                 folded = 1;
             }
@@ -129,7 +152,7 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
                 /* over the field limit the value is cut, not failed */
                 int rc = it->val.len ? sx_sbuf_putc(&it->val, ' ') : 0;
                 if (rc == SX_SBUF_OK)
-                    rc = sx_sbuf_append(&it->val, cs, (size_t)(ce - cs));
+                    rc = put_fit(&it->val, cs, (size_t)(ce - cs), &cut);
                 if (rc == SX_SBUF_NOMEM)
                     st = SMTPDX_ERR_NOMEM;
                 else if (rc == SX_SBUF_LIMIT)
@@ -145,7 +168,7 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
             f->value.len = it->val.len;
         } else {
             f->value.p = vs;
-            f->value.len = (size_t)(ve - vs);
+            f->value.len = fit(vs, (size_t)(ve - vs), SX_MIME_MAX_FIELD);
         }
         f->block = it->block;
         f->block_start = !it->started;
