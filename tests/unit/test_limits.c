@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mime/cursor.h"
 #include "mime/mime.h"
 #include "smtpdx.h"
 #include "testutil.h"
@@ -283,6 +284,34 @@ static void test_mime_encoded_words(void **state)
 /* -------------------------------------------------------------- bounce */
 
 /* SX_BOUNCE_MAX_RCPTS (1000): the first recipients are kept. */
+/* A CR-only message is read as one even when its first line is longer
+ * than the bytes the line-end guess used to sample (4 KiB): the same
+ * parts and fields as its LF original. */
+static void test_mime_cr_long_first_line(void **state)
+{
+    (void)state;
+    gen g = {0};
+    gen_puts(&g, "X-Long: ");
+    gen_fill(&g, 'l', 5000);
+    gen_puts(&g, "\nSubject: s\nMIME-Version: 1.0\nContent-Type: multipart/"
+                 "mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n"
+                 "one\n--b\nContent-Type: text/plain\n\ntwo\n--b--\n");
+    sx_msg m;
+    parse_or_fail(&m, &g);
+    uint32_t nparts = m.nparts, nhdrs = m.nhdrs;
+    sx_msg_release(&m);
+    assert_int_equal(nparts, 3);
+    for (size_t i = 0; i < g.n; i++)
+        if (g.s[i] == '\n')
+            g.s[i] = '\r';
+    assert_int_equal(sx_eol_detect(g.s, g.n, NULL), '\r');
+    parse_or_fail(&m, &g);
+    assert_int_equal(m.nparts, nparts);
+    assert_int_equal(m.nhdrs, nhdrs);
+    sx_msg_release(&m);
+    free(g.s);
+}
+
 /* A field of a delivery-status part is at most SX_MIME_MAX_FIELD bytes:
  * one 100 KiB line is cut there, and so is a folded value whose second
  * line crosses it (the part that fits is kept); a UTF-8 character is not
@@ -603,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_mime_field),
         cmocka_unit_test(test_mime_message_size),
         cmocka_unit_test(test_mime_encoded_words),
+        cmocka_unit_test(test_mime_cr_long_first_line),
         cmocka_unit_test(test_dsn_field_max),
         cmocka_unit_test(test_bounce_recipients),
         cmocka_unit_test(test_bounce_not_cut),

@@ -19,12 +19,11 @@ typedef struct sx_cur {
     char eol;        /* '\n' (LF and CRLF) or '\r' (CR alone) */
 } sx_cur;
 
-/* The line-end byte of buf: '\r' when the text before the first LF (or
- * the first SX_EOL_SAMPLE bytes when there is no LF among them) holds two
- * lone CRs, or one and no LF follows at all; '\n' otherwise. A stray CR
- * in one line does not turn an LF message into a CR one, and only a few
- * bytes are read. *crlf (may be NULL) is set when the first LF follows a
- * CR. */
+/* The line-end byte of buf: '\r' when the text before the first LF holds
+ * two lone CRs, or when there is no LF at all and some CR; '\n' otherwise.
+ * A stray CR in one line does not turn an LF message into a CR one, and a
+ * CR-only message is one whatever the length of its first line. *crlf
+ * (may be NULL) is set when the first LF follows a CR. */
 #define SX_EOL_SAMPLE 4096
 
 static inline char sx_eol_detect(const char *buf, size_t len, int *crlf)
@@ -35,7 +34,9 @@ static inline char sx_eol_detect(const char *buf, size_t len, int *crlf)
         lf = memchr(buf + n, '\n', len - n);
     if (crlf)
         *crlf = lf && lf > buf && lf[-1] == '\r';
-    const char *p = buf, *end = lf ? lf : buf + n;
+    if (lf == NULL) /* no LF at all: every CR is a lone one */
+        return memchr(buf, '\r', len) ? '\r' : '\n';
+    const char *p = buf, *end = lf;
     unsigned lone = 0;
     while (p < end && lone < 2) {
         const char *c = memchr(p, '\r', (size_t)(end - p));
@@ -47,7 +48,7 @@ static inline char sx_eol_detect(const char *buf, size_t len, int *crlf)
             lone++;
         p = c + 1;
     }
-    return (lone >= 2 || (lone == 1 && lf == NULL)) ? '\r' : '\n';
+    return lone >= 2 ? '\r' : '\n';
 }
 
 static inline void sx_cur_init(sx_cur *c, const char *p, const char *end,
