@@ -21,7 +21,9 @@
 #              the 450/421/552 answers above given to swaks directly.
 # Everything started is stopped by its own handle at exit (postfix -c DIR
 # stop, postgrey's pid). Then 'smtpdx log --format ndjson' reads the log
-# and each case is checked with jq: reason, cause, temporary, action.
+# and each case is checked with jq: reason, cause, temporary, action; and
+# 'smtpdx bounce' reads the delivery status notifications this Postfix
+# returned to the sender's Maildir (one per failed message).
 # With --capture FILE the log is also copied there (that is how the real
 # lines in tests/data/log/postfix-real/ were made).
 #
@@ -303,6 +305,36 @@ rc_is $? 1 "no record: exit 1"
 "$SMTPDX" log --format table --color=never "$LOG" | grep -q "greylisting"
 rc_is $? 0 "the table names the greylisting group"
 
-[ $fails -eq 0 ] || { echo "--- log"; cat "$LOG"; echo "--- records"; cat "$OUT"; exit 1; }
+# the bounces this Postfix wrote back to alice (its own delivery status
+# notifications, one per returned message): 'smtpdx bounce' on the Maildir
+MD=$PF/vmail/alice
+for _ in $(seq 100); do
+    [ "$(find "$MD/new" "$MD/cur" -type f 2>/dev/null | wc -l)" -ge 5 ] && break
+    sleep 0.2
+done
+BOUT=$PF/bounces.ndjson
+"$SMTPDX" bounce --format ndjson "$MD" > "$BOUT"
+rc_is $? 0 "smtpdx bounce reads the Maildir of returned mail"
+bcheck() {
+    if jq -e -s "map(select($2)) | length > 0" "$BOUT" >/dev/null; then
+        echo "ok   $1"
+    else
+        echo "FAIL $1"; fails=$((fails + 1))
+    fi
+}
+bcheck "DSN: 550 5.1.1 user unknown" \
+  '.recipient=="bob@reject.test" and .reason=="userunknown" and .deliverystatus=="5.1.1" and .replycode=="550" and .smtpcommand=="RCPT" and .addresser=="alice@sender.test" and .subject=="fixture bob@reject.test" and .hardbounce==1'
+bcheck "DSN: 552 5.2.2 mailbox full" \
+  '.recipient=="full@reject.test" and .reason=="mailboxfull" and .deliverystatus=="5.2.2" and .replycode=="552" and .hardbounce==0'
+# a message returned when its queue time ran out: the report gives the
+# last error (Action failed, a 4.x.x Status), and that is the reason
+bcheck "DSN: returned after a refused connection" \
+  '.recipient=="carol@remote.test" and .action=="failed" and .reason=="networkerror" and .cause=="connection-failed" and .deliverystatus=="4.4.1" and .smtpcommand=="CONN" and .hardbounce==0'
+bcheck "DSN: returned after 450 mailbox unavailable" \
+  '.recipient=="busy@reject.test" and .action=="failed" and .replycode=="450" and .hardbounce==0'
+n=$(jq -s 'map(.recipient) | unique | length' "$BOUT")
+rc_is "$n" 5 "one record per returned recipient (bob, full, busy, fail, carol)"
+
+[ $fails -eq 0 ] || { echo "--- log"; cat "$LOG"; echo "--- records"; cat "$OUT"; echo "--- bounce records"; cat "$BOUT"; exit 1; }
 echo "postfix fixture: all cases diagnosed"
 exit 0

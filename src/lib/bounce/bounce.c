@@ -9,7 +9,10 @@
  *     marker check on the header and first lines, and an extractor that
  *     knows its family's layout (and may read the RFC 3464 part too);
  *     the first one that finds recipients wins;
- *  3. a plain RFC 3464 report (multipart/report, RFC 6522);
+ *  3. a plain RFC 3464 report (multipart/report, RFC 6522); a recipient
+ *     its delivery-status part gives no Diagnostic-Code takes the reply
+ *     the notification text pairs with its address (so does one that a
+ *     family's extractor left without a reply);
  *  4. RFC 3834 automatic replies (reason vacation);
  *  5. a bounce inside this one (attached, or forwarded with "> "
  *     quoting), read the same way once;
@@ -67,10 +70,14 @@ static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer)
         st = run(m, res, d->name, d->extract);
         if (st == SMTPDX_OK && res->n > 0)
             st = sx_bdsn_merge(m, res);
+        if (st == SMTPDX_OK && res->n > 0)
+            st = sx_bgeneric_fill_diag(m, res);
         if (st != SMTPDX_OK || res->n > 0)
             return st;
     }
     st = run(m, res, "RFC3464", sx_bdsn_extract);
+    if (st == SMTPDX_OK && res->n > 0)
+        st = sx_bgeneric_fill_diag(m, res);
     if (st != SMTPDX_OK || res->n > 0)
         return st;
     if (sx_bautoreply_match(m)) {

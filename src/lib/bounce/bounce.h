@@ -204,6 +204,9 @@ int sx_bautoreply_match(const sx_bmail *m);
 smtpdx_status sx_bautoreply_extract(sx_bmail *m, sx_bres *res);
 int sx_bgeneric_match(const sx_bmail *m);
 smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res);
+/* Diagnostics missing from a delivery-status part, taken from the
+ * notification text where it pairs them with the recipients. */
+smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res);
 /* Scan free text for "address ... reply" pairs (the fallback's engine,
  * also used by families for their free-form parts). */
 smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,

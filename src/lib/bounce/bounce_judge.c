@@ -8,6 +8,9 @@
  *  - the sending MTA gave up (Action: delayed/expired, a queue timeout
  *    sentence) and the reply says nothing more specific, or says only
  *    that no connection could be made while the Status is X.4.7: expired;
+ *    a delay warning (Action: delayed, no sign that time ran out) is
+ *    expired too, by the shared reason names, but temporary: the message
+ *    is still queued;
  *  - the failing command: a "no such user" answer to DATA is a content
  *    filter speaking (filtered) unless the status says X.1.x or the
  *    provider is known to answer so for other reasons (after_data[]); a
@@ -156,6 +159,14 @@ static const char *const gave_up[] = {
     "has not been delivered for",
     "delivery attempts will continue",
     NULL,
+};
+
+/* Words that end a delay report's hope: the queue time ran out, so the
+ * "delayed" Action notwithstanding, the message was given up. */
+static const char *const ran_out[] = {
+    "envelope expired", "delivery time expired", "message expired",
+    "message has expired", "retry timeout exceeded", "giving up",
+    "in the queue too long", NULL,
 };
 
 /* How content filters (Amavis among them) name, in their notice, the
@@ -443,10 +454,15 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
         else
             override(j, SMTPDX_R_MAILERERROR, "text.bounce.local-program");
     } else {
-        if (!textual && (is_action(rc->action, "delayed") ||
-                         is_action(rc->action, "expired") ||
-                         rc->hint == SMTPDX_R_EXPIRED ||
-                         sx_bt_has_any(d, gave_up))) {
+        if (!textual && is_action(rc->action, "delayed") &&
+            rc->hint != SMTPDX_R_EXPIRED && !(ss == 4 && sd == 7) &&
+            !sx_bt_has_any(d, ran_out)) {
+            /* a warning: the message is still queued */
+            override(j, SMTPDX_R_EXPIRED, "text.expired.delayed");
+        } else if (!textual && (is_action(rc->action, "delayed") ||
+                                is_action(rc->action, "expired") ||
+                                rc->hint == SMTPDX_R_EXPIRED ||
+                                sx_bt_has_any(d, gave_up))) {
             override(j, SMTPDX_R_EXPIRED, "text.expired.queue");
         } else if (!textual && rc->hint != SMTPDX_REASON_COUNT) {
             override(j, rc->hint, NULL);

@@ -1,0 +1,224 @@
+#!/bin/bash
+# opensmtpd_fixture.sh - a real OpenSMTPD on 127.0.0.1 writes the bounces
+# that 'smtpdx bounce' must diagnose.
+#
+#   bash tests/integration/opensmtpd_fixture.sh BUILD_DIR
+#
+# OpenSMTPD's bounce is a multipart/mixed mail whose delivery-status part
+# says only "Status: 5.0.0", with no Diagnostic-Code: each recipient's
+# reply stands in the text part ("bob@reject.test: 550 Invalid
+# recipient: <bob@reject.test>"). A reader that trusts the DSN alone gets
+# nothing useful from it; this test proves that smtpdx pairs them.
+#
+# The Debian package is downloaded (apt-get download, once per build
+# directory) and unpacked, never installed: OpenSMTPD has its spool, its
+# helper programs and its users compiled in (/var/spool/smtpd,
+# /usr/libexec/opensmtpd, the opensmtpd and opensmtpq users), so it runs
+# in a private mount namespace (unshare -m) where those paths are empty
+# file systems or the unpacked files, and /etc/passwd is a copy with the
+# two users added. Nothing of the host changes.
+#
+# One instance plays both sides:
+#   port INJ   takes mail from swaks and relays it to port RECV; bounces
+#              for sender.test are written to files;
+#   port RECV  refuses every recipient: OpenSMTPD's own "550 Invalid
+#              recipient", or, for carol, "451 4.2.1 ... mailbox busy"
+#              from its built-in filter.
+# Cases: one message to two refused recipients (one bounce, two records);
+# the message to carol, deferred, gets a delay warning (bounce
+# warn-interval) and then, when "queue ttl" runs out, its expiry report.
+# Exit 77 (skip) when not root, when unshare, swaks, jq, apt-get or
+# dpkg-deb is absent, or when the package cannot be had or run.
+set -u
+
+BUILD=${1:-build}
+SMTPDX=${SMTPDX:-$BUILD/smtpdx}
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root for a private mount namespace"
+PATH=$PATH:/usr/sbin:/sbin
+for t in unshare swaks jq apt-get dpkg-deb; do
+    command -v "$t" >/dev/null 2>&1 || skip "$t is not installed (bash scripts/deps.sh --test)"
+done
+[ -x "$SMTPDX" ] || { echo "FAIL: no smtpdx binary at $SMTPDX"; exit 1; }
+BUILD=$(cd "$BUILD" && pwd)
+SMTPDX=$(cd "$(dirname "$SMTPDX")" && pwd)/$(basename "$SMTPDX")
+
+# ---- the package: downloaded once per build directory
+DEBS=$BUILD/opensmtpd-debs
+mkdir -p "$DEBS"
+DEB=$(ls "$DEBS"/opensmtpd_*.deb 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$DEB" ]; then
+    echo "downloading opensmtpd into $DEBS"
+    (cd "$DEBS" && timeout 120 apt-get download -q -o APT::Sandbox::User=root \
+        opensmtpd) > "$DEBS/download.log" 2>&1 ||
+        skip "apt-get download opensmtpd failed: $(tail -n 1 "$DEBS/download.log")"
+    DEB=$(ls "$DEBS"/opensmtpd_*.deb 2>/dev/null | sort -V | tail -n 1)
+fi
+[ -n "$DEB" ] || skip "no opensmtpd package in $DEBS"
+
+# ---- ports: a free block on 127.0.0.1 (other fixtures may be running)
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+BASE=
+for b in 3140 3160 3180 3240 3260 3280; do
+    busy=0
+    for off in 0 1; do port_busy $((b + off)) && { busy=1; break; }; done
+    [ $busy -eq 0 ] && { BASE=$b; break; }
+done
+[ -n "$BASE" ] || skip "no free block of loopback ports for the fixture"
+P_INJ=$BASE
+P_RECV=$((BASE + 1))
+
+T=$(mktemp -d /tmp/smtpdx-osmtpd.XXXXXX)
+chmod 755 "$T"
+SMTPD=$T/root/usr/sbin/smtpd
+NS_PID=
+
+# OpenSMTPD's processes all run the unpacked binary: its path names them
+# and nothing else.
+ours() {
+    local p
+    for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/exe" 2>/dev/null)" = "$SMTPD" ] && echo "${p#/proc/}"
+    done
+}
+cleanup() {
+    local left=
+    # shellcheck disable=SC2046
+    kill -TERM $(ours) 2>/dev/null
+    for _ in $(seq 30); do
+        left=$(ours)
+        [ -z "$left" ] && break
+        sleep 0.1
+    done
+    # shellcheck disable=SC2086
+    [ -n "$left" ] && kill -KILL $left 2>/dev/null
+    [ -n "$NS_PID" ] && wait "$NS_PID" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+dpkg-deb -x "$DEB" "$T/root" || { echo "FAIL: dpkg-deb -x $DEB"; exit 1; }
+[ -x "$SMTPD" ] || { echo "FAIL: no smtpd binary in $DEB"; exit 1; }
+missing=$(ldd "$SMTPD" 2>/dev/null | awk '/not found/ {print $1}')
+if [ -n "$missing" ]; then
+    # its libraries (libevent above all) may be absent from a fresh system
+    DEBIAN_FRONTEND=noninteractive timeout 180 apt-get install -y -q \
+        --no-install-recommends libevent-2.1-7 libdb5.3 > /dev/null 2>&1
+    missing=$(ldd "$SMTPD" 2>/dev/null | awk '/not found/ {print $1}')
+    [ -z "$missing" ] || skip "opensmtpd needs libraries apt-get could not install: $missing"
+fi
+
+# ---- users that exist only inside the namespace
+free_id() {
+    local id=$1
+    while getent passwd "$id" >/dev/null || getent group "$id" >/dev/null; do
+        id=$((id + 1))
+    done
+    echo "$id"
+}
+UID_D=$(free_id 64900)
+UID_Q=$(free_id $((UID_D + 1)))
+cp /etc/passwd "$T/passwd" && cp /etc/group "$T/group" || exit 1
+getent passwd opensmtpd >/dev/null ||
+    echo "opensmtpd:x:$UID_D:$UID_D::/var/lib/opensmtpd/empty:/usr/sbin/nologin" >> "$T/passwd"
+getent passwd opensmtpq >/dev/null ||
+    echo "opensmtpq:x:$UID_Q:$UID_Q::/var/lib/opensmtpd/empty:/usr/sbin/nologin" >> "$T/passwd"
+getent group opensmtpd >/dev/null || echo "opensmtpd:x:$UID_D:" >> "$T/group"
+getent group opensmtpq >/dev/null || echo "opensmtpq:x:$UID_Q:" >> "$T/group"
+
+mkdir -p "$T/out" && chmod 1777 "$T/out"
+cat > "$T/smtpd.conf" <<EOF
+queue ttl 8s
+bounce warn-interval 2s
+filter "busy" phase rcpt-to match rcpt-to regex "^carol@" reject "451 4.2.1 <carol@remote.test>: mailbox busy, try again later"
+listen on 127.0.0.1 port $P_INJ
+listen on 127.0.0.1 port $P_RECV tag RECV filter "busy"
+action "keep" mda "/bin/sh -c 'cat > $T/out/bounce.\$\$.eml'" virtual { "@" = nobody }
+action "recv" relay host smtp://127.0.0.1:$P_RECV
+match tag RECV from any for any reject
+match from any for domain "sender.test" action "keep"
+match from any for any action "recv"
+EOF
+cat > "$T/start.sh" <<EOF
+set -e
+mount --make-rprivate /
+mount --bind $T/passwd /etc/passwd
+mount --bind $T/group /etc/group
+mount -t tmpfs none /usr/libexec
+mkdir /usr/libexec/opensmtpd
+mount --bind $T/root/usr/libexec/opensmtpd /usr/libexec/opensmtpd
+mount -t tmpfs none /var/lib
+mkdir -p /var/lib/opensmtpd/empty
+mount -t tmpfs none /var/spool
+mkdir -m 711 /var/spool/smtpd
+mount -t tmpfs none /run
+exec $SMTPD -d -f $T/smtpd.conf
+EOF
+if ! "$SMTPD" -n -f "$T/smtpd.conf" > "$T/check.log" 2>&1; then
+    grep -q "unknown user" "$T/check.log" || { echo "FAIL: smtpd.conf:"; cat "$T/check.log"; exit 1; }
+fi
+unshare -m bash "$T/start.sh" > "$T/smtpd.log" 2>&1 &
+NS_PID=$!
+for _ in $(seq 100); do port_busy "$P_INJ" && port_busy "$P_RECV" && break; sleep 0.1; done
+if ! port_busy "$P_INJ"; then
+    grep -qi "mount\|unshare" "$T/smtpd.log" &&
+        skip "no private mount namespace here: $(head -n 1 "$T/smtpd.log")"
+    echo "FAIL: smtpd did not start:"; cat "$T/smtpd.log"; exit 1
+fi
+
+sw() { swaks --server 127.0.0.1 --port "$P_INJ" --helo client.test --timeout 10 "$@" >/dev/null 2>&1; }
+sw --from alice@sender.test --to bob@reject.test,dave@reject.test --header "Subject: fixture refused"
+sw --from alice@sender.test --to carol@remote.test --header "Subject: fixture delayed"
+
+# three bounces: the refusal, the delay warning, the expiry; each whole
+# once its last line closes the MIME structure ("--boundary--")
+written() {
+    local f k=0
+    for f in "$T"/out/bounce.*.eml; do
+        [ -f "$f" ] || continue
+        tail -n 1 "$f" | grep -q -- '--$' && k=$((k + 1))
+    done
+    echo "$k"
+}
+for _ in $(seq 300); do
+    [ "$(written)" -ge 3 ] && break
+    sleep 0.2
+done
+n=$(find "$T/out" -name 'bounce.*.eml' | wc -l)
+[ "$n" -ge 3 ] || { echo "FAIL: $n bounces written, 3 expected"; cat "$T/smtpd.log"; exit 1; }
+
+OUT=$T/records.ndjson
+"$SMTPDX" bounce --format ndjson "$T/out" > "$OUT" 2> "$T/summary"
+rc=$?
+fails=0
+rc_is() { [ "$1" = "$2" ] && echo "ok   $3" || { echo "FAIL $3 (got $1)"; fails=$((fails + 1)); }; }
+check() {
+    if jq -e -s "map(select($2)) | length > 0" "$OUT" >/dev/null; then
+        echo "ok   $1"
+    else
+        echo "FAIL $1"; fails=$((fails + 1))
+    fi
+}
+rc_is $rc 0 "smtpdx bounce exits 0"
+grep -q "3 bounces" "$T/summary"
+rc_is $? 0 "the summary counts three bounces"
+
+for r in bob dave; do
+    check "refused: $r, the reply taken from the text part" \
+      ".recipient==\"$r@reject.test\" and .action==\"failed\" and .reason==\"userunknown\" and .replycode==\"550\" and (.diagnosticcode|test(\"^550 Invalid recipient: <$r@reject.test>\")) and .addresser==\"alice@sender.test\" and .subject==\"fixture refused\" and .hardbounce==1"
+done
+n=$(jq -s 'map(select(.subject=="fixture refused")) | length' "$OUT")
+rc_is "$n" 2 "one bounce for two recipients gives two records"
+check "delay warning: temporary, nothing to do yet" \
+  '.recipient=="carol@remote.test" and .action=="delayed" and .reason=="expired" and .cause=="delivery-delayed" and .temporary==true and .who=="nobody" and .retry.advice=="retry" and .replycode=="451" and (.diagnosticcode|test("^451 4.2.1 <carol@remote.test>: mailbox busy"))'
+check "expiry report: the queue time ran out" \
+  '.recipient=="carol@remote.test" and .deliverystatus=="4.4.7" and .reason=="expired" and .cause=="queue-expired" and .temporary==false and (.diagnosticcode|test("expired"))'
+# boilerplate after the reply ("Please note that this is only a temporary
+# failure report") is no part of it
+n=$(jq -s 'map(select(.diagnosticcode|test("Please note|Below is a copy"))) | length' "$OUT")
+rc_is "$n" 0 "no boilerplate in a diagnostic"
+
+[ $fails -eq 0 ] || { echo "--- smtpd"; tail -n 30 "$T/smtpd.log"; echo "--- records"; cat "$OUT"; exit 1; }
+echo "opensmtpd fixture: all cases diagnosed"
+exit 0
