@@ -334,85 +334,102 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
     return SMTPDX_OK;
 }
 
-/* One recipient's reply in the notification text: the rest of the line
- * its address opens ("a@b: 550 5.1.1 ..."), or, when the address stands
- * alone, the paragraph after it; either way up to a blank line or the
- * next address, since what follows a blank line is boilerplate ("Please
- * note that this is only a temporary failure report"). Empty if absent. */
-static smtpdx_status reply_after(sx_bmail *m, sx_str addr, sx_sbuf *out)
+/* A recipient of res still without a reply whose address (or alias) is a,
+ * or NULL. */
+static sx_brcpt *wanting(sx_bres *res, sx_str a)
 {
-    sx_btlines it;
-    sx_str l;
-    int in = 0, blanks = 0;
-    sx_sbuf_reset(out);
-    sx_bt_lines_init(&it, m->tx, m->body_end);
-    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
-        sx_str a, t;
-        int is_addr = sx_bgeneric_addr_line(l, &a);
-        if (!in) {
-            if (!is_addr || !same(a, addr))
-                continue;
-            in = 1;
-            const char *p = a.p + a.len, *e = l.p + l.len;
-            while (p < e && (*p == '>' || *p == ':' || *p == ' ' ||
-                             *p == '\t' || *p == '.' || *p == ','))
-                p++;
-            t = sx_bt_trim(sx_bt_str(p, (size_t)(e - p)));
-        } else {
-            if (is_addr)
-                break;
-            t = sx_bt_trim(l);
-            if (t.len == 0) {
-                /* one blank line may part a lone address from its reply */
-                if (out->len > 0 || ++blanks > 1)
-                    break;
-                continue;
-            }
-            /* boilerplate and section rules ("--- Transcript ---") */
-            if (boilerplate(t) || (t.len >= 3 && t.p[0] == '-' &&
-                                   t.p[1] == '-' && t.p[2] == '-'))
-                continue;
-        }
-        if (t.len == 0)
+    for (size_t i = 0; i < res->n; i++) {
+        sx_brcpt *rc = &res->r[i];
+        if (rc->diag[0] != '\0')
             continue;
-        int rc = out->len ? sx_sbuf_putc(out, ' ') : SX_SBUF_OK;
-        if (rc == SX_SBUF_OK)
-            rc = sx_sbuf_append(out, t.p, t.len);
-        if (rc == SX_SBUF_NOMEM)
-            return SMTPDX_ERR_NOMEM;
-        if (rc != SX_SBUF_OK || out->len > 4096)
-            break; /* past the limit: keep the start */
+        if (same(sx_bt_str(rc->recipient, strlen(rc->recipient)), a) ||
+            same(sx_bt_str(rc->alias, strlen(rc->alias)), a))
+            return rc;
     }
+    return NULL;
+}
+
+/* One more piece of a reply, blank-separated, while it is under 4 KB. */
+static smtpdx_status add(sx_sbuf *out, sx_str t, int *full)
+{
+    if (*full || t.len == 0)
+        return SMTPDX_OK;
+    int rc = out->len ? sx_sbuf_putc(out, ' ') : SX_SBUF_OK;
+    if (rc == SX_SBUF_OK)
+        rc = sx_sbuf_append(out, t.p, t.len);
+    if (rc == SX_SBUF_NOMEM)
+        return SMTPDX_ERR_NOMEM;
+    if (rc != SX_SBUF_OK || out->len > 4096)
+        *full = 1; /* past the limit: keep the start */
     return SMTPDX_OK;
+}
+
+/* The reply gathered for rc, when it reads as an error (a code or an
+ * error word): a blank diagnostic is better than a greeting. */
+static smtpdx_status take(sx_bres *res, sx_brcpt *rc, const sx_sbuf *out)
+{
+    sx_str d = sx_bt_str(out->data, out->len);
+    if (d.len == 0 || !looks_like_error(d))
+        return SMTPDX_OK;
+    return sx_bres_set(res, &rc->diag, d.p, d.len);
 }
 
 /* A report whose delivery-status part names the recipients but gives no
  * Diagnostic-Code, only "Status: 5.0.0", while the notification text
  * carries each one's reply ("a@b: 550 5.1.1 <a@b>: User unknown", as
- * OpenSMTPD writes it): such a recipient takes its reply from there. Text
- * that does not read as an error (no code, no error word) is left out: a
- * blank diagnostic is better than a greeting. */
+ * OpenSMTPD writes it): such a recipient takes from the text the rest of
+ * the line its address opens, or, when the address stands alone, the
+ * paragraph after it; either way up to a blank line or the next address,
+ * since what follows a blank line is boilerplate ("Please note that this
+ * is only a temporary failure report"). One pass over the text, however
+ * many recipients wait. */
 smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res)
 {
     if (m->tx == NULL)
         return SMTPDX_OK;
-    for (size_t i = 0; i < res->n; i++) {
-        sx_brcpt *rc = &res->r[i];
-        if (rc->diag[0] != '\0')
+    size_t need = 0;
+    for (size_t i = 0; i < res->n; i++)
+        if (res->r[i].diag[0] == '\0')
+            need++;
+    if (need == 0)
+        return SMTPDX_OK;
+
+    sx_sbuf *out = &m->scratch2;
+    sx_brcpt *cur = NULL;
+    int blanks = 0, full = 0;
+    smtpdx_status st = SMTPDX_OK;
+    sx_btlines it;
+    sx_str l;
+    sx_bt_lines_init(&it, m->tx, m->body_end);
+    while (st == SMTPDX_OK && it.count < SX_BOUNCE_MAX_LINES &&
+           sx_bt_next_line(&it, &l)) {
+        sx_str a;
+        int is_addr = sx_bgeneric_addr_line(l, &a);
+        if (cur != NULL) {
+            sx_str t = sx_bt_trim(l);
+            /* one blank line may part a lone address from its reply */
+            if (is_addr || (t.len == 0 && (out->len > 0 || ++blanks > 1))) {
+                st = take(res, cur, out);
+                cur = NULL;
+            } else {
+                /* boilerplate and section rules ("--- Transcript ---") */
+                if (t.len > 0 && !boilerplate(t) &&
+                    !(t.len >= 3 && memcmp(t.p, "---", 3) == 0))
+                    st = add(out, t, &full);
+                continue;
+            }
+        }
+        if (!is_addr || st != SMTPDX_OK || (cur = wanting(res, a)) == NULL)
             continue;
-        sx_str a = sx_bt_str(rc->recipient, strlen(rc->recipient));
-        smtpdx_status st = reply_after(m, a, &m->scratch2);
-        if (st == SMTPDX_OK && m->scratch2.len == 0 && rc->alias[0] != '\0')
-            st = reply_after(m, sx_bt_str(rc->alias, strlen(rc->alias)),
-                             &m->scratch2);
-        if (st != SMTPDX_OK)
-            return st;
-        sx_str d = sx_bt_str(m->scratch2.data, m->scratch2.len);
-        if (d.len == 0 || !looks_like_error(d))
-            continue;
-        st = sx_bres_set(res, &rc->diag, d.p, d.len);
-        if (st != SMTPDX_OK)
-            return st;
+        sx_sbuf_reset(out);
+        blanks = full = 0;
+        const char *p = a.p + a.len, *e = l.p + l.len;
+        while (p < e && (*p == '>' || *p == ':' || *p == ' ' || *p == '\t' ||
+                         *p == '.' || *p == ','))
+            p++;
+        st = add(out, sx_bt_trim(sx_bt_str(p, (size_t)(e - p))), &full);
     }
-    return SMTPDX_OK;
+    if (st == SMTPDX_OK && cur != NULL)
+        st = take(res, cur, out);
+    return st;
 }
