@@ -40,13 +40,13 @@
 # Exit 77 (skip) when not root or when swaks, jq, apt-get or dpkg-deb is
 # absent, or when the packages cannot be had.
 set -u
+. "$(dirname "$0")/../lib/fixture.sh"
 
 BUILD=${1:-build}
 CAPTURE=
 [ "${2:-}" = "--capture" ] && CAPTURE=${3:-}
 SMTPDX=${SMTPDX:-$BUILD/smtpdx}
 
-skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "needs root to run Exim with a private configuration (-C)"
 PATH=$PATH:/usr/sbin:/sbin
 for t in swaks jq apt-get dpkg-deb dpkg-query; do
@@ -84,14 +84,8 @@ if ! getent passwd Debian-exim >/dev/null; then
 fi
 
 # ---- ports: a free block on 127.0.0.1 (other fixtures may be running)
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-BASE=
-for b in 2940 2960 2980 3040 3060 3080; do
-    busy=0
-    for off in 0 1 19; do port_busy $((b + off)) && { busy=1; break; }; done
-    [ $busy -eq 0 ] && { BASE=$b; break; }
-done
-[ -n "$BASE" ] || skip "no free block of loopback ports for the fixture"
+BASE=$(free_block "0 1 19" 2940 2960 2980 3040 3060 3080) ||
+    skip "no free block of loopback ports for the fixture"
 P_RECV=$BASE            # receiving Exim
 P_INJ=$((BASE + 1))     # sending Exim: injection
 P_DEAD=$((BASE + 19))   # nothing listens: connection refused
@@ -101,27 +95,10 @@ chmod 755 "$T"   # Debian-exim re-executes the binary and writes the spools
 EXIM=$T/root/usr/sbin/exim4
 PIDS=()
 
-# The processes running the binary unpacked in $T: the daemons and what
-# they started. Delivery processes detach from the daemon (a new session,
-# a new parent), so only the private path names all of them, and nothing
-# else.
-our_exims() {
-    local p
-    for p in /proc/[0-9]*; do
-        [ "$(readlink "$p/exe" 2>/dev/null)" = "$EXIM" ] && echo "${p#/proc/}"
-    done
-}
+# The daemons and what they started run the binary unpacked in $T
+# (delivery processes detach from the daemon: only the path names them all)
 cleanup() {
-    local left
-    # shellcheck disable=SC2046
-    kill -TERM "${PIDS[@]}" $(our_exims) 2>/dev/null
-    for _ in $(seq 30); do
-        left=$(our_exims)
-        [ -z "$left" ] && break
-        sleep 0.1
-    done
-    # shellcheck disable=SC2086
-    [ -n "$left" ] && kill -KILL $left 2>/dev/null
+    stop_all "$EXIM" "${PIDS[@]}"
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
     rm -rf "$T"
 }
@@ -299,18 +276,9 @@ OUT=$T/records.ndjson
 rc=$?
 [ $rc -eq 0 ] || { echo "FAIL: smtpdx log exited $rc"; cat "$T/smtpdx.err"; exit 1; }
 
-fails=0
 # check DESCRIPTION JQ-FILTER: at least one record passes the filter;
 # $tx and $rx name the two logs (a record's origin is "file:line")
-check() {
-    if jq -e -s --arg tx "$TXLOG:" --arg rx "$RXLOG:" \
-          "map(select($2)) | length > 0" "$OUT" >/dev/null; then
-        echo "ok   $1"
-    else
-        echo "FAIL $1"; fails=$((fails + 1))
-    fi
-}
-is() { [ "$1" = "$2" ] && echo "ok   $3" || { echo "FAIL $3 (got $1, expected $2)"; fails=$((fails + 1)); }; }
+check() { jq_has "$OUT" "$1" "$2" --arg tx "$TXLOG:" --arg rx "$RXLOG:"; }
 TX='(.origin|startswith($tx))'
 RX='(.origin|startswith($rx))'
 

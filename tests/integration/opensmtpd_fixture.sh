@@ -30,11 +30,11 @@
 # Exit 77 (skip) when not root, when unshare, swaks, jq, apt-get or
 # dpkg-deb is absent, or when the package cannot be had or run.
 set -u
+. "$(dirname "$0")/../lib/fixture.sh"
 
 BUILD=${1:-build}
 SMTPDX=${SMTPDX:-$BUILD/smtpdx}
 
-skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "needs root for a private mount namespace"
 PATH=$PATH:/usr/sbin:/sbin
 for t in unshare swaks jq apt-get dpkg-deb; do
@@ -58,14 +58,8 @@ fi
 [ -n "$DEB" ] || skip "no opensmtpd package in $DEBS"
 
 # ---- ports: a free block on 127.0.0.1 (other fixtures may be running)
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-BASE=
-for b in 3140 3160 3180 3240 3260 3280; do
-    busy=0
-    for off in 0 1; do port_busy $((b + off)) && { busy=1; break; }; done
-    [ $busy -eq 0 ] && { BASE=$b; break; }
-done
-[ -n "$BASE" ] || skip "no free block of loopback ports for the fixture"
+BASE=$(free_block "0 1" 3140 3160 3180 3240 3260 3280) ||
+    skip "no free block of loopback ports for the fixture"
 P_INJ=$BASE
 P_RECV=$((BASE + 1))
 
@@ -74,25 +68,9 @@ chmod 755 "$T"
 SMTPD=$T/root/usr/sbin/smtpd
 NS_PID=
 
-# OpenSMTPD's processes all run the unpacked binary: its path names them
-# and nothing else.
-ours() {
-    local p
-    for p in /proc/[0-9]*; do
-        [ "$(readlink "$p/exe" 2>/dev/null)" = "$SMTPD" ] && echo "${p#/proc/}"
-    done
-}
+# OpenSMTPD's processes all run the unpacked binary
 cleanup() {
-    local left=
-    # shellcheck disable=SC2046
-    kill -TERM $(ours) 2>/dev/null
-    for _ in $(seq 30); do
-        left=$(ours)
-        [ -z "$left" ] && break
-        sleep 0.1
-    done
-    # shellcheck disable=SC2086
-    [ -n "$left" ] && kill -KILL $left 2>/dev/null
+    stop_all "$SMTPD"
     [ -n "$NS_PID" ] && wait "$NS_PID" 2>/dev/null
     rm -rf "$T"
 }
@@ -191,25 +169,17 @@ n=$(find "$T/out" -name 'bounce.*.eml' | wc -l)
 OUT=$T/records.ndjson
 "$SMTPDX" bounce --format ndjson "$T/out" > "$OUT" 2> "$T/summary"
 rc=$?
-fails=0
-rc_is() { [ "$1" = "$2" ] && echo "ok   $3" || { echo "FAIL $3 (got $1)"; fails=$((fails + 1)); }; }
-check() {
-    if jq -e -s "map(select($2)) | length > 0" "$OUT" >/dev/null; then
-        echo "ok   $1"
-    else
-        echo "FAIL $1"; fails=$((fails + 1))
-    fi
-}
-rc_is $rc 0 "smtpdx bounce exits 0"
+check() { jq_has "$OUT" "$@"; }
+is $rc 0 "smtpdx bounce exits 0"
 grep -q "3 bounces" "$T/summary"
-rc_is $? 0 "the summary counts three bounces"
+is $? 0 "the summary counts three bounces"
 
 for r in bob dave; do
     check "refused: $r, the reply taken from the text part" \
       ".recipient==\"$r@reject.test\" and .action==\"failed\" and .reason==\"userunknown\" and .replycode==\"550\" and (.diagnosticcode|test(\"^550 Invalid recipient: <$r@reject.test>\")) and .addresser==\"alice@sender.test\" and .subject==\"fixture refused\" and .hardbounce==1"
 done
 n=$(jq -s 'map(select(.subject=="fixture refused")) | length' "$OUT")
-rc_is "$n" 2 "one bounce for two recipients gives two records"
+is "$n" 2 "one bounce for two recipients gives two records"
 check "delay warning: temporary, nothing to do yet" \
   '.recipient=="carol@remote.test" and .action=="delayed" and .reason=="expired" and .cause=="delivery-delayed" and .temporary==true and .who=="nobody" and .retry.advice=="retry" and .replycode=="451" and (.diagnosticcode|test("^451 4.2.1 <carol@remote.test>: mailbox busy"))'
 check "expiry report: the queue time ran out" \
@@ -217,7 +187,7 @@ check "expiry report: the queue time ran out" \
 # boilerplate after the reply ("Please note that this is only a temporary
 # failure report") is no part of it
 n=$(jq -s 'map(select(.diagnosticcode|test("Please note|Below is a copy"))) | length' "$OUT")
-rc_is "$n" 0 "no boilerplate in a diagnostic"
+is "$n" 0 "no boilerplate in a diagnostic"
 
 [ $fails -eq 0 ] || { echo "--- smtpd"; tail -n 30 "$T/smtpd.log"; echo "--- records"; cat "$OUT"; exit 1; }
 echo "opensmtpd fixture: all cases diagnosed"

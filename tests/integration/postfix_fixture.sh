@@ -31,13 +31,13 @@
 # smtp_dns_support_level = disabled, smtpd_peername_lookup = no).
 # Exit 77 (skip) when not root or postfix, postgrey, swaks or jq is absent.
 set -u
+. "$(dirname "$0")/../lib/fixture.sh"
 
 BUILD=${1:-build}
 CAPTURE=
 [ "${2:-}" = "--capture" ] && CAPTURE=${3:-}
 SMTPDX=${SMTPDX:-$BUILD/smtpdx}
 
-skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "needs root to run a private Postfix instance"
 for t in postfix postconf postgrey swaks jq; do
     command -v "$t" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
@@ -46,15 +46,8 @@ done
 [ -x "$SMTPDX" ] || { echo "FAIL: no smtpdx binary at $SMTPDX"; exit 1; }
 
 # ---- ports: a free block on 127.0.0.1 (others may run fixtures too)
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-BASE=
-for b in 2740 2760 2780 2840 2860 2880; do
-    busy=0
-    for off in 0 1 2 3 4 5 19; do port_busy $((b + off)) && { busy=1; break; }; done
-    port_busy $((b + 8000)) && busy=1
-    [ $busy -eq 0 ] && { BASE=$b; break; }
-done
-[ -n "$BASE" ] || skip "no free block of loopback ports for the fixture"
+BASE=$(free_block "0 1 2 3 4 5 19 8000" 2740 2760 2780 2840 2860 2880) ||
+    skip "no free block of loopback ports for the fixture"
 P_RECV=$BASE            # receiving smtpd: 250 / 550 5.1.1 / 552 / 450 / 421
 P_GREY=$((BASE + 1))    # greylisting through postgrey
 P_DISK=$((BASE + 2))    # queue_minfree: 452 4.3.1
@@ -252,16 +245,8 @@ OUT=$PF/records.ndjson
 rc=$?
 [ $rc -eq 0 ] || { echo "FAIL: smtpdx log exited $rc"; cat "$LOG"; exit 1; }
 
-fails=0
 # check DESCRIPTION JQ-FILTER: at least one record passes the filter
-check() {
-    if jq -e -s "map(select($2)) | length > 0" "$OUT" >/dev/null; then
-        echo "ok   $1"
-    else
-        echo "FAIL $1"; fails=$((fails + 1))
-    fi
-}
-rc_is() { [ "$1" = "$2" ] && echo "ok   $3" || { echo "FAIL $3 (got $1)"; fails=$((fails + 1)); }; }
+check() { jq_has "$OUT" "$@"; }
 
 check "sent over SMTP" \
   '.recipient=="alice@reject.test" and .action=="delivered" and (.relay|startswith("127.0.0.1[127.0.0.1]"))'
@@ -297,13 +282,13 @@ fi
 
 # the filters and the exit codes on the same real log
 n=$("$SMTPDX" log --format ndjson --domain remote.test "$LOG" | jq -s 'map(select(.destination!="remote.test"))|length')
-rc_is "$n" 0 "--domain keeps only that domain"
+is "$n" 0 "--domain keeps only that domain"
 "$SMTPDX" log --format ndjson --reason userunknown "$LOG" | jq -e -s 'length>0 and all(.reason=="userunknown")' >/dev/null
-rc_is $? 0 "--reason keeps only that reason"
+is $? 0 "--reason keeps only that reason"
 "$SMTPDX" log --format ndjson --sender nobody@nowhere.test "$LOG" >/dev/null
-rc_is $? 1 "no record: exit 1"
+is $? 1 "no record: exit 1"
 "$SMTPDX" log --format table --color=never "$LOG" | grep -q "greylisting"
-rc_is $? 0 "the table names the greylisting group"
+is $? 0 "the table names the greylisting group"
 
 # the bounces this Postfix wrote back to alice (its own delivery status
 # notifications, one per returned message): 'smtpdx bounce' on the Maildir
@@ -314,14 +299,8 @@ for _ in $(seq 100); do
 done
 BOUT=$PF/bounces.ndjson
 "$SMTPDX" bounce --format ndjson "$MD" > "$BOUT"
-rc_is $? 0 "smtpdx bounce reads the Maildir of returned mail"
-bcheck() {
-    if jq -e -s "map(select($2)) | length > 0" "$BOUT" >/dev/null; then
-        echo "ok   $1"
-    else
-        echo "FAIL $1"; fails=$((fails + 1))
-    fi
-}
+is $? 0 "smtpdx bounce reads the Maildir of returned mail"
+bcheck() { jq_has "$BOUT" "$@"; }
 bcheck "DSN: 550 5.1.1 user unknown" \
   '.recipient=="bob@reject.test" and .reason=="userunknown" and .deliverystatus=="5.1.1" and .replycode=="550" and .smtpcommand=="RCPT" and .addresser=="alice@sender.test" and .subject=="fixture bob@reject.test" and .hardbounce==1'
 bcheck "DSN: 552 5.2.2 mailbox full" \
@@ -333,7 +312,7 @@ bcheck "DSN: returned after a refused connection" \
 bcheck "DSN: returned after 450 mailbox unavailable" \
   '.recipient=="busy@reject.test" and .action=="failed" and .replycode=="450" and .hardbounce==0'
 n=$(jq -s 'map(.recipient) | unique | length' "$BOUT")
-rc_is "$n" 5 "one record per returned recipient (bob, full, busy, fail, carol)"
+is "$n" 5 "one record per returned recipient (bob, full, busy, fail, carol)"
 
 [ $fails -eq 0 ] || { echo "--- log"; cat "$LOG"; echo "--- records"; cat "$OUT"; echo "--- bounce records"; cat "$BOUT"; exit 1; }
 echo "postfix fixture: all cases diagnosed"

@@ -11,7 +11,6 @@
  * Unlike the shared corpus test these cases need nothing outside the
  * project, so every build checks them.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -183,19 +182,7 @@ static void check_one(const char *name)
 static void test_golden(void **state)
 {
     (void)state;
-    DIR *dir = opendir(DATA);
-    assert_non_null(dir);
-    struct dirent *e;
-    unsigned n = 0;
-    while ((e = readdir(dir)) != NULL) {
-        size_t l = strlen(e->d_name);
-        if (l > 4 && strcmp(e->d_name + l - 4, ".eml") == 0) {
-            check_one(e->d_name);
-            n++;
-        }
-    }
-    closedir(dir);
-    assert_true(n >= 4);
+    assert_true(tu_each_file(DATA, ".eml", check_one) >= 4);
 }
 
 int main(void)

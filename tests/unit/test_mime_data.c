@@ -6,7 +6,6 @@
  * SMTPDX_REGEN=1 writes the .expect files (review them before keeping).
  * Also: CR-only and CRLF copies dump exactly as the LF original.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -204,19 +203,7 @@ static void check_one(const char *name)
 static void test_golden(void **state)
 {
     (void)state;
-    DIR *dir = opendir(DATA);
-    assert_non_null(dir);
-    struct dirent *e;
-    unsigned n = 0;
-    while ((e = readdir(dir)) != NULL) {
-        size_t l = strlen(e->d_name);
-        if (l > 4 && strcmp(e->d_name + l - 4, ".eml") == 0) {
-            check_one(e->d_name);
-            n++;
-        }
-    }
-    closedir(dir);
-    assert_true(n >= 10);
+    assert_true(tu_each_file(DATA, ".eml", check_one) >= 10);
 }
 
 /* The dump without its first line (the message flags name the EOL). */

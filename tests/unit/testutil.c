@@ -3,6 +3,7 @@
  */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,26 @@ char *tu_read_file(const char *path, size_t *len)
     if (len)
         *len = n;
     return buf;
+}
+
+unsigned tu_each_file(const char *dir, const char *suffix,
+                      void (*fn)(const char *name))
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    size_t sl = strlen(suffix);
+    unsigned n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l > sl && strcmp(e->d_name + l - sl, suffix) == 0) {
+            fn(e->d_name);
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
 }
 
 void tu_skip(const char *why)

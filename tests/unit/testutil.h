@@ -12,6 +12,11 @@ const char *tu_shared_dir(void);
 char *tu_read_file(const char *path, size_t *len);
 /* Skip the whole test program (ctest counts exit 77 as skipped). */
 void tu_skip(const char *why) __attribute__((noreturn));
+/* Call fn with the name of each file in dir whose name ends in suffix
+ * (in the order the directory gives them); returns how many there were,
+ * 0 when dir cannot be read. */
+unsigned tu_each_file(const char *dir, const char *suffix,
+                      void (*fn)(const char *name));
 /* Un-escape \n \r \t \\ \0 \xHH in place; returns the new length. */
 size_t tu_unescape(char *s);
 #endif

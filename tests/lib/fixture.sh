@@ -1,0 +1,77 @@
+# fixture.sh - shell helpers shared by the integration tests that run real
+# mail servers on 127.0.0.1 (tests/integration/*_fixture.sh). Sourced:
+#   . "$(dirname "$0")/../lib/fixture.sh"
+# Defines fails=0, which is() and jq_has() count up.
+
+fails=0
+
+# Exit 77, which ctest counts as skipped, saying why.
+skip() { echo "SKIP: $*"; exit 77; }
+
+# Something listens on this loopback port.
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# free_block "OFFSETS" BASE...: print the first BASE whose ports
+# BASE+OFFSET are all free (other fixtures may be running); status 1 when
+# every block is taken.
+free_block() {
+    local offsets=$1 b off busy
+    shift
+    for b in "$@"; do
+        busy=0
+        for off in $offsets; do
+            port_busy $((b + off)) && { busy=1; break; }
+        done
+        [ $busy -eq 0 ] && { echo "$b"; return 0; }
+    done
+    return 1
+}
+
+# pids_of EXE: the processes running that binary. A server unpacked into
+# the test's own folder is named by its path, and nothing else is; its
+# children may have left the parent's session, so no process group would
+# hold them all.
+pids_of() {
+    local p
+    for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/exe" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
+    done
+}
+
+# stop_all EXE [PID...]: TERM to the PIDs and to every process of EXE,
+# KILL to what is left of EXE after 3 seconds.
+stop_all() {
+    local exe=$1 left=
+    shift
+    # shellcheck disable=SC2046
+    kill -TERM "$@" $(pids_of "$exe") 2>/dev/null
+    for _ in $(seq 30); do
+        left=$(pids_of "$exe")
+        [ -z "$left" ] && break
+        sleep 0.1
+    done
+    # shellcheck disable=SC2086
+    [ -n "$left" ] && kill -KILL $left 2>/dev/null
+    return 0
+}
+
+# is GOT WANT DESCRIPTION
+is() {
+    if [ "$1" = "$2" ]; then
+        echo "ok   $3"
+    else
+        echo "FAIL $3 (got $1, expected $2)"; fails=$((fails + 1))
+    fi
+}
+
+# jq_has NDJSON DESCRIPTION FILTER [JQ-ARGS...]: some record of the file
+# passes the jq filter.
+jq_has() {
+    local file=$1 what=$2 filter=$3
+    shift 3
+    if jq -e -s "$@" "map(select($filter)) | length > 0" "$file" >/dev/null; then
+        echo "ok   $what"
+    else
+        echo "FAIL $what"; fails=$((fails + 1))
+    fi
+}
