@@ -85,6 +85,7 @@ typedef struct sx_qentry {
     char from[SX_Q_ADDR_MAX];
     char client[SX_Q_HOST_MAX];
     char msgid[SX_Q_HOST_MAX];
+    char tried[SX_Q_HOST_MAX];     /* Exim: host of the last failed connection */
     sx_qrcpt rcpt[SX_Q_RCPT_MAX];
 } sx_qentry;
 

@@ -180,6 +180,13 @@ static int delivery(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span qid,
         ev.sender = sx_span_unangle(f);
     sx_qentry *e = sx_logq_get(&p->q, qid, p->now.t, 0, st);
     sx_log_event_from_entry(&ev, e);
+    if (h.n == 0 && flag != '=' && flag != '-' && flag != '*' && e != NULL &&
+        e->tried[0]) {
+        /* a failed connection names its host on a line of its own, just
+         * before the deferral ("ID H=mx [addr] Connection refused") */
+        ev.relay = sx_span_make(e->tried, strlen(e->tried));
+        ev.rhost = host_name(ev.relay);
+    }
     sx_span text = none;
     if (flag == '=' || flag == '-' || flag == '*') {
         ev.kind = SX_EV_SENT;
@@ -335,5 +342,13 @@ int sx_log_exim(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
     size_t k = rejected_at(s);
     if (k < s.n)
         return reject(p, ctx, qid, s, k, out, st);
+    sx_span h;
+    if (SX_STARTS(s, "H=") && exim_field(s, 'H', &h)) {
+        /* "ID H=mx [addr] Connection refused" (or timed out): kept for
+         * the deferral or failure line that follows without a host */
+        sx_qentry *e = sx_logq_get(&p->q, qid, p->now.t, 0, st);
+        if (e != NULL)
+            sx_q_copy(e->tried, sizeof e->tried, h);
+    }
     return 1;
 }

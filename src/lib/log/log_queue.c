@@ -213,7 +213,7 @@ sx_qentry *sx_logq_get(sx_logq *q, sx_span id, int64_t now, int create,
     e->size = 0;
     e->nrcpt = 0;
     e->has_from = 0;
-    e->from[0] = e->client[0] = e->msgid[0] = '\0';
+    e->from[0] = e->client[0] = e->msgid[0] = e->tried[0] = '\0';
     return e;
 }
 
