@@ -79,15 +79,16 @@ static size_t skip_ws(const sx_scan *sc, size_t i)
 }
 
 /* A host name (or a bare address) at b[i]: returns its end, i if none. */
+static int name_char(unsigned char c)
+{
+    return is_alpha(c) || is_digit(c) || c == '.' || c == '-' || c == '_';
+}
+
 static size_t take_name(const sx_scan *sc, size_t i)
 {
     size_t k = i;
-    while (k < sc->n && k - i < 255) {
-        unsigned char c = (unsigned char)sc->b[k];
-        if (!(is_alpha(c) || is_digit(c) || c == '.' || c == '-' || c == '_'))
-            break;
+    while (k < sc->n && k - i < 255 && name_char((unsigned char)sc->b[k]))
         k++;
-    }
     return k;
 }
 
@@ -206,6 +207,10 @@ static const char *cmd_phrase(const sx_scan *sc, size_t i, size_t *endp)
         k = e;
     if ((e = kw(sc, k, "pipelined ")) != 0)
         k = e;
+    if ((e = kw(sc, k, "final data")) != 0) {
+        *endp = e; /* DragonFly: "did not like our final DATA:" */
+        return "DATA";
+    }
     unsigned char f = k < sc->n ? (unsigned char)(sc->b[k] | 0x20) : 0;
     if (f == 'e' || f == 'm' || f == 'i' || f == 's' || f == 'g') {
         for (size_t p = 0; p < sizeof phrases / sizeof phrases[0]; p++) {
@@ -303,6 +308,29 @@ static size_t host_said(sx_scan *sc, size_t i)
     } else if (k < sc->n && sc->b[k] == ':')
         k++;
     return wrap(sc, i, k);
+}
+
+/* DragonFly's "NAME [ADDR] did not like our ...": the host stands before
+ * the phrase, which starts at i. Read backwards to where the name may
+ * begin, then checked forwards with the same readers as elsewhere. */
+static void host_before(sx_scan *sc, size_t i)
+{
+    const char *b = sc->b;
+    if (i < 5 || !is_ws((unsigned char)b[i - 1]) || b[i - 2] != ']')
+        return;
+    size_t open = i - 2;
+    while (open > 0 && b[open - 1] != '[' && i - open < 72)
+        open--;
+    if (open < 3 || b[open - 1] != '[' || b[open - 2] != ' ')
+        return;
+    size_t ne = open - 2, ns = ne;
+    while (ns > 0 && ne - ns < 255 && name_char((unsigned char)b[ns - 1]))
+        ns--;
+    size_t as, ae;
+    if (ns == ne || take_name(sc, ns) != ne ||
+        take_addr(sc, open - 1, &as, &ae) != i - 1)
+        return;
+    set_host(sc, ns, ne, as, ae);
 }
 
 /* Postfix "connect to NAME[ADDR]:25: ". */
@@ -543,8 +571,10 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
     case 'd':
         if (c2 == 'o' && kw(sc, i, "does not like recipient"))
             set_cmd(sc, "RCPT", PRIO_INFERRED);
-        else if (c2 == 'i' && (k = kw(sc, i, "did not like our ")) != 0)
+        else if (c2 == 'i' && (k = kw(sc, i, "did not like our ")) != 0) {
             set_cmd(sc, cmd_phrase(sc, k, &e), PRIO_STATED); /* DragonFly */
+            host_before(sc, i);
+        }
         return i;
     case 'm':
         if (c2 == 'o' && (k = kw(sc, i, "most progress was ")) != 0)
