@@ -312,13 +312,20 @@ void smtpdx_msgreader_free(smtpdx_msgreader *r);
 /* Next message: *buf and *len stay valid until the next call or the free;
  * *origin names where it came from (the file path; "path:N" for the N-th
  * message, 1-based, of an mbox holding more than one). Returns SMTPDX_OK
- * with *buf == NULL at the end. A file that cannot be read gives
- * SMTPDX_ERR_IO, a message larger than SMTPDX_MSG_MAX gives
+ * with *buf == NULL at the end. A file that cannot be read, or a folder
+ * left out for a limit of the walk, gives SMTPDX_ERR_IO (see
+ * smtpdx_msgreader_why()), a message larger than SMTPDX_MSG_MAX gives
  * SMTPDX_ERR_LIMIT, both with *origin set; reading goes on with the next
  * call. */
 #define SMTPDX_MSG_MAX (64u * 1024u * 1024u) /* bytes per message */
 smtpdx_status smtpdx_msgreader_next(smtpdx_msgreader *r, const char **buf,
                                     size_t *len, const char **origin);
+/* After SMTPDX_ERR_IO from smtpdx_msgreader_next(): why, for people: the
+ * system's message ("No such file or directory", "Permission denied"), or
+ * a limit of the folder walk ("folder nested deeper than 64 levels: not
+ * read"; errno is then ELOOP, ENAMETOOLONG or EOVERFLOW). "" otherwise.
+ * Valid until the next call. */
+const char *smtpdx_msgreader_why(const smtpdx_msgreader *r);
 
 /* ---------------------------------------------------------------- bounce */
 

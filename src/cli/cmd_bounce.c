@@ -11,6 +11,7 @@
  * Exit status: 0 records written, 1 nothing recognised, 2 usage, 3 an
  * input could not be read (the others were still processed).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -99,7 +100,9 @@ static void one_input(bounce_run *run, const char *path)
     smtpdx_msgreader *rd = NULL;
     smtpdx_status st = smtpdx_msgreader_new(path, &rd);
     if (st != SMTPDX_OK) {
-        cli_error("bounce", path, "%s", smtpdx_strerror(st));
+        int e = errno;
+        cli_error("bounce", path, "%s",
+                  st == SMTPDX_ERR_IO && e ? strerror(e) : smtpdx_strerror(st));
         run->unreadable++;
         remember(run->lost, run->unreadable, path);
         return;
@@ -110,7 +113,8 @@ static void one_input(bounce_run *run, const char *path)
         st = smtpdx_msgreader_next(rd, &buf, &len, &origin);
         if (st == SMTPDX_ERR_IO) {
             const char *where = origin ? origin : path;
-            cli_error("bounce", where, "%s", smtpdx_strerror(st));
+            const char *why = smtpdx_msgreader_why(rd);
+            cli_error("bounce", where, "%s", *why ? why : smtpdx_strerror(st));
             run->unreadable++;
             remember(run->lost, run->unreadable, where);
             continue; /* the reader goes on with the next file */

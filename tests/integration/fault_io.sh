@@ -77,10 +77,23 @@ read_case "bounce missing file" "$TMP/nonexistent.eml" \
     bounce --format ndjson "$TMP/nonexistent.eml" "$TMP/good.eml"
 read_case "bounce missing file last" "$TMP/nonexistent.eml" \
     bounce --format ndjson "$TMP/good.eml" "$TMP/nonexistent.eml"
+grep -q "nonexistent.eml: No such file or directory" "$TMP/err" ||
+    fail "bounce missing file: the system's reason is not given: $(head -3 "$TMP/err")"
 read_case "log missing file" "$TMP/nonexistent.log" \
     log --format ndjson "$TMP/nonexistent.log" "$TMP/good.log"
 mkdir "$TMP/adir"
 read_case "log folder" "$TMP/adir" log --format ndjson "$TMP/adir" "$TMP/good.log"
+# A folder nested past the walk's limit is named, with the limit, not
+# left out in silence; the good message beside it is read.
+deep="$TMP/tree"
+mkdir -p "$deep"
+cp "$TMP/good.eml" "$deep/good.eml"
+for i in $(seq 1 64); do deep="$deep/d"; done
+mkdir -p "$deep"
+cp "$TMP/good.eml" "$deep/lost.eml"
+read_case "bounce folder too deep" "$TMP/tree/d/d" bounce --format ndjson "$TMP/tree"
+grep -q "folder nested deeper than 64 levels: not read" "$TMP/err" ||
+    fail "bounce folder too deep: the limit is not named: $(head -3 "$TMP/err")"
 if head -c1 /proc/self/mem >/dev/null 2>&1; then
     echo "note: /proc/self/mem readable here; EIO case skipped"
 else

@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,8 +98,10 @@ static char *read_tuned(const char *path, size_t chunk, size_t max,
         char head[1024];
         if (st != SMTPDX_OK) {
             (*nerr)++;
-            snprintf(head, sizeof head, "ERR %s %s\n", smtpdx_status_name(st),
-                     origin ? origin : "(null)");
+            const char *why = smtpdx_msgreader_why(r);
+            snprintf(head, sizeof head, "ERR %s %s%s%s\n",
+                     smtpdx_status_name(st), origin ? origin : "(null)",
+                     *why ? ": " : "", why);
             n = 0;
             buf = "";
         } else if (buf == NULL) {
@@ -268,7 +271,8 @@ static void test_maildir_order(void **state)
 }
 
 /* Folders nest 64 deep at most (SX_WALK_DEPTH): a message 63 folders
- * down is read, one 65 down is not, and the walk goes on after both. */
+ * down is read, one 65 down is not and the folder left out is reported
+ * (SMTPDX_ERR_IO, with the reason), and the walk goes on after both. */
 static void test_walk_depth(void **state)
 {
     (void)state;
@@ -290,8 +294,14 @@ static void test_walk_depth(void **state)
     path_of(p, sizeof p, "deep");
     unsigned n, e;
     char *all = read_all(p, &n, &e);
-    assert_int_equal(e, 0);
+    assert_int_equal(e, 1);
     assert_int_equal(n, 3);
+    char want[1024];
+    snprintf(want, sizeof want, "ERR SMTPDX_ERR_IO %s", p);
+    for (int i = 1; i <= 64; i++)
+        strcat(want, "/d");
+    strcat(want, ": folder nested deeper than 64 levels: not read\n");
+    assert_non_null(strstr(all, want));
     assert_non_null(strstr(all, "Subject: top"));
     assert_non_null(strstr(all, "Subject: level 63"));
     assert_null(strstr(all, "Subject: level 65"));
@@ -321,7 +331,8 @@ static void test_tiny_and_missing(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(e, 1);
     char want[600];
-    snprintf(want, sizeof want, "ERR SMTPDX_ERR_IO %s\n", p);
+    snprintf(want, sizeof want, "ERR SMTPDX_ERR_IO %s: %s\n", p,
+             strerror(ENOENT));
     assert_string_equal(all, want);
     free(all);
 

@@ -14,6 +14,7 @@
  * origin, and reading goes on with the next one.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -46,6 +47,8 @@ struct smtpdx_msgreader {
     size_t max;        /* SMTPDX_MSG_MAX */
     size_t chunk;      /* bytes asked of each read */
     sx_sbuf origin;
+    const char *why;   /* smtpdx_msgreader_why() */
+    char whybuf[128];
 };
 
 smtpdx_status smtpdx_msgreader_new(const char *path, smtpdx_msgreader **out)
@@ -171,6 +174,7 @@ static smtpdx_status file_open(smtpdx_msgreader *r)
     if (r->is_dir) {
         st = sx_walk_next(r->walk, &p);
         if (st != SMTPDX_OK) {
+            r->why = sx_walk_why(r->walk);
             if (p && origin_set(r, p, 0) != SMTPDX_OK)
                 return SMTPDX_ERR_NOMEM;
             return st;
@@ -337,11 +341,35 @@ static smtpdx_status mbox_next(smtpdx_msgreader *r, const char **buf,
     return SMTPDX_OK;
 }
 
+static smtpdx_status reader_next(smtpdx_msgreader *r, const char **buf,
+                                 size_t *len, const char **origin);
+
 smtpdx_status smtpdx_msgreader_next(smtpdx_msgreader *r, const char **buf,
                                     size_t *len, const char **origin)
 {
     if (r == NULL || buf == NULL || len == NULL)
         return SMTPDX_ERR_INVAL;
+    r->why = NULL;
+    smtpdx_status st = reader_next(r, buf, len, origin);
+    if (st == SMTPDX_ERR_IO && r->why == NULL) {
+        /* the system's word, taken before anything else can change it */
+        int e = errno;
+        snprintf(r->whybuf, sizeof r->whybuf, "%s",
+                 e ? strerror(e) : "input/output error");
+        r->why = r->whybuf;
+        errno = e;
+    }
+    return st;
+}
+
+const char *smtpdx_msgreader_why(const smtpdx_msgreader *r)
+{
+    return r != NULL && r->why != NULL ? r->why : "";
+}
+
+static smtpdx_status reader_next(smtpdx_msgreader *r, const char **buf,
+                                 size_t *len, const char **origin)
+{
     *buf = NULL;
     *len = 0;
     if (origin)

@@ -19,6 +19,7 @@ typedef struct level {
     char **names;
     size_t n, i;
     size_t plen; /* length of this directory's path in w->path */
+    int cut;     /* more names than SX_WALK_ENTRIES: to be reported */
 } level;
 
 struct sx_walk {
@@ -26,6 +27,7 @@ struct sx_walk {
     size_t rootlen;
     int started;
     int depth;
+    const char *why; /* the last limit met, for sx_walk_why() */
     level lv[SX_WALK_DEPTH];
 };
 
@@ -92,12 +94,15 @@ static smtpdx_status dir_push(sx_walk *w)
     struct dirent *e;
     l->names = NULL;
     l->n = l->i = 0;
+    l->cut = 0;
     l->plen = w->path.len;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        if (l->n == SX_WALK_ENTRIES)
+        if (l->n == SX_WALK_ENTRIES) {
+            l->cut = 1;
             break;
+        }
         if (l->n == cap) {
             size_t nc = cap ? cap * 2 : 32;
             char **nn = sx_realloc(l->names, nc * sizeof *nn);
@@ -150,6 +155,17 @@ smtpdx_status sx_walk_next(sx_walk *w, const char **path)
     }
     while (w->depth > 0) {
         level *l = &w->lv[w->depth - 1];
+        if (l->cut) {
+            /* said once, before its first name: the folder's path */
+            l->cut = 0;
+            w->path.len = l->plen;
+            w->path.data[w->path.len] = '\0';
+            *path = w->path.data;
+            w->why = "folder holds more names than smtpdx lists "
+                     "(4,194,304): the rest not read";
+            errno = EOVERFLOW;
+            return SMTPDX_ERR_IO;
+        }
         if (l->i == l->n) {
             level_free(l);
             w->depth--;
@@ -167,11 +183,16 @@ smtpdx_status sx_walk_next(sx_walk *w, const char **path)
                 l->i--; /* this name again at the next call */
                 return SMTPDX_ERR_NOMEM;
             }
-            continue; /* a path too long to name: skipped */
+            /* the folder is named: the entry's own path is too long */
+            *path = w->path.data;
+            w->why = "an entry's path would pass 16 KiB: not read";
+            errno = ENAMETOOLONG;
+            return SMTPDX_ERR_IO;
         }
         struct stat st;
         if (lstat(w->path.data, &st) != 0) {
             *path = w->path.data;
+            w->why = NULL;
             return SMTPDX_ERR_IO;
         }
         if (S_ISLNK(st.st_mode)) {
@@ -179,11 +200,16 @@ smtpdx_status sx_walk_next(sx_walk *w, const char **path)
                 continue;
         }
         if (S_ISDIR(st.st_mode)) {
-            if (w->depth >= SX_WALK_DEPTH)
-                continue;
+            if (w->depth >= SX_WALK_DEPTH) {
+                *path = w->path.data;
+                w->why = "folder nested deeper than 64 levels: not read";
+                errno = ELOOP;
+                return SMTPDX_ERR_IO;
+            }
             smtpdx_status rc = dir_push(w);
             if (rc != SMTPDX_OK) {
                 *path = w->path.data;
+                w->why = NULL;
                 return rc;
             }
             continue;
@@ -194,4 +220,9 @@ smtpdx_status sx_walk_next(sx_walk *w, const char **path)
         return SMTPDX_OK;
     }
     return SMTPDX_OK;
+}
+
+const char *sx_walk_why(const sx_walk *w)
+{
+    return w->why;
 }

@@ -20,10 +20,18 @@ typedef struct sx_walk sx_walk;
 
 smtpdx_status sx_walk_new(const char *root, sx_walk **out);
 /* Next file path (valid until the next call): SMTPDX_OK with *path NULL
- * at the end; SMTPDX_ERR_IO with *path naming a directory that could not
- * be read (the walk goes on at the next call); SMTPDX_ERR_NOMEM with *path
- * NULL when memory ran out (the next call tries the same name again). */
+ * at the end; SMTPDX_ERR_IO with *path naming what could not be read (the
+ * walk goes on at the next call): a directory or entry the system refused
+ * (errno says why), or one left out for a limit: a folder nested deeper
+ * than SX_WALK_DEPTH, an entry whose path would pass 16 KiB (the folder is
+ * named), a folder listing more than 4,194,304 names (named before its
+ * first entry; the later names are not read), each with a phrase from
+ * sx_walk_why() and errno ELOOP, ENAMETOOLONG or EOVERFLOW.
+ * SMTPDX_ERR_NOMEM with *path NULL when memory ran out (the next call
+ * tries the same name again). */
 smtpdx_status sx_walk_next(sx_walk *w, const char **path);
+/* The limit behind the last SMTPDX_ERR_IO, or NULL when errno tells. */
+const char *sx_walk_why(const sx_walk *w);
 void sx_walk_free(sx_walk *w);
 
 #endif
