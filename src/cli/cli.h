@@ -106,6 +106,9 @@ int cli_color_enabled(enum cli_color_mode mode, FILE *stream);
  * path or text) are shown as '?', so no input can drive the terminal. */
 void cli_error(const char *what, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* smtpdx_strerror(st), or for SMTPDX_ERR_IO the system's word for errno e
+ * ("No space left on device") when there is one. */
+const char *cli_strerror(smtpdx_status st, int e);
 
 /* "smtpdx <cmd>: <message>\nTry 'smtpdx <cmd> --help'.\n" on stderr;
  * returns CLI_EXIT_USAGE so a command can `return cli_usage(...)`. */

@@ -138,6 +138,11 @@ void cli_error(const char *what, const char *where, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+const char *cli_strerror(smtpdx_status st, int e)
+{
+    return st == SMTPDX_ERR_IO && e > 0 ? strerror(e) : smtpdx_strerror(st);
+}
+
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
     char msg[1024];

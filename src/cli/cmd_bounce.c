@@ -87,7 +87,8 @@ static void one_message(bounce_run *run, const char *buf, size_t len,
     for (size_t i = 0; i < n; i++) {
         st = smtpdx_writer_record(run->w, smtpdx_records_get(run->recs, i));
         if (st != SMTPDX_OK) {
-            cli_error("bounce", "standard output", "%s", smtpdx_strerror(st));
+            cli_error("bounce", "standard output", "%s",
+                      cli_strerror(st, errno));
             run->failed = 1;
             return;
         }
@@ -226,11 +227,12 @@ int cmd_bounce(int argc, char **argv)
     cli_progress_done(run.progress);
     st = smtpdx_writer_finish(run.w);
     if (st != SMTPDX_OK && !run.failed) {
-        cli_error("bounce", "standard output", "%s", smtpdx_strerror(st));
+        cli_error("bounce", "standard output", "%s",
+                  cli_strerror(st, errno));
         run.failed = 1;
     }
     if (fflush(stdout) != 0 && !run.failed) {
-        cli_error("bounce", "standard output", "write error");
+        cli_error("bounce", "standard output", "%s", strerror(errno));
         run.failed = 1;
     }
     if (!quiet)

@@ -52,7 +52,8 @@ static void explain_one(explain_run *run, const char *in, size_t len)
         run->explained++;
     st = smtpdx_writer_explanation(run->w, in, len, reply, &e);
     if (st != SMTPDX_OK && !run->failed) {
-        cli_error("explain", "standard output", "%s", smtpdx_strerror(st));
+        cli_error("explain", "standard output", "%s",
+                  cli_strerror(st, errno));
         run->failed = 1;
     }
 }
@@ -222,7 +223,8 @@ int cmd_explain(int argc, char **argv)
     }
     st = smtpdx_writer_finish(run.w);
     if (st != SMTPDX_OK && !run.failed) {
-        cli_error("explain", "standard output", "%s", smtpdx_strerror(st));
+        cli_error("explain", "standard output", "%s",
+                  cli_strerror(st, errno));
         run.failed = 1;
     }
     smtpdx_writer_free(run.w);

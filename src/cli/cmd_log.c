@@ -113,7 +113,7 @@ static int drain(log_run *run)
             smtpdx_status st = smtpdx_writer_record(run->w, r);
             if (st != SMTPDX_OK) {
                 cli_error("log", "standard output", "%s",
-                          smtpdx_strerror(st));
+                          cli_strerror(st, errno));
                 run->failed = 1;
             }
         } else {
@@ -478,7 +478,8 @@ int cmd_log(int argc, char **argv)
     if (run.w) {
         st = smtpdx_writer_finish(run.w);
         if (st != SMTPDX_OK && !run.failed) {
-            cli_error("log", "standard output", "%s", smtpdx_strerror(st));
+            cli_error("log", "standard output", "%s",
+                      cli_strerror(st, errno));
             run.failed = 1;
         }
     } else if (run.summary) {

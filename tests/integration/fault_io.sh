@@ -42,6 +42,8 @@ write_case() { # NAME REDIRECTION ARGS...
         fail "$name ($how): exit 0 although nothing could be written"
     elif ! [ -s "$TMP/err" ]; then
         fail "$name ($how): exit $rc without a message"
+    elif [ "$how" = full ] && ! grep -q "No space left on device" "$TMP/err"; then
+        fail "$name ($how): the system's reason is not given: $(head -1 "$TMP/err")"
     else
         echo "ok: $name ($how): exit $rc: $(head -1 "$TMP/err")"
     fi
