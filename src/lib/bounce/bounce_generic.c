@@ -162,29 +162,39 @@ typedef struct cand {
 
 #define MAX_CANDS 256u
 
+/* One more piece of a reply, blank-separated, while it is under 4 KB. A
+ * piece lost to a failed allocation would leave a record that looks whole
+ * with another text: that is an error, not a cut. */
+static smtpdx_status add(sx_sbuf *out, sx_str t, int *full)
+{
+    if (*full || t.len == 0)
+        return SMTPDX_OK;
+    int rc = out->len ? sx_sbuf_putc(out, ' ') : SX_SBUF_OK;
+    if (rc == SX_SBUF_OK)
+        rc = sx_sbuf_append(out, t.p, t.len);
+    if (rc == SX_SBUF_NOMEM)
+        return SMTPDX_ERR_NOMEM;
+    if (rc != SX_SBUF_OK || out->len > 4096)
+        *full = 1; /* past the limit: keep the start */
+    return SMTPDX_OK;
+}
+
 static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
                                    const char *e, sx_sbuf *tmp)
 {
     /* join the non-empty, non-boilerplate lines, at most 4 KB */
     sx_btlines it;
     sx_str l;
+    int full = 0;
     sx_sbuf_reset(tmp);
     sx_bt_lines_init(&it, p, (size_t)(e - p));
-    while (it.count < 60 && sx_bt_next_line(&it, &l)) {
+    while (!full && it.count < 60 && sx_bt_next_line(&it, &l)) {
         sx_str t = sx_bt_trim(l);
         if (t.len == 0 || boilerplate(t))
             continue;
-        if (tmp->len > 4096)
-            break;
-        /* a line lost to a failed allocation would give a record that
-         * looks whole with another text: fail instead */
-        int brc = tmp->len ? sx_sbuf_putc(tmp, ' ') : SX_SBUF_OK;
-        if (brc == SX_SBUF_OK)
-            brc = sx_sbuf_append(tmp, t.p, t.len);
-        if (brc == SX_SBUF_NOMEM)
-            return SMTPDX_ERR_NOMEM;
-        if (brc != SX_SBUF_OK)
-            break; /* past the buffer's limit: keep the start */
+        smtpdx_status st = add(tmp, t, &full);
+        if (st != SMTPDX_OK)
+            return st;
     }
     return sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
 }
@@ -347,21 +357,6 @@ static sx_brcpt *wanting(sx_bres *res, sx_str a)
             return rc;
     }
     return NULL;
-}
-
-/* One more piece of a reply, blank-separated, while it is under 4 KB. */
-static smtpdx_status add(sx_sbuf *out, sx_str t, int *full)
-{
-    if (*full || t.len == 0)
-        return SMTPDX_OK;
-    int rc = out->len ? sx_sbuf_putc(out, ' ') : SX_SBUF_OK;
-    if (rc == SX_SBUF_OK)
-        rc = sx_sbuf_append(out, t.p, t.len);
-    if (rc == SX_SBUF_NOMEM)
-        return SMTPDX_ERR_NOMEM;
-    if (rc != SX_SBUF_OK || out->len > 4096)
-        *full = 1; /* past the limit: keep the start */
-    return SMTPDX_OK;
 }
 
 /* The reply gathered for rc, when it reads as an error (a code or an
