@@ -1,0 +1,189 @@
+#!/bin/bash
+# sendmail_fixture.sh - a real Sendmail 8 on 127.0.0.1 writes the bounces
+# and the delay warning that 'smtpdx bounce' must diagnose.
+#
+#   bash tests/integration/sendmail_fixture.sh BUILD_DIR
+#
+# Sendmail's bounce is a multipart/report: a text part with "The
+# following addresses had permanent fatal errors" and a session
+# transcript, then an RFC 3464 report. This test proves that smtpdx reads
+# today's Debian Sendmail as it reads the old Sendmail mails of the corpus.
+#
+# The Debian packages (sendmail-bin, sendmail-cf, m4, libwrap0) are
+# downloaded once per build directory and unpacked, never installed. The
+# configuration is made with m4 from sendmail-cf. Sendmail runs in a
+# private mount namespace (unshare -m) where /etc/hosts, /etc/nsswitch.conf
+# and /etc/resolv.conf are the test's own (names come from the hosts file
+# only, and a DNS query could only go to 127.0.0.1, where nothing answers),
+# and where its files live on a tmpfs at /mnt (Sendmail refuses a queue or
+# an alias file under a world-writable directory such as /tmp). Nothing of
+# the host changes.
+#
+# The remote side is tests/lib/smtp_peer.py on a loopback port: it refuses
+# bob (550 5.1.1), full (552 5.2.2), spam (554 5.7.1) and busy (451 4.3.0)
+# and keeps what it accepts, which is where Sendmail returns the bounces
+# to alice@origin.test. Cases: three messages to one refused recipient
+# each; one message to bob, full and busy (one bounce, two records; busy
+# stays queued); a queue run with a warning time of one second, which
+# sends the delay warning for busy.
+# Exit 77 (skip) when not root, when unshare, python3, jq, apt-get or
+# dpkg-deb is absent, or when the packages cannot be had.
+set -u
+. "$(dirname "$0")/../lib/fixture.sh"
+
+BUILD=${1:-build}
+SMTPDX=${SMTPDX:-$BUILD/smtpdx}
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+
+[ "$(id -u)" -eq 0 ] || skip "needs root for a private mount namespace"
+PATH=$PATH:/usr/sbin:/sbin
+for t in unshare python3 jq apt-get dpkg-deb; do
+    command -v "$t" >/dev/null 2>&1 || skip "$t is not installed (bash scripts/deps.sh --test)"
+done
+[ -x "$SMTPDX" ] || { echo "FAIL: no smtpdx binary at $SMTPDX"; exit 1; }
+BUILD=$(cd "$BUILD" && pwd)
+SMTPDX=$(cd "$(dirname "$SMTPDX")" && pwd)/$(basename "$SMTPDX")
+
+# ---- the packages: downloaded once per build directory
+DEBS=$BUILD/sendmail-debs
+mkdir -p "$DEBS"
+PKGS="sendmail-bin sendmail-cf m4 libwrap0"
+have_all() {
+    local p
+    for p in $PKGS; do
+        ls "$DEBS/${p}"_*.deb >/dev/null 2>&1 || return 1
+    done
+}
+if ! have_all; then
+    echo "downloading $PKGS into $DEBS"
+    # shellcheck disable=SC2086
+    (cd "$DEBS" && timeout 180 apt-get download -q -o APT::Sandbox::User=root \
+        $PKGS) > "$DEBS/download.log" 2>&1 ||
+        skip "apt-get download failed: $(tail -n 1 "$DEBS/download.log")"
+    have_all || skip "the packages are not all in $DEBS"
+fi
+
+# ---- ports and files
+BASE=$(free_block "0" 3340 3350 3360 3370 3380) ||
+    skip "no free loopback port for the fixture"
+P_PEER=$BASE
+
+T=$(mktemp -d /tmp/smtpdx-sendmail.XXXXXX)
+chmod 755 "$T"
+PEER_PID=
+cleanup() {
+    [ -n "$PEER_PID" ] && kill "$PEER_PID" 2>/dev/null && wait "$PEER_PID" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+for d in "$DEBS"/*.deb; do
+    dpkg-deb -x "$d" "$T/root" || { echo "FAIL: dpkg-deb -x $d"; exit 1; }
+done
+SM=$T/root/usr/libexec/sendmail/sendmail
+M4=$T/root/usr/bin/m4
+[ -x "$SM" ] && [ -x "$M4" ] || { echo "FAIL: no sendmail or m4 in the packages"; exit 1; }
+# the copy is ours: without its set-group-id bit the loader honours
+# LD_LIBRARY_PATH, where the unpacked libwrap is
+chmod g-s "$SM"
+LIBDIR=$(dirname "$(find "$T/root" -name 'libwrap.so.0' | head -n 1)")
+
+mkdir -p "$T/out"
+python3 "$SRC/tests/lib/smtp_peer.py" "$P_PEER" "$T/out" > "$T/peer.log" 2>&1 &
+PEER_PID=$!
+for _ in $(seq 50); do port_busy "$P_PEER" && break; sleep 0.1; done
+port_busy "$P_PEER" || { echo "FAIL: the SMTP peer did not start"; cat "$T/peer.log"; exit 1; }
+
+# ---- the configuration: everything goes to the peer
+cat > "$T/test.mc" <<EOF
+divert(-1)
+divert(0)dnl
+include(\`$T/root/usr/share/sendmail/cf/m4/cf.m4')dnl
+OSTYPE(\`linux')dnl
+define(\`confDOMAIN_NAME', \`mta.sender.test')dnl
+define(\`confSERVICE_SWITCH_FILE', \`/mnt/sm/service.switch')dnl
+define(\`confHOSTS_FILE', \`/mnt/sm/hosts')dnl
+define(\`confDONT_PROBE_INTERFACES', \`True')dnl
+define(\`confDEF_USER_ID', \`8:12')dnl
+define(\`SMART_HOST', \`[127.0.0.1]')dnl
+define(\`RELAY_MAILER_ARGS', \`TCP \$h $P_PEER')dnl
+define(\`ESMTP_MAILER_ARGS', \`TCP \$h $P_PEER')dnl
+define(\`SMTP_MAILER_ARGS', \`TCP \$h $P_PEER')dnl
+define(\`ALIAS_FILE', \`/mnt/sm/aliases')dnl
+define(\`confPID_FILE', \`/mnt/sm/sendmail.pid')dnl
+define(\`STATUS_FILE', \`/mnt/sm/statistics')dnl
+FEATURE(\`nocanonify')dnl
+MAILER(\`local')dnl
+MAILER(\`smtp')dnl
+EOF
+"$M4" "$T/test.mc" > "$T/test.cf" 2> "$T/m4.log" ||
+    { echo "FAIL: m4 could not make the configuration"; cat "$T/m4.log"; exit 1; }
+# each name on a line of its own: the first line's names are Sendmail's
+# own (class w, delivered locally), the others are remote
+printf '127.0.0.1 mta.sender.test %s localhost\n127.0.0.1 remote.test\n127.0.0.1 origin.test\n' \
+    "$(hostname)" > "$T/hosts"
+printf 'hosts files\naliases files\n' > "$T/service.switch"
+printf 'hosts: files\npasswd: files\ngroup: files\n' > "$T/nsswitch.conf"
+printf 'nameserver 127.0.0.1\n' > "$T/resolv.conf"
+
+cat > "$T/run.sh" <<EOF
+set -e
+mount --make-rprivate /
+mount --bind $T/hosts /etc/hosts
+mount --bind $T/nsswitch.conf /etc/nsswitch.conf
+mount --bind $T/resolv.conf /etc/resolv.conf
+mount -t tmpfs -o mode=755 tmpfs /mnt
+mkdir -m 755 /mnt/sm
+mkdir -m 700 /mnt/sm/q
+cp $T/test.cf $T/hosts $T/service.switch /mnt/sm/
+: > /mnt/sm/aliases
+: > /mnt/sm/statistics
+export LD_LIBRARY_PATH=$LIBDIR
+S="$SM -C /mnt/sm/test.cf -O QueueDirectory=/mnt/sm/q"
+\$S -bi > /dev/null
+for r in bob full spam; do
+    printf 'From: Alice <alice@origin.test>\nTo: %s@remote.test\nSubject: fixture %s\nMessage-ID: <sm-%s@origin.test>\n\nhello\n' \$r \$r \$r |
+        timeout 60 \$S -odi -f alice@origin.test \$r@remote.test || true
+done
+printf 'From: alice@origin.test\nTo: bob@remote.test, full@remote.test, busy@remote.test\nSubject: fixture three\nMessage-ID: <sm-three@origin.test>\n\nhello\n' |
+    timeout 60 \$S -odi -f alice@origin.test bob@remote.test full@remote.test busy@remote.test || true
+sleep 2
+timeout 60 \$S -O Timeout.queuewarn=1s -q || true
+EOF
+if ! unshare -m bash "$T/run.sh" > "$T/run.log" 2>&1; then
+    grep -qi "mount\|unshare" "$T/run.log" &&
+        skip "no private mount namespace here: $(head -n 1 "$T/run.log")"
+    echo "FAIL: the Sendmail run failed:"; cat "$T/run.log"; exit 1
+fi
+
+for _ in $(seq 50); do
+    [ "$(find "$T/out" -name 'msg-*.eml' | wc -l)" -ge 5 ] && break
+    sleep 0.1
+done
+n=$(find "$T/out" -name 'msg-*.eml' | wc -l)
+[ "$n" -ge 5 ] || { echo "FAIL: $n mails came back, 5 expected"; cat "$T/run.log" "$T/peer.log"; exit 1; }
+
+OUT=$T/records.ndjson
+"$SMTPDX" bounce --format ndjson "$T/out" > "$OUT" 2> "$T/summary"
+rc=$?
+check() { jq_has "$OUT" "$@"; }
+is $rc 0 "smtpdx bounce exits 0"
+grep -q "5 bounces" "$T/summary"
+is $? 0 "the summary counts five bounces"
+
+check "bob: unknown, at RCPT, from the remote host" \
+  '.recipient=="bob@remote.test" and .subject=="fixture bob" and .reason=="userunknown" and .deliverystatus=="5.1.1" and .replycode=="550" and .smtpcommand=="RCPT" and .rhost=="remote.test" and .smtpagent=="Sendmail" and .hardbounce==1 and .addresser=="alice@origin.test" and .messageid=="sm-bob@origin.test"'
+check "full: over quota" \
+  '.recipient=="full@remote.test" and .subject=="fixture full" and .reason=="mailboxfull" and .deliverystatus=="5.2.2" and .replycode=="552"'
+check "spam: a block-list refusal" \
+  '.recipient=="spam@remote.test" and .reason=="blocked" and .cause=="dnsbl-listed" and .deliverystatus=="5.7.1" and .replycode=="554" and .who=="sender-admin"'
+n=$(jq -s 'map(select(.subject=="fixture three" and .action=="failed")) | length' "$OUT")
+is "$n" 2 "one bounce for bob and full gives two records (busy is still queued)"
+check "busy: the delay warning is temporary" \
+  '.recipient=="busy@remote.test" and .action=="delayed" and .temporary==true and .deliverystatus=="4.3.0" and .replycode=="451" and .hardbounce==0'
+n=$(jq -s 'map(select(.recipient=="busy@remote.test" and .action=="failed")) | length' "$OUT")
+is "$n" 0 "busy is never called failed"
+
+[ $fails -eq 0 ] || { echo "--- run"; tail -n 30 "$T/run.log"; echo "--- records"; cat "$OUT"; exit 1; }
+echo "sendmail fixture: all cases diagnosed"
+exit 0
