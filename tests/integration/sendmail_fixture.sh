@@ -36,13 +36,8 @@ SMTPDX=${SMTPDX:-$BUILD/smtpdx}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 
 [ "$(id -u)" -eq 0 ] || skip "needs root for a private mount namespace"
-PATH=$PATH:/usr/sbin:/sbin
-for t in unshare python3 jq apt-get dpkg-deb; do
-    command -v "$t" >/dev/null 2>&1 || skip "$t is not installed (bash scripts/deps.sh --test)"
-done
-[ -x "$SMTPDX" ] || { echo "FAIL: no smtpdx binary at $SMTPDX"; exit 1; }
-BUILD=$(cd "$BUILD" && pwd)
-SMTPDX=$(cd "$(dirname "$SMTPDX")" && pwd)/$(basename "$SMTPDX")
+need_tools unshare python3 jq apt-get dpkg-deb
+smtpdx_paths
 
 # ---- the packages: downloaded once per build directory
 DEBS=$BUILD/sendmail-debs

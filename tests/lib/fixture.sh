@@ -8,6 +8,23 @@ fails=0
 # Exit 77, which ctest counts as skipped, saying why.
 skip() { echo "SKIP: $*"; exit 77; }
 
+# need_tools TOOL...: skip unless every tool is on PATH (sbin included).
+need_tools() {
+    local t
+    PATH=$PATH:/usr/sbin:/sbin
+    for t in "$@"; do
+        command -v "$t" >/dev/null 2>&1 || skip "$t is not installed (bash scripts/deps.sh --test)"
+    done
+}
+
+# smtpdx_paths: BUILD and SMTPDX made absolute (the servers run elsewhere);
+# fails when there is no binary.
+smtpdx_paths() {
+    [ -x "$SMTPDX" ] || { echo "FAIL: no smtpdx binary at $SMTPDX"; exit 1; }
+    BUILD=$(cd "$BUILD" && pwd)
+    SMTPDX=$(cd "$(dirname "$SMTPDX")" && pwd)/$(basename "$SMTPDX")
+}
+
 # Something listens on this loopback port.
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
