@@ -17,6 +17,7 @@
 
 #include "bounce/bounce.h"
 #include "bounce/bounce_generic.h"
+#include "bounce/bounce_orig.h"
 #include "bounce/bounce_text.h"
 
 /* Lines that start the pasted copy of the returned message. */
@@ -41,6 +42,8 @@ static const char *const copy_marks[] = {
     "a copy of the original message",
     "included is a copy",
     "copy of the original message",
+    "returned message --", /* Lotus Notes: "---- Returned Message ----" */
+    "unsent message follows",
     NULL,
 };
 
@@ -128,7 +131,7 @@ static int looks_like_error(sx_str l)
         "unrouteable", "unroutable", "too large", "exceeded", "not allowed",
         "could not", "couldn't", "can't", "cannot", "unable", "spam",
         "suspended", "inactive", "deactivated", "exceed", "undeliverable",
-        "not delivered", "no valid", NULL};
+        "not delivered", "no valid", "not listed", NULL};
     size_t at;
     if (sx_bt_find_code(l.p, l.len, &at))
         return 1;
@@ -136,6 +139,20 @@ static int looks_like_error(sx_str l)
     if (sx_bt_find_enhanced(l.p, l.len, enh, &at))
         return 1;
     return sx_bt_has_any(l, words);
+}
+
+/* A line that only announces the reason on the lines below it ("because:"
+ * in Domino's notice) says nothing by itself. */
+static int label_only(sx_str t)
+{
+    static const char *const labels[] = {
+        "because:", "reason:", "reasons:", "failure reason:",
+        "failure reasons:", "reason for failure:", "error:", "details:",
+        NULL};
+    for (size_t i = 0; labels[i]; i++)
+        if (t.len == strlen(labels[i]) && sx_bt_ieq(t.p, labels[i], t.len))
+            return 1;
+    return 0;
 }
 
 /* Lines of boilerplate that are no part of a reply (they open the line). */
@@ -151,13 +168,29 @@ static int boilerplate(sx_str l)
     for (size_t i = 0; words[i]; i++)
         if (sx_bt_iprefix(t.p, t.len, words[i]))
             return 1;
-    return 0;
+    return label_only(t);
+}
+
+/* A section rule or heading: "-----", "=====", "----- Title -----". */
+static int rule(sx_str t)
+{
+    if (t.len < 3 || (t.p[0] != '-' && t.p[0] != '='))
+        return 0;
+    size_t i = 1;
+    while (i < t.len && t.p[i] == t.p[0])
+        i++;
+    if (i == t.len)
+        return 1;
+    return i >= 3 && t.len >= 6 && memcmp(t.p + t.len - 3, t.p, 3) == 0;
 }
 
 typedef struct cand {
     sx_str addr;
     const char *start; /* where its reply text starts */
     const char *end;
+    /* the paragraph right above a lone address, for notices that give
+     * the reason first ("User not listed ...", then the address) */
+    const char *pre, *pre_end;
 } cand;
 
 #define MAX_CANDS 256u
@@ -190,7 +223,9 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
     sx_bt_lines_init(&it, p, (size_t)(e - p));
     while (!full && it.count < 60 && sx_bt_next_line(&it, &l)) {
         sx_str t = sx_bt_trim(l);
-        if (t.len == 0 || boilerplate(t))
+        if (rule(t) && tmp->len > 0)
+            break; /* what follows a section rule is another section */
+        if (t.len == 0 || boilerplate(t) || rule(t))
             continue;
         smtpdx_status st = add(tmp, t, &full);
         if (st != SMTPDX_OK)
@@ -209,11 +244,23 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
     smtpdx_status st = SMTPDX_OK;
 
     /* pass 1: addresses standing alone */
+    const char *para = NULL; /* the paragraph this line is part of */
+    int in_block = 0;        /* under an address, before a blank line */
     sx_bt_lines_init(&it, text, len);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
         sx_str a;
-        if (!sx_bgeneric_addr_line(l, &a) || excluded(m, a))
+        if (!sx_bgeneric_addr_line(l, &a) || excluded(m, a)) {
+            sx_str t = sx_bt_trim(l);
+            if (t.len == 0 || (t.len >= 3 && (memcmp(t.p, "---", 3) == 0 ||
+                                              memcmp(t.p, "===", 3) == 0)))
+                para = NULL, in_block = 0;
+            else if (para == NULL && !in_block)
+                para = l.p;
             continue;
+        }
+        const char *pre = para;
+        para = NULL;
+        in_block = 1;
         if (nc > 0)
             c[nc - 1].end = l.p;
         size_t i;
@@ -222,20 +269,41 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
                 break;
         if (i < nc) {
             /* the same address again: it ends the previous block but
-             * adds no recipient */
+             * adds no recipient; when it restates the last one whose
+             * block held no reply code (a header-field echo such as
+             * "To: a@b" above "Recipient address: a@b"), the reply is
+             * more likely below the restatement */
+            size_t at;
+            char enh[16];
+            if (i == nc - 1 && !sx_bt_iprefix(sx_bt_trim(l).p, sx_bt_trim(l).len,
+                                              "to:") &&
+                !sx_bt_find_code(c[i].start, (size_t)(l.p - c[i].start), &at) &&
+                !sx_bt_find_enhanced(c[i].start, (size_t)(l.p - c[i].start),
+                                     enh, &at)) {
+                c[i].start = l.p + l.len;
+                c[i].end = text + len;
+                c[i].pre = NULL;
+            }
             continue;
         }
         if (nc == MAX_CANDS)
             break;
         c[nc].addr = a;
         /* the reply starts after "<a@b>:" and its punctuation */
-        const char *st0 = a.p + a.len;
-        while (st0 < l.p + l.len && (*st0 == '>' || *st0 == ':' ||
+        const char *st0 = a.p + a.len, *e0 = l.p + l.len;
+        while (st0 < e0 && (*st0 == '>' || *st0 == ':' ||
                                      *st0 == ' ' || *st0 == '\t' ||
                                      *st0 == '.' || *st0 == ','))
             st0++;
+        /* Exchange 2003 puts the time after the address ("a@b on
+         * 2/1/2010 10:00 AM"): no part of the reply */
+        if (e0 - st0 > 4 && sx_bt_iprefix(st0, (size_t)(e0 - st0), "on ") &&
+            st0[3] >= '0' && st0[3] <= '9')
+            st0 = e0;
         c[nc].start = st0;
         c[nc].end = text + len;
+        c[nc].pre = pre;
+        c[nc].pre_end = l.p;
         nc++;
     }
     /* pass 2: an address inside an error line */
@@ -258,6 +326,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             c[nc].addr = a;
             c[nc].start = l.p;
             c[nc].end = text + len;
+            c[nc].pre = NULL;
             nc++;
         }
     }
@@ -268,6 +337,14 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         st = sx_bres_set(res, &rc->recipient, c[i].addr.p, c[i].addr.len);
         if (st == SMTPDX_OK)
             st = set_from_text(res, rc, c[i].start, c[i].end, &m->scratch2);
+        if (st == SMTPDX_OK && rc->diag[0] == '\0' && c[i].pre != NULL) {
+            /* not a line that announces the list ("... failed:") */
+            sx_str d = sx_bt_trim(
+                sx_bt_str(c[i].pre, (size_t)(c[i].pre_end - c[i].pre)));
+            if (d.len > 0 && d.p[d.len - 1] != ':' && looks_like_error(d))
+                st = set_from_text(res, rc, c[i].pre, c[i].pre_end,
+                                   &m->scratch2);
+        }
         if (st != SMTPDX_OK)
             return st;
     }
@@ -315,6 +392,37 @@ smtpdx_status sx_bgeneric_xfailed(sx_bmail *m, sx_bres *res)
     return st;
 }
 
+/* The paragraph (lines between blank ones) of the first line that holds
+ * a reply code or an enhanced status code; 0 when there is none. */
+static int code_paragraph(const char *text, size_t len, const char **p,
+                          const char **e)
+{
+    sx_btlines it;
+    sx_str l;
+    const char *para = NULL;
+    int found = 0;
+    sx_bt_lines_init(&it, text, len);
+    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
+        sx_str t = sx_bt_trim(l);
+        if (t.len == 0 || rule(t)) {
+            if (found)
+                break;
+            para = NULL;
+            continue;
+        }
+        if (para == NULL)
+            para = l.p;
+        size_t at;
+        char enh[16];
+        if (!found && (sx_bt_find_code(t.p, t.len, &at) ||
+                       sx_bt_find_enhanced(t.p, t.len, enh, &at)))
+            found = 1;
+        *e = l.p + l.len;
+    }
+    *p = para;
+    return found;
+}
+
 smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
 {
     const char *t = m->tx;
@@ -322,6 +430,18 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
     smtpdx_status st = sx_bgeneric_scan(m, t, len, res);
     if (st != SMTPDX_OK)
         return st;
+    const char *pp = NULL, *pe = NULL;
+    if (res->n == 0 && m->xfailed.p == NULL && m->orig_part != NULL &&
+        t != NULL && code_paragraph(t, len, &pp, &pe)) {
+        /* the notice names no address (Exchange 2003 may give only the
+         * person's name), but it returns the message and states a
+         * reply: the message's sole addressee is the recipient */
+        sx_brcpt *rc;
+        st = sx_borig_sole_recipient(m, res, &rc);
+        if (st == SMTPDX_OK && rc != NULL)
+            st = set_from_text(res, rc, pp, pe, &m->scratch2);
+        return st;
+    }
     if (res->n == 0 && m->xfailed.p != NULL) {
         /* named in the header only: the reply is the first error line */
         st = sx_bgeneric_xfailed(m, res);

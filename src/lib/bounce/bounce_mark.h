@@ -72,7 +72,9 @@
     X(MK_COPY_16, "a copy of the original message")                         \
     X(MK_COPY_17, "included is a copy")                                     \
     X(MK_COPY_18, "copy of the original message")                           \
-    X(MK_COPY_19, "the header of the original message")
+    X(MK_COPY_19, "the header of the original message")                     \
+    X(MK_COPY_20, "returned message --")                                    \
+    X(MK_COPY_21, "unsent message follows")
 
 #define SX_BMARK_ENUM(id, phrase) id,
 enum sx_bmark_id { SX_BMARK_LIST(SX_BMARK_ENUM) SX_BMARK_COUNT };

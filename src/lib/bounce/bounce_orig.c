@@ -244,3 +244,24 @@ smtpdx_status sx_borig_read(sx_bmail *m, const char *copy, size_t copy_len,
         return from_text(o, h, rest);
     return SMTPDX_OK;
 }
+
+smtpdx_status sx_borig_sole_recipient(sx_bmail *m, sx_bres *res,
+                                      sx_brcpt **added)
+{
+    *added = NULL;
+    sx_borig o;
+    sx_borig_init(&o);
+    smtpdx_status st = sx_borig_read(m, NULL, 0, &o);
+    const char *to = sx_borig_get(&o, SX_BORIG_TO);
+    size_t n = strlen(to), next = 0;
+    sx_str a, b;
+    if (st == SMTPDX_OK && sx_bt_find_addr(to, n, &a, &next) &&
+        !sx_bt_find_addr(to + next, n - next, &b, NULL)) {
+        sx_brcpt *rc = sx_bres_add(res, &st);
+        if (rc != NULL && (st = sx_bres_set(res, &rc->recipient, a.p,
+                                            a.len)) == SMTPDX_OK)
+            *added = rc;
+    }
+    sx_borig_release(&o);
+    return st;
+}

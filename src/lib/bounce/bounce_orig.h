@@ -37,6 +37,12 @@ const char *sx_borig_get(const sx_borig *o, int which);
 smtpdx_status sx_borig_read(sx_bmail *m, const char *copy, size_t copy_len,
                             sx_borig *o);
 
+/* For notices that never name whom they failed to reach: when the
+ * returned message's To holds exactly one address, add it to res as a
+ * recipient and set *added to its record (NULL when none was added). */
+smtpdx_status sx_borig_sole_recipient(sx_bmail *m, sx_bres *res,
+                                      sx_brcpt **added);
+
 /* Where a pasted header block starts in text (two known header fields in a
  * row); NULL if none. *rest = bytes from there to the end. */
 const char *sx_borig_find(const char *text, size_t len, size_t *rest);

@@ -176,20 +176,8 @@ static smtpdx_status recipient_from_copy(sx_bmail *m, sx_bres *res)
     if (m->orig_part == NULL || !(sx_bfam_mark(m, MK_PF_SYSTEM, 2048) ||
                                   sx_bfam_mark(m, MK_PF_PROGRAM, 2048)))
         return SMTPDX_OK;
-    sx_borig o;
-    sx_borig_init(&o);
-    smtpdx_status st = sx_borig_read(m, NULL, 0, &o);
-    const char *to = sx_borig_get(&o, SX_BORIG_TO);
-    size_t n = strlen(to), next = 0;
-    sx_str a, b;
-    if (st == SMTPDX_OK && sx_bt_find_addr(to, n, &a, &next) &&
-        !sx_bt_find_addr(to + next, n - next, &b, NULL)) {
-        sx_brcpt *rc = sx_bres_add(res, &st);
-        if (rc != NULL)
-            st = sx_bres_set(res, &rc->recipient, a.p, a.len);
-    }
-    sx_borig_release(&o);
-    return st;
+    sx_brcpt *rc;
+    return sx_borig_sole_recipient(m, res, &rc);
 }
 
 static smtpdx_status postfix_extract(sx_bmail *m, sx_bres *res)
