@@ -285,7 +285,8 @@ typedef struct smtpdx_record {
 
 /* smtpdx_record.truncated: the parts of a bounce that a limit cut short,
  * so that the record may lack what lay beyond (docs/limits.md). */
-#define SMTPDX_CUT_TEXT       0x01u /* the notification text (512 KiB) */
+#define SMTPDX_CUT_TEXT       0x01u /* the notification text (512 KiB, or
+                                         20,000 lines before the copy) */
 #define SMTPDX_CUT_DSN        0x02u /* the delivery-status part (256 KiB) */
 #define SMTPDX_CUT_RECIPIENTS 0x04u /* recipients past the first 1,000 */
 #define SMTPDX_CUT_DIAGNOSTIC 0x08u /* this recipient's reply text (16 KiB) */

@@ -476,6 +476,31 @@ static void test_bounce_text_and_dsn_cut(void **state)
     free(g.s);
 }
 
+/* SX_BOUNCE_MAX_LINES (20,000 lines walked per text): a notice with more
+ * lines than that before its returned copy is only partly read, and its
+ * records say so; the same lines in the returned copy cut nothing. */
+static void test_bounce_lines_cut(void **state)
+{
+    (void)state;
+    for (int in_copy = 0; in_copy <= 1; in_copy++) {
+        gen g = {0};
+        gen_puts(&g, "From: MAILER-DAEMON@mx.example.com\n"
+                     "To: alice@example.com\n"
+                     "Subject: Undelivered Mail Returned to Sender\n\n"
+                     "Delivery to the following recipient failed:\n\n"
+                     "  u@example.net\n"
+                     "  550 5.1.1 no such user\n\n");
+        if (in_copy)
+            gen_puts(&g, "------ This is a copy of the message, including "
+                         "all the headers. ------\n");
+        for (int i = 0; i < 25000; i++) /* 50 KB: far under the size limit */
+            gen_puts(&g, "x\n");
+        size_t n;
+        assert_int_equal(cut_of(&g, &n), in_copy ? 0 : SMTPDX_CUT_TEXT);
+        free(g.s);
+    }
+}
+
 /* A returned-message header field over 2 KiB is cut and marked. */
 static void test_bounce_returned_cut(void **state)
 {
@@ -638,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_bounce_not_cut),
         cmocka_unit_test(test_bounce_diag_cut),
         cmocka_unit_test(test_bounce_text_and_dsn_cut),
+        cmocka_unit_test(test_bounce_lines_cut),
         cmocka_unit_test(test_bounce_returned_cut),
         cmocka_unit_test(test_log_line),
         cmocka_unit_test(test_log_tag),

@@ -496,6 +496,20 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
     if (st != SMTPDX_OK)
         return st;
     m->body_end = copy_start(m);
+    /* the readers walk at most SX_BOUNCE_MAX_LINES lines of the notice
+     * (before the returned copy): a longer notice is only partly read
+     * (a text shorter than that many bytes cannot have more lines) */
+    if (m->body_end >= SX_BOUNCE_MAX_LINES) {
+        size_t lines = 0;
+        const char *p = m->tx, *e = m->tx + m->body_end;
+        while (lines < SX_BOUNCE_MAX_LINES && p < e &&
+               (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+            p++;
+            lines++;
+        }
+        if (lines == SX_BOUNCE_MAX_LINES && p != NULL && p < e)
+            m->cut |= SMTPDX_CUT_TEXT;
+    }
     return SMTPDX_OK;
 }
 
