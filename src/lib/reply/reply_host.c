@@ -12,7 +12,7 @@
  *             lost connection with mx[...] while sending end of data;
  *             host mx[...] refused to talk to me: 554 ...
  *   Exim      SMTP error from remote mail server after RCPT TO:<a@b>:
- *             host mx.example [192.0.2.1]: 550 ...
+ *             host mx.example [192.0.2.1]: 550 ... (GMX: "host: mx.example")
  *   Exchange  Remote Server returned '550 5.1.1 ...'; <mx #5.0.0 smtp;550
  *             ...>; #550 5.1.1 ... ##
  *   qmail     Remote host said: 550 ...; remote host 192.0.2.1 said: ...;
@@ -287,6 +287,15 @@ static size_t diag_type(sx_scan *sc, size_t i)
 static size_t host_said(sx_scan *sc, size_t i)
 {
     size_t k = kw(sc, i, "host "), ns, ne, as, ae, e;
+    if (k == 0 && (k = kw(sc, i, "host: ")) != 0) {
+        /* GMX: "host: NAME" on a line of its own, no address */
+        ns = k;
+        ne = take_name(sc, k);
+        if (ne == ns || memchr(sc->b + ns, '.', ne - ns) == NULL)
+            return i;
+        set_host(sc, ns, ne, 0, 0);
+        return wrap(sc, i, ne);
+    }
     if (k == 0)
         return i;
     ns = k;
