@@ -327,6 +327,19 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             c[nc].start = l.p;
             c[nc].end = text + len;
             c[nc].pre = NULL;
+            /* "There was an error delivering your mail to <a@b>." (DMA)
+             * only announces the reply on the lines below: the address
+             * ends the line (but for punctuation) after the word "to" */
+            const char *r = a.p + a.len, *le = l.p + l.len;
+            while (r < le && (*r == '>' || *r == '.' || *r == ':' ||
+                              *r == ' ' || *r == '\t' || *r == ')'))
+                r++;
+            const char *b = a.p;
+            while (b > l.p && (b[-1] == '<' || b[-1] == ' ' || b[-1] == '\t'))
+                b--;
+            if (r == le && b - l.p >= 3 && (b[-3] == ' ' || b[-3] == '\t') &&
+                sx_bt_ieq(b - 2, "to", 2))
+                c[nc].start = le, c[nc].pre = l.p, c[nc].pre_end = le;
             nc++;
         }
     }
