@@ -364,11 +364,12 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
     return SMTPDX_OK;
 }
 
+static const char *const from_marks[] = {
+    "mailer-daemon", "postmaster", "mail delivery", "mail administrator",
+    "mail system", "delivery subsystem", "mailer daemon", NULL};
+
 int sx_bgeneric_match(const sx_bmail *m)
 {
-    static const char *const from_marks[] = {
-        "mailer-daemon", "postmaster", "mail delivery", "mail administrator",
-        "mail system", "delivery subsystem", "mailer daemon", NULL};
     static const char *const subject_marks[] = {
         "undeliver", "undelivered", "delivery fail", "delivery status",
         "returned mail", "mail delivery", "failure notice",
@@ -445,10 +446,13 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
         return st;
     const char *pp = NULL, *pe = NULL;
     if (res->n == 0 && m->xfailed.p == NULL && m->orig_part != NULL &&
+        m->from.p != NULL && sx_bt_has_any(m->from, from_marks) &&
         t != NULL && code_paragraph(t, len, &pp, &pe)) {
         /* the notice names no address (Exchange 2003 may give only the
-         * person's name), but it returns the message and states a
-         * reply: the message's sole addressee is the recipient */
+         * person's name), but it comes from a mail system, returns the
+         * message and states a reply: the message's sole addressee is
+         * the recipient (a person's mail about bounces, with a message
+         * attached, is not read this way) */
         sx_brcpt *rc;
         st = sx_borig_sole_recipient(m, res, &rc);
         if (st == SMTPDX_OK && rc != NULL)
