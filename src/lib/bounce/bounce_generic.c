@@ -251,8 +251,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         sx_str a;
         if (!sx_bgeneric_addr_line(l, &a) || excluded(m, a)) {
             sx_str t = sx_bt_trim(l);
-            if (t.len == 0 || (t.len >= 3 && (memcmp(t.p, "---", 3) == 0 ||
-                                              memcmp(t.p, "===", 3) == 0)))
+            if (t.len == 0 || rule(t))
                 para = NULL, in_block = 0;
             else if (para == NULL && !in_block)
                 para = l.p;
@@ -275,8 +274,8 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
              * more likely below the restatement */
             size_t at;
             char enh[16];
-            if (i == nc - 1 && !sx_bt_iprefix(sx_bt_trim(l).p, sx_bt_trim(l).len,
-                                              "to:") &&
+            sx_str tl = sx_bt_trim(l);
+            if (i == nc - 1 && !sx_bt_iprefix(tl.p, tl.len, "to:") &&
                 !sx_bt_find_code(c[i].start, (size_t)(l.p - c[i].start), &at) &&
                 !sx_bt_find_enhanced(c[i].start, (size_t)(l.p - c[i].start),
                                      enh, &at)) {
