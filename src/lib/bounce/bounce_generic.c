@@ -20,50 +20,16 @@
 #include "bounce/bounce_orig.h"
 #include "bounce/bounce_text.h"
 
-/* Lines that start the pasted copy of the returned message. */
-static const char *const copy_marks[] = {
-    "below this line is a copy of the message",
-    "this is a copy of the message",
-    "this is a copy of your message",
-    "enclosed is a copy of the message",
-    "original message follows",
-    "original message -----",
-    "----- original message",
-    "message headers follow",
-    "the headers of the original message",
-    "headers of the original message",
-    "original message header",
-    "returned message follows",
-    "unsent message below",
-    "rfc822 headers",
-    "text of the original message",
-    "your message reads",
-    "--- the header of the original message",
-    "a copy of the original message",
-    "included is a copy",
-    "copy of the original message",
-    "returned message --", /* Lotus Notes: "---- Returned Message ----" */
-    "unsent message follows",
-    NULL,
-};
+/* What may stand between an address and the text after it on its line:
+ * "<a@b>: text", "a@b... text", "a@b, text". */
+#define AFTER_ADDR ">: \t.,"
 
-int sx_bgeneric_is_copy_mark(sx_str line)
+/* The first byte from p on (before e) that is not one of skip. */
+static const char *past(const char *p, const char *e, const char *skip)
 {
-    sx_str t = sx_bt_trim(line);
-    if (t.len > 160)
-        return 0;
-    return sx_bt_has_any(t, copy_marks);
-}
-
-size_t sx_bgeneric_body_end(const char *text, size_t len)
-{
-    sx_btlines it;
-    sx_str l;
-    sx_bt_lines_init(&it, text, len);
-    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l))
-        if (sx_bgeneric_is_copy_mark(l))
-            return (size_t)(l.p - text);
-    return len;
+    while (p < e && *p != '\0' && strchr(skip, *p) != NULL)
+        p++;
+    return p;
 }
 
 static int same(sx_str a, sx_str b)
@@ -212,9 +178,105 @@ static smtpdx_status add(sx_sbuf *out, sx_str t, int *full)
     return SMTPDX_OK;
 }
 
+/* The length of a transcript prefix that t opens with: for what was sent
+ * (">>> ", or "Sent <<< " as some gateways write it, arrows the other way
+ * round) when sent is set, else for what came back ("<<< ", "Received
+ * >>> "). 0 when there is none. */
+static size_t arrow(sx_str t, int sent)
+{
+    static const char *const out[] = {">>> ", "sent <<< ", "sent >>> ", NULL};
+    static const char *const in[] = {"<<< ", "received >>> ",
+                                     "received <<< ", NULL};
+    for (const char *const *x = sent ? out : in; *x; x++)
+        if (sx_bt_iprefix(t.p, t.len, *x))
+            return strlen(*x);
+    return 0;
+}
+
+/* "RCPT TO:<a@b>" -> "RCPT"; "." (the end of the message) -> "DATA". */
+static const char *sent_command(sx_str t)
+{
+    static const char *const cmds[][2] = {
+        {"rcpt", "RCPT"}, {"mail", "MAIL"}, {"data", "DATA"},
+        {"bdat", "DATA"}, {"ehlo", "EHLO"}, {"helo", "HELO"},
+        {"lhlo", "EHLO"}, {"starttls", "STARTTLS"}, {"auth", "AUTH"},
+    };
+    if (t.len == 1 && t.p[0] == '.')
+        return "DATA";
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        size_t k = strlen(cmds[i][0]);
+        if (sx_bt_iprefix(t.p, t.len, cmds[i][0]) &&
+            (t.len == k || t.p[k] == ' ' || t.p[k] == ':'))
+            return cmds[i][1];
+    }
+    return NULL;
+}
+
+/* The answer a transcript line holds: an error code (4xx, 5xx) first. */
+static int error_answer(sx_str t)
+{
+    return t.len >= 3 && (t.p[0] == '4' || t.p[0] == '5') &&
+           t.p[1] >= '0' && t.p[1] <= '9' && t.p[2] >= '0' && t.p[2] <= '9' &&
+           (t.len == 3 || t.p[3] == ' ' || t.p[3] == '-');
+}
+
+/* A session transcript under an address ("mx.example.org [192.0.2.25]:",
+ * ">>> RCPT TO:<a@b>", "<<< 550 5.1.1 ... User unknown"): the error answer
+ * alone is the reply (with its continuation lines), the command sent
+ * before it is the command and a "host [address]:" line before that names
+ * the remote host. 1 when the block held such an answer. */
+static int transcript(sx_bres *res, sx_brcpt *rc, const char *p,
+                      const char *e, sx_sbuf *tmp, smtpdx_status *st)
+{
+    sx_btlines it;
+    sx_str l, host = {NULL, 0};
+    const char *cmd = NULL;
+    int full = 0, in_answer = 0;
+    sx_sbuf_reset(tmp);
+    sx_bt_lines_init(&it, p, (size_t)(e - p));
+    while (it.count < 60 && sx_bt_next_line(&it, &l)) {
+        sx_str t = sx_bt_trim(l);
+        size_t k = arrow(t, 0);
+        if (k > 0) {
+            sx_str a = sx_bt_trim(sx_bt_str(t.p + k, t.len - k));
+            if (!in_answer && !error_answer(a))
+                continue; /* a greeting or an accepted command */
+            in_answer = 1;
+            if ((*st = add(tmp, a, &full)) != SMTPDX_OK)
+                return 1;
+            continue;
+        }
+        if (in_answer)
+            break; /* the answer ends where the transcript does */
+        if ((k = arrow(t, 1)) > 0) {
+            const char *c =
+                sent_command(sx_bt_trim(sx_bt_str(t.p + k, t.len - k)));
+            if (c != NULL)
+                cmd = c;
+        } else if (cmd == NULL && t.len > 4 && t.p[t.len - 1] == ':' &&
+                   t.p[t.len - 2] == ']') {
+            /* "mx.example.org [192.0.2.25]:" */
+            size_t h = sx_bt_host_len(t.p, t.len);
+            if (h > 0 && h + 2 < t.len && t.p[h] == ' ' && t.p[h + 1] == '[')
+                host = sx_bt_str(t.p, h);
+        }
+    }
+    if (!in_answer)
+        return 0;
+    *st = sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
+    if (*st == SMTPDX_OK && cmd != NULL && rc->command[0] == '\0')
+        *st = sx_bres_set(res, &rc->command, cmd, strlen(cmd));
+    if (*st == SMTPDX_OK && host.len > 0 && rc->rhost[0] == '\0')
+        *st = sx_bres_set(res, &rc->rhost, host.p, host.len);
+    return 1;
+}
+
 static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
                                    const char *e, sx_sbuf *tmp)
 {
+    smtpdx_status st = SMTPDX_OK;
+    if (transcript(res, rc, p, e, tmp, &st))
+        return st;
     /* join the non-empty, non-boilerplate lines, at most 4 KB */
     sx_btlines it;
     sx_str l;
@@ -227,8 +289,7 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
             break; /* what follows a section rule is another section */
         if (t.len == 0 || boilerplate(t) || rule(t))
             continue;
-        smtpdx_status st = add(tmp, t, &full);
-        if (st != SMTPDX_OK)
+        if ((st = add(tmp, t, &full)) != SMTPDX_OK)
             return st;
     }
     return sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
@@ -289,11 +350,8 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             break;
         c[nc].addr = a;
         /* the reply starts after "<a@b>:" and its punctuation */
-        const char *st0 = a.p + a.len, *e0 = l.p + l.len;
-        while (st0 < e0 && (*st0 == '>' || *st0 == ':' ||
-                                     *st0 == ' ' || *st0 == '\t' ||
-                                     *st0 == '.' || *st0 == ','))
-            st0++;
+        const char *e0 = l.p + l.len;
+        const char *st0 = past(a.p + a.len, e0, AFTER_ADDR);
         /* Exchange 2003 puts the time after the address ("a@b on
          * 2/1/2010 10:00 AM"): no part of the reply */
         if (e0 - st0 > 4 && sx_bt_iprefix(st0, (size_t)(e0 - st0), "on ") &&
@@ -307,10 +365,12 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
     }
     /* pass 2: an address inside an error line */
     if (nc == 0) {
+        sx_str prev = {NULL, 0};
         sx_bt_lines_init(&it, text, len);
         while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
-            sx_str a;
+            sx_str a, before = prev;
             size_t next;
+            prev = l;
             if (!looks_like_error(l) ||
                 !sx_bt_find_addr(l.p, l.len, &a, &next) || excluded(m, a))
                 continue;
@@ -326,13 +386,16 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             c[nc].start = l.p;
             c[nc].end = text + len;
             c[nc].pre = NULL;
+            /* "Sent <<< RCPT TO:<a@b>" above "Received >>> 550 ...":
+             * the command belongs to the reply */
+            if (before.p != NULL && arrow(sx_bt_trim(l), 0) > 0 &&
+                arrow(sx_bt_trim(before), 1) > 0)
+                c[nc].start = before.p;
             /* "There was an error delivering your mail to <a@b>." (DMA)
              * only announces the reply on the lines below: the address
              * ends the line (but for punctuation) after the word "to" */
-            const char *r = a.p + a.len, *le = l.p + l.len;
-            while (r < le && (*r == '>' || *r == '.' || *r == ':' ||
-                              *r == ' ' || *r == '\t' || *r == ')'))
-                r++;
+            const char *le = l.p + l.len;
+            const char *r = past(a.p + a.len, le, ">.: \t)");
             const char *b = a.p;
             while (b > l.p && (b[-1] == '<' || b[-1] == ' ' || b[-1] == '\t'))
                 b--;
@@ -554,10 +617,8 @@ smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res)
             continue;
         sx_sbuf_reset(out);
         blanks = full = 0;
-        const char *p = a.p + a.len, *e = l.p + l.len;
-        while (p < e && (*p == '>' || *p == ':' || *p == ' ' || *p == '\t' ||
-                         *p == '.' || *p == ','))
-            p++;
+        const char *e = l.p + l.len;
+        const char *p = past(a.p + a.len, e, AFTER_ADDR);
         st = add(out, sx_bt_trim(sx_bt_str(p, (size_t)(e - p))), &full);
     }
     if (st == SMTPDX_OK && cur != NULL)

@@ -7,10 +7,6 @@
 
 #include "bounce/bounce.h"
 
-/* The line starts the pasted copy of the returned message. */
-int sx_bgeneric_is_copy_mark(sx_str line);
-/* Offset of the first such line in text (len when there is none). */
-size_t sx_bgeneric_body_end(const char *text, size_t len);
 /* The line is mostly one address (see bounce_generic.c). */
 int sx_bgeneric_addr_line(sx_str line, sx_str *addr);
 /* One recipient per address in the X-Failed-Recipients field. */

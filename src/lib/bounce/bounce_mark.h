@@ -16,7 +16,8 @@
 #include "smtpdx.h"
 
 /* id, phrase. The MK_COPY_* group marks where a pasted copy of the
- * returned message starts (bounce_generic.c). */
+ * returned message starts (bounce_mail.c, copy_start): the readers stop
+ * there. */
 #define SX_BMARK_LIST(X)                                                     \
     X(MK_PF_SYSTEM, "this is the mail system at host")                      \
     X(MK_PF_PROGRAM, "this is the postfix program at host")                 \
