@@ -54,9 +54,13 @@ static smtpdx_status add(sx_bres *res, sx_str addr, const char *type,
     return st;
 }
 
-/* The recipient named by the reported message's header. */
-static sx_str reported_to(sx_bmail *m)
+/* The recipient named by the reported message's header, into *out (empty
+ * when there is none). SMTPDX_ERR_NOMEM when the header could not be
+ * decoded for want of memory: an empty answer then would read as "no
+ * recipient named" and change the record. */
+static smtpdx_status reported_to(sx_bmail *m, sx_str *out)
 {
+    *out = sx_bt_str(NULL, 0);
     sx_str a = {NULL, 0};
     const sx_part *o = m->orig_part;
     if (o != NULL && (o->flags & SX_PART_F_MESSAGE)) {
@@ -64,15 +68,20 @@ static sx_str reported_to(sx_bmail *m)
                                             NULL};
         for (size_t i = 0; names[i]; i++) {
             const sx_hdr *h = sx_msg_header_raw(&m->msg, o, names[i], 0);
-            if (h && sx_bt_find_addr(h->value.p, h->value.len, &a, NULL))
-                return a;
+            if (h && sx_bt_find_addr(h->value.p, h->value.len, &a, NULL)) {
+                *out = a;
+                return SMTPDX_OK;
+            }
         }
-        return sx_bt_str(NULL, 0);
+        return SMTPDX_OK;
     }
     if (o != NULL) {
         /* text/rfc822-headers: its To field */
-        if (sx_part_decode(&m->msg, o, 0, &m->scratch, NULL) != SMTPDX_OK)
-            return sx_bt_str(NULL, 0);
+        smtpdx_status st = sx_part_decode(&m->msg, o, 0, &m->scratch, NULL);
+        if (st == SMTPDX_ERR_NOMEM)
+            return st;
+        if (st != SMTPDX_OK)
+            return SMTPDX_OK;
         sx_btlines it;
         sx_str l;
         sx_bt_lines_init(&it, m->scratch.data, m->scratch.len);
@@ -80,11 +89,13 @@ static sx_str reported_to(sx_bmail *m)
             if (l.len == 0)
                 break;
             if (sx_bt_iprefix(l.p, l.len, "To:") &&
-                sx_bt_find_addr(l.p + 3, l.len - 3, &a, NULL))
-                return a;
+                sx_bt_find_addr(l.p + 3, l.len - 3, &a, NULL)) {
+                *out = a;
+                break;
+            }
         }
     }
-    return sx_bt_str(NULL, 0);
+    return SMTPDX_OK;
 }
 
 smtpdx_status sx_barf_extract(sx_bmail *m, sx_bres *res)
@@ -102,7 +113,9 @@ smtpdx_status sx_barf_extract(sx_bmail *m, sx_bres *res)
     }
     if (m->arf_part == NULL) {
         /* no report fields: Hotmail style or a report without its part */
-        sx_str a = reported_to(m);
+        sx_str a;
+        if ((st = reported_to(m, &a)) != SMTPDX_OK)
+            return st;
         return add(res, a, "abuse", 5, NULL);
     }
     st = sx_part_decode(&m->msg, m->arf_part, 0, &m->scratch2, NULL);
@@ -172,7 +185,9 @@ smtpdx_status sx_barf_extract(sx_bmail *m, sx_bres *res)
     if (st != SMTPDX_OK)
         return st;
     if (res->n == first) {
-        sx_str a = reported_to(m);
+        sx_str a;
+        if ((st = reported_to(m, &a)) != SMTPDX_OK)
+            return st;
         if (a.len == 0) {
             sx_str v = {NULL, 0};
             /* Removal-Recipient (RFC 6650 3) is the last resort */
