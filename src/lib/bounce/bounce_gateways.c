@@ -60,7 +60,11 @@ static sx_str section(sx_bmail *m, const char *marker,
     const char *after = p + strlen(marker);
     if (after < l.p + l.len) {
         sx_str rest = sx_bt_trim(sx_bt_str(after, (size_t)(l.p + l.len - after)));
-        rc = sx_sbuf_append(sb, rest.p, rest.len);
+        size_t k = 0;
+        while (k < rest.len && (rest.p[k] == '-' || rest.p[k] == '='))
+            k++;
+        if (k < rest.len) /* not the end of a heading ("--- Title ---") */
+            rc = sx_sbuf_append(sb, rest.p, rest.len);
     }
     while (rc == SX_SBUF_OK && it.count < 200 && sx_bt_next_line(&it, &l)) {
         if (stops && sx_bt_has_any(l, stops))

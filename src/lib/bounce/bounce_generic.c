@@ -137,10 +137,11 @@ static int boilerplate(sx_str l)
     return label_only(t);
 }
 
-/* A section rule or heading: "-----", "=====", "----- Title -----". */
+/* A section rule or heading: "-----", "=====", "----- Title -----",
+ * "****** Message from ... ******". */
 static int rule(sx_str t)
 {
-    if (t.len < 3 || (t.p[0] != '-' && t.p[0] != '='))
+    if (t.len < 3 || (t.p[0] != '-' && t.p[0] != '=' && t.p[0] != '*'))
         return 0;
     size_t i = 1;
     while (i < t.len && t.p[i] == t.p[0])
