@@ -126,7 +126,9 @@ static const help_page pages[] = {
       "diagnosis: the cause, whether it is temporary, who must act, the "
       "retry advice, the steps and the rule that matched. Auto-replies are "
       "reported as vacation, feedback reports as feedback and delivery "
-      "reports as delivered; other mails give no record.",
+      "reports as delivered; other mails give no record. A notice that "
+      "someone forwarded, as an attachment or inline in the text, is read "
+      "as the notice itself.",
       "A summary (messages read, bounces, records, mails that were no "
       "bounce, inputs that could not be read) goes to standard error, and "
       "a progress count while reading when standard error is a terminal."},

@@ -6,7 +6,10 @@
  * leading '#' lines of an .expect say where the mail comes from and what
  * it proves, and SMTPDX_REGEN=1 rewrites the rest (review the result
  * before keeping it). The same message with CRLF and with CR-only line ends
- * must give the same dump: the conversion is made here, in memory.
+ * must give the same dump: the conversion is made here, in memory. So
+ * must the message forwarded by a person as an attachment, once and twice
+ * over (a help desk handed a forwarded notice): a notice is read the same
+ * wherever it is attached.
  *
  * Unlike the shared corpus test these cases need nothing outside the
  * project, so every build checks them.
@@ -127,6 +130,36 @@ static char *convert(const char *s, size_t n, int crlf, size_t *outlen)
     return d;
 }
 
+/* msg attached to a person's mail that forwards it, as a mail client
+ * writes it (the person's text names no address). */
+static char *forward(const char *msg, size_t n, int level, size_t *outlen)
+{
+    char head[512];
+    int h = snprintf(head, sizeof head,
+                     "From: Pat Person <pat@forwarding.example>\n"
+                     "To: helpdesk@forwarding.example\n"
+                     "Subject: Fwd: what went wrong here?\n"
+                     "Date: Tue, 01 Dec 2026 10:00:00 +0000\n"
+                     "Message-ID: <fwd-%d@forwarding.example>\n"
+                     "MIME-Version: 1.0\n"
+                     "Content-Type: multipart/mixed; boundary=\"fwd-%d\"\n\n"
+                     "--fwd-%d\nContent-Type: text/plain; charset=us-ascii\n\n"
+                     "Hello, this came back. Could you tell me why?\n\n"
+                     "--fwd-%d\nContent-Type: message/rfc822\n"
+                     "Content-Disposition: attachment\n\n",
+                     level, level, level, level);
+    assert_true(h > 0 && (size_t)h < sizeof head);
+    char tail[64];
+    int t = snprintf(tail, sizeof tail, "\n--fwd-%d--\n", level);
+    char *d = malloc((size_t)h + n + (size_t)t + 1);
+    assert_non_null(d);
+    memcpy(d, head, (size_t)h);
+    memcpy(d + h, msg, n);
+    memcpy(d + (size_t)h + n, tail, (size_t)t);
+    *outlen = (size_t)h + n + (size_t)t;
+    return d;
+}
+
 static void check_one(const char *name)
 {
     char path[4096], exp[4096];
@@ -174,6 +207,24 @@ static void check_one(const char *name)
         free(other.p);
         free(cbuf);
     }
+    size_t flen = len;
+    char *fbuf = NULL;
+    for (int level = 1; level <= 2; level++) {
+        char *next = forward(fbuf ? fbuf : buf, flen, level, &flen);
+        free(fbuf);
+        fbuf = next;
+        out other = {0};
+        dump(fbuf, flen, &other);
+        if (other.len != got.len || memcmp(other.p, got.p, got.len) != 0) {
+            print_message("%s: forwarded %d time(s), it reads otherwise\n"
+                          "--- as it is:\n%.*s--- forwarded:\n%.*s",
+                          name, level, (int)got.len, got.p, (int)other.len,
+                          other.p);
+            fail();
+        }
+        free(other.p);
+    }
+    free(fbuf);
     free(want);
     free(got.p);
     free(buf);

@@ -501,6 +501,47 @@ static void test_bounce_lines_cut(void **state)
     }
 }
 
+/* A notice attached to a mail that is attached to a mail ...: three
+ * levels of attachment are looked into, not four. */
+static void test_bounce_nest(void **state)
+{
+    (void)state;
+    static const char notice[] =
+        "From: Mail Gateway <noreply@gw.example.net>\n"
+        "Subject: Undeliverable: hello\n\n"
+        "Your message could not be delivered:\n\n"
+        "<u@example.net>:\n550 5.1.1 no such user\n";
+    for (int levels = 0; levels <= 4; levels++) {
+        gen g = {0};
+        for (int i = 0; i < levels; i++)
+            gen_printf(&g,
+                       "From: p%d@example.com\nSubject: Fwd: hello\n"
+                       "Content-Type: multipart/mixed; boundary=\"b%d\"\n\n"
+                       "--b%d\nContent-Type: text/plain\n\nsee below\n"
+                       "--b%d\nContent-Type: message/rfc822\n\n",
+                       i, i, i, i);
+        gen_puts(&g, notice);
+        for (int i = levels - 1; i >= 0; i--)
+            gen_printf(&g, "\n--b%d--\n", i);
+        smtpdx_ctx *ctx = NULL;
+        assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
+        smtpdx_records *rs = smtpdx_records_new();
+        assert_non_null(rs);
+        smtpdx_status st = smtpdx_bounce_parse(ctx, g.s, g.n, "nest", rs);
+        if (levels <= 3) {
+            assert_int_equal(st, SMTPDX_OK);
+            assert_int_equal(smtpdx_records_count(rs), 1);
+            assert_string_equal(
+                smtpdx_records_get(rs, 0)->recipient, "u@example.net");
+        } else {
+            assert_int_equal(st, SMTPDX_ERR_NOTBOUNCE);
+        }
+        smtpdx_records_free(rs);
+        smtpdx_ctx_free(ctx);
+        free(g.s);
+    }
+}
+
 /* A returned-message header field over 2 KiB is cut and marked. */
 static void test_bounce_returned_cut(void **state)
 {
@@ -665,6 +706,7 @@ int main(void)
         cmocka_unit_test(test_bounce_text_and_dsn_cut),
         cmocka_unit_test(test_bounce_lines_cut),
         cmocka_unit_test(test_bounce_returned_cut),
+        cmocka_unit_test(test_bounce_nest),
         cmocka_unit_test(test_log_line),
         cmocka_unit_test(test_log_tag),
         cmocka_unit_test(test_log_queue_table),

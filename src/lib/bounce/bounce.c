@@ -93,50 +93,90 @@ static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer)
     return detect_last(m, res);
 }
 
+/* The whole of the attached message (message/rfc822), or NULL. */
+static const char *attached(const sx_bmail *m, size_t *len)
+{
+    const sx_part *o = m->orig_part;
+    if (o == NULL || !(o->flags & SX_PART_F_MESSAGE))
+        return NULL;
+    const char *b = o->header.p ? o->header.p : o->body.p;
+    const char *e = o->body.p + o->body.len;
+    if (b == NULL || e <= b)
+        return NULL;
+    *len = (size_t)(e - b);
+    return b;
+}
+
+/* Do the lines after a "From:" line (the iterator stands after it) hold another
+ * header field of a forwarded notice before a blank line? */
+static int header_fields_follow(sx_btlines it)
+{
+    static const char *const fields[] = {"subject:", "date:", "sent:", NULL};
+    sx_str l;
+    for (int i = 0; i < 5 && sx_bt_next_line(&it, &l); i++) {
+        sx_str t = sx_bt_trim(l);
+        if (t.len == 0)
+            return 0;
+        for (size_t k = 0; fields[k]; k++)
+            if (sx_bt_iprefix(t.p, t.len, fields[k]))
+                return 1;
+    }
+    return 0;
+}
+
 /* A bounce inside the message: an attached message/rfc822 that is itself
  * a bounce (a bounce of a bounce, or one forwarded as an attachment), or
- * one forwarded inline with "> " quoting. Returns a buffer to parse
- * instead (*owned = 1 when it must be freed), or NULL. */
-static const char *inner_bounce(const sx_bmail *m, size_t *len, int *owned)
+ * one forwarded inline, quoted with "> " or not. *out gets a buffer to
+ * parse instead (*owned = 1 when it must be freed), or NULL; the status
+ * says whether memory ran out on the way. */
+static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
+                                  size_t *len, int *owned)
 {
     static const char *const marks[] = {"mailer-daemon", "postmaster",
                                         "mail delivery", NULL};
     *owned = 0;
+    *out = NULL;
     const sx_part *o = m->orig_part;
     if (o != NULL && (o->flags & SX_PART_F_MESSAGE)) {
         const sx_hdr *f = sx_msg_header_raw(&m->msg, o, "From", 0);
         const sx_hdr *c = sx_msg_header_raw(&m->msg, o, "Content-Type", 0);
         if ((f && sx_bt_has_any(f->value, marks)) ||
             (c && sx_bt_has(c->value, "report-type=delivery-status"))) {
-            const char *b = o->header.p ? o->header.p : o->body.p;
-            const char *e = o->body.p + o->body.len;
-            if (b != NULL && e > b) {
-                *len = (size_t)(e - b);
-                return b;
-            }
+            *out = attached(m, len);
+            if (*out != NULL)
+                return SMTPDX_OK;
         }
     }
-    /* "> From: Mail Delivery Subsystem <MAILER-DAEMON>" and what follows */
+    /* "> From: Mail Delivery Subsystem <MAILER-DAEMON>" and what follows;
+     * or, forwarded inline as mail clients do it, the same line unquoted
+     * with more of the notice's header fields under it ("Date:",
+     * "Subject:", Outlook's "Sent:"): the notice starts there */
     sx_btlines it;
     sx_str l;
     const char *start = NULL;
+    int quoted = 0;
     sx_bt_lines_init(&it, m->tx, m->txlen);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
-        if (l.len > 7 && l.p[0] == '>' &&
-            sx_bt_iprefix(sx_bt_trim(sx_bt_str(l.p + 1, l.len - 1)).p,
-                          sx_bt_trim(sx_bt_str(l.p + 1, l.len - 1)).len,
-                          "From:") &&
-            sx_bt_has_any(l, marks)) {
+        quoted = l.len > 0 && l.p[0] == '>';
+        sx_str t = sx_bt_trim(quoted ? sx_bt_str(l.p + 1, l.len - 1) : l);
+        if (t.len > 5 && sx_bt_iprefix(t.p, t.len, "From:") &&
+            sx_bt_has_any(t, marks) &&
+            (quoted || header_fields_follow(it))) {
             start = l.p;
             break;
         }
     }
     if (start == NULL)
-        return NULL;
+        return SMTPDX_OK;
+    if (!quoted) {
+        *len = m->txlen - (size_t)(start - m->tx);
+        *out = start;
+        return SMTPDX_OK;
+    }
     size_t n = m->txlen - (size_t)(start - m->tx);
     char *u = sx_malloc(n + 1);
     if (u == NULL)
-        return NULL;
+        return SMTPDX_ERR_NOMEM;
     size_t w = 0;
     sx_bt_lines_init(&it, start, n);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
@@ -151,7 +191,8 @@ static const char *inner_bounce(const sx_bmail *m, size_t *len, int *owned)
     }
     *len = w;
     *owned = 1;
-    return u;
+    *out = u;
+    return SMTPDX_OK;
 }
 
 static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
@@ -177,13 +218,20 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
     smtpdx_status st = sx_bmail_open(m, ctx, buf, len);
     if (st != SMTPDX_OK)
         goto done;
-    st = detect(m, &res, depth == 0);
+    /* a bounce may be attached to a message that is itself attached (a
+     * forwarded bounce of a bounce): so many levels are looked into */
+    int nest = depth < SX_BOUNCE_MAX_NEST;
+    st = detect(m, &res, nest);
     if (st != SMTPDX_OK)
         goto done;
-    if (res.n == 0 && depth == 0) {
+    if (res.n == 0 && nest) {
         size_t ilen = 0;
         int owned = 0;
-        const char *inner = inner_bounce(m, &ilen, &owned);
+        const char *inner = NULL;
+        st = inner_bounce(m, &inner, &ilen, &owned);
+        if (st != SMTPDX_OK)
+            goto done;
+        const char *tried = owned ? NULL : inner;
         if (inner != NULL) {
             st = parse_one(ctx, inner, ilen, origin, out, depth + 1);
             if (owned)
@@ -195,6 +243,15 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
         st = detect_last(m, &res);
         if (st != SMTPDX_OK)
             goto done;
+        /* still nothing: an attached message from any sender, for a
+         * notice forwarded by a person (to a help desk, say) that comes
+         * from a no-reply address, or a feedback report or auto-reply
+         * passed on; a returned original gives nothing */
+        if (res.n == 0 && (inner = attached(m, &ilen)) != NULL &&
+            inner != tried) {
+            st = parse_one(ctx, inner, ilen, origin, out, depth + 1);
+            goto done;
+        }
     }
     if (res.n == 0) {
         st = SMTPDX_ERR_NOTBOUNCE;

@@ -32,6 +32,7 @@
 #define SX_BOUNCE_MAX_DSN (256u * 1024u)     /* decoded delivery-status */
 #define SX_BOUNCE_MAX_DIAG (16u * 1024u)     /* one recipient's reply text */
 #define SX_BOUNCE_MAX_LINES 20000u           /* lines walked per text */
+#define SX_BOUNCE_MAX_NEST 3                 /* attached bounces looked into */
 
 /* ------------------------------------------------------------- the arena */
 
