@@ -9,7 +9,9 @@
  * file name without its number) and every disagreement, so that a change
  * that helps one family and hurts another shows. It also checks that the
  * CRLF (dos/) and CR-only (mac/) copies give the same records as their
- * LF originals, and reads every other file of the corpus (non-bounces,
+ * LF originals, that each bounce forwarded by a person as an attachment
+ * gives the same records as the bounce itself (a help desk is handed
+ * notices that way), and reads every other file of the corpus (non-bounces,
  * mboxes of 0, 1 and 3 bytes, debug cases) to prove nothing crashes or
  * hangs; non-bounces must give no record.
  *
@@ -237,6 +239,56 @@ static result *parse_dir(smtpdx_ctx *ctx, const char *shared, const char *sub,
     return res;
 }
 
+/* Each message of path (a file may be an mbox of several) attached to a
+ * person's forward of it: do the records, in order, equal o's? */
+static int forwarded_same(smtpdx_ctx *ctx, const char *path, const result *o)
+{
+    static const char head[] =
+        "From: Pat Person <pat@forwarding.example>\n"
+        "To: helpdesk@forwarding.example\nSubject: Fwd: what is this?\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=\"fwd-corpus\"\n\n"
+        "--fwd-corpus\nContent-Type: text/plain\n\nSee the attachment.\n\n"
+        "--fwd-corpus\nContent-Type: message/rfc822\n\n";
+    static const char tail[] = "\n--fwd-corpus--\n";
+    smtpdx_msgreader *rd = NULL;
+    smtpdx_records *rs = smtpdx_records_new();
+    assert_non_null(rs);
+    assert_int_equal(smtpdx_msgreader_new(path, &rd), SMTPDX_OK);
+    size_t at = 0; /* records of o matched so far */
+    int same = 1, any = 0;
+    for (int guard = 0; same && guard < 100000; guard++) {
+        const char *buf, *origin;
+        size_t len;
+        if (smtpdx_msgreader_next(rd, &buf, &len, &origin) != SMTPDX_OK ||
+            buf == NULL)
+            break;
+        size_t flen = sizeof head - 1 + len + sizeof tail - 1;
+        char *f = malloc(flen);
+        assert_non_null(f);
+        memcpy(f, head, sizeof head - 1);
+        memcpy(f + sizeof head - 1, buf, len);
+        memcpy(f + sizeof head - 1 + len, tail, sizeof tail - 1);
+        smtpdx_records_clear(rs);
+        if (smtpdx_bounce_parse(ctx, f, flen, "fwd", rs) == SMTPDX_OK)
+            any = 1;
+        for (size_t j = 0; same && j < smtpdx_records_count(rs); j++, at++) {
+            const smtpdx_record *r = smtpdx_records_get(rs, j);
+            same = at < o->n &&
+                   strcmp(o->g[at].recipient, r->recipient) == 0 &&
+                   strcmp(o->g[at].reason, smtpdx_reason_name(r->reason)) ==
+                       0 &&
+                   strcmp(o->g[at].status, r->deliverystatus) == 0 &&
+                   strcmp(o->g[at].ftype, r->feedbacktype) == 0 &&
+                   o->g[at].hard == r->hardbounce;
+        }
+        free(f);
+    }
+    smtpdx_msgreader_free(rd);
+    smtpdx_records_free(rs);
+    return same && at == o->n && any == (o->status == SMTPDX_OK);
+}
+
 static const result *find(const result *rs, size_t n, const char *file)
 {
     for (size_t i = 0; i < n; i++)
@@ -399,6 +451,19 @@ static void test_corpus(void **state)
     }
     printf("line-end copies: %u compared, %u differ\n", copies, copy_diff);
 
+    /* forwarded as an attachment, each bounce reads as it does alone */
+    unsigned fwd = 0, fwd_diff = 0;
+    for (size_t i = 0; i < nres[0]; i++) {
+        char fpath[4096];
+        snprintf(fpath, sizeof fpath, "%s/corpus/%s", shared, res[0][i].file);
+        fwd++;
+        if (!forwarded_same(ctx, fpath, &res[0][i])) {
+            fwd_diff++;
+            printf("  %s reads otherwise when forwarded\n", res[0][i].file);
+        }
+    }
+    printf("forwarded copies: %u compared, %u differ\n", fwd, fwd_diff);
+
     /* non-bounces give nothing */
     unsigned nb_records = 0;
     for (size_t i = 0; i < nres[4]; i++)
@@ -418,6 +483,7 @@ static void test_corpus(void **state)
     smtpdx_ctx_free(ctx);
 
     assert_int_equal(copy_diff, 0);
+    assert_int_equal(fwd_diff, 0);
     assert_int_equal(nb_records, 0);
     assert_true(pct(all.rcpt, all.rows) >= 99.0);
     assert_true(pct(all.reason, all.rows) >= 97.0);

@@ -151,16 +151,27 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
      * or, forwarded inline as mail clients do it, the same line unquoted
      * with more of the notice's header fields under it ("Date:",
      * "Subject:", Outlook's "Sent:"): the notice starts there */
+    static const char *const forwarded[] = {
+        "forwarded message", "original message", "weitergeleitete nachricht",
+        "message transf", "mensaje reenviado", NULL};
     sx_btlines it;
     sx_str l;
     const char *start = NULL;
-    int quoted = 0;
+    int quoted = 0, after_mark = 0;
     sx_bt_lines_init(&it, m->tx, m->txlen);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
         quoted = l.len > 0 && l.p[0] == '>';
         sx_str t = sx_bt_trim(quoted ? sx_bt_str(l.p + 1, l.len - 1) : l);
+        /* the header fields right under a mail client's "Forwarded
+         * message" line are the forwarded notice's, whoever sent it */
+        int marked = after_mark > 0;
+        if (t.len > 0)
+            after_mark = t.len < 80 && sx_bt_has_any(t, forwarded) ? 2
+                                                                  : 0;
+        else if (after_mark > 0)
+            after_mark--; /* Apple Mail leaves a blank line */
         if (t.len > 5 && sx_bt_iprefix(t.p, t.len, "From:") &&
-            sx_bt_has_any(t, marks) &&
+            (sx_bt_has_any(t, marks) || (!quoted && marked)) &&
             (quoted || header_fields_follow(it))) {
             start = l.p;
             break;
