@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "bounce/bounce.h"
+#include "bounce/bounce_html.h"
 #include "bounce/bounce_text.h"
-#include "util/memscan.h"
 
 static sx_str raw(const sx_msg *msg, const char *name)
 {
@@ -135,83 +135,6 @@ static int inside_returned(const sx_msg *msg, const sx_part *p)
     return 0;
 }
 
-/* HTML to plain text, bounded: tags dropped, block ends become line ends,
- * the common entities decoded. Enough to read a notification that came
- * only as text/html. Past out's limit the text is cut (the start is what
- * matters); SMTPDX_ERR_NOMEM when out cannot grow, as a text with a hole
- * in it would read as another notification. */
-static smtpdx_status html_to_text(const char *s, size_t n, sx_sbuf *out)
-{
-    static const struct {
-        const char *ent;
-        char c;
-    } ents[] = {{"&amp;", '&'}, {"&lt;", '<'},   {"&gt;", '>'},
-                {"&quot;", '"'}, {"&nbsp;", ' '}, {"&#39;", '\''},
-                {"&#160;", ' '}, {"&apos;", '\''}};
-    sx_sbuf_reset(out);
-    if (n > 256u * 1024u)
-        n = 256u * 1024u; /* a notification is at the start */
-    int skip = 0; /* inside <style> or <script> */
-    int rc = SX_SBUF_OK;
-    for (size_t i = 0; i < n && rc == SX_SBUF_OK;) {
-        if (s[i] == '<') {
-            const char *gt = memchr(s + i, '>', n - i);
-            size_t tl = gt ? (size_t)(gt - (s + i)) + 1 : n - i;
-            const char *t = s + i + 1;
-            size_t l = tl > 1 ? tl - 1 : 0;
-            /* the names below are at most 7 bytes: compare a lower-case
-             * copy of the tag's start */
-            char lt[8];
-            size_t k = l < 7 ? l : 7;
-            for (size_t q = 0; q < k; q++)
-                lt[q] = (t[q] >= 'A' && t[q] <= 'Z') ? (char)(t[q] + 32) : t[q];
-#define TAG(name) (sizeof name - 1 <= k && memcmp(lt, name, sizeof name - 1) == 0)
-            if (TAG("style") || TAG("script"))
-                skip = 1;
-            else if (TAG("/style") || TAG("/script"))
-                skip = 0;
-            if (TAG("br") || TAG("/p") || TAG("/div") || TAG("/tr") ||
-                TAG("/h") || TAG("p") || TAG("/li") || TAG("/td"))
-                rc = sx_sbuf_putc(out, '\n');
-#undef TAG
-            i += tl;
-            continue;
-        }
-        if (skip) {
-            /* inside <style> or <script>: on to the next tag */
-            const char *lt = memchr(s + i, '<', n - i);
-            i = lt ? (size_t)(lt - s) : n;
-            continue;
-        }
-        if (s[i] == '&') {
-            size_t k;
-            for (k = 0; k < sizeof ents / sizeof ents[0]; k++) {
-                size_t el = strlen(ents[k].ent);
-                if (sx_bt_iprefix(s + i, n - i, ents[k].ent)) {
-                    rc = sx_sbuf_putc(out, ents[k].c);
-                    i += el;
-                    break;
-                }
-            }
-            if (k < sizeof ents / sizeof ents[0])
-                continue;
-        }
-        if (s[i] == '\r') {
-            i++;
-            continue;
-        }
-        /* a run of plain text in one append */
-        const char *stop = sx_mem_any2(s + i + 1, s + n, '<', '&');
-        size_t j = stop ? (size_t)(stop - s) : n;
-        const char *cr = memchr(s + i + 1, '\r', j - i - 1);
-        if (cr != NULL)
-            j = (size_t)(cr - s);
-        rc = sx_sbuf_append(out, s + i, j - i);
-        i = j;
-    }
-    return rc == SX_SBUF_NOMEM ? SMTPDX_ERR_NOMEM : SMTPDX_OK;
-}
-
 /* cut: the SMTPDX_CUT_* bit a record gets when out's limit is reached */
 static smtpdx_status decode_into(sx_bmail *m, const sx_part *p, sx_sbuf *out,
                                  unsigned cut)
@@ -229,8 +152,8 @@ static smtpdx_status text_from_html(sx_bmail *m, const sx_part *p)
     smtpdx_status st = decode_into(m, p, &m->scratch, SMTPDX_CUT_TEXT);
     if (st != SMTPDX_OK)
         return st;
-    st = html_to_text(m->scratch.data ? m->scratch.data : "", m->scratch.len,
-                      &m->text);
+    st = sx_bhtml_to_text(m->scratch.data ? m->scratch.data : "",
+                          m->scratch.len, &m->text);
     sx_sbuf_reset(&m->scratch);
     return st;
 }
