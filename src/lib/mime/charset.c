@@ -437,6 +437,40 @@ static smtpdx_status iconv_run(iconv_t cd, const char *in, size_t len,
     return st;
 }
 
+/* Western single-byte charsets, the labels most often put on text that
+ * is UTF-8 in fact (a client or gateway that labels all it sends so). */
+static int western(const char *n)
+{
+    return strcmp(n, "windows-1252") == 0 || strcmp(n, "cp1252") == 0 ||
+           strcmp(n, "iso-8859-15") == 0 || strcmp(n, "latin-9") == 0;
+}
+
+/* Text labelled Latin-1 (iname NULL) or another Western charset that is
+ * valid UTF-8 with 8-bit bytes in it: UTF-8 (flagged as mislabelled).
+ * Latin-1 text is valid UTF-8 only by rare chance ("Ã©" and the like);
+ * UTF-8 read as Latin-1 becomes that very mojibake. */
+static smtpdx_status western_copy(const char *s, size_t n, sx_sbuf *out,
+                                  unsigned *info, const char *iname)
+{
+    if (!plain_ascii(s, n) && utf8_valid(s, n)) {
+        *info |= SX_DEC_CHARSET_MISLABELED;
+        return sx_sbuf_status(sx_sbuf_append(out, s, n));
+    }
+    if (iname == NULL)
+        return latin1_copy(s, n, out);
+    int cached;
+    iconv_t cd = cd_get(iname, &cached);
+    if (cd == (iconv_t)-1) {
+        *info |= SX_DEC_CHARSET_UNKNOWN;
+        return latin1_copy(s, n, out);
+    }
+    unsigned got = 0;
+    smtpdx_status st = iconv_run(cd, s, n, out, &got);
+    cd_put(cd, cached);
+    *info |= got;
+    return st;
+}
+
 smtpdx_status sx_charset_to_utf8(const char *charset, const char *in,
                                  size_t len, sx_sbuf *out, unsigned *info)
 {
@@ -458,7 +492,7 @@ smtpdx_status sx_charset_to_utf8(const char *charset, const char *in,
         st = utf8_copy(in, len, out, info);
         break;
     case CS_LATIN1:
-        st = latin1_copy(in, len, out);
+        st = western_copy(in, len, out, info, NULL);
         break;
     case CS_UNKNOWN:
         *info |= SX_DEC_CHARSET_UNKNOWN;
@@ -467,6 +501,10 @@ smtpdx_status sx_charset_to_utf8(const char *charset, const char *in,
     default:
         if (ascii_compatible(name) && plain_ascii(in, len)) {
             st = sx_sbuf_status(sx_sbuf_append(out, in, len));
+            break;
+        }
+        if (western(name)) {
+            st = western_copy(in, len, out, info, iname);
             break;
         }
         int cached;
