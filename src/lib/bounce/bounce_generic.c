@@ -272,11 +272,68 @@ static int transcript(sx_bres *res, sx_brcpt *rc, const char *p,
     return 1;
 }
 
+/* The value of a "Label: value" line when its label is one of labels
+ * (lower case, with the colon), else an empty string. */
+static sx_str labelled(sx_str t, const char *const *labels)
+{
+    for (size_t i = 0; labels[i]; i++) {
+        size_t k = strlen(labels[i]);
+        if (sx_bt_iprefix(t.p, t.len, labels[i]))
+            return sx_bt_trim(sx_bt_str(t.p + k, t.len - k));
+    }
+    return sx_bt_str(NULL, 0);
+}
+
+/* "dns; mx.example.org (...)" or "smtp;550 ...": what follows the type
+ * of an RFC 3464 style value (RFC 3464 2.3.5, 2.3.6), when there is one. */
+static sx_str typed_value(sx_str v)
+{
+    for (size_t i = 0; i < v.len && i < 16; i++) {
+        if (v.p[i] == ';')
+            return sx_bt_trim(sx_bt_str(v.p + i + 1, v.len - i - 1));
+        if (v.p[i] == ' ')
+            break;
+    }
+    return v;
+}
+
+/* A block written as labelled fields, the way some MTAs put a report's
+ * fields into the text ("Diagnostic code: smtp;550 5.1.1 ...", "Remote
+ * system: dns;mx.example.org (...)"): the diagnostic field is the reply
+ * and the remote system names the host. 1 when the block held a
+ * diagnostic field. */
+static int fields(sx_bres *res, sx_brcpt *rc, const char *p, const char *e,
+                  smtpdx_status *st)
+{
+    static const char *const diag_labels[] = {
+        "diagnostic code:", "diagnostic-code:", NULL};
+    static const char *const host_labels[] = {
+        "remote system:", "remote-mta:", "remote mta:", NULL};
+    sx_btlines it;
+    sx_str l, diag = {NULL, 0}, host = {NULL, 0};
+    sx_bt_lines_init(&it, p, (size_t)(e - p));
+    while (it.count < 60 && sx_bt_next_line(&it, &l)) {
+        sx_str t = sx_bt_trim(l), v;
+        if (diag.len == 0 && (v = labelled(t, diag_labels)).len > 0)
+            diag = typed_value(v);
+        else if (host.len == 0 && (v = labelled(t, host_labels)).len > 0)
+            host = typed_value(v);
+    }
+    if (diag.len == 0)
+        return 0;
+    *st = sx_bres_set(res, &rc->diag, diag.p, diag.len);
+    size_t h = host.len ? sx_bt_host_len(host.p, host.len) : 0;
+    if (*st == SMTPDX_OK && h > 0 && memchr(host.p, '.', h) != NULL &&
+        rc->rhost[0] == '\0')
+        *st = sx_bres_set(res, &rc->rhost, host.p, h);
+    return 1;
+}
+
 static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
                                    const char *e, sx_sbuf *tmp)
 {
     smtpdx_status st = SMTPDX_OK;
-    if (transcript(res, rc, p, e, tmp, &st))
+    if (transcript(res, rc, p, e, tmp, &st) || fields(res, rc, p, e, &st))
         return st;
     /* join the non-empty, non-boilerplate lines, at most 4 KB */
     sx_btlines it;

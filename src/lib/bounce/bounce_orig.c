@@ -200,6 +200,60 @@ const char *sx_borig_find(const char *text, size_t len, size_t *rest)
     return NULL;
 }
 
+/* The width of the blanks that open l (at most 8), 0 when none. */
+static size_t indent(sx_str l)
+{
+    size_t i = 0;
+    while (i < l.len && i < 8 && (l.p[i] == ' ' || l.p[i] == '\t'))
+        i++;
+    return i < l.len ? i : 0;
+}
+
+/* Header fields the notice echoes indented ("This report relates to a
+ * message you sent with the following header fields:", then "  Subject:
+ * ..."), read once the indentation is taken off; used when the text holds
+ * no copy of them at the left margin. Two such fields in a row start the
+ * block; it ends at a line that is blank or less indented. */
+static smtpdx_status indented(sx_bmail *m, sx_borig *o)
+{
+    sx_btlines it;
+    sx_str l, prev = {NULL, 0};
+    size_t width = 0;
+    const char *start = NULL;
+    sx_bt_lines_init(&it, m->tx, m->txlen);
+    while (start == NULL && it.count < SX_BOUNCE_MAX_LINES &&
+           sx_bt_next_line(&it, &l)) {
+        size_t w = indent(l);
+        sx_str t = sx_bt_str(l.p + w, l.len - w);
+        if (w == 0 || !header_line(t) || !known_start(t)) {
+            prev.p = NULL;
+            continue;
+        }
+        if (prev.p != NULL && indent(prev) == w)
+            start = prev.p, width = w;
+        else
+            prev = l;
+    }
+    if (start == NULL)
+        return SMTPDX_OK;
+    sx_sbuf *b = &m->scratch2;
+    sx_sbuf_reset(b);
+    int rc = SX_SBUF_OK;
+    sx_bt_lines_init(&it, start, m->txlen - (size_t)(start - m->tx));
+    while (rc == SX_SBUF_OK && it.count < 200 && sx_bt_next_line(&it, &l)) {
+        size_t w = indent(l);
+        if (w < width)
+            break; /* blank, or back at the margin */
+        /* a continuation keeps the blanks past the block's own */
+        rc = sx_sbuf_append(b, l.p + width, l.len - width);
+        if (rc == SX_SBUF_OK)
+            rc = sx_sbuf_putc(b, '\n');
+    }
+    if (rc == SX_SBUF_NOMEM)
+        return SMTPDX_ERR_NOMEM;
+    return from_text(o, b->data ? b->data : "", b->len);
+}
+
 smtpdx_status sx_borig_read(sx_bmail *m, const char *copy, size_t copy_len,
                             sx_borig *o)
 {
@@ -242,7 +296,7 @@ smtpdx_status sx_borig_read(sx_bmail *m, const char *copy, size_t copy_len,
     const char *h = sx_borig_find(m->tx, m->txlen, &rest);
     if (h != NULL)
         return from_text(o, h, rest);
-    return SMTPDX_OK;
+    return indented(m, o);
 }
 
 smtpdx_status sx_borig_sole_recipient(sx_bmail *m, sx_bres *res,
