@@ -107,8 +107,8 @@ static const char *attached(const sx_bmail *m, size_t *len)
     return b;
 }
 
-/* Do the lines after a "From:" line (the iterator stands after it) hold another
- * header field of a forwarded notice before a blank line? */
+/* Do the lines after a "From:" line (the iterator stands after it) hold
+ * another header field of a forwarded notice before a blank line? */
 static int header_fields_follow(sx_btlines it)
 {
     static const char *const fields[] = {"subject:", "date:", "sent:", NULL};
