@@ -107,20 +107,16 @@ static const char *attached(const sx_bmail *m, size_t *len)
     return b;
 }
 
-/* Do the lines after a "From:" line (the iterator stands after it) hold
- * another header field of a forwarded notice before a blank line? */
-static int header_fields_follow(sx_btlines it)
+/* A header field line of a notice forwarded inline: one of the fields
+ * mail clients show there, in whatever order they put them. */
+static int shown_field(sx_str t)
 {
-    static const char *const fields[] = {"subject:", "date:", "sent:", NULL};
-    sx_str l;
-    for (int i = 0; i < 5 && sx_bt_next_line(&it, &l); i++) {
-        sx_str t = sx_bt_trim(l);
-        if (t.len == 0)
-            return 0;
-        for (size_t k = 0; fields[k]; k++)
-            if (sx_bt_iprefix(t.p, t.len, fields[k]))
-                return 1;
-    }
+    static const char *const fields[] = {"from:", "subject:", "date:",
+                                         "sent:", "to:", "cc:",
+                                         "reply-to:", NULL};
+    for (size_t k = 0; fields[k]; k++)
+        if (sx_bt_iprefix(t.p, t.len, fields[k]))
+            return 1;
     return 0;
 }
 
@@ -148,34 +144,50 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
         }
     }
     /* "> From: Mail Delivery Subsystem <MAILER-DAEMON>" and what follows;
-     * or, forwarded inline as mail clients do it, the same line unquoted
-     * with more of the notice's header fields under it ("Date:",
-     * "Subject:", Outlook's "Sent:"): the notice starts there */
+     * or a notice forwarded inline as mail clients do it: a block of its
+     * header fields, unquoted (From:, Date:, Subject:, Outlook's Sent:, in
+     * any order), with a From: of a mail system or right under a
+     * "Forwarded message" line (then whoever sent it): the notice starts
+     * at the block */
     static const char *const forwarded[] = {
         "forwarded message", "original message", "weitergeleitete nachricht",
         "message transf", "mensaje reenviado", NULL};
     sx_btlines it;
     sx_str l;
-    const char *start = NULL;
-    int quoted = 0, after_mark = 0;
+    const char *start = NULL, *block = NULL;
+    int quoted = 0, after_mark = 0, block_marked = 0, fields = 0, from = 0;
     sx_bt_lines_init(&it, m->tx, m->txlen);
-    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
+    while (start == NULL && it.count < SX_BOUNCE_MAX_LINES &&
+           sx_bt_next_line(&it, &l)) {
         quoted = l.len > 0 && l.p[0] == '>';
         sx_str t = sx_bt_trim(quoted ? sx_bt_str(l.p + 1, l.len - 1) : l);
-        /* the header fields right under a mail client's "Forwarded
-         * message" line are the forwarded notice's, whoever sent it */
+        if (quoted) {
+            if (t.len > 5 && sx_bt_iprefix(t.p, t.len, "From:") &&
+                sx_bt_has_any(t, marks))
+                start = l.p;
+            block = NULL;
+            continue;
+        }
         int marked = after_mark > 0;
         if (t.len > 0)
-            after_mark = t.len < 80 && sx_bt_has_any(t, forwarded) ? 2
-                                                                  : 0;
+            after_mark = t.len < 80 && sx_bt_has_any(t, forwarded) ? 2 : 0;
         else if (after_mark > 0)
             after_mark--; /* Apple Mail leaves a blank line */
-        if (t.len > 5 && sx_bt_iprefix(t.p, t.len, "From:") &&
-            (sx_bt_has_any(t, marks) || (!quoted && marked)) &&
-            (quoted || header_fields_follow(it))) {
-            start = l.p;
-            break;
+        if (t.len > 0 && shown_field(t)) {
+            if (block == NULL) {
+                block = l.p;
+                block_marked = marked;
+                fields = from = 0;
+            }
+            fields++;
+            if (sx_bt_iprefix(t.p, t.len, "From:"))
+                from = sx_bt_has_any(t, marks) || block_marked ? 2 : 1;
+            continue;
         }
+        /* the block ends: the notice's own header, or someone's? */
+        if (block != NULL && fields >= 2 && from == 2)
+            start = block;
+        block = NULL;
     }
     if (start == NULL)
         return SMTPDX_OK;

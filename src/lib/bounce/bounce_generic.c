@@ -260,6 +260,16 @@ static int transcript(sx_bres *res, sx_brcpt *rc, const char *p,
             size_t h = sx_bt_host_len(t.p, t.len);
             if (h > 0 && h + 2 < t.len && t.p[h] == ' ' && t.p[h + 1] == '[')
                 host = sx_bt_str(t.p, h);
+        } else if (cmd == NULL) {
+            /* Sendmail's "... while talking to mx.example.org.:" */
+            const char *w = sx_bt_ifind(t.p, t.len, "while talking to ");
+            if (w != NULL) {
+                w += 17;
+                size_t rest = t.len - (size_t)(w - t.p);
+                size_t h = sx_bt_host_len(w, rest);
+                if (h > 0)
+                    host = sx_bt_str(w, h);
+            }
         }
     }
     if (!in_answer)
