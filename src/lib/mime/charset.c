@@ -471,6 +471,21 @@ static smtpdx_status western_copy(const char *s, size_t n, sx_sbuf *out,
     return st;
 }
 
+/* out from start on again, each byte of an invalid sequence replaced. */
+static smtpdx_status revalidate(sx_sbuf *out, size_t start, unsigned *info)
+{
+    size_t n = out->len - start;
+    char *tmp = sx_malloc(n);
+    if (tmp == NULL)
+        return SMTPDX_ERR_NOMEM;
+    memcpy(tmp, out->data + start, n);
+    out->len = start;
+    out->data[start] = '\0';
+    smtpdx_status st = utf8_copy(tmp, n, out, info);
+    sx_free(tmp);
+    return st;
+}
+
 smtpdx_status sx_charset_to_utf8(const char *charset, const char *in,
                                  size_t len, sx_sbuf *out, unsigned *info)
 {
@@ -540,6 +555,12 @@ smtpdx_status sx_charset_to_utf8(const char *charset, const char *in,
             out->data[start] = '\0';
             got = SX_DEC_CHARSET_MISLABELED;
             st = sx_sbuf_status(sx_sbuf_append(out, in, len));
+        } else if (st == SMTPDX_OK &&
+                   !utf8_valid(out->data + start, out->len - start)) {
+            /* glibc lets a name it takes for UTF-8 ("ut&f-8") pass
+             * sequences above U+10FFFF through unchecked: what comes out
+             * must be UTF-8 all the same */
+            st = revalidate(out, start, &got);
         }
         *info |= got;
         break;
