@@ -7,6 +7,9 @@
  * also separates groups (senders emit them). A folded value is unfolded
  * with each line end and the blanks that open the next line turned into
  * one space, which keeps a folded Diagnostic-Code readable as one reply.
+ * Some gateways copy a multiline SMTP reply into Diagnostic-Code without
+ * folding it: a line that opens with a reply code and a '-' or ' ' ("550-",
+ * "550 ") cannot be a field of its own, so it continues the value too.
  */
 #include <string.h>
 
@@ -61,6 +64,17 @@ static size_t fit(const char *s, size_t n, size_t room)
     return k;
 }
 
+/* Does the line at p open with a reply code that continues a multiline
+ * reply ("550-..." or "550 ...")? No field of RFC 3464 or of any MTA
+ * we know is named like that, and "550 " cannot start a field at all. */
+static int reply_line(const char *p, const char *end)
+{
+    if (end - p < 5)
+        return 0;
+    return p[0] >= '2' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9' &&
+           p[2] >= '0' && p[2] <= '9' && (p[3] == '-' || p[3] == ' ');
+}
+
 /* Append what fits of s[0..n) to the value; *cut once something did not. */
 static int put_fit(sx_sbuf *b, const char *s, size_t n, int *cut)
 {
@@ -111,7 +125,8 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
         if (want != NULL && !want(f->name)) {
             /* not asked for: its continuation lines are passed over, the
              * same ones as below, without unfolding them */
-            while (c.p < c.end && sx_is_blank(*c.p)) {
+            while (c.p < c.end &&
+                   (sx_is_blank(*c.p) || reply_line(c.p, c.end))) {
                 sx_cur save = c;
                 const char *cs, *ce;
                 sx_cur_line(&c, &cs, &ce, NULL);
@@ -128,12 +143,14 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
             it->started = 1;
             return SMTPDX_OK;
         }
-        /* continuation lines: start with a blank, hold something else */
+        /* continuation lines: start with a blank, hold something else;
+         * or, unfolded, repeat a reply code */
         sx_cur look = c;
         const char *cs, *ce;
         int folded = 0, cut = 0;
         smtpdx_status st = SMTPDX_OK;
-        while (look.p < look.end && sx_is_blank(*look.p)) {
+        while (look.p < look.end &&
+               (sx_is_blank(*look.p) || reply_line(look.p, look.end))) {
             sx_cur save = look;
             sx_cur_line(&look, &cs, &ce, NULL);
             if (only_blanks(cs, ce)) {
