@@ -49,6 +49,25 @@ static int excluded(const sx_bmail *m, sx_str a)
     return 0;
 }
 
+/* A list item's mark and the blank after it ("- ", "-- ", "* ", "o ",
+ * U+2022 "• "), as notices that list the failed addresses write them,
+ * taken off t. */
+static sx_str unbullet(sx_str t)
+{
+    size_t k = 0;
+    if (t.len >= 3 && (unsigned char)t.p[0] == 0xE2 &&
+        (unsigned char)t.p[1] == 0x80 && (unsigned char)t.p[2] == 0xA2)
+        k = 3;
+    else if (t.len >= 1 && (t.p[0] == '*' || t.p[0] == 'o'))
+        k = 1;
+    else
+        while (k < t.len && k < 2 && t.p[k] == '-')
+            k++;
+    if (k == 0 || k >= t.len || (t.p[k] != ' ' && t.p[k] != '\t'))
+        return t;
+    return sx_bt_trim(sx_bt_str(t.p + k, t.len - k));
+}
+
 /* The line is (mostly) one address: "<a@b>", "a@b:", "  a@b",
  * "To: a@b", "Recipient: <a@b>", "<a@b>... Deferred ..." and the like;
  * *addr gets it. */
@@ -72,6 +91,7 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
             break;
         }
     }
+    t = unbullet(t);
     size_t next;
     sx_str a;
     if (!sx_bt_find_addr(t.p, t.len, &a, &next))
@@ -114,7 +134,17 @@ static int label_only(sx_str t)
     static const char *const labels[] = {
         "because:", "reason:", "reasons:", "failure reason:",
         "failure reasons:", "reason for failure:", "error:", "details:",
-        NULL};
+        "additional information:", "additional information follows:",
+        "the problem appears to be:", NULL};
+    /* "Reason :" as some notices space it */
+    if (t.len >= 3 && t.p[t.len - 1] == ':' && t.p[t.len - 2] == ' ') {
+        sx_str n = sx_bt_trim(sx_bt_str(t.p, t.len - 1));
+        for (size_t i = 0; labels[i]; i++)
+            if (n.len + 1 == strlen(labels[i]) &&
+                sx_bt_ieq(n.p, labels[i], n.len))
+                return 1;
+        return 0;
+    }
     for (size_t i = 0; labels[i]; i++)
         if (t.len == strlen(labels[i]) && sx_bt_ieq(t.p, labels[i], t.len))
             return 1;
@@ -339,12 +369,40 @@ static int fields(sx_bres *res, sx_brcpt *rc, const char *p, const char *e,
     return 1;
 }
 
+static int code_paragraph(const char *text, size_t len, const char **p,
+                          const char **e);
+
+/* Past the end of a paragraph at from (before e), the lines that carry on
+ * a multiline reply ("550-5.7.26 ...", "550 5.7.26 ...") after blank lines
+ * that should not be there (a CR CR LF line end reads as a blank line). */
+static const char *reply_end(const char *from, const char *e)
+{
+    sx_btlines it;
+    sx_str l;
+    const char *end = from;
+    sx_bt_lines_init(&it, from, (size_t)(e - from));
+    while (it.count < 60 && sx_bt_next_line(&it, &l)) {
+        sx_str t = sx_bt_trim(l);
+        if (t.len == 0)
+            continue;
+        if (!error_answer(t))
+            break;
+        end = l.p + l.len;
+    }
+    return end;
+}
+
 static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
                                    const char *e, sx_sbuf *tmp)
 {
     smtpdx_status st = SMTPDX_OK;
     if (transcript(res, rc, p, e, tmp, &st) || fields(res, rc, p, e, &st))
         return st;
+    /* a block of several paragraphs of which one states a code: that
+     * one is the reply, the others tell of attempts and whom to ask */
+    const char *cp, *ce;
+    if (code_paragraph(p, (size_t)(e - p), &cp, &ce) && cp != NULL)
+        e = reply_end(ce, e), p = cp;
     /* join the non-empty, non-boilerplate lines, at most 4 KB */
     sx_btlines it;
     sx_str l;
@@ -357,7 +415,7 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
             break; /* what follows a section rule is another section */
         if (t.len == 0 || boilerplate(t) || rule(t))
             continue;
-        if ((st = add(tmp, t, &full)) != SMTPDX_OK)
+        if ((st = add(tmp, unbullet(t), &full)) != SMTPDX_OK)
             return st;
     }
     return sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
