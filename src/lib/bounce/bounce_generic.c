@@ -215,12 +215,29 @@ static smtpdx_status add(sx_sbuf *out, sx_str t, int *full)
  * >>> "). 0 when there is none. */
 static size_t arrow(sx_str t, int sent)
 {
-    static const char *const out[] = {">>> ", "sent <<< ", "sent >>> ", NULL};
+    static const char *const out[] = {">>> ", "sent <<< ", "sent >>> ",
+                                      "--> ", NULL};
     static const char *const in[] = {"<<< ", "received >>> ",
-                                     "received <<< ", NULL};
+                                     "received <<< ", "<-- ",
+                                     "remote server replied: ", NULL};
     for (const char *const *x = sent ? out : in; *x; x++)
         if (sx_bt_iprefix(t.p, t.len, *x))
             return strlen(*x);
+    /* a session log's lines open with a time stamp and a colon
+     * ("Tue 2026-12-01 10:20:44.600: <-- 550 ..."): the arrow after it */
+    const char *mark = sent ? "--> " : "<-- ";
+    for (size_t i = 8; i + 6 <= t.len && i < 48; i++)
+        if (t.p[i] == ':' && t.p[i + 1] == ' ' && t.p[i - 1] >= '0' &&
+            t.p[i - 1] <= '9' && memcmp(t.p + i + 2, mark, 4) == 0)
+            return i + 6;
+    /* "<Product> sent: RCPT TO:<a@b>", one word before "sent:" */
+    if (sent) {
+        size_t w = 0;
+        while (w < t.len && w < 32 && t.p[w] != ' ' && t.p[w] != ':')
+            w++;
+        if (w > 0 && sx_bt_iprefix(t.p + w, t.len - w, " sent: "))
+            return w + 7;
+    }
     return 0;
 }
 
