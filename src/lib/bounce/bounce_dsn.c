@@ -15,20 +15,6 @@
 #include "bounce/bounce_text.h"
 
 /* "rfc822; user@example.com" -> the address; "<a@b>" -> a@b. */
-static sx_str typed_value(sx_str v, sx_str *type)
-{
-    const char *semi = memchr(v.p, ';', v.len);
-    if (type)
-        *type = sx_bt_str(NULL, 0);
-    if (semi != NULL) {
-        if (type)
-            *type = sx_bt_trim(sx_bt_str(v.p, (size_t)(semi - v.p)));
-        v.len -= (size_t)(semi + 1 - v.p);
-        v.p = semi + 1;
-    }
-    return sx_bt_trim(v);
-}
-
 static sx_str bare_address(sx_str v)
 {
     sx_str a;
@@ -142,16 +128,16 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
         if (id == F_REPORTING_MTA) {
             if (*res->reporting_mta == '\0')
                 st = sx_bres_set(res, &res->reporting_mta,
-                                 typed_value(v, NULL).p,
-                                 typed_value(v, NULL).len);
+                                 sx_bt_typed(v, NULL, 1).p,
+                                 sx_bt_typed(v, NULL, 1).len);
         } else if (id == F_ARRIVAL_DATE) {
             if (*res->arrival_date == '\0')
                 st = sx_bres_set(res, &res->arrival_date, v.p, v.len);
         } else if (id == F_RECEIVED_FROM) {
             if (*res->received_from == '\0')
                 st = sx_bres_set(res, &res->received_from,
-                                 typed_value(v, NULL).p,
-                                 typed_value(v, NULL).len);
+                                 sx_bt_typed(v, NULL, 1).p,
+                                 sx_bt_typed(v, NULL, 1).len);
         }
         if (st != SMTPDX_OK)
             goto done;
@@ -168,16 +154,16 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
             have_final = have_orig = 0;
         }
         if (is_final) {
-            sx_str a = bare_address(typed_value(v, NULL));
+            sx_str a = bare_address(sx_bt_typed(v, NULL, 1));
             st = sx_bres_set(res, &cur->recipient, a.p, a.len);
             have_final = 1;
         } else if (is_orig) {
-            sx_str a = bare_address(typed_value(v, NULL));
+            sx_str a = bare_address(sx_bt_typed(v, NULL, 1));
             st = sx_bres_set(res, &cur->alias, a.p, a.len);
             have_orig = 1;
         } else if (id == F_X_ACTUAL) {
             if (!have_final) {
-                sx_str a = bare_address(typed_value(v, NULL));
+                sx_str a = bare_address(sx_bt_typed(v, NULL, 1));
                 st = sx_bres_set(res, &cur->recipient, a.p, a.len);
             }
         } else if (id == F_ACTION) {
@@ -209,7 +195,7 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
                 st = sx_bres_set(res, &cur->diag, lp + 1, (size_t)(rp - lp - 1));
         } else if (id == F_REMOTE_MTA) {
             /* "dns; mx.example.org. (192.0.2.1, the server for ...)" */
-            sx_str h = typed_value(v, NULL);
+            sx_str h = sx_bt_typed(v, NULL, 1);
             if (h.len > 0 && h.p[0] == '[')
                 h.len = sx_bt_host_len(h.p, h.len);
             else if (h.len > 0)
@@ -217,7 +203,7 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
             st = sx_bres_set(res, &cur->rhost, h.p, h.len);
         } else if (id == F_DIAG) {
             sx_str type;
-            sx_str d = typed_value(v, &type);
+            sx_str d = sx_bt_typed(v, &type, 1);
             if (type.len > 0 && type.len < 24 &&
                 memchr(type.p, ' ', type.len) == NULL)
                 st = set_upper(res, &cur->diagtype, type);

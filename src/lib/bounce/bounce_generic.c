@@ -341,19 +341,6 @@ static sx_str labelled(sx_str t, const char *const *labels)
     return sx_bt_str(NULL, 0);
 }
 
-/* "dns; mx.example.org (...)" or "smtp;550 ...": what follows the type
- * of an RFC 3464 style value (RFC 3464 2.3.5, 2.3.6), when there is one. */
-static sx_str typed_value(sx_str v)
-{
-    for (size_t i = 0; i < v.len && i < 16; i++) {
-        if (v.p[i] == ';')
-            return sx_bt_trim(sx_bt_str(v.p + i + 1, v.len - i - 1));
-        if (v.p[i] == ' ')
-            break;
-    }
-    return v;
-}
-
 /* A block written as labelled fields, the way some MTAs put a report's
  * fields into the text ("Diagnostic code: smtp;550 5.1.1 ...", "Remote
  * system: dns;mx.example.org (...)"): the diagnostic field is the reply
@@ -372,9 +359,9 @@ static int fields(sx_bres *res, sx_brcpt *rc, const char *p, const char *e,
     while (it.count < 60 && sx_bt_next_line(&it, &l)) {
         sx_str t = sx_bt_trim(l), v;
         if (diag.len == 0 && (v = labelled(t, diag_labels)).len > 0)
-            diag = typed_value(v);
+            diag = sx_bt_typed(v, NULL, 0);
         else if (host.len == 0 && (v = labelled(t, host_labels)).len > 0)
-            host = typed_value(v);
+            host = sx_bt_typed(v, NULL, 0);
     }
     if (diag.len == 0)
         return 0;

@@ -269,6 +269,28 @@ sx_str sx_bt_trim(sx_str s)
     return s;
 }
 
+sx_str sx_bt_typed(sx_str v, sx_str *type, int strict)
+{
+    size_t i = 0;
+    if (type)
+        *type = sx_bt_str(NULL, 0);
+    if (strict) {
+        const char *semi = v.len ? memchr(v.p, ';', v.len) : NULL;
+        i = semi ? (size_t)(semi - v.p) : v.len;
+    }
+    for (; !strict && i < v.len; i++) {
+        if (v.p[i] == ';')
+            break;
+        if (!strict && (i >= 16 || v.p[i] == ' '))
+            return sx_bt_trim(v);
+    }
+    if (i == v.len)
+        return sx_bt_trim(v);
+    if (type)
+        *type = sx_bt_trim(sx_bt_str(v.p, i));
+    return sx_bt_trim(sx_bt_str(v.p + i + 1, v.len - i - 1));
+}
+
 void sx_bt_lines_init(sx_btlines *it, const char *p, size_t n)
 {
     it->p = p;

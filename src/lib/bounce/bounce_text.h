@@ -62,6 +62,14 @@ const char *sx_bt_find(const char *h, size_t hl, const char *needle);
 /* Blanks (SP, HT, CR, LF) trimmed off both ends. */
 sx_str sx_bt_trim(sx_str s);
 
+/* The value of an RFC 3464 typed field ("dns; mx.example.org", "smtp;550
+ * ...") without its type, trimmed; *type (when not NULL) gets the type.
+ * strict: whatever stands before the first ';' is the type (a field of a
+ * delivery-status part always has one). Otherwise, for fields quoted in
+ * free text, only a word of up to 16 bytes without a blank counts, since a
+ * reply may hold a ';' of its own. */
+sx_str sx_bt_typed(sx_str v, sx_str *type, int strict);
+
 /* Line walker over LF (or CR LF) separated text: each call gives the next
  * line without its end; returns 0 at the end of the text. */
 typedef struct sx_btlines {
