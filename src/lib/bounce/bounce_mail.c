@@ -168,6 +168,8 @@ static size_t copy_start(const sx_bmail *m)
         if (at == SX_BMARK_NONE || at >= best)
             continue;
         const char *t = m->tx;
+        if (t[at] == '\n')
+            at++; /* a signature separator's mark opens with a line end */
         size_t b = at, e = at;
         while (b > 0 && t[b - 1] != '\n')
             b--;

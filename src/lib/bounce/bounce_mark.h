@@ -17,7 +17,9 @@
 
 /* id, phrase. The MK_COPY_* group marks where a pasted copy of the
  * returned message starts (bounce_mail.c, copy_start): the readers stop
- * there. */
+ * there. A signature separator ("-- " or "--" alone on a line) counts as
+ * one: what a gateway or a list service appends below it (a virus-scan
+ * note, an unsubscribe link) is no part of the notice. */
 #define SX_BMARK_LIST(X)                                                     \
     X(MK_PF_SYSTEM, "this is the mail system at host")                      \
     X(MK_PF_PROGRAM, "this is the postfix program at host")                 \
@@ -75,7 +77,9 @@
     X(MK_COPY_18, "copy of the original message")                           \
     X(MK_COPY_19, "the header of the original message")                     \
     X(MK_COPY_20, "returned message --")                                    \
-    X(MK_COPY_21, "unsent message follows")
+    X(MK_COPY_21, "unsent message follows")                                 \
+    X(MK_COPY_SIG1, "\n-- \n")                                             \
+    X(MK_COPY_SIG2, "\n--\n")
 
 #define SX_BMARK_ENUM(id, phrase) id,
 enum sx_bmark_id { SX_BMARK_LIST(SX_BMARK_ENUM) SX_BMARK_COUNT };
