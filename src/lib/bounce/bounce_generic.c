@@ -159,7 +159,8 @@ static int boilerplate(sx_str l)
         "sorry it didn't work out", "the following address",
         "delivery to the following recipient", "for further assistance",
         "please contact your", "the mail system",
-        "this message was created automatically", NULL};
+        "this message was created automatically", "please reply to",
+        "if you feel this message", "if you have any questions", NULL};
     sx_str t = sx_bt_trim(l);
     for (size_t i = 0; words[i]; i++)
         if (sx_bt_iprefix(t.p, t.len, words[i]))
@@ -260,6 +261,21 @@ static const char *sent_command(sx_str t)
     return NULL;
 }
 
+/* A transcript line that gives a command as sent, with no arrow before
+ * it ("RCPT TO:<a@b>", "MAIL FROM:<a@b>", "DATA"): the command. Stricter
+ * than sent_command, since a sentence may open with "Mail ...". */
+static const char *bare_command(sx_str t)
+{
+    if (sx_bt_iprefix(t.p, t.len, "rcpt to:"))
+        return "RCPT";
+    if (sx_bt_iprefix(t.p, t.len, "mail from:"))
+        return "MAIL";
+    if ((t.len == 4 || (t.len > 4 && t.p[4] == ' ')) &&
+        sx_bt_iprefix(t.p, t.len, "data"))
+        return t.len == 4 ? "DATA" : NULL;
+    return NULL;
+}
+
 /* The answer a transcript line holds: an error code (4xx, 5xx) first. */
 static int error_answer(sx_str t)
 {
@@ -278,15 +294,19 @@ static int transcript(sx_bres *res, sx_brcpt *rc, const char *p,
 {
     sx_btlines it;
     sx_str l, host = {NULL, 0};
-    const char *cmd = NULL;
-    int full = 0, in_answer = 0;
+    const char *cmd = NULL, *c;
+    int full = 0, in_answer = 0, bare = 0;
     sx_sbuf_reset(tmp);
     sx_bt_lines_init(&it, p, (size_t)(e - p));
     while (it.count < 60 && sx_bt_next_line(&it, &l)) {
-        sx_str t = sx_bt_trim(l);
+        sx_str t = sx_bt_trim(l), a = t;
         size_t k = arrow(t, 0);
-        if (k > 0) {
-            sx_str a = sx_bt_trim(sx_bt_str(t.p + k, t.len - k));
+        if (k > 0)
+            a = sx_bt_trim(sx_bt_str(t.p + k, t.len - k));
+        /* without arrows, a line with a code after a command line */
+        if (k > 0 || (bare && t.len > 3 && t.p[0] >= '2' && t.p[0] <= '5' &&
+                      t.p[1] >= '0' && t.p[1] <= '9' && t.p[2] >= '0' &&
+                      t.p[2] <= '9' && (t.p[3] == ' ' || t.p[3] == '-'))) {
             if (!in_answer && !error_answer(a))
                 continue; /* a greeting or an accepted command */
             in_answer = 1;
@@ -297,10 +317,12 @@ static int transcript(sx_bres *res, sx_brcpt *rc, const char *p,
         if (in_answer)
             break; /* the answer ends where the transcript does */
         if ((k = arrow(t, 1)) > 0) {
-            const char *c =
-                sent_command(sx_bt_trim(sx_bt_str(t.p + k, t.len - k)));
+            c = sent_command(sx_bt_trim(sx_bt_str(t.p + k, t.len - k)));
             if (c != NULL)
                 cmd = c;
+        } else if ((c = bare_command(t)) != NULL) {
+            cmd = c;
+            bare = 1;
         } else if (cmd == NULL && t.len > 4 && t.p[t.len - 1] == ':' &&
                    t.p[t.len - 2] == ']') {
             /* "mx.example.org [192.0.2.25]:" */
@@ -415,8 +437,15 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
     sx_bt_lines_init(&it, p, (size_t)(e - p));
     while (!full && it.count < 60 && sx_bt_next_line(&it, &l)) {
         sx_str t = sx_bt_trim(l);
-        if (rule(t) && tmp->len > 0)
-            break; /* what follows a section rule is another section */
+        if (rule(t) && tmp->len > 0) {
+            /* "=====" "Technical details:" "=====": a title framed by
+             * rules heads the section below; else a rule ends the text */
+            if (tmp->data[tmp->len - 1] != ':')
+                break;
+            sx_sbuf_reset(tmp);
+            full = 0;
+            continue;
+        }
         if (t.len == 0 || boilerplate(t) || rule(t))
             continue;
         if ((st = add(tmp, unbullet(t), &full)) != SMTPDX_OK)
@@ -468,9 +497,12 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             sx_str tl = sx_bt_trim(l);
             if (i == nc - 1 && !sx_bt_iprefix(tl.p, tl.len, "to:") &&
                 !sx_bt_find_code(c[i].start, (size_t)(l.p - c[i].start), &at) &&
-                !sx_bt_find_enhanced(c[i].start, (size_t)(l.p - c[i].start),
-                                     enh, &at)) {
-                c[i].start = l.p + l.len;
+                !(sx_bt_find_enhanced(c[i].start, (size_t)(l.p - c[i].start),
+                                      enh, &at) &&
+                  enh[0] != '2')) {
+                /* a transcript's "RCPT TO:<a@b>" is the command of the
+                 * answer below it: the block starts with it */
+                c[i].start = bare_command(tl) ? l.p : l.p + l.len;
                 c[i].end = text + len;
                 c[i].pre = NULL;
             }
@@ -620,8 +652,10 @@ static int code_paragraph(const char *text, size_t len, const char **p,
             para = l.p;
         size_t at;
         char enh[16];
+        /* a success ("250 2.1.0 Sender OK") is no reply to report */
         if (!found && (sx_bt_find_code(t.p, t.len, &at) ||
-                       sx_bt_find_enhanced(t.p, t.len, enh, &at)))
+                       (sx_bt_find_enhanced(t.p, t.len, enh, &at) &&
+                        enh[0] != '2')))
             found = 1;
         *e = l.p + l.len;
     }
