@@ -127,6 +127,14 @@ static int looks_like_error(sx_str l)
     return sx_bt_has_any(l, words);
 }
 
+/* An announcement of the list below that gives the reason too ("... to
+ * the following recipients because the user is unknown:"). */
+static int because(sx_str t)
+{
+    return sx_bt_ifind(t.p, t.len, " because ") != NULL ||
+           sx_bt_ifind(t.p, t.len, " due to ") != NULL;
+}
+
 /* A line that only announces the reason on the lines below it ("because:"
  * in Domino's notice) says nothing by itself. */
 static int label_only(sx_str t)
@@ -466,19 +474,35 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
     /* pass 1: addresses standing alone */
     const char *para = NULL; /* the paragraph this line is part of */
     int in_block = 0;        /* under an address, before a blank line */
+    /* the paragraph before the blank lines above this one, which may
+     * announce the list with its reason ("... because the user is
+     * unknown:") */
+    const char *last = NULL, *last_end = NULL;
     sx_bt_lines_init(&it, text, len);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
         sx_str a;
         if (!sx_bgeneric_addr_line(l, &a) || excluded(m, a)) {
             sx_str t = sx_bt_trim(l);
+            if (t.len == 0 && para != NULL)
+                last = para, last_end = l.p;
+            else if (t.len != 0)
+                last = NULL;
             if (t.len == 0 || rule(t))
                 para = NULL, in_block = 0;
             else if (para == NULL && !in_block)
                 para = l.p;
             continue;
         }
-        const char *pre = para;
-        para = NULL;
+        const char *pre = para, *pre_end = l.p;
+        if (pre == NULL && last != NULL && nc == 0)
+            pre = last, pre_end = last_end;
+        if (pre == NULL && nc > 0 &&
+            sx_bt_trim(sx_bt_str(c[nc - 1].start,
+                                 (size_t)(l.p - c[nc - 1].start)))
+                    .len == 0)
+            /* the next of a list of bare addresses: the same reason */
+            pre = c[nc - 1].pre, pre_end = c[nc - 1].pre_end;
+        para = last = NULL;
         in_block = 1;
         if (nc > 0)
             c[nc - 1].end = l.p;
@@ -522,7 +546,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         c[nc].start = st0;
         c[nc].end = text + len;
         c[nc].pre = pre;
-        c[nc].pre_end = l.p;
+        c[nc].pre_end = pre_end;
         nc++;
     }
     /* pass 2: an address inside an error line */
@@ -578,7 +602,8 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             /* not a line that announces the list ("... failed:") */
             sx_str d = sx_bt_trim(
                 sx_bt_str(c[i].pre, (size_t)(c[i].pre_end - c[i].pre)));
-            if (d.len > 0 && d.p[d.len - 1] != ':' && looks_like_error(d))
+            if (d.len > 0 && (d.p[d.len - 1] != ':' || because(d)) &&
+                looks_like_error(d))
                 st = set_from_text(res, rc, c[i].pre, c[i].pre_end,
                                    &m->scratch2);
         }
