@@ -12,6 +12,17 @@
  * (Exim, Gmail and others) names them when it is there.
  * Addresses of the sender, the bounce's own From and the people to write
  * to for help are never recipients.
+ *
+ * Which lines of a block are the reply, in order of preference: an SMTP
+ * transcript in any of the shapes notices paste it (">>>"/"<<<", "-->"/
+ * "<--" after a time stamp, "<Product> sent:" then "Remote server
+ * replied:", or bare "RCPT TO:<a@b>" and "550 ..." lines) gives the error
+ * answer alone and the command before it; labelled report fields
+ * ("Diagnostic code: smtp;...") give theirs; else, of several paragraphs,
+ * the one that states an error code, and failing that every line that is
+ * not boilerplate. A reason stated only in the sentence that announces
+ * the list ("... because the user is unknown:") serves the addresses
+ * listed under it that have none of their own.
  */
 #include <string.h>
 
