@@ -8,8 +8,10 @@
  * from block elements, and a paragraph (<p>, a heading, a table) stands
  * apart by a blank line. Character references are decoded: the named
  * ones that notices use, and every numeric one (&#39; &#x27;) to UTF-8.
- * Tags are dropped, and the content of <style>, <script> and <head>
- * ignored. Bounded: only the first 256 KiB is read (a notification
+ * Tags are dropped, and the content of <style>, <script>, <title> and
+ * <head> ignored; a '<' that opens no tag is text. tests/unit/
+ * test_bounce_html.c holds this reading against libxml2's HTML parser.
+ * Bounded: only the first 256 KiB is read (a notification
  * states the failure first), and past out's limit the text is cut.
  */
 #include "bounce/bounce_html.h"
@@ -85,16 +87,50 @@ static size_t utf8_put(char *d, unsigned long c)
  * then text). */
 static size_t reference(const char *s, size_t n, char d[4], size_t *used)
 {
+    /* HTML 4's Latin-1 names, the typographic ones notices use, and the
+     * capital forms HTML 5 also defines; case matters (&Eacute; is not
+     * &eacute;) */
     static const struct {
         const char *name; /* without '&' and ';' */
         unsigned long c;
     } names[] = {
-        {"amp", '&'},      {"lt", '<'},       {"gt", '>'},
-        {"quot", '"'},     {"apos", '\''},    {"nbsp", ' '},
-        {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"ldquo", 0x201C},
-        {"rdquo", 0x201D}, {"ndash", 0x2013}, {"mdash", 0x2014},
-        {"hellip", 0x2026}, {"laquo", 0xAB},  {"raquo", 0xBB},
-        {"copy", 0xA9},    {"reg", 0xAE},     {"shy", 0xAD},
+        {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'},
+        {"apos", '\''}, {"nbsp", ' '}, {"AMP", '&'}, {"LT", '<'},
+        {"GT", '>'}, {"QUOT", '"'}, {"COPY", 0xA9}, {"REG", 0xAE},
+        {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"sbquo", 0x201A},
+        {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"bdquo", 0x201E},
+        {"ndash", 0x2013}, {"mdash", 0x2014}, {"hellip", 0x2026},
+        {"bull", 0x2022}, {"euro", 0x20AC}, {"trade", 0x2122},
+        {"lsaquo", 0x2039}, {"rsaquo", 0x203A}, {"thinsp", 0x2009},
+        {"ensp", 0x2002}, {"emsp", 0x2003}, {"zwnj", 0x200C},
+        {"zwj", 0x200D}, {"iexcl", 0xA1}, {"cent", 0xA2},
+        {"pound", 0xA3}, {"curren", 0xA4}, {"yen", 0xA5},
+        {"brvbar", 0xA6}, {"sect", 0xA7}, {"uml", 0xA8}, {"copy", 0xA9},
+        {"ordf", 0xAA}, {"laquo", 0xAB}, {"not", 0xAC}, {"shy", 0xAD},
+        {"reg", 0xAE}, {"macr", 0xAF}, {"deg", 0xB0}, {"plusmn", 0xB1},
+        {"sup2", 0xB2}, {"sup3", 0xB3}, {"acute", 0xB4}, {"micro", 0xB5},
+        {"para", 0xB6}, {"middot", 0xB7}, {"cedil", 0xB8}, {"sup1", 0xB9},
+        {"ordm", 0xBA}, {"raquo", 0xBB}, {"frac14", 0xBC},
+        {"frac12", 0xBD}, {"frac34", 0xBE}, {"iquest", 0xBF},
+        {"Agrave", 0xC0}, {"Aacute", 0xC1}, {"Acirc", 0xC2},
+        {"Atilde", 0xC3}, {"Auml", 0xC4}, {"Aring", 0xC5}, {"AElig", 0xC6},
+        {"Ccedil", 0xC7}, {"Egrave", 0xC8}, {"Eacute", 0xC9},
+        {"Ecirc", 0xCA}, {"Euml", 0xCB}, {"Igrave", 0xCC}, {"Iacute", 0xCD},
+        {"Icirc", 0xCE}, {"Iuml", 0xCF}, {"ETH", 0xD0}, {"Ntilde", 0xD1},
+        {"Ograve", 0xD2}, {"Oacute", 0xD3}, {"Ocirc", 0xD4},
+        {"Otilde", 0xD5}, {"Ouml", 0xD6}, {"times", 0xD7}, {"Oslash", 0xD8},
+        {"Ugrave", 0xD9}, {"Uacute", 0xDA}, {"Ucirc", 0xDB}, {"Uuml", 0xDC},
+        {"Yacute", 0xDD}, {"THORN", 0xDE}, {"szlig", 0xDF},
+        {"agrave", 0xE0}, {"aacute", 0xE1}, {"acirc", 0xE2},
+        {"atilde", 0xE3}, {"auml", 0xE4}, {"aring", 0xE5}, {"aelig", 0xE6},
+        {"ccedil", 0xE7}, {"egrave", 0xE8}, {"eacute", 0xE9},
+        {"ecirc", 0xEA}, {"euml", 0xEB}, {"igrave", 0xEC}, {"iacute", 0xED},
+        {"icirc", 0xEE}, {"iuml", 0xEF}, {"eth", 0xF0}, {"ntilde", 0xF1},
+        {"ograve", 0xF2}, {"oacute", 0xF3}, {"ocirc", 0xF4},
+        {"otilde", 0xF5}, {"ouml", 0xF6}, {"divide", 0xF7},
+        {"oslash", 0xF8}, {"ugrave", 0xF9}, {"uacute", 0xFA},
+        {"ucirc", 0xFB}, {"uuml", 0xFC}, {"yacute", 0xFD}, {"thorn", 0xFE},
+        {"yuml", 0xFF},
     };
     size_t i = 1;
     if (i < n && s[i] == '#') {
@@ -121,9 +157,11 @@ static size_t reference(const char *s, size_t n, char d[4], size_t *used)
         return utf8_put(d, c == 0xA0 ? ' ' : c);
     }
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        if (i >= n || names[k].name[0] != s[i])
+            continue; /* settles most names on the first letter */
         size_t l = strlen(names[k].name);
         if (n - i > l && s[i + l] == ';' &&
-            sx_bt_iprefix(s + i, n - i, names[k].name)) {
+            memcmp(s + i, names[k].name, l) == 0) {
             *used = i + l + 1;
             return utf8_put(d, names[k].c);
         }
@@ -131,10 +169,17 @@ static size_t reference(const char *s, size_t n, char d[4], size_t *used)
     return 0;
 }
 
-/* How a tag lays out the text around it. */
-enum { T_NONE, T_BR, T_LINE, T_PARA, T_PRE, T_PRE_END, T_HIDE, T_SHOW };
+/* How a tag lays out the text around it. T_RAW: script, style and title,
+ * whose content is text up to their own end tag, never markup (HTML 5
+ * 13.1.2: raw text and escapable raw text elements), and is not shown.
+ * T_HEAD: the head, hidden until its end tag, a <body> or a tag or text
+ * that belongs in a body closes it (HTML 5 13.2.6.4.4). */
+enum {
+    T_NONE, T_BR, T_LINE, T_PARA, T_PRE, T_PRE_END, T_RAW, T_HEAD,
+    T_HEAD_END, T_BODY
+};
 
-static int tag_kind(const char *t, size_t l)
+static int tag_kind(const char *t, size_t l, size_t *name_len)
 {
     static const struct {
         const char *name;
@@ -146,8 +191,8 @@ static int tag_kind(const char *t, size_t l)
         {"table", T_PARA},  {"h1", T_PARA},     {"h2", T_PARA},
         {"h3", T_PARA},     {"h4", T_PARA},     {"h5", T_PARA},
         {"h6", T_PARA},     {"hr", T_PARA},     {"blockquote", T_PARA},
-        {"pre", T_PRE},     {"style", T_HIDE},  {"script", T_HIDE},
-        {"head", T_HIDE},   {"title", T_HIDE},
+        {"pre", T_PRE},     {"style", T_RAW},   {"script", T_RAW},
+        {"title", T_RAW},   {"head", T_HEAD},   {"body", T_BODY},
     };
     int end = l > 0 && t[0] == '/';
     if (end) {
@@ -159,32 +204,96 @@ static int tag_kind(const char *t, size_t l)
                      (t[k] >= 'A' && t[k] <= 'Z') ||
                      (t[k] >= '0' && t[k] <= '9')))
         k++;
-    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
-        if (strlen(tags[i].name) != k || !sx_bt_ieq(t, tags[i].name, k))
+    *name_len = k;
+    for (size_t i = 0; k > 0 && i < sizeof tags / sizeof tags[0]; i++) {
+        if (tags[i].name[0] != (t[0] | 0x20) ||
+            strlen(tags[i].name) != k || !sx_bt_ieq(t, tags[i].name, k))
             continue;
         int kind = tags[i].kind;
-        if (end && kind == T_PRE)
+        if (!end)
+            return kind;
+        if (kind == T_PRE)
             return T_PRE_END;
-        if (end && kind == T_HIDE)
-            return T_SHOW;
-        return kind == T_BR && end ? T_NONE : kind;
+        if (kind == T_HEAD)
+            return T_HEAD_END;
+        /* </br> is no line break; a stray end tag of a raw element or
+         * of the body is nothing */
+        return kind == T_BR || kind == T_RAW || kind == T_BODY ? T_NONE
+                                                               : kind;
     }
     return T_NONE;
+}
+
+/* The length of the tag at s ('<'), its '>' included: a '>' inside a
+ * quoted attribute value (title="a>b") does not end it. A quote left open
+ * would hide the rest of the text, so then the first '>' ends the tag. */
+static size_t tag_len(const char *s, size_t n)
+{
+    const char *gt = memchr(s, '>', n);
+    size_t fast = gt ? (size_t)(gt - s) + 1 : n;
+    /* most tags hold no quote before their first '>' */
+    if (memchr(s, '"', fast) == NULL && memchr(s, '\'', fast) == NULL)
+        return fast;
+    for (size_t k = 1; k < n; k++) {
+        if (s[k] == '>')
+            return k + 1;
+        if (s[k] != '=')
+            continue;
+        size_t v = k + 1;
+        while (v < n && (s[v] == ' ' || s[v] == '\t' || s[v] == '\n' ||
+                         s[v] == '\r'))
+            v++;
+        if (v < n && (s[v] == '"' || s[v] == '\'')) {
+            const char *close = memchr(s + v + 1, s[v], n - v - 1);
+            if (close == NULL)
+                return fast;
+            k = (size_t)(close - s);
+        }
+    }
+    return fast;
+}
+
+/* Past the end tag of the raw element named s[0..l) from p on: where the
+ * text goes on, or n when it is never closed (all the rest is its). */
+static size_t raw_end(const char *s, size_t n, size_t p, const char *name,
+                      size_t l)
+{
+    while (p < n) {
+        const char *lt = memchr(s + p, '<', n - p);
+        if (lt == NULL)
+            return n;
+        size_t at = (size_t)(lt - s);
+        if (n - at > l + 2 && s[at + 1] == '/' &&
+            sx_bt_ieq(s + at + 2, name, l) &&
+            !((s[at + 2 + l] >= 'a' && s[at + 2 + l] <= 'z') ||
+              (s[at + 2 + l] >= 'A' && s[at + 2 + l] <= 'Z') ||
+              (s[at + 2 + l] >= '0' && s[at + 2 + l] <= '9')))
+            return at + tag_len(s + at, n - at);
+        p = at + 1;
+    }
+    return n;
+}
+
+static int is_alpha(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
 smtpdx_status sx_bhtml_to_text(const char *s, size_t n, sx_sbuf *out)
 {
     writer w = {out, SX_SBUF_OK, 0, 0};
-    int hide = 0, pre = 0;
+    int head = 0, pre = 0;
     sx_sbuf_reset(out);
     if (n > HTML_READ_MAX)
         n = HTML_READ_MAX;
     for (size_t i = 0; i < n && w.rc == SX_SBUF_OK;) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '<') {
-            const char *gt = memchr(s + i, '>', n - i);
-            size_t tl = gt ? (size_t)(gt - (s + i)) + 1 : n - i;
-            if (tl >= 4 && memcmp(s + i, "<!--", 4) == 0) {
+        /* a tag opens with a letter, '/', '!' or '?' after '<'; any other
+         * '<' is text ("if a < b") */
+        if (c == '<' && i + 1 < n &&
+            (is_alpha((unsigned char)s[i + 1]) || s[i + 1] == '/' ||
+             s[i + 1] == '!' || s[i + 1] == '?')) {
+            if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
                 /* a comment ends at "-->", not at the first '>' */
                 const char *e = s + i + 4;
                 while ((e = sx_mem_pair(e, s + n, '-', '-')) != NULL &&
@@ -193,17 +302,20 @@ smtpdx_status sx_bhtml_to_text(const char *s, size_t n, sx_sbuf *out)
                 i = e ? (size_t)(e - s) + 3 : n;
                 continue;
             }
-            int kind = tag_kind(s + i + 1, tl > 1 ? tl - 1 : 0);
+            size_t tl = tag_len(s + i, n - i), nl = 0;
+            int kind = tag_kind(s + i + 1, tl > 1 ? tl - 1 : 0, &nl);
             i += tl;
+            if (head && (kind == T_HEAD_END || kind == T_BODY ||
+                         kind == T_BR || kind == T_LINE || kind == T_PARA ||
+                         kind == T_PRE))
+                head = 0;
             switch (kind) {
-            case T_HIDE: hide = 1; break;
-            case T_SHOW: hide = 0; break;
+            case T_RAW: i = raw_end(s, n, i, s + i - tl + 1, nl); break;
+            case T_HEAD: head = 1; break;
             case T_BR:
-                if (!hide) {
-                    /* a line break even on an empty line */
-                    w.nl = 0;
-                    line_end(&w, 0);
-                }
+                /* a line break even on an empty line */
+                w.nl = 0;
+                line_end(&w, 0);
                 break;
             case T_LINE: line_end(&w, 0); break;
             case T_PARA: line_end(&w, 1); break;
@@ -213,10 +325,14 @@ smtpdx_status sx_bhtml_to_text(const char *s, size_t n, sx_sbuf *out)
             }
             continue;
         }
-        if (hide) {
-            const char *lt = memchr(s + i, '<', n - i);
-            i = lt ? (size_t)(lt - s) : n;
-            continue;
+        if (head) {
+            /* white space stays in the head; other text starts the body */
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+                c == '\f') {
+                i++;
+                continue;
+            }
+            head = 0;
         }
         if (c == '&') {
             char d[4];
