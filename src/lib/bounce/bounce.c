@@ -3,6 +3,8 @@
  * (or reported) recipient out.
  *
  * Order of reading, most specific first:
+ *  0. a person's reply that quotes a notice under an attribution line
+ *     naming a mail system: the quoted notice, read as a message;
  *  1. RFC 5965 feedback reports (multipart/report; report-type=
  *     feedback-report, or a message/feedback-report part);
  *  2. the MTA and provider families (sx_detectors[]): each has a cheap
@@ -218,6 +220,94 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
     return SMTPDX_OK;
 }
 
+/* A reply that quotes a notice under an attribution line naming a mail
+ * system ("On ..., Mail Delivery System <MAILER-DAEMON@...> wrote:", then
+ * "> " lines): a person asking about a bounce, or a help desk's ticket.
+ * The quoted lines, unquoted, under a From: of that line, a To: of the
+ * reply's sender and the reply's Subject without its "Re:", make the
+ * notice to read; *out gets that
+ * buffer (the caller frees it) or NULL. A notice never quotes one this
+ * way, so a mail system's own message is not looked into. */
+static smtpdx_status quoted_reply(const sx_bmail *m, char **out, size_t *len)
+{
+    static const char *const marks[] = {"mailer-daemon", "postmaster",
+                                        "mail delivery", "mail system",
+                                        "delivery subsystem", NULL};
+    static const char *const says[] = {"wrote:", "schrieb:", "a écrit :",
+                                       "a écrit:", "escribió:", "ha scritto:",
+                                       NULL};
+    *out = NULL;
+    if ((m->from.p != NULL && sx_bt_has_any(m->from, marks)) ||
+        m->txlen == 0 || memchr(m->tx, '>', m->txlen) == NULL)
+        return SMTPDX_OK;
+    sx_btlines it;
+    sx_str l, attrib = {NULL, 0};
+    const char *q = NULL;
+    sx_bt_lines_init(&it, m->tx, m->txlen);
+    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
+        sx_str t = sx_bt_trim(l);
+        if (attrib.p != NULL) {
+            if (t.len == 0)
+                continue;
+            if (l.p[0] == '>')
+                q = l.p;
+            break;
+        }
+        /* the attribution may be folded over two lines by the client */
+        for (size_t i = 0; says[i] && t.len > 0; i++) {
+            size_t k = strlen(says[i]);
+            if (t.len >= k && sx_bt_ieq(t.p + t.len - k, says[i], k) &&
+                sx_bt_has_any(t, marks)) {
+                attrib = sx_bt_str(t.p, t.len - k);
+                break;
+            }
+        }
+    }
+    if (q == NULL)
+        return SMTPDX_OK;
+    sx_str subj = sx_bt_trim(sx_bt_str(m->subject_dec.data, m->subject_dec.len));
+    for (int again = 1; again;) {
+        again = 0;
+        static const char *const re[] = {"re:", "aw:", "fwd:", "fw:", "wg:",
+                                         "tr:", NULL};
+        for (size_t i = 0; re[i]; i++)
+            if (sx_bt_iprefix(subj.p, subj.len, re[i])) {
+                size_t k = strlen(re[i]);
+                subj = sx_bt_trim(sx_bt_str(subj.p + k, subj.len - k));
+                again = 1;
+            }
+    }
+    size_t rest = m->txlen - (size_t)(q - m->tx);
+    /* the one who asks is the one the notice went to */
+    sx_str to = m->from.p ? sx_bt_trim(m->from) : sx_bt_str("", 0);
+    size_t cap = 40 + attrib.len + subj.len + to.len + rest;
+    char *u = sx_malloc(cap);
+    if (u == NULL)
+        return SMTPDX_ERR_NOMEM;
+    size_t w = 0;
+    memcpy(u + w, "From: ", 6), w += 6;
+    memcpy(u + w, attrib.p, attrib.len), w += attrib.len;
+    memcpy(u + w, "\nTo: ", 5), w += 5;
+    memcpy(u + w, to.p, to.len), w += to.len;
+    memcpy(u + w, "\nSubject: ", 10), w += 10;
+    memcpy(u + w, subj.p, subj.len), w += subj.len;
+    memcpy(u + w, "\n\n", 2), w += 2;
+    sx_bt_lines_init(&it, q, rest);
+    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
+        if (l.len == 0 || l.p[0] != '>')
+            break; /* the quote ends */
+        size_t k = 1;
+        if (k < l.len && l.p[k] == ' ')
+            k++;
+        memcpy(u + w, l.p + k, l.len - k);
+        w += l.len - k;
+        u[w++] = '\n';
+    }
+    *out = u;
+    *len = w;
+    return SMTPDX_OK;
+}
+
 static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
                                const char *origin, smtpdx_records *out,
                                int depth)
@@ -244,6 +334,19 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
     /* a bounce may be attached to a message that is itself attached (a
      * forwarded bounce of a bounce): so many levels are looked into */
     int nest = depth < SX_BOUNCE_MAX_NEST;
+    if (nest) {
+        char *quoted = NULL;
+        size_t qlen = 0;
+        st = quoted_reply(m, &quoted, &qlen);
+        if (st != SMTPDX_OK)
+            goto done;
+        if (quoted != NULL) {
+            st = parse_one(ctx, quoted, qlen, origin, out, depth + 1);
+            sx_free(quoted);
+            if (st != SMTPDX_ERR_NOTBOUNCE)
+                goto done;
+        }
+    }
     st = detect(m, &res, nest);
     if (st != SMTPDX_OK)
         goto done;
