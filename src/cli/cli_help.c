@@ -127,8 +127,9 @@ static const help_page pages[] = {
       "retry advice, the steps and the rule that matched. Auto-replies are "
       "reported as vacation, feedback reports as feedback and delivery "
       "reports as delivered; other mails give no record. A notice that "
-      "someone forwarded, as an attachment or inline in the text, is read "
-      "as the notice itself.",
+      "someone forwarded, as an attachment or inline in the text, or "
+      "quoted in a reply (\"On ..., Mail Delivery System wrote:\"), is "
+      "read as the notice itself.",
       "A summary (messages read, bounces, records, mails that were no "
       "bounce, inputs that could not be read) goes to standard error, and "
       "a progress count while reading when standard error is a terminal."},
