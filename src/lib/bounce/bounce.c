@@ -265,6 +265,11 @@ static smtpdx_status quoted_reply(const sx_bmail *m, char **out, size_t *len)
     }
     if (q == NULL)
         return SMTPDX_OK;
+    /* and the reply is about a bounce: its subject says so (a reply to a
+     * postmaster's own letter is no bounce) */
+    if (!sx_bgeneric_subject(
+            sx_bt_str(m->subject_dec.data, m->subject_dec.len)))
+        return SMTPDX_OK;
     sx_str subj = sx_bt_trim(sx_bt_str(m->subject_dec.data, m->subject_dec.len));
     for (int again = 1; again;) {
         again = 0;

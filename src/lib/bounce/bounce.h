@@ -204,6 +204,9 @@ smtpdx_status sx_barf_extract(sx_bmail *m, sx_bres *res);
 int sx_bautoreply_match(const sx_bmail *m);
 smtpdx_status sx_bautoreply_extract(sx_bmail *m, sx_bres *res);
 int sx_bgeneric_match(const sx_bmail *m);
+/* Does a subject speak of a failed delivery ("Undelivered", "Returned
+ * mail", ...)? */
+int sx_bgeneric_subject(sx_str s);
 smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res);
 /* Diagnostics missing from a delivery-status part, taken from the
  * notification text where it pairs them with the recipients. */

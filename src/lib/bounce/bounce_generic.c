@@ -628,7 +628,7 @@ static const char *const from_marks[] = {
     "mailer-daemon", "postmaster", "mail delivery", "mail administrator",
     "mail system", "delivery subsystem", "mailer daemon", NULL};
 
-int sx_bgeneric_match(const sx_bmail *m)
+int sx_bgeneric_subject(sx_str s)
 {
     static const char *const subject_marks[] = {
         "undeliver", "undelivered", "delivery fail", "delivery status",
@@ -638,12 +638,17 @@ int sx_bgeneric_match(const sx_bmail *m)
         "could not send", "delivery notification", "unzustellbar",
         "non recapitabile", "no entregado", "delivery error",
         "failed delivery", "returned to sender", "mail failure", NULL};
+    return sx_bt_has_any(s, subject_marks);
+}
+
+int sx_bgeneric_match(const sx_bmail *m)
+{
     if (m->xfailed.p != NULL || m->multipart_report)
         return 1;
     if (m->from.p != NULL && sx_bt_has_any(m->from, from_marks))
         return 1;
-    sx_str s = sx_bt_str(m->subject_dec.data, m->subject_dec.len);
-    return sx_bt_has_any(s, subject_marks);
+    return sx_bgeneric_subject(
+        sx_bt_str(m->subject_dec.data, m->subject_dec.len));
 }
 
 /* Recipients named by X-Failed-Recipients, comma separated. */
