@@ -122,6 +122,28 @@ static int shown_field(sx_str t)
     return 0;
 }
 
+/* The quoted lines from p on ("> text" or ">text") without their quote
+ * marks, one per line, into u (room for n + 1 bytes); up to the first
+ * line that is not quoted. Returns the bytes written. */
+static size_t unquote(const char *p, size_t n, char *u)
+{
+    sx_btlines it;
+    sx_str l;
+    size_t w = 0;
+    sx_bt_lines_init(&it, p, n);
+    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
+        if (l.len == 0 || l.p[0] != '>')
+            break; /* the quote ends */
+        size_t k = 1;
+        if (k < l.len && l.p[k] == ' ')
+            k++;
+        memcpy(u + w, l.p + k, l.len - k);
+        w += l.len - k;
+        u[w++] = '\n';
+    }
+    return w;
+}
+
 /* A bounce inside the message: an attached message/rfc822 that is itself
  * a bounce (a bounce of a bounce, or one forwarded as an attachment), or
  * one forwarded inline, quoted with "> " or not. *out gets a buffer to
@@ -202,19 +224,7 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
     char *u = sx_malloc(n + 1);
     if (u == NULL)
         return SMTPDX_ERR_NOMEM;
-    size_t w = 0;
-    sx_bt_lines_init(&it, start, n);
-    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
-        if (l.len == 0 || l.p[0] != '>')
-            break; /* the quote ends */
-        size_t k = 1;
-        if (k < l.len && l.p[k] == ' ')
-            k++;
-        memcpy(u + w, l.p + k, l.len - k);
-        w += l.len - k;
-        u[w++] = '\n';
-    }
-    *len = w;
+    *len = unquote(start, n, u);
     *owned = 1;
     *out = u;
     return SMTPDX_OK;
@@ -297,17 +307,7 @@ static smtpdx_status quoted_reply(const sx_bmail *m, char **out, size_t *len)
     memcpy(u + w, "\nSubject: ", 10), w += 10;
     memcpy(u + w, subj.p, subj.len), w += subj.len;
     memcpy(u + w, "\n\n", 2), w += 2;
-    sx_bt_lines_init(&it, q, rest);
-    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
-        if (l.len == 0 || l.p[0] != '>')
-            break; /* the quote ends */
-        size_t k = 1;
-        if (k < l.len && l.p[k] == ' ')
-            k++;
-        memcpy(u + w, l.p + k, l.len - k);
-        w += l.len - k;
-        u[w++] = '\n';
-    }
+    w += unquote(q, rest, u + w);
     *out = u;
     *len = w;
     return SMTPDX_OK;
