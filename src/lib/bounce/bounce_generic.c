@@ -79,6 +79,31 @@ static sx_str unbullet(sx_str t)
     return sx_bt_trim(sx_bt_str(t.p + k, t.len - k));
 }
 
+/* "Judy Doe <a@b>" or "\"Doe, Judy\" <a@b>:" as a line: a person's name
+ * (a few words, no digits, no punctuation of a sentence or a field), then
+ * the address in angle brackets closing the line. */
+static int display_name(sx_str t, sx_str a)
+{
+    const char *e = t.p + t.len, *close = a.p + a.len;
+    if (a.p == t.p || a.p[-1] != '<' || close >= e || *close != '>')
+        return 0;
+    for (const char *r = close + 1; r < e; r++)
+        if (*r != ' ' && *r != '\t' && *r != ':' && *r != ',')
+            return 0;
+    sx_str name = sx_bt_trim(sx_bt_str(t.p, (size_t)(a.p - 1 - t.p)));
+    if (name.len == 0 || name.len > 64)
+        return 0;
+    unsigned words = 1;
+    for (size_t i = 0; i < name.len; i++) {
+        char c = name.p[i];
+        if ((c >= '0' && c <= '9') || c == ':' || c == '@' || c == '<' ||
+            c == '>' || c == '[' || c == ';' || c == '!' || c == '?')
+            return 0;
+        words += c == ' ';
+    }
+    return words <= 5;
+}
+
 /* The line is (mostly) one address: "<a@b>", "a@b:", "  a@b",
  * "To: a@b", "Recipient: <a@b>", "<a@b>... Deferred ..." and the like;
  * *addr gets it. */
@@ -109,8 +134,12 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         return 0;
     /* the address must open the line (maybe after '<' or a quote) */
     size_t lead_len = (size_t)(a.p - t.p);
-    if (lead_len > 2)
-        return 0;
+    if (lead_len > 2) {
+        if (!display_name(t, a))
+            return 0;
+        *addr = a;
+        return 1;
+    }
     for (size_t i = 0; i < lead_len; i++)
         if (t.p[i] != '<' && t.p[i] != '"' && t.p[i] != '(')
             return 0;
@@ -208,6 +237,9 @@ typedef struct cand {
     /* the paragraph right above a lone address, for notices that give
      * the reason first ("User not listed ...", then the address) */
     const char *pre, *pre_end;
+    /* the first of the addresses listed on one line with this one
+     * ("a@b, c@d"): they share the reply below the line */
+    size_t first;
 } cand;
 
 #define MAX_CANDS 256u
@@ -558,7 +590,41 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         c[nc].end = text + len;
         c[nc].pre = pre;
         c[nc].pre_end = pre_end;
+        c[nc].first = nc;
         nc++;
+        /* more addresses after it, separated by ',' or ';' */
+        size_t first = nc - 1;
+        const char *r = past(a.p + a.len, e0, ">\" \t");
+        while (nc < MAX_CANDS && r < e0 && (*r == ',' || *r == ';')) {
+            r = past(r + 1, e0, " \t<\"");
+            sx_str b;
+            size_t nx;
+            if (!sx_bt_find_addr(r, (size_t)(e0 - r), &b, &nx) || b.p != r)
+                break;
+            r = past(b.p + b.len, e0, ">\" \t");
+            size_t k;
+            for (k = 0; k < nc; k++)
+                if (same(c[k].addr, b))
+                    break;
+            if (k < nc || excluded(m, b))
+                continue;
+            c[nc] = c[first];
+            c[nc].addr = b;
+            nc++;
+        }
+        if (nc - 1 > first) /* a list: the reply is below the line */
+            for (size_t k = first; k < nc; k++)
+                c[k].start = past(r, e0, AFTER_ADDR);
+    }
+    /* listed on one line: each gets the block of the last one */
+    for (size_t i = 0; i < nc; i++) {
+        size_t j = i;
+        while (j + 1 < nc && c[j + 1].first == c[i].first)
+            j++;
+        if (c[i].first != i || j == i)
+            continue;
+        for (size_t k = i; k < j; k++)
+            c[k].end = c[j].end;
     }
     /* pass 2: an address inside an error line */
     if (nc == 0) {
@@ -583,6 +649,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             c[nc].start = l.p;
             c[nc].end = text + len;
             c[nc].pre = NULL;
+            c[nc].first = nc;
             /* "Sent <<< RCPT TO:<a@b>" above "Received >>> 550 ...":
              * the command belongs to the reply */
             if (before.p != NULL && arrow(sx_bt_trim(l), 0) > 0 &&
