@@ -123,7 +123,8 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
             continue;
         size_t l = strlen(lead[i]);
         if (sx_bt_iprefix(t.p, t.len, lead[i])) {
-            t = sx_bt_trim(sx_bt_str(t.p + l, t.len - l));
+            /* "Final recipient: rfc822;a@b" as a report's field */
+            t = sx_bt_typed(sx_bt_str(t.p + l, t.len - l), NULL, 0);
             break;
         }
     }

@@ -272,6 +272,7 @@ sx_str sx_bt_trim(sx_str s)
 sx_str sx_bt_typed(sx_str v, sx_str *type, int strict)
 {
     size_t i = 0;
+    v = sx_bt_trim(v);
     if (type)
         *type = sx_bt_str(NULL, 0);
     if (strict) {
