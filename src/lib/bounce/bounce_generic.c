@@ -33,7 +33,7 @@
 
 /* What may stand between an address and the text after it on its line:
  * "<a@b>: text", "a@b... text", "a@b, text". */
-#define AFTER_ADDR ">: \t.,"
+#define AFTER_ADDR ">: \t.,|-"
 
 /* The first byte from p on (before e) that is not one of skip. */
 static const char *past(const char *p, const char *e, const char *skip)
@@ -61,8 +61,8 @@ static int excluded(const sx_bmail *m, sx_str a)
 }
 
 /* A list item's mark and the blank after it ("- ", "-- ", "* ", "o ",
- * U+2022 "• "), as notices that list the failed addresses write them,
- * taken off t. */
+ * U+2022 "• ", "1) ", "2. "), as notices that list the failed addresses
+ * write them, taken off t. */
 static sx_str unbullet(sx_str t)
 {
     size_t k = 0;
@@ -71,6 +71,14 @@ static sx_str unbullet(sx_str t)
         k = 3;
     else if (t.len >= 1 && (t.p[0] == '*' || t.p[0] == 'o'))
         k = 1;
+    else if (t.len >= 3 && t.p[0] >= '0' && t.p[0] <= '9') {
+        /* "1) a@b", "2. a@b": a numbered list */
+        while (k < t.len && k < 3 && t.p[k] >= '0' && t.p[k] <= '9')
+            k++;
+        if (k >= t.len || (t.p[k] != ')' && t.p[k] != '.'))
+            return t;
+        k++;
+    }
     else
         while (k < t.len && k < 2 && t.p[k] == '-')
             k++;
