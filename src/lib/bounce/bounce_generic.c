@@ -122,7 +122,13 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         "recipient:", "recipient address:", "original recipient:",
         "final recipient:", "to:", "rcpt to:", "address:", "addressee:",
         "failed recipient:", "unknown recipient:", "invalid recipient:",
-        "envelope-to:", "for:", NULL};
+        "envelope-to:", "for:",
+        /* the same label in the languages notices come in */
+        "empfänger:", "empfaenger:", "destinataire:", "destinataire :",
+        "destinatario:", "destinatário:", "ontvanger:", "mottagare:",
+        "modtager:", "mottaker:", "vastaanottaja:", "odbiorca:",
+        "příjemce:", "címzett:", "alıcı:", "получатель:", "adresát:",
+        NULL};
     /* the leads are lower case: most lines fail on the first byte */
     unsigned char c0 = t.len ? (unsigned char)t.p[0] : 0;
     c0 = c0 >= 'A' && c0 <= 'Z' ? (unsigned char)(c0 + 32) : c0;
