@@ -248,7 +248,7 @@ static smtpdx_status quoted_reply(const sx_bmail *m, char **out, size_t *len)
                                        NULL};
     *out = NULL;
     if ((m->from.p != NULL && sx_bt_has_any(m->from, marks)) ||
-        m->txlen == 0 || memchr(m->tx, '>', m->txlen) == NULL)
+        m->txlen == 0 || sx_bt_find(m->tx, m->txlen, "\n>") == NULL)
         return SMTPDX_OK;
     sx_btlines it;
     sx_str l, attrib = {NULL, 0};
