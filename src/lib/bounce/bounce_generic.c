@@ -464,6 +464,26 @@ static int fields(sx_bres *res, sx_brcpt *rc, const char *p, const char *e,
 static int code_paragraph(const char *text, size_t len, const char **p,
                           const char **e);
 
+/* Exchange's line for administrators, "mx.example.org #550 5.1.1 ...
+ * ##": the host before the '#' is the remote host. */
+static smtpdx_status exchange_host(sx_bres *res, sx_brcpt *rc, const char *p,
+                                   const char *e)
+{
+    sx_btlines it;
+    sx_str l;
+    sx_bt_lines_init(&it, p, (size_t)(e - p));
+    while (it.count < 60 && sx_bt_next_line(&it, &l)) {
+        sx_str t = sx_bt_trim(l);
+        size_t h = sx_bt_host_len(t.p, t.len);
+        if (h == 0 || h + 5 > t.len || t.p[h] != ' ' || t.p[h + 1] != '#' ||
+            t.p[h + 2] < '2' || t.p[h + 2] > '5' ||
+            memchr(t.p, '.', h) == NULL)
+            continue;
+        return sx_bres_set(res, &rc->rhost, t.p, h);
+    }
+    return SMTPDX_OK;
+}
+
 /* Past the end of a paragraph at from (before e), the lines that carry on
  * a multiline reply ("550-5.7.26 ...", "550 5.7.26 ...") after blank lines
  * that should not be there (a CR CR LF line end reads as a blank line). */
@@ -495,6 +515,8 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
     const char *cp, *ce;
     if (code_paragraph(p, (size_t)(e - p), &cp, &ce) && cp != NULL)
         e = reply_end(ce, e), p = cp;
+    if (rc->rhost[0] == '\0' && (st = exchange_host(res, rc, p, e)))
+        return st;
     /* join the non-empty, non-boilerplate lines, at most 4 KB */
     sx_btlines it;
     sx_str l;
