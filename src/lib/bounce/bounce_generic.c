@@ -808,6 +808,23 @@ static int code_paragraph(const char *text, size_t len, const char **p,
     return found;
 }
 
+/* A warning that delivery is late, not a failure: its subject or its text
+ * says the message is delayed or will be tried again. */
+static int delay_notice(const sx_bmail *m)
+{
+    static const char *const subject[] = {"delayed", "delivery delay",
+                                          "warning: could not send",
+                                          "not yet delivered", NULL};
+    static const char *const text[] = {"has been delayed", "have been delayed",
+                                       "not yet been delivered",
+                                       "will be retried", "will retry",
+                                       "will continue trying",
+                                       "will keep trying", NULL};
+    sx_str s = sx_bt_str(m->subject_dec.data, m->subject_dec.len);
+    return sx_bt_has_any(s, subject) ||
+           sx_bt_has_any(sx_bt_str(m->tx, m->body_end), text);
+}
+
 smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
 {
     const char *t = m->tx;
@@ -815,6 +832,8 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
     smtpdx_status st = sx_bgeneric_scan(m, t, len, res);
     if (st != SMTPDX_OK)
         return st;
+    if (res->n > 0 && delay_notice(m))
+        res->temporary = 1;
     const char *pp = NULL, *pe = NULL;
     if (res->n == 0 && m->xfailed.p == NULL && m->orig_part != NULL &&
         m->from.p != NULL && sx_bt_has_any(m->from, from_marks) &&
