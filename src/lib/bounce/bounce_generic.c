@@ -223,7 +223,9 @@ static int boilerplate(sx_str l)
         "delivery to the following recipient", "for further assistance",
         "please contact your", "the mail system",
         "this message was created automatically", "please reply to",
-        "if you feel this message", "if you have any questions", NULL};
+        "if you feel this message", "if you have any questions",
+        "it will be retried", "message will be retried",
+        "the message will be retried", NULL};
     sx_str t = sx_bt_trim(l);
     for (size_t i = 0; words[i]; i++)
         if (sx_bt_iprefix(t.p, t.len, words[i]))
