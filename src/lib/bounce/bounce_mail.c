@@ -147,6 +147,15 @@ static smtpdx_status decode_into(sx_bmail *m, const sx_part *p, sx_sbuf *out,
     return st;
 }
 
+/* Only white space (or nothing) in s[0..n)? */
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            return 0;
+    return 1;
+}
+
 static smtpdx_status text_from_html(sx_bmail *m, const sx_part *p)
 {
     smtpdx_status st = decode_into(m, p, &m->scratch, SMTPDX_CUT_TEXT);
@@ -361,8 +370,17 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
         }
         if (st != SMTPDX_OK)
             return st;
-    } else if (html != NULL) {
+    }
+    /* an empty text/plain beside the HTML one (some services send the
+     * notice only as HTML, with a blank plain alternative): the HTML */
+    if (html != NULL &&
+        (m->text_part == NULL ||
+         (m->text_part != html &&
+          blank(copied ? m->text.data : m->tx,
+                copied ? m->text.len : m->txlen)))) {
+        sx_sbuf_reset(&m->text);
         m->text_part = html;
+        copied = 1;
         st = text_from_html(m, html);
         if (st != SMTPDX_OK)
             return st;
