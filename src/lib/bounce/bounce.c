@@ -122,6 +122,17 @@ static int shown_field(sx_str t)
     return 0;
 }
 
+/* Does the message come from a mail system (MAILER-DAEMON, postmaster,
+ * "Mail Delivery ...")? A notice does; a person's forward does not. */
+static const char *const system_marks[] = {"mailer-daemon", "postmaster",
+                                           "mail delivery", "mail system",
+                                           "delivery subsystem", NULL};
+
+static int from_mail_system(const sx_bmail *m)
+{
+    return m->from.p != NULL && sx_bt_has_any(m->from, system_marks);
+}
+
 /* The quoted lines from p on ("> text" or ">text") without their quote
  * marks, one per line, into u (room for n + 1 bytes); up to the first
  * line that is not quoted. Returns the bytes written. */
@@ -240,15 +251,12 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
  * way, so a mail system's own message is not looked into. */
 static smtpdx_status quoted_reply(const sx_bmail *m, char **out, size_t *len)
 {
-    static const char *const marks[] = {"mailer-daemon", "postmaster",
-                                        "mail delivery", "mail system",
-                                        "delivery subsystem", NULL};
     static const char *const says[] = {"wrote:", "schrieb:", "a écrit :",
                                        "a écrit:", "escribió:", "ha scritto:",
                                        NULL};
     *out = NULL;
-    if ((m->from.p != NULL && sx_bt_has_any(m->from, marks)) ||
-        m->txlen == 0 || sx_bt_find(m->tx, m->txlen, "\n>") == NULL)
+    if (from_mail_system(m) || m->txlen == 0 ||
+        sx_bt_find(m->tx, m->txlen, "\n>") == NULL)
         return SMTPDX_OK;
     sx_btlines it;
     sx_str l, attrib = {NULL, 0};
@@ -267,7 +275,7 @@ static smtpdx_status quoted_reply(const sx_bmail *m, char **out, size_t *len)
         for (size_t i = 0; says[i] && t.len > 0; i++) {
             size_t k = strlen(says[i]);
             if (t.len >= k && sx_bt_ieq(t.p + t.len - k, says[i], k) &&
-                sx_bt_has_any(t, marks)) {
+                sx_bt_has_any(t, system_marks)) {
                 attrib = sx_bt_str(t.p, t.len - k);
                 break;
             }
@@ -348,6 +356,24 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
         if (quoted != NULL) {
             st = parse_one(ctx, quoted, qlen, origin, out, depth + 1);
             sx_free(quoted);
+            if (st != SMTPDX_ERR_NOTBOUNCE)
+                goto done;
+        }
+    }
+    if (nest && !from_mail_system(m)) {
+        /* a person passed a notice on (inline, or attached): read the
+         * notice itself first, so that its own header (whom it went to)
+         * counts, not the forward's */
+        size_t flen = 0;
+        int owned = 0;
+        const char *fwd = NULL;
+        st = inner_bounce(m, &fwd, &flen, &owned);
+        if (st != SMTPDX_OK)
+            goto done;
+        if (fwd != NULL) {
+            st = parse_one(ctx, fwd, flen, origin, out, depth + 1);
+            if (owned)
+                sx_free((void *)fwd);
             if (st != SMTPDX_ERR_NOTBOUNCE)
                 goto done;
         }
