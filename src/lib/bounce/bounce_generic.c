@@ -78,10 +78,10 @@ static sx_str unbullet(sx_str t)
         if (k >= t.len || (t.p[k] != ')' && t.p[k] != '.'))
             return t;
         k++;
-    }
-    else
+    } else {
         while (k < t.len && k < 2 && t.p[k] == '-')
             k++;
+    }
     if (k == 0 || k >= t.len || (t.p[k] != ' ' && t.p[k] != '\t'))
         return t;
     return sx_bt_trim(sx_bt_str(t.p + k, t.len - k));
