@@ -246,9 +246,9 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
  * "> " lines): a person asking about a bounce, or a help desk's ticket.
  * The quoted lines, unquoted, under a From: of that line, a To: of the
  * reply's sender and the reply's Subject without its "Re:", make the
- * notice to read; *out gets that
- * buffer (the caller frees it) or NULL. A notice never quotes one this
- * way, so a mail system's own message is not looked into. */
+ * notice to read; *out gets that buffer (the caller frees it) or NULL. A
+ * notice never quotes one this way, so a mail system's own message is not
+ * looked into. */
 static smtpdx_status quoted_reply(const sx_bmail *m, char **out, size_t *len)
 {
     static const char *const says[] = {"wrote:", "schrieb:", "a écrit :",
@@ -259,7 +259,7 @@ static smtpdx_status quoted_reply(const sx_bmail *m, char **out, size_t *len)
         sx_bt_find(m->tx, m->txlen, "\n>") == NULL)
         return SMTPDX_OK;
     sx_btlines it;
-    sx_str l, attrib = {NULL, 0};
+    sx_str l, prev = {NULL, 0}, head = {NULL, 0}, attrib = {NULL, 0};
     const char *q = NULL;
     sx_bt_lines_init(&it, m->tx, m->txlen);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
@@ -271,15 +271,20 @@ static smtpdx_status quoted_reply(const sx_bmail *m, char **out, size_t *len)
                 q = l.p;
             break;
         }
-        /* the attribution may be folded over two lines by the client */
+        /* mail clients wrap a long attribution: its first half is then
+         * the line above ("On ..., Mail Delivery System <" / "MAILER-
+         * DAEMON@...> wrote:") */
         for (size_t i = 0; says[i] && t.len > 0; i++) {
             size_t k = strlen(says[i]);
-            if (t.len >= k && sx_bt_ieq(t.p + t.len - k, says[i], k) &&
-                sx_bt_has_any(t, system_marks)) {
+            if (t.len < k || !sx_bt_ieq(t.p + t.len - k, says[i], k))
+                continue;
+            if (sx_bt_has_any(t, system_marks))
                 attrib = sx_bt_str(t.p, t.len - k);
-                break;
-            }
+            else if (prev.len > 0 && sx_bt_has_any(prev, system_marks))
+                head = prev, attrib = sx_bt_str(t.p, t.len - k);
+            break;
         }
+        prev = t;
     }
     if (q == NULL)
         return SMTPDX_OK;
@@ -303,12 +308,18 @@ static smtpdx_status quoted_reply(const sx_bmail *m, char **out, size_t *len)
     size_t rest = m->txlen - (size_t)(q - m->tx);
     /* the one who asks is the one the notice went to */
     sx_str to = m->from.p ? sx_bt_trim(m->from) : sx_bt_str("", 0);
-    size_t cap = 40 + attrib.len + subj.len + to.len + rest;
+    size_t cap = 40 + head.len + attrib.len + subj.len + to.len + rest;
     char *u = sx_malloc(cap);
     if (u == NULL)
         return SMTPDX_ERR_NOMEM;
     size_t w = 0;
     memcpy(u + w, "From: ", 6), w += 6;
+    if (head.len > 0) {
+        memcpy(u + w, head.p, head.len), w += head.len;
+        /* "<" then "MAILER-DAEMON@...>": no blank inside the address */
+        if (head.p[head.len - 1] != '<')
+            u[w++] = ' ';
+    }
     memcpy(u + w, attrib.p, attrib.len), w += attrib.len;
     memcpy(u + w, "\nTo: ", 5), w += 5;
     memcpy(u + w, to.p, to.len), w += to.len;
