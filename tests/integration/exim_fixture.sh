@@ -1,6 +1,6 @@
 #!/bin/bash
 # exim_fixture.sh - two real Exim instances on 127.0.0.1 write the mainlogs
-# that 'smtpdx log' must diagnose.
+# that 'smtpdx log' must diagnose and the bounces that 'smtpdx bounce' must.
 #
 #   bash tests/integration/exim_fixture.sh BUILD_DIR [--capture DIR]
 #
@@ -15,25 +15,32 @@
 # (log_file_path, no syslog), listening on 127.0.0.1 only:
 #   sending    takes mail from swaks on the injection port and relays it,
 #              by manualroute to 127.0.0.1, to the receiving port
-#              (reject.test) or to a port where nothing listens (others);
+#              (reject.test) or to a port where nothing listens
+#              (remote.test); quota.test is a local Maildir with a 1 KB
+#              quota; no other domain has a route. Its bounces go back
+#              to alice@sender.test, a Maildir of their own;
 #   receiving  its RCPT ACL answers 550 5.1.1 "User unknown" for bob,
 #              552 5.2.2 "Mailbox full" for full, 450 for busy, "relay not
-#              permitted" for other domains; it accepts the rest and
-#              discards it (:blackhole:).
+#              permitted" for other domains; it refuses messages over
+#              20 KB and accepts the rest and discards it (:blackhole:).
 # What is provoked:
 #   delivered  alice@ and dave@reject.test, one message ("=>" and "->");
 #   bounced    bob (550 5.1.1) and full (552 5.2.2): "**" in the sending
-#              log, "rejected RCPT" in the receiving one;
-#   deferred   busy (450 from the receiver) and carol@remote.test
-#              (connection refused): "==";
+#              log, "rejected RCPT" in the receiving one; big (30 KB,
+#              552 after the pipelined data block; "rejected MAIL" in the
+#              receiving log); ghost@nowhere.test ("Unrouteable address");
+#   deferred   busy (450 from the receiver), carol@remote.test
+#              (connection refused) and quota@quota.test (mailbox is
+#              full): "==";
 #   expired    the retry rule gives up 3 s after the first failure, so a
-#              forced queue run (-qff) later fails both: "retry timeout
-#              exceeded";
+#              forced queue run (-qff) later fails all three: "retry
+#              timeout exceeded";
 #   rejected   swaks asks the receiver to relay: "relay not permitted".
 # Then 'smtpdx log --format ndjson' reads both mainlogs and every case is
-# checked with jq against what the log shows was caused. At exit every
-# process running the unpacked binary is stopped by its pid. With --capture DIR the two
-# mainlogs are also copied there.
+# checked with jq against what the log shows was caused, and 'smtpdx
+# bounce' reads the 7 bounces Exim wrote (one per failed recipient). At
+# exit every process running the unpacked binary is stopped by its pid.
+# With --capture DIR the two mainlogs are also copied there.
 #
 # No DNS anywhere: primary_hostname is set, host_lookup and rfc1413_hosts
 # are empty, the routes are IP literals looked up "byname", no TLS/DANE.
@@ -116,6 +123,9 @@ for side in tx rx; do
     mkdir -p "$T/$side/spool" "$T/$side/log"
     chown -R Debian-exim:Debian-exim "$T/$side"
 done
+# the Maildirs of the returned mail and of the small mailbox
+mkdir -p "$T/bounces" "$T/tiny"
+chown Debian-exim:Debian-exim "$T/bounces" "$T/tiny"
 TXLOG=$T/tx/log/mainlog
 RXLOG=$T/rx/log/mainlog
 
@@ -146,24 +156,44 @@ acl_rcpt:
   deny   message = relay not permitted
 
 begin routers
-# bounces come back to the sender's domain: discard them
+# bounces come back to the sender's domain: kept in a Maildir
 to_sender:
-  driver = redirect
+  driver = accept
   domains = sender.test
-  data = :blackhole:
+  transport = bounce_box
+# a mailbox with a tiny quota on this host
+to_quota:
+  driver = accept
+  domains = quota.test
+  transport = tiny_box
 to_recv:
   driver = manualroute
   domains = reject.test
   route_list = * 127.0.0.1 byname
   transport = smtp_recv
   self = send
+# other domains than these have no route: "Unrouteable address"
 to_dead:
   driver = manualroute
+  domains = remote.test
   route_list = * 127.0.0.1 byname
   transport = smtp_dead
   self = send
 
 begin transports
+bounce_box:
+  driver = appendfile
+  directory = $T/bounces
+  maildir_format
+  create_directory
+  user = Debian-exim
+tiny_box:
+  driver = appendfile
+  directory = $T/tiny
+  maildir_format
+  create_directory
+  user = Debian-exim
+  quota = 1K
 smtp_recv:
   driver = smtp
   port = $P_RECV
@@ -187,6 +217,7 @@ EOF
 { common rx; cat <<EOF
 primary_hostname = mx.reject.test
 daemon_smtp_ports = $P_RECV
+message_size_limit = 20K
 acl_smtp_rcpt = acl_rcpt
 
 begin acl
@@ -242,6 +273,13 @@ inject bob@reject.test
 inject full@reject.test
 inject busy@reject.test
 inject carol@remote.test
+inject ghost@nowhere.test
+# 30 KB: over the receiver's size limit, and over the local quota
+BIG=$(head -c 30000 /dev/zero | tr '\0' x | fold -w 72)
+sw --port "$P_INJ" --from alice@sender.test --to big@reject.test \
+    --header "Subject: fixture big@reject.test" --body "$BIG"
+sw --port "$P_INJ" --from alice@sender.test --to quota@quota.test \
+    --header "Subject: fixture quota@quota.test" --body "$BIG"
 sw --port "$P_RECV" --from a@client.test --to x@elsewhere.test
 
 wait_for "$TXLOG" "=> alice@reject.test R=to_recv"
@@ -257,13 +295,14 @@ wait_for "$RXLOG" "rejected RCPT <x@elsewhere.test>: relay not permitted"
 sleep 4
 for _ in 1 2 3; do
     timeout 30 "$EXIM" -C "$T/tx.conf" -qff > /dev/null 2>&1
-    [ "$(grep -c 'retry timeout exceeded' "$TXLOG")" -ge 2 ] && break
+    [ "$(grep -c 'retry timeout exceeded' "$TXLOG")" -ge 3 ] && break
     sleep 2
 done
 wait_for "$TXLOG" "\*\* busy@reject.test: retry timeout exceeded"
 wait_for "$TXLOG" "\*\* carol@remote.test: retry timeout exceeded"
-# the bounces of the 5 failures are discarded: wait until each left
-wait_for "$TXLOG" "=> :blackhole: <alice@sender.test>" 4
+wait_for "$TXLOG" "\*\* quota@quota.test: retry timeout exceeded"
+# each of the 7 failures sent its bounce to alice's Maildir
+wait_for "$TXLOG" "=> alice <alice@sender.test> R=to_sender T=bounce_box" 7
 echo "exim: cases provoked in $((SECONDS - start)) s"
 
 if [ -n "$CAPTURE" ]; then
@@ -310,8 +349,16 @@ check "receiver: rejected RCPT 552 5.2.2" \
   "$RX and .recipient==\"full@reject.test\" and .reason==\"mailboxfull\" and .replycode==\"552\""
 check "receiver: temporarily rejected RCPT 450" \
   "$RX and .recipient==\"busy@reject.test\" and .action==\"delayed\" and .temporary==true"
-check "discarded bounce: recipient from the angle brackets, no alias" \
-  "$TX and .recipient==\"alice@sender.test\" and .action==\"delivered\" and .alias==\"\""
+check "bounce delivered to the Maildir: recipient from the angle brackets, local name as alias" \
+  "$TX and .recipient==\"alice@sender.test\" and .action==\"delivered\" and .alias==\"alice\""
+check "no route to the domain: Unrouteable address (**)" \
+  "$TX and .recipient==\"ghost@nowhere.test\" and .action==\"failed\" and .reason==\"hostunknown\" and .temporary==false"
+check "size limit, told after the pipelined data block (**)" \
+  "$TX and .recipient==\"big@reject.test\" and .action==\"failed\" and .reason==\"mesgtoobig\" and .replycode==\"552\" and .smtpcommand==\"DATA\""
+check "local quota: deferred as mailbox full (==)" \
+  "$TX and .recipient==\"quota@quota.test\" and .action==\"delayed\" and .reason==\"mailboxfull\" and .temporary==true"
+check "receiver: message too big, refused at MAIL FROM" \
+  "$RX and .recipient==\"\" and .addresser==\"alice@sender.test\" and .reason==\"mesgtoobig\" and .smtpcommand==\"MAIL\""
 if jq -e -s 'map(select(.action!="delivered" and .reason=="undefined")) | length == 0' "$OUT" >/dev/null; then
     echo "ok   every failure is classified"
 else
@@ -324,7 +371,7 @@ jqn() { jq -s --arg tx "$TXLOG:" --arg rx "$RXLOG:" "map(select($1)) | length" "
 is "$(jqn "$TX and .action==\"delayed\"")" "$(cnt '^[^ ]* [^ ]* [^ ]* == ' "$TXLOG")" "one delayed record per == line"
 is "$(jqn "$TX and .action==\"failed\"")" "$(cnt '^[^ ]* [^ ]* [^ ]* \*\* ' "$TXLOG")" "one failed record per ** line"
 is "$(jqn "$TX and .action==\"delivered\"")" "$(cnt '^[^ ]* [^ ]* [^ ]* [-=]> ' "$TXLOG")" "one delivered record per => and -> line"
-is "$(jqn "$RX and .action!=\"delivered\"")" "$(cnt ' rejected RCPT ' "$RXLOG")" "one record per rejected RCPT line"
+is "$(jqn "$RX and .action!=\"delivered\"")" "$(cnt ' rejected \(RCPT\|MAIL\) ' "$RXLOG")" "one record per rejected RCPT or MAIL line"
 is "$(jqn "$TX and .reason==\"expired\"")" "$(cnt 'retry timeout exceeded' "$TXLOG")" "one expired record per retry timeout"
 
 # failures only by default; the filters on the same real logs
@@ -336,6 +383,36 @@ is "$n" true "--domain keeps only that domain"
     jq -e -s 'length == 2 and all(.reason=="userunknown")' >/dev/null
 is $? 0 "--reason userunknown: the bounce and the receiver's reject"
 
-[ $fails -eq 0 ] || { echo "--- sending"; cat "$TXLOG"; echo "--- receiving"; cat "$RXLOG"; echo "--- records"; cat "$OUT"; exit 1; }
+# ---- the bounces Exim wrote (multipart/report: its text, an RFC 3464
+# report with Status 5.0.0, the returned message), one per failure
+BOUT=$T/bounces.ndjson
+"$SMTPDX" bounce --format ndjson "$T/bounces" > "$BOUT" 2> "$T/bounce.err"
+rc=$?
+is $rc 0 "smtpdx bounce reads the Maildir of Exim's bounces"
+grep -q "7 messages read, 7 bounces, 7 records, 0 not a bounce, 0 unparseable" "$T/bounce.err"
+is $? 0 "summary: 7 bounces, 7 records ($(tail -n 1 "$T/bounce.err"))"
+bcheck() { jq_has "$BOUT" "$1" "$2"; }
+# what every record shares: the returned message and the reporting host
+jq -e -s 'length == 7 and all(.action == "failed" and .addresser == "alice@sender.test"
+    and .lhost == "mx.sender.test" and .smtpagent == "Exim"
+    and .subject == "fixture " + .recipient
+    and (.messageid | length) > 0 and (.token | length) == 40)' "$BOUT" >/dev/null
+is $? 0 "bounce records: failed, sender, reporting host and the returned message's subject"
+bcheck "bounce: 550 5.1.1 at RCPT" \
+  '.recipient=="bob@reject.test" and .reason=="userunknown" and .deliverystatus=="5.1.1" and .replycode=="550" and .smtpcommand=="RCPT" and .rhost=="127.0.0.1" and .hardbounce==1'
+bcheck "bounce: 552 5.2.2 mailbox full" \
+  '.recipient=="full@reject.test" and .reason=="mailboxfull" and .deliverystatus=="5.2.2" and .replycode=="552" and .hardbounce==0'
+bcheck "bounce: message size, after the pipelined data block" \
+  '.recipient=="big@reject.test" and .reason=="mesgtoobig" and .replycode=="552" and .smtpcommand=="DATA" and .hardbounce==0'
+bcheck "bounce: Unrouteable address" \
+  '.recipient=="ghost@nowhere.test" and .reason=="hostunknown" and .hardbounce==1 and .rhost==""'
+bcheck "bounce: local quota, then retry timeout exceeded" \
+  '.recipient=="quota@quota.test" and .reason=="mailboxfull" and (.diagnosticcode|test("mailbox is full"))'
+bcheck "bounce: 450 until the retry time ran out" \
+  '.recipient=="busy@reject.test" and .reason=="expired" and .replycode=="450" and .temporary==false'
+bcheck "bounce: connection refused until the retry time ran out" \
+  '.recipient=="carol@remote.test" and .reason=="expired" and .temporary==false'
+
+[ $fails -eq 0 ] || { echo "--- sending"; cat "$TXLOG"; echo "--- receiving"; cat "$RXLOG"; echo "--- records"; cat "$OUT" "$BOUT"; exit 1; }
 echo "exim fixture: all cases diagnosed"
 exit 0

@@ -490,6 +490,12 @@ const sx_bt_cmd_phrase sx_bt_command_phrases[] = {
     {"after rcpt to", "RCPT"},
     {"after mail from", "MAIL"},
     {"after initial connection", "CONN"},
+    /* Exim names what it had pipelined; BDAT's chunks ("sending data
+     * block") carry the message text, as DATA does */
+    {"after pipelined mail from", "MAIL"},
+    {"after pipelined data", "DATA"},
+    {"after pipelined sending data block", "DATA"},
+    {"after sending data block", "DATA"},
     {"after pipelined", "RCPT"},
     {"after data", "DATA"},
     {"after ehlo", "EHLO"},

@@ -105,7 +105,9 @@ static void split_smtp_error(sx_span text, sx_span *reply, sx_span *cmd)
     sx_span c = sx_span_skip(text, a + 7);
     if (SX_STARTS(c, "pipelined "))
         c = sx_span_skip(c, 10);
-    if (SX_STARTS(c, "end of data") || SX_STARTS(c, "DATA"))
+    /* "sending data block": BDAT's chunk, the message text as DATA's */
+    if (SX_STARTS(c, "end of data") || SX_STARTS(c, "DATA") ||
+        SX_STARTS(c, "sending data block"))
         *cmd = sx_span_make("DATA", 4);
     else if (SX_STARTS(c, "initial connection"))
         *cmd = sx_span_make("CONN", 4);
