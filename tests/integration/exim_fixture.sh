@@ -17,7 +17,8 @@
 #              by manualroute to 127.0.0.1, to the receiving port
 #              (reject.test) or to a port where nothing listens
 #              (remote.test); quota.test is a local Maildir with a 1 KB
-#              quota; no other domain has a route. Its bounces go back
+#              quota, pipe.test a pipe to /bin/false; no other domain
+#              has a route. Its bounces, and the receiver's, go back
 #              to alice@sender.test, a Maildir of their own;
 #   receiving  its RCPT ACL answers 550 5.1.1 "User unknown" for bob,
 #              552 5.2.2 "Mailbox full" for full, 450 for busy, "relay not
@@ -29,6 +30,10 @@
 #              log, "rejected RCPT" in the receiving one; big (30 KB,
 #              552 after the pipelined data block; "rejected MAIL" in the
 #              receiving log); ghost@nowhere.test ("Unrouteable address");
+#              prog@pipe.test (a pipe to /bin/false); loop@reject.test,
+#              sent with 30 Received fields: the receiver (limit 30)
+#              fails it after accepting it and bounces it back with no
+#              reason given;
 #   deferred   busy (450 from the receiver), carol@remote.test
 #              (connection refused) and quota@quota.test (mailbox is
 #              full): "==";
@@ -38,7 +43,7 @@
 #   rejected   swaks asks the receiver to relay: "relay not permitted".
 # Then 'smtpdx log --format ndjson' reads both mainlogs and every case is
 # checked with jq against what the log shows was caused, and 'smtpdx
-# bounce' reads the 7 bounces Exim wrote (one per failed recipient). At
+# bounce' reads the 9 bounces Exim wrote (one per failed recipient). At
 # exit every process running the unpacked binary is stopped by its pid.
 # With --capture DIR the two mainlogs are also copied there.
 #
@@ -148,6 +153,9 @@ EOF
 primary_hostname = mx.sender.test
 qualify_domain = sender.test
 daemon_smtp_ports = $P_INJ
+# takes a message with 30 Received fields; the receiver (default 30)
+# refuses it with the one this host adds
+received_headers_max = 100
 acl_smtp_rcpt = acl_rcpt
 
 begin acl
@@ -166,6 +174,11 @@ to_quota:
   driver = accept
   domains = quota.test
   transport = tiny_box
+# a local delivery program that fails
+to_pipe:
+  driver = accept
+  domains = pipe.test
+  transport = false_pipe
 to_recv:
   driver = manualroute
   domains = reject.test
@@ -194,6 +207,10 @@ tiny_box:
   create_directory
   user = Debian-exim
   quota = 1K
+false_pipe:
+  driver = pipe
+  command = /bin/false
+  user = Debian-exim
 smtp_recv:
   driver = smtp
   port = $P_RECV
@@ -233,9 +250,24 @@ acl_rcpt:
   accept
 
 begin routers
+# its own bounces go back to the sending host
+back:
+  driver = manualroute
+  domains = sender.test
+  route_list = * 127.0.0.1 byname
+  transport = smtp_back
+  self = send
 sink:
   driver = redirect
   data = :blackhole:
+
+begin transports
+smtp_back:
+  driver = smtp
+  port = $P_INJ
+  allow_localhost
+  hosts_avoid_tls = *
+  hosts_try_dane =
 EOF
 } > "$T/rx.conf"
 chmod 644 "$T/tx.conf" "$T/rx.conf"
@@ -280,6 +312,13 @@ sw --port "$P_INJ" --from alice@sender.test --to big@reject.test \
     --header "Subject: fixture big@reject.test" --body "$BIG"
 sw --port "$P_INJ" --from alice@sender.test --to quota@quota.test \
     --header "Subject: fixture quota@quota.test" --body "$BIG"
+inject prog@pipe.test
+HOPS=()
+for i in $(seq 30); do
+    HOPS+=(--add-header "Received: from hop$i.loop.test by hop$((i + 1)).loop.test; Fri, 4 Dec 2026 00:00:$((i + 10)) +0000")
+done
+sw --port "$P_INJ" --from alice@sender.test --to loop@reject.test \
+    --header "Subject: fixture loop@reject.test" "${HOPS[@]}"
 sw --port "$P_RECV" --from a@client.test --to x@elsewhere.test
 
 wait_for "$TXLOG" "=> alice@reject.test R=to_recv"
@@ -301,8 +340,8 @@ done
 wait_for "$TXLOG" "\*\* busy@reject.test: retry timeout exceeded"
 wait_for "$TXLOG" "\*\* carol@remote.test: retry timeout exceeded"
 wait_for "$TXLOG" "\*\* quota@quota.test: retry timeout exceeded"
-# each of the 7 failures sent its bounce to alice's Maildir
-wait_for "$TXLOG" "=> alice <alice@sender.test> R=to_sender T=bounce_box" 7
+# each of the 9 failures sent its bounce to alice's Maildir
+wait_for "$TXLOG" "=> alice <alice@sender.test> R=to_sender T=bounce_box" 9
 echo "exim: cases provoked in $((SECONDS - start)) s"
 
 if [ -n "$CAPTURE" ]; then
@@ -325,7 +364,7 @@ check "delivered over SMTP (=>)" \
   "$TX and .recipient==\"alice@reject.test\" and .action==\"delivered\" and .replycode==\"250\" and (.relay|startswith(\"127.0.0.1 [127.0.0.1]\")) and .addresser==\"alice@sender.test\""
 check "delivered, second address of the same delivery (->)" \
   "$TX and .recipient==\"dave@reject.test\" and .action==\"delivered\""
-n=$(jq -s --arg tx "$TXLOG:" "map(select($TX and .action==\"delivered\" and .destination==\"reject.test\") | .queueid) | unique | length" "$OUT")
+n=$(jq -s --arg tx "$TXLOG:" "map(select($TX and .action==\"delivered\" and (.recipient==\"alice@reject.test\" or .recipient==\"dave@reject.test\")) | .queueid) | unique | length" "$OUT")
 is "$n" 1 "alice and dave: one message, one queue id"
 check "bounced: 550 5.1.1 user unknown (**)" \
   "$TX and .recipient==\"bob@reject.test\" and .action==\"failed\" and .reason==\"userunknown\" and .temporary==false and .replycode==\"550\" and .deliverystatus==\"5.1.1\" and .smtpcommand==\"RCPT\" and .addresser==\"alice@sender.test\" and .queueid!=null"
@@ -371,7 +410,7 @@ jqn() { jq -s --arg tx "$TXLOG:" --arg rx "$RXLOG:" "map(select($1)) | length" "
 is "$(jqn "$TX and .action==\"delayed\"")" "$(cnt '^[^ ]* [^ ]* [^ ]* == ' "$TXLOG")" "one delayed record per == line"
 is "$(jqn "$TX and .action==\"failed\"")" "$(cnt '^[^ ]* [^ ]* [^ ]* \*\* ' "$TXLOG")" "one failed record per ** line"
 is "$(jqn "$TX and .action==\"delivered\"")" "$(cnt '^[^ ]* [^ ]* [^ ]* [-=]> ' "$TXLOG")" "one delivered record per => and -> line"
-is "$(jqn "$RX and .action!=\"delivered\"")" "$(cnt ' rejected \(RCPT\|MAIL\) ' "$RXLOG")" "one record per rejected RCPT or MAIL line"
+is "$(jqn "$RX and .action!=\"delivered\"")" "$(cnt ' rejected \(RCPT\|MAIL\) \| \*\* ' "$RXLOG")" "one record per rejected RCPT or MAIL line and per ** line"
 is "$(jqn "$TX and .reason==\"expired\"")" "$(cnt 'retry timeout exceeded' "$TXLOG")" "one expired record per retry timeout"
 
 # failures only by default; the filters on the same real logs
@@ -389,12 +428,12 @@ BOUT=$T/bounces.ndjson
 "$SMTPDX" bounce --format ndjson "$T/bounces" > "$BOUT" 2> "$T/bounce.err"
 rc=$?
 is $rc 0 "smtpdx bounce reads the Maildir of Exim's bounces"
-grep -q "7 messages read, 7 bounces, 7 records, 0 not a bounce, 0 unparseable" "$T/bounce.err"
-is $? 0 "summary: 7 bounces, 7 records ($(tail -n 1 "$T/bounce.err"))"
+grep -q "9 messages read, 9 bounces, 9 records, 0 not a bounce, 0 unparseable" "$T/bounce.err"
+is $? 0 "summary: 9 bounces, 9 records ($(tail -n 1 "$T/bounce.err"))"
 bcheck() { jq_has "$BOUT" "$1" "$2"; }
 # what every record shares: the returned message and the reporting host
-jq -e -s 'length == 7 and all(.action == "failed" and .addresser == "alice@sender.test"
-    and .lhost == "mx.sender.test" and .smtpagent == "Exim"
+jq -e -s 'length == 9 and all(.action == "failed" and .addresser == "alice@sender.test"
+    and (.lhost == "mx.sender.test" or .recipient == "loop@reject.test") and .smtpagent == "Exim"
     and .subject == "fixture " + .recipient
     and (.messageid | length) > 0 and (.token | length) == 40)' "$BOUT" >/dev/null
 is $? 0 "bounce records: failed, sender, reporting host and the returned message's subject"
@@ -410,6 +449,11 @@ bcheck "bounce: local quota, then retry timeout exceeded" \
   '.recipient=="quota@quota.test" and .reason=="mailboxfull" and (.diagnosticcode|test("mailbox is full"))'
 bcheck "bounce: 450 until the retry time ran out" \
   '.recipient=="busy@reject.test" and .reason=="expired" and .replycode=="450" and .temporary==false'
+bcheck "bounce: a local delivery program failed" \
+  '.recipient=="prog@pipe.test" and .reason=="mailererror" and .hardbounce==0'
+# the receiving Exim says no word of why: the returned message's hops do
+bcheck "bounce from the receiver: too many Received fields, told by the hop count" \
+  '.recipient=="loop@reject.test" and .reason=="networkerror" and .cause=="mail-loop" and .lhost=="mx.reject.test" and .matched.kind=="returned" and .confidence=="low"'
 bcheck "bounce: connection refused until the retry time ran out" \
   '.recipient=="carol@remote.test" and .reason=="expired" and .temporary==false'
 

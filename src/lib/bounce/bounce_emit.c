@@ -156,6 +156,7 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     st = sx_bjudge(ctx, m, res, rc, diag, dlen, es->reply, &j);
     if (st != SMTPDX_OK)
         return st;
+    sx_bjudge_hops(&j, dlen, es->orig.received);
 
     smtpdx_record *r = sx_records_add(out);
     if (r == NULL)
@@ -284,6 +285,11 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     if (st == SMTPDX_OK)
         st = sx_record_set_why(r, &j.why, es->reply->text,
                                es->reply->text_len);
+    if (st == SMTPDX_OK && j.hops > 0) {
+        char hops[40];
+        snprintf(hops, sizeof hops, "%u Received fields", j.hops);
+        st = sx_record_sets(r, &r->matched_text, hops);
+    }
     if (st != SMTPDX_OK) {
         sx_records_pop(out);
         return st;

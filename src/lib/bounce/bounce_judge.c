@@ -315,6 +315,27 @@ static void override(sx_judgement *j, smtpdx_reason r, const char *kb_id)
     }
 }
 
+/* The lowest hop limit in common use is Sendmail's 25 (MaxHopCount);
+ * Exim stops at 30 Received fields, Postfix at 50, and RFC 5321 6.3 asks
+ * for at least 100. A message that crossed that many hosts without a
+ * loop is rare; one that a notice returns without saying why, rarer. */
+void sx_bjudge_hops(sx_judgement *j, size_t dlen, unsigned hops)
+{
+    smtpdx_reason r = j->why.reason;
+    if (dlen != 0 || hops < SX_BJUDGE_LOOP_HOPS ||
+        (r != SMTPDX_R_ONHOLD && r != SMTPDX_R_UNDEFINED))
+        return;
+    override(j, SMTPDX_R_NETWORKERROR, "text.networkerror.loop");
+    j->why.confidence = SMTPDX_CONF_LOW;
+    j->why.matched_by = SMTPDX_MATCH_RETURNED;
+    j->why.match_off = j->why.match_len = 0;
+    j->why.conflict = 0;
+    j->why.conflict_note = NULL;
+    j->hops = hops;
+    j->hardbounce = 0;
+    j->why.temporary = 0;
+}
+
 smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
                         const sx_bres *res, const sx_brcpt *rc,
                         const char *diag, size_t dlen, smtpdx_reply *reply,

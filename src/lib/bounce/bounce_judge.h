@@ -18,6 +18,7 @@ typedef struct sx_judgement {
     int replycode;
     int hardbounce;
     char note[160];         /* storage for a conflict note we write */
+    unsigned hops;          /* Received fields that decided, else 0 */
 } sx_judgement;
 
 /* Parse diag into reply, classify it and settle the reason, status and
@@ -31,5 +32,12 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
  * ".0.", and a number naming the reason ("5.0.911" for userunknown).
  * Empty for reasons that carry no status (vacation, feedback). */
 void sx_bjudge_pseudo_status(smtpdx_reason r, int cls, char out[16]);
+
+/* A notice that gives no reason at all (Exim keeps the cause of a local
+ * failure to its log) about a message that passed `hops` hosts: at
+ * SX_BJUDGE_LOOP_HOPS or more Received fields, the count itself is the
+ * likeliest cause, a mail loop stopped by a hop limit. */
+#define SX_BJUDGE_LOOP_HOPS 25
+void sx_bjudge_hops(sx_judgement *j, size_t dlen, unsigned hops);
 
 #endif

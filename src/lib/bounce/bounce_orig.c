@@ -26,6 +26,7 @@ void sx_borig_init(sx_borig *o)
     for (int i = 0; i < SX_BORIG_NFIELDS; i++)
         o->off[i] = o->len[i] = 0;
     o->cut = 0;
+    o->received = 0;
 }
 
 void sx_borig_release(sx_borig *o)
@@ -116,9 +117,14 @@ static smtpdx_status keep(sx_borig *o, int i, const char *v, size_t n)
     return store(o, i, v, n);
 }
 
+static int is_received(sx_str name)
+{
+    return name.len == 8 && sx_str_ieq(name, "Received");
+}
+
 static int wanted(sx_str name)
 {
-    return field_index(name) >= 0;
+    return field_index(name) >= 0 || is_received(name);
 }
 
 /* Header fields from header-like text, first block only. */
@@ -144,6 +150,7 @@ static smtpdx_status from_text(sx_borig *o, const char *p, size_t n)
         } else if (f.block != block) {
             break;
         }
+        o->received += is_received(f.name);
         int i = field_index(f.name);
         if (i >= 0 && (st = keep(o, i, f.value.p, f.value.len)) != SMTPDX_OK)
             break;
@@ -259,12 +266,14 @@ smtpdx_status sx_borig_read(sx_bmail *m, const char *copy, size_t copy_len,
 {
     smtpdx_status st = SMTPDX_OK;
     const sx_part *p = m->orig_part;
+    o->received = 0;
     if (p != NULL && (p->flags & SX_PART_F_MESSAGE)) {
         /* one walk over the entity's fields finds the first of each name */
         const sx_hdr *first[SX_BORIG_NFIELDS] = {NULL};
         size_t n = 0;
         const sx_hdr *h = sx_part_headers(&m->msg, p, &n);
         for (size_t k = 0; k < n; k++) {
+            o->received += is_received(h[k].name);
             int i = field_index(h[k].name);
             if (i >= 0 && first[i] == NULL)
                 first[i] = &h[k];

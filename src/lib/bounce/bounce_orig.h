@@ -25,6 +25,7 @@ typedef struct sx_borig {
     size_t off[SX_BORIG_NFIELDS];  /* where each starts in all */
     size_t len[SX_BORIG_NFIELDS];  /* its length, 0 when absent */
     int cut;                       /* a value was cut at its limit */
+    unsigned received;             /* its Received fields: the hops */
 } sx_borig;
 
 void sx_borig_init(sx_borig *o);
