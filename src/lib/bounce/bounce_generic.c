@@ -24,6 +24,7 @@
  * the list ("... because the user is unknown:") serves the addresses
  * listed under it that have none of their own.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "bounce/bounce.h"
@@ -506,6 +507,17 @@ static const char *reply_end(const char *from, const char *e)
     return end;
 }
 
+
+/* A date starts at p: a digit, or a weekday's name and a comma ("Tue,
+ * 4 Mar 2025"). */
+static int date_follows(const char *p, const char *e)
+{
+    if (p < e && *p >= '0' && *p <= '9')
+        return 1;
+    return e - p > 5 && isalpha((unsigned char)p[0]) &&
+           isalpha((unsigned char)p[1]) && isalpha((unsigned char)p[2]) &&
+           p[3] == ',' && p[4] == ' ' && p[5] >= '0' && p[5] <= '9';
+}
 static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
                                    const char *e, sx_sbuf *tmp)
 {
@@ -621,9 +633,10 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         const char *e0 = l.p + l.len;
         const char *st0 = past(a.p + a.len, e0, AFTER_ADDR);
         /* Exchange 2003 puts the time after the address ("a@b on
-         * 2/1/2010 10:00 AM"): no part of the reply */
+         * 2/1/2010 10:00 AM", or "on Tue, 4 Mar 2025 ..."): no part of
+         * the reply */
         if (e0 - st0 > 4 && sx_bt_iprefix(st0, (size_t)(e0 - st0), "on ") &&
-            st0[3] >= '0' && st0[3] <= '9')
+            date_follows(st0 + 3, e0))
             st0 = e0;
         c[nc].start = st0;
         c[nc].end = text + len;
