@@ -22,10 +22,12 @@
 # The remote side is tests/lib/smtp_peer.py on a loopback port: it refuses
 # bob (550 5.1.1), full (552 5.2.2), spam (554 5.7.1) and busy (451 4.3.0)
 # and keeps what it accepts, which is where Sendmail returns the bounces
-# to alice@origin.test. Cases: three messages to one refused recipient
-# each; one message to bob, full and busy (one bounce, two records; busy
-# stays queued); a queue run with a warning time of one second, which
-# sends the delay warning for busy.
+# to alice@origin.test; content it refuses after the message text (554
+# 5.7.1). Cases: four messages to one refused recipient each; one message
+# to bob, full and busy (one bounce, two records; busy stays queued); a
+# local address that does not exist; a queue run with a warning time of
+# one second, which sends the delay warning for busy, and one with a
+# queue lifetime of one second, which gives busy up.
 # Exit 77 (skip) when not root, when unshare, python3, jq, apt-get or
 # dpkg-deb is absent, or when the packages cannot be had.
 set -u
@@ -136,14 +138,20 @@ cp $T/test.cf $T/hosts $T/service.switch /mnt/sm/
 export LD_LIBRARY_PATH=$LIBDIR
 S="$SM -C /mnt/sm/test.cf -O QueueDirectory=/mnt/sm/q"
 \$S -bi > /dev/null
-for r in bob full spam; do
+for r in bob full spam content; do
     printf 'From: Alice <alice@origin.test>\nTo: %s@remote.test\nSubject: fixture %s\nMessage-ID: <sm-%s@origin.test>\n\nhello\n' \$r \$r \$r |
         timeout 60 \$S -odi -f alice@origin.test \$r@remote.test || true
 done
 printf 'From: alice@origin.test\nTo: bob@remote.test, full@remote.test, busy@remote.test\nSubject: fixture three\nMessage-ID: <sm-three@origin.test>\n\nhello\n' |
     timeout 60 \$S -odi -f alice@origin.test bob@remote.test full@remote.test busy@remote.test || true
+# a local address that does not exist, errors mailed back (-oem)
+printf 'From: alice@origin.test\nTo: nosuch@mta.sender.test\nSubject: fixture nosuch\nMessage-ID: <sm-nosuch@origin.test>\n\nhello\n' |
+    timeout 60 \$S -odi -oem -f alice@origin.test nosuch@mta.sender.test || true
 sleep 2
 timeout 60 \$S -O Timeout.queuewarn=1s -q || true
+# then the queue's lifetime runs out for busy
+sleep 2
+timeout 60 \$S -O Timeout.queuereturn=1s -q || true
 EOF
 if ! unshare -m bash "$T/run.sh" > "$T/run.log" 2>&1; then
     grep -qi "mount\|unshare" "$T/run.log" &&
@@ -152,19 +160,19 @@ if ! unshare -m bash "$T/run.sh" > "$T/run.log" 2>&1; then
 fi
 
 for _ in $(seq 50); do
-    [ "$(find "$T/out" -name 'msg-*.eml' | wc -l)" -ge 5 ] && break
+    [ "$(find "$T/out" -name 'msg-*.eml' | wc -l)" -ge 8 ] && break
     sleep 0.1
 done
 n=$(find "$T/out" -name 'msg-*.eml' | wc -l)
-[ "$n" -ge 5 ] || { echo "FAIL: $n mails came back, 5 expected"; cat "$T/run.log" "$T/peer.log"; exit 1; }
+[ "$n" -ge 8 ] || { echo "FAIL: $n mails came back, 8 expected"; cat "$T/run.log" "$T/peer.log"; exit 1; }
 
 OUT=$T/records.ndjson
 "$SMTPDX" bounce --format ndjson "$T/out" > "$OUT" 2> "$T/summary"
 rc=$?
 check() { jq_has "$OUT" "$@"; }
 is $rc 0 "smtpdx bounce exits 0"
-grep -q "5 bounces" "$T/summary"
-is $? 0 "the summary counts five bounces"
+grep -q "8 bounces" "$T/summary"
+is $? 0 "the summary counts eight bounces ($(tail -n 1 "$T/summary"))"
 
 check "bob: unknown, at RCPT, from the remote host" \
   '.recipient=="bob@remote.test" and .subject=="fixture bob" and .reason=="userunknown" and .deliverystatus=="5.1.1" and .replycode=="550" and .smtpcommand=="RCPT" and .rhost=="remote.test" and .smtpagent=="Sendmail" and .hardbounce==1 and .addresser=="alice@origin.test" and .messageid=="sm-bob@origin.test"'
@@ -172,12 +180,21 @@ check "full: over quota" \
   '.recipient=="full@remote.test" and .subject=="fixture full" and .reason=="mailboxfull" and .deliverystatus=="5.2.2" and .replycode=="552"'
 check "spam: a block-list refusal" \
   '.recipient=="spam@remote.test" and .reason=="blocked" and .cause=="dnsbl-listed" and .deliverystatus=="5.7.1" and .replycode=="554" and .who=="sender-admin"'
-n=$(jq -s 'map(select(.subject=="fixture three" and .action=="failed")) | length' "$OUT")
+n=$(jq -s 'map(select(.subject=="fixture three" and .action=="failed" and .recipient!="busy@remote.test")) | length' "$OUT")
 is "$n" 2 "one bounce for bob and full gives two records (busy is still queued)"
 check "busy: the delay warning is temporary" \
   '.recipient=="busy@remote.test" and .action=="delayed" and .temporary==true and .deliverystatus=="4.3.0" and .replycode=="451" and .hardbounce==0'
-n=$(jq -s 'map(select(.recipient=="busy@remote.test" and .action=="failed")) | length' "$OUT")
-is "$n" 0 "busy is never called failed"
+# given up (Status 4.4.7, "Message could not be delivered for 1 second"):
+# as in the Postfix fixture, the last reply that kept failing is the reason
+check "busy: given up when the queue time ran out, the last reply is the reason" \
+  '.recipient=="busy@remote.test" and .action=="failed" and .reason=="systemerror" and .deliverystatus=="4.3.0" and .replycode=="451" and .hardbounce==0'
+n=$(jq -s 'map(select(.recipient=="busy@remote.test")) | length' "$OUT")
+is "$n" 2 "busy: the warning and the final bounce, nothing more"
+check "content: refused after the message text" \
+  '.recipient=="content@remote.test" and .subject=="fixture content" and .reason=="spamdetected" and .smtpcommand=="DATA" and .replycode=="554" and .deliverystatus=="5.7.1"'
+check "nosuch: a local user unknown, no remote host" \
+  '.recipient=="nosuch@mta.sender.test" and .subject=="fixture nosuch" and .reason=="userunknown" and .hardbounce==1 and .rhost==""'
+
 
 [ $fails -eq 0 ] || { echo "--- run"; tail -n 30 "$T/run.log"; echo "--- records"; cat "$OUT"; exit 1; }
 echo "sendmail fixture: all cases diagnosed"

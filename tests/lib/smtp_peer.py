@@ -8,7 +8,8 @@ a file in OUTDIR (the bounces the MTA under test sends back).
 
 Local parts: bob 550 5.1.1 (unknown), full 552 5.2.2 (over quota), spam
 554 5.7.1 (block list), busy 451 4.3.0 (temporary); any other is
-accepted. A file is first written under a dot name and then renamed, so
+accepted, and a message for content is then refused after its text
+(554 5.7.1, spam content). A file is first written under a dot name and then renamed, so
 that a reader never sees half a message.
 """
 import itertools
@@ -24,6 +25,10 @@ REPLIES = {
             'blocked using zen.example.org',
     'busy': '451 4.3.0 Temporary lookup failure, try again later',
 }
+# refused only once the message text is in, as a content filter does
+AFTER_DATA = {
+    'content': '554 5.7.1 Message refused: spam content detected',
+}
 OUT = sys.argv[2]
 SERIAL = itertools.count(1)
 
@@ -34,7 +39,7 @@ class Session(socketserver.StreamRequestHandler):
 
     def handle(self):
         self.say('220 mx.remote.test ESMTP ready')
-        keep, lines, in_data = False, [], False
+        keep, lines, in_data, refuse = False, [], False, None
         for raw in self.rfile:
             line = raw.decode('latin-1').rstrip('\r\n')
             if in_data:
@@ -42,6 +47,9 @@ class Session(socketserver.StreamRequestHandler):
                     lines.append(line[1:] if line.startswith('..') else line)
                     continue
                 in_data = False
+                if refuse:
+                    self.say(refuse)
+                    continue
                 self.say('250 2.0.0 Ok: queued')
                 if keep:
                     name = 'msg-%d.eml' % next(SERIAL)
@@ -54,17 +62,18 @@ class Session(socketserver.StreamRequestHandler):
             if verb in ('EHLO', 'HELO'):
                 self.say('250 mx.remote.test')
             elif verb == 'MAIL':
-                keep, lines = False, []
+                keep, lines, refuse = False, [], None
                 self.say('250 2.1.0 Ok')
             elif verb == 'RCPT':
                 local = line.split('<', 1)[-1].split('@', 1)[0].lower()
                 self.say(REPLIES.get(local, '250 2.1.5 Ok'))
                 keep = keep or local not in REPLIES
+                refuse = refuse or AFTER_DATA.get(local)
             elif verb == 'DATA':
                 in_data = True
                 self.say('354 End data with <CR><LF>.<CR><LF>')
             elif verb == 'RSET':
-                keep, lines = False, []
+                keep, lines, refuse = False, [], None
                 self.say('250 2.0.0 Ok')
             elif verb == 'QUIT':
                 self.say('221 2.0.0 Bye')

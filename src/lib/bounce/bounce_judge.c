@@ -465,11 +465,15 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
                rc->hint_strength == SX_HINT_STRONG) {
         override(j, rc->hint, NULL);
     } else if (same(rc->diagtype, "X-UNIX") &&
-               r != SMTPDX_R_MAILBOXFULL && r != SMTPDX_R_SYSTEMFULL) {
+               r != SMTPDX_R_MAILBOXFULL && r != SMTPDX_R_SYSTEMFULL &&
+               !(r == SMTPDX_R_USERUNKNOWN && textual)) {
         /* RFC 3464 2.3.6: the error came from a local delivery program
          * (a pipe, procmail), not from an SMTP server; unless the Status
          * field puts it on the mail system itself (X.3.x, RFC 3463 3.4:
-         * the program could not run, e.g. for want of permission) */
+         * the program could not run, e.g. for want of permission). A full
+         * mailbox or disk stays what it is, and so does a user the local
+         * mailer says is unknown (Sendmail's "X-Unix; 550 5.1.1 User
+         * unknown"): the address is wrong, not the program. */
         if (enh_parts(rc->status, &fc, &fs, &fd) == 0 && fs == 3)
             override(j, SMTPDX_R_SYSTEMERROR, NULL);
         else
