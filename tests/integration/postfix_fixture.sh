@@ -9,7 +9,9 @@
 # then provokes, with swaks against 127.0.0.1 only:
 #   sent       injected mail relayed over SMTP to the receiving smtpd;
 #   bounced    the receiving smtpd answers 550 5.1.1 (unknown user) and
-#              552 5.2.2 (an access map: "Mailbox full");
+#              552 5.2.2 (an access map: "Mailbox full"); a 30 KB message
+#              goes over the SIZE it announces; virtual(8) has no
+#              mailbox for ghost@sender.test;
 #   deferred   the receiving smtpd answers 450 "mailbox unavailable" and
 #              421 "Unexpected failure"; other domains go to a relay port
 #              where nothing listens (connection refused);
@@ -135,6 +137,7 @@ cat > "$PF/etc/master.cf" <<EOF
 127.0.0.1:$P_RECV inet n - n - - smtpd
   -o myhostname=mx.reject.test
   -o content_filter=discard:accepted-by-test-peer
+  -o message_size_limit=20000
   -o { smtpd_recipient_restrictions = check_recipient_access inline:{ {full@reject.test=552 5.2.2 Mailbox full}, {busy@reject.test=450 Requested mail action not taken: mailbox unavailable}, {fail@reject.test=421 Unexpected failure, please try later} } }
 127.0.0.1:$P_GREY inet n - n - - smtpd
   -o myhostname=mx.grey.test
@@ -149,6 +152,7 @@ cat > "$PF/etc/master.cf" <<EOF
   -o mynetworks=127.0.0.0/8
   -o smtpd_relay_restrictions=permit_mynetworks,reject
   -o local_recipient_maps=
+  -o smtpd_reject_unlisted_recipient=no
   -o message_size_limit=0
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
@@ -212,6 +216,12 @@ inject full@reject.test
 inject busy@reject.test
 inject fail@reject.test
 inject carol@remote.test
+# a mailbox this host does not have (virtual(8) bounces it) and a message
+# larger than the receiving server says it takes (SIZE in its EHLO reply)
+inject ghost@sender.test
+BIG=$(head -c 30000 /dev/zero | tr '\0' x | fold -w 72)
+sw --port "$P_INJ" --from alice@sender.test --to big@reject.test \
+    --header "Subject: fixture big@reject.test" --body "$BIG"
 # rejects at the SMTP server
 sw --port "$P_RECV" --from a@client.test --to x@elsewhere.test
 sw --port "$P_RECV" --from a@client.test --to nosuch@reject.test
@@ -230,6 +240,8 @@ wait_for "to=<full@reject.test>.*status="
 wait_for "to=<busy@reject.test>.*status=deferred"
 wait_for "to=<fail@reject.test>.*status=deferred"
 wait_for "to=<carol@remote.test>.*status=deferred"
+wait_for "to=<ghost@sender.test>.*status=bounced"
+wait_for "to=<big@reject.test>.*status=bounced"
 wait_for "status=expired" 3
 wait_for "Connection concurrency limit exceeded"
 wait_for "NOQUEUE: reject: .*Greylisted"
@@ -262,6 +274,10 @@ check "deferred: relay refuses connections" \
   '.recipient=="carol@remote.test" and .action=="delayed" and .reason=="networkerror" and .temporary==true and .addresser=="alice@sender.test"'
 check "expired after the first try" \
   '.recipient=="carol@remote.test" and .reason=="expired" and .action=="failed" and .temporary==false'
+check "bounced by virtual(8): unknown user" \
+  '.recipient=="ghost@sender.test" and .action=="failed" and .reason=="userunknown" and .temporary==false'
+check "bounced: larger than the server's SIZE" \
+  '.recipient=="big@reject.test" and .action=="failed" and .reason=="mesgtoobig" and .temporary==false'
 check "reject: relay denied (550 5.7.1)" \
   '.recipient=="x@elsewhere.test" and .reason=="norelaying" and .replycode=="550" and .temporary==false and .addresser=="a@client.test"'
 check "reject: unknown user (550 5.1.1)" \
@@ -294,7 +310,7 @@ is $? 0 "the table names the greylisting group"
 # notifications, one per returned message): 'smtpdx bounce' on the Maildir
 MD=$PF/vmail/alice
 for _ in $(seq 100); do
-    [ "$(find "$MD/new" "$MD/cur" -type f 2>/dev/null | wc -l)" -ge 5 ] && break
+    [ "$(find "$MD/new" "$MD/cur" -type f 2>/dev/null | wc -l)" -ge 7 ] && break
     sleep 0.2
 done
 BOUT=$PF/bounces.ndjson
@@ -311,8 +327,12 @@ bcheck "DSN: returned after a refused connection" \
   '.recipient=="carol@remote.test" and .action=="failed" and .reason=="networkerror" and .cause=="connection-failed" and .deliverystatus=="4.4.1" and .smtpcommand=="CONN" and .hardbounce==0'
 bcheck "DSN: returned after 450 mailbox unavailable" \
   '.recipient=="busy@reject.test" and .action=="failed" and .replycode=="450" and .hardbounce==0'
+bcheck "DSN: unknown user of a virtual mailbox domain (X-Postfix)" \
+  '.recipient=="ghost@sender.test" and .reason=="userunknown" and .deliverystatus=="5.1.1" and .hardbounce==1 and .rhost==""'
+bcheck "DSN: larger than the server's SIZE, never sent" \
+  '.recipient=="big@reject.test" and .reason=="mesgtoobig" and .hardbounce==0 and .subject=="fixture big@reject.test" and (.diagnosticcode|test("exceeds size limit"))'
 n=$(jq -s 'map(.recipient) | unique | length' "$BOUT")
-is "$n" 5 "one record per returned recipient (bob, full, busy, fail, carol)"
+is "$n" 7 "one record per returned recipient (bob, full, busy, fail, carol, ghost, big)"
 
 [ $fails -eq 0 ] || { echo "--- log"; cat "$LOG"; echo "--- records"; cat "$OUT"; echo "--- bounce records"; cat "$BOUT"; exit 1; }
 echo "postfix fixture: all cases diagnosed"
