@@ -507,7 +507,6 @@ static const char *reply_end(const char *from, const char *e)
     return end;
 }
 
-
 /* A date starts at p: a digit, or a weekday's name and a comma ("Tue,
  * 4 Mar 2025"). */
 static int date_follows(const char *p, const char *e)
@@ -518,6 +517,7 @@ static int date_follows(const char *p, const char *e)
            isalpha((unsigned char)p[1]) && isalpha((unsigned char)p[2]) &&
            p[3] == ',' && p[4] == ' ' && p[5] >= '0' && p[5] <= '9';
 }
+
 static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
                                    const char *e, sx_sbuf *tmp)
 {

@@ -333,7 +333,6 @@ void sx_bjudge_hops(sx_judgement *j, size_t dlen, unsigned hops)
     j->why.conflict_note = NULL;
     j->hops = hops;
     j->hardbounce = 0;
-    j->why.temporary = 0;
 }
 
 smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
