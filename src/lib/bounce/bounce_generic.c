@@ -464,6 +464,28 @@ static int fields(sx_bres *res, sx_brcpt *rc, const char *p, const char *e,
     return 1;
 }
 
+/* "Remote host: mx.example.org" on a line of its own, above the reply in
+ * some gateways' notices: it names the host and is no part of the reply.
+ * 1 when t is such a line (the host kept unless one is known). */
+static int host_line(sx_bres *res, sx_brcpt *rc, sx_str t, smtpdx_status *st)
+{
+    static const char *const labels[] = {
+        "remote host:", "remote server:", "remote system:", "remote-mta:",
+        "remote mta:", NULL};
+    sx_str v = labelled(t, labels);
+    if (v.len == 0)
+        return 0;
+    v = sx_bt_typed(v, NULL, 0);
+    size_t h = sx_bt_host_len(v.p, v.len), at;
+    /* "Remote host: mx [addr] said: 550 ...": the reply is on it */
+    if (h == 0 || memchr(v.p, '.', h) == NULL ||
+        sx_bt_find_code(v.p, v.len, &at))
+        return 0;
+    if (rc->rhost[0] == '\0')
+        *st = sx_bres_set(res, &rc->rhost, v.p, h);
+    return 1;
+}
+
 static int code_paragraph(const char *text, size_t len, const char **p,
                           const char **e);
 
@@ -550,6 +572,11 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
         }
         if (t.len == 0 || boilerplate(t) || rule(t))
             continue;
+        if (host_line(res, rc, t, &st)) {
+            if (st != SMTPDX_OK)
+                return st;
+            continue;
+        }
         if ((st = add(tmp, unbullet(t), &full)) != SMTPDX_OK)
             return st;
     }
