@@ -526,6 +526,11 @@ const sx_bt_cmd_phrase sx_bt_command_phrases[] = {
     {"for text command", "DATA"},
     {"for mail from command", "MAIL"},
     {"my name was rejected", "HELO"},
+    /* Yahoo tags the reply it quotes with the stage it answered
+     * ("Remote host said: 550 ... [RCPT_TO]") */
+    {"[rcpt_to]", "RCPT"},
+    {"[mail_from]", "MAIL"},
+    {"[body]", "DATA"},
 };
 const size_t sx_bt_ncommand_phrases =
     sizeof sx_bt_command_phrases / sizeof sx_bt_command_phrases[0];
