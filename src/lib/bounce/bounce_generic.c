@@ -234,6 +234,23 @@ static int boilerplate(sx_str l)
     return label_only(t);
 }
 
+/* A heading over the causes a notice can only guess at ("Possible
+ * explanations for the failure:", then "the mailbox is full", "the
+ * address is misspelled"): what follows is no reply, and taken as one it
+ * would name a cause the server never gave. */
+static int guesses(sx_str t)
+{
+    static const char *const words[] = {
+        "possible explanation", "possible reason", "possible cause",
+        "common causes", "common reasons",
+        "this may be because", "this can happen", "this could be because",
+        "typical causes", "likely causes", NULL};
+    for (size_t i = 0; words[i]; i++)
+        if (sx_bt_iprefix(t.p, t.len, words[i]))
+            return 1;
+    return 0;
+}
+
 /* A section rule or heading: "-----", "=====", "----- Title -----",
  * "****** Message from ... ******". */
 static int rule(sx_str t)
@@ -570,6 +587,8 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
             full = 0;
             continue;
         }
+        if (tmp->len > 0 && guesses(t))
+            break;
         if (t.len == 0 || boilerplate(t) || rule(t))
             continue;
         if (host_line(res, rc, t, &st)) {
