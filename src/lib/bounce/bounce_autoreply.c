@@ -19,6 +19,15 @@ static const char *const subject_marks[] = {
     "autoresponse", "auto response", "autorespons", "out of office",
     "out of the office", "vacation", "abwesenheit", "r\xc3\xa9ponse automatique",
     "risposta automatica", "respuesta autom", "\xe8\x87\xaa\xe5\x8b\x95\xe5\xbf\x9c\xe7\xad\x94",
+    /* the subject Outlook gives its replies in other languages: German,
+     * Dutch, Swedish, Danish and Norwegian, Portuguese, Finnish, Polish,
+     * Russian; Japanese "automatic reply" as some clients write it */
+    "automatische antwort", "automatisch antwoord", "automatiskt svar",
+    "automatisk svar", "resposta autom", "automaattinen vastaus",
+    "odpowied\xc5\xba automatyczna",
+    "\xd0\xb0\xd0\xb2\xd1\x82\xd0\xbe\xd0\xbc\xd0\xb0\xd1\x82\xd0\xb8\xd1\x87\xd0\xb5\xd1\x81\xd0\xba\xd0\xb8\xd0\xb9 \xd0\xbe\xd1\x82\xd0\xb2\xd0\xb5\xd1\x82",
+    "\xd0\x90\xd0\xb2\xd1\x82\xd0\xbe\xd0\xbc\xd0\xb0\xd1\x82\xd0\xb8\xd1\x87\xd0\xb5\xd1\x81\xd0\xba\xd0\xb8\xd0\xb9 \xd0\xbe\xd1\x82\xd0\xb2\xd0\xb5\xd1\x82",
+    "\xe8\x87\xaa\xe5\x8b\x95\xe8\xbf\x94\xe4\xbf\xa1",
     NULL,
 };
 
