@@ -222,12 +222,17 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
     }
 
     /* A recipient block needs an address: Original-Recipient stands in for
-     * a missing Final-Recipient; blocks with neither are dropped. */
+     * a missing Final-Recipient, and for one that is no mail address (an
+     * X.400 name from a gateway, "x400; /G=.../S=.../"); blocks with
+     * neither are dropped. */
     {
         size_t w = first;
         for (size_t i = first; i < res->n; i++) {
             sx_brcpt *rc = &res->r[i];
-            if (rc->recipient[0] == '\0' && rc->alias[0] != '\0')
+            if (rc->alias[0] != '\0' &&
+                (rc->recipient[0] == '\0' ||
+                 (strchr(rc->recipient, '@') == NULL &&
+                  strchr(rc->alias, '@') != NULL)))
                 rc->recipient = rc->alias;
             if (rc->recipient[0] == '\0')
                 continue;
