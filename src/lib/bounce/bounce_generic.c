@@ -932,6 +932,20 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
     return SMTPDX_OK;
 }
 
+/* A sentence that names one address and ends with a colon, announcing
+ * that address's reason on the lines below; the address into a. */
+static int announces(sx_str l, sx_str *a)
+{
+    sx_str t = sx_bt_trim(l);
+    size_t next;
+    if (t.len < 8 || t.p[t.len - 1] != ':' ||
+        !sx_bt_find_addr(t.p, t.len, a, &next))
+        return 0;
+    sx_str b;
+    size_t n2;
+    return !sx_bt_find_addr(t.p + next, t.len - next, &b, &n2);
+}
+
 /* A recipient of res still without a reply whose address (or alias) is a,
  * or NULL. */
 static sx_brcpt *wanting(sx_bres *res, sx_str a)
@@ -1001,6 +1015,15 @@ smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res)
                     st = add(out, t, &full);
                 continue;
             }
+        }
+        if (!is_addr && st == SMTPDX_OK && announces(l, &a) &&
+            (cur = wanting(res, a)) != NULL) {
+            /* "Your message to <a@b> was automatically rejected:" and
+             * the reason below it: the sentence is part of the reply */
+            sx_sbuf_reset(out);
+            blanks = full = 0;
+            st = add(out, sx_bt_trim(l), &full);
+            continue;
         }
         if (!is_addr || st != SMTPDX_OK || (cur = wanting(res, a)) == NULL)
             continue;
