@@ -157,6 +157,7 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     if (st != SMTPDX_OK)
         return st;
     sx_bjudge_hops(&j, dlen, es->orig.received);
+    sx_bjudge_shared(&j, res, rc, diag, dlen);
 
     smtpdx_record *r = sx_records_add(out);
     if (r == NULL)

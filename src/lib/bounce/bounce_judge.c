@@ -335,6 +335,40 @@ void sx_bjudge_hops(sx_judgement *j, size_t dlen, unsigned hops)
     j->hardbounce = 0;
 }
 
+static int same_addr(sx_str a, const char *b)
+{
+    size_t n = strlen(b);
+    return n > 0 && n == a.len && sx_bt_ieq(a.p, b, n);
+}
+
+void sx_bjudge_shared(sx_judgement *j, const sx_bres *res,
+                      const sx_brcpt *rc, const char *diag, size_t dlen)
+{
+    if (j->why.conflict || res->n < 2)
+        return;
+    const sx_brcpt *other = NULL;
+    size_t off = 0, next;
+    sx_str a;
+    /* a few addresses at most; stop at the first of rc's own */
+    for (int k = 0; k < 8 && off < dlen &&
+                    sx_bt_find_addr(diag + off, dlen - off, &a, &next);
+         k++) {
+        off += next;
+        if (same_addr(a, rc->recipient) || same_addr(a, rc->alias))
+            return;
+        for (size_t i = 0; other == NULL && i < res->n; i++)
+            if (&res->r[i] != rc && same_addr(a, res->r[i].recipient))
+                other = &res->r[i];
+    }
+    if (other == NULL)
+        return;
+    snprintf(j->note, sizeof j->note,
+             "the reply is about %.100s, another recipient of this report",
+             other->recipient);
+    j->why.conflict = 1;
+    j->why.conflict_note = j->note;
+}
+
 smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
                         const sx_bres *res, const sx_brcpt *rc,
                         const char *diag, size_t dlen, smtpdx_reply *reply,

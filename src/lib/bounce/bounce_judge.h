@@ -40,4 +40,11 @@ void sx_bjudge_pseudo_status(smtpdx_reason r, int cls, char out[16]);
 #define SX_BJUDGE_LOOP_HOPS 25
 void sx_bjudge_hops(sx_judgement *j, size_t dlen, unsigned hops);
 
+/* A reply that names another recipient of the same report and not rc
+ * (nullmailer gives up the whole message on the first refused RCPT and
+ * writes that one answer for every recipient): the record keeps the
+ * reason the report gives but says whom the reply was about. */
+void sx_bjudge_shared(sx_judgement *j, const sx_bres *res,
+                      const sx_brcpt *rc, const char *diag, size_t dlen);
+
 #endif
