@@ -79,6 +79,8 @@ static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer)
     }
     st = run(m, res, "RFC3464", sx_bdsn_extract);
     if (st == SMTPDX_OK && res->n > 0)
+        st = sx_bgeneric_fill_transcript(m, res);
+    if (st == SMTPDX_OK && res->n > 0)
         st = sx_bgeneric_fill_diag(m, res);
     if (st != SMTPDX_OK || res->n > 0)
         return st;

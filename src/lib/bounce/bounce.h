@@ -211,6 +211,9 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res);
 /* Diagnostics missing from a delivery-status part, taken from the
  * notification text where it pairs them with the recipients. */
 smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res);
+/* Commands, hosts and missing answers from a session transcript that the
+ * notification text gives under a recipient of the report. */
+smtpdx_status sx_bgeneric_fill_transcript(sx_bmail *m, sx_bres *res);
 /* Scan free text for "address ... reply" pairs (the fallback's engine,
  * also used by families for their free-form parts). */
 smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,

@@ -932,6 +932,71 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
     return SMTPDX_OK;
 }
 
+/* Where the text holds a session transcript under a recipient of the
+ * report ("<a@b>:", "[192.0.2.25] mx.example.org:", ">>> RCPT TO:<a@b>",
+ * "<<< 550 ..."), as Courier writes beside its delivery-status part: the
+ * command that the answer came back to, the answer itself when the report
+ * gives none (a delay notice without Diagnostic-Code), and the host. A
+ * command is taken only when the transcript's answer has the code of the
+ * report's own reply, so that it is that reply's command. */
+smtpdx_status sx_bgeneric_fill_transcript(sx_bmail *m, sx_bres *res)
+{
+    if (m->tx == NULL || res->n == 0)
+        return SMTPDX_OK;
+    size_t need = 0;
+    for (size_t i = 0; i < res->n; i++)
+        if (res->r[i].command[0] == '\0' || res->r[i].diag[0] == '\0')
+            need++;
+    if (need == 0)
+        return SMTPDX_OK;
+
+    smtpdx_status st = SMTPDX_OK;
+    sx_btlines it;
+    sx_str l, a;
+    sx_brcpt *cur = NULL;
+    const char *from = NULL;
+    const char *end = m->tx + m->body_end;
+    sx_bt_lines_init(&it, m->tx, m->body_end);
+    for (;;) {
+        int more = it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l);
+        int is_addr = more && sx_bgeneric_addr_line(l, &a);
+        if (cur != NULL && (!more || is_addr || rule(sx_bt_trim(l)))) {
+            /* the block under cur's address ends here */
+            sx_brcpt t = *cur;
+            t.diag = t.command = t.rhost = "";
+            if (transcript(res, &t, from, more ? l.p : end, &m->scratch2,
+                           &st)) {
+                if (st != SMTPDX_OK)
+                    return st;
+                int same_code = cur->diag[0] == '\0' ||
+                    (strlen(cur->diag) >= 3 && strlen(t.diag) >= 3 &&
+                     memcmp(cur->diag, t.diag, 3) == 0 &&
+                     error_answer(sx_bt_str(t.diag, strlen(t.diag))));
+                if (cur->diag[0] == '\0')
+                    cur->diag = t.diag;
+                if (same_code && cur->command[0] == '\0')
+                    cur->command = t.command;
+                if (same_code && cur->rhost[0] == '\0')
+                    cur->rhost = t.rhost;
+            }
+            cur = NULL;
+        }
+        if (!more)
+            break;
+        if (!is_addr)
+            continue;
+        for (size_t i = 0; i < res->n && cur == NULL; i++) {
+            sx_brcpt *rc = &res->r[i];
+            if ((rc->command[0] == '\0' || rc->diag[0] == '\0') &&
+                (same(sx_bt_str(rc->recipient, strlen(rc->recipient)), a) ||
+                 same(sx_bt_str(rc->alias, strlen(rc->alias)), a)))
+                cur = rc;
+        }
+        from = l.p + l.len;
+    }
+    return st;
+}
+
 /* A sentence that names one address and ends with a colon, announcing
  * that address's reason on the lines below; the address into a. */
 static int announces(sx_str l, sx_str *a)
