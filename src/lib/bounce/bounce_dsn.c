@@ -60,7 +60,8 @@ typedef enum dsn_field {
     F_LAST_ATTEMPT,
     F_WILL_RETRY,
     F_X_ACTUAL,
-    F_FINAL_LOG
+    F_FINAL_LOG,
+    F_DISPOSITION
 } dsn_field;
 
 static int is(sx_str name, const char *want)
@@ -77,6 +78,8 @@ static dsn_field field_of(sx_str n)
                                                              : F_OTHER;
     case 10:
         return is(n, "Remote-MTA") ? F_REMOTE_MTA : F_OTHER;
+    case 11:
+        return is(n, "Disposition") ? F_DISPOSITION : F_OTHER;
     case 12:
         return is(n, "Arrival-Date")   ? F_ARRIVAL_DATE
                : is(n, "Final-Log-ID") ? F_FINAL_LOG
@@ -214,6 +217,16 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
                                  d.len < SX_BOUNCE_MAX_DIAG
                                      ? d.len
                                      : SX_BOUNCE_MAX_DIAG);
+        } else if (id == F_DISPOSITION) {
+            /* an MDN's field (RFC 8098 3.2.6) in a report about a
+             * refused message: "automatic-action/MDN-sent-automatically;
+             * deleted" is what a Sieve reject sends back (RFC 5429 2.1),
+             * the recipient's own filter; the words, when there are any,
+             * still decide */
+            if (sx_bt_has(v, "deleted")) {
+                cur->hint = SMTPDX_R_FILTERED;
+                cur->hint_strength = SX_HINT_WEAK;
+            }
         } else if (id == F_LAST_ATTEMPT) {
             st = sx_bres_set(res, &cur->date, v.p, v.len);
         }
@@ -236,6 +249,10 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
                 rc->recipient = rc->alias;
             if (rc->recipient[0] == '\0')
                 continue;
+            /* "Action: deleted" (beside a Disposition) is no RFC 3464
+             * action: the message was not delivered */
+            if (strcmp(rc->action, "deleted") == 0)
+                rc->action = "failed";
             if (w != i)
                 res->r[w] = *rc;
             w++;

@@ -1100,5 +1100,23 @@ smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res)
     }
     if (st == SMTPDX_OK && cur != NULL)
         st = take(res, cur, out);
+    /* a filter's refusal that names no address in its text (GNU
+     * Mailutils: "Message was refused by recipient's mail filtering
+     * program. Reason given was as follows: ..."): for its one
+     * recipient, the text is the reply */
+    if (st == SMTPDX_OK && res->n == 1 && res->r[0].diag[0] == '\0' &&
+        res->r[0].hint == SMTPDX_R_FILTERED) {
+        sx_sbuf_reset(out);
+        full = 0;
+        sx_bt_lines_init(&it, m->tx, m->body_end);
+        while (st == SMTPDX_OK && !full && it.count < 60 &&
+               sx_bt_next_line(&it, &l)) {
+            sx_str t = sx_bt_trim(l);
+            if (t.len > 0 && !boilerplate(t) && !rule(t))
+                st = add(out, t, &full);
+        }
+        if (st == SMTPDX_OK)
+            st = take(res, &res->r[0], out);
+    }
     return st;
 }

@@ -281,6 +281,10 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
     st = decoded(m->from, &m->from_dec);
     if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE && st != SMTPDX_ERR_LIMIT)
         return st;
+    /* a message without From or Subject is still read (a delivery agent
+     * may leave the field to the MTA that carries the notice): the
+     * status of a missing field must not reach the checks below */
+    st = SMTPDX_OK;
 
     const sx_part *top = sx_msg_part(msg, 0);
     if (top != NULL && sx_part_is(top, "multipart", "report")) {
