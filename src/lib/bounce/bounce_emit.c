@@ -140,6 +140,19 @@ static smtpdx_status set(smtpdx_record *r, const char **f, sx_str s)
     return sx_record_set(r, f, s.p, s.len);
 }
 
+/* "[192.0.2.1]" and "[IPv6:2001:db8::1]" as some reports write an address
+ * literal (RFC 5321 4.1.3): the address alone, as others write it, so that
+ * records of one host group together. */
+static sx_str unbracket(sx_str h)
+{
+    if (h.len < 3 || h.p[0] != '[' || h.p[h.len - 1] != ']')
+        return h;
+    h = sx_bt_str(h.p + 1, h.len - 2);
+    if (sx_bt_iprefix(h.p, h.len, "ipv6:"))
+        h = sx_bt_str(h.p + 5, h.len - 5);
+    return h;
+}
+
 static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
                          sx_brcpt *rc, const char *origin, emit_state *es,
                          smtpdx_records *out)
@@ -217,7 +230,7 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     if (st == SMTPDX_OK)
         st = set(r, &r->lhost, lhost);
     if (st == SMTPDX_OK)
-        st = sx_record_sets(r, &r->rhost, j.rhost);
+        st = set(r, &r->rhost, unbracket(sx_bt_str(j.rhost, strlen(j.rhost))));
     if (st == SMTPDX_OK)
         st = sx_record_sets(r, &r->listid, sx_borig_get(o, SX_BORIG_LISTID));
     if (st == SMTPDX_OK) {
