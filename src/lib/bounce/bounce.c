@@ -84,6 +84,13 @@ static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer)
         st = sx_bgeneric_fill_diag(m, res);
     if (st != SMTPDX_OK || res->n > 0)
         return st;
+    if (m->mdn_part != NULL) {
+        st = run(m, res, "RFC3464", sx_bmdn_extract);
+        if (st == SMTPDX_OK && res->n > 0)
+            st = sx_bgeneric_fill_diag(m, res);
+        if (st != SMTPDX_OK || res->n > 0)
+            return st;
+    }
     if (sx_bautoreply_match(m)) {
         st = run(m, res, "RFC3834", sx_bautoreply_extract);
         if (st != SMTPDX_OK || res->n > 0)

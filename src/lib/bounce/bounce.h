@@ -142,6 +142,7 @@ typedef struct sx_bmail {
     size_t dsnlen;
     sx_sbuf dsn;
     const sx_part *arf_part;     /* message/feedback-report */
+    const sx_part *mdn_part;     /* message/disposition-notification */
     const sx_part *orig_part;    /* returned message header holder: the
                                     inner entity of message/rfc822 or a
                                     text/rfc822-headers part */
@@ -194,6 +195,11 @@ extern const size_t sx_ndetectors;
 /* RFC 3464: fill res from m->dsn (or DSN-looking text); OK with no
  * recipients when there are none. */
 smtpdx_status sx_bdsn_extract(sx_bmail *m, sx_bres *res);
+/* RFC 8098: a disposition notification that says the message was deleted
+ * unread ("...; deleted"), as a Sieve reject sends it (RFC 5429 2.1):
+ * its recipients, refused by their own filter. OK with no recipients for
+ * any other notification (a read receipt is no failure). */
+smtpdx_status sx_bmdn_extract(sx_bmail *m, sx_bres *res);
 /* Fill what a family left empty (Status, Action, Remote-MTA, dates, ...)
  * from the message's delivery-status part, pairing by address. */
 smtpdx_status sx_bdsn_merge(sx_bmail *m, sx_bres *res);

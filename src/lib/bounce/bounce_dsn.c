@@ -318,6 +318,34 @@ smtpdx_status sx_bdsn_extract(sx_bmail *m, sx_bres *res)
     return SMTPDX_OK;
 }
 
+smtpdx_status sx_bmdn_extract(sx_bmail *m, sx_bres *res)
+{
+    const sx_part *p = m->mdn_part;
+    /* its fields are short and plain: an encoded part is not looked into */
+    if (p == NULL || p->cte != SX_CTE_IDENTITY || p->body.p == NULL)
+        return SMTPDX_OK;
+    size_t first = res->n;
+    size_t n = p->body.len < SX_BOUNCE_MAX_DSN ? p->body.len
+                                                : SX_BOUNCE_MAX_DSN;
+    smtpdx_status st = sx_bdsn_parse(p->body.p, n, res);
+    if (st != SMTPDX_OK)
+        return st;
+    /* the Disposition field set the hint: keep those it says were
+     * deleted, as failed deliveries */
+    size_t w = first;
+    for (size_t i = first; i < res->n; i++) {
+        sx_brcpt *rc = &res->r[i];
+        if (rc->hint != SMTPDX_R_FILTERED)
+            continue;
+        rc->action = "failed";
+        if (w != i)
+            res->r[w] = *rc;
+        w++;
+    }
+    res->n = w;
+    return SMTPDX_OK;
+}
+
 static smtpdx_status fill(sx_bres *res, const char **field, const char *v)
 {
     if ((*field)[0] != '\0' || v[0] == '\0')

@@ -248,6 +248,7 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
     m->from = m->subject = m->to = m->date = m->ctype = m->xfailed =
         m->autosub = m->msgid = sx_bt_str(NULL, 0);
     m->text_part = m->dsn_part = m->arf_part = m->orig_part = NULL;
+    m->mdn_part = NULL;
     m->tx = m->dsnp = "";
     m->txlen = m->dsnlen = 0;
     m->multipart_report = m->report_feedback = 0;
@@ -327,6 +328,9 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
         } else if (is_msg && strcmp(sub, "feedback-report") == 0) {
             if (m->arf_part == NULL)
                 m->arf_part = p;
+        } else if (is_msg && strcmp(sub, "disposition-notification") == 0) {
+            if (m->mdn_part == NULL)
+                m->mdn_part = p;
         } else if (is_text && (strcmp(sub, "rfc822-headers") == 0 ||
                                strcmp(sub, "rfc822-header") == 0)) {
             if (m->orig_part == NULL)
