@@ -947,7 +947,14 @@ smtpdx_status sx_bgeneric_fill_transcript(sx_bmail *m, sx_bres *res)
     for (size_t i = 0; i < res->n; i++)
         if (res->r[i].command[0] == '\0' || res->r[i].diag[0] == '\0')
             need++;
-    if (need == 0)
+    /* no arrow and no bare RCPT TO in the text: no transcript to read,
+     * and the lines are not walked */
+    const uint32_t *at = m->marks.at;
+    if (need == 0 ||
+        (at[MK_TX_OUT] == SX_BMARK_NONE && at[MK_TX_IN] == SX_BMARK_NONE &&
+         at[MK_TX_LOG] == SX_BMARK_NONE &&
+         at[MK_TX_REPLIED] == SX_BMARK_NONE &&
+         at[MK_JAMES_RCPT] == SX_BMARK_NONE))
         return SMTPDX_OK;
 
     smtpdx_status st = SMTPDX_OK;

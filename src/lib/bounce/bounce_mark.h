@@ -57,6 +57,10 @@
     X(MK_FML_MEMBER, "you are not a member of this mailing list")           \
     X(MK_FML_DUP, "duplicated message-id")                                  \
     X(MK_ZOHO, "error_code :")                                              \
+    X(MK_TX_OUT, ">>> ")                                                    \
+    X(MK_TX_IN, "<<< ")                                                     \
+    X(MK_TX_LOG, "<-- ")                                                    \
+    X(MK_TX_REPLIED, "remote server replied:")                              \
     X(MK_COPY_1, "below this line is a copy of the message")                \
     X(MK_COPY_2, "this is a copy of the message")                           \
     X(MK_COPY_3, "this is a copy of your message")                          \
