@@ -61,7 +61,8 @@ typedef enum dsn_field {
     F_WILL_RETRY,
     F_X_ACTUAL,
     F_FINAL_LOG,
-    F_DISPOSITION
+    F_DISPOSITION,
+    F_REPORTING_UA
 } dsn_field;
 
 static int is(sx_str name, const char *want)
@@ -83,6 +84,7 @@ static dsn_field field_of(sx_str n)
     case 12:
         return is(n, "Arrival-Date")   ? F_ARRIVAL_DATE
                : is(n, "Final-Log-ID") ? F_FINAL_LOG
+               : is(n, "Reporting-UA") ? F_REPORTING_UA
                                        : F_OTHER;
     case 13:
         return is(n, "Reporting-MTA") ? F_REPORTING_MTA : F_OTHER;
@@ -133,6 +135,13 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
                 st = sx_bres_set(res, &res->reporting_mta,
                                  sx_bt_typed(v, NULL, 1).p,
                                  sx_bt_typed(v, NULL, 1).len);
+        } else if (id == F_REPORTING_UA) {
+            /* an MDN's "host; product" (RFC 8098 3.2.1): the host that
+             * reports, where a DSN has Reporting-MTA */
+            size_t h = sx_bt_host_len(v.p, v.len);
+            if (*res->reporting_mta == '\0' && h > 0 &&
+                memchr(v.p, '.', h) != NULL)
+                st = sx_bres_set(res, &res->reporting_mta, v.p, h);
         } else if (id == F_ARRIVAL_DATE) {
             if (*res->arrival_date == '\0')
                 st = sx_bres_set(res, &res->arrival_date, v.p, v.len);
