@@ -236,6 +236,13 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     if (st == SMTPDX_OK) {
         sx_str id = sx_bt_trim(sx_bt_str(sx_borig_get(o, SX_BORIG_MSGID),
                                          strlen(sx_borig_get(o, SX_BORIG_MSGID))));
+        /* an auto-reply returns no message but names the one it answers
+         * (RFC 3834 3.1.5) */
+        if (id.len == 0 && j.why.reason == SMTPDX_R_VACATION) {
+            sx_str irt = sx_bmail_header(m, "In-Reply-To");
+            if (irt.p != NULL)
+                id = sx_bt_trim(irt);
+        }
         if (id.len >= 2 && id.p[0] == '<') {
             const char *gt = memchr(id.p, '>', id.len);
             id = sx_bt_str(id.p + 1, gt ? (size_t)(gt - id.p - 1) : id.len - 1);
