@@ -64,26 +64,13 @@ smtpdx_paths
 
 # ---- the packages: downloaded once per build directory
 DEBS=$BUILD/courier-debs
-mkdir -p "$DEBS"
 PKGS="courier-mta courier-base courier-authlib libcourier-unicode4 libgamin0 libltdl7"
 for p in libgdbm6 libidn12 libpcre3; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
         PKGS="$PKGS $p"
 done
-have_all() {
-    local p
-    for p in $PKGS; do
-        ls "$DEBS/${p}"_*.deb >/dev/null 2>&1 || return 1
-    done
-}
-if ! have_all; then
-    echo "downloading $PKGS into $DEBS"
-    # shellcheck disable=SC2086
-    (cd "$DEBS" && timeout 180 apt-get download -q -o APT::Sandbox::User=root \
-        $PKGS) > "$DEBS/download.log" 2>&1 ||
-        skip "apt-get download failed: $(tail -n 1 "$DEBS/download.log")"
-    have_all || skip "the packages are not all in $DEBS"
-fi
+# shellcheck disable=SC2086
+fetch_debs "$DEBS" $PKGS
 
 # ---- ports and files
 BASE=$(free_block "0" 3440 3450 3460 3470 3480) ||
@@ -117,13 +104,6 @@ missing=$(LD_LIBRARY_PATH=$R/usr/lib/x86_64-linux-gnu:$R/usr/lib ldd "$COURIERD"
 [ -z "$missing" ] || skip "courier needs libraries the host lacks: $missing"
 
 # ---- the configuration seen at /etc inside the namespace
-free_id() {
-    local id=$1
-    while getent passwd "$id" >/dev/null || getent group "$id" >/dev/null; do
-        id=$((id + 1))
-    done
-    echo "$id"
-}
 mkdir -p "$T/etc" "$T/dev" "$T/sock" "$T/out"
 cp -a "$R/etc/courier" "$T/etc/" && cp /etc/passwd /etc/group "$T/etc/" || exit 1
 if ! getent passwd courier >/dev/null; then

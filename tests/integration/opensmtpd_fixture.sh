@@ -83,13 +83,6 @@ if [ -n "$missing" ]; then
 fi
 
 # ---- users that exist only inside the namespace
-free_id() {
-    local id=$1
-    while getent passwd "$id" >/dev/null || getent group "$id" >/dev/null; do
-        id=$((id + 1))
-    done
-    echo "$id"
-}
 UID_D=$(free_id 64900)
 UID_Q=$(free_id $((UID_D + 1)))
 cp /etc/passwd "$T/passwd" && cp /etc/group "$T/group" || exit 1

@@ -43,22 +43,9 @@ smtpdx_paths
 
 # ---- the packages: downloaded once per build directory
 DEBS=$BUILD/sendmail-debs
-mkdir -p "$DEBS"
 PKGS="sendmail-bin sendmail-cf m4 libwrap0"
-have_all() {
-    local p
-    for p in $PKGS; do
-        ls "$DEBS/${p}"_*.deb >/dev/null 2>&1 || return 1
-    done
-}
-if ! have_all; then
-    echo "downloading $PKGS into $DEBS"
-    # shellcheck disable=SC2086
-    (cd "$DEBS" && timeout 180 apt-get download -q -o APT::Sandbox::User=root \
-        $PKGS) > "$DEBS/download.log" 2>&1 ||
-        skip "apt-get download failed: $(tail -n 1 "$DEBS/download.log")"
-    have_all || skip "the packages are not all in $DEBS"
-fi
+# shellcheck disable=SC2086
+fetch_debs "$DEBS" $PKGS
 
 # ---- ports and files
 BASE=$(free_block "0" 3340 3350 3360 3370 3380) ||

@@ -92,3 +92,34 @@ jq_has() {
         echo "FAIL $what"; fails=$((fails + 1))
     fi
 }
+
+# fetch_debs DIR PKG...: the Debian packages PKG as .deb files in DIR,
+# downloaded once per DIR (apt-get download: nothing is installed); skip
+# when they cannot be had.
+fetch_debs() {
+    local dir=$1 p missing=
+    shift
+    mkdir -p "$dir"
+    for p in "$@"; do
+        ls "$dir/${p}"_*.deb >/dev/null 2>&1 || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    echo "downloading$missing into $dir"
+    # shellcheck disable=SC2086
+    (cd "$dir" && timeout 180 apt-get download -q -o APT::Sandbox::User=root \
+        $missing) > "$dir/download.log" 2>&1 ||
+        skip "apt-get download failed: $(tail -n 1 "$dir/download.log")"
+    for p in "$@"; do
+        ls "$dir/${p}"_*.deb >/dev/null 2>&1 || skip "$p is not in $dir"
+    done
+}
+
+# free_id N: the first number from N up that is neither a user's nor a
+# group's id here (for a user that exists only inside a namespace).
+free_id() {
+    local id=$1
+    while getent passwd "$id" >/dev/null || getent group "$id" >/dev/null; do
+        id=$((id + 1))
+    done
+    echo "$id"
+}
