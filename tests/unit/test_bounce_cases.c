@@ -93,6 +93,8 @@ static void dump(const char *buf, size_t len, out *o)
         put(o, "%zu hardbounce: %d\n", k, r->hardbounce);
         put(o, "%zu temporary: %d\n", k, r->why.temporary);
         put(o, "%zu conflict: %d\n", k, r->why.conflict);
+        put(o, "%zu confidence: %s\n", k,
+            smtpdx_confidence_name(r->why.confidence));
         put(o, "%zu timestamp: %lld %s\n", k, (long long)r->timestamp,
             r->timezoneoffset);
     }

@@ -367,6 +367,8 @@ void sx_bjudge_shared(sx_judgement *j, const sx_bres *res,
              other->recipient);
     j->why.conflict = 1;
     j->why.conflict_note = j->note;
+    /* this recipient may well have been fine */
+    j->why.confidence = SMTPDX_CONF_LOW;
 }
 
 smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
