@@ -496,9 +496,22 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
         is_action(rc->action, "expanded")) {
         override(j, SMTPDX_R_DELIVERED, "class.2");
         j->why.temporary = -1;
+        j->why.confidence = SMTPDX_CONF_HIGH; /* the report's own field */
     } else if (rc->hint != SMTPDX_REASON_COUNT &&
                rc->hint_strength == SX_HINT_STRONG) {
         override(j, rc->hint, NULL);
+        /* how sure, at least: a feedback report's own part, or an
+         * auto-reply that says so in Auto-Submitted (RFC 3834 5), is
+         * certain; a subject or a family's wording alone is likely */
+        smtpdx_confidence c =
+            rc->hint == SMTPDX_R_FEEDBACK ||
+                    (rc->hint == SMTPDX_R_VACATION && m != NULL &&
+                     m->autosub.p != NULL &&
+                     sx_bt_has(m->autosub, "auto-replied"))
+                ? SMTPDX_CONF_HIGH
+                : SMTPDX_CONF_MEDIUM;
+        if (j->why.confidence < c)
+            j->why.confidence = c;
     } else if (same(rc->diagtype, "X-UNIX") &&
                r != SMTPDX_R_MAILBOXFULL && r != SMTPDX_R_SYSTEMFULL &&
                !(r == SMTPDX_R_USERUNKNOWN && textual)) {
