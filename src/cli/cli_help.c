@@ -125,8 +125,10 @@ static const help_page pages[] = {
       "deliverystatus, replycode, diagnosticcode, ...) and smtpdx's "
       "diagnosis: the cause, whether it is temporary, who must act, the "
       "retry advice, the steps and the rule that matched. Auto-replies are "
-      "reported as vacation, feedback reports as feedback and delivery "
-      "reports as delivered; other mails give no record. A notice that "
+      "reported as vacation, feedback reports as feedback, delivery "
+      "reports as delivered and a recipient's own filter refusing the "
+      "message (a Sieve reject) as filtered; read receipts and other "
+      "mails give no record. A notice that "
       "someone forwarded, as an attachment or inline in the text, or "
       "quoted in a reply (\"On ..., Mail Delivery System wrote:\"), is "
       "read as the notice itself.",
