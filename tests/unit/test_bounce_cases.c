@@ -86,6 +86,8 @@ static void dump(const char *buf, size_t len, out *o)
             {"who", smtpdx_who_name(r->why.who)},
             {"retry", smtpdx_retry_name(r->why.retry)},
             {"rule", r->why.entry ? r->why.entry->id : ""},
+            {"matched", smtpdx_match_kind_name(r->why.matched_by)},
+            {"matched text", r->matched_text ? r->matched_text : ""},
         };
         for (size_t j = 0; j < sizeof s / sizeof s[0]; j++)
             put(o, "%zu %s: %s\n", k, s[j].name, s[j].value);

@@ -304,8 +304,9 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
         }
     }
     if (st == SMTPDX_OK)
-        st = sx_record_set_why(r, &j.why, es->reply->text,
-                               es->reply->text_len);
+        st = j.span_own ? sx_record_set_why(r, &j.why, j.span, strlen(j.span))
+                        : sx_record_set_why(r, &j.why, es->reply->text,
+                                            es->reply->text_len);
     if (st == SMTPDX_OK && j.hops > 0) {
         char hops[40];
         snprintf(hops, sizeof hops, "%u Received fields", j.hops);

@@ -315,6 +315,31 @@ static void override(sx_judgement *j, smtpdx_reason r, const char *kb_id)
     }
 }
 
+/* As override(), to the reading e of another text (the reply after "->",
+ * the Status comment) whose parse is r: the words that decided there are
+ * kept, or the record would name the new rule beside the old one's match. */
+static void override_by(sx_judgement *j, const smtpdx_explanation *e,
+                        const smtpdx_reply *r)
+{
+    override(j, e->reason, e->entry ? e->entry->id : NULL);
+    j->why.matched_by = e->matched_by;
+    j->why.match_off = j->why.match_len = 0;
+    j->span_own = 0;
+    if (e->matched_by != SMTPDX_MATCH_TEXT)
+        return;
+    if (r == NULL || r->text == NULL || e->match_off > r->text_len ||
+        e->match_len > r->text_len - e->match_off) {
+        j->why.matched_by = SMTPDX_MATCH_NONE;
+        return;
+    }
+    size_t n = e->match_len < sizeof j->span - 1 ? e->match_len
+                                                  : sizeof j->span - 1;
+    memcpy(j->span, r->text + e->match_off, n);
+    j->span[n] = '\0';
+    j->why.match_len = n;
+    j->span_own = 1;
+}
+
 /* The lowest hop limit in common use is Sendmail's 25 (MaxHopCount);
  * Exim stops at 30 Received fields, Postfix at 50, and RFC 5321 6.3 asks
  * for at least 100. A message that crossed that many hosts without a
@@ -329,6 +354,7 @@ void sx_bjudge_hops(sx_judgement *j, size_t dlen, unsigned hops)
     j->why.confidence = SMTPDX_CONF_LOW;
     j->why.matched_by = SMTPDX_MATCH_RETURNED;
     j->why.match_off = j->why.match_len = 0;
+    j->span_own = 0;
     j->why.conflict = 0;
     j->why.conflict_note = NULL;
     j->hops = hops;
@@ -460,7 +486,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
             st = smtpdx_classify(ctx, r2, &hints, &e2);
         if (st == SMTPDX_OK && reason_from_text(&e2) &&
             e2.reason != j->why.reason)
-            override(j, e2.reason, e2.entry ? e2.entry->id : NULL);
+            override_by(j, &e2, r2);
         smtpdx_reply_free(r2);
         if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE)
             return st;
@@ -480,7 +506,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
                      "the reply reads as %s, the Status comment as %s",
                      smtpdx_reason_name(j->why.reason),
                      smtpdx_reason_name(e2.reason));
-            override(j, e2.reason, e2.entry ? e2.entry->id : NULL);
+            override_by(j, &e2, r2);
             j->why.conflict = 1;
             j->why.conflict_note = j->note;
         }

@@ -19,6 +19,11 @@ typedef struct sx_judgement {
     int hardbounce;
     char note[160];         /* storage for a conflict note we write */
     unsigned hops;          /* Received fields that decided, else 0 */
+    /* the words that decided when they are not in the reply itself (a
+     * second reply after "->", a Status comment): why.match_off and
+     * why.match_len then point into span, not into the reply's text */
+    char span[128];
+    int span_own;
 } sx_judgement;
 
 /* Parse diag into reply, classify it and settle the reason, status and
