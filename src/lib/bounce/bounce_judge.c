@@ -312,6 +312,8 @@ static void override(sx_judgement *j, smtpdx_reason r, const char *kb_id)
         j->why.retry = e->retry;
         if (e->temporary >= 0)
             j->why.temporary = e->temporary;
+        if (j->why.temporary == 1 && j->why.retry == SMTPDX_RETRY_NO)
+            j->why.retry = SMTPDX_RETRY_YES; /* as smtpdx_classify() */
     }
 }
 
