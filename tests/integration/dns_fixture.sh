@@ -1,0 +1,248 @@
+#!/bin/bash
+# dns_fixture.sh - a real Postfix that finds its next hops in a real DNS
+# server (dnsmasq), both on 127.0.0.1 of a network namespace of their own:
+# the bounces and log lines a DNS failure makes, read by 'smtpdx bounce'
+# and 'smtpdx log'.
+#
+#   bash tests/integration/dns_fixture.sh BUILD_DIR [--capture DIR]
+#
+# The script runs itself again under unshare(1) with a new network and a
+# new mount namespace: the only interface is a loopback of its own, and
+# /etc/resolv.conf is replaced, in that namespace only, by one that names
+# 127.0.0.1. No query can leave the namespace, and none reaches the
+# machine's resolver. dnsmasq answers from its command line only (no
+# upstream server, no /etc/hosts):
+#   nx.test        no such domain (NXDOMAIN)
+#   nullmx.test    "MX 0 ." (RFC 7505: the domain takes no mail)
+#   noaddr.test    an MX whose host has no address
+#   aonly.test     no MX, an address (127.0.0.2): implicit MX, RFC 5321
+#                  5.1; the smtpd there refuses the one recipient 550 5.1.1
+#   elsewhere.example  outside what dnsmasq knows: it has no upstream to
+#                  ask and refuses, so Postfix reads "try again" (deferred,
+#                  then returned when the queue lifetime, 0 here, runs out)
+# Postfix returns its reports to alice@sender.test (a virtual mailbox);
+# 'smtpdx bounce' reads that Maildir and 'smtpdx log' the Postfix log, and
+# jq checks each case: reason, cause, temporary, status, remote host.
+# With --capture DIR the log and the returned reports are copied there.
+# Exit 77 (skip) when not root, or unshare, ip, dnsmasq, postfix, swaks or
+# jq is absent.
+set -u
+. "$(dirname "$0")/../lib/fixture.sh"
+
+BUILD=${1:-build}
+CAPTURE=
+[ "${2:-}" = "--capture" ] && CAPTURE=${3:-}
+SMTPDX=${SMTPDX:-$BUILD/smtpdx}
+
+if [ -z "${SMTPDX_DNS_NS:-}" ]; then
+    [ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace"
+    need_tools unshare ip dnsmasq postfix postconf swaks jq
+    smtpdx_paths
+    unshare -n -m true 2>/dev/null || skip "unshare -n -m is not permitted here"
+    [ -z "$CAPTURE" ] || { mkdir -p "$CAPTURE" && CAPTURE=$(cd "$CAPTURE" && pwd); }
+    SMTPDX_DNS_NS=1 SMTPDX=$SMTPDX exec unshare -n -m --propagation private \
+        bash "$0" "$BUILD" ${CAPTURE:+--capture "$CAPTURE"}
+fi
+
+# ---- inside the namespaces
+PATH=$PATH:/usr/sbin:/sbin
+ip link set lo up || { echo "FAIL: no loopback in the new namespace"; exit 1; }
+routes=$(ip -o route show table all | grep -v ' lo ' | grep -vc '^local\|^broadcast\|^multicast' || true)
+is "$routes" 0 "the namespace has no route but its loopback"
+
+D=$(mktemp -d /tmp/smtpdx-dns.XXXXXX)
+chmod 755 "$D"
+LOG=$D/postfix.log
+DNS_PID=
+
+cleanup() {
+    if [ -f "$D/etc/main.cf" ]; then
+        postfix -c "$D/etc" stop >/dev/null 2>&1
+        for _ in $(seq 50); do
+            [ -f "$D/spool/pid/master.pid" ] || break
+            pid=$(tr -d ' ' < "$D/spool/pid/master.pid" 2>/dev/null)
+            [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+    fi
+    if [ -n "$DNS_PID" ] && kill -0 "$DNS_PID" 2>/dev/null; then
+        kill "$DNS_PID" 2>/dev/null
+        for _ in $(seq 30); do kill -0 "$DNS_PID" 2>/dev/null || break; sleep 0.1; done
+    fi
+    rm -rf "$D"
+}
+trap cleanup EXIT
+
+# the resolver of every program in this mount namespace: our server only
+printf 'nameserver 127.0.0.1\noptions attempts:1 timeout:2\n' > "$D/resolv.conf"
+mount --bind "$D/resolv.conf" /etc/resolv.conf ||
+    { echo "FAIL: cannot replace /etc/resolv.conf in the namespace"; exit 1; }
+
+# ---- dnsmasq: answers for .test from its arguments, refuses the rest
+dnsmasq --listen-address=127.0.0.1 --bind-interfaces --port=53 \
+    --no-resolv --no-hosts --no-poll --user=nobody --group=nogroup \
+    --pid-file="$D/dnsmasq.pid" --log-queries --log-facility="$D/dns.log" \
+    --local=/test/ \
+    --dns-rr=nullmx.test,15,000000 \
+    --mx-host=noaddr.test,mail.noaddr.test,10 \
+    --host-record=aonly.test,127.0.0.2 ||
+    { echo "FAIL: dnsmasq did not start"; exit 1; }
+for _ in $(seq 50); do [ -s "$D/dnsmasq.pid" ] && break; sleep 0.1; done
+DNS_PID=$(cat "$D/dnsmasq.pid" 2>/dev/null)
+is "$(getent hosts aonly.test | awk 'NR == 1 {print $1}')" 127.0.0.2 \
+    "the resolver in the namespace asks dnsmasq"
+
+# ---- postfix: looks next hops up in DNS; a receiving smtpd on port 25
+mkdir -p "$D"/{etc,spool,data,vmail}
+chown nobody:nogroup "$D/vmail"
+chown postfix "$D/data"
+cat > "$D/etc/main.cf" <<EOF
+compatibility_level = 3.6
+config_directory = $D/etc
+queue_directory = $D/spool
+data_directory = $D/data
+maillog_file_prefixes = $D
+maillog_file = $LOG
+myhostname = mx.sender.test
+mydomain = sender.test
+myorigin = sender.test
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+mydestination =
+alias_maps =
+alias_database =
+virtual_mailbox_domains = sender.test
+virtual_mailbox_base = $D/vmail
+virtual_mailbox_maps = inline:{ {alice@sender.test=alice/} }
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_minimum_uid = 100
+smtp_dns_support_level = enabled
+smtp_host_lookup = dns
+smtpd_peername_lookup = no
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+smtp_connect_timeout = 5s
+queue_run_delay = 10s
+minimal_backoff_time = 10s
+maximal_backoff_time = 20s
+maximal_queue_lifetime = 0
+bounce_queue_lifetime = 0
+biff = no
+EOF
+cat > "$D/etc/master.cf" <<EOF
+# the implicit MX of aonly.test: it knows one recipient, and not this one
+127.0.0.2:25 inet n - n - - smtpd
+  -o myhostname=mx.aonly.test
+  -o content_filter=discard:accepted-by-test-peer
+  -o { smtpd_recipient_restrictions = check_recipient_access inline:{ {nosuch@aonly.test=550 5.1.1 User unknown} } }
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
+# injection: queues what loopback hands it
+127.0.0.1:2525 inet n - n - - smtpd
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+virtual   unix  -       n       n       -       -       virtual
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+if ! postfix -c "$D/etc" check >/dev/null 2>&1 ||
+   ! postfix -c "$D/etc" start >/dev/null 2>&1; then
+    echo "FAIL: postfix did not start:"
+    script -qec "postfix -c $D/etc start" /dev/null 2>&1 | head -20
+    tail -20 "$LOG" 2>/dev/null
+    exit 1
+fi
+for _ in $(seq 100); do port_busy 2525 && break; sleep 0.1; done
+
+inject() {
+    swaks --server 127.0.0.1 --port 2525 --helo client.test --timeout 10 \
+        --from alice@sender.test --to "$1" --header "Subject: dns $1" \
+        >/dev/null 2>&1 || echo "note: swaks could not hand over $1"
+}
+inject user@nx.test
+inject user@nullmx.test
+inject user@noaddr.test
+inject nosuch@aonly.test
+inject user@elsewhere.example
+
+wait_for() {
+    for _ in $(seq 150); do
+        [ "$(grep -c -- "$1" "$LOG" 2>/dev/null)" -ge "${2:-1}" ] && return 0
+        sleep 0.2
+    done
+    echo "FAIL: the log never showed '$1'"; cat "$LOG"; exit 1
+}
+wait_for "to=<user@nx.test>.*status=bounced"
+wait_for "to=<user@nullmx.test>.*status=bounced"
+wait_for "to=<user@noaddr.test>.*status=bounced"
+wait_for "to=<nosuch@aonly.test>.*status=bounced"
+wait_for "to=<user@elsewhere.example>.*status=deferred"
+wait_for "status=expired"
+
+MD=$D/vmail/alice
+for _ in $(seq 100); do
+    [ "$(find "$MD/new" "$MD/cur" -type f 2>/dev/null | wc -l)" -ge 5 ] && break
+    sleep 0.2
+done
+sleep 0.3
+if [ -n "$CAPTURE" ]; then
+    cp "$LOG" "$CAPTURE/postfix.log" && cp -r "$MD" "$CAPTURE/maildir" &&
+        echo "captured the log and the reports in $CAPTURE"
+fi
+
+# ---- the returned reports
+BOUT=$D/bounces.ndjson
+"$SMTPDX" bounce --format ndjson "$MD" > "$BOUT"
+is $? 0 "smtpdx bounce reads the reports Postfix returned"
+is "$(jq -s length "$BOUT")" 5 "one record per returned message"
+bcheck() { jq_has "$BOUT" "$@"; }
+bcheck "NXDOMAIN: host unknown, permanent" \
+  '.recipient=="user@nx.test" and .reason=="hostunknown" and .temporary==false and .hardbounce==1 and (.diagnosticcode|test("nx.test"))'
+bcheck "null MX: the domain takes no mail" \
+  '.recipient=="user@nullmx.test" and .reason=="notaccept" and .temporary==false and .hardbounce==1'
+bcheck "MX host without an address: host unknown" \
+  '.recipient=="user@noaddr.test" and .reason=="hostunknown" and .temporary==false and (.diagnosticcode|test("mail.noaddr.test"))'
+bcheck "implicit MX: 550 5.1.1 from the host DNS gave" \
+  '.recipient=="nosuch@aonly.test" and .reason=="userunknown" and .deliverystatus=="5.1.1" and .replycode=="550" and .smtpcommand=="RCPT" and (.rhost|startswith("aonly.test")) and .hardbounce==1'
+bcheck "refused lookup: try again, returned when the queue time ran out" \
+  '.recipient=="user@elsewhere.example" and .action=="failed" and .reason=="networkerror" and .temporary==true and .hardbounce==0'
+
+# ---- the log of the same deliveries
+LOUT=$D/log.ndjson
+"$SMTPDX" log --only all --format ndjson "$LOG" > "$LOUT"
+is $? 0 "smtpdx log reads the Postfix log"
+lcheck() { jq_has "$LOUT" "$@"; }
+lcheck "log: NXDOMAIN bounced as host unknown" \
+  '.recipient=="user@nx.test" and .action=="failed" and .reason=="hostunknown" and .temporary==false'
+lcheck "log: null MX bounced as not accepting mail" \
+  '.recipient=="user@nullmx.test" and .action=="failed" and .reason=="notaccept"'
+lcheck "log: refused lookup deferred, temporary" \
+  '.recipient=="user@elsewhere.example" and .action=="delayed" and .reason=="networkerror" and .temporary==true'
+lcheck "log: the implicit MX refused the user" \
+  '.recipient=="nosuch@aonly.test" and .reason=="userunknown" and (.relay|startswith("aonly.test"))'
+
+# every name Postfix asked about was one this test serves or refuses
+asked=$(sed -n 's/.*query\[[A-Z]*\] \([^ ]*\) from .*/\1/p' "$D/dns.log" | sort -u | tr '\n' ' ')
+echo "     names asked: $asked"
+bad=$(echo "$asked" | tr ' ' '\n' | grep -v '^$' | grep -vc '\.test$\|^elsewhere\.example$' || true)
+is "$bad" 0 "no other name was looked up"
+
+[ $fails -eq 0 ] || { echo "$fails check(s) failed"; echo "--- log"; cat "$LOG"; exit 1; }
+echo "all DNS fixture checks passed"
