@@ -1,8 +1,8 @@
 #!/bin/bash
-# dns_fixture.sh - a real Postfix that finds its next hops in a real DNS
-# server (dnsmasq), both on 127.0.0.1 of a network namespace of their own:
-# the bounces and log lines a DNS failure makes, read by 'smtpdx bounce'
-# and 'smtpdx log'.
+# dns_fixture.sh - a real Postfix and a real Exim that find their next
+# hops in a real DNS server (dnsmasq), all on 127.0.0.1 of a network
+# namespace of their own: the bounces and log lines a DNS failure makes,
+# read by 'smtpdx bounce' and 'smtpdx log'.
 #
 #   bash tests/integration/dns_fixture.sh BUILD_DIR [--capture DIR]
 #
@@ -22,7 +22,10 @@
 #                  then returned when the queue lifetime, 0 here, runs out)
 # Postfix returns its reports to alice@sender.test (a virtual mailbox);
 # 'smtpdx bounce' reads that Maildir and 'smtpdx log' the Postfix log, and
-# jq checks each case: reason, cause, temporary, status, remote host.
+# jq checks each case: reason, cause, temporary, status, remote host. Then
+# Exim (unpacked as in exim_fixture.sh, a dnslookup router, messages
+# submitted on the command line) is sent to the same five addresses, and
+# its reports and mainlog are checked the same way.
 # With --capture DIR the log and the returned reports are copied there.
 # Exit 77 (skip) when not root, or unshare, ip, dnsmasq, postfix, swaks or
 # jq is absent.
@@ -238,11 +241,109 @@ lcheck "log: refused lookup deferred, temporary" \
 lcheck "log: the implicit MX refused the user" \
   '.recipient=="nosuch@aonly.test" and .reason=="userunknown" and (.relay|startswith("aonly.test"))'
 
-# every name Postfix asked about was one this test serves or refuses
+# ---- Exim on the same names: it routes by DNS itself (dnslookup router)
+# and words the same failures its own way. Unpacked, not installed (see
+# exim_fixture.sh); the Postfix smtpd above is aonly.test's host.
+E=$D/exim
+mkdir -p "$E/spool" "$E/log" "$E/bounces"
+exim_unpack "$BUILD" "$E"
+chown -R Debian-exim:Debian-exim "$E/spool" "$E/log" "$E/bounces"
+ELOG=$E/log/mainlog
+cat > "$E/exim.conf" <<EOF
+exim_path = $EXIM
+spool_directory = $E/spool
+log_file_path = $E/log/%slog
+pid_file_path = $E/exim.pid
+primary_hostname = mx.sender.test
+qualify_domain = sender.test
+host_lookup =
+rfc1413_hosts =
+tls_advertise_hosts =
+keep_environment =
+dns_retrans = 1s
+dns_retry = 1
+
+begin routers
+to_sender:
+  driver = accept
+  domains = sender.test
+  transport = bounce_box
+by_dns:
+  driver = dnslookup
+  transport = remote_smtp
+  no_more
+
+begin transports
+bounce_box:
+  driver = appendfile
+  directory = $E/bounces
+  maildir_format
+  create_directory
+  user = Debian-exim
+remote_smtp:
+  driver = smtp
+  hosts_avoid_tls = *
+  hosts_try_dane =
+  connect_timeout = 5s
+
+begin retry
+# give up 3 s after the first failure, so that a later -qff returns it
+*  *  F,3s,1s
+EOF
+chmod 644 "$E/exim.conf"
+if ! "$EXIM" -C "$E/exim.conf" -bV > "$E/check" 2>&1; then
+    echo "FAIL: exim rejects its configuration:"; cat "$E/check"; exit 1
+fi
+# -odi: each message is routed and delivered before the command returns
+esend() {
+    printf 'From: alice@sender.test\nTo: %s\nSubject: exim dns %s\n\nA test message.\n' "$1" "$1" |
+        "$EXIM" -C "$E/exim.conf" -odi -f alice@sender.test "$1" > /dev/null 2>&1
+}
+for r in user@nx.test user@nullmx.test user@noaddr.test nosuch@aonly.test user@elsewhere.example; do
+    esend "$r"
+done
+sleep 3.5
+"$EXIM" -C "$E/exim.conf" -qff > /dev/null 2>&1   # the deferred one gives up
+for _ in $(seq 100); do
+    [ "$(find "$E/bounces/new" -type f 2>/dev/null | wc -l)" -ge 5 ] && break
+    sleep 0.2
+done
+if [ -n "$CAPTURE" ]; then
+    cp "$ELOG" "$CAPTURE/exim.mainlog" && cp -r "$E/bounces" "$CAPTURE/exim-maildir"
+fi
+
+EOUT=$D/exim-bounces.ndjson
+"$SMTPDX" bounce --format ndjson "$E/bounces" > "$EOUT"
+is $? 0 "smtpdx bounce reads the reports Exim returned"
+is "$(jq -s length "$EOUT")" 5 "Exim: one record per returned message"
+echeck() { jq_has "$EOUT" "$@"; }
+echeck "Exim, NXDOMAIN: host unknown, permanent" \
+  '.recipient=="user@nx.test" and .reason=="hostunknown" and .temporary==false'
+echeck "Exim, null MX: the domain takes no mail" \
+  '.recipient=="user@nullmx.test" and .reason=="notaccept" and .temporary==false'
+echeck "Exim, MX host without an address: host unknown" \
+  '.recipient=="user@noaddr.test" and .reason=="hostunknown" and .temporary==false'
+echeck "Exim, implicit MX: 550 5.1.1 from the host DNS gave" \
+  '.recipient=="nosuch@aonly.test" and .reason=="userunknown" and .deliverystatus=="5.1.1" and .smtpcommand=="RCPT" and (.rhost|startswith("aonly.test"))'
+echeck "Exim, lookup never answered: returned when the retry time ran out" \
+  '.recipient=="user@elsewhere.example" and .reason!="undefined" and .hardbounce==0'
+ELOUT=$D/exim-log.ndjson
+"$SMTPDX" log --only all --format ndjson "$ELOG" > "$ELOUT"
+is $? 0 "smtpdx log reads the Exim mainlog"
+jq_has "$ELOUT" "Exim log: NXDOMAIN failed as host unknown" \
+  '.recipient=="user@nx.test" and .action=="failed" and .reason=="hostunknown"'
+jq_has "$ELOUT" "Exim log: refused lookup deferred, temporary" \
+  '.recipient=="user@elsewhere.example" and .action=="delayed" and .temporary==true'
+
+# every name Postfix and Exim asked about was one this test serves or refuses
 asked=$(sed -n 's/.*query\[[A-Z]*\] \([^ ]*\) from .*/\1/p' "$D/dns.log" | sort -u | tr '\n' ' ')
 echo "     names asked: $asked"
 bad=$(echo "$asked" | tr ' ' '\n' | grep -v '^$' | grep -vc '\.test$\|^elsewhere\.example$' || true)
 is "$bad" 0 "no other name was looked up"
 
-[ $fails -eq 0 ] || { echo "$fails check(s) failed"; echo "--- log"; cat "$LOG"; exit 1; }
+[ $fails -eq 0 ] || {
+    echo "$fails check(s) failed"; echo "--- Postfix log"; cat "$LOG"
+    echo "--- Exim mainlog"; cat "$ELOG" 2>/dev/null
+    echo "--- Exim records"; cat "$EOUT" 2>/dev/null; exit 1
+}
 echo "all DNS fixture checks passed"

@@ -67,34 +67,6 @@ done
 [ -x "$SMTPDX" ] || { echo "FAIL: no smtpdx binary at $SMTPDX"; exit 1; }
 BUILD=$(cd "$BUILD" && pwd)
 
-# ---- the packages: downloaded once per build directory
-DEBS=$BUILD/exim-debs
-mkdir -p "$DEBS"
-newest() { ls "$DEBS"/"$1"_*.deb 2>/dev/null | sort -V | tail -n 1; }
-if [ -z "$(newest exim4-daemon-light)" ] || [ -z "$(newest exim4-base)" ]; then
-    echo "downloading exim4-daemon-light and exim4-base into $DEBS"
-    if ! (cd "$DEBS" && timeout 120 apt-get download -q -o APT::Sandbox::User=root \
-              exim4-daemon-light exim4-base) > "$DEBS/download.log" 2>&1; then
-        skip "apt-get download exim4-daemon-light exim4-base failed: $(tail -n 1 "$DEBS/download.log")"
-    fi
-fi
-DEB_DAEMON=$(newest exim4-daemon-light)
-DEB_BASE=$(newest exim4-base)
-[ -n "$DEB_DAEMON" ] && [ -n "$DEB_BASE" ] || skip "no exim4 packages in $DEBS"
-
-if ! dpkg-query -W -f='${Status}' libidn12 2>/dev/null | grep -q 'install ok installed'; then
-    DEBIAN_FRONTEND=noninteractive timeout 180 apt-get install -y -q \
-        --no-install-recommends libidn12 > /dev/null 2>&1 ||
-        skip "libidn12 (needed by exim4) is missing and apt-get could not install it"
-fi
-if ! getent passwd Debian-exim >/dev/null; then
-    grp=(--user-group)
-    getent group Debian-exim >/dev/null && grp=(-g Debian-exim)
-    useradd --system "${grp[@]}" --no-create-home --home-dir /var/spool/exim4 \
-        --shell /usr/sbin/nologin Debian-exim ||
-        skip "could not create the Debian-exim system user"
-fi
-
 # ---- ports: a free block on 127.0.0.1 (other fixtures may be running)
 BASE=$(free_block "0 1 19" 2940 2960 2980 3040 3060 3080) ||
     skip "no free block of loopback ports for the fixture"
@@ -116,13 +88,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for d in "$DEB_DAEMON" "$DEB_BASE"; do
-    dpkg-deb -x "$d" "$T/root" || { echo "FAIL: dpkg-deb -x $d"; exit 1; }
-done
-[ -x "$EXIM" ] || { echo "FAIL: no exim4 binary in $DEB_DAEMON"; exit 1; }
-if ! "$EXIM" -bV > "$T/version" 2>&1 && grep -q "shared librar" "$T/version"; then
-    skip "exim4 cannot start: $(head -n 1 "$T/version")"
-fi
+exim_unpack "$BUILD" "$T"
 
 for side in tx rx; do
     mkdir -p "$T/$side/spool" "$T/$side/log"
