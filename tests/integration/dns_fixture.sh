@@ -220,8 +220,10 @@ bcheck "NXDOMAIN: host unknown, permanent" \
   '.recipient=="user@nx.test" and .reason=="hostunknown" and .temporary==false and .hardbounce==1 and (.diagnosticcode|test("nx.test"))'
 bcheck "null MX: the domain takes no mail" \
   '.recipient=="user@nullmx.test" and .reason=="notaccept" and .temporary==false and .hardbounce==1'
-bcheck "MX host without an address: host unknown" \
-  '.recipient=="user@noaddr.test" and .reason=="hostunknown" and .temporary==false and (.diagnosticcode|test("mail.noaddr.test"))'
+bcheck "MX host without an address: host unknown, the domain's admin acts" \
+  '.recipient=="user@noaddr.test" and .reason=="hostunknown" and .cause=="mx-host-unknown" and .who=="recipient-admin" and .temporary==false and (.diagnosticcode|test("mail.noaddr.test"))'
+bcheck "NXDOMAIN of the domain itself stays an unknown domain" \
+  '.recipient=="user@nx.test" and .cause=="domain-unknown" and .who=="sender"'
 bcheck "implicit MX: 550 5.1.1 from the host DNS gave" \
   '.recipient=="nosuch@aonly.test" and .reason=="userunknown" and .deliverystatus=="5.1.1" and .replycode=="550" and .smtpcommand=="RCPT" and (.rhost|startswith("aonly.test")) and .hardbounce==1'
 bcheck "refused lookup: try again, returned when the queue time ran out" \
@@ -322,8 +324,8 @@ echeck "Exim, NXDOMAIN: host unknown, permanent" \
   '.recipient=="user@nx.test" and .reason=="hostunknown" and .temporary==false'
 echeck "Exim, null MX: the domain takes no mail" \
   '.recipient=="user@nullmx.test" and .reason=="notaccept" and .temporary==false'
-echeck "Exim, MX host without an address: host unknown" \
-  '.recipient=="user@noaddr.test" and .reason=="hostunknown" and .temporary==false'
+echeck "Exim, MX host without an address: host unknown, the domain's admin acts" \
+  '.recipient=="user@noaddr.test" and .reason=="hostunknown" and .cause=="mx-host-unknown" and .who=="recipient-admin" and .temporary==false'
 echeck "Exim, implicit MX: 550 5.1.1 from the host DNS gave" \
   '.recipient=="nosuch@aonly.test" and .reason=="userunknown" and .deliverystatus=="5.1.1" and .smtpcommand=="RCPT" and (.rhost|startswith("aonly.test"))'
 echeck "Exim, lookup never answered: returned when the retry time ran out" \
