@@ -88,6 +88,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+exim_fetch "$BUILD"
 exim_unpack "$BUILD" "$T"
 
 for side in tx rx; do

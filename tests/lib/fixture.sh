@@ -124,26 +124,24 @@ free_id() {
     echo "$id"
 }
 
-# exim_unpack BUILD DIR: Exim from Debian's packages, which cannot be
-# installed beside Postfix with apt (they conflict): exim4-daemon-light and
-# exim4-base downloaded once into BUILD/exim-debs, unpacked under DIR/root
-# on every run; EXIM is set to the binary. Installs libidn12 and creates
-# the Debian-exim system user when absent; skips when any of it cannot be
-# had.
-exim_unpack() {
-    local debs=$1/exim-debs dir=$2 d deb_daemon deb_base grp
-    newest_deb() { ls "$debs"/"$1"_*.deb 2>/dev/null | sort -V | tail -n 1; }
+# exim_fetch BUILD: what Exim needs before it can be unpacked. Exim cannot
+# be installed beside Postfix with apt (they conflict): exim4-daemon-light
+# and exim4-base are downloaded once into BUILD/exim-debs; libidn12 is
+# installed and the Debian-exim system user created when absent. Skips
+# when any of it cannot be had.
+exim_fetch() {
+    local debs=$1/exim-debs grp
     mkdir -p "$debs"
-    if [ -z "$(newest_deb exim4-daemon-light)" ] || [ -z "$(newest_deb exim4-base)" ]; then
+    if [ -z "$(newest_deb "$debs" exim4-daemon-light)" ] ||
+       [ -z "$(newest_deb "$debs" exim4-base)" ]; then
         echo "downloading exim4-daemon-light and exim4-base into $debs"
         if ! (cd "$debs" && timeout 120 apt-get download -q -o APT::Sandbox::User=root \
                   exim4-daemon-light exim4-base) > "$debs/download.log" 2>&1; then
             skip "apt-get download exim4-daemon-light exim4-base failed: $(tail -n 1 "$debs/download.log")"
         fi
     fi
-    deb_daemon=$(newest_deb exim4-daemon-light)
-    deb_base=$(newest_deb exim4-base)
-    [ -n "$deb_daemon" ] && [ -n "$deb_base" ] || skip "no exim4 packages in $debs"
+    [ -n "$(newest_deb "$debs" exim4-daemon-light)" ] &&
+        [ -n "$(newest_deb "$debs" exim4-base)" ] || skip "no exim4 packages in $debs"
     if ! dpkg-query -W -f='${Status}' libidn12 2>/dev/null | grep -q 'install ok installed'; then
         DEBIAN_FRONTEND=noninteractive timeout 180 apt-get install -y -q \
             --no-install-recommends libidn12 > /dev/null 2>&1 ||
@@ -156,11 +154,20 @@ exim_unpack() {
             --shell /usr/sbin/nologin Debian-exim ||
             skip "could not create the Debian-exim system user"
     fi
-    for d in "$deb_daemon" "$deb_base"; do
+}
+
+# newest_deb DIR PKG: the newest PKG_*.deb in DIR, or nothing.
+newest_deb() { ls "$1"/"$2"_*.deb 2>/dev/null | sort -V | tail -n 1; }
+
+# exim_unpack BUILD DIR: the packages exim_fetch got, unpacked under
+# DIR/root (on every run: nothing is installed); EXIM is set to the binary.
+exim_unpack() {
+    local debs=$1/exim-debs dir=$2 d
+    for d in "$(newest_deb "$debs" exim4-daemon-light)" "$(newest_deb "$debs" exim4-base)"; do
         dpkg-deb -x "$d" "$dir/root" || { echo "FAIL: dpkg-deb -x $d"; exit 1; }
     done
     EXIM=$dir/root/usr/sbin/exim4
-    [ -x "$EXIM" ] || { echo "FAIL: no exim4 binary in $deb_daemon"; exit 1; }
+    [ -x "$EXIM" ] || { echo "FAIL: no exim4 binary in $debs"; exit 1; }
     if ! "$EXIM" -bV > "$dir/exim-version" 2>&1 && grep -q "shared librar" "$dir/exim-version"; then
         skip "exim4 cannot start: $(head -n 1 "$dir/exim-version")"
     fi
