@@ -20,6 +20,10 @@
 #   elsewhere.example  outside what dnsmasq knows: it has no upstream to
 #                  ask and refuses, so Postfix reads "try again" (deferred,
 #                  then returned when the queue lifetime, 0 here, runs out)
+#   listed.test    an address (127.0.0.3) whose smtpd looks the client up
+#                  in the block list bl.test, where 127.0.0.1 is listed
+#   noptr.test     an address (127.0.0.4) whose smtpd wants the client's
+#                  reverse name; 127.0.0.1 has none here (450)
 # Postfix returns its reports to alice@sender.test (a virtual mailbox);
 # 'smtpdx bounce' reads that Maildir and 'smtpdx log' the Postfix log, and
 # jq checks each case: reason, cause, temporary, status, remote host. Then
@@ -88,6 +92,10 @@ trap cleanup EXIT
 printf 'nameserver 127.0.0.1\noptions attempts:1 timeout:2\n' > "$D/resolv.conf"
 mount --bind "$D/resolv.conf" /etc/resolv.conf ||
     { echo "FAIL: cannot replace /etc/resolv.conf in the namespace"; exit 1; }
+# and no hosts file: 127.0.0.1 is to have no name but what DNS gives
+printf '# empty: names come from the test DNS server\n' > "$D/hosts"
+mount --bind "$D/hosts" /etc/hosts ||
+    { echo "FAIL: cannot replace /etc/hosts in the namespace"; exit 1; }
 
 # ---- dnsmasq: answers for .test from its arguments, refuses the rest
 dnsmasq --listen-address=127.0.0.1 --bind-interfaces --port=53 \
@@ -96,7 +104,10 @@ dnsmasq --listen-address=127.0.0.1 --bind-interfaces --port=53 \
     --local=/test/ \
     --dns-rr=nullmx.test,15,000000 \
     --mx-host=noaddr.test,mail.noaddr.test,10 \
-    --host-record=aonly.test,127.0.0.2 ||
+    --host-record=aonly.test,127.0.0.2 \
+    --host-record=listed.test,127.0.0.3 \
+    --host-record=1.0.0.127.bl.test,127.0.0.2 \
+    --host-record=noptr.test,127.0.0.4 ||
     { echo "FAIL: dnsmasq did not start"; exit 1; }
 for _ in $(seq 50); do [ -s "$D/dnsmasq.pid" ] && break; sleep 0.1; done
 DNS_PID=$(cat "$D/dnsmasq.pid" 2>/dev/null)
@@ -149,6 +160,18 @@ cat > "$D/etc/master.cf" <<EOF
   -o content_filter=discard:accepted-by-test-peer
   -o { smtpd_recipient_restrictions = check_recipient_access inline:{ {nosuch@aonly.test=550 5.1.1 User unknown} } }
   -o smtpd_relay_restrictions=permit_mynetworks,reject
+# a host that refuses clients listed in bl.test, one that wants a reverse name
+127.0.0.3:25 inet n - n - - smtpd
+  -o myhostname=mx.listed.test
+  -o content_filter=discard:accepted-by-test-peer
+  -o smtpd_client_restrictions=reject_rbl_client,bl.test
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
+127.0.0.4:25 inet n - n - - smtpd
+  -o myhostname=mx.noptr.test
+  -o content_filter=discard:accepted-by-test-peer
+  -o smtpd_peername_lookup=yes
+  -o smtpd_client_restrictions=reject_unknown_reverse_client_hostname
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
 # injection: queues what loopback hands it
 127.0.0.1:2525 inet n - n - - smtpd
   -o smtpd_relay_restrictions=permit_mynetworks,reject
@@ -192,6 +215,8 @@ inject user@nullmx.test
 inject user@noaddr.test
 inject nosuch@aonly.test
 inject user@elsewhere.example
+inject user@listed.test
+inject user@noptr.test
 
 wait_for() {
     for _ in $(seq 150); do
@@ -205,11 +230,13 @@ wait_for "to=<user@nullmx.test>.*status=bounced"
 wait_for "to=<user@noaddr.test>.*status=bounced"
 wait_for "to=<nosuch@aonly.test>.*status=bounced"
 wait_for "to=<user@elsewhere.example>.*status=deferred"
-wait_for "status=expired"
+wait_for "to=<user@listed.test>.*status=bounced"
+wait_for "to=<user@noptr.test>.*status=deferred"
+wait_for "status=expired" 2
 
 MD=$D/vmail/alice
 for _ in $(seq 100); do
-    [ "$(find "$MD/new" "$MD/cur" -type f 2>/dev/null | wc -l)" -ge 5 ] && break
+    [ "$(find "$MD/new" "$MD/cur" -type f 2>/dev/null | wc -l)" -ge 7 ] && break
     sleep 0.2
 done
 sleep 0.3
@@ -222,7 +249,7 @@ fi
 BOUT=$D/bounces.ndjson
 "$SMTPDX" bounce --format ndjson "$MD" > "$BOUT"
 is $? 0 "smtpdx bounce reads the reports Postfix returned"
-is "$(jq -s length "$BOUT")" 5 "one record per returned message"
+is "$(jq -s length "$BOUT")" 7 "one record per returned message"
 bcheck() { jq_has "$BOUT" "$@"; }
 bcheck "NXDOMAIN: host unknown, permanent" \
   '.recipient=="user@nx.test" and .reason=="hostunknown" and .temporary==false and .hardbounce==1 and (.diagnosticcode|test("nx.test"))'
@@ -236,6 +263,10 @@ bcheck "implicit MX: 550 5.1.1 from the host DNS gave" \
   '.recipient=="nosuch@aonly.test" and .reason=="userunknown" and .deliverystatus=="5.1.1" and .replycode=="550" and .smtpcommand=="RCPT" and (.rhost|startswith("aonly.test")) and .hardbounce==1'
 bcheck "refused lookup: try again, returned when the queue time ran out" \
   '.recipient=="user@elsewhere.example" and .action=="failed" and .reason=="networkerror" and .temporary==true and .hardbounce==0'
+bcheck "block list: 554 5.7.1 from the listed client's peer" \
+  '.recipient=="user@listed.test" and .reason=="blocked" and .cause=="dnsbl-listed" and .deliverystatus=="5.7.1" and .replycode=="554" and .who=="sender-admin" and (.rhost|startswith("listed.test"))'
+bcheck "no reverse name: 450, returned when the queue time ran out" \
+  '.recipient=="user@noptr.test" and .reason=="requireptr" and .cause=="ptr-missing" and .replycode=="450" and .temporary==true and .hardbounce==0 and (.rhost|startswith("noptr.test"))'
 
 # ---- the log of the same deliveries
 LOUT=$D/log.ndjson
@@ -248,6 +279,10 @@ lcheck "log: null MX bounced as not accepting mail" \
   '.recipient=="user@nullmx.test" and .action=="failed" and .reason=="notaccept"'
 lcheck "log: refused lookup deferred, temporary" \
   '.recipient=="user@elsewhere.example" and .action=="delayed" and .reason=="networkerror" and .temporary==true'
+lcheck "log: the block list refusal, sender's admin acts" \
+  '.recipient=="user@listed.test" and .action=="failed" and .cause=="dnsbl-listed" and .who=="sender-admin"'
+lcheck "log: the reverse-name deferral" \
+  '.recipient=="user@noptr.test" and .action=="delayed" and .reason=="requireptr" and .temporary==true'
 lcheck "log: the implicit MX refused the user" \
   '.recipient=="nosuch@aonly.test" and .reason=="userunknown" and (.relay|startswith("aonly.test"))'
 
@@ -353,10 +388,14 @@ else
     echo "skip the Exim part: its packages could not be had"
 fi
 
-# every name Postfix and Exim asked about was one this test serves or refuses
+# every name Postfix and Exim asked about was one this test serves or
+# refuses, a reverse lookup, or this machine's own name (the hosts file
+# that would give it is hidden)
 asked=$(sed -n 's/.*query\[[A-Z]*\] \([^ ]*\) from .*/\1/p' "$D/dns.log" | sort -u | tr '\n' ' ')
 echo "     names asked: $asked"
-bad=$(echo "$asked" | tr ' ' '\n' | grep -v '^$' | grep -vc '\.test$\|^elsewhere\.example$' || true)
+me=$(hostname)
+bad=$(echo "$asked" | tr ' ' '\n' | grep -v '^$' | grep -v -x -F -e "$me" -e "${me%%.*}" |
+      grep -vc '\.test$\|^elsewhere\.example$\|\.in-addr\.arpa$' || true)
 is "$bad" 0 "no other name was looked up"
 
 [ $fails -eq 0 ] || {
