@@ -24,6 +24,9 @@
 #                  in the block list bl.test, where 127.0.0.1 is listed
 #   noptr.test     an address (127.0.0.4) whose smtpd wants the client's
 #                  reverse name; 127.0.0.1 has none here (450)
+#   spf.test       an address (127.0.0.5) whose smtpd checks the sender's
+#                  SPF record with policyd-spf; sender.test publishes
+#                  "v=spf1 -all", so mail from it fails (550 5.7.23)
 # Postfix returns its reports to alice@sender.test (a virtual mailbox);
 # 'smtpdx bounce' reads that Maildir and 'smtpdx log' the Postfix log, and
 # jq checks each case: reason, cause, temporary, status, remote host. Then
@@ -31,8 +34,8 @@
 # submitted on the command line) is sent to the same five addresses, and
 # its reports and mainlog are checked the same way.
 # With --capture DIR the log and the returned reports are copied there.
-# Exit 77 (skip) when not root, or unshare, ip, dnsmasq, postfix, swaks or
-# jq is absent.
+# Exit 77 (skip) when not root, or unshare, ip, dnsmasq, postfix, swaks,
+# jq or policyd-spf is absent.
 set -u
 . "$(dirname "$0")/../lib/fixture.sh"
 
@@ -43,7 +46,7 @@ SMTPDX=${SMTPDX:-$BUILD/smtpdx}
 
 if [ -z "${SMTPDX_DNS_NS:-}" ]; then
     [ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace"
-    need_tools unshare ip dnsmasq postfix postconf swaks jq
+    need_tools unshare ip dnsmasq postfix postconf swaks jq policyd-spf
     smtpdx_paths
     unshare -n -m true 2>/dev/null || skip "unshare -n -m is not permitted here"
     [ -z "$CAPTURE" ] || { mkdir -p "$CAPTURE" && CAPTURE=$(cd "$CAPTURE" && pwd); }
@@ -107,7 +110,9 @@ dnsmasq --listen-address=127.0.0.1 --bind-interfaces --port=53 \
     --host-record=aonly.test,127.0.0.2 \
     --host-record=listed.test,127.0.0.3 \
     --host-record=1.0.0.127.bl.test,127.0.0.2 \
-    --host-record=noptr.test,127.0.0.4 ||
+    --host-record=noptr.test,127.0.0.4 \
+    --host-record=spf.test,127.0.0.5 \
+    --txt-record=sender.test,"v=spf1 -all" ||
     { echo "FAIL: dnsmasq did not start"; exit 1; }
 for _ in $(seq 50); do [ -s "$D/dnsmasq.pid" ] && break; sleep 0.1; done
 DNS_PID=$(cat "$D/dnsmasq.pid" 2>/dev/null)
@@ -152,7 +157,21 @@ maximal_backoff_time = 20s
 maximal_queue_lifetime = 0
 bounce_queue_lifetime = 0
 biff = no
+spf_time_limit = 3600
 EOF
+SPF_BIN=$(command -v policyd-spf)
+SPF_USER=policyd-spf
+getent passwd "$SPF_USER" >/dev/null || SPF_USER=nobody
+cat > "$D/policyd-spf.conf" <<EOF
+debugLevel = 1
+TestOnly = 1
+HELO_reject = Fail
+Mail_From_reject = Fail
+PermError_reject = False
+TempError_Defer = False
+skip_addresses = 192.0.2.0/24
+EOF
+chmod 644 "$D/policyd-spf.conf"
 cat > "$D/etc/master.cf" <<EOF
 # the implicit MX of aonly.test: it knows one recipient, and not this one
 127.0.0.2:25 inet n - n - - smtpd
@@ -172,6 +191,15 @@ cat > "$D/etc/master.cf" <<EOF
   -o smtpd_peername_lookup=yes
   -o smtpd_client_restrictions=reject_unknown_reverse_client_hostname
   -o smtpd_relay_restrictions=permit_mynetworks,reject
+# a host that checks the sender's SPF record (policyd-spf, its own
+# settings: the loopback is not exempt here)
+127.0.0.5:25 inet n - n - - smtpd
+  -o myhostname=mx.spf.test
+  -o content_filter=discard:accepted-by-test-peer
+  -o { smtpd_recipient_restrictions = check_policy_service unix:private/spf }
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
+spf       unix  -       n       n       -       0       spawn
+  user=$SPF_USER argv=$SPF_BIN $D/policyd-spf.conf
 # injection: queues what loopback hands it
 127.0.0.1:2525 inet n - n - - smtpd
   -o smtpd_relay_restrictions=permit_mynetworks,reject
@@ -217,6 +245,7 @@ inject nosuch@aonly.test
 inject user@elsewhere.example
 inject user@listed.test
 inject user@noptr.test
+inject user@spf.test
 
 wait_for() {
     for _ in $(seq 150); do
@@ -232,11 +261,12 @@ wait_for "to=<nosuch@aonly.test>.*status=bounced"
 wait_for "to=<user@elsewhere.example>.*status=deferred"
 wait_for "to=<user@listed.test>.*status=bounced"
 wait_for "to=<user@noptr.test>.*status=deferred"
+wait_for "to=<user@spf.test>.*status=bounced"
 wait_for "status=expired" 2
 
 MD=$D/vmail/alice
 for _ in $(seq 100); do
-    [ "$(find "$MD/new" "$MD/cur" -type f 2>/dev/null | wc -l)" -ge 7 ] && break
+    [ "$(find "$MD/new" "$MD/cur" -type f 2>/dev/null | wc -l)" -ge 8 ] && break
     sleep 0.2
 done
 sleep 0.3
@@ -249,7 +279,7 @@ fi
 BOUT=$D/bounces.ndjson
 "$SMTPDX" bounce --format ndjson "$MD" > "$BOUT"
 is $? 0 "smtpdx bounce reads the reports Postfix returned"
-is "$(jq -s length "$BOUT")" 7 "one record per returned message"
+is "$(jq -s length "$BOUT")" 8 "one record per returned message"
 bcheck() { jq_has "$BOUT" "$@"; }
 bcheck "NXDOMAIN: host unknown, permanent" \
   '.recipient=="user@nx.test" and .reason=="hostunknown" and .temporary==false and .hardbounce==1 and (.diagnosticcode|test("nx.test"))'
@@ -267,6 +297,8 @@ bcheck "block list: 554 5.7.1 from the listed client's peer" \
   '.recipient=="user@listed.test" and .reason=="blocked" and .cause=="dnsbl-listed" and .deliverystatus=="5.7.1" and .replycode=="554" and .who=="sender-admin" and (.rhost|startswith("listed.test"))'
 bcheck "no reverse name: 450, returned when the queue time ran out" \
   '.recipient=="user@noptr.test" and .reason=="requireptr" and .cause=="ptr-missing" and .replycode=="450" and .temporary==true and .hardbounce==0 and (.rhost|startswith("noptr.test"))'
+bcheck "SPF fail: 550 5.7.23 from a receiver that checks it" \
+  '.recipient=="user@spf.test" and .reason=="authfailure" and .cause=="spf-fail" and .replycode=="550" and .who=="sender-admin" and .temporary==false'
 
 # ---- the log of the same deliveries
 LOUT=$D/log.ndjson
@@ -283,6 +315,8 @@ lcheck "log: the block list refusal, sender's admin acts" \
   '.recipient=="user@listed.test" and .action=="failed" and .cause=="dnsbl-listed" and .who=="sender-admin"'
 lcheck "log: the reverse-name deferral" \
   '.recipient=="user@noptr.test" and .action=="delayed" and .reason=="requireptr" and .temporary==true'
+lcheck "log: the SPF failure" \
+  '.recipient=="user@spf.test" and .action=="failed" and .cause=="spf-fail"'
 lcheck "log: the implicit MX refused the user" \
   '.recipient=="nosuch@aonly.test" and .reason=="userunknown" and (.relay|startswith("aonly.test"))'
 
