@@ -305,6 +305,8 @@ LOUT=$D/log.ndjson
 "$SMTPDX" log --only all --format ndjson "$LOG" > "$LOUT"
 is $? 0 "smtpdx log reads the Postfix log"
 lcheck() { jq_has "$LOUT" "$@"; }
+lcheck "log: MX host without an address, the domain's admin acts" \
+  '.recipient=="user@noaddr.test" and .reason=="hostunknown" and .cause=="mx-host-unknown" and .who=="recipient-admin"'
 lcheck "log: NXDOMAIN bounced as host unknown" \
   '.recipient=="user@nx.test" and .action=="failed" and .reason=="hostunknown" and .temporary==false'
 lcheck "log: null MX bounced as not accepting mail" \

@@ -9,7 +9,9 @@
  *    matcher database compiles;
  *  - the conflict and hint behaviour on well-known replies;
  *  - two threads classifying at once, each with its own ctx, get exactly
- *    the answers one thread gets.
+ *    the answers one thread gets;
+ *  - the resolver error about a host other than the recipient's domain
+ *    (sx_mx_host_span), on its edges.
  * The finer rules of precedence are pinned down against a small fixed
  * knowledge base in test_classify_min.c.
  */
@@ -25,6 +27,7 @@
 #include "kb/kb.h"
 #include "kb/kb_tables.h"
 #include "kb/match.h"
+#include "classify/mx_host.h"
 #include "smtpdx.h"
 #include "testutil.h"
 
@@ -421,6 +424,49 @@ static int teardown(void **state)
     return 0;
 }
 
+static void test_mx_host_span(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *domain, *span; /* span NULL: not the MX's host */
+    } rows[] = {
+        {"Host or domain name not found. Name service error for "
+         "name=mail.example.org type=A: Host not found",
+         "example.org", "name=mail.example.org type=A"},
+        {"Name service error for name=mx.example.org type=AAAA: Host not found",
+         "example.org", "name=mx.example.org type=AAAA"},
+        {"Name service error for name=Example.ORG. type=A: Host not found",
+         "example.org", NULL},                 /* the domain itself */
+        {"Name service error for name=example.org type=MX: Host not found",
+         "example.org", NULL},
+        {"Name service error for name=mx.example.org type=MX: Host not found",
+         "example.org", NULL},                 /* an MX lookup: not a host */
+        {"Name service error for name=mx.example.org type=AX", "example.org",
+         NULL},
+        {"Name service error for name=mx.example.org type=A", "example.org",
+         "name=mx.example.org type=A"},        /* the text ends there */
+        {"Name service error for name=mx.example.org type", "example.org", NULL},
+        {"Name service error for name=", "example.org", NULL},
+        {"name= type=A: Host not found", "example.org", NULL},
+        {"Host not found", "example.org", NULL},
+        {"Name service error for name=mx.example.org type=A: Host not found",
+         "", NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *at = NULL;
+        size_t n = sx_mx_host_span(rows[i].text, strlen(rows[i].text),
+                                   rows[i].domain, &at);
+        if (rows[i].span == NULL) {
+            if (n != 0)
+                fail_msg("row %zu: found '%.*s'", i, (int)n, at);
+        } else {
+            assert_int_equal(n, strlen(rows[i].span));
+            assert_memory_equal(at, rows[i].span, n);
+        }
+    }
+    assert_int_equal(sx_mx_host_span(NULL, 0, "example.org", &(const char *){NULL}), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_hints),
         cmocka_unit_test(test_explain_edges),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_mx_host_span),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -29,9 +29,9 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "bounce/bounce_text.h"
+#include "classify/mx_host.h"
 
 /* The numbers Sisimai uses in its pseudo codes, by reason. */
 static const struct {
@@ -343,37 +343,6 @@ static void override_by(sx_judgement *j, const smtpdx_explanation *e,
     j->span_own = 1;
 }
 
-/* The span "name=HOST type=A" (or AAAA) of a resolver error about a
- * host that is not the recipient's domain, else 0: the domain resolved
- * and its MX named HOST, which has no address (Postfix writes "Host or
- * domain name not found. Name service error for name=mx.example.org
- * type=A: Host not found" then, and says why only in its log). */
-static size_t mx_host_span(const char *d, size_t n, const char *domain,
-                           const char **at)
-{
-    const char *p = sx_bt_ifind(d, n, "name=");
-    if (p == NULL || domain == NULL)
-        return 0;
-    const char *h = p + 5, *e = d + n, *q = h;
-    while (q < e && *q != ' ' && *q != ',' && *q != ':')
-        q++;
-    size_t hl = (size_t)(q - h);
-    if (hl > 0 && h[hl - 1] == '.')
-        hl--;
-    if (hl == 0 || (size_t)(e - q) < 7 || strncasecmp(q, " type=A", 7) != 0)
-        return 0;
-    size_t dl = strlen(domain);
-    if (hl == dl && strncasecmp(h, domain, dl) == 0)
-        return 0;
-    q += 7;
-    if ((size_t)(e - q) >= 3 && strncasecmp(q, "AAA", 3) == 0)
-        q += 3;
-    if (q < e && *q != ':' && *q != ' ')
-        return 0;
-    *at = p;
-    return (size_t)(q - p);
-}
-
 /* The lowest hop limit in common use is Sendmail's 25 (MaxHopCount);
  * Exim stops at 30 Received fields, Postfix at 50, and RFC 5321 6.3 asks
  * for at least 100. A message that crossed that many hosts without a
@@ -658,9 +627,9 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     if (r == SMTPDX_R_HOSTUNKNOWN && j->why.cause != NULL &&
         strcmp(j->why.cause, "domain-unknown") == 0) {
         const char *sp;
-        size_t sl = mx_host_span(diag, dlen, at ? at + 1 : NULL, &sp);
+        size_t sl = sx_mx_host_span(diag, dlen, at ? at + 1 : NULL, &sp);
         if (sl > 0) {
-            override(j, SMTPDX_R_HOSTUNKNOWN, "text.hostunknown.mx-host-unknown");
+            override(j, SMTPDX_R_HOSTUNKNOWN, SX_MX_HOST_ENTRY);
             if (sl > sizeof j->span - 1)
                 sl = sizeof j->span - 1;
             memcpy(j->span, sp, sl);

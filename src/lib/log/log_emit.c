@@ -15,6 +15,30 @@
 
 #include "log/log.h"
 #include "record/record.h"
+#include "classify/mx_host.h"
+
+/* As the bounce judge reads it: a resolver error about a host that is not
+ * the recipient's domain means the domain's MX names a host without an
+ * address. Applied after the cache, which knows only the reply's text. */
+static smtpdx_status mx_host(smtpdx_record *r, sx_span reply)
+{
+    const char *at;
+    size_t n;
+    const smtpdx_kb_entry *e;
+    if (r->reason != SMTPDX_R_HOSTUNKNOWN || r->why.cause == NULL ||
+        strcmp(r->why.cause, "domain-unknown") != 0 ||
+        (n = sx_mx_host_span(reply.p, reply.n, r->destination, &at)) == 0 ||
+        (e = smtpdx_kb_find(SX_MX_HOST_ENTRY)) == NULL)
+        return SMTPDX_OK;
+    r->why.entry = e;
+    r->why.who = e->who;
+    r->why.retry = e->retry;
+    r->why.matched_by = SMTPDX_MATCH_TEXT;
+    smtpdx_status st = sx_record_sets(r, &r->why.cause, e->cause);
+    if (st == SMTPDX_OK)
+        st = sx_record_set(r, &r->matched_text, at, n);
+    return st;
+}
 
 static smtpdx_log_counts *count_for(smtpdx_log_counts *c, enum sx_evkind k,
                                     uint64_t **field)
@@ -213,6 +237,8 @@ smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,
                                  SMTPDX_OK)
         goto fail;
     SETS(matched_text, res->matched);
+    if ((st = mx_host(r, ev->reply)) != SMTPDX_OK)
+        goto fail;
     if (ev->kind == SX_EV_EXPIRED) {
         /* The message was returned: whatever kept it waiting, the reason
          * is that it ran out of time, and it will not be retried. */
