@@ -74,15 +74,7 @@ LOG=$D/postfix.log
 DNS_PID=
 
 cleanup() {
-    if [ -f "$D/etc/main.cf" ]; then
-        postfix -c "$D/etc" stop >/dev/null 2>&1
-        for _ in $(seq 50); do
-            [ -f "$D/spool/pid/master.pid" ] || break
-            pid=$(tr -d ' ' < "$D/spool/pid/master.pid" 2>/dev/null)
-            [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-    fi
+    postfix_stop "$D/etc" "$D/spool"
     if [ -n "$DNS_PID" ] && kill -0 "$DNS_PID" 2>/dev/null; then
         kill "$DNS_PID" 2>/dev/null
         for _ in $(seq 30); do kill -0 "$DNS_PID" 2>/dev/null || break; sleep 0.1; done
@@ -203,27 +195,8 @@ spf       unix  -       n       n       -       0       spawn
 # injection: queues what loopback hands it
 127.0.0.1:2525 inet n - n - - smtpd
   -o smtpd_relay_restrictions=permit_mynetworks,reject
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-virtual   unix  -       n       n       -       -       virtual
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
+postfix_services >> "$D/etc/master.cf"
 if ! postfix -c "$D/etc" check >/dev/null 2>&1 ||
    ! postfix -c "$D/etc" start >/dev/null 2>&1; then
     echo "FAIL: postfix did not start:"

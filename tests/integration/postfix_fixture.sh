@@ -66,16 +66,7 @@ HOLD_OPEN=0
 
 cleanup() {
     [ $HOLD_OPEN -eq 1 ] && exec 7>&- 2>/dev/null
-    if [ -f "$PF/etc/main.cf" ]; then
-        postfix -c "$PF/etc" stop >/dev/null 2>&1
-        # wait for master to go: it holds the queue directory
-        for _ in $(seq 50); do
-            [ -f "$PF/spool/pid/master.pid" ] || break
-            pid=$(tr -d ' ' < "$PF/spool/pid/master.pid" 2>/dev/null)
-            [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-    fi
+    postfix_stop "$PF/etc" "$PF/spool"
     if [ -n "$PG_PID" ] && kill -0 "$PG_PID" 2>/dev/null; then
         kill "$PG_PID" 2>/dev/null
         for _ in $(seq 30); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
@@ -154,30 +145,8 @@ cat > "$PF/etc/master.cf" <<EOF
   -o local_recipient_maps=
   -o smtpd_reject_unlisted_recipient=no
   -o message_size_limit=0
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-virtual   unix  -       n       n       -       -       virtual
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
+postfix_services >> "$PF/etc/master.cf"
 
 # ---- postgrey, private database, loopback only
 postgrey --inet=127.0.0.1:$P_PG --dbdir="$PF/postgrey" \

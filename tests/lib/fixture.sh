@@ -172,3 +172,47 @@ exim_unpack() {
         skip "exim4 cannot start: $(head -n 1 "$dir/exim-version")"
     fi
 }
+
+# postfix_services: the master.cf lines of Postfix's own services (none
+# chrooted), for a private instance's master.cf after its listeners.
+postfix_services() {
+    cat <<'EOF'
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+}
+
+# postfix_stop CONFIG_DIR QUEUE_DIR: stop a private Postfix instance and
+# wait until its master is gone (it holds the queue directory).
+postfix_stop() {
+    local pid
+    [ -f "$1/main.cf" ] || return 0
+    postfix -c "$1" stop >/dev/null 2>&1
+    for _ in $(seq 50); do
+        [ -f "$2/pid/master.pid" ] || break
+        pid=$(tr -d ' ' < "$2/pid/master.pid" 2>/dev/null)
+        [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+}
