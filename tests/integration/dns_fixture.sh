@@ -27,6 +27,11 @@
 #   spf.test       an address (127.0.0.5) whose smtpd checks the sender's
 #                  SPF record with policyd-spf; sender.test publishes
 #                  "v=spf1 -all", so mail from it fails (550 5.7.23)
+#   tls.test       an address (127.0.0.6) whose smtpd requires STARTTLS,
+#                  which the sending Postfix does not use (530 5.7.0)
+#   notls.test     an address (127.0.0.7) whose smtpd offers no STARTTLS,
+#                  where the sending Postfix's policy requires TLS
+#                  (deferred, then returned)
 # Postfix returns its reports to alice@sender.test (a virtual mailbox);
 # 'smtpdx bounce' reads that Maildir and 'smtpdx log' the Postfix log, and
 # jq checks each case: reason, cause, temporary, status, remote host. Then
@@ -35,7 +40,7 @@
 # its reports and mainlog are checked the same way.
 # With --capture DIR the log and the returned reports are copied there.
 # Exit 77 (skip) when not root, or unshare, ip, dnsmasq, postfix, swaks,
-# jq or policyd-spf is absent.
+# jq, policyd-spf or openssl is absent.
 set -u
 . "$(dirname "$0")/../lib/fixture.sh"
 
@@ -46,7 +51,7 @@ SMTPDX=${SMTPDX:-$BUILD/smtpdx}
 
 if [ -z "${SMTPDX_DNS_NS:-}" ]; then
     [ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace"
-    need_tools unshare ip dnsmasq postfix postconf swaks jq policyd-spf
+    need_tools unshare ip dnsmasq postfix postconf swaks jq policyd-spf openssl
     smtpdx_paths
     unshare -n -m true 2>/dev/null || skip "unshare -n -m is not permitted here"
     [ -z "$CAPTURE" ] || { mkdir -p "$CAPTURE" && CAPTURE=$(cd "$CAPTURE" && pwd); }
@@ -104,6 +109,8 @@ dnsmasq --listen-address=127.0.0.1 --bind-interfaces --port=53 \
     --host-record=1.0.0.127.bl.test,127.0.0.2 \
     --host-record=noptr.test,127.0.0.4 \
     --host-record=spf.test,127.0.0.5 \
+    --host-record=tls.test,127.0.0.6 \
+    --host-record=notls.test,127.0.0.7 \
     --txt-record=sender.test,"v=spf1 -all" ||
     { echo "FAIL: dnsmasq did not start"; exit 1; }
 for _ in $(seq 50); do [ -s "$D/dnsmasq.pid" ] && break; sleep 0.1; done
@@ -150,7 +157,14 @@ maximal_queue_lifetime = 0
 bounce_queue_lifetime = 0
 biff = no
 spf_time_limit = 3600
+smtp_tls_policy_maps = inline:{ {notls.test=encrypt} }
 EOF
+# the key and certificate of the server that requires STARTTLS
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$D/tls-key.pem" -out "$D/tls-cert.pem" -days 2 \
+    -subj /CN=mx.tls.test > "$D/openssl.log" 2>&1 ||
+    { echo "FAIL: openssl could not make a certificate"; cat "$D/openssl.log"; exit 1; }
+chmod 644 "$D/tls-key.pem" "$D/tls-cert.pem"
 SPF_BIN=$(command -v policyd-spf)
 SPF_USER=policyd-spf
 getent passwd "$SPF_USER" >/dev/null || SPF_USER=nobody
@@ -190,6 +204,16 @@ cat > "$D/etc/master.cf" <<EOF
   -o content_filter=discard:accepted-by-test-peer
   -o { smtpd_recipient_restrictions = check_policy_service unix:private/spf }
   -o smtpd_relay_restrictions=permit_mynetworks,reject
+127.0.0.6:25 inet n - n - - smtpd
+  -o myhostname=mx.tls.test
+  -o content_filter=discard:accepted-by-test-peer
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_chain_files=$D/tls-key.pem,$D/tls-cert.pem
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
+127.0.0.7:25 inet n - n - - smtpd
+  -o myhostname=mx.notls.test
+  -o content_filter=discard:accepted-by-test-peer
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
 spf       unix  -       n       n       -       0       spawn
   user=$SPF_USER argv=$SPF_BIN $D/policyd-spf.conf
 # injection: queues what loopback hands it
@@ -219,6 +243,8 @@ inject user@elsewhere.example
 inject user@listed.test
 inject user@noptr.test
 inject user@spf.test
+inject user@tls.test
+inject user@notls.test
 
 wait_for() {
     for _ in $(seq 150); do
@@ -235,11 +261,13 @@ wait_for "to=<user@elsewhere.example>.*status=deferred"
 wait_for "to=<user@listed.test>.*status=bounced"
 wait_for "to=<user@noptr.test>.*status=deferred"
 wait_for "to=<user@spf.test>.*status=bounced"
-wait_for "status=expired" 2
+wait_for "to=<user@tls.test>.*status=bounced"
+wait_for "to=<user@notls.test>.*status=deferred"
+wait_for "status=expired" 3
 
 MD=$D/vmail/alice
 for _ in $(seq 100); do
-    [ "$(find "$MD/new" "$MD/cur" -type f 2>/dev/null | wc -l)" -ge 8 ] && break
+    [ "$(find "$MD/new" "$MD/cur" -type f 2>/dev/null | wc -l)" -ge 10 ] && break
     sleep 0.2
 done
 sleep 0.3
@@ -252,7 +280,7 @@ fi
 BOUT=$D/bounces.ndjson
 "$SMTPDX" bounce --format ndjson "$MD" > "$BOUT"
 is $? 0 "smtpdx bounce reads the reports Postfix returned"
-is "$(jq -s length "$BOUT")" 8 "one record per returned message"
+is "$(jq -s length "$BOUT")" 10 "one record per returned message"
 bcheck() { jq_has "$BOUT" "$@"; }
 bcheck "NXDOMAIN: host unknown, permanent" \
   '.recipient=="user@nx.test" and .reason=="hostunknown" and .temporary==false and .hardbounce==1 and (.diagnosticcode|test("nx.test"))'
@@ -272,6 +300,10 @@ bcheck "no reverse name: 450, returned when the queue time ran out" \
   '.recipient=="user@noptr.test" and .reason=="requireptr" and .cause=="ptr-missing" and .replycode=="450" and .temporary==true and .hardbounce==0 and (.rhost|startswith("noptr.test"))'
 bcheck "SPF fail: 550 5.7.23 from a receiver that checks it" \
   '.recipient=="user@spf.test" and .reason=="authfailure" and .cause=="spf-fail" and .replycode=="550" and .who=="sender-admin" and .temporary==false'
+bcheck "STARTTLS required by the receiver: 530 5.7.0" \
+  '.recipient=="user@tls.test" and .reason=="failedstarttls" and .cause=="tls-required" and .replycode=="530" and .who=="sender-admin"'
+bcheck "TLS required by the sender's policy, not offered: returned" \
+  '.recipient=="user@notls.test" and .reason=="failedstarttls" and .cause=="tls-required" and .action=="failed" and (.diagnosticcode|test("not offered"))'
 
 # ---- the log of the same deliveries
 LOUT=$D/log.ndjson
@@ -292,6 +324,10 @@ lcheck "log: the reverse-name deferral" \
   '.recipient=="user@noptr.test" and .action=="delayed" and .reason=="requireptr" and .temporary==true'
 lcheck "log: the SPF failure" \
   '.recipient=="user@spf.test" and .action=="failed" and .cause=="spf-fail"'
+lcheck "log: STARTTLS required by the receiver" \
+  '.recipient=="user@tls.test" and .action=="failed" and .reason=="failedstarttls"'
+lcheck "log: TLS not offered, deferred" \
+  '.recipient=="user@notls.test" and .action=="delayed" and .reason=="failedstarttls" and .temporary==true'
 lcheck "log: the implicit MX refused the user" \
   '.recipient=="nosuch@aonly.test" and .reason=="userunknown" and (.relay|startswith("aonly.test"))'
 
