@@ -36,8 +36,8 @@
 # 'smtpdx bounce' reads that Maildir and 'smtpdx log' the Postfix log, and
 # jq checks each case: reason, cause, temporary, status, remote host. Then
 # Exim (unpacked as in exim_fixture.sh, a dnslookup router, messages
-# submitted on the command line) is sent to the same five addresses, and
-# its reports and mainlog are checked the same way.
+# submitted on the command line) is sent to eight of the same addresses,
+# and its reports and mainlog are checked the same way.
 # With --capture DIR the log and the returned reports are copied there.
 # Exit 77 (skip) when not root, or unshare, ip, dnsmasq, postfix, swaks,
 # jq, policyd-spf or openssl is absent.
@@ -390,13 +390,14 @@ esend() {
     printf 'From: alice@sender.test\nTo: %s\nSubject: exim dns %s\n\nA test message.\n' "$1" "$1" |
         "$EXIM" -C "$E/exim.conf" -odi -f alice@sender.test "$1" > /dev/null 2>&1
 }
-for r in user@nx.test user@nullmx.test user@noaddr.test nosuch@aonly.test user@elsewhere.example; do
+for r in user@nx.test user@nullmx.test user@noaddr.test nosuch@aonly.test \
+         user@elsewhere.example user@listed.test user@spf.test user@tls.test; do
     esend "$r"
 done
 # the deferred one gives up at the first queue run 3 s after its first
 # failure (the retry rule); the clock of that rule counts in whole seconds
 for _ in $(seq 12); do
-    [ "$(find "$E/bounces/new" -type f 2>/dev/null | wc -l)" -ge 5 ] && break
+    [ "$(find "$E/bounces/new" -type f 2>/dev/null | wc -l)" -ge 8 ] && break
     sleep 1
     "$EXIM" -C "$E/exim.conf" -qff > /dev/null 2>&1
 done
@@ -407,7 +408,7 @@ fi
 EOUT=$D/exim-bounces.ndjson
 "$SMTPDX" bounce --format ndjson "$E/bounces" > "$EOUT"
 is $? 0 "smtpdx bounce reads the reports Exim returned"
-is "$(jq -s length "$EOUT")" 5 "Exim: one record per returned message"
+is "$(jq -s length "$EOUT")" 8 "Exim: one record per returned message"
 echeck() { jq_has "$EOUT" "$@"; }
 echeck "Exim, NXDOMAIN: host unknown, permanent" \
   '.recipient=="user@nx.test" and .reason=="hostunknown" and .temporary==false'
@@ -419,6 +420,12 @@ echeck "Exim, implicit MX: 550 5.1.1 from the host DNS gave" \
   '.recipient=="nosuch@aonly.test" and .reason=="userunknown" and .deliverystatus=="5.1.1" and .smtpcommand=="RCPT" and (.rhost|startswith("aonly.test"))'
 echeck "Exim, lookup never answered: returned when the retry time ran out" \
   '.recipient=="user@elsewhere.example" and .reason!="undefined" and .hardbounce==0'
+echeck "Exim, block list: 554 5.7.1, the sender's admin acts" \
+  '.recipient=="user@listed.test" and .reason=="blocked" and .cause=="dnsbl-listed" and .replycode=="554" and .who=="sender-admin" and (.rhost|startswith("listed.test"))'
+echeck "Exim, SPF fail: 550 5.7.23" \
+  '.recipient=="user@spf.test" and .reason=="authfailure" and .cause=="spf-fail" and .deliverystatus=="5.7.23"'
+echeck "Exim, STARTTLS required by the receiver: 530 5.7.0" \
+  '.recipient=="user@tls.test" and .reason=="failedstarttls" and .replycode=="530"'
 ELOUT=$D/exim-log.ndjson
 "$SMTPDX" log --only all --format ndjson "$ELOG" > "$ELOUT"
 is $? 0 "smtpdx log reads the Exim mainlog"
