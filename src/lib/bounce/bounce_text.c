@@ -493,6 +493,7 @@ const sx_bt_cmd_phrase sx_bt_command_phrases[] = {
     /* Exim names what it had pipelined; BDAT's chunks ("sending data
      * block") carry the message text, as DATA does */
     {"after pipelined mail from", "MAIL"},
+    {"after pipelined end of data", "DATA"},
     {"after pipelined data", "DATA"},
     {"after pipelined sending data block", "DATA"},
     {"after sending data block", "DATA"},
