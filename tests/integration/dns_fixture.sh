@@ -9,9 +9,10 @@
 # The script runs itself again under unshare(1) with a new network and a
 # new mount namespace: the only interface is a loopback of its own, and
 # /etc/resolv.conf is replaced, in that namespace only, by one that names
-# 127.0.0.1. No query can leave the namespace, and none reaches the
-# machine's resolver. dnsmasq answers from its command line only (no
-# upstream server, no /etc/hosts):
+# 127.0.0.1 (and /etc/hosts by an empty file, so that every name and
+# address is the DNS server's). No query can leave the namespace, and none
+# reaches the machine's resolver. dnsmasq answers from its command line
+# only (no upstream server, no hosts file):
 #   nx.test        no such domain (NXDOMAIN)
 #   nullmx.test    "MX 0 ." (RFC 7505: the domain takes no mail)
 #   noaddr.test    an MX whose host has no address
