@@ -33,12 +33,15 @@
 #   notls.test     an address (127.0.0.7) whose smtpd offers no STARTTLS,
 #                  where the sending Postfix's policy requires TLS
 #                  (deferred, then returned)
+#   strict.test    an address (127.0.0.8) whose smtpd wants the sender's
+#                  domain to resolve (550); Exim sends there as
+#                  carol@txtonly.test, a domain with only a TXT record
 # Postfix returns its reports to alice@sender.test (a virtual mailbox);
 # 'smtpdx bounce' reads that Maildir and 'smtpdx log' the Postfix log, and
 # jq checks each case: reason, cause, temporary, status, remote host. Then
 # Exim (unpacked as in exim_fixture.sh, a dnslookup router, messages
-# submitted on the command line) is sent to eight of the same addresses,
-# and its reports and mainlog are checked the same way.
+# submitted on the command line) is sent to nine of the addresses, and
+# its reports and mainlog are checked the same way.
 # With --capture DIR the log and the returned reports are copied there.
 # Exit 77 (skip) when not root, or unshare, ip, dnsmasq, postfix, swaks,
 # jq, policyd-spf or openssl is absent.
@@ -112,6 +115,8 @@ dnsmasq --listen-address=127.0.0.1 --bind-interfaces --port=53 \
     --host-record=spf.test,127.0.0.5 \
     --host-record=tls.test,127.0.0.6 \
     --host-record=notls.test,127.0.0.7 \
+    --host-record=strict.test,127.0.0.8 \
+    --txt-record=txtonly.test,"no mail here" \
     --txt-record=sender.test,"v=spf1 -all" ||
     { echo "FAIL: dnsmasq did not start"; exit 1; }
 for _ in $(seq 50); do [ -s "$D/dnsmasq.pid" ] && break; sleep 0.1; done
@@ -214,6 +219,12 @@ cat > "$D/etc/master.cf" <<EOF
 127.0.0.7:25 inet n - n - - smtpd
   -o myhostname=mx.notls.test
   -o content_filter=discard:accepted-by-test-peer
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
+127.0.0.8:25 inet n - n - - smtpd
+  -o myhostname=mx.strict.test
+  -o content_filter=discard:accepted-by-test-peer
+  -o smtpd_sender_restrictions=reject_unknown_sender_domain
+  -o unknown_address_reject_code=550
   -o smtpd_relay_restrictions=permit_mynetworks,reject
 spf       unix  -       n       n       -       0       spawn
   user=$SPF_USER argv=$SPF_BIN $D/policyd-spf.conf
@@ -358,7 +369,7 @@ dns_retry = 1
 begin routers
 to_sender:
   driver = accept
-  domains = sender.test
+  domains = sender.test : txtonly.test
   transport = bounce_box
 by_dns:
   driver = dnslookup
@@ -388,17 +399,19 @@ if ! "$EXIM" -C "$E/exim.conf" -bV > "$E/check" 2>&1; then
 fi
 # -odi: each message is routed and delivered before the command returns
 esend() {
-    printf 'From: alice@sender.test\nTo: %s\nSubject: exim dns %s\n\nA test message.\n' "$1" "$1" |
-        "$EXIM" -C "$E/exim.conf" -odi -f alice@sender.test "$1" > /dev/null 2>&1
+    local from=${2:-alice@sender.test}
+    printf 'From: %s\nTo: %s\nSubject: exim dns %s\n\nA test message.\n' "$from" "$1" "$1" |
+        "$EXIM" -C "$E/exim.conf" -odi -f "$from" "$1" > /dev/null 2>&1
 }
 for r in user@nx.test user@nullmx.test user@noaddr.test nosuch@aonly.test \
          user@elsewhere.example user@listed.test user@spf.test user@tls.test; do
     esend "$r"
 done
+esend user@strict.test carol@txtonly.test
 # the deferred one gives up at the first queue run 3 s after its first
 # failure (the retry rule); the clock of that rule counts in whole seconds
 for _ in $(seq 12); do
-    [ "$(find "$E/bounces/new" -type f 2>/dev/null | wc -l)" -ge 8 ] && break
+    [ "$(find "$E/bounces/new" -type f 2>/dev/null | wc -l)" -ge 9 ] && break
     sleep 1
     "$EXIM" -C "$E/exim.conf" -qff > /dev/null 2>&1
 done
@@ -409,7 +422,7 @@ fi
 EOUT=$D/exim-bounces.ndjson
 "$SMTPDX" bounce --format ndjson "$E/bounces" > "$EOUT"
 is $? 0 "smtpdx bounce reads the reports Exim returned"
-is "$(jq -s length "$EOUT")" 8 "Exim: one record per returned message"
+is "$(jq -s length "$EOUT")" 9 "Exim: one record per returned message"
 echeck() { jq_has "$EOUT" "$@"; }
 echeck "Exim, NXDOMAIN: host unknown, permanent" \
   '.recipient=="user@nx.test" and .reason=="hostunknown" and .temporary==false'
@@ -427,6 +440,8 @@ echeck "Exim, SPF fail: 550 5.7.23" \
   '.recipient=="user@spf.test" and .reason=="authfailure" and .cause=="spf-fail" and .deliverystatus=="5.7.23"'
 echeck "Exim, STARTTLS required by the receiver: 530 5.7.0" \
   '.recipient=="user@tls.test" and .reason=="failedstarttls" and .replycode=="530"'
+echeck "Exim, the sender's domain does not resolve: rejected, about the sender" \
+  '.recipient=="user@strict.test" and .addresser=="carol@txtonly.test" and .reason=="rejected" and .cause=="sender-domain-unknown" and .replycode=="550" and .who=="sender-admin"'
 ELOUT=$D/exim-log.ndjson
 "$SMTPDX" log --only all --format ndjson "$ELOG" > "$ELOUT"
 is $? 0 "smtpdx log reads the Exim mainlog"
