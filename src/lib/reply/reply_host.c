@@ -283,10 +283,14 @@ static size_t diag_type(sx_scan *sc, size_t i)
 }
 
 /* Postfix "host NAME[ADDR] said:", "... refused to talk to me:"; Exim
- * "host NAME [ADDR]:" (or without the colon, before "SMTP error"). */
+ * "host NAME [ADDR]:" (or without the colon, before "SMTP error"), and
+ * in its log "H=NAME [ADDR]:" (a line pasted whole). */
 static size_t host_said(sx_scan *sc, size_t i)
 {
     size_t k = kw(sc, i, "host "), ns, ne, as, ae, e;
+    int log_form = 0;
+    if (k == 0 && (k = kw(sc, i, "h=")) != 0)
+        log_form = 1;
     if (k == 0 && (k = kw(sc, i, "host: ")) != 0) {
         /* GMX: "host: NAME" on a line of its own, no address */
         ns = k;
@@ -308,6 +312,11 @@ static size_t host_said(sx_scan *sc, size_t i)
     if ((k = take_addr(sc, k, &as, &ae)) == 0)
         return i;
     k = take_port(sc, k);
+    /* in a log line the failure follows at once ("H=NAME [ADDR]: SMTP
+     * error ..."); an "H=" quoted inside a reply (an ACL message naming
+     * the client, "H=NAME [ADDR] HELO=...") is the sender's host */
+    if (log_form && (k >= sc->n || sc->b[k] != ':'))
+        return i;
     set_host(sc, ns, ne, as, ae);
     if ((e = kw(sc, k, " said:")) != 0 || (e = kw(sc, k, "said:")) != 0)
         k = e;
@@ -510,7 +519,7 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
         i + 1 < sc->n ? (unsigned char)lower((unsigned char)sc->b[i + 1]) : 0;
     switch (lower(c)) {
     case 'h':
-        return c2 == 'o' ? host_said(sc, i) : i;
+        return c2 == 'o' || c2 == '=' ? host_said(sc, i) : i;
     case 'c':
         if (c2 != 'o')
             return i;
