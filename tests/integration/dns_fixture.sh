@@ -125,43 +125,13 @@ is "$(getent hosts aonly.test | awk 'NR == 1 {print $1}')" 127.0.0.2 \
     "the resolver in the namespace asks dnsmasq"
 
 # ---- postfix: looks next hops up in DNS; a receiving smtpd on port 25
-mkdir -p "$D"/{etc,spool,data,vmail}
-chown nobody:nogroup "$D/vmail"
-chown postfix "$D/data"
-cat > "$D/etc/main.cf" <<EOF
-compatibility_level = 3.6
-config_directory = $D/etc
-queue_directory = $D/spool
-data_directory = $D/data
-maillog_file_prefixes = $D
-maillog_file = $LOG
-myhostname = mx.sender.test
-mydomain = sender.test
-myorigin = sender.test
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
+postfix_instance "$D" "$LOG"
+cat >> "$D/etc/main.cf" <<EOF
 mynetworks = 127.0.0.0/8
 mydestination =
-alias_maps =
-alias_database =
-virtual_mailbox_domains = sender.test
-virtual_mailbox_base = $D/vmail
-virtual_mailbox_maps = inline:{ {alice@sender.test=alice/} }
-virtual_uid_maps = static:65534
-virtual_gid_maps = static:65534
-virtual_minimum_uid = 100
 smtp_dns_support_level = enabled
 smtp_host_lookup = dns
-smtpd_peername_lookup = no
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
 smtp_connect_timeout = 5s
-queue_run_delay = 10s
-minimal_backoff_time = 10s
-maximal_backoff_time = 20s
-maximal_queue_lifetime = 0
-bounce_queue_lifetime = 0
-biff = no
 spf_time_limit = 3600
 smtp_tls_policy_maps = inline:{ {notls.test=encrypt} }
 EOF

@@ -75,51 +75,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$PF"/{etc,spool,data,vmail,postgrey}
-chown nobody:nogroup "$PF/vmail"
-chown postfix "$PF/data"
+mkdir -p "$PF/postgrey"
 chown postgrey "$PF/postgrey" 2>/dev/null || chmod 777 "$PF/postgrey"
 
-cat > "$PF/etc/main.cf" <<EOF
-compatibility_level = 3.6
-config_directory = $PF/etc
-queue_directory = $PF/spool
-data_directory = $PF/data
-maillog_file_prefixes = $PF
-maillog_file = $LOG
-myhostname = mx.sender.test
-mydomain = sender.test
-myorigin = sender.test
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
+postfix_instance "$PF" "$LOG"
+cat >> "$PF/etc/main.cf" <<EOF
 mynetworks = 127.0.0.2/32
 mydestination = reject.test
 local_recipient_maps = inline:{ {alice=ok}, {full=ok}, {busy=ok}, {fail=ok} }
-alias_maps =
-alias_database =
 relay_domains_reject_code = 550
-virtual_mailbox_domains = sender.test
-virtual_mailbox_base = $PF/vmail
-virtual_mailbox_maps = inline:{ {alice@sender.test=alice/} }
-virtual_uid_maps = static:65534
-virtual_gid_maps = static:65534
-virtual_minimum_uid = 100
 transport_maps = inline:{ {reject.test=smtp:[127.0.0.1]:$P_RECV} }
 relayhost = [127.0.0.1]:$P_DEAD
 smtp_dns_support_level = disabled
 smtp_host_lookup = native
 lmtp_host_lookup = native
-smtpd_peername_lookup = no
 smtpd_relay_restrictions = reject_unauth_destination
 smtpd_recipient_restrictions =
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-queue_run_delay = 10s
-minimal_backoff_time = 10s
-maximal_backoff_time = 20s
-maximal_queue_lifetime = 0
-bounce_queue_lifetime = 0
-biff = no
 EOF
 
 cat > "$PF/etc/master.cf" <<EOF

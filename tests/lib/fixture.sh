@@ -216,3 +216,46 @@ postfix_stop() {
         sleep 0.1
     done
 }
+
+# postfix_instance DIR LOG: the folders of a private Postfix instance under
+# DIR (etc, spool, data, vmail, owned as its daemons need them) and a
+# DIR/etc/main.cf with the lines every fixture's instance shares: its own
+# paths, the log file LOG, the identity mx.sender.test, alice@sender.test's
+# virtual Maildir (DIR/vmail/alice, where returned mail lands), no TLS, and
+# queue times short enough that a deferred message comes back at once.
+# The fixture appends its own lines (networks, routes, lookups).
+postfix_instance() {
+    mkdir -p "$1"/{etc,spool,data,vmail}
+    chown nobody:nogroup "$1/vmail"
+    chown postfix "$1/data"
+    cat > "$1/etc/main.cf" <<EOF
+compatibility_level = 3.6
+config_directory = $1/etc
+queue_directory = $1/spool
+data_directory = $1/data
+maillog_file_prefixes = $1
+maillog_file = $2
+myhostname = mx.sender.test
+mydomain = sender.test
+myorigin = sender.test
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+alias_maps =
+alias_database =
+virtual_mailbox_domains = sender.test
+virtual_mailbox_base = $1/vmail
+virtual_mailbox_maps = inline:{ {alice@sender.test=alice/} }
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_minimum_uid = 100
+smtpd_peername_lookup = no
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+queue_run_delay = 10s
+minimal_backoff_time = 10s
+maximal_backoff_time = 20s
+maximal_queue_lifetime = 0
+bounce_queue_lifetime = 0
+biff = no
+EOF
+}

@@ -32,6 +32,7 @@
 
 #include "bounce/bounce_text.h"
 #include "classify/mx_host.h"
+#include "classify/retry.h"
 
 /* The numbers Sisimai uses in its pseudo codes, by reason. */
 static const struct {
@@ -313,9 +314,22 @@ static void override(sx_judgement *j, smtpdx_reason r, const char *kb_id)
         j->why.retry = e->retry;
         if (e->temporary >= 0)
             j->why.temporary = e->temporary;
-        if (j->why.temporary == 1 && j->why.retry == SMTPDX_RETRY_NO)
-            j->why.retry = SMTPDX_RETRY_YES; /* as smtpdx_classify() */
+        j->why.retry = sx_retry_for(j->why.retry, j->why.temporary);
     }
+}
+
+/* The words p[0..n) decided, and they are not in the reply's text: kept
+ * in j (cut to its size), the match pointing there. */
+static void keep_span(sx_judgement *j, const char *p, size_t n)
+{
+    if (n > sizeof j->span - 1)
+        n = sizeof j->span - 1;
+    memcpy(j->span, p, n);
+    j->span[n] = '\0';
+    j->span_own = 1;
+    j->why.matched_by = SMTPDX_MATCH_TEXT;
+    j->why.match_off = 0;
+    j->why.match_len = n;
 }
 
 /* As override(), to the reading e of another text (the reply after "->",
@@ -335,12 +349,7 @@ static void override_by(sx_judgement *j, const smtpdx_explanation *e,
         j->why.matched_by = SMTPDX_MATCH_NONE;
         return;
     }
-    size_t n = e->match_len < sizeof j->span - 1 ? e->match_len
-                                                  : sizeof j->span - 1;
-    memcpy(j->span, r->text + e->match_off, n);
-    j->span[n] = '\0';
-    j->why.match_len = n;
-    j->span_own = 1;
+    keep_span(j, r->text + e->match_off, e->match_len);
 }
 
 /* The lowest hop limit in common use is Sendmail's 25 (MaxHopCount);
@@ -624,21 +633,12 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
         r = j->why.reason;
     }
 
-    if (r == SMTPDX_R_HOSTUNKNOWN && j->why.cause != NULL &&
-        strcmp(j->why.cause, "domain-unknown") == 0) {
-        const char *sp;
-        size_t sl = sx_mx_host_span(diag, dlen, at ? at + 1 : NULL, &sp);
-        if (sl > 0) {
-            override(j, SMTPDX_R_HOSTUNKNOWN, SX_MX_HOST_ENTRY);
-            if (sl > sizeof j->span - 1)
-                sl = sizeof j->span - 1;
-            memcpy(j->span, sp, sl);
-            j->span[sl] = '\0';
-            j->span_own = 1;
-            j->why.matched_by = SMTPDX_MATCH_TEXT;
-            j->why.match_off = 0;
-            j->why.match_len = sl;
-        }
+    const char *sp;
+    size_t sl = sx_mx_host_reading(r, j->why.cause, diag, dlen,
+                                   at ? at + 1 : NULL, &sp);
+    if (sl > 0) {
+        override(j, SMTPDX_R_HOSTUNKNOWN, SX_MX_HOST_ENTRY);
+        keep_span(j, sp, sl);
     }
 
     /* temporary: the explanation's, else the status class, else the

@@ -22,6 +22,7 @@
 
 #include "classify/ctx.h"
 #include "classify/note.h"
+#include "classify/retry.h"
 #include "kb/kb.h"
 #include "kb/match.h"
 
@@ -341,12 +342,7 @@ smtpdx_status smtpdx_classify(smtpdx_ctx *ctx, const smtpdx_reply *r,
         out->retry = out->entry->retry;
     }
     out->temporary = temporary_of(out->entry, &f);
-    /* An entry that follows the class ("temporary: class") and says not
-     * to retry speaks of the permanent form; the temporary form of the
-     * same words (450 4.2.1 "mailbox is locked", 450 4.1.1 during a
-     * directory outage) is one the sending server is right to retry. */
-    if (out->temporary == 1 && out->retry == SMTPDX_RETRY_NO)
-        out->retry = SMTPDX_RETRY_YES;
+    out->retry = sx_retry_for(out->retry, out->temporary);
     out->provider = provider >= 0 ? sx_kb_providers[provider].id : NULL;
     return SMTPDX_OK;
 }

@@ -46,3 +46,13 @@ size_t sx_mx_host_span(const char *text, size_t n, const char *domain,
     *at = p;
     return (size_t)(q - p);
 }
+
+size_t sx_mx_host_reading(smtpdx_reason r, const char *cause,
+                          const char *text, size_t n, const char *domain,
+                          const char **at)
+{
+    if (r != SMTPDX_R_HOSTUNKNOWN || cause == NULL ||
+        strcmp(cause, "domain-unknown") != 0)
+        return 0;
+    return sx_mx_host_span(text, n, domain, at);
+}

@@ -8,6 +8,8 @@
 #define SX_MX_HOST_H
 #include <stddef.h>
 
+#include "smtpdx.h"
+
 /* The knowledge-base entry for it (reason hostunknown). */
 #define SX_MX_HOST_ENTRY "text.hostunknown.mx-host-unknown"
 
@@ -16,5 +18,12 @@
  * else 0. */
 size_t sx_mx_host_span(const char *text, size_t n, const char *domain,
                        const char **at);
+
+/* The same span, but only where it changes the reading: reason r is
+ * hostunknown with the cause domain-unknown (what a resolver's "Host not
+ * found" reads as first). Else 0. */
+size_t sx_mx_host_reading(smtpdx_reason r, const char *cause,
+                          const char *text, size_t n, const char *domain,
+                          const char **at);
 
 #endif

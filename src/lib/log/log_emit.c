@@ -25,9 +25,8 @@ static smtpdx_status mx_host(smtpdx_record *r, sx_span reply)
     const char *at;
     size_t n;
     const smtpdx_kb_entry *e;
-    if (r->reason != SMTPDX_R_HOSTUNKNOWN || r->why.cause == NULL ||
-        strcmp(r->why.cause, "domain-unknown") != 0 ||
-        (n = sx_mx_host_span(reply.p, reply.n, r->destination, &at)) == 0 ||
+    if ((n = sx_mx_host_reading(r->reason, r->why.cause, reply.p, reply.n,
+                                r->destination, &at)) == 0 ||
         (e = smtpdx_kb_find(SX_MX_HOST_ENTRY)) == NULL)
         return SMTPDX_OK;
     r->why.entry = e;
