@@ -84,10 +84,7 @@ DNS_PID=
 
 cleanup() {
     postfix_stop "$D/etc" "$D/spool"
-    if [ -n "$DNS_PID" ] && kill -0 "$DNS_PID" 2>/dev/null; then
-        kill "$DNS_PID" 2>/dev/null
-        for _ in $(seq 30); do kill -0 "$DNS_PID" 2>/dev/null || break; sleep 0.1; done
-    fi
+    stop_pid "$DNS_PID"
     rm -rf "$D"
 }
 trap cleanup EXIT

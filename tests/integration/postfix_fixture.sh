@@ -67,10 +67,7 @@ HOLD_OPEN=0
 cleanup() {
     [ $HOLD_OPEN -eq 1 ] && exec 7>&- 2>/dev/null
     postfix_stop "$PF/etc" "$PF/spool"
-    if [ -n "$PG_PID" ] && kill -0 "$PG_PID" 2>/dev/null; then
-        kill "$PG_PID" 2>/dev/null
-        for _ in $(seq 30); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
-    fi
+    stop_pid "$PG_PID"
     rm -rf "$PF"
 }
 trap cleanup EXIT

@@ -259,3 +259,11 @@ bounce_queue_lifetime = 0
 biff = no
 EOF
 }
+
+# stop_pid PID: TERM to a daemon the test started (if it still runs), and
+# up to 3 seconds for it to go.
+stop_pid() {
+    [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 0
+    kill "$1" 2>/dev/null
+    for _ in $(seq 30); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+}
