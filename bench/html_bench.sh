@@ -35,7 +35,7 @@ fi
 bin=$build/html_bench
 ${CC:-cc} -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
     -I"$root/include" -I"$root/src/lib" -o "$bin" "$root/bench/html_bench.c" \
-    "$lib" $(pkg-config --cflags --libs libxml-2.0 libhs zlib json-c) -lpthread
+    "$lib" $(pkg-config --cflags --libs libxml-2.0 libhs zlib json-c libcrypto) -lpthread
 echo "html_bench: $(uname -m), $(date -u +%Y-%m-%d), one core, load $(cut -d' ' -f1-3 /proc/loadavg)"
 if command -v taskset >/dev/null 2>&1; then
     exec taskset -c 0 "$bin" "$root/tests/data/html" "$@"

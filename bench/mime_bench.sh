@@ -36,7 +36,7 @@ fi
 bin=$build/mime_bench
 ${CC:-cc} -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
     -I"$root/include" -I"$root/src/lib" -o "$bin" "$root/bench/mime_bench.c" \
-    "$lib" $(pkg-config --cflags --libs gmime-3.0 libhs zlib json-c) -lpthread
+    "$lib" $(pkg-config --cflags --libs gmime-3.0 libhs zlib json-c libcrypto) -lpthread
 echo "mime_bench: $(uname -m), $(date -u +%Y-%m-%d), one core"
 if command -v taskset >/dev/null 2>&1; then
     exec taskset -c 0 "$bin" $opts "$@"

@@ -19,5 +19,5 @@ fi
 out=$build/explain_bench
 ${CC:-cc} -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
     -I"$root/include" -o "$out" "$here/explain_bench.c" "$lib" \
-    $(pkg-config --libs libhs zlib json-c) -lpthread -lm
+    $(pkg-config --libs libhs zlib json-c libcrypto) -lpthread -lm
 exec "$out" "$seconds"

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "bounce/bounce.h"
 #include "bounce/bounce_markdb.h"
 #include "bounce/bounce_text.h"
 
@@ -237,6 +238,34 @@ static void prebuilt_marker_databases_fit(void **state)
     }
 }
 
+/* The token's digest against the test vectors of FIPS 180-2's appendix A
+ * (one block, two blocks, a million 'a's) and the empty input, through
+ * one reused context as the bounce parser uses it. */
+static void token_sha1_vectors(void **state)
+{
+    (void)state;
+    smtpdx_ctx *ctx = NULL;
+    assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
+    sx_bctx *b = sx_bctx_get(ctx);
+    assert_non_null(b);
+    char hex[41];
+    assert_int_equal(sx_bsha1_hex(b, "abc", 3, hex), SMTPDX_OK);
+    assert_string_equal(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+    const char *two =
+        "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    assert_int_equal(sx_bsha1_hex(b, two, strlen(two), hex), SMTPDX_OK);
+    assert_string_equal(hex, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+    assert_int_equal(sx_bsha1_hex(b, "", 0, hex), SMTPDX_OK);
+    assert_string_equal(hex, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    char *million = malloc(1000000);
+    assert_non_null(million);
+    memset(million, 'a', 1000000);
+    assert_int_equal(sx_bsha1_hex(b, million, 1000000, hex), SMTPDX_OK);
+    assert_string_equal(hex, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+    free(million);
+    smtpdx_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +274,7 @@ int main(void)
         cmocka_unit_test(has_any_matches_reference),
         cmocka_unit_test(iprefix_and_ieq),
         cmocka_unit_test(prebuilt_marker_databases_fit),
+        cmocka_unit_test(token_sha1_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,8 +170,14 @@ void sx_bmail_close(sx_bmail *m);
 typedef struct sx_bctx {
     void *scratch;       /* hs_scratch_t */
     sx_bmail *spare;     /* NULL while in use */
+    struct evp_md_ctx_st *sha1; /* the token's digest context, reused */
 } sx_bctx;
 sx_bctx *sx_bctx_get(smtpdx_ctx *ctx);
+
+/* SHA-1 (FIPS 180-4) of data, as 40 lower-case hex digits plus NUL
+ * (bounce_sha1.c). SMTPDX_ERR_NOMEM when libcrypto fails. */
+smtpdx_status sx_bsha1_hex(sx_bctx *b, const void *data, size_t len,
+                           char out[41]);
 
 /* Top-level header lookups (raw value span; {NULL,0} when absent). */
 sx_str sx_bmail_header(const sx_bmail *m, const char *name);

@@ -13,7 +13,5 @@
  * -0330 -> -330). Returns 0 (and zeros) when nothing usable is found. */
 int sx_bdate_parse(const char *s, size_t n, int64_t *t, int *tzoff);
 
-/* SHA-1 (FIPS 180-4) of data, as 40 lower-case hex digits plus NUL. */
-void sx_bsha1_hex(const void *data, size_t len, char out[41]);
 
 #endif

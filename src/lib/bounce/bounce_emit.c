@@ -296,12 +296,12 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
             if (brc == SX_SBUF_OK)
                 brc = sx_sbuf_append(&es->tmp, num + k, sizeof num - k);
         }
-        if (brc == SX_SBUF_NOMEM || es->tmp.data == NULL) {
+        sx_bctx *b = sx_bctx_get(ctx);
+        if (brc == SX_SBUF_NOMEM || es->tmp.data == NULL || b == NULL)
             st = SMTPDX_ERR_NOMEM;
-        } else {
-            sx_bsha1_hex(es->tmp.data, es->tmp.len, hex);
+        else if ((st = sx_bsha1_hex(b, es->tmp.data, es->tmp.len, hex)) ==
+                 SMTPDX_OK)
             st = sx_record_sets(r, &r->token, hex);
-        }
     }
     if (st == SMTPDX_OK)
         st = j.span_own ? sx_record_set_why(r, &j.why, j.span, strlen(j.span))

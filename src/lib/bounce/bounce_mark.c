@@ -12,6 +12,7 @@
 #include "bounce/bounce_mark.h"
 
 #include <hs/hs.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 
 #include "bounce/bounce.h"
@@ -88,6 +89,7 @@ static void bctx_free(void *p)
     if (b == NULL)
         return;
     hs_free_scratch(b->scratch);
+    EVP_MD_CTX_free(b->sha1);
     if (b->spare != NULL) {
         sx_bmail_close(b->spare);
         sx_free(b->spare);
