@@ -14,11 +14,9 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 [ $# -gt 0 ] && shift
+. "$root/bench/lib.sh"
+bench_need_lib html_bench "$build"
 lib=$build/libsmtpdx.a
-if [ ! -f "$lib" ]; then
-    echo "html_bench: $lib not found: build the project first" >&2
-    exit 2
-fi
 if ! pkg-config --exists libxml-2.0; then
     echo "html_bench: libxml2 not installed (libxml2-dev)" >&2
     exit 2

@@ -20,3 +20,12 @@ open(path, "w").write(text)
 PY
     echo "wrote the figures to $readme"
 }
+
+# bench_need_lib NAME BUILD_DIR: stop with exit 2 and a message naming the
+# bench when BUILD_DIR holds no libsmtpdx.a (the tree is not built).
+bench_need_lib() {
+    if [ ! -f "$2/libsmtpdx.a" ]; then
+        echo "$1: $2/libsmtpdx.a not found: build the project first" >&2
+        exit 2
+    fi
+}

@@ -14,11 +14,9 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 [ $# -gt 0 ] && shift
+. "$root/bench/lib.sh"
+bench_need_lib mime_bench "$build"
 lib=$build/libsmtpdx.a
-if [ ! -f "$lib" ]; then
-    echo "mime_bench: $lib not found: build the project first" >&2
-    exit 2
-fi
 if ! pkg-config --exists gmime-3.0; then
     echo "mime_bench: GMime 3 not installed (libgmime-3.0-dev)" >&2
     exit 2
