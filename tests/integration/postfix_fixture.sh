@@ -17,6 +17,9 @@
 #              where nothing listens (connection refused);
 #   expired    maximal_queue_lifetime = 0 returns every deferred message
 #              after its first try;
+#   warned     then, reloaded with a queue lifetime of an hour and
+#              delay_warning_time = 1s, a message deferred twice (451
+#              4.3.0) makes Postfix send its sender a delay warning;
 #   rejected   at the SMTP server: relay denied (550 5.7.1), unknown user
 #              (550 5.1.1), greylisting (postgrey, 450 4.2.0), no disk
 #              (queue_minfree: 452 4.3.1), too many connections (421), and
@@ -97,7 +100,7 @@ cat > "$PF/etc/master.cf" <<EOF
   -o myhostname=mx.reject.test
   -o content_filter=discard:accepted-by-test-peer
   -o message_size_limit=20000
-  -o { smtpd_recipient_restrictions = check_recipient_access inline:{ {full@reject.test=552 5.2.2 Mailbox full}, {busy@reject.test=450 Requested mail action not taken: mailbox unavailable}, {fail@reject.test=421 Unexpected failure, please try later} } }
+  -o { smtpd_recipient_restrictions = check_recipient_access inline:{ {full@reject.test=552 5.2.2 Mailbox full}, {busy@reject.test=450 Requested mail action not taken: mailbox unavailable}, {fail@reject.test=421 Unexpected failure, please try later}, {slow@reject.test=451 4.3.0 Temporary lookup failure} } }
 127.0.0.1:$P_GREY inet n - n - - smtpd
   -o myhostname=mx.grey.test
   -o { smtpd_recipient_restrictions = reject_unauth_destination, check_policy_service inet:127.0.0.1:$P_PG }
@@ -270,6 +273,35 @@ bcheck "DSN: larger than the server's SIZE, never sent" \
   '.recipient=="big@reject.test" and .reason=="mesgtoobig" and .hardbounce==0 and .subject=="fixture big@reject.test" and (.diagnosticcode|test("exceeds size limit"))'
 n=$(jq -s 'map(.recipient) | unique | length' "$BOUT")
 is "$n" 7 "one record per returned recipient (bob, full, busy, fail, carol, ghost, big)"
+
+# ---- a delay warning: messages now stay queued for an hour, and their
+# sender is told after a second that one is still waiting
+postconf -c "$PF/etc" -e maximal_queue_lifetime=1h bounce_queue_lifetime=1h \
+    delay_warning_time=1s queue_run_delay=1s minimal_backoff_time=1s \
+    maximal_backoff_time=2s
+postfix -c "$PF/etc" reload >/dev/null 2>&1
+inject slow@reject.test
+wait_for "sender delay notification"
+WARN=
+for _ in $(seq 100); do
+    WARN=$(grep -l -r "^Action: delayed" "$MD/new" "$MD/cur" 2>/dev/null | head -1)
+    [ -n "$WARN" ] && break
+    sleep 0.2
+done
+[ -n "$WARN" ] || { echo "FAIL: no delay warning reached alice's Maildir"; fails=$((fails + 1)); }
+if [ -n "$WARN" ]; then
+    [ -n "$CAPTURE" ] && cp "$WARN" "$CAPTURE.delay-warning.eml"
+    WOUT=$PF/warning.ndjson
+    "$SMTPDX" bounce --format ndjson "$WARN" > "$WOUT"
+    is $? 0 "smtpdx bounce reads Postfix's delay warning"
+    jq_has "$WOUT" "DSN: delay warning after 451 4.3.0" \
+      '.recipient=="slow@reject.test" and .action=="delayed" and .temporary==true and .hardbounce==0 and .reason=="systemerror" and .deliverystatus=="4.3.0" and .replycode=="451" and .retry.advice=="retry" and .addresser=="alice@sender.test" and .subject=="fixture slow@reject.test"'
+    n=$(jq -s length "$WOUT")
+    is "$n" 1 "the warning names one recipient"
+fi
+"$SMTPDX" log --only all --format ndjson "$LOG" > "$OUT"
+check "log: deferred twice, still queued (451 4.3.0)" \
+  '.recipient=="slow@reject.test" and .action=="delayed" and .reason=="systemerror" and .temporary==true'
 
 [ $fails -eq 0 ] || { echo "--- log"; cat "$LOG"; echo "--- records"; cat "$OUT"; echo "--- bounce records"; cat "$BOUT"; exit 1; }
 echo "postfix fixture: all cases diagnosed"
