@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -99,8 +100,11 @@ static long read_block(log_reader *r, src *s)
     size_t room = r->cap - s->have;
     if (s->gz) {
         int n = gzread(s->gz, r->buf + s->have, (unsigned)room);
-        if (n < 0)
-            return -1;
+        int zerr = Z_OK;
+        if (n == 0)
+            gzerror(s->gz, &zerr);
+        if (n < 0 || zerr == Z_BUF_ERROR)
+            return -1; /* Z_BUF_ERROR at the end: the data was cut short */
         z_off_t off = gzoffset(s->gz);
         if (off > 0 && (uint64_t)off > s->gz_done) {
             r->done += (uint64_t)off - s->gz_done;
@@ -121,6 +125,25 @@ static long read_block(log_reader *r, src *s)
         }
         return (long)n;
     }
+}
+
+/* Why the last read failed, for people: for gzip data what zlib found
+ * (it says more than the system's EIO would), else the system's word. */
+static void read_why(src *s, char *out, size_t n)
+{
+    int zerr = Z_ERRNO;
+    const char *zmsg = s->gz ? gzerror(s->gz, &zerr) : NULL;
+    if (zmsg != NULL && zmsg[0] == '<' && strstr(zmsg, ">: ") != NULL)
+        zmsg = strstr(zmsg, ">: ") + 3; /* "<fd:3>: " */
+    if (zerr == Z_BUF_ERROR)
+        snprintf(out, n, "the gzip data ends early: the file is cut short");
+    else if (zerr == Z_DATA_ERROR)
+        snprintf(out, n, "the gzip data is damaged (%s)",
+                 zmsg && *zmsg ? zmsg : "zlib could not inflate it");
+    else if (zerr == Z_MEM_ERROR)
+        snprintf(out, n, "out of memory while inflating the gzip data");
+    else
+        snprintf(out, n, "%s", strerror(errno));
 }
 
 static int is_gzip(int fd)
@@ -202,9 +225,9 @@ int log_read(log_reader *r, const char *path, int follow)
             break;
         long n = read_block(r, &s);
         if (n < 0) {
-            int gzerr = 0;
-            const char *why = s.gz ? gzerror(s.gz, &gzerr) : strerror(errno);
-            cli_error("log", name, "%s", why ? why : "read error");
+            char why[160];
+            read_why(&s, why, sizeof why);
+            cli_error("log", name, "%s", why);
             rc = -1;
             break;
         }

@@ -32,6 +32,15 @@ line 28 10:00:00 AAAA000004 r0@b.example > "$T/maillog"
 gzip "$T/maillog.3" "$T/maillog.2"
 got=$(L "$T/maillog" "$T/maillog.1" "$T/maillog.2.gz" "$T/maillog.3.gz" | jq -r .recipient | tr '\n' ' ')
 is "$got" "r3@b.example r2@b.example r1@b.example r0@b.example " "rotated files in time order, .gz read transparently"
+# a .gz cut short: the lines before the cut are read, then the error, in
+# words, and exit 3; the next file is still read
+{ for i in $(seq 1 400); do line 25 10:00:00 "$(printf 'EEEE%06d' "$i")" "c$i@b.example"; done; } | gzip > "$T/many.gz"
+head -c $(( $(stat -c %s "$T/many.gz") / 2 )) "$T/many.gz" > "$T/cut.gz"
+n=$(L "$T/cut.gz" "$T/maillog" 2> "$T/cut.err" | jq -s 'map(select(.recipient|startswith("c"))) | length')
+[ "$n" -gt 0 ] && [ "$n" -lt 400 ]; is $? 0 "a cut .gz: the records before the cut ($n of 400)"
+grep -q "cut.gz: the gzip data ends early" "$T/cut.err"; is $? 0 "a cut .gz: the error says so"
+L "$T/cut.gz" "$T/maillog" > "$T/cut.out" 2>/dev/null; is $? 3 "a cut .gz: exit 3"
+is "$(jq -r 'select(.recipient=="r0@b.example") | .recipient' "$T/cut.out")" "r0@b.example" "a cut .gz: the next file is still read"
 got=$(L "$T/maillog.1" | jq -r .origin)
 is "$got" "$T/maillog.1:1" "origin names file and line"
 

@@ -215,6 +215,19 @@ static void test_gzip_by_magic(void **state)
     all = read_all(p, &n, &e);
     assert_int_equal(e, 1);
     assert_non_null(strstr(all, "ERR SMTPDX_ERR_IO"));
+    assert_non_null(strstr(all, ": the gzip data ends early"));
+    free(all);
+
+    /* a gzip header over data that does not inflate: damaged, in words */
+    static const char bad[] = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
+                              "garbage that is no deflate stream";
+    write_file("bad.gz", bad, sizeof bad - 1);
+    path_of(p, sizeof p, "bad.gz");
+    all = read_all(p, &n, &e);
+    assert_int_equal(e, 1);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(all, ": the gzip data is damaged ("));
+    assert_null(strstr(all, "<fd:")); /* zlib's descriptor name left out */
     free(all);
 }
 

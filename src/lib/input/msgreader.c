@@ -139,8 +139,16 @@ static smtpdx_status fill(smtpdx_msgreader *r)
         return st;
     size_t got;
     st = sx_src_read(r->src, r->buf + r->len, r->chunk, &got);
-    if (st != SMTPDX_OK)
+    if (st != SMTPDX_OK) {
+        const char *why = sx_src_why(r->src);
+        if (why != NULL) {
+            int e = errno;
+            snprintf(r->whybuf, sizeof r->whybuf, "%s", why);
+            r->why = r->whybuf;
+            errno = e;
+        }
         return st;
+    }
     if (got == 0)
         r->eof = 1;
     r->len += got;

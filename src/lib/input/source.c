@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -22,7 +24,28 @@
 struct sx_src {
     gzFile gz;   /* NULL when reading plainly from fd */
     int fd;      /* owned when gz is NULL; else gz owns it */
+    char why[128]; /* what the gzip layer found wrong, "" when nothing */
 };
+
+/* Words for people on what went wrong inside gzip data: zlib's own codes
+ * say it more precisely than the EIO the read reports. */
+static void gz_why(sx_src *s, int zerr, const char *zmsg)
+{
+    if (zerr == Z_BUF_ERROR)
+        snprintf(s->why, sizeof s->why,
+                 "the gzip data ends early: the file is cut short");
+    else if (zerr == Z_DATA_ERROR) {
+        /* zlib names a descriptor it was given as "<fd:3>: " first */
+        const char *cut = zmsg && zmsg[0] == '<' ? strstr(zmsg, ">: ") : NULL;
+        if (cut != NULL)
+            zmsg = cut + 3;
+        snprintf(s->why, sizeof s->why, "the gzip data is damaged (%s)",
+                 zmsg && *zmsg ? zmsg : "zlib could not inflate it");
+    }
+    else if (zerr == Z_MEM_ERROR)
+        snprintf(s->why, sizeof s->why,
+                 "out of memory while inflating the gzip data");
+}
 
 /* Does the regular file fd start (at its current offset) with something
  * other than the gzip magic (RFC 1952 2.3.1: 31 139)? The offset is not
@@ -101,9 +124,11 @@ smtpdx_status sx_src_read(sx_src *s, char *buf, size_t n, size_t *got)
     int r = gzread(s->gz, buf, (unsigned)n);
     if (r < 0) {
         int zerr;
-        gzerror(s->gz, &zerr);
-        if (zerr != Z_ERRNO)
+        const char *zmsg = gzerror(s->gz, &zerr);
+        if (zerr != Z_ERRNO) {
+            gz_why(s, zerr, zmsg);
             errno = EIO;
+        }
         return SMTPDX_ERR_IO;
     }
     if (r == 0) {
@@ -111,12 +136,18 @@ smtpdx_status sx_src_read(sx_src *s, char *buf, size_t n, size_t *got)
         int zerr;
         gzerror(s->gz, &zerr);
         if (zerr == Z_BUF_ERROR) {
+            gz_why(s, zerr, NULL);
             errno = EIO;
             return SMTPDX_ERR_IO;
         }
     }
     *got = (size_t)r;
     return SMTPDX_OK;
+}
+
+const char *sx_src_why(const sx_src *s)
+{
+    return s != NULL && s->why[0] != '\0' ? s->why : NULL;
 }
 
 void sx_src_close(sx_src *s)

@@ -21,6 +21,10 @@ smtpdx_status sx_src_open(const char *path, sx_src **out);
 /* Read up to n bytes: *got = 0 means the end. SMTPDX_ERR_IO on a read or
  * inflate error (a truncated or corrupt .gz). */
 smtpdx_status sx_src_read(sx_src *s, char *buf, size_t n, size_t *got);
+/* After SMTPDX_ERR_IO from sx_src_read: what was wrong with gzip data, in
+ * words for people ("the gzip data ends early: ..."), or NULL when it was
+ * the system's read that failed (errno says why then). */
+const char *sx_src_why(const sx_src *s);
 void sx_src_close(sx_src *s);
 
 #endif
