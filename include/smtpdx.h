@@ -203,8 +203,10 @@ typedef enum smtpdx_match_kind {
     SMTPDX_MATCH_ENHANCED,   /* the enhanced status code */
     SMTPDX_MATCH_CODE,       /* the basic reply code */
     SMTPDX_MATCH_CLASS,      /* only the class (2xx/4xx/5xx) */
-    SMTPDX_MATCH_RETURNED    /* bounces: the returned message's header
+    SMTPDX_MATCH_RETURNED,   /* bounces: the returned message's header
                                 (its hop count), the notice saying nothing */
+    SMTPDX_MATCH_REPORT      /* bounces: a field of the delivery report
+                                (Action: delayed, a warning) */
 } smtpdx_match_kind;
 const char *smtpdx_match_kind_name(smtpdx_match_kind k);
 

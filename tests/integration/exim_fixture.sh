@@ -37,15 +37,19 @@
 #   deferred   busy (450 from the receiver), carol@remote.test
 #              (connection refused) and quota@quota.test (mailbox is
 #              full): "==";
-#   expired    the retry rule gives up 3 s after the first failure, so a
+#   warned     delay_warning = 1s: a forced queue run (-qf) a second
+#              and a half on finds the three deferred again and warns
+#              their sender (Action: delayed);
+#   expired    the retry rule gives up 6 s after the first failure, so a
 #              forced queue run (-qff) later fails all three: "retry
 #              timeout exceeded";
 #   rejected   swaks asks the receiver to relay: "relay not permitted".
 # Then 'smtpdx log --format ndjson' reads both mainlogs and every case is
 # checked with jq against what the log shows was caused, and 'smtpdx
-# bounce' reads the 9 bounces Exim wrote (one per failed recipient). At
-# exit every process running the unpacked binary is stopped by its pid.
-# With --capture DIR the two mainlogs are also copied there.
+# bounce' reads the 9 bounces Exim wrote (one per failed recipient) and
+# its 3 delay warnings. At exit every process running the unpacked binary
+# is stopped by its pid. With --capture DIR the two mainlogs and the
+# Maildir of bounces and warnings are also copied there.
 #
 # No DNS anywhere: primary_hostname is set, host_lookup and rfc1413_hosts
 # are empty, the routes are IP literals looked up "byname", no TLS/DANE.
@@ -123,6 +127,8 @@ daemon_smtp_ports = $P_INJ
 # takes a message with 30 Received fields; the receiver (default 30)
 # refuses it with the one this host adds
 received_headers_max = 100
+# a message still queued a second after it came warns its sender
+delay_warning = 1s
 acl_smtp_rcpt = acl_rcpt
 
 begin acl
@@ -193,8 +199,8 @@ smtp_dead:
   connect_timeout = 5s
 
 begin retry
-# give up 3 s after the first failure, so that a later -qff expires
-*  *  F,3s,1s
+# give up 6 s after the first failure, so that a later -qff expires
+*  *  F,6s,1s
 EOF
 } > "$T/tx.conf"
 
@@ -296,9 +302,14 @@ wait_for "$TXLOG" "== busy@reject.test .*450"
 wait_for "$TXLOG" "== carol@remote.test .*Connection refused"
 wait_for "$RXLOG" "rejected RCPT <x@elsewhere.test>: relay not permitted"
 
-# past the retry rule's 3 s a forced queue run gives up on both; retry
-# once more should the clock not have moved far enough yet
-sleep 4
+# a forced queue run a second and a half later finds the three deferred
+# again; older than delay_warning, each warns its sender
+sleep 1.5
+timeout 30 "$EXIM" -C "$T/tx.conf" -qf > /dev/null 2>&1
+wait_for "$TXLOG" "=> alice <alice@sender.test> R=to_sender T=bounce_box" 9
+# past the retry rule's 6 s a forced queue run gives up on all three;
+# retry once more should the clock not have moved far enough yet
+sleep 5
 for _ in 1 2 3; do
     timeout 30 "$EXIM" -C "$T/tx.conf" -qff > /dev/null 2>&1
     [ "$(grep -c 'retry timeout exceeded' "$TXLOG")" -ge 3 ] && break
@@ -307,13 +318,15 @@ done
 wait_for "$TXLOG" "\*\* busy@reject.test: retry timeout exceeded"
 wait_for "$TXLOG" "\*\* carol@remote.test: retry timeout exceeded"
 wait_for "$TXLOG" "\*\* quota@quota.test: retry timeout exceeded"
-# each of the 9 failures sent its bounce to alice's Maildir
-wait_for "$TXLOG" "=> alice <alice@sender.test> R=to_sender T=bounce_box" 9
+# each of the 9 failures sent its bounce to alice's Maildir, after the
+# 3 warnings
+wait_for "$TXLOG" "=> alice <alice@sender.test> R=to_sender T=bounce_box" 12
 echo "exim: cases provoked in $((SECONDS - start)) s"
 
 if [ -n "$CAPTURE" ]; then
     mkdir -p "$CAPTURE" && cp "$TXLOG" "$CAPTURE/sending.mainlog" &&
-        cp "$RXLOG" "$CAPTURE/receiving.mainlog" && echo "captured the mainlogs in $CAPTURE"
+        cp "$RXLOG" "$CAPTURE/receiving.mainlog" && cp -r "$T/bounces" "$CAPTURE/" &&
+        echo "captured the mainlogs and the bounces in $CAPTURE"
 fi
 
 OUT=$T/records.ndjson
@@ -395,11 +408,11 @@ BOUT=$T/bounces.ndjson
 "$SMTPDX" bounce --format ndjson "$T/bounces" > "$BOUT" 2> "$T/bounce.err"
 rc=$?
 is $rc 0 "smtpdx bounce reads the Maildir of Exim's bounces"
-grep -q "9 messages read, 9 bounces, 9 records, 0 not a bounce, 0 unparseable" "$T/bounce.err"
-is $? 0 "summary: 9 bounces, 9 records ($(tail -n 1 "$T/bounce.err"))"
+grep -q "12 messages read, 12 bounces, 12 records, 0 not a bounce, 0 unparseable" "$T/bounce.err"
+is $? 0 "summary: 9 bounces and 3 warnings, 12 records ($(tail -n 1 "$T/bounce.err"))"
 bcheck() { jq_has "$BOUT" "$1" "$2"; }
 # what every record shares: the returned message and the reporting host
-jq -e -s 'length == 9 and all(.action == "failed" and .addresser == "alice@sender.test"
+jq -e -s 'map(select(.action == "failed")) | length == 9 and all(.addresser == "alice@sender.test"
     and (.lhost == "mx.sender.test" or .recipient == "loop@reject.test") and .smtpagent == "Exim"
     and .subject == "fixture " + .recipient
     and (.messageid | length) > 0 and (.token | length) == 40)' "$BOUT" >/dev/null
@@ -423,6 +436,18 @@ bcheck "bounce from the receiver: too many Received fields, told by the hop coun
   '.recipient=="loop@reject.test" and .reason=="networkerror" and .cause=="mail-loop" and .lhost=="mx.reject.test" and .matched.kind=="returned" and .confidence=="low"'
 bcheck "bounce: connection refused until the retry time ran out" \
   '.recipient=="carol@remote.test" and .reason=="expired" and .temporary==false'
+# the warnings: still queued, so temporary and nothing to do yet; the
+# report's Action decides where the reply says nothing more telling
+jq -e -s 'map(select(.action == "delayed")) | length == 3 and all(.hardbounce == 0
+    and .temporary == true and .addresser == "alice@sender.test" and .smtpagent == "Exim"
+    and .subject == "fixture " + .recipient and .lhost == "mx.sender.test")' "$BOUT" >/dev/null
+is $? 0 "warnings: three delayed records, temporary, with the returned message's subject"
+bcheck "warning: 450 busy, still queued" \
+  '.recipient=="busy@reject.test" and .action=="delayed" and .reason=="expired" and .cause=="delivery-delayed" and .replycode=="450" and .retry.advice=="retry" and .matched.kind=="report" and .conflict==false'
+bcheck "warning: connection refused, still queued" \
+  '.recipient=="carol@remote.test" and .action=="delayed" and .reason=="expired" and .cause=="delivery-delayed" and .who=="nobody"'
+bcheck "warning: local mailbox full, still queued" \
+  '.recipient=="quota@quota.test" and .action=="delayed" and .reason=="mailboxfull" and .temporary==true'
 
 [ $fails -eq 0 ] || { echo "--- sending"; cat "$TXLOG"; echo "--- receiving"; cat "$RXLOG"; echo "--- records"; cat "$OUT" "$BOUT"; exit 1; }
 echo "exim fixture: all cases diagnosed"

@@ -568,8 +568,17 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
         if (!textual && is_action(rc->action, "delayed") &&
             rc->hint != SMTPDX_R_EXPIRED && !(ss == 4 && sd == 7) &&
             !sx_bt_has_any(d, ran_out)) {
-            /* a warning: the message is still queued */
+            /* a warning: the message is still queued. The report's
+             * Action decided, not the words or codes of the reply: a
+             * disagreement the classifier noted between those no longer
+             * bears on the reason */
             override(j, SMTPDX_R_EXPIRED, "text.expired.delayed");
+            keep_span(j, "Action: delayed", 15);
+            j->why.matched_by = SMTPDX_MATCH_REPORT;
+            if (j->why.conflict_note != j->note) {
+                j->why.conflict = 0;
+                j->why.conflict_note = NULL;
+            }
         } else if (!textual && (is_action(rc->action, "delayed") ||
                                 is_action(rc->action, "expired") ||
                                 rc->hint == SMTPDX_R_EXPIRED ||

@@ -38,6 +38,7 @@ void sx_out_matched(const smtpdx_reply *reply, const smtpdx_explanation *e,
         break;
     }
     case SMTPDX_MATCH_RETURNED: /* only records carry that text */
+    case SMTPDX_MATCH_REPORT:
     case SMTPDX_MATCH_NONE:
         break;
     }

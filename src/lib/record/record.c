@@ -212,7 +212,9 @@ smtpdx_status sx_record_set_why(smtpdx_record *r,
         r->why.conflict_note = note;
     }
     r->matched_text = empty;
-    if (text && why->matched_by == SMTPDX_MATCH_TEXT &&
+    if (text &&
+        (why->matched_by == SMTPDX_MATCH_TEXT ||
+         why->matched_by == SMTPDX_MATCH_REPORT) &&
         why->match_off <= text_len && why->match_len <= text_len - why->match_off)
         return sx_record_set(r, &r->matched_text, text + why->match_off,
                              why->match_len);

@@ -50,7 +50,7 @@ static const char *const retry_names[] = {
     "none", "retry", "do-not-retry", "fix-then-retry",
 };
 static const char *const match_names[] = {
-    "none", "text", "enhanced", "code", "class", "returned",
+    "none", "text", "enhanced", "code", "class", "returned", "report",
 };
 
 const char *smtpdx_status_name(smtpdx_status st)
