@@ -68,7 +68,7 @@ void fz_check_explanation(const smtpdx_explanation *e, const smtpdx_reply *r)
     FZ_CHECK(e->retry >= SMTPDX_RETRY_NONE &&
              e->retry <= SMTPDX_RETRY_AFTER_FIX);
     FZ_CHECK(e->matched_by >= SMTPDX_MATCH_NONE &&
-             e->matched_by <= SMTPDX_MATCH_RETURNED);
+             e->matched_by <= SMTPDX_MATCH_REPORT);
     FZ_CHECK(e->confidence >= SMTPDX_CONF_LOW &&
              e->confidence <= SMTPDX_CONF_HIGH);
     if (e->matched_by == SMTPDX_MATCH_TEXT && r != NULL) {

@@ -282,6 +282,9 @@ typedef struct smtpdx_record {
     smtpdx_explanation why; /* its strings stay valid with the record */
     const char *matched_text;
     unsigned truncated;     /* SMTPDX_CUT_*: what a limit cut short, 0: none */
+    /* bounces: until when the sending server keeps retrying, by its delay
+     * warning's Will-Retry-Until (RFC 3464 2.3.7); Unix time, 0 unknown */
+    int64_t retry_until;
     /* log records */
     const char *queueid, *relay, *dsn_status, *delay;
     void *priv_;            /* internal storage; do not touch */

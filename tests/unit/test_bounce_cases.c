@@ -99,6 +99,8 @@ static void dump(const char *buf, size_t len, out *o)
             smtpdx_confidence_name(r->why.confidence));
         put(o, "%zu timestamp: %lld %s\n", k, (long long)r->timestamp,
             r->timezoneoffset);
+        if (r->retry_until != 0) /* only delay warnings that say */
+            put(o, "%zu retry until: %lld\n", k, (long long)r->retry_until);
     }
     smtpdx_records_free(rs);
     smtpdx_ctx_free(ctx);

@@ -68,6 +68,7 @@ typedef struct sx_brcpt {
     const char *lhost;
     const char *feedbacktype;
     const char *date;        /* Last-Attempt-Date or the like, raw */
+    const char *retry_until; /* Will-Retry-Until of a delay warning, raw */
     const char *status_note; /* the comment after a Status code */
     smtpdx_reason hint;      /* SMTPDX_REASON_COUNT when none */
     int hint_strength;       /* SX_HINT_* */

@@ -238,6 +238,8 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
             }
         } else if (id == F_LAST_ATTEMPT) {
             st = sx_bres_set(res, &cur->date, v.p, v.len);
+        } else if (id == F_WILL_RETRY) {
+            st = sx_bres_set(res, &cur->retry_until, v.p, v.len);
         }
         if (st != SMTPDX_OK)
             goto done;
@@ -388,6 +390,7 @@ smtpdx_status sx_bdsn_merge(sx_bmail *m, sx_bres *res)
             (st = fill(res, &rc->action, x->action)) ||
             (st = fill(res, &rc->rhost, x->rhost)) ||
             (st = fill(res, &rc->date, x->date)) ||
+            (st = fill(res, &rc->retry_until, x->retry_until)) ||
             (st = fill(res, &rc->status_note, x->status_note)) ||
             (st = fill(res, &rc->diagtype, x->diagtype)) ||
             (st = fill(res, &rc->diag, x->diag)) ||

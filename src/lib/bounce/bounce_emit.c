@@ -323,6 +323,13 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
                    (rawlen >= SX_BOUNCE_MAX_DIAG ? SMTPDX_CUT_DIAGNOSTIC : 0u);
     r->replycode = j.replycode;
     r->timestamp = ts;
+    r->retry_until = 0;
+    if (rc->retry_until[0] != '\0' && strcmp(j.action, "delayed") == 0) {
+        int64_t until = 0;
+        int utz = 0;
+        sx_bdate_parse(rc->retry_until, strlen(rc->retry_until), &until, &utz);
+        r->retry_until = until;
+    }
     {
         /* tz is a bounded hhmm number (|tz| <= 1459) */
         unsigned a = (unsigned)(tz < 0 ? -tz : tz) % 10000u;

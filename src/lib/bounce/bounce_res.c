@@ -105,7 +105,7 @@ sx_brcpt *sx_bres_add(sx_bres *res, smtpdx_status *st)
     sx_brcpt *rc = &res->r[res->n++];
     rc->recipient = rc->alias = rc->action = rc->status = rc->diag = "";
     rc->diagtype = rc->command = rc->rhost = rc->lhost = "";
-    rc->feedbacktype = rc->date = rc->status_note = "";
+    rc->feedbacktype = rc->date = rc->retry_until = rc->status_note = "";
     rc->hint = SMTPDX_REASON_COUNT;
     rc->hint_strength = SX_HINT_NONE;
     rc->temporary = -1;

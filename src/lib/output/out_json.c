@@ -253,6 +253,8 @@ static void json_record(sx_json *j, const smtpdx_record *r, fixed_cache *fc)
     sx_json_obj_begin(j);
     sx_out_json_sisimai_fields(j, r, 0);
     put_diagnosis(j, e, mtext, mlen, 0, fc);
+    if (r->retry_until != 0)
+        sx_json_kint(j, "retry_until", (long long)r->retry_until);
     if (r->queueid[0] != '\0')
         sx_json_kstr(j, "queueid", r->queueid);
     if (r->relay[0] != '\0')

@@ -132,6 +132,13 @@ static void block(sx_term *t, const smtpdx_record *r)
     const char *mv[] = {r->addresser, date, r->subject, r->messageid};
     join(buf, sizeof(buf), mw, mv, 4);
     line(t, "Message", buf);
+    if (r->retry_until != 0) {
+        char until[40];
+        sx_out_time(r->retry_until, r->timezoneoffset, until, sizeof(until));
+        snprintf(buf, sizeof(buf), "%s (the sending server's own limit, "
+                 "from its report)", until);
+        line(t, "Retry until", buf);
+    }
 
     const char *qw[] = {"queue id ", "relay ", "dsn ", "delay "};
     const char *qv[] = {r->queueid, r->relay, r->dsn_status, r->delay};
