@@ -13,8 +13,7 @@
 set -euo pipefail
 
 build_pkgs=(cmake gcc make pkg-config libhyperscan-dev libcmocka-dev
-            zlib1g-dev libgmime-3.0-dev libpcre2-dev libjson-c-dev
-            libssl-dev)
+            zlib1g-dev libgmime-3.0-dev libjson-c-dev libssl-dev)
 # (libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes, only
 # recommended by Debian 12's clang, so --no-install-recommends skips it)
 test_pkgs=(jq postfix postgrey swaks libsisimai-perl pflogsumm python3 clang time
