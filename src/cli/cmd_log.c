@@ -504,6 +504,15 @@ int cmd_log(int argc, char **argv)
                 (unsigned long long)stats->total.bounced,
                 (unsigned long long)stats->total.expired,
                 (unsigned long long)stats->total.rejected);
+    /* Always said: input of which no line is from a mail server's log is
+     * most likely the wrong file (a bounce mail, another program's log) */
+    if (stats->lines > 0 && stats->unknown == stats->lines)
+        fprintf(stderr,
+                "smtpdx log: none of the %llu line%s read is a Postfix, Exim "
+                "or Sendmail log line: is this a mail log? (bounce mails are "
+                "read by 'smtpdx bounce')\n",
+                (unsigned long long)stats->lines,
+                stats->lines == 1 ? "" : "s");
     /* Always said, TTY or not: a forgotten message's later lines stand
      * alone, so its records may lack what the earlier lines told. */
     if (stats->evicted || stats->aged_out)

@@ -41,6 +41,11 @@ n=$(L "$T/cut.gz" "$T/maillog" 2> "$T/cut.err" | jq -s 'map(select(.recipient|st
 grep -q "cut.gz: the gzip data ends early" "$T/cut.err"; is $? 0 "a cut .gz: the error says so"
 L "$T/cut.gz" "$T/maillog" > "$T/cut.out" 2>/dev/null; is $? 3 "a cut .gz: exit 3"
 is "$(jq -r 'select(.recipient=="r0@b.example") | .recipient' "$T/cut.out")" "r0@b.example" "a cut .gz: the next file is still read"
+# a file that is no mail log: said on stderr, exit 1
+printf 'From: a@b.example\nSubject: hello\n\nnot a log\n' > "$T/mail.eml"
+L "$T/mail.eml" > /dev/null 2> "$T/nolog.err"; is $? 1 "no mail log line: exit 1"
+grep -q "none of the 4 lines read is a Postfix, Exim or Sendmail log line" "$T/nolog.err"
+is $? 0 "no mail log line: stderr says so"
 got=$(L "$T/maillog.1" | jq -r .origin)
 is "$got" "$T/maillog.1:1" "origin names file and line"
 
