@@ -13,7 +13,6 @@
 #include <pthread.h>
 
 #include "bounce/bounce.h"
-#include "bounce/bounce_date.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static EVP_MD *sha1; /* shared read-only once fetched; never freed */
