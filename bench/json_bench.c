@@ -41,6 +41,18 @@ static void die(const char *what)
     exit(2);
 }
 
+/* Every record of every set, through w, reps times. */
+static void write_all(smtpdx_writer *w, smtpdx_records **sets, size_t nsets,
+                      int reps)
+{
+    for (int rep = 0; rep < reps; rep++)
+        for (size_t s = 0; s < nsets; s++)
+            for (size_t i = 0; i < smtpdx_records_count(sets[s]); i++)
+                smtpdx_writer_record(w, smtpdx_records_get(sets[s], i));
+    smtpdx_writer_finish(w);
+    smtpdx_writer_free(w);
+}
+
 int main(int argc, char **argv)
 {
     smtpdx_ctx *ctx = NULL;
@@ -88,11 +100,7 @@ int main(int argc, char **argv)
     smtpdx_writer *w = NULL;
     if (mem == NULL || smtpdx_writer_new(mem, SMTPDX_FMT_NDJSON, 0, &w) != SMTPDX_OK)
         die("cannot open a writer");
-    for (size_t s = 0; s < nsets; s++)
-        for (size_t i = 0; i < smtpdx_records_count(sets[s]); i++)
-            smtpdx_writer_record(w, smtpdx_records_get(sets[s], i));
-    smtpdx_writer_finish(w);
-    smtpdx_writer_free(w);
+    write_all(w, sets, nsets, 1);
     fclose(mem);
     json_object **objs = calloc(nrec, sizeof *objs);
     size_t nobj = 0, bad = 0;
@@ -133,12 +141,7 @@ int main(int argc, char **argv)
         double t0 = now();
         if (smtpdx_writer_new(null, SMTPDX_FMT_NDJSON, 0, &w) != SMTPDX_OK)
             die("cannot open a writer");
-        for (int rep = 0; rep < REPS; rep++)
-            for (size_t s = 0; s < nsets; s++)
-                for (size_t i = 0; i < smtpdx_records_count(sets[s]); i++)
-                    smtpdx_writer_record(w, smtpdx_records_get(sets[s], i));
-        smtpdx_writer_finish(w);
-        smtpdx_writer_free(w);
+        write_all(w, sets, nsets, REPS);
         fflush(null);
         double t1 = now();
         for (int rep = 0; rep < REPS; rep++)

@@ -133,8 +133,9 @@ static void read_why(src *s, char *out, size_t n)
 {
     int zerr = Z_ERRNO;
     const char *zmsg = s->gz ? gzerror(s->gz, &zerr) : NULL;
-    if (zmsg != NULL && zmsg[0] == '<' && strstr(zmsg, ">: ") != NULL)
-        zmsg = strstr(zmsg, ">: ") + 3; /* "<fd:3>: " */
+    const char *cut = zmsg && zmsg[0] == '<' ? strstr(zmsg, ">: ") : NULL;
+    if (cut != NULL)
+        zmsg = cut + 3; /* zlib names a descriptor as "<fd:3>: " first */
     if (zerr == Z_BUF_ERROR)
         snprintf(out, n, "the gzip data ends early: the file is cut short");
     else if (zerr == Z_DATA_ERROR)

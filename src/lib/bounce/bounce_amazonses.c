@@ -30,6 +30,13 @@ static int ses_match(const sx_bmail *m)
            sx_bfam_from(m, froms);
 }
 
+static const char *str_of(json_object *v)
+{
+    return v != NULL && json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v)
+               : "";
+}
+
 static json_object *get(json_object *obj, const char *key)
 {
     json_object *v = NULL;
@@ -51,17 +58,7 @@ static const char *member(json_object *obj, const char *path)
         head[n] = '\0';
         return member(get(obj, head), dot + 1);
     }
-    json_object *v = get(obj, path);
-    return v != NULL && json_object_is_type(v, json_type_string)
-               ? json_object_get_string(v)
-               : "";
-}
-
-static const char *str_of(json_object *v)
-{
-    return v != NULL && json_object_is_type(v, json_type_string)
-               ? json_object_get_string(v)
-               : "";
+    return str_of(get(obj, path));
 }
 
 /* "smtp; 550 5.1.1 ..." -> type SMTP and the reply. */

@@ -318,16 +318,17 @@ static void override(sx_judgement *j, smtpdx_reason r, const char *kb_id)
     }
 }
 
-/* The words p[0..n) decided, and they are not in the reply's text: kept
- * in j (cut to its size), the match pointing there. */
-static void keep_span(sx_judgement *j, const char *p, size_t n)
+/* The words p[0..n) decided (matched as kind), and they are not in the
+ * reply's text: kept in j (cut to its size), the match pointing there. */
+static void keep_span(sx_judgement *j, smtpdx_match_kind kind, const char *p,
+                      size_t n)
 {
     if (n > sizeof j->span - 1)
         n = sizeof j->span - 1;
     memcpy(j->span, p, n);
     j->span[n] = '\0';
     j->span_own = 1;
-    j->why.matched_by = SMTPDX_MATCH_TEXT;
+    j->why.matched_by = kind;
     j->why.match_off = 0;
     j->why.match_len = n;
 }
@@ -349,7 +350,7 @@ static void override_by(sx_judgement *j, const smtpdx_explanation *e,
         j->why.matched_by = SMTPDX_MATCH_NONE;
         return;
     }
-    keep_span(j, r->text + e->match_off, e->match_len);
+    keep_span(j, SMTPDX_MATCH_TEXT, r->text + e->match_off, e->match_len);
 }
 
 /* The lowest hop limit in common use is Sendmail's 25 (MaxHopCount);
@@ -573,8 +574,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
              * disagreement the classifier noted between those no longer
              * bears on the reason */
             override(j, SMTPDX_R_EXPIRED, "text.expired.delayed");
-            keep_span(j, "Action: delayed", 15);
-            j->why.matched_by = SMTPDX_MATCH_REPORT;
+            keep_span(j, SMTPDX_MATCH_REPORT, "Action: delayed", 15);
             if (j->why.conflict_note != j->note) {
                 j->why.conflict = 0;
                 j->why.conflict_note = NULL;
@@ -647,7 +647,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
                                    at ? at + 1 : NULL, &sp);
     if (sl > 0) {
         override(j, SMTPDX_R_HOSTUNKNOWN, SX_MX_HOST_ENTRY);
-        keep_span(j, sp, sl);
+        keep_span(j, SMTPDX_MATCH_TEXT, sp, sl);
     }
 
     /* temporary: the explanation's, else the status class, else the
