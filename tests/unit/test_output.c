@@ -298,6 +298,8 @@ static smtpdx_records *sample_records(void)
     sx_record_sets(r, &r->recipient, "ann@example.net");
     sx_record_sets(r, &r->queueid, "4AB12C0123");
     sx_record_sets(r, &r->relay, "mx.example.net[192.0.2.7]:25");
+    r->retry_until = 1796440459; /* a delay warning's Will-Retry-Until */
+    memcpy(r->timezoneoffset, "+0900", 6);
 
     r = sx_records_add(rs);
     assert_non_null(r);
@@ -506,6 +508,10 @@ static void test_csv_quoting(void **state)
     /* header, CRLF line ends (RFC 4180 section 2) */
     assert_memory_equal(out, "date,recipient,addresser,reason,", 32);
     assert_non_null(strstr(out, ",summary\r\n"));
+    assert_non_null(strstr(out, ",retry,retry_until,deliverystatus,"));
+    /* retry_until in the record's zone; empty where the report gave none */
+    assert_non_null(strstr(out, ",fix-then-retry,2026-12-05T12:14:19+0900,,,,"));
+    assert_non_null(strstr(out, ",do-not-retry,,5.1.1,550,"));
     /* a field with a comma, quotes and a line break is quoted, quotes doubled */
     assert_non_null(strstr(out, "2026-11-28T12:14:19+0900,bob@example.com,"));
     /* a formula is defused */

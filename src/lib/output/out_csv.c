@@ -66,8 +66,8 @@ static void header(FILE *f, const char *const *names, size_t n)
 
 static const char *const rec_cols[] = {
     "date", "recipient", "addresser", "reason", "cause", "temporary", "who",
-    "retry", "deliverystatus", "replycode", "smtpcommand", "rhost",
-    "diagnosticcode", "queueid", "relay", "delay", "origin", "rule",
+    "retry", "retry_until", "deliverystatus", "replycode", "smtpcommand",
+    "rhost", "diagnosticcode", "queueid", "relay", "delay", "origin", "rule",
     "summary",
 };
 
@@ -82,12 +82,15 @@ static smtpdx_status csv_record(smtpdx_writer *w, const smtpdx_record *r)
 {
     FILE *f = w->out;
     const smtpdx_explanation *e = &r->why;
-    char date[40] = "", code[16] = "";
+    char date[40] = "", until[40] = "", code[16] = "";
 
     if (w->last_kind != SX_ITEM_RECORD) /* a header per kind of row */
         header(f, rec_cols, COUNT(rec_cols));
     if (r->timestamp != 0)
         sx_out_time(r->timestamp, r->timezoneoffset, date, sizeof(date));
+    /* the report's own give-up time, in the record's time zone like date */
+    if (r->retry_until != 0)
+        sx_out_time(r->retry_until, r->timezoneoffset, until, sizeof(until));
     if (r->replycode > 0)
         snprintf(code, sizeof(code), "%d", r->replycode);
     field(f, 1, date, strlen(date));
@@ -98,6 +101,7 @@ static smtpdx_status csv_record(smtpdx_writer *w, const smtpdx_record *r)
     fieldz(f, sx_out_temp_word(e->temporary));
     fieldz(f, smtpdx_who_name(e->who));
     fieldz(f, smtpdx_retry_name(e->retry));
+    fieldz(f, until);
     fieldz(f, r->deliverystatus);
     fieldz(f, code);
     fieldz(f, r->smtpcommand);
