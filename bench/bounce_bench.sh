@@ -16,9 +16,9 @@
 # Sisimai is far slower, so it reads the first SISIMAI_COPIES copies only
 # (default 10; the same messages, fewer times); messages per second are
 # computed for each on its own input and the table says which was which.
-# Each tool runs RUNS times (default 3) and the run with the least CPU time
-# counts: on a shared machine other work slows a run down, never speeds it
-# up. Printed: messages/s and MB/s by CPU time (user + system: the work
+# Each tool runs RUNS times (default 5), the two taking turns, and the run
+# with the least CPU time counts: on a shared machine other work slows a
+# run down, never speeds it up. Printed: messages/s and MB/s by CPU time (user + system: the work
 # done on the one core) and by wall time (which also counts waiting for the
 # core), the ratio, peak resident memory and the load average before and
 # after. Floor checked: smtpdx >= 100x Sisimai's messages/s by CPU time.
@@ -30,7 +30,7 @@ COPIES=${1:-100}
 BUILD=${2:-build}
 WRITE=${3:-}
 SCOPIES=${SISIMAI_COPIES:-10}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
 SHARED=${SMTPDX_SHARED:-$ROOT/../shared}
@@ -67,29 +67,26 @@ MSGS=$((PER_COPY * COPIES)); SMSGS=$((PER_COPY * SCOPIES))
 BYTES=$(stat -c %s "$DIR/big.mbox"); SBYTES=$(stat -c %s "$DIR/small.mbox")
 cat "$DIR/big.mbox" > /dev/null   # both tools read from the page cache
 
-# run NAME CMD...: RUNS runs; the least CPU time and that run's wall time,
-# the largest peak KiB, and the tool's own last stderr line into NAME_*
+# run NAME CMD...: one run; keeps the least CPU time and that run's wall
+# time, the largest peak KiB, and the tool's own last stderr line in NAME_*
 run() {
     local name=$1; shift
-    local t=$DIR/$name.time best_cpu='' best_wall='' max_rss=0 i wall cpu rss
-    for ((i = 0; i < RUNS; i++)); do
-        if ! taskset -c 0 /usr/bin/time -v "$@" > /dev/null 2> "$t"; then
-            echo "bounce_bench: '$*' failed:" >&2; tail -5 "$t" >&2; exit 2
-        fi
-        wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
-            n = split($2, p, ":"); s = 0
-            for (i = 1; i <= n; i++) s = s * 60 + p[i]
-            print s }' "$t")
-        cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u + s}' "$t")
-        rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$t")
-        if [ -z "$best_cpu" ] || awk -v a="$cpu" -v b="$best_cpu" 'BEGIN {exit !(a < b)}'; then
-            best_cpu=$cpu; best_wall=$wall
-        fi
-        [ "$rss" -gt "$max_rss" ] && max_rss=$rss
-    done
-    printf -v "${name}_wall" '%s' "$best_wall"
-    printf -v "${name}_cpu" '%s' "$best_cpu"
-    printf -v "${name}_rss" '%s' "$max_rss"
+    local t=$DIR/$name.time wall cpu rss best_cpu max_rss
+    if ! taskset -c 0 /usr/bin/time -v "$@" > /dev/null 2> "$t"; then
+        echo "bounce_bench: '$*' failed:" >&2; tail -5 "$t" >&2; exit 2
+    fi
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
+        n = split($2, p, ":"); s = 0
+        for (i = 1; i <= n; i++) s = s * 60 + p[i]
+        print s }' "$t")
+    cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u + s}' "$t")
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$t")
+    best_cpu=${name}_cpu; max_rss=${name}_rss
+    if [ -z "${!best_cpu}" ] || awk -v a="$cpu" -v b="${!best_cpu}" 'BEGIN {exit !(a < b)}'; then
+        printf -v "${name}_cpu" '%s' "$cpu"
+        printf -v "${name}_wall" '%s' "$wall"
+    fi
+    [ "$rss" -gt "${!max_rss:-0}" ] && printf -v "${name}_rss" '%s' "$rss"
     printf -v "${name}_said" '%s' "$(grep -v '^[[:space:]]' "$t" | grep -v '^Command' | tail -1)"
 }
 
@@ -97,10 +94,13 @@ run() {
 smtpdx_wall='' smtpdx_cpu='' smtpdx_rss='' smtpdx_said=''
 sisimai_wall='' sisimai_cpu='' sisimai_rss='' sisimai_said=''
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "smtpdx bounce --format ndjson on $MSGS messages, $RUNS runs ..."
-run smtpdx "$SMTPDX" bounce --format ndjson "$DIR/big.mbox"
-echo "Sisimai on $SMSGS messages, $RUNS runs ..."
-run sisimai perl "$ROOT/bench/sisimai_driver.pl" "$DIR/small.mbox"
+# The two tools take turns, so that a change in the machine's pace during
+# the run (other work starting or ending) weighs on both alike.
+for ((i = 1; i <= RUNS; i++)); do
+    echo "run $i of $RUNS: smtpdx bounce --format ndjson on $MSGS messages, then Sisimai on $SMSGS ..."
+    run smtpdx "$SMTPDX" bounce --format ndjson "$DIR/big.mbox"
+    run sisimai perl "$ROOT/bench/sisimai_driver.pl" "$DIR/small.mbox"
+done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "  $smtpdx_said"
 echo "  $sisimai_said"
@@ -136,7 +136,7 @@ if [ "$WRITE" = "--write" ]; then
         "\`bash bench/bounce_bench.sh $COPIES BUILD --write\` on $(date -u +%Y-%m-%d), one core" \
         "(taskset -c 0) of a $(nproc)-core $(uname -m) machine shared with other work," \
         "so messages/s are given by CPU time and by wall time; each tool ran $RUNS" \
-        "times and its run with the least CPU time counts. The mbox holds the" \
+        "times, the two taking turns, and its run with the least CPU time counts. The mbox holds the" \
         "bounce messages of the corpus (maildir/bsd and maildir/err, mean" \
         "$(awk -v b="$(stat -c %s "$DIR/one.mbox")" -v n="$PER_COPY" 'BEGIN {printf "%.1f", b / n / 1000}') KB; CRLF turned into LF) $COPIES times over; Sisimai read its" \
         "first $SCOPIES copies, the same messages fewer times, through" \
