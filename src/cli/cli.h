@@ -99,6 +99,30 @@ unsigned cli_outopts_resolve(const cli_outopts *o, FILE *out,
  * is a terminal and NO_COLOR is unset or empty (https://no-color.org/). */
 int cli_color_enabled(enum cli_color_mode mode, FILE *stream);
 
+/* ------------------------------------------------------------ selection */
+
+#define CLI_FILTER_REASONS 16
+
+/* Which records to write (cli_filter.c); zeroed, it keeps every record. */
+typedef struct cli_filter {
+    const char *domain;  /* recipients in this domain or below it */
+    const char *sender;  /* this sender, or "@domain": anyone there */
+    smtpdx_reason reasons[CLI_FILTER_REASONS];
+    size_t nreasons;     /* 0: any reason */
+    int hard;            /* 1 hard bounces only, -1 the others only */
+} cli_filter;
+
+/* Add the comma-separated reason names of arg ("userunknown,blocked");
+ * -1 for an unknown or empty name, or more than CLI_FILTER_REASONS. */
+int cli_filter_reasons(cli_filter *f, const char *arg);
+/* The same for an option of command cmd: on a bad list the usage message
+ * is printed and -1 returned (then return CLI_EXIT_USAGE). */
+int cli_filter_reason_opt(cli_filter *f, const char *cmd, const char *arg);
+/* Is any selection set? */
+int cli_filter_any(const cli_filter *f);
+/* Does r pass every selection? */
+int cli_filter_keep(const cli_filter *f, const smtpdx_record *r);
+
 /* ------------------------------------------------------------- messages */
 
 /* "smtpdx: <what>: <where>: <why>\n" on stderr; where may be NULL (then

@@ -133,13 +133,26 @@ static const help_page pages[] = {
       "quoted in a reply (\"On ..., Mail Delivery System wrote:\"), is "
       "read as the notice itself.",
       "A summary (messages read, bounces, records, mails that were no "
-      "bounce, inputs that could not be read) goes to standard error, and "
-      "a progress count while reading when standard error is a terminal."},
-     {{"-q, --quiet", "No summary and no progress on standard error; "
+      "bounce, inputs that could not be read, and how many records the "
+      "selection options kept) goes to standard error, and a progress "
+      "count while reading when standard error is a terminal."},
+     {{"--hard", "Only hard bounces: the addresses to stop sending to "
+                 "(the recipient or its domain does not exist, and the "
+                 "like; Sisimai's hardbounce)."},
+      {"--soft", "Only the other records: worth another try, or a fix on "
+                 "the sending side first."},
+      {"--reason LIST", "Only records with these reasons, comma-separated, "
+                        "named as explain prints them (mailboxfull,blocked)."},
+      {"--domain DOMAIN", "Only records for recipients in DOMAIN."},
+      {"--sender ADDRESS", "Only records for messages from ADDRESS "
+                           "(@DOMAIN: from anyone in DOMAIN)."},
+      {"-q, --quiet", "No summary and no progress on standard error; "
                       "errors are still reported."},
       OUTPUT_OPTS},
      {{"smtpdx bounce /var/mail/bounces",
        "A summary grouped by reason, then one block per failed recipient."},
+      {"smtpdx bounce --hard --ndjson Maildir/ | jq -r .recipient | sort -u",
+       "The addresses to remove from a mailing list."},
       {"smtpdx bounce --format sisimai Maildir/ > bounces.ndjson",
        "Records with Sisimai's fields only, for tools that read Sisimai's "
        "output."}}},
@@ -212,7 +225,9 @@ static const struct {
     {CLI_EXIT_OK, "Success: every reply was explained, or records were "
                   "produced."},
     {CLI_EXIT_NONE, "Nothing recognised: a reply that could not be parsed "
-                    "or matched, or input without any bounce or failure."},
+                    "or matched, or input without any bounce or failure "
+                    "(or none that --domain, --reason and the like "
+                    "selected)."},
     {CLI_EXIT_USAGE, "Usage error: an unknown command or option, or a bad "
                      "option value."},
     {CLI_EXIT_INPUT, "An input could not be read; the others were still "

@@ -8,8 +8,11 @@
  * format; the summary (messages read, bounces, records, non-bounces,
  * unparseable messages with where they came from, unreadable inputs) and
  * the progress bar go to standard error.
- * Exit status: 0 records written, 1 nothing recognised, 2 usage, 3 an
- * input could not be read (the others were still processed).
+ * --domain, --sender, --reason, --hard and --soft choose which records
+ * are written (cli_filter.c); the summary still counts every record found.
+ * Exit status: 0 records written, 1 nothing recognised (or nothing left
+ * by the selection), 2 usage, 3 an input could not be read (the others
+ * were still processed).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,8 +30,9 @@ typedef struct bounce_run {
     smtpdx_writer *w;
     smtpdx_records *recs;
     cli_progress *progress;
-    unsigned long messages, bounces, records, notbounce, unparseable,
-        unreadable;
+    cli_filter filter;
+    unsigned long messages, bounces, records, written, notbounce,
+        unparseable, unreadable;
     char *bad[LIST_MAX];   /* unparseable origins */
     smtpdx_status why[LIST_MAX]; /* and what the library said of each */
     char *lost[LIST_MAX];  /* unreadable inputs */
@@ -85,14 +89,18 @@ static void one_message(bounce_run *run, const char *buf, size_t len,
     run->bounces++;
     size_t n = smtpdx_records_count(run->recs);
     for (size_t i = 0; i < n; i++) {
-        st = smtpdx_writer_record(run->w, smtpdx_records_get(run->recs, i));
+        const smtpdx_record *r = smtpdx_records_get(run->recs, i);
+        run->records++;
+        if (!cli_filter_keep(&run->filter, r))
+            continue;
+        st = smtpdx_writer_record(run->w, r);
         if (st != SMTPDX_OK) {
             cli_error("bounce", "standard output", "%s",
                       cli_strerror(st, errno));
             run->failed = 1;
             return;
         }
-        run->records++;
+        run->written++;
     }
 }
 
@@ -148,6 +156,9 @@ static void summary(const bounce_run *run)
             run->messages, run->messages == 1 ? "" : "s", run->bounces,
             run->bounces == 1 ? "" : "s", run->records,
             run->records == 1 ? "" : "s", run->notbounce, run->unparseable);
+    if (cli_filter_any(&run->filter))
+        fprintf(stderr, ", %lu record%s selected", run->written,
+                run->written == 1 ? "" : "s");
     if (run->unreadable)
         fprintf(stderr, ", %lu input%s unreadable", run->unreadable,
                 run->unreadable == 1 ? "" : "s");
@@ -162,9 +173,20 @@ static void summary(const bounce_run *run)
 
 int cmd_bounce(int argc, char **argv)
 {
-    enum { OPT_QUIET = CLI_OPT_FIRST_FREE };
+    enum {
+        OPT_DOMAIN = CLI_OPT_FIRST_FREE,
+        OPT_SENDER,
+        OPT_REASON,
+        OPT_HARD,
+        OPT_SOFT,
+    };
     static const struct option longopts[] = {
         CLI_OUTPUT_LONGOPTS,
+        {"domain", required_argument, NULL, OPT_DOMAIN},
+        {"sender", required_argument, NULL, OPT_SENDER},
+        {"reason", required_argument, NULL, OPT_REASON},
+        {"hard", no_argument, NULL, OPT_HARD},
+        {"soft", no_argument, NULL, OPT_SOFT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -188,10 +210,28 @@ int cmd_bounce(int argc, char **argv)
             quiet = 1;
             continue;
         }
-        if (c == 'h')
+        switch (c) {
+        case 'h':
             return cli_help_print("bounce", stdout) == 0 ? CLI_EXIT_OK
                                                          : CLI_EXIT_USAGE;
-        return cli_getopt_fail("bounce", c, argv);
+        case OPT_DOMAIN: run.filter.domain = optarg; break;
+        case OPT_SENDER: run.filter.sender = optarg; break;
+        case OPT_REASON:
+            if (cli_filter_reason_opt(&run.filter, "bounce", optarg) != 0)
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_HARD:
+        case OPT_SOFT: {
+            int want = c == OPT_HARD ? 1 : -1;
+            if (run.filter.hard == -want)
+                return cli_usage("bounce", "--hard and --soft exclude each "
+                                 "other");
+            run.filter.hard = want;
+            break;
+        }
+        default:
+            return cli_getopt_fail("bounce", c, argv);
+        }
     }
     if (optind >= argc && isatty(STDIN_FILENO))
         return cli_usage("bounce", "give files or directories of bounce "
@@ -247,5 +287,5 @@ int cmd_bounce(int argc, char **argv)
     }
     if (run.failed || run.unreadable > 0)
         return CLI_EXIT_INPUT;
-    return run.records > 0 ? CLI_EXIT_OK : CLI_EXIT_NONE;
+    return run.written > 0 ? CLI_EXIT_OK : CLI_EXIT_NONE;
 }

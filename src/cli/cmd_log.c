@@ -19,13 +19,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cmd_log.h"
-
-#define MAX_REASONS 16
 
 enum {
     OPT_SINCE = CLI_OPT_FIRST_FREE,
@@ -50,9 +47,7 @@ typedef struct log_run {
     int follow;              /* following a growing file */
     int follow_lines;        /* table while following: one line each */
     int color, utc;
-    const char *domain, *sender;
-    smtpdx_reason reasons[MAX_REASONS];
-    size_t nreasons;
+    cli_filter filter;       /* --domain, --sender, --reason */
     uint64_t written;
     int failed;              /* an output or library error */
 } log_run;
@@ -65,48 +60,13 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-/* ------------------------------------------------------------- filters */
-
-/* d equals want or is a subdomain of it, ignoring case. */
-static int domain_match(const char *d, const char *want)
-{
-    size_t dl = strlen(d), wl = strlen(want);
-    if (dl == wl)
-        return strcasecmp(d, want) == 0;
-    return dl > wl && d[dl - wl - 1] == '.' &&
-           strcasecmp(d + dl - wl, want) == 0;
-}
-
-static int keep(const log_run *run, const smtpdx_record *r)
-{
-    if (run->domain && !domain_match(r->destination, run->domain))
-        return 0;
-    if (run->sender) {
-        if (run->sender[0] == '@') {
-            if (!domain_match(r->senderdomain, run->sender + 1))
-                return 0;
-        } else if (strcasecmp(r->addresser, run->sender) != 0) {
-            return 0;
-        }
-    }
-    if (run->nreasons) {
-        size_t i;
-        for (i = 0; i < run->nreasons; i++)
-            if (r->reason == run->reasons[i])
-                break;
-        if (i == run->nreasons)
-            return 0;
-    }
-    return 1;
-}
-
 /* Write and count what the last lines produced, then drop it. */
 static int drain(log_run *run)
 {
     size_t n = smtpdx_records_count(run->batch);
     for (size_t i = 0; i < n && !run->failed; i++) {
         const smtpdx_record *r = smtpdx_records_get(run->batch, i);
-        if (!keep(run, r))
+        if (!cli_filter_keep(&run->filter, r))
             continue;
         run->written++;
         if (run->w) {
@@ -280,26 +240,6 @@ static int parse_when(const char *s, int utc, int64_t *out)
     return 0;
 }
 
-static int parse_reasons(log_run *run, const char *arg)
-{
-    const char *p = arg;
-    while (*p) {
-        const char *c = strchr(p, ',');
-        size_t n = c ? (size_t)(c - p) : strlen(p);
-        char name[64];
-        if (n == 0 || n >= sizeof name || run->nreasons >= MAX_REASONS)
-            return -1;
-        memcpy(name, p, n);
-        name[n] = '\0';
-        smtpdx_reason r = smtpdx_reason_from_name(name);
-        if (r == SMTPDX_REASON_COUNT)
-            return -1;
-        run->reasons[run->nreasons++] = r;
-        p += n + (c ? 1 : 0);
-    }
-    return run->nreasons ? 0 : -1;
-}
-
 /* ------------------------------------------------------------------ run */
 
 static int setup_signals(void)
@@ -351,14 +291,12 @@ int cmd_log(int argc, char **argv)
         case 'f': follow = 1; break;
         case OPT_SINCE: since = optarg; break;
         case OPT_UNTIL: until = optarg; break;
-        case OPT_DOMAIN: run.domain = optarg; break;
-        case OPT_SENDER: run.sender = optarg; break;
+        case OPT_DOMAIN: run.filter.domain = optarg; break;
+        case OPT_SENDER: run.filter.sender = optarg; break;
         case OPT_UTC: lo.utc = 1; break;
         case OPT_REASON:
-            if (parse_reasons(&run, optarg) != 0)
-                return cli_usage("log", "unknown reason in '%s' (names as "
-                                 "'smtpdx explain' prints them, comma-"
-                                 "separated)", optarg);
+            if (cli_filter_reason_opt(&run.filter, "log", optarg) != 0)
+                return CLI_EXIT_USAGE;
             break;
         case OPT_ONLY:
             if (strcmp(optarg, "all") == 0)

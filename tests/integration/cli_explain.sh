@@ -12,16 +12,7 @@ cd "$(dirname "$0")/../.." || exit 1  # the project root: examples/ is read
 command -v jq >/dev/null || { echo "SKIP: jq is not installed"; exit 77; }
 [ -x "$SMTPDX" ] || { echo "FAIL: no binary at $SMTPDX"; exit 1; }
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # check DESCRIPTION COMMAND...: the command must succeed
-    local what="$1"; shift
-    if "$@" >/dev/null; then ok; else bad "$what"; fi
-}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. tests/lib/check.sh
 
 # ---- the seed replies, one JSON object each
 explain_json() { "$SMTPDX" explain --json "$1"; }
@@ -198,5 +189,4 @@ check "explain -h is explain --help" cmp -s "$tmp/xhelp" "$tmp/xhelp3"
 "$SMTPDX" --version > "$tmp/ver"
 check "--version names the version" grep -qE '^smtpdx [0-9]+\.[0-9]+\.[0-9]+' "$tmp/ver"
 
-echo "cli_explain: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_explain

@@ -12,12 +12,7 @@ SMTPDX="${SMTPDX:-$build/smtpdx}"
 cd "$(dirname "$0")/../.." || exit 1
 [ -x "$SMTPDX" ] || { echo "FAIL: no binary at $SMTPDX"; exit 1; }
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. tests/lib/check.sh
 
 "$SMTPDX" help --man > "$tmp/smtpdx.1"
 if cmp -s "$tmp/smtpdx.1" man/smtpdx.1; then
@@ -57,5 +52,4 @@ else
     echo "note: groff missing, rendering not checked"
 fi
 
-echo "cli_help: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_help

@@ -1,0 +1,79 @@
+/*
+ * cli_filter.c - which records a command writes: the selections that
+ * 'smtpdx bounce' and 'smtpdx log' share (--domain, --sender, --reason,
+ * and for bounce --hard and --soft). A record is written when it passes
+ * every selection given; none given, every record is.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+/* d equals want or is a subdomain of it, ignoring case. */
+static int domain_match(const char *d, const char *want)
+{
+    size_t dl = strlen(d), wl = strlen(want);
+    if (dl == wl)
+        return strcasecmp(d, want) == 0;
+    return dl > wl && d[dl - wl - 1] == '.' &&
+           strcasecmp(d + dl - wl, want) == 0;
+}
+
+int cli_filter_reasons(cli_filter *f, const char *arg)
+{
+    const char *p = arg;
+    while (*p) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        char name[64];
+        if (n == 0 || n >= sizeof name || f->nreasons >= CLI_FILTER_REASONS)
+            return -1;
+        memcpy(name, p, n);
+        name[n] = '\0';
+        smtpdx_reason r = smtpdx_reason_from_name(name);
+        if (r == SMTPDX_REASON_COUNT)
+            return -1;
+        f->reasons[f->nreasons++] = r;
+        p += n + (c ? 1 : 0);
+    }
+    return f->nreasons ? 0 : -1;
+}
+
+int cli_filter_reason_opt(cli_filter *f, const char *cmd, const char *arg)
+{
+    if (cli_filter_reasons(f, arg) == 0)
+        return 0;
+    cli_usage(cmd, "unknown reason in '%s' (names as 'smtpdx explain' "
+                   "prints them, comma-separated)", arg);
+    return -1;
+}
+
+int cli_filter_any(const cli_filter *f)
+{
+    return f->domain || f->sender || f->nreasons || f->hard;
+}
+
+int cli_filter_keep(const cli_filter *f, const smtpdx_record *r)
+{
+    if (f->domain && !domain_match(r->destination, f->domain))
+        return 0;
+    if (f->sender) {
+        if (f->sender[0] == '@') {
+            if (!domain_match(r->senderdomain, f->sender + 1))
+                return 0;
+        } else if (strcasecmp(r->addresser, f->sender) != 0) {
+            return 0;
+        }
+    }
+    if (f->nreasons) {
+        size_t i;
+        for (i = 0; i < f->nreasons; i++)
+            if (r->reason == f->reasons[i])
+                break;
+        if (i == f->nreasons)
+            return 0;
+    }
+    if (f->hard && (f->hard > 0) != (r->hardbounce != 0))
+        return 0;
+    return 1;
+}

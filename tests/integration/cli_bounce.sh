@@ -1,0 +1,78 @@
+#!/bin/bash
+# cli_bounce.sh - 'smtpdx bounce' as people and scripts use it, on the
+# project's own bounce cases (tests/data/bounce/): the selections (--hard,
+# --soft, --reason, --domain, --sender) each checked against the records
+# of an unselected run, the summary, the exit codes, standard input and an
+# unreadable input beside readable ones.
+#
+# arg1: the build directory; env SMTPDX: the binary (default arg1/smtpdx).
+set -u
+build=$(cd "${1:-build}" 2>/dev/null && pwd) || build="${1:-build}"
+SMTPDX="${SMTPDX:-$build/smtpdx}"
+cd "$(dirname "$0")/../.." || exit 1
+command -v jq >/dev/null || { echo "SKIP: jq is not installed"; exit 77; }
+[ -x "$SMTPDX" ] || { echo "FAIL: no binary at $SMTPDX"; exit 1; }
+
+. tests/lib/check.sh
+
+cases=(tests/data/bounce/*.eml)
+"$SMTPDX" bounce --ndjson "${cases[@]}" > "$tmp/all" 2> "$tmp/all.err"
+is "$?" 0 "all cases: exit status"
+total=$(wc -l < "$tmp/all")
+[ "$total" -ge 50 ] && ok || bad "only $total records from ${#cases[@]} cases"
+grep -q "records selected" "$tmp/all.err" && bad "summary speaks of a selection none was made" || ok
+
+# sel NAME JQ-TEST OPTIONS...: the selected records are exactly those of the
+# full run that pass JQ-TEST, in the same order
+sel() {
+    local name=$1 test=$2; shift 2
+    "$SMTPDX" bounce --ndjson "$@" "${cases[@]}" > "$tmp/$name" 2> "$tmp/$name.err"
+    local rc=$? want
+    jq -c "select($test)" "$tmp/all" > "$tmp/$name.want"
+    want=$(wc -l < "$tmp/$name.want")
+    if cmp -s "$tmp/$name" "$tmp/$name.want"; then ok
+    else bad "$name: the records differ from the full run's that pass $test"; fi
+    [ "$want" -gt 0 ] && ok || bad "$name: the full run has no record that passes $test"
+    is "$rc" 0 "$name: exit status"
+    grep -q "[^0-9]$want records\? selected" "$tmp/$name.err" && ok ||
+        bad "$name: the summary does not say $want selected: $(cat "$tmp/$name.err")"
+}
+sel hard '.hardbounce == 1' --hard
+sel soft '.hardbounce == 0' --soft
+sel reasons '.reason == "userunknown" or .reason == "mailboxfull"' --reason userunknown,mailboxfull
+sel domain '.destination == "example.org" or (.destination | endswith(".example.org"))' --domain example.org
+sel domain-case '.destination == "example.org" or (.destination | endswith(".example.org"))' --domain EXAMPLE.Org
+sel sender-domain '.senderdomain == "example.com"' --sender @example.com
+sel both '.hardbounce == 1 and .reason == "userunknown"' --hard --reason userunknown
+
+hard=$(wc -l < "$tmp/hard"); soft=$(wc -l < "$tmp/soft")
+is "$((hard + soft))" "$total" "--hard and --soft split every record"
+
+# nothing selected: exit 1, and the summary says so
+"$SMTPDX" bounce --ndjson --domain nowhere.invalid "${cases[@]}" > "$tmp/none" 2> "$tmp/none.err"
+is "$?" 1 "a selection that keeps nothing: exit status"
+is "$(wc -c < "$tmp/none")" 0 "a selection that keeps nothing: output"
+grep -q " 0 records selected" "$tmp/none.err" && ok || bad "summary of an empty selection: $(cat "$tmp/none.err")"
+
+# usage errors
+"$SMTPDX" bounce --hard --soft "${cases[0]}" > /dev/null 2>&1
+is "$?" 2 "--hard with --soft"
+"$SMTPDX" bounce --reason nosuchreason "${cases[0]}" > /dev/null 2> "$tmp/u.err"
+is "$?" 2 "an unknown reason"
+grep -q "unknown reason in 'nosuchreason'" "$tmp/u.err" && ok || bad "unknown reason message: $(cat "$tmp/u.err")"
+"$SMTPDX" bounce --reason "" "${cases[0]}" > /dev/null 2>&1
+is "$?" 2 "an empty reason list"
+
+# standard input gives what the file gives
+one=tests/data/bounce/postfix-delay-warning.eml
+"$SMTPDX" bounce --ndjson "$one" 2>/dev/null | jq -c 'del(.origin)' > "$tmp/file"
+"$SMTPDX" bounce --ndjson - < "$one" 2>/dev/null | jq -c 'del(.origin)' > "$tmp/stdin"
+[ -s "$tmp/file" ] && cmp -s "$tmp/file" "$tmp/stdin" && ok || bad "standard input reads otherwise than the file"
+
+# an unreadable input: named, the others still read, exit 3
+"$SMTPDX" bounce --ndjson "$tmp/missing.eml" "$one" > "$tmp/mixed" 2> "$tmp/mixed.err"
+is "$?" 3 "an unreadable input beside a readable one: exit status"
+[ "$(wc -l < "$tmp/mixed")" -eq "$(wc -l < "$tmp/file")" ] && ok || bad "the readable input was not read after the unreadable one"
+grep -q "missing.eml" "$tmp/mixed.err" && ok || bad "the unreadable input is not named: $(cat "$tmp/mixed.err")"
+
+finish cli_bounce
