@@ -41,7 +41,11 @@
 # jq checks each case: reason, cause, temporary, status, remote host. Then
 # Exim (unpacked as in exim_fixture.sh, a dnslookup router, messages
 # submitted on the command line) is sent to nine of the addresses, and
-# its reports and mainlog are checked the same way.
+# its reports and mainlog are checked the same way. Then Sendmail (unpacked
+# as in sendmail_fixture.sh, its own "hosts dns" service switch) is sent to
+# five of them and its reports, returned to alice@origin.test (an address
+# of this loopback, where tests/lib/smtp_peer.py keeps what it receives),
+# are checked too.
 # With --capture DIR the log and the returned reports are copied there.
 # Exit 77 (skip) when not root, or unshare, ip, dnsmasq, postfix, swaks,
 # jq, policyd-spf or openssl is absent.
@@ -52,6 +56,7 @@ BUILD=${1:-build}
 CAPTURE=
 [ "${2:-}" = "--capture" ] && CAPTURE=${3:-}
 SMTPDX=${SMTPDX:-$BUILD/smtpdx}
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
 
 if [ -z "${SMTPDX_DNS_NS:-}" ]; then
     [ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace"
@@ -67,7 +72,16 @@ if [ -z "${SMTPDX_DNS_NS:-}" ]; then
     else
         echo "note: the Exim part will be skipped: $(echo "$exim_why" | tail -n 1)"
     fi
-    SMTPDX_DNS_NS=1 SMTPDX=$SMTPDX EXIM_READY=$EXIM_READY exec unshare -n -m \
+    # so are Sendmail's (unpacked as in sendmail_fixture.sh)
+    SM_READY=0
+    if ! command -v python3 >/dev/null; then
+        echo "note: the Sendmail part will be skipped: python3 is missing"
+    elif sm_why=$( (fetch_debs "$BUILD/sendmail-debs" sendmail-bin sendmail-cf m4 libwrap0) 2>&1 ); then
+        SM_READY=1
+    else
+        echo "note: the Sendmail part will be skipped: $(echo "$sm_why" | tail -n 1)"
+    fi
+    SMTPDX_DNS_NS=1 SMTPDX=$SMTPDX EXIM_READY=$EXIM_READY SM_READY=$SM_READY exec unshare -n -m \
         --propagation private bash "$0" "$BUILD" ${CAPTURE:+--capture "$CAPTURE"}
 fi
 
@@ -113,6 +127,8 @@ dnsmasq --listen-address=127.0.0.1 --bind-interfaces --port=53 \
     --host-record=tls.test,127.0.0.6 \
     --host-record=notls.test,127.0.0.7 \
     --host-record=strict.test,127.0.0.8 \
+    --mx-host=origin.test,mx.origin.test,10 \
+    --address=/mx.origin.test/127.0.0.1 \
     --txt-record=txtonly.test,"no mail here" \
     --txt-record=sender.test,"v=spf1 -all" ||
     { echo "FAIL: dnsmasq did not start"; exit 1; }
@@ -423,7 +439,80 @@ else
     echo "skip the Exim part: its packages could not be had"
 fi
 
-# every name Postfix and Exim asked about was one this test serves or
+# ---- Sendmail on the same names: it too routes by DNS itself (its own
+# service switch: "hosts dns") and mails its reports back to
+# alice@origin.test, whose MX (mx.origin.test) is this loopback: there
+# the SMTP peer of the other fixtures (tests/lib/smtp_peer.py) keeps them.
+# Its files live on a tmpfs at /mnt of this mount namespace (Sendmail
+# refuses a queue under a world-writable folder such as /tmp). It logs
+# only to syslog, which this namespace lacks: its log lines for the same
+# failures are a hand-written case of tests/data/log/ instead.
+sendmail_part() {
+S=$D/sendmail
+mkdir -p "$S/out"
+chmod 755 "$S"
+sendmail_unpack "$BUILD/sendmail-debs" "$S"
+local sm=$SM libdir=$SM_LIBDIR
+python3 "$SRC/tests/lib/smtp_peer.py" 25 "$S/out" > "$S/peer.log" 2>&1 &
+SM_PEER=$!
+for _ in $(seq 50); do port_busy 25 && break; sleep 0.1; done
+port_busy 25 || { echo "FAIL: the SMTP peer did not start"; cat "$S/peer.log"; exit 1; }
+sendmail_cf "$S" mta.origin.test <<EOF
+define(\`confTO_CONNECT', \`5s')dnl
+EOF
+printf 'hosts dns\naliases files\n' > "$S/service.switch"
+mount -t tmpfs -o mode=755 tmpfs /mnt || { echo "FAIL: no tmpfs at /mnt"; exit 1; }
+mkdir -m 755 /mnt/sm
+mkdir -m 700 /mnt/sm/q
+cp "$S/test.cf" "$S/service.switch" /mnt/sm/
+: > /mnt/sm/aliases
+: > /mnt/sm/statistics
+local run="$sm -C /mnt/sm/test.cf -O QueueDirectory=/mnt/sm/q" r
+LD_LIBRARY_PATH=$libdir $run -bi > /dev/null 2>&1
+for r in user@nx.test user@noaddr.test nosuch@aonly.test user@listed.test \
+         user@elsewhere.example; do
+    printf 'From: alice@origin.test\nTo: %s\nSubject: sendmail dns %s\n\nA test message.\n' "$r" "$r" |
+        LD_LIBRARY_PATH=$libdir timeout 60 $run -odi -oem -f alice@origin.test "$r" >> "$S/send.log" 2>&1 || true
+done
+# the one whose lookup was refused stays queued: give it up
+sleep 2
+LD_LIBRARY_PATH=$libdir timeout 60 $run -O Timeout.queuereturn=1s -q >> "$S/send.log" 2>&1 || true
+for _ in $(seq 50); do
+    [ "$(find "$S/out" -name 'msg-*.eml' | wc -l)" -ge 5 ] && break
+    sleep 0.1
+done
+LD_LIBRARY_PATH=$libdir $run -bp >> "$S/send.log" 2>&1
+kill "$SM_PEER" 2>/dev/null && wait "$SM_PEER" 2>/dev/null
+umount /mnt
+[ -n "$CAPTURE" ] && cp -r "$S/out" "$CAPTURE/sendmail-bounces"
+
+SOUT=$D/sendmail-bounces.ndjson
+"$SMTPDX" bounce --format ndjson "$S/out" > "$SOUT"
+is $? 0 "smtpdx bounce reads the reports Sendmail returned"
+is "$(jq -s length "$SOUT")" 5 "Sendmail: one record per returned message"
+scheck() { jq_has "$SOUT" "$@"; }
+scheck "Sendmail, NXDOMAIN: host unknown, permanent" \
+  '.recipient=="user@nx.test" and .reason=="hostunknown" and .cause=="domain-unknown" and .deliverystatus=="5.1.2" and .temporary==false and .hardbounce==1 and .smtpagent=="Sendmail"'
+scheck "Sendmail, MX host without an address: host unknown, the domain's admin acts" \
+  '.recipient=="user@noaddr.test" and .reason=="hostunknown" and .cause=="mx-host-unknown" and .who=="recipient-admin" and .temporary==false and (.diagnosticcode|test("mail.noaddr.test"))'
+# (Sendmail pipelines MAIL, RCPT and DATA and writes only ">>> DATA"
+# above the refusal of RCPT: the command is read as DATA, as Sisimai
+# reads it, and not checked here)
+scheck "Sendmail, implicit MX: 550 5.1.1 from the host DNS gave" \
+  '.recipient=="nosuch@aonly.test" and .reason=="userunknown" and .deliverystatus=="5.1.1" and .replycode=="550" and .rhost=="aonly.test" and .hardbounce==1'
+scheck "Sendmail, block list: 554 5.7.1, the sender's admin acts" \
+  '.recipient=="user@listed.test" and .reason=="blocked" and .cause=="dnsbl-listed" and .replycode=="554" and .who=="sender-admin" and .rhost=="listed.test"'
+scheck "Sendmail, refused lookup: a DNS failure, returned when the queue time ran out" \
+  '.recipient=="user@elsewhere.example" and .action=="failed" and .reason=="networkerror" and .cause=="dns-failure" and .hardbounce==0'
+[ $fails -eq 0 ] || { echo "--- Sendmail"; cat "$S/send.log" "$S/peer.log"; }
+}
+if [ "${SM_READY:-0}" = 1 ]; then
+    sendmail_part
+else
+    echo "skip the Sendmail part: its packages could not be had"
+fi
+
+# every name Postfix, Exim and Sendmail asked about was one this test serves or
 # refuses, a reverse lookup, or this machine's own name (the hosts file
 # that would give it is hidden)
 asked=$(sed -n 's/.*query\[[A-Z]*\] \([^ ]*\) from .*/\1/p' "$D/dns.log" | sort -u | tr '\n' ' ')

@@ -61,16 +61,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for d in "$DEBS"/*.deb; do
-    dpkg-deb -x "$d" "$T/root" || { echo "FAIL: dpkg-deb -x $d"; exit 1; }
-done
-SM=$T/root/usr/libexec/sendmail/sendmail
-M4=$T/root/usr/bin/m4
-[ -x "$SM" ] && [ -x "$M4" ] || { echo "FAIL: no sendmail or m4 in the packages"; exit 1; }
-# the copy is ours: without its set-group-id bit the loader honours
-# LD_LIBRARY_PATH, where the unpacked libwrap is
-chmod g-s "$SM"
-LIBDIR=$(dirname "$(find "$T/root" -name 'libwrap.so.0' | head -n 1)")
+sendmail_unpack "$DEBS" "$T"
+LIBDIR=$SM_LIBDIR
 
 mkdir -p "$T/out"
 python3 "$SRC/tests/lib/smtp_peer.py" "$P_PEER" "$T/out" > "$T/peer.log" 2>&1 &
@@ -79,29 +71,13 @@ for _ in $(seq 50); do port_busy "$P_PEER" && break; sleep 0.1; done
 port_busy "$P_PEER" || { echo "FAIL: the SMTP peer did not start"; cat "$T/peer.log"; exit 1; }
 
 # ---- the configuration: everything goes to the peer
-cat > "$T/test.mc" <<EOF
-divert(-1)
-divert(0)dnl
-include(\`$T/root/usr/share/sendmail/cf/m4/cf.m4')dnl
-OSTYPE(\`linux')dnl
-define(\`confDOMAIN_NAME', \`mta.sender.test')dnl
-define(\`confSERVICE_SWITCH_FILE', \`/mnt/sm/service.switch')dnl
+sendmail_cf "$T" mta.sender.test <<EOF
 define(\`confHOSTS_FILE', \`/mnt/sm/hosts')dnl
-define(\`confDONT_PROBE_INTERFACES', \`True')dnl
-define(\`confDEF_USER_ID', \`8:12')dnl
 define(\`SMART_HOST', \`[127.0.0.1]')dnl
 define(\`RELAY_MAILER_ARGS', \`TCP \$h $P_PEER')dnl
 define(\`ESMTP_MAILER_ARGS', \`TCP \$h $P_PEER')dnl
 define(\`SMTP_MAILER_ARGS', \`TCP \$h $P_PEER')dnl
-define(\`ALIAS_FILE', \`/mnt/sm/aliases')dnl
-define(\`confPID_FILE', \`/mnt/sm/sendmail.pid')dnl
-define(\`STATUS_FILE', \`/mnt/sm/statistics')dnl
-FEATURE(\`nocanonify')dnl
-MAILER(\`local')dnl
-MAILER(\`smtp')dnl
 EOF
-"$M4" "$T/test.mc" > "$T/test.cf" 2> "$T/m4.log" ||
-    { echo "FAIL: m4 could not make the configuration"; cat "$T/m4.log"; exit 1; }
 # each name on a line of its own: the first line's names are Sendmail's
 # own (class w, delivered locally), the others are remote
 printf '127.0.0.1 mta.sender.test %s localhost\n127.0.0.1 remote.test\n127.0.0.1 origin.test\n' \

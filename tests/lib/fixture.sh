@@ -173,6 +173,49 @@ exim_unpack() {
     fi
 }
 
+# sendmail_unpack DEBS DIR: the Sendmail packages fetch_debs put in DEBS
+# (sendmail-bin, sendmail-cf, m4, libwrap0), unpacked under DIR/root on
+# every run (nothing is installed). Sets SM (the binary, its set-group-id
+# bit dropped: the copy is ours, and without the bit the loader honours
+# LD_LIBRARY_PATH), M4 and SM_LIBDIR (where the unpacked libwrap is).
+sendmail_unpack() {
+    local d
+    for d in "$1"/*.deb; do
+        dpkg-deb -x "$d" "$2/root" || { echo "FAIL: dpkg-deb -x $d"; exit 1; }
+    done
+    SM=$2/root/usr/libexec/sendmail/sendmail
+    M4=$2/root/usr/bin/m4
+    [ -x "$SM" ] && [ -x "$M4" ] || { echo "FAIL: no sendmail or m4 in the packages"; exit 1; }
+    chmod g-s "$SM"
+    SM_LIBDIR=$(dirname "$(find "$2/root" -name 'libwrap.so.0' | head -n 1)")
+}
+
+# sendmail_cf DIR DOMAIN: DIR/test.cf made by m4 (from sendmail_unpack's
+# packages under DIR/root) for a Sendmail named DOMAIN whose files live in
+# /mnt/sm; the lines of standard input (define()s of the fixture's own)
+# go in before the features and mailers.
+sendmail_cf() {
+    {
+        echo "divert(-1)"
+        echo "divert(0)dnl"
+        echo "include(\`$1/root/usr/share/sendmail/cf/m4/cf.m4')dnl"
+        echo "OSTYPE(\`linux')dnl"
+        echo "define(\`confDOMAIN_NAME', \`$2')dnl"
+        echo "define(\`confSERVICE_SWITCH_FILE', \`/mnt/sm/service.switch')dnl"
+        echo "define(\`confDONT_PROBE_INTERFACES', \`True')dnl"
+        echo "define(\`confDEF_USER_ID', \`8:12')dnl"
+        echo "define(\`ALIAS_FILE', \`/mnt/sm/aliases')dnl"
+        echo "define(\`confPID_FILE', \`/mnt/sm/sendmail.pid')dnl"
+        echo "define(\`STATUS_FILE', \`/mnt/sm/statistics')dnl"
+        cat
+        echo "FEATURE(\`nocanonify')dnl"
+        echo "MAILER(\`local')dnl"
+        echo "MAILER(\`smtp')dnl"
+    } > "$1/test.mc"
+    "$M4" "$1/test.mc" > "$1/test.cf" 2> "$1/m4.log" ||
+        { echo "FAIL: m4 could not make Sendmail's configuration"; cat "$1/m4.log"; exit 1; }
+}
+
 # postfix_services: the master.cf lines of Postfix's own services (none
 # chrooted), for a private instance's master.cf after its listeners.
 postfix_services() {

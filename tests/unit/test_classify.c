@@ -451,6 +451,17 @@ static void test_mx_host_span(void **state)
         {"Host not found", "example.org", NULL},
         {"Name service error for name=mx.example.org type=A: Host not found",
          "", NULL},
+        /* Sendmail's wording */
+        {"550 5.1.2 user@example.org... Host unknown (Name server: "
+         "mail.example.org.: host not found)",
+         "example.org", "Name server: mail.example.org.: host not found"},
+        {"Host unknown (Name server: example.org: host not found)",
+         "example.org", NULL},                 /* the domain itself */
+        {"Host unknown (Name server: EXAMPLE.org.: host not found)",
+         "example.org", NULL},
+        {"Name server: mail.example.org: no data known", "example.org", NULL},
+        {"Name server: : host not found", "example.org", NULL},
+        {"Name server: mail.example.org", "example.org", NULL},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const char *at = NULL;

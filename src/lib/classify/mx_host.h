@@ -13,9 +13,9 @@
 /* The knowledge-base entry for it (reason hostunknown). */
 #define SX_MX_HOST_ENTRY "text.hostunknown.mx-host-unknown"
 
-/* The span "name=HOST type=A" (or AAAA) of text[0..n) when HOST is not
- * domain (a trailing dot and case aside): its length, *at its start;
- * else 0. */
+/* The span "name=HOST type=A" (or AAAA; Postfix) or "Name server: HOST:
+ * host not found" (Sendmail) of text[0..n) when HOST is not domain (a
+ * trailing dot and case aside): its length, *at its start; else 0. */
 size_t sx_mx_host_span(const char *text, size_t n, const char *domain,
                        const char **at);
 
