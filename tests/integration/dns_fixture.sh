@@ -43,9 +43,10 @@
 # submitted on the command line) is sent to nine of the addresses, and
 # its reports and mainlog are checked the same way. Then Sendmail (unpacked
 # as in sendmail_fixture.sh, its own "hosts dns" service switch) is sent to
-# five of them and its reports, returned to alice@origin.test (an address
-# of this loopback, where tests/lib/smtp_peer.py keeps what it receives),
-# are checked too.
+# five of them and its reports, returned to alice@origin.test (whose MX is
+# this loopback, where tests/lib/smtp_peer.py keeps what it receives),
+# are checked too; and OpenSMTPD (unpacked as in opensmtpd_fixture.sh) is
+# sent to six.
 # With --capture DIR the log and the returned reports are copied there.
 # Exit 77 (skip) when not root, or unshare, ip, dnsmasq, postfix, swaks,
 # jq, policyd-spf or openssl is absent.
@@ -81,7 +82,22 @@ if [ -z "${SMTPDX_DNS_NS:-}" ]; then
     else
         echo "note: the Sendmail part will be skipped: $(echo "$sm_why" | tail -n 1)"
     fi
-    SMTPDX_DNS_NS=1 SMTPDX=$SMTPDX EXIM_READY=$EXIM_READY SM_READY=$SM_READY exec unshare -n -m \
+    # and OpenSMTPD's, with the libraries it links (as in
+    # opensmtpd_fixture.sh)
+    OS_READY=0
+    if os_why=$( (fetch_debs "$BUILD/opensmtpd-debs" opensmtpd) 2>&1 ); then
+        mkdir -p "$BUILD/opensmtpd-debs/probe"
+        dpkg-deb -x "$(newest_deb "$BUILD/opensmtpd-debs" opensmtpd)" "$BUILD/opensmtpd-debs/probe"
+        if ldd "$BUILD/opensmtpd-debs/probe/usr/sbin/smtpd" 2>/dev/null | grep -q 'not found'; then
+            DEBIAN_FRONTEND=noninteractive timeout 180 apt-get install -y -q \
+                --no-install-recommends libevent-2.1-7 libdb5.3 > /dev/null 2>&1
+        fi
+        ldd "$BUILD/opensmtpd-debs/probe/usr/sbin/smtpd" 2>/dev/null | grep -q 'not found' ||
+            OS_READY=1
+        rm -rf "$BUILD/opensmtpd-debs/probe"
+    fi
+    [ "$OS_READY" = 1 ] || echo "note: the OpenSMTPD part will be skipped: ${os_why:-a library is missing}"
+    SMTPDX_DNS_NS=1 SMTPDX=$SMTPDX EXIM_READY=$EXIM_READY SM_READY=$SM_READY OS_READY=$OS_READY exec unshare -n -m \
         --propagation private bash "$0" "$BUILD" ${CAPTURE:+--capture "$CAPTURE"}
 fi
 
@@ -512,7 +528,80 @@ else
     echo "skip the Sendmail part: its packages could not be had"
 fi
 
-# every name Postfix, Exim and Sendmail asked about was one this test serves or
+# ---- OpenSMTPD on the same names: it resolves with its own resolver
+# (reading this namespace's resolv.conf) and writes its reports for
+# sender.test to files. Here it took no address record in place of a
+# missing MX (no implicit MX, RFC 5321 5.1: its log says "No MX found for
+# domain"), so only the unknown domain and the refused lookup fail at
+# once; the others wait for the queue time to run out. As in opensmtpd_fixture.sh it runs in a mount
+# namespace of its own (inside this network namespace), where its
+# compiled-in paths are empty file systems and its users exist.
+opensmtpd_part() {
+O=$D/opensmtpd
+mkdir -p "$O/out" && chmod 1777 "$O/out"
+chmod 755 "$O"
+local deb smtpd ns
+deb=$(newest_deb "$BUILD/opensmtpd-debs" opensmtpd)
+dpkg-deb -x "$deb" "$O/root" || { echo "FAIL: dpkg-deb -x $deb"; exit 1; }
+smtpd=$O/root/usr/sbin/smtpd
+cat > "$O/smtpd.conf" <<EOF
+queue ttl 6s
+listen on 127.0.0.1 port 2526
+action "keep" mda "/bin/sh -c 'cat > $O/out/bounce.\$\$.eml'" virtual { "@" = nobody }
+action "out" relay
+match from any for domain "sender.test" action "keep"
+match from any for any action "out"
+EOF
+opensmtpd_start_script "$O" "$O/smtpd.conf"
+unshare -m bash "$O/start.sh" > "$O/smtpd.log" 2>&1 &
+ns=$!
+for _ in $(seq 100); do port_busy 2526 && break; sleep 0.1; done
+port_busy 2526 || { echo "FAIL: OpenSMTPD did not start:"; cat "$O/smtpd.log"; exit 1; }
+local r
+for r in user@nx.test user@nullmx.test user@noaddr.test nosuch@aonly.test \
+         user@listed.test user@elsewhere.example; do
+    swaks --server 127.0.0.1 --port 2526 --helo client.test --timeout 10 \
+        --from alice@sender.test --to "$r" --header "Subject: opensmtpd dns $r" \
+        >/dev/null 2>&1 || echo "note: swaks could not hand $r to OpenSMTPD"
+done
+# each report is whole once its last line closes the MIME structure
+local f k
+for _ in $(seq 150); do
+    k=0
+    for f in "$O"/out/bounce.*.eml; do
+        [ -f "$f" ] && tail -n 1 "$f" | grep -q -- '--$' && k=$((k + 1))
+    done
+    [ "$k" -ge 6 ] && break
+    sleep 0.2
+done
+stop_all "$smtpd"
+wait "$ns" 2>/dev/null
+[ -n "$CAPTURE" ] && cp -r "$O/out" "$CAPTURE/opensmtpd-bounces" && cp "$O/smtpd.log" "$CAPTURE/opensmtpd.log"
+
+OOUT=$D/opensmtpd-bounces.ndjson
+"$SMTPDX" bounce --format ndjson "$O/out" > "$OOUT"
+is $? 0 "smtpdx bounce reads the reports OpenSMTPD wrote"
+is "$(jq -s length "$OOUT")" 6 "OpenSMTPD: one record per report"
+ocheck() { jq_has "$OOUT" "$@"; }
+ocheck "OpenSMTPD, NXDOMAIN: host unknown, permanent" \
+  '.recipient=="user@nx.test" and .reason=="hostunknown" and .cause=="domain-unknown" and .temporary==false and .hardbounce==1 and .diagnosticcode=="Domain does not exist"'
+ocheck "OpenSMTPD, refused lookup: what it calls an invalid domain name, at once" \
+  '.recipient=="user@elsewhere.example" and .action=="failed" and .reason=="hostunknown" and .diagnosticcode=="Invalid domain name"'
+# OpenSMTPD 6.8 finds "No MX found for domain" (its log) for a domain with
+# only an address, a null MX or an MX without an address, keeps the
+# message until the queue time runs out, then reports it with Action
+# delayed and Status 4.4.7: a report of a message it gave up on
+n=$(jq -s 'map(select(.action=="delayed" and .deliverystatus=="4.4.7" and .reason=="expired" and .cause=="queue-expired" and .diagnosticcode=="Envelope expired")) | length' "$OOUT")
+is "$n" 4 "OpenSMTPD, no MX: four given up when the queue time ran out"
+[ $fails -eq 0 ] || { echo "--- OpenSMTPD"; tail -n 40 "$O/smtpd.log"; cat "$OOUT"; }
+}
+if [ "${OS_READY:-0}" = 1 ]; then
+    opensmtpd_part
+else
+    echo "skip the OpenSMTPD part: its package could not be had or run"
+fi
+
+# every name the mail servers asked about was one this test serves or
 # refuses, a reverse lookup, or this machine's own name (the hosts file
 # that would give it is hidden)
 asked=$(sed -n 's/.*query\[[A-Z]*\] \([^ ]*\) from .*/\1/p' "$D/dns.log" | sort -u | tr '\n' ' ')

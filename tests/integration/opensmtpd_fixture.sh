@@ -82,17 +82,6 @@ if [ -n "$missing" ]; then
     [ -z "$missing" ] || skip "opensmtpd needs libraries apt-get could not install: $missing"
 fi
 
-# ---- users that exist only inside the namespace
-UID_D=$(free_id 64900)
-UID_Q=$(free_id $((UID_D + 1)))
-cp /etc/passwd "$T/passwd" && cp /etc/group "$T/group" || exit 1
-getent passwd opensmtpd >/dev/null ||
-    echo "opensmtpd:x:$UID_D:$UID_D::/var/lib/opensmtpd/empty:/usr/sbin/nologin" >> "$T/passwd"
-getent passwd opensmtpq >/dev/null ||
-    echo "opensmtpq:x:$UID_Q:$UID_Q::/var/lib/opensmtpd/empty:/usr/sbin/nologin" >> "$T/passwd"
-getent group opensmtpd >/dev/null || echo "opensmtpd:x:$UID_D:" >> "$T/group"
-getent group opensmtpq >/dev/null || echo "opensmtpq:x:$UID_Q:" >> "$T/group"
-
 mkdir -p "$T/out" && chmod 1777 "$T/out"
 cat > "$T/smtpd.conf" <<EOF
 queue ttl 8s
@@ -106,21 +95,8 @@ match tag RECV from any for any reject
 match from any for domain "sender.test" action "keep"
 match from any for any action "recv"
 EOF
-cat > "$T/start.sh" <<EOF
-set -e
-mount --make-rprivate /
-mount --bind $T/passwd /etc/passwd
-mount --bind $T/group /etc/group
-mount -t tmpfs none /usr/libexec
-mkdir /usr/libexec/opensmtpd
-mount --bind $T/root/usr/libexec/opensmtpd /usr/libexec/opensmtpd
-mount -t tmpfs none /var/lib
-mkdir -p /var/lib/opensmtpd/empty
-mount -t tmpfs none /var/spool
-mkdir -m 711 /var/spool/smtpd
-mount -t tmpfs none /run
-exec $SMTPD -d -f $T/smtpd.conf
-EOF
+# users that exist only inside the namespace, and the paths compiled in
+opensmtpd_start_script "$T" "$T/smtpd.conf"
 if ! "$SMTPD" -n -f "$T/smtpd.conf" > "$T/check.log" 2>&1; then
     grep -q "unknown user" "$T/check.log" || { echo "FAIL: smtpd.conf:"; cat "$T/check.log"; exit 1; }
 fi

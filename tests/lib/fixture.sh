@@ -216,6 +216,40 @@ sendmail_cf() {
         { echo "FAIL: m4 could not make Sendmail's configuration"; cat "$1/m4.log"; exit 1; }
 }
 
+# opensmtpd_start_script DIR CONF: DIR/start.sh, which (run under
+# unshare -m) gives the OpenSMTPD unpacked under DIR/root what it has
+# compiled in, its users (opensmtpd, opensmtpq: in copies of /etc/passwd
+# and /etc/group when the system has none), its helpers at
+# /usr/libexec/opensmtpd and empty /var/lib, /var/spool and /run, then
+# runs it in the foreground on CONF.
+opensmtpd_start_script() {
+    local dir=$1 conf=$2 uid_d uid_q
+    uid_d=$(free_id 64900)
+    uid_q=$(free_id $((uid_d + 1)))
+    cp /etc/passwd "$dir/passwd" && cp /etc/group "$dir/group" || exit 1
+    getent passwd opensmtpd >/dev/null ||
+        echo "opensmtpd:x:$uid_d:$uid_d::/var/lib/opensmtpd/empty:/usr/sbin/nologin" >> "$dir/passwd"
+    getent passwd opensmtpq >/dev/null ||
+        echo "opensmtpq:x:$uid_q:$uid_q::/var/lib/opensmtpd/empty:/usr/sbin/nologin" >> "$dir/passwd"
+    getent group opensmtpd >/dev/null || echo "opensmtpd:x:$uid_d:" >> "$dir/group"
+    getent group opensmtpq >/dev/null || echo "opensmtpq:x:$uid_q:" >> "$dir/group"
+    cat > "$dir/start.sh" <<EOF
+set -e
+mount --make-rprivate /
+mount --bind $dir/passwd /etc/passwd
+mount --bind $dir/group /etc/group
+mount -t tmpfs none /usr/libexec
+mkdir /usr/libexec/opensmtpd
+mount --bind $dir/root/usr/libexec/opensmtpd /usr/libexec/opensmtpd
+mount -t tmpfs none /var/lib
+mkdir -p /var/lib/opensmtpd/empty
+mount -t tmpfs none /var/spool
+mkdir -m 711 /var/spool/smtpd
+mount -t tmpfs none /run
+exec $dir/root/usr/sbin/smtpd -d -f $conf
+EOF
+}
+
 # postfix_services: the master.cf lines of Postfix's own services (none
 # chrooted), for a private instance's master.cf after its listeners.
 postfix_services() {
