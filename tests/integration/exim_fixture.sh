@@ -39,7 +39,8 @@
 #              full): "==";
 #   warned     delay_warning = 1s: a forced queue run (-qf) a second
 #              and a half on finds the three deferred again and warns
-#              their sender (Action: delayed);
+#              their sender (Action: delayed); on a busy machine the
+#              first attempt may come late enough to warn too;
 #   expired    the retry rule gives up 6 s after the first failure, so a
 #              forced queue run (-qff) later fails all three: "retry
 #              timeout exceeded";
@@ -47,7 +48,7 @@
 # Then 'smtpdx log --format ndjson' reads both mainlogs and every case is
 # checked with jq against what the log shows was caused, and 'smtpdx
 # bounce' reads the 9 bounces Exim wrote (one per failed recipient) and
-# its 3 delay warnings. At exit every process running the unpacked binary
+# its delay warnings (one or more per deferred recipient). At exit every process running the unpacked binary
 # is stopped by its pid. With --capture DIR the two mainlogs and the
 # Maildir of bounces and warnings are also copied there.
 #
@@ -408,8 +409,14 @@ BOUT=$T/bounces.ndjson
 "$SMTPDX" bounce --format ndjson "$T/bounces" > "$BOUT" 2> "$T/bounce.err"
 rc=$?
 is $rc 0 "smtpdx bounce reads the Maildir of Exim's bounces"
-grep -q "12 messages read, 12 bounces, 12 records, 0 not a bounce, 0 unparseable" "$T/bounce.err"
-is $? 0 "summary: 9 bounces and 3 warnings, 12 records ($(tail -n 1 "$T/bounce.err"))"
+# 9 bounces and a warning or more for each of the 3 deferred (on a busy
+# machine the first delivery attempt may itself come a second late and
+# warn, before the queue run warns again)
+nmail=$(find "$T/bounces/new" "$T/bounces/cur" -type f | wc -l)
+[ "$nmail" -ge 12 ] && [ "$nmail" -le 18 ]
+is $? 0 "9 bounces and 3 to 9 warnings in the Maildir ($nmail)"
+grep -q "$nmail messages read, $nmail bounces, $nmail records, 0 not a bounce, 0 unparseable" "$T/bounce.err"
+is $? 0 "summary: one record per mail ($(tail -n 1 "$T/bounce.err"))"
 bcheck() { jq_has "$BOUT" "$1" "$2"; }
 # what every record shares: the returned message and the reporting host
 jq -e -s 'map(select(.action == "failed")) | length == 9 and all(.addresser == "alice@sender.test"
@@ -438,10 +445,11 @@ bcheck "bounce: connection refused until the retry time ran out" \
   '.recipient=="carol@remote.test" and .reason=="expired" and .temporary==false'
 # the warnings: still queued, so temporary and nothing to do yet; the
 # report's Action decides where the reply says nothing more telling
-jq -e -s 'map(select(.action == "delayed")) | length == 3 and all(.hardbounce == 0
+jq -e -s 'map(select(.action == "delayed")) | (map(.recipient) | unique) ==
+    ["busy@reject.test", "carol@remote.test", "quota@quota.test"] and all(.hardbounce == 0
     and .temporary == true and .addresser == "alice@sender.test" and .smtpagent == "Exim"
     and .subject == "fixture " + .recipient and .lhost == "mx.sender.test")' "$BOUT" >/dev/null
-is $? 0 "warnings: three delayed records, temporary, with the returned message's subject"
+is $? 0 "warnings: for the three deferred only, temporary, with the returned message's subject"
 bcheck "warning: 450 busy, still queued" \
   '.recipient=="busy@reject.test" and .action=="delayed" and .reason=="expired" and .cause=="delivery-delayed" and .replycode=="450" and .retry.advice=="retry" and .matched.kind=="report" and .conflict==false'
 bcheck "warning: connection refused, still queued" \
