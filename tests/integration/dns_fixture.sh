@@ -43,7 +43,7 @@
 # submitted on the command line) is sent to nine of the addresses, and
 # its reports and mainlog are checked the same way. Then Sendmail (unpacked
 # as in sendmail_fixture.sh, its own "hosts dns" service switch) is sent to
-# five of them and its reports, returned to alice@origin.test (whose MX is
+# six of them and its reports, returned to alice@origin.test (whose MX is
 # this loopback, where tests/lib/smtp_peer.py keeps what it receives),
 # are checked too; and OpenSMTPD (unpacked as in opensmtpd_fixture.sh) is
 # sent to six.
@@ -485,7 +485,7 @@ cp "$S/test.cf" "$S/service.switch" /mnt/sm/
 : > /mnt/sm/statistics
 local run="$sm -C /mnt/sm/test.cf -O QueueDirectory=/mnt/sm/q" r
 LD_LIBRARY_PATH=$libdir $run -bi > /dev/null 2>&1
-for r in user@nx.test user@noaddr.test nosuch@aonly.test user@listed.test \
+for r in user@nx.test user@noaddr.test nosuch@aonly.test user@listed.test user@nullmx.test \
          user@elsewhere.example; do
     printf 'From: alice@origin.test\nTo: %s\nSubject: sendmail dns %s\n\nA test message.\n' "$r" "$r" |
         LD_LIBRARY_PATH=$libdir timeout 60 $run -odi -oem -f alice@origin.test "$r" >> "$S/send.log" 2>&1 || true
@@ -494,7 +494,7 @@ done
 sleep 2
 LD_LIBRARY_PATH=$libdir timeout 60 $run -O Timeout.queuereturn=1s -q >> "$S/send.log" 2>&1 || true
 for _ in $(seq 50); do
-    [ "$(find "$S/out" -name 'msg-*.eml' | wc -l)" -ge 5 ] && break
+    [ "$(find "$S/out" -name 'msg-*.eml' | wc -l)" -ge 6 ] && break
     sleep 0.1
 done
 LD_LIBRARY_PATH=$libdir $run -bp >> "$S/send.log" 2>&1
@@ -505,10 +505,12 @@ umount /mnt
 SOUT=$D/sendmail-bounces.ndjson
 "$SMTPDX" bounce --format ndjson "$S/out" > "$SOUT"
 is $? 0 "smtpdx bounce reads the reports Sendmail returned"
-is "$(jq -s length "$SOUT")" 5 "Sendmail: one record per returned message"
+is "$(jq -s length "$SOUT")" 6 "Sendmail: one record per returned message"
 scheck() { jq_has "$SOUT" "$@"; }
 scheck "Sendmail, NXDOMAIN: host unknown, permanent" \
   '.recipient=="user@nx.test" and .reason=="hostunknown" and .cause=="domain-unknown" and .deliverystatus=="5.1.2" and .temporary==false and .hardbounce==1 and .smtpagent=="Sendmail"'
+scheck "Sendmail, null MX: the domain takes no mail (556 5.1.10)" \
+  '.recipient=="user@nullmx.test" and .reason=="notaccept" and .cause=="null-mx" and .deliverystatus=="5.1.10" and .temporary==false and .hardbounce==1'
 scheck "Sendmail, MX host without an address: host unknown, the domain's admin acts" \
   '.recipient=="user@noaddr.test" and .reason=="hostunknown" and .cause=="mx-host-unknown" and .who=="recipient-admin" and .temporary==false and (.diagnosticcode|test("mail.noaddr.test"))'
 # (Sendmail pipelines MAIL, RCPT and DATA and writes only ">>> DATA"
