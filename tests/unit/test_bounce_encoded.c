@@ -13,7 +13,6 @@
  * three. GMime is the oracle of the MIME tests already; here it only
  * writes. Skips (77) when ../shared is absent.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -158,6 +157,18 @@ static void one_file(tally *t, const char *path)
     smtpdx_msgreader_free(rd);
 }
 
+/* tu_each_file's callback has the file name only: the folder and the
+ * tally it works for are here while it runs */
+static tally *walk_tally;
+static const char *walk_dir;
+
+static void each_file(const char *name)
+{
+    char path[4352];
+    snprintf(path, sizeof path, "%s/%s", walk_dir, name);
+    one_file(walk_tally, path);
+}
+
 static void test_encodings(void **state)
 {
     (void)state;
@@ -170,17 +181,9 @@ static void test_encodings(void **state)
     for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%s/corpus/%s", sh, dirs[d]);
-        DIR *dh = opendir(dir);
-        assert_non_null(dh);
-        struct dirent *e;
-        while ((e = readdir(dh)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            char path[4352];
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            one_file(&t, path);
-        }
-        closedir(dh);
+        walk_tally = &t;
+        walk_dir = dir;
+        assert_true(tu_each_file(dir, ".eml", each_file) > 0);
     }
     smtpdx_ctx_free(t.ctx);
     printf("messages: %u; re-encoded copies compared: %u (%u parts); "
