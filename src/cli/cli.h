@@ -115,9 +115,12 @@ typedef struct cli_filter {
 /* Add the comma-separated reason names of arg ("userunknown,blocked");
  * -1 for an unknown or empty name, or more than CLI_FILTER_REASONS. */
 int cli_filter_reasons(cli_filter *f, const char *arg);
-/* The same for an option of command cmd: on a bad list the usage message
- * is printed and -1 returned (then return CLI_EXIT_USAGE). */
-int cli_filter_reason_opt(cli_filter *f, const char *cmd, const char *arg);
+/* Set what an option of command cmd selects: what is 'd' (--domain),
+ * 's' (--sender) or 'r' (--reason). On a bad value (an unknown reason, an
+ * empty domain or sender) the usage message is printed and -1 returned
+ * (then return CLI_EXIT_USAGE). */
+int cli_filter_option(cli_filter *f, const char *cmd, int what,
+                      const char *arg);
 /* Is any selection set? */
 int cli_filter_any(const cli_filter *f);
 /* Does r pass every selection? */

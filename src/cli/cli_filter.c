@@ -39,13 +39,28 @@ int cli_filter_reasons(cli_filter *f, const char *arg)
     return f->nreasons ? 0 : -1;
 }
 
-int cli_filter_reason_opt(cli_filter *f, const char *cmd, const char *arg)
+int cli_filter_option(cli_filter *f, const char *cmd, int what,
+                      const char *arg)
 {
-    if (cli_filter_reasons(f, arg) == 0)
-        return 0;
-    cli_usage(cmd, "unknown reason in '%s' (names as 'smtpdx explain' "
-                   "prints them, comma-separated)", arg);
-    return -1;
+    if (what == 'r') {
+        if (cli_filter_reasons(f, arg) == 0)
+            return 0;
+        cli_usage(cmd, "unknown reason in '%s' (names as 'smtpdx explain' "
+                       "prints them, comma-separated)", arg);
+        return -1;
+    }
+    /* an empty domain would select nothing, silently */
+    if (arg[0] == '\0' || (what == 's' && strcmp(arg, "@") == 0)) {
+        cli_usage(cmd, "--%s wants %s", what == 'd' ? "domain" : "sender",
+                  what == 'd' ? "a domain (example.org)"
+                              : "an address or @domain");
+        return -1;
+    }
+    if (what == 'd')
+        f->domain = arg;
+    else
+        f->sender = arg;
+    return 0;
 }
 
 int cli_filter_any(const cli_filter *f)

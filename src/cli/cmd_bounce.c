@@ -214,10 +214,14 @@ int cmd_bounce(int argc, char **argv)
         case 'h':
             return cli_help_print("bounce", stdout) == 0 ? CLI_EXIT_OK
                                                          : CLI_EXIT_USAGE;
-        case OPT_DOMAIN: run.filter.domain = optarg; break;
-        case OPT_SENDER: run.filter.sender = optarg; break;
+        case OPT_DOMAIN:
+        case OPT_SENDER:
         case OPT_REASON:
-            if (cli_filter_reason_opt(&run.filter, "bounce", optarg) != 0)
+            if (cli_filter_option(&run.filter, "bounce",
+                                  c == OPT_DOMAIN   ? 'd'
+                                  : c == OPT_SENDER ? 's'
+                                                    : 'r',
+                                  optarg) != 0)
                 return CLI_EXIT_USAGE;
             break;
         case OPT_HARD:

@@ -291,13 +291,17 @@ int cmd_log(int argc, char **argv)
         case 'f': follow = 1; break;
         case OPT_SINCE: since = optarg; break;
         case OPT_UNTIL: until = optarg; break;
-        case OPT_DOMAIN: run.filter.domain = optarg; break;
-        case OPT_SENDER: run.filter.sender = optarg; break;
-        case OPT_UTC: lo.utc = 1; break;
+        case OPT_DOMAIN:
+        case OPT_SENDER:
         case OPT_REASON:
-            if (cli_filter_reason_opt(&run.filter, "log", optarg) != 0)
+            if (cli_filter_option(&run.filter, "log",
+                                  c == OPT_DOMAIN   ? 'd'
+                                  : c == OPT_SENDER ? 's'
+                                                    : 'r',
+                                  optarg) != 0)
                 return CLI_EXIT_USAGE;
             break;
+        case OPT_UTC: lo.utc = 1; break;
         case OPT_ONLY:
             if (strcmp(optarg, "all") == 0)
                 lo.all = 1;

@@ -62,6 +62,11 @@ is "$?" 2 "an unknown reason"
 grep -q "unknown reason in 'nosuchreason'" "$tmp/u.err" && ok || bad "unknown reason message: $(cat "$tmp/u.err")"
 "$SMTPDX" bounce --reason "" "${cases[0]}" > /dev/null 2>&1
 is "$?" 2 "an empty reason list"
+"$SMTPDX" bounce --domain "" "${cases[0]}" > /dev/null 2> "$tmp/u.err"
+is "$?" 2 "an empty domain"
+grep -q -- "--domain wants a domain" "$tmp/u.err" && ok || bad "empty domain message: $(cat "$tmp/u.err")"
+"$SMTPDX" bounce --sender @ "${cases[0]}" > /dev/null 2>&1
+is "$?" 2 "a sender of '@' alone"
 
 # standard input gives what the file gives
 one=tests/data/bounce/postfix-delay-warning.eml
