@@ -65,6 +65,11 @@ enum {
     CLI_OPT_JSON,
     CLI_OPT_NDJSON,
     CLI_OPT_COLOR,
+    CLI_OPT_DOMAIN, /* the selections (cli_filter_handle) */
+    CLI_OPT_SENDER,
+    CLI_OPT_REASON,
+    CLI_OPT_HARD,
+    CLI_OPT_SOFT,
     CLI_OPT_FIRST_FREE = 0x120
 };
 
@@ -115,11 +120,18 @@ typedef struct cli_filter {
 /* Add the comma-separated reason names of arg ("userunknown,blocked");
  * -1 for an unknown or empty name, or more than CLI_FILTER_REASONS. */
 int cli_filter_reasons(cli_filter *f, const char *arg);
-/* Set what an option of command cmd selects: what is 'd' (--domain),
- * 's' (--sender) or 'r' (--reason). On a bad value (an unknown reason, an
- * empty domain or sender) the usage message is printed and -1 returned
- * (then return CLI_EXIT_USAGE). */
-int cli_filter_option(cli_filter *f, const char *cmd, int what,
+/* The selections every record-writing command accepts, for its struct
+ * option array: --domain, --sender, --reason (bounce adds --hard and
+ * --soft with CLI_OPT_HARD and CLI_OPT_SOFT). */
+#define CLI_SELECT_LONGOPTS                                          \
+    {"domain", required_argument, NULL, CLI_OPT_DOMAIN},             \
+    {"sender", required_argument, NULL, CLI_OPT_SENDER},             \
+    {"reason", required_argument, NULL, CLI_OPT_REASON}
+/* Handle one getopt_long() result as cli_outopts_handle() does: 1 when
+ * opt was a selection (and it was fine), 0 when it is not one, -1 on a
+ * bad value (an unknown reason, an empty domain or sender, --hard with
+ * --soft; the usage message is already printed). */
+int cli_filter_handle(cli_filter *f, const char *cmd, int opt,
                       const char *arg);
 /* Is any selection set? */
 int cli_filter_any(const cli_filter *f);

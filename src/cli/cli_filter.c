@@ -39,28 +39,45 @@ int cli_filter_reasons(cli_filter *f, const char *arg)
     return f->nreasons ? 0 : -1;
 }
 
-int cli_filter_option(cli_filter *f, const char *cmd, int what,
+int cli_filter_handle(cli_filter *f, const char *cmd, int opt,
                       const char *arg)
 {
-    if (what == 'r') {
+    switch (opt) {
+    case CLI_OPT_REASON:
         if (cli_filter_reasons(f, arg) == 0)
-            return 0;
+            return 1;
         cli_usage(cmd, "unknown reason in '%s' (names as 'smtpdx explain' "
                        "prints them, comma-separated)", arg);
         return -1;
+    case CLI_OPT_DOMAIN:
+    case CLI_OPT_SENDER: {
+        int domain = opt == CLI_OPT_DOMAIN;
+        /* an empty domain would select nothing, silently */
+        if (arg[0] == '\0' || (!domain && strcmp(arg, "@") == 0)) {
+            cli_usage(cmd, "--%s wants %s", domain ? "domain" : "sender",
+                      domain ? "a domain (example.org)"
+                             : "an address or @domain");
+            return -1;
+        }
+        if (domain)
+            f->domain = arg;
+        else
+            f->sender = arg;
+        return 1;
     }
-    /* an empty domain would select nothing, silently */
-    if (arg[0] == '\0' || (what == 's' && strcmp(arg, "@") == 0)) {
-        cli_usage(cmd, "--%s wants %s", what == 'd' ? "domain" : "sender",
-                  what == 'd' ? "a domain (example.org)"
-                              : "an address or @domain");
-        return -1;
+    case CLI_OPT_HARD:
+    case CLI_OPT_SOFT: {
+        int want = opt == CLI_OPT_HARD ? 1 : -1;
+        if (f->hard == -want) {
+            cli_usage(cmd, "--hard and --soft exclude each other");
+            return -1;
+        }
+        f->hard = want;
+        return 1;
     }
-    if (what == 'd')
-        f->domain = arg;
-    else
-        f->sender = arg;
-    return 0;
+    default:
+        return 0;
+    }
 }
 
 int cli_filter_any(const cli_filter *f)

@@ -173,20 +173,11 @@ static void summary(const bounce_run *run)
 
 int cmd_bounce(int argc, char **argv)
 {
-    enum {
-        OPT_DOMAIN = CLI_OPT_FIRST_FREE,
-        OPT_SENDER,
-        OPT_REASON,
-        OPT_HARD,
-        OPT_SOFT,
-    };
     static const struct option longopts[] = {
         CLI_OUTPUT_LONGOPTS,
-        {"domain", required_argument, NULL, OPT_DOMAIN},
-        {"sender", required_argument, NULL, OPT_SENDER},
-        {"reason", required_argument, NULL, OPT_REASON},
-        {"hard", no_argument, NULL, OPT_HARD},
-        {"soft", no_argument, NULL, OPT_SOFT},
+        CLI_SELECT_LONGOPTS,
+        {"hard", no_argument, NULL, CLI_OPT_HARD},
+        {"soft", no_argument, NULL, CLI_OPT_SOFT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -202,6 +193,8 @@ int cmd_bounce(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
         int r = cli_outopts_handle(&oo, "bounce", c, optarg);
+        if (r == 0)
+            r = cli_filter_handle(&run.filter, "bounce", c, optarg);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
@@ -210,32 +203,10 @@ int cmd_bounce(int argc, char **argv)
             quiet = 1;
             continue;
         }
-        switch (c) {
-        case 'h':
+        if (c == 'h')
             return cli_help_print("bounce", stdout) == 0 ? CLI_EXIT_OK
                                                          : CLI_EXIT_USAGE;
-        case OPT_DOMAIN:
-        case OPT_SENDER:
-        case OPT_REASON:
-            if (cli_filter_option(&run.filter, "bounce",
-                                  c == OPT_DOMAIN   ? 'd'
-                                  : c == OPT_SENDER ? 's'
-                                                    : 'r',
-                                  optarg) != 0)
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_HARD:
-        case OPT_SOFT: {
-            int want = c == OPT_HARD ? 1 : -1;
-            if (run.filter.hard == -want)
-                return cli_usage("bounce", "--hard and --soft exclude each "
-                                 "other");
-            run.filter.hard = want;
-            break;
-        }
-        default:
-            return cli_getopt_fail("bounce", c, argv);
-        }
+        return cli_getopt_fail("bounce", c, argv);
     }
     if (optind >= argc && isatty(STDIN_FILENO))
         return cli_usage("bounce", "give files or directories of bounce "

@@ -27,9 +27,6 @@
 enum {
     OPT_SINCE = CLI_OPT_FIRST_FREE,
     OPT_UNTIL,
-    OPT_DOMAIN,
-    OPT_SENDER,
-    OPT_REASON,
     OPT_ONLY,
     OPT_YEAR,
     OPT_UTC,
@@ -257,9 +254,7 @@ int cmd_log(int argc, char **argv)
         {"follow", no_argument, NULL, 'f'},
         {"since", required_argument, NULL, OPT_SINCE},
         {"until", required_argument, NULL, OPT_UNTIL},
-        {"domain", required_argument, NULL, OPT_DOMAIN},
-        {"sender", required_argument, NULL, OPT_SENDER},
-        {"reason", required_argument, NULL, OPT_REASON},
+        CLI_SELECT_LONGOPTS,
         {"only", required_argument, NULL, OPT_ONLY},
         {"year", required_argument, NULL, OPT_YEAR},
         {"utc", no_argument, NULL, OPT_UTC},
@@ -283,6 +278,8 @@ int cmd_log(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":f", longopts, NULL)) != -1) {
         int h = cli_outopts_handle(&oo, "log", c, optarg);
+        if (h == 0)
+            h = cli_filter_handle(&run.filter, "log", c, optarg);
         if (h < 0)
             return CLI_EXIT_USAGE;
         if (h > 0)
@@ -291,16 +288,6 @@ int cmd_log(int argc, char **argv)
         case 'f': follow = 1; break;
         case OPT_SINCE: since = optarg; break;
         case OPT_UNTIL: until = optarg; break;
-        case OPT_DOMAIN:
-        case OPT_SENDER:
-        case OPT_REASON:
-            if (cli_filter_option(&run.filter, "log",
-                                  c == OPT_DOMAIN   ? 'd'
-                                  : c == OPT_SENDER ? 's'
-                                                    : 'r',
-                                  optarg) != 0)
-                return CLI_EXIT_USAGE;
-            break;
         case OPT_UTC: lo.utc = 1; break;
         case OPT_ONLY:
             if (strcmp(optarg, "all") == 0)
