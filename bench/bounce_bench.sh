@@ -75,12 +75,7 @@ run() {
     if ! taskset -c 0 /usr/bin/time -v "$@" > /dev/null 2> "$t"; then
         echo "bounce_bench: '$*' failed:" >&2; tail -5 "$t" >&2; exit 2
     fi
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
-        n = split($2, p, ":"); s = 0
-        for (i = 1; i <= n; i++) s = s * 60 + p[i]
-        print s }' "$t")
-    cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u + s}' "$t")
-    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$t")
+    read -r wall cpu rss < <(bench_time_v "$t")
     best_cpu=${name}_cpu; max_rss=${name}_rss
     if [ -z "${!best_cpu}" ] || awk -v a="$cpu" -v b="${!best_cpu}" 'BEGIN {exit !(a < b)}'; then
         printf -v "${name}_cpu" '%s' "$cpu"

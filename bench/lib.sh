@@ -29,3 +29,16 @@ bench_need_lib() {
         exit 2
     fi
 }
+
+# bench_time_v FILE: "WALL CPU RSS" from what /usr/bin/time -v wrote to
+# FILE: wall seconds, CPU seconds (user + system), peak resident KiB.
+bench_time_v() {
+    awk -F': ' '
+        /Elapsed \(wall clock\)/ {
+            n = split($2, p, ":"); w = 0
+            for (i = 1; i <= n; i++) w = w * 60 + p[i] }
+        /User time/ {u = $2}
+        /System time/ {s = $2}
+        /Maximum resident set size/ {r = $2}
+        END {print w, u + s, r}' "$1"
+}

@@ -47,12 +47,7 @@ run() {
         taskset -c 0 /usr/bin/time -v "$@" > /dev/null 2> "$t" || true
     fi
     local wall cpu rss
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
-        n = split($2, p, ":"); s = 0
-        for (i = 1; i <= n; i++) s = s * 60 + p[i]
-        print s }' "$t")
-    cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u + s}' "$t")
-    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$t")
+    read -r wall cpu rss < <(bench_time_v "$t")
     printf -v "${name}_wall" '%s' "$wall"
     printf -v "${name}_cpu" '%s' "$cpu"
     printf -v "${name}_rss" '%s' "$rss"
