@@ -241,6 +241,14 @@ if ! postfix -c "$D/etc" check >/dev/null 2>&1 ||
 fi
 for _ in $(seq 100); do port_busy 2525 && break; sleep 0.1; done
 
+# reports WHO DIR N OUT: 'smtpdx bounce' reads the reports WHO wrote in
+# DIR into OUT, exits 0 and gives N records (one per report)
+reports() {
+    "$SMTPDX" bounce --format ndjson "$2" > "$4"
+    is $? 0 "smtpdx bounce reads the reports $1 wrote"
+    is "$(jq -s length "$4")" "$3" "$1: one record per report"
+}
+
 inject() {
     swaks --server 127.0.0.1 --port 2525 --helo client.test --timeout 10 \
         --from alice@sender.test --to "$1" --header "Subject: dns $1" \
@@ -289,9 +297,7 @@ fi
 
 # ---- the returned reports
 BOUT=$D/bounces.ndjson
-"$SMTPDX" bounce --format ndjson "$MD" > "$BOUT"
-is $? 0 "smtpdx bounce reads the reports Postfix returned"
-is "$(jq -s length "$BOUT")" 10 "one record per returned message"
+reports Postfix "$MD" 10 "$BOUT"
 bcheck() { jq_has "$BOUT" "$@"; }
 bcheck "NXDOMAIN: host unknown, permanent" \
   '.recipient=="user@nx.test" and .reason=="hostunknown" and .temporary==false and .hardbounce==1 and (.diagnosticcode|test("nx.test"))'
@@ -419,9 +425,7 @@ if [ -n "$CAPTURE" ]; then
 fi
 
 EOUT=$D/exim-bounces.ndjson
-"$SMTPDX" bounce --format ndjson "$E/bounces" > "$EOUT"
-is $? 0 "smtpdx bounce reads the reports Exim returned"
-is "$(jq -s length "$EOUT")" 9 "Exim: one record per returned message"
+reports Exim "$E/bounces" 9 "$EOUT"
 echeck() { jq_has "$EOUT" "$@"; }
 echeck "Exim, NXDOMAIN: host unknown, permanent" \
   '.recipient=="user@nx.test" and .reason=="hostunknown" and .temporary==false'
@@ -503,9 +507,7 @@ umount /mnt
 [ -n "$CAPTURE" ] && cp -r "$S/out" "$CAPTURE/sendmail-bounces"
 
 SOUT=$D/sendmail-bounces.ndjson
-"$SMTPDX" bounce --format ndjson "$S/out" > "$SOUT"
-is $? 0 "smtpdx bounce reads the reports Sendmail returned"
-is "$(jq -s length "$SOUT")" 6 "Sendmail: one record per returned message"
+reports Sendmail "$S/out" 6 "$SOUT"
 scheck() { jq_has "$SOUT" "$@"; }
 scheck "Sendmail, NXDOMAIN: host unknown, permanent" \
   '.recipient=="user@nx.test" and .reason=="hostunknown" and .cause=="domain-unknown" and .deliverystatus=="5.1.2" and .temporary==false and .hardbounce==1 and .smtpagent=="Sendmail"'
@@ -581,9 +583,7 @@ wait "$ns" 2>/dev/null
 [ -n "$CAPTURE" ] && cp -r "$O/out" "$CAPTURE/opensmtpd-bounces" && cp "$O/smtpd.log" "$CAPTURE/opensmtpd.log"
 
 OOUT=$D/opensmtpd-bounces.ndjson
-"$SMTPDX" bounce --format ndjson "$O/out" > "$OOUT"
-is $? 0 "smtpdx bounce reads the reports OpenSMTPD wrote"
-is "$(jq -s length "$OOUT")" 6 "OpenSMTPD: one record per report"
+reports OpenSMTPD "$O/out" 6 "$OOUT"
 ocheck() { jq_has "$OOUT" "$@"; }
 ocheck "OpenSMTPD, NXDOMAIN: host unknown, permanent" \
   '.recipient=="user@nx.test" and .reason=="hostunknown" and .cause=="domain-unknown" and .temporary==false and .hardbounce==1 and .diagnosticcode=="Domain does not exist"'
