@@ -85,18 +85,11 @@ if [ -z "${SMTPDX_DNS_NS:-}" ]; then
     # and OpenSMTPD's, with the libraries it links (as in
     # opensmtpd_fixture.sh)
     OS_READY=0
-    if os_why=$( (fetch_debs "$BUILD/opensmtpd-debs" opensmtpd) 2>&1 ); then
-        mkdir -p "$BUILD/opensmtpd-debs/probe"
-        dpkg-deb -x "$(newest_deb "$BUILD/opensmtpd-debs" opensmtpd)" "$BUILD/opensmtpd-debs/probe"
-        if ldd "$BUILD/opensmtpd-debs/probe/usr/sbin/smtpd" 2>/dev/null | grep -q 'not found'; then
-            DEBIAN_FRONTEND=noninteractive timeout 180 apt-get install -y -q \
-                --no-install-recommends libevent-2.1-7 libdb5.3 > /dev/null 2>&1
-        fi
-        ldd "$BUILD/opensmtpd-debs/probe/usr/sbin/smtpd" 2>/dev/null | grep -q 'not found' ||
-            OS_READY=1
-        rm -rf "$BUILD/opensmtpd-debs/probe"
+    if os_why=$( (opensmtpd_fetch "$BUILD") 2>&1 ); then
+        OS_READY=1
+    else
+        echo "note: the OpenSMTPD part will be skipped: $(echo "$os_why" | tail -n 1)"
     fi
-    [ "$OS_READY" = 1 ] || echo "note: the OpenSMTPD part will be skipped: ${os_why:-a library is missing}"
     SMTPDX_DNS_NS=1 SMTPDX=$SMTPDX EXIM_READY=$EXIM_READY SM_READY=$SM_READY OS_READY=$OS_READY exec unshare -n -m \
         --propagation private bash "$0" "$BUILD" ${CAPTURE:+--capture "$CAPTURE"}
 fi

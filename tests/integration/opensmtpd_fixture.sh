@@ -39,18 +39,9 @@ SMTPDX=${SMTPDX:-$BUILD/smtpdx}
 need_tools unshare swaks jq apt-get dpkg-deb
 smtpdx_paths
 
-# ---- the package: downloaded once per build directory
-DEBS=$BUILD/opensmtpd-debs
-mkdir -p "$DEBS"
-DEB=$(ls "$DEBS"/opensmtpd_*.deb 2>/dev/null | sort -V | tail -n 1)
-if [ -z "$DEB" ]; then
-    echo "downloading opensmtpd into $DEBS"
-    (cd "$DEBS" && timeout 120 apt-get download -q -o APT::Sandbox::User=root \
-        opensmtpd) > "$DEBS/download.log" 2>&1 ||
-        skip "apt-get download opensmtpd failed: $(tail -n 1 "$DEBS/download.log")"
-    DEB=$(ls "$DEBS"/opensmtpd_*.deb 2>/dev/null | sort -V | tail -n 1)
-fi
-[ -n "$DEB" ] || skip "no opensmtpd package in $DEBS"
+# ---- the package (downloaded once per build directory) and its libraries
+opensmtpd_fetch "$BUILD"
+DEB=$OS_DEB
 
 # ---- ports: a free block on 127.0.0.1 (other fixtures may be running)
 BASE=$(free_block "0 1" 3140 3160 3180 3240 3260 3280) ||
@@ -73,14 +64,6 @@ trap cleanup EXIT
 
 dpkg-deb -x "$DEB" "$T/root" || { echo "FAIL: dpkg-deb -x $DEB"; exit 1; }
 [ -x "$SMTPD" ] || { echo "FAIL: no smtpd binary in $DEB"; exit 1; }
-missing=$(ldd "$SMTPD" 2>/dev/null | awk '/not found/ {print $1}')
-if [ -n "$missing" ]; then
-    # its libraries (libevent above all) may be absent from a fresh system
-    DEBIAN_FRONTEND=noninteractive timeout 180 apt-get install -y -q \
-        --no-install-recommends libevent-2.1-7 libdb5.3 > /dev/null 2>&1
-    missing=$(ldd "$SMTPD" 2>/dev/null | awk '/not found/ {print $1}')
-    [ -z "$missing" ] || skip "opensmtpd needs libraries apt-get could not install: $missing"
-fi
 
 mkdir -p "$T/out" && chmod 1777 "$T/out"
 cat > "$T/smtpd.conf" <<EOF

@@ -216,6 +216,25 @@ sendmail_cf() {
         { echo "FAIL: m4 could not make Sendmail's configuration"; cat "$1/m4.log"; exit 1; }
 }
 
+# opensmtpd_fetch BUILD: the opensmtpd package in BUILD/opensmtpd-debs
+# (downloaded once) and the libraries its smtpd links (libevent above all,
+# absent from a fresh system), installed with apt-get when missing; skips
+# when either cannot be had. OS_DEB is set to the package.
+opensmtpd_fetch() {
+    local probe missing
+    fetch_debs "$1/opensmtpd-debs" opensmtpd
+    OS_DEB=$(newest_deb "$1/opensmtpd-debs" opensmtpd)
+    probe=$(mktemp -d)
+    dpkg-deb -x "$OS_DEB" "$probe" || { rm -rf "$probe"; skip "cannot unpack $OS_DEB"; }
+    if ldd "$probe/usr/sbin/smtpd" 2>/dev/null | grep -q 'not found'; then
+        DEBIAN_FRONTEND=noninteractive timeout 180 apt-get install -y -q \
+            --no-install-recommends libevent-2.1-7 libdb5.3 > /dev/null 2>&1
+    fi
+    missing=$(ldd "$probe/usr/sbin/smtpd" 2>/dev/null | awk '/not found/ {print $1}')
+    rm -rf "$probe"
+    [ -z "$missing" ] || skip "opensmtpd needs libraries apt-get could not install: $missing"
+}
+
 # opensmtpd_start_script DIR CONF: DIR/start.sh, which (run under
 # unshare -m) gives the OpenSMTPD unpacked under DIR/root what it has
 # compiled in, its users (opensmtpd, opensmtpq: in copies of /etc/passwd
