@@ -380,7 +380,7 @@ typedef struct smtpdx_log_counts {
 typedef struct smtpdx_log_stats {
     uint64_t lines;          /* lines fed */
     uint64_t unknown;        /* lines of no dialect understood */
-    uint64_t postfix, exim, sendmail; /* lines per dialect */
+    uint64_t postfix, exim, sendmail, opensmtpd; /* lines per dialect */
     uint64_t received;       /* messages that entered a queue */
     smtpdx_log_counts total; /* events in the time window */
     smtpdx_log_counts by_hour[24]; /* by hour of day, as written */

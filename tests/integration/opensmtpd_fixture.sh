@@ -27,6 +27,7 @@
 # Cases: one message to two refused recipients (one bounce, two records);
 # the message to carol, deferred, gets a delay warning (bounce
 # warn-interval) and then, when "queue ttl" runs out, its expiry report.
+# Then 'smtpdx log' reads what the same run wrote to OpenSMTPD's log.
 # Exit 77 (skip) when not root, when unshare, swaks, jq, apt-get or
 # dpkg-deb is absent, or when the package cannot be had or run.
 set -u
@@ -136,6 +137,31 @@ check "expiry report: the queue time ran out" \
 n=$(jq -s 'map(select(.diagnosticcode|test("Please note|Below is a copy"))) | length' "$OUT")
 is "$n" 0 "no boilerplate in a diagnostic"
 
-[ $fails -eq 0 ] || { echo "--- smtpd"; tail -n 30 "$T/smtpd.log"; echo "--- records"; cat "$OUT"; exit 1; }
+# ---- the same events in OpenSMTPD's own log. In the foreground it logs
+# to standard error; syslog would put a stamp, the host and "smtpd[pid]: "
+# before each line, as here, and change nothing else.
+LOG=$T/maillog
+awk '{ printf "Dec  5 01:20:%02d mx smtpd[4121]: %s\n", int(NR / 4), $0 }' \
+    "$T/smtpd.log" > "$LOG"
+LOUT=$T/log.ndjson
+"$SMTPDX" log --format ndjson --utc --year 2026 "$LOG" > "$LOUT" 2> "$T/log.err"
+is $? 0 "smtpdx log exits 0 on OpenSMTPD's log"
+lcheck() { jq_has "$LOUT" "$@"; }
+for r in bob dave; do
+    lcheck "log: the relay attempt to $r failed for good" \
+      ".recipient==\"$r@reject.test\" and .action==\"failed\" and .reason==\"userunknown\" and .smtpagent==\"OpenSMTPD\" and .addresser==\"alice@sender.test\" and (.queueid|test(\"^[0-9a-f]{16}$\")) and .temporary==false"
+    lcheck "log: the receiving side refused $r at RCPT" \
+      ".recipient==\"$r@reject.test\" and .smtpcommand==\"RCPT\" and .replycode==\"550\" and .reason==\"userunknown\""
+done
+lcheck "log: the receiving side put carol off at RCPT" \
+  '.recipient=="carol@remote.test" and .smtpcommand=="RCPT" and .replycode=="451" and .temporary==true'
+lcheck "log: carol deferred, the busy mailbox named" \
+  '.recipient=="carol@remote.test" and .action=="delayed" and .temporary==true and .replycode=="451" and (.diagnosticcode|test("mailbox busy"))'
+lcheck "log: carol's expiry tells the reply of the last attempt" \
+  '.recipient=="carol@remote.test" and .reason=="expired" and .deliverystatus=="4.4.7" and (.diagnosticcode|test("mailbox busy")) and .addresser=="alice@sender.test" and .temporary==false and .retry.advice=="fix-then-retry" and .who!="nobody"'
+n=$(jq -s 'length' "$LOUT")
+is "$n" 7 "log: seven records (two bounces, three refusals at RCPT, a deferral, an expiry)"
+
+[ $fails -eq 0 ] || { echo "--- smtpd"; tail -n 30 "$T/smtpd.log"; echo "--- records"; cat "$OUT"; echo "--- log records"; cat "$LOUT"; exit 1; }
 echo "opensmtpd fixture: all cases diagnosed"
 exit 0

@@ -92,6 +92,59 @@ static void test_headers_and_counts(void **state)
     fx_close(&f);
 }
 
+/* OpenSMTPD: its "smtpd" tag is the dialect (Postfix's smtpd always comes
+ * as NAME/smtpd); an expiry names only the envelope, and is told the
+ * reply of that envelope's last attempt; cut lines give no record. */
+static void test_opensmtpd(void **state)
+{
+    (void)state;
+    smtpdx_log_options o = utc2026();
+    fx f;
+    fx_open(&f, &o);
+    feed(&f, "Nov 28 04:00:00 mx smtpd[9]: 0123456789abcdef smtp envelope "
+             "evpid=aaaabbbb00000001 from=<list@sender.example> "
+             "to=<ann@rcpt.example>");
+    feed(&f, "Nov 28 04:00:01 mx smtpd[9]: 0123456789abcdf0 mta delivery "
+             "evpid=aaaabbbb00000001 from=<list@sender.example> "
+             "to=<ann@rcpt.example> rcpt=<-> source=\"192.0.2.1\" "
+             "relay=\"192.0.2.9 (mx.rcpt.example)\" delay=1s "
+             "result=\"TempFail\" stat=\"450 4.2.0 <ann@rcpt.example>: "
+             "Recipient address rejected: Greylisted\"");
+    feed(&f, "Nov 28 04:00:02 mx smtpd[9]: 0123456789abcdf0 mta delivery "
+             "evpid=aaaabbbb00000001 from=<list@sender.example> "
+             "to=<ann@rcpt.example> rcpt=<-> result=\"Tem");
+    feed(&f, "Nov 28 04:00:03 mx smtpd[9]: 0123456789abcdf0 mta delivery "
+             "evpid=aaaabbbb");
+    feed(&f, "Nov 28 04:00:04 mx smtpd[9]: relay: Expire for aaaa");
+    feed(&f, "Nov 28 04:00:05 mx postfix/smtpd[3]: connect from a[192.0.2.1]");
+    feed(&f, "Dec  2 04:00:06 mx smtpd[9]: relay: Expire for "
+             "aaaabbbb00000001: from=<list@sender.example>, "
+             "to=<ann@rcpt.example>, rcpt=<->, delay=4d, "
+             "stat=Envelope expired");
+    const smtpdx_log_stats *st = smtpdx_logparser_stats(f.p);
+    assert_int_equal(st->opensmtpd, 6);
+    assert_int_equal(st->postfix, 1);
+    assert_int_equal(st->received, 1);
+    assert_int_equal(st->total.deferred, 1);
+    assert_int_equal(st->total.expired, 1);
+    assert_int_equal(smtpdx_records_count(f.rs), 2);
+    const smtpdx_record *r = smtpdx_records_get(f.rs, 0);
+    assert_string_equal(r->action, "delayed");
+    assert_string_equal(r->recipient, "ann@rcpt.example");
+    assert_string_equal(r->addresser, "list@sender.example");
+    assert_string_equal(r->rhost, "mx.rcpt.example");
+    assert_string_equal(r->smtpagent, "OpenSMTPD");
+    assert_int_equal(r->reason, SMTPDX_R_BLOCKED);
+    assert_string_equal(r->why.cause, "greylisting");
+    r = smtpdx_records_get(f.rs, 1);
+    assert_int_equal(r->reason, SMTPDX_R_EXPIRED);
+    assert_string_equal(r->dsn_status, "4.4.7");
+    assert_string_equal(r->recipient, "ann@rcpt.example");
+    assert_non_null(strstr(r->diagnosticcode, "Greylisted"));
+    assert_string_equal(r->rhost, "mx.rcpt.example");
+    fx_close(&f);
+}
+
 static void test_correlation(void **state)
 {
     (void)state;
@@ -319,6 +372,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_headers_and_counts),
         cmocka_unit_test(test_correlation),
+        cmocka_unit_test(test_opensmtpd),
         cmocka_unit_test(test_queue_bounded),
         cmocka_unit_test(test_queue_ages_out),
         cmocka_unit_test(test_window_and_all),

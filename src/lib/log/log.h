@@ -3,13 +3,13 @@
  *
  * One line flows: log_parser.c splits off the timestamp and the syslog
  * header (log_time.c), picks the dialect from the program name or the line
- * shape, and hands the message to log_postfix.c, log_exim.c or
- * log_sendmail.c. Those fill an sx_logevent for each failure (or delivery)
- * they see and call sx_log_emit() (log_emit.c), which applies the time
- * window, counts, classifies through a small cache (log_cache.c) and
- * appends the record. Per-message facts seen on earlier lines (sender,
- * size, client, deferred recipients) live in the bounded correlation table
- * of log_queue.c.
+ * shape, and hands the message to log_postfix.c, log_exim.c,
+ * log_sendmail.c or log_opensmtpd.c. Those fill an sx_logevent for each
+ * failure (or delivery) they see and call sx_log_emit() (log_emit.c),
+ * which applies the time window, counts, classifies through a small cache
+ * (log_cache.c) and appends the record. Per-message facts seen on
+ * earlier lines (sender, size, client, deferred recipients) live in the
+ * bounded correlation table of log_queue.c.
  *
  * Nothing here allocates per line: the queue table grows in chunks up to
  * its maximum, the cache is fixed, and records are the caller's.
@@ -170,7 +170,7 @@ enum sx_evkind {
 typedef struct sx_logevent {
     enum sx_evkind kind;
     int temporary_hint;     /* reject: 1 when the log says "temporarily" */
-    const char *agent;      /* "Postfix", "Exim", "Sendmail" */
+    const char *agent;      /* "Postfix", "Exim", "Sendmail", "OpenSMTPD" */
     sx_span queueid, recipient, alias, sender, relay, rhost, lhost;
     sx_span dsn, delay, reply, command, msgid;
     int replycode;          /* when the dialect knows it beside the text */
@@ -198,6 +198,8 @@ int sx_log_exim(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
                 smtpdx_records *out, smtpdx_status *st);
 int sx_log_sendmail(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
                     smtpdx_records *out, smtpdx_status *st);
+int sx_log_opensmtpd(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
+                     smtpdx_records *out, smtpdx_status *st);
 
 /* Count, filter, classify and append one event. */
 smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,

@@ -240,10 +240,19 @@ smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,
         goto fail;
     if (ev->kind == SX_EV_EXPIRED) {
         /* The message was returned: whatever kept it waiting, the reason
-         * is that it ran out of time, and it will not be retried. */
+         * is that it ran out of time, and it will not be retried. The
+         * cause stays what kept failing; who acts and what to do are the
+         * expiry's (the last reply's "let the server retry" no longer
+         * holds, and somebody must now act). */
+        const smtpdx_kb_entry *x = smtpdx_kb_find("text.expired.queue");
         r->reason = r->why.reason = SMTPDX_R_EXPIRED;
         r->why.temporary = 0;
         r->hardbounce = smtpdx_reason_is_hard(SMTPDX_R_EXPIRED, 0);
+        if (x != NULL) {
+            r->why.entry = x;
+            r->why.who = x->who;
+            r->why.retry = x->retry;
+        }
     }
     return SMTPDX_OK;
 fail:

@@ -11,7 +11,8 @@
  *        rsyslog's file format and journalctl -o short-iso;
  *   "2026-11-28 03:19:44 [+0100] [[pid]] msg"
  *        Exim's mainlog (its message then says what it is).
- * The program name picks the dialect (postfix/..., exim, sendmail/sm-mta);
+ * The program name picks the dialect (postfix/..., exim, sendmail/sm-mta,
+ * and smtpd: OpenSMTPD's tag, as Postfix's is always "NAME/smtpd");
  * a line that fits none is counted as unknown and skipped. A line that
  * starts with white space right after an understood line continues it
  * (Exim writes "Suggested action" lines so) and is not unknown.
@@ -100,7 +101,7 @@ static sx_span token(sx_span *s)
     return t;
 }
 
-enum dialect { D_NONE = 0, D_POSTFIX, D_EXIM, D_SENDMAIL };
+enum dialect { D_NONE = 0, D_POSTFIX, D_EXIM, D_SENDMAIL, D_OPENSMTPD };
 
 /* Postfix services, the last part of a program name like
  * "postfix-out/smtp" when syslog_name was changed. */
@@ -128,6 +129,8 @@ static enum dialect dialect_of(sx_span prog)
         return D_SENDMAIL;
     if (SX_STARTS(prog, "exim"))
         return D_EXIM;
+    if (SX_EQ(prog, "smtpd") || SX_EQ(prog, "opensmtpd"))
+        return D_OPENSMTPD;
     size_t slash = sx_span_rchr(prog, '/');
     if (slash < prog.n && postfix_service(sx_span_skip(prog, slash + 1)))
         return D_POSTFIX;
@@ -258,6 +261,10 @@ smtpdx_status smtpdx_logparser_feed(smtpdx_logparser *p, smtpdx_ctx *ctx,
     case D_SENDMAIL:
         p->st.sendmail++;
         known = sx_log_sendmail(p, ctx, msg, out, &st);
+        break;
+    case D_OPENSMTPD:
+        p->st.opensmtpd++;
+        known = sx_log_opensmtpd(p, ctx, msg, out, &st);
         break;
     case D_NONE:
         break;

@@ -141,35 +141,47 @@ static inline int sx_span_digits(sx_span s, size_t at, size_t k)
     return v;
 }
 
-/* A postfix-style field value "key=value, key=value": the value of key
- * (given with its '=', like "to=") ending at ", " or at the end; for a
- * value that starts with '<' it ends after the matching '>'. Keys are
- * matched only at the start of s or after ", " or " ", so "orig_to=" is
- * never taken for "to=". Returns 1 and sets *val when found. */
-static inline int sx_field(sx_span s, const char *key, size_t kl, sx_span *val)
+/* Where the value of key (given with its '=', like "to=") starts in a
+ * list of key=value fields: the key counts only at the start of s or
+ * after a blank (or, with comma, a ','), so "orig_to=" is never taken for
+ * "to=". SIZE_MAX when the key is absent. */
+static inline size_t sx_key_value_at(sx_span s, const char *key, size_t kl,
+                                     int comma)
 {
     size_t off = 0;
     while (off < s.n) {
         sx_span rest = sx_span_skip(s, off);
         size_t k = sx_span_find(rest, key, kl);
         if (k == rest.n)
-            return 0;
+            return SIZE_MAX;
         size_t at = off + k;
-        if (at == 0 || s.p[at - 1] == ' ' || s.p[at - 1] == ',') {
-            sx_span v = sx_span_skip(s, at + kl);
-            size_t e;
-            if (v.n && v.p[0] == '<') {
-                e = sx_span_chr(v, '>');
-                e = e < v.n ? e + 1 : v.n;
-            } else {
-                e = SX_FIND(v, ", ");
-            }
-            *val = sx_span_head(v, e);
-            return 1;
-        }
+        if (at == 0 || s.p[at - 1] == ' ' || (comma && s.p[at - 1] == ','))
+            return at + kl;
         off = at + 1;
     }
-    return 0;
+    return SIZE_MAX;
+}
+
+/* A postfix-style field value "key=value, key=value": the value of key
+ * (given with its '=', like "to=") ending at ", " or at the end; for a
+ * value that starts with '<' it ends after the matching '>'. Keys are
+ * matched as sx_key_value_at says, after a blank or a comma. Returns 1
+ * and sets *val when found. */
+static inline int sx_field(sx_span s, const char *key, size_t kl, sx_span *val)
+{
+    size_t at = sx_key_value_at(s, key, kl, 1);
+    if (at == SIZE_MAX)
+        return 0;
+    sx_span v = sx_span_skip(s, at);
+    size_t e;
+    if (v.n && v.p[0] == '<') {
+        e = sx_span_chr(v, '>');
+        e = e < v.n ? e + 1 : v.n;
+    } else {
+        e = SX_FIND(v, ", ");
+    }
+    *val = sx_span_head(v, e);
+    return 1;
 }
 #define SX_FIELD(s, key, out) sx_field((s), (key), sizeof(key) - 1, (out))
 
