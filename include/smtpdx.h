@@ -348,8 +348,8 @@ smtpdx_status smtpdx_bounce_parse(smtpdx_ctx *ctx, const char *buf,
 /* ------------------------------------------------------------------- log */
 
 /* A streaming parser for MTA logs: Postfix (classic syslog, RFC 3339 and
- * RFC 5424 stamps, Postfix's own maillog_file), Exim mainlog and Sendmail,
- * detected line by line. It is fed one line at a time and appends a record
+ * RFC 5424 stamps, Postfix's own maillog_file), Exim mainlog, Sendmail and
+ * OpenSMTPD, detected line by line. It is fed one line at a time and appends a record
  * for each failure as soon as the line that shows it arrives: a deferral,
  * a bounce, an expiry or a reject at the SMTP server stage. Facts from
  * earlier lines (sender, size, client) are joined by queue id through a
