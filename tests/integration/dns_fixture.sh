@@ -36,6 +36,10 @@
 #   strict.test    an address (127.0.0.8) whose smtpd wants the sender's
 #                  domain to resolve (550); Exim sends there as
 #                  carol@txtonly.test, a domain with only a TXT record
+#   dmarc.test     an address (127.0.0.9) whose smtpd has OpenDMARC (a
+#                  milter) judge each message: sender.test publishes
+#                  "p=reject", and its mail fails SPF and carries no DKIM
+#                  signature, so the milter refuses it after DATA (550)
 # Postfix returns its reports to alice@sender.test (a virtual mailbox);
 # 'smtpdx bounce' reads that Maildir and 'smtpdx log' the Postfix log, and
 # jq checks each case: reason, cause, temporary, status, remote host. Then
@@ -49,7 +53,7 @@
 # sent to six.
 # With --capture DIR the log and the returned reports are copied there.
 # Exit 77 (skip) when not root, or unshare, ip, dnsmasq, postfix, swaks,
-# jq, policyd-spf or openssl is absent.
+# jq, policyd-spf, opendmarc or openssl is absent.
 set -u
 . "$(dirname "$0")/../lib/fixture.sh"
 
@@ -61,7 +65,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 
 if [ -z "${SMTPDX_DNS_NS:-}" ]; then
     [ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace"
-    need_tools unshare ip dnsmasq postfix postconf swaks jq policyd-spf openssl
+    need_tools unshare ip dnsmasq postfix postconf swaks jq policyd-spf opendmarc openssl
     smtpdx_paths
     unshare -n -m true 2>/dev/null || skip "unshare -n -m is not permitted here"
     [ -z "$CAPTURE" ] || { mkdir -p "$CAPTURE" && CAPTURE=$(cd "$CAPTURE" && pwd); }
@@ -104,9 +108,11 @@ D=$(mktemp -d /tmp/smtpdx-dns.XXXXXX)
 chmod 755 "$D"
 LOG=$D/postfix.log
 DNS_PID=
+DMARC_PID=
 
 cleanup() {
     postfix_stop "$D/etc" "$D/spool"
+    stop_pid "$DMARC_PID"
     stop_pid "$DNS_PID"
     rm -rf "$D"
 }
@@ -136,6 +142,8 @@ dnsmasq --listen-address=127.0.0.1 --bind-interfaces --port=53 \
     --host-record=tls.test,127.0.0.6 \
     --host-record=notls.test,127.0.0.7 \
     --host-record=strict.test,127.0.0.8 \
+    --host-record=dmarc.test,127.0.0.9 \
+    --txt-record=_dmarc.sender.test,"v=DMARC1; p=reject" \
     --mx-host=origin.test,mx.origin.test,10 \
     --address=/mx.origin.test/127.0.0.1 \
     --txt-record=txtonly.test,"no mail here" \
@@ -176,6 +184,30 @@ TempError_Defer = False
 skip_addresses = 192.0.2.0/24
 EOF
 chmod 644 "$D/policyd-spf.conf"
+# OpenDMARC in the foreground on a loopback port. Its own SPF check (of
+# 1.4.2) passes "v=spf1 -all", so it reads the verdict of policyd-spf,
+# which here only writes it into the message (Received-SPF) and refuses
+# nothing. By default it trusts mail from 127.0.0.1, which is every client
+# here: its list of such hosts names none of them.
+sed -e 's/^HELO_reject = .*/HELO_reject = False/' \
+    -e 's/^Mail_From_reject = .*/Mail_From_reject = False/' \
+    "$D/policyd-spf.conf" > "$D/policyd-spf-header.conf"
+chmod 644 "$D/policyd-spf-header.conf"
+echo 192.0.2.1 > "$D/dmarc-ignore"
+cat > "$D/opendmarc.conf" <<EOF
+Socket inet:8893@127.0.0.1
+AuthservID mx.dmarc.test
+RejectFailures true
+IgnoreHosts $D/dmarc-ignore
+IgnoreAuthenticatedClients false
+FailureReports false
+Syslog false
+PidFile $D/opendmarc.pid
+EOF
+opendmarc -f -c "$D/opendmarc.conf" > "$D/opendmarc.log" 2>&1 &
+DMARC_PID=$!
+for _ in $(seq 50); do port_busy 8893 && break; sleep 0.1; done
+port_busy 8893 || { echo "FAIL: opendmarc did not start:"; cat "$D/opendmarc.log"; exit 1; }
 cat > "$D/etc/master.cf" <<EOF
 # the implicit MX of aonly.test: it knows one recipient, and not this one
 127.0.0.2:25 inet n - n - - smtpd
@@ -218,8 +250,19 @@ cat > "$D/etc/master.cf" <<EOF
   -o smtpd_sender_restrictions=reject_unknown_sender_domain
   -o unknown_address_reject_code=550
   -o smtpd_relay_restrictions=permit_mynetworks,reject
+# a host whose milter applies the sender domain's DMARC policy; if the
+# milter cannot be reached the mail is deferred, never let through
+127.0.0.9:25 inet n - n - - smtpd
+  -o myhostname=mx.dmarc.test
+  -o content_filter=discard:accepted-by-test-peer
+  -o { smtpd_recipient_restrictions = check_policy_service unix:private/spfheader }
+  -o smtpd_milters=inet:127.0.0.1:8893
+  -o milter_default_action=tempfail
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
 spf       unix  -       n       n       -       0       spawn
   user=$SPF_USER argv=$SPF_BIN $D/policyd-spf.conf
+spfheader unix  -       n       n       -       0       spawn
+  user=$SPF_USER argv=$SPF_BIN $D/policyd-spf-header.conf
 # injection: queues what loopback hands it
 127.0.0.1:2525 inet n - n - - smtpd
   -o smtpd_relay_restrictions=permit_mynetworks,reject
@@ -257,6 +300,7 @@ inject user@noptr.test
 inject user@spf.test
 inject user@tls.test
 inject user@notls.test
+inject user@dmarc.test
 
 wait_for() {
     for _ in $(seq 150); do
@@ -275,11 +319,12 @@ wait_for "to=<user@noptr.test>.*status=deferred"
 wait_for "to=<user@spf.test>.*status=bounced"
 wait_for "to=<user@tls.test>.*status=bounced"
 wait_for "to=<user@notls.test>.*status=deferred"
+wait_for "to=<user@dmarc.test>.*status=bounced"
 wait_for "status=expired" 3
 
 MD=$D/vmail/alice
 for _ in $(seq 100); do
-    [ "$(find "$MD/new" "$MD/cur" -type f 2>/dev/null | wc -l)" -ge 10 ] && break
+    [ "$(find "$MD/new" "$MD/cur" -type f 2>/dev/null | wc -l)" -ge 11 ] && break
     sleep 0.2
 done
 sleep 0.3
@@ -290,7 +335,7 @@ fi
 
 # ---- the returned reports
 BOUT=$D/bounces.ndjson
-reports Postfix "$MD" 10 "$BOUT"
+reports Postfix "$MD" 11 "$BOUT"
 bcheck() { jq_has "$BOUT" "$@"; }
 bcheck "NXDOMAIN: host unknown, permanent" \
   '.recipient=="user@nx.test" and .reason=="hostunknown" and .temporary==false and .hardbounce==1 and (.diagnosticcode|test("nx.test"))'
@@ -312,6 +357,8 @@ bcheck "SPF fail: 550 5.7.23 from a receiver that checks it" \
   '.recipient=="user@spf.test" and .reason=="authfailure" and .cause=="spf-fail" and .replycode=="550" and .who=="sender-admin" and .temporary==false'
 bcheck "STARTTLS required by the receiver: 530 5.7.0" \
   '.recipient=="user@tls.test" and .reason=="failedstarttls" and .cause=="tls-required" and .replycode=="530" and .who=="sender-admin"'
+bcheck "DMARC: the receiver's milter applies p=reject after DATA" \
+  '.recipient=="user@dmarc.test" and .reason=="authfailure" and .cause=="dmarc-reject" and .who=="sender-admin" and .smtpcommand=="DATA" and .replycode=="550" and .temporary==false and (.diagnosticcode|test("DMARC"))'
 bcheck "TLS required by the sender's policy, not offered: returned" \
   '.recipient=="user@notls.test" and .reason=="failedstarttls" and .cause=="tls-required" and .action=="failed" and (.diagnosticcode|test("not offered"))'
 
@@ -336,6 +383,8 @@ lcheck "log: the SPF failure" \
   '.recipient=="user@spf.test" and .action=="failed" and .cause=="spf-fail"'
 lcheck "log: STARTTLS required by the receiver" \
   '.recipient=="user@tls.test" and .action=="failed" and .reason=="failedstarttls"'
+lcheck "log: the DMARC refusal" \
+  '.recipient=="user@dmarc.test" and .action=="failed" and .cause=="dmarc-reject" and .who=="sender-admin"'
 lcheck "log: TLS not offered, deferred" \
   '.recipient=="user@notls.test" and .action=="delayed" and .reason=="failedstarttls" and .temporary==true'
 lcheck "log: the implicit MX refused the user" \
