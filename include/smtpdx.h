@@ -206,7 +206,8 @@ typedef enum smtpdx_match_kind {
     SMTPDX_MATCH_RETURNED,   /* bounces: the returned message's header
                                 (its hop count), the notice saying nothing */
     SMTPDX_MATCH_REPORT      /* bounces: a field of the delivery report
-                                (Action: delayed, a warning) */
+                                (Action: delayed, a warning); logs: the
+                                MTA's line saying it gave up */
 } smtpdx_match_kind;
 const char *smtpdx_match_kind_name(smtpdx_match_kind k);
 

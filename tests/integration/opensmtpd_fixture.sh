@@ -158,7 +158,7 @@ lcheck "log: the receiving side put carol off at RCPT" \
 lcheck "log: carol deferred, the busy mailbox named" \
   '.recipient=="carol@remote.test" and .action=="delayed" and .temporary==true and .replycode=="451" and (.diagnosticcode|test("mailbox busy"))'
 lcheck "log: carol's expiry tells the reply of the last attempt" \
-  '.recipient=="carol@remote.test" and .reason=="expired" and .deliverystatus=="4.4.7" and (.diagnosticcode|test("mailbox busy")) and .addresser=="alice@sender.test" and .temporary==false and .retry.advice=="fix-then-retry" and .who!="nobody"'
+  '.recipient=="carol@remote.test" and .reason=="expired" and .deliverystatus=="4.4.7" and (.diagnosticcode|test("mailbox busy")) and .addresser=="alice@sender.test" and .temporary==false and .retry.advice=="fix-then-retry" and .who!="nobody" and .matched.kind=="report"'
 n=$(jq -s 'length' "$LOUT")
 is "$n" 7 "log: seven records (two bounces, three refusals at RCPT, a deferral, an expiry)"
 

@@ -173,6 +173,8 @@ typedef struct sx_logevent {
     const char *agent;      /* "Postfix", "Exim", "Sendmail", "OpenSMTPD" */
     sx_span queueid, recipient, alias, sender, relay, rhost, lhost;
     sx_span dsn, delay, reply, command, msgid;
+    sx_span said;           /* expiry: the log's own words for it, when the
+                               reply is that of an earlier attempt */
     int replycode;          /* when the dialect knows it beside the text */
 } sx_logevent;
 
@@ -208,7 +210,8 @@ smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,
  * (one record without a recipient when it remembers none). */
 smtpdx_status sx_log_emit_expired(smtpdx_logparser *p, smtpdx_ctx *ctx,
                                   const sx_qentry *e, const char *agent,
-                                  sx_span qid, smtpdx_records *out);
+                                  sx_span qid, sx_span said,
+                                  smtpdx_records *out);
 
 /* Fill the event's sender-side facts from a queue entry. */
 void sx_log_event_from_entry(sx_logevent *ev, const sx_qentry *e);

@@ -253,6 +253,14 @@ smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,
             r->why.who = x->who;
             r->why.retry = x->retry;
         }
+        /* the rule is the expiry's: so is the evidence, when the log said
+         * it apart from the reply of an earlier attempt */
+        if (ev->said.n > 0) {
+            r->why.matched_by = SMTPDX_MATCH_REPORT;
+            if ((st = sx_record_set(r, &r->matched_text, ev->said.p,
+                                    ev->said.n)) != SMTPDX_OK)
+                goto fail;
+        }
     }
     return SMTPDX_OK;
 fail:
@@ -272,7 +280,8 @@ void sx_log_event_from_entry(sx_logevent *ev, const sx_qentry *e)
 
 smtpdx_status sx_log_emit_expired(smtpdx_logparser *p, smtpdx_ctx *ctx,
                                   const sx_qentry *e, const char *agent,
-                                  sx_span qid, smtpdx_records *out)
+                                  sx_span qid, sx_span said,
+                                  smtpdx_records *out)
 {
     sx_logevent ev;
     memset(&ev, 0, sizeof ev);
@@ -280,6 +289,7 @@ smtpdx_status sx_log_emit_expired(smtpdx_logparser *p, smtpdx_ctx *ctx,
     ev.agent = agent;
     ev.queueid = qid;
     ev.lhost = p->host;
+    ev.said = said;
     sx_log_event_from_entry(&ev, e);
     if (e == NULL || e->nrcpt == 0) {
         ev.dsn = sx_span_make("4.4.7", 5); /* RFC 3463: delivery time expired */

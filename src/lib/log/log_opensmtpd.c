@@ -211,6 +211,7 @@ static int expire(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span s,
             if (strlen(r->addr) == ev.recipient.n &&
                 memcmp(r->addr, ev.recipient.p, ev.recipient.n) == 0 &&
                 r->reply[0]) {
+                ev.said = ev.reply;
                 ev.reply = sx_span_make(r->reply, strlen(r->reply));
                 ev.relay = sx_span_make(r->relay, strlen(r->relay));
                 ev.rhost = relay_host(ev.relay);

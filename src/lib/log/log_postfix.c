@@ -376,8 +376,10 @@ int sx_log_postfix(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span prog,
             sx_q_copy(e->from, sizeof e->from, sx_span_unangle(v));
             e->has_from = 1;
         }
-        if (SX_FIND(s, ", status=expired") < s.n) {
-            *st = sx_log_emit_expired(p, ctx, e, "Postfix", qid, out);
+        size_t xk = SX_FIND(s, ", status=expired");
+        if (xk < s.n) {
+            sx_span said = sx_span_skip(s, xk + 2);
+            *st = sx_log_emit_expired(p, ctx, e, "Postfix", qid, said, out);
             e->nrcpt = 0;
         } else if (SX_FIELD(s, "size=", &v)) {
             uint64_t n = 0;

@@ -224,7 +224,8 @@ int sx_log_sendmail(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
         sx_span t = sx_span_skip(s, ql2 + 2);
         if (SX_STARTS(t, "return to sender: Cannot send message for")) {
             sx_qentry *e = sx_logq_get(&p->q, qid, p->now.t, 0, st);
-            *st = sx_log_emit_expired(p, ctx, e, "Sendmail", qid, out);
+            *st = sx_log_emit_expired(p, ctx, e, "Sendmail", qid,
+                                      sx_span_skip(t, 18), out);
             if (e)
                 e->nrcpt = 0;
         }
