@@ -50,7 +50,7 @@
 # six of them and its reports, returned to alice@origin.test (whose MX is
 # this loopback, where tests/lib/smtp_peer.py keeps what it receives),
 # are checked too; and OpenSMTPD (unpacked as in opensmtpd_fixture.sh) is
-# sent to six.
+# sent to six, its reports and its log checked.
 # With --capture DIR the log and the returned reports are copied there.
 # Exit 77 (skip) when not root, or unshare, ip, dnsmasq, postfix, swaks,
 # jq, policyd-spf, opendmarc or openssl is absent.
@@ -637,7 +637,21 @@ ocheck "OpenSMTPD, refused lookup: what it calls an invalid domain name, at once
 # delayed and Status 4.4.7: a report of a message it gave up on
 n=$(jq -s 'map(select(.action=="delayed" and .deliverystatus=="4.4.7" and .reason=="expired" and .cause=="queue-expired" and .diagnosticcode=="Envelope expired")) | length' "$OOUT")
 is "$n" 4 "OpenSMTPD, no MX: four given up when the queue time ran out"
-[ $fails -eq 0 ] || { echo "--- OpenSMTPD"; tail -n 40 "$O/smtpd.log"; cat "$OOUT"; }
+# and its log of the same run, with the stamp, host and tag syslog would
+# put before each line (in the foreground it writes to standard error)
+awk '{ printf "Dec  5 01:50:%02d mx smtpd[77]: %s\n", int(NR / 4), $0 }' \
+    "$O/smtpd.log" > "$O/maillog"
+OLOG=$D/opensmtpd-log.ndjson
+"$SMTPDX" log --format ndjson --utc --year 2026 "$O/maillog" > "$OLOG"
+is $? 0 "smtpdx log reads OpenSMTPD's log"
+olcheck() { jq_has "$OLOG" "$@"; }
+olcheck "OpenSMTPD log: NXDOMAIN failed at once, host unknown" \
+  '.recipient=="user@nx.test" and .action=="failed" and .reason=="hostunknown" and .smtpagent=="OpenSMTPD"'
+n=$(jq -s 'map(select(.action=="delayed" and .cause=="no-mx" and .temporary==true)) | length' "$OLOG")
+is "$n" 4 "OpenSMTPD log: four deferred for want of an MX it would use"
+n=$(jq -s 'map(select(.reason=="expired" and .cause=="no-mx" and .matched.kind=="report" and .who!="nobody")) | length' "$OLOG")
+is "$n" 4 "OpenSMTPD log: the four expiries tell the reply of the last attempt"
+[ $fails -eq 0 ] || { echo "--- OpenSMTPD"; tail -n 40 "$O/smtpd.log"; cat "$OOUT" "$OLOG"; }
 }
 if [ "${OS_READY:-0}" = 1 ]; then
     opensmtpd_part
