@@ -167,7 +167,8 @@ static const help_page pages[] = {
       "first (maillog.2.gz, maillog.1, maillog); .gz files are read as "
       "they are; - or no argument reads "
       "standard input. Lines that are not understood are counted and "
-      "skipped.",
+      "skipped. OpenSMTPD's lines are also read without a syslog header "
+      "(smtpd -d, a container's log); their events then have no time.",
       "On a terminal the output starts with a summary grouped by cause and "
       "destination, then the totals."},
      {{"-f, --follow", "Keep reading the file as it grows, like tail -F, "

@@ -283,8 +283,12 @@ void log_summary_print(const log_summary *s, const smtpdx_log_stats *st,
     char t1[32], t2[32];
     fmt_time(t1, sizeof t1, st->first, utc);
     fmt_time(t2, sizeof t2, st->last, utc);
-    fprintf(out, "%sTotals%s (%s to %s)\n", sgr(color, "\033[1m"),
-            sgr(color, "\033[0m"), t1, t2);
+    if (st->first == 0)
+        fprintf(out, "%sTotals%s (the log gives no times)\n",
+                sgr(color, "\033[1m"), sgr(color, "\033[0m"));
+    else
+        fprintf(out, "%sTotals%s (%s to %s)\n", sgr(color, "\033[1m"),
+                sgr(color, "\033[0m"), t1, t2);
     fprintf(out,
             "  lines %llu (postfix %llu, exim %llu, sendmail %llu, "
             "opensmtpd %llu, unknown %llu)\n",
@@ -301,6 +305,14 @@ void log_summary_print(const log_summary *s, const smtpdx_log_stats *st,
             (unsigned long long)st->total.bounced,
             (unsigned long long)st->total.expired,
             (unsigned long long)st->total.rejected);
+    int any = 0;
+    for (int h = 0; h < 24; h++) {
+        const smtpdx_log_counts *c = &st->by_hour[h];
+        any |= (c->sent | c->deferred | c->bounced | c->expired |
+                c->rejected) != 0;
+    }
+    if (!any)
+        return; /* no event had a time */
     fprintf(out, "%sBy hour%s  %10s %10s %10s %10s %10s\n",
             sgr(color, "\033[1m"), sgr(color, "\033[0m"), "sent", "deferred",
             "bounced", "expired", "rejected");

@@ -161,6 +161,16 @@ lcheck "log: carol's expiry tells the reply of the last attempt" \
   '.recipient=="carol@remote.test" and .reason=="expired" and .deliverystatus=="4.4.7" and (.diagnosticcode|test("mailbox busy")) and .addresser=="alice@sender.test" and .temporary==false and .retry.advice=="fix-then-retry" and .who!="nobody" and .matched.kind=="report"'
 n=$(jq -s 'length' "$LOUT")
 is "$n" 7 "log: seven records (two bounces, three refusals at RCPT, a deferral, an expiry)"
+# the log as smtpd wrote it, without syslog's header: the same records,
+# with no time
+BOUT=$T/bare.ndjson
+"$SMTPDX" log --format ndjson "$T/smtpd.log" > "$BOUT" 2> "$T/bare.err"
+is $? 0 "smtpdx log exits 0 on OpenSMTPD's lines without a syslog header"
+key='[.[] | [.recipient, .action, .reason, .cause, .smtpcommand, .queueid // ""]] | sort'
+is "$(jq -s -c "$key" "$BOUT")" "$(jq -s -c "$key" "$LOUT")" \
+    "log: the same records from the lines without a header"
+n=$(jq -s 'map(select(.timestamp != 0)) | length' "$BOUT")
+is "$n" 0 "log: lines without a header give records without a time"
 
 [ $fails -eq 0 ] || { echo "--- smtpd"; tail -n 30 "$T/smtpd.log"; echo "--- records"; cat "$OUT"; echo "--- log records"; cat "$LOUT"; exit 1; }
 echo "opensmtpd fixture: all cases diagnosed"

@@ -145,6 +145,38 @@ static void test_opensmtpd(void **state)
     fx_close(&f);
 }
 
+/* OpenSMTPD's lines without any header (smtpd -d, a container's log):
+ * read, with no time and counted in no hour; a line of another shape
+ * that merely starts with hex digits is not taken for one. */
+static void test_opensmtpd_bare(void **state)
+{
+    (void)state;
+    smtpdx_log_options o = utc2026();
+    fx f;
+    fx_open(&f, &o);
+    feed(&f, "0000000000000000 mta delivery evpid=6f8c7f687188ca80 "
+             "from=<a@sender.example> to=<u@nx.example> rcpt=<-> "
+             "source=\"-\" relay=\"nx.example\" delay=0s "
+             "result=\"PermFail\" stat=\"Domain does not exist\"");
+    feed(&f, "0123456789abcdef smtpd delivery evpid=6f8c7f687188ca81 "
+             "result=\"PermFail\" stat=\"550 x\"");
+    feed(&f, "0123456789abcde mta delivery evpid=6f8c7f687188ca82 "
+             "result=\"PermFail\" stat=\"550 x\"");
+    const smtpdx_log_stats *st = smtpdx_logparser_stats(f.p);
+    assert_int_equal(st->opensmtpd, 1);
+    assert_int_equal(st->unknown, 2);
+    assert_int_equal(st->total.bounced, 1);
+    for (int h = 0; h < 24; h++)
+        assert_int_equal(st->by_hour[h].bounced, 0);
+    assert_int_equal(st->first, 0);
+    assert_int_equal(smtpdx_records_count(f.rs), 1);
+    const smtpdx_record *r = smtpdx_records_get(f.rs, 0);
+    assert_int_equal(r->timestamp, 0);
+    assert_int_equal(r->reason, SMTPDX_R_HOSTUNKNOWN);
+    assert_string_equal(r->recipient, "u@nx.example");
+    fx_close(&f);
+}
+
 static void test_correlation(void **state)
 {
     (void)state;
@@ -373,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_headers_and_counts),
         cmocka_unit_test(test_correlation),
         cmocka_unit_test(test_opensmtpd),
+        cmocka_unit_test(test_opensmtpd_bare),
         cmocka_unit_test(test_queue_bounded),
         cmocka_unit_test(test_queue_ages_out),
         cmocka_unit_test(test_window_and_all),

@@ -202,6 +202,9 @@ int sx_log_sendmail(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
                     smtpdx_records *out, smtpdx_status *st);
 int sx_log_opensmtpd(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
                      smtpdx_records *out, smtpdx_status *st);
+/* Is the line one of OpenSMTPD's without a syslog header (as "smtpd -d",
+ * a container's log or "journalctl -o cat" show them)? */
+int sx_log_opensmtpd_bare(sx_span line);
 
 /* Count, filter, classify and append one event. */
 smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,

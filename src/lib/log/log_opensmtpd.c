@@ -225,6 +225,18 @@ static int expire(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span s,
     return 1;
 }
 
+int sx_log_opensmtpd_bare(sx_span line)
+{
+    if (SX_STARTS(line, "relay: Expire for ") ||
+        SX_STARTS(line, "delivery: Expire for "))
+        return 1;
+    if (!is_hex16(sx_span_head(line, 16)) || line.n < 17 || line.p[16] != ' ')
+        return 0;
+    sx_span s = sx_span_skip(line, 17);
+    return SX_STARTS(s, "smtp ") || SX_STARTS(s, "mta ") ||
+           SX_STARTS(s, "mda ");
+}
+
 int sx_log_opensmtpd(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
                      smtpdx_records *out, smtpdx_status *st)
 {

@@ -10,7 +10,10 @@
  *   "2026-11-28T03:19:44+01:00 host prog[pid]: msg"
  *        rsyslog's file format and journalctl -o short-iso;
  *   "2026-11-28 03:19:44 [+0100] [[pid]] msg"
- *        Exim's mainlog (its message then says what it is).
+ *        Exim's mainlog (its message then says what it is);
+ *   "0123456789abcdef mta delivery ..."
+ *        OpenSMTPD's lines with no header at all (smtpd -d, a container's
+ *        log), whose events then have no time.
  * The program name picks the dialect (postfix/..., exim, sendmail/sm-mta,
  * and smtpd: OpenSMTPD's tag, as Postfix's is always "NAME/smtpd");
  * a line that fits none is counted as unknown and skipped. A line that
@@ -243,6 +246,12 @@ smtpdx_status smtpdx_logparser_feed(smtpdx_logparser *p, smtpdx_ctx *ctx,
         }
     } else if (len && (line[0] == ' ' || line[0] == '\t') && p->prev_known) {
         return SMTPDX_OK; /* continuation of the line before */
+    } else if (sx_log_opensmtpd_bare(s)) {
+        /* no stamp: its events have no time (a time window keeps them) */
+        d = D_OPENSMTPD;
+        msg = s;
+        memset(&p->now, 0, sizeof p->now);
+        p->now.hour = -1; /* counted in no hour */
     }
 
     smtpdx_status st = SMTPDX_OK;
