@@ -92,13 +92,7 @@ static int delivery(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span qid,
             stat = v;
             break;
         }
-        size_t end;
-        if (v.n && v.p[0] == '<') {
-            end = sx_span_chr(v, '>');
-            end = end < v.n ? end + 1 : v.n;
-        } else {
-            end = SX_FIND(v, ", ");
-        }
+        size_t end = sx_value_end(v);
         sx_span val = sx_span_head(v, end);
         switch (key.p[0]) {
         case 't':

@@ -162,6 +162,17 @@ static inline size_t sx_key_value_at(sx_span s, const char *key, size_t kl,
     return SIZE_MAX;
 }
 
+/* Where a postfix-style value at the start of v ends: after the '>' that
+ * closes one opened with '<', else at ", " or the end. */
+static inline size_t sx_value_end(sx_span v)
+{
+    if (v.n && v.p[0] == '<') {
+        size_t e = sx_span_chr(v, '>');
+        return e < v.n ? e + 1 : v.n;
+    }
+    return SX_FIND(v, ", ");
+}
+
 /* A postfix-style field value "key=value, key=value": the value of key
  * (given with its '=', like "to=") ending at ", " or at the end; for a
  * value that starts with '<' it ends after the matching '>'. Keys are
@@ -173,14 +184,7 @@ static inline int sx_field(sx_span s, const char *key, size_t kl, sx_span *val)
     if (at == SIZE_MAX)
         return 0;
     sx_span v = sx_span_skip(s, at);
-    size_t e;
-    if (v.n && v.p[0] == '<') {
-        e = sx_span_chr(v, '>');
-        e = e < v.n ? e + 1 : v.n;
-    } else {
-        e = SX_FIND(v, ", ");
-    }
-    *val = sx_span_head(v, e);
+    *val = sx_span_head(v, sx_value_end(v));
     return 1;
 }
 #define SX_FIELD(s, key, out) sx_field((s), (key), sizeof(key) - 1, (out))
