@@ -507,8 +507,9 @@ fi
 # the SMTP peer of the other fixtures (tests/lib/smtp_peer.py) keeps them.
 # Its files live on a tmpfs at /mnt of this mount namespace (Sendmail
 # refuses a queue under a world-writable folder such as /tmp). It logs
-# only to syslog, which this namespace lacks: its log lines for the same
-# failures are a hand-written case of tests/data/log/ instead.
+# only through syslog: while it runs, /dev of this namespace is a private
+# one whose /dev/log a small syslog daemon of ours writes to a file
+# (syslog_start in tests/lib/fixture.sh), which 'smtpdx log' then reads.
 sendmail_part() {
 S=$D/sendmail
 mkdir -p "$S/out"
@@ -530,6 +531,8 @@ cp "$S/test.cf" "$S/service.switch" /mnt/sm/
 : > /mnt/sm/aliases
 : > /mnt/sm/statistics
 local run="$sm -C /mnt/sm/test.cf -O QueueDirectory=/mnt/sm/q" r
+# Sendmail logs only through syslog: a private /dev/log collects it
+syslog_start "$S" mta || { echo "FAIL: no private /dev/log for Sendmail"; exit 1; }
 LD_LIBRARY_PATH=$libdir $run -bi > /dev/null 2>&1
 for r in user@nx.test user@noaddr.test nosuch@aonly.test user@listed.test user@nullmx.test \
          user@elsewhere.example; do
@@ -545,8 +548,9 @@ for _ in $(seq 50); do
 done
 LD_LIBRARY_PATH=$libdir $run -bp >> "$S/send.log" 2>&1
 kill "$SM_PEER" 2>/dev/null && wait "$SM_PEER" 2>/dev/null
+syslog_stop "$S"
 umount /mnt
-[ -n "$CAPTURE" ] && cp -r "$S/out" "$CAPTURE/sendmail-bounces"
+[ -n "$CAPTURE" ] && cp -r "$S/out" "$CAPTURE/sendmail-bounces" && cp "$S/maillog" "$CAPTURE/sendmail.maillog"
 
 SOUT=$D/sendmail-bounces.ndjson
 reports Sendmail "$S/out" 6 "$SOUT"
@@ -566,7 +570,26 @@ scheck "Sendmail, block list: 554 5.7.1, the sender's admin acts" \
   '.recipient=="user@listed.test" and .reason=="blocked" and .cause=="dnsbl-listed" and .replycode=="554" and .who=="sender-admin" and .rhost=="listed.test"'
 scheck "Sendmail, refused lookup: a DNS failure, returned when the queue time ran out" \
   '.recipient=="user@elsewhere.example" and .action=="failed" and .reason=="networkerror" and .cause=="dns-failure" and .hardbounce==0'
-[ $fails -eq 0 ] || { echo "--- Sendmail"; cat "$S/send.log" "$S/peer.log"; }
+# and the log Sendmail wrote through syslog
+SLOG=$D/sendmail-log.ndjson
+"$SMTPDX" log --format ndjson "$S/maillog" > "$SLOG"
+is $? 0 "smtpdx log reads Sendmail's log"
+slcheck() { jq_has "$SLOG" "$@"; }
+slcheck "Sendmail log: NXDOMAIN, host unknown" \
+  '.recipient=="user@nx.test" and .action=="failed" and .reason=="hostunknown" and .cause=="domain-unknown" and .smtpagent=="Sendmail"'
+slcheck "Sendmail log: MX host without an address, the domain's admin acts" \
+  '.recipient=="user@noaddr.test" and .reason=="hostunknown" and .cause=="mx-host-unknown" and .who=="recipient-admin"'
+slcheck "Sendmail log: null MX" \
+  '.recipient=="user@nullmx.test" and .action=="failed" and .cause=="null-mx"'
+slcheck "Sendmail log: the implicit MX refused the user" \
+  '.recipient=="nosuch@aonly.test" and .action=="failed" and .reason=="userunknown"'
+slcheck "Sendmail log: the block list refusal" \
+  '.recipient=="user@listed.test" and .action=="failed" and .cause=="dnsbl-listed"'
+slcheck "Sendmail log: the refused lookup deferred" \
+  '.recipient=="user@elsewhere.example" and .action=="delayed" and .temporary==true'
+slcheck "Sendmail log: then returned when the queue time ran out" \
+  '.recipient=="user@elsewhere.example" and .action=="failed" and .reason=="expired" and .matched.kind=="report" and (.matched.text|test("Cannot send message for"))'
+[ $fails -eq 0 ] || { echo "--- Sendmail"; cat "$S/send.log" "$S/peer.log" "$S/maillog"; }
 }
 if [ "${SM_READY:-0}" = 1 ]; then
     sendmail_part

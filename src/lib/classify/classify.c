@@ -266,6 +266,16 @@ smtpdx_status smtpdx_classify(smtpdx_ctx *ctx, const smtpdx_reply *r,
     const sx_kb_rule *crule = ck ? &sx_kb_rules[ck->rule] : NULL;
     out->code_entry = ck ? &sx_kb_entries[ck->rule] : NULL;
 
+    /* A rule of the vaguest words (negative priority: "service
+     * unavailable") decides only when nothing else does: an enhanced code
+     * more precise than its class and subject (5.1.10, a null MX) that
+     * means something else says more. */
+    if (text.rule != NULL && text.rule->priority < 0 &&
+        text.rule->provider < 0 && ck != NULL &&
+        code_kind == SMTPDX_MATCH_ENHANCED && f.edetail != 0 &&
+        contradicts(out->code_entry, crule, &sx_kb_entries[text.entry]))
+        text.rule = NULL;
+
     if (text.rule != NULL) {
         const smtpdx_kb_entry *e = &sx_kb_entries[text.entry];
         const sx_kb_pattern *p = &sx_kb_patterns[text.pattern];

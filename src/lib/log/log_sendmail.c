@@ -10,7 +10,8 @@
  *    reject=550 5.7.1 <b>... Relaying denied"               (SMTP-time reject)
  *   "QID: Milter: to=<b>, reject=..."                        (milter reject)
  *   "QID: <b>... User unknown"                               (RCPT refused)
- *   "QID: QID2: return to sender: Cannot send message for 5 days" (expiry)
+ *   "QID: QID2: DSN: Cannot send message for 5 days"          (expiry;
+ *    other versions write "return to sender: Cannot ...")
  * stat= is always last and may hold commas; dsn= gives the class of the
  * outcome (RFC 3463), the stat text says "Sent", "Deferred: why" or the
  * failure.
@@ -222,10 +223,15 @@ int sx_log_sendmail(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
     size_t ql2 = queue_id(s);
     if (ql2) {
         sx_span t = sx_span_skip(s, ql2 + 2);
-        if (SX_STARTS(t, "return to sender: Cannot send message for")) {
+        /* the return of a message whose queue time ran out: "return to
+         * sender: " before Sendmail 8.14 wrote "DSN: " there */
+        size_t lead = SX_STARTS(t, "return to sender: ") ? 18
+                      : SX_STARTS(t, "DSN: ")            ? 5
+                                                          : 0;
+        sx_span said = sx_span_skip(t, lead);
+        if (lead && SX_STARTS(said, "Cannot send message for")) {
             sx_qentry *e = sx_logq_get(&p->q, qid, p->now.t, 0, st);
-            *st = sx_log_emit_expired(p, ctx, e, "Sendmail", qid,
-                                      sx_span_skip(t, 18), out);
+            *st = sx_log_emit_expired(p, ctx, e, "Sendmail", qid, said, out);
             if (e)
                 e->nrcpt = 0;
         }
