@@ -349,8 +349,8 @@ smtpdx_status smtpdx_bounce_parse(smtpdx_ctx *ctx, const char *buf,
 /* ------------------------------------------------------------------- log */
 
 /* A streaming parser for MTA logs: Postfix (classic syslog, RFC 3339 and
- * RFC 5424 stamps, Postfix's own maillog_file), Exim mainlog, Sendmail and
- * OpenSMTPD, detected line by line. It is fed one line at a time and appends a record
+ * RFC 5424 stamps, Postfix's own maillog_file), Exim mainlog, Sendmail,
+ * OpenSMTPD and Courier, detected line by line. It is fed one line at a time and appends a record
  * for each failure as soon as the line that shows it arrives: a deferral,
  * a bounce, an expiry or a reject at the SMTP server stage. Facts from
  * earlier lines (sender, size, client) are joined by queue id through a
@@ -381,7 +381,7 @@ typedef struct smtpdx_log_counts {
 typedef struct smtpdx_log_stats {
     uint64_t lines;          /* lines fed */
     uint64_t unknown;        /* lines of no dialect understood */
-    uint64_t postfix, exim, sendmail, opensmtpd; /* lines per dialect */
+    uint64_t postfix, exim, sendmail, opensmtpd, courier; /* lines per dialect */
     uint64_t received;       /* messages that entered a queue */
     smtpdx_log_counts total; /* events in the time window */
     smtpdx_log_counts by_hour[24]; /* by hour of day, as written */

@@ -160,8 +160,9 @@ static const help_page pages[] = {
     {"log",
      "triage a mail server's log into diagnosed failures",
      {"smtpdx log [OPTIONS] [FILE...|-]"},
-     {"Reads Postfix, Exim, Sendmail or OpenSMTPD log lines (the dialect "
-      "is recognised per line), follows each message by its queue id and "
+     {"Reads Postfix, Exim, Sendmail, OpenSMTPD or Courier log lines (the "
+      "dialect is recognised per line), follows each message by its queue "
+      "id and "
       "writes one record for each deferral, bounce, expiry and reject, "
       "with the same diagnosis as explain. Several files are read oldest "
       "first (maillog.2.gz, maillog.1, maillog); .gz files are read as "

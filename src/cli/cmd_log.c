@@ -438,8 +438,8 @@ int cmd_log(int argc, char **argv)
     if (stats->lines > 0 && stats->unknown == stats->lines)
         fprintf(stderr,
                 "smtpdx log: none of the %llu line%s read is a Postfix, "
-                "Exim, Sendmail or OpenSMTPD log line: is this a mail log? "
-                "(bounce mails are read by 'smtpdx bounce')\n",
+                "Exim, Sendmail, OpenSMTPD or Courier log line: is this a "
+                "mail log? (bounce mails are read by 'smtpdx bounce')\n",
                 (unsigned long long)stats->lines,
                 stats->lines == 1 ? "" : "s");
     /* Always said, TTY or not: a forgotten message's later lines stand

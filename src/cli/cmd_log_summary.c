@@ -291,10 +291,11 @@ void log_summary_print(const log_summary *s, const smtpdx_log_stats *st,
                 sgr(color, "\033[0m"), t1, t2);
     fprintf(out,
             "  lines %llu (postfix %llu, exim %llu, sendmail %llu, "
-            "opensmtpd %llu, unknown %llu)\n",
+            "opensmtpd %llu, courier %llu, unknown %llu)\n",
             (unsigned long long)st->lines, (unsigned long long)st->postfix,
             (unsigned long long)st->exim, (unsigned long long)st->sendmail,
             (unsigned long long)st->opensmtpd,
+            (unsigned long long)st->courier,
             (unsigned long long)st->unknown);
     fprintf(out,
             "  received %llu  sent %llu  deferred %llu  bounced %llu  "

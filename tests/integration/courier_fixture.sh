@@ -28,7 +28,8 @@
 #   /var/lib and /run are empty file systems (the queue, the socket of
 #             authdaemond, which Courier asks whether a local user exists);
 #   /dev/log  is a socket of the test: Courier logs to syslog only, and
-#             its lines land in a file that is shown when a check fails.
+#             tests/lib/syslog_sink.py writes its lines to a file as a
+#             syslog daemon would, which 'smtpdx log' then reads.
 # Nothing of the host changes, and when the namespace's first process ends
 # the kernel ends every process Courier started.
 #
@@ -151,20 +152,11 @@ port_busy "$P_PEER" || { echo "FAIL: the SMTP peer did not start"; cat "$T/peer.
 
 # ---- Courier, in the namespaces
 WANT=9   # bob, full, spam, content, several, nosuch, prog, busy twice
-cat > "$T/syslog.py" <<'EOF'
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-os.chmod(sys.argv[1], 0o666)
-with open(sys.argv[2], 'ab', buffering=0) as f:
-    while True:
-        f.write(s.recv(65536).split(b'>', 1)[-1] + b'\n')
-EOF
 cat > "$T/run.sh" <<EOF
 set -e
 mount --make-rprivate /
 mount -t proc proc /proc
-python3 $T/syslog.py $T/sock/log $T/courier.log &
+python3 $SRC/tests/lib/syslog_sink.py $T/sock/log $T/courier.log mta &
 for _ in \$(seq 50); do [ -S $T/sock/log ] && break; sleep 0.1; done
 mount -t overlay overlay -o lowerdir=$T/dev:/dev /dev
 mount --bind $T/sock/log /dev/log
@@ -286,6 +278,30 @@ check "nosuch: a local user unknown, no remote host" \
 check "prog: a delivery program failed, its words are the diagnostic" \
   '.recipient=="prog@mta.sender.test" and .subject=="fixture prog" and .action=="failed" and .reason=="onhold" and .deliverystatus=="5.0.0" and .replycode=="" and .rhost=="" and .hardbounce==0 and .diagnosticcode=="archive: cannot write the message"'
 
-[ $fails -eq 0 ] || { echo "--- courier"; tail -n 40 "$T/courier.log"; echo "--- records"; cat "$OUT"; exit 1; }
+# ---- Courier's log of the same run
+LOUT=$T/log.ndjson
+"$SMTPDX" log --format ndjson --utc --year 2026 "$T/courier.log" > "$LOUT"
+is $? 0 "smtpdx log exits 0 on Courier's log"
+lcheck() { jq_has "$LOUT" "$@"; }
+lcheck "log: bob unknown, the remote answer kept until the outcome line" \
+  '.recipient=="bob@remote.test" and .action=="failed" and .reason=="userunknown" and .replycode=="550" and .smtpagent=="Courier" and .addresser=="alice@origin.test" and (.queueid|length)==42'
+lcheck "log: full over quota" \
+  '.recipient=="full@remote.test" and .action=="failed" and .reason=="mailboxfull"'
+lcheck "log: spam refused by a block list" \
+  '.recipient=="spam@remote.test" and .action=="failed" and .cause=="dnsbl-listed"'
+lcheck "log: content refused" \
+  '.recipient=="content@remote.test" and .action=="failed" and .reason=="spamdetected"'
+lcheck "log: courierd's own refusal of a local user" \
+  '.recipient=="nosuch@mta.sender.test" and .action=="failed" and .reason=="userunknown"'
+n=$(jq -s 'map(select(.recipient=="busy@remote.test" and .action=="delayed" and .temporary==true and .replycode=="451")) | length' "$LOUT")
+[ "$n" -ge 2 ]
+is $? 0 "log: busy deferred at each attempt ($n)"
+# (busy's return when its queue time ran out shows in Courier's log only
+# as the start of a DSN, the same line a failure's DSN starts with: not
+# read as an expiry)
+n=$(jq -s 'map(select(.action=="failed")) | length' "$LOUT")
+is "$n" 9 "log: nine failures (bob, full and spam twice, content, nosuch, prog)"
+
+[ $fails -eq 0 ] || { echo "--- courier"; tail -n 40 "$T/courier.log"; echo "--- records"; cat "$OUT"; echo "--- log records"; cat "$LOUT"; exit 1; }
 echo "courier fixture: all cases diagnosed"
 exit 0

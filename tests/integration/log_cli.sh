@@ -44,7 +44,7 @@ is "$(jq -r 'select(.recipient=="r0@b.example") | .recipient' "$T/cut.out")" "r0
 # a file that is no mail log: said on stderr, exit 1
 printf 'From: a@b.example\nSubject: hello\n\nnot a log\n' > "$T/mail.eml"
 L "$T/mail.eml" > /dev/null 2> "$T/nolog.err"; is $? 1 "no mail log line: exit 1"
-grep -q "none of the 4 lines read is a Postfix, Exim, Sendmail or OpenSMTPD log line" "$T/nolog.err"
+grep -q "none of the 4 lines read is a Postfix, Exim, Sendmail, OpenSMTPD or Courier log line" "$T/nolog.err"
 is $? 0 "no mail log line: stderr says so"
 got=$(L "$T/maillog.1" | jq -r .origin)
 is "$got" "$T/maillog.1:1" "origin names file and line"

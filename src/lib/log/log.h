@@ -4,8 +4,9 @@
  * One line flows: log_parser.c splits off the timestamp and the syslog
  * header (log_time.c), picks the dialect from the program name or the line
  * shape, and hands the message to log_postfix.c, log_exim.c,
- * log_sendmail.c or log_opensmtpd.c. Those fill an sx_logevent for each
- * failure (or delivery) they see and call sx_log_emit() (log_emit.c),
+ * log_sendmail.c, log_opensmtpd.c or log_courier.c. Those fill an
+ * sx_logevent for each failure (or delivery) they see and call
+ * sx_log_emit() (log_emit.c),
  * which applies the time window, counts, classifies through a small cache
  * (log_cache.c) and appends the record. Per-message facts seen on
  * earlier lines (sender, size, client, deferred recipients) live in the
@@ -59,7 +60,7 @@ int64_t sx_clock_civil(int y, int mon, int d, int h, int mi, int sec);
 
 /* ------------------------------------------------------------ queue */
 
-#define SX_Q_ID_MAX 32
+#define SX_Q_ID_MAX 48 /* Courier's ids are 42 bytes */
 #define SX_Q_ADDR_MAX 128
 #define SX_Q_HOST_MAX 96
 #define SX_Q_RCPT_MAX 4
@@ -170,7 +171,7 @@ enum sx_evkind {
 typedef struct sx_logevent {
     enum sx_evkind kind;
     int temporary_hint;     /* reject: 1 when the log says "temporarily" */
-    const char *agent;      /* "Postfix", "Exim", "Sendmail", "OpenSMTPD" */
+    const char *agent;      /* "Postfix", "Exim", "Sendmail", ... */
     sx_span queueid, recipient, alias, sender, relay, rhost, lhost;
     sx_span dsn, delay, reply, command, msgid;
     sx_span said;           /* expiry: the log's own words for it, when the
@@ -202,6 +203,8 @@ int sx_log_sendmail(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
                     smtpdx_records *out, smtpdx_status *st);
 int sx_log_opensmtpd(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
                      smtpdx_records *out, smtpdx_status *st);
+int sx_log_courier(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span prog,
+                   sx_span msg, smtpdx_records *out, smtpdx_status *st);
 /* Is the line one of OpenSMTPD's without a syslog header (as "smtpd -d",
  * a container's log or "journalctl -o cat" show them)? */
 int sx_log_opensmtpd_bare(sx_span line);

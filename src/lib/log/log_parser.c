@@ -15,7 +15,7 @@
  *        OpenSMTPD's lines with no header at all (smtpd -d, a container's
  *        log), whose events then have no time.
  * The program name picks the dialect (postfix/..., exim, sendmail/sm-mta,
- * and smtpd: OpenSMTPD's tag, as Postfix's is always "NAME/smtpd");
+ * smtpd: OpenSMTPD's tag, as Postfix's is always "NAME/smtpd"; courier*);
  * a line that fits none is counted as unknown and skipped. A line that
  * starts with white space right after an understood line continues it
  * (Exim writes "Suggested action" lines so) and is not unknown.
@@ -104,7 +104,9 @@ static sx_span token(sx_span *s)
     return t;
 }
 
-enum dialect { D_NONE = 0, D_POSTFIX, D_EXIM, D_SENDMAIL, D_OPENSMTPD };
+enum dialect {
+    D_NONE = 0, D_POSTFIX, D_EXIM, D_SENDMAIL, D_OPENSMTPD, D_COURIER
+};
 
 /* Postfix services, the last part of a program name like
  * "postfix-out/smtp" when syslog_name was changed. */
@@ -134,6 +136,8 @@ static enum dialect dialect_of(sx_span prog)
         return D_EXIM;
     if (SX_EQ(prog, "smtpd") || SX_EQ(prog, "opensmtpd"))
         return D_OPENSMTPD;
+    if (SX_STARTS(prog, "courier"))
+        return D_COURIER;
     size_t slash = sx_span_rchr(prog, '/');
     if (slash < prog.n && postfix_service(sx_span_skip(prog, slash + 1)))
         return D_POSTFIX;
@@ -274,6 +278,10 @@ smtpdx_status smtpdx_logparser_feed(smtpdx_logparser *p, smtpdx_ctx *ctx,
     case D_OPENSMTPD:
         p->st.opensmtpd++;
         known = sx_log_opensmtpd(p, ctx, msg, out, &st);
+        break;
+    case D_COURIER:
+        p->st.courier++;
+        known = sx_log_courier(p, ctx, prog, msg, out, &st);
         break;
     case D_NONE:
         break;
