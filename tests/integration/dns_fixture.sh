@@ -507,8 +507,8 @@ fi
 # the SMTP peer of the other fixtures (tests/lib/smtp_peer.py) keeps them.
 # Its files live on a tmpfs at /mnt of this mount namespace (Sendmail
 # refuses a queue under a world-writable folder such as /tmp). It logs
-# only through syslog: while it runs, /dev of this namespace is a private
-# one whose /dev/log a small syslog daemon of ours writes to a file
+# only through syslog: while it runs, an overlay on /dev of this namespace
+# adds a /dev/log where a small syslog daemon of ours writes to a file
 # (syslog_start in tests/lib/fixture.sh), which 'smtpdx log' then reads.
 sendmail_part() {
 S=$D/sendmail
@@ -548,7 +548,7 @@ for _ in $(seq 50); do
 done
 LD_LIBRARY_PATH=$libdir $run -bp >> "$S/send.log" 2>&1
 kill "$SM_PEER" 2>/dev/null && wait "$SM_PEER" 2>/dev/null
-syslog_stop "$S"
+syslog_stop
 umount /mnt
 [ -n "$CAPTURE" ] && cp -r "$S/out" "$CAPTURE/sendmail-bounces" && cp "$S/maillog" "$CAPTURE/sendmail.maillog"
 

@@ -365,42 +365,28 @@ stop_pid() {
 }
 
 # syslog_start DIR HOST (SRC: the source tree): for servers that log only
-# through syslog(3)
-# (Sendmail): only in a private mount namespace, /dev becomes a small file
-# system of its own holding the devices a mail server opens (bound from
-# the real /dev) and a /dev/log where tests/lib/syslog_sink.py writes
-# DIR/maillog as a syslog daemon would, with HOST as the host name.
-# syslog_stop puts the real /dev back. Nothing outside the namespace sees
-# either.
+# through syslog(3) (Sendmail), and only in a private mount namespace: an
+# overlay on /dev adds a /dev/log where tests/lib/syslog_sink.py listens
+# and writes DIR/maillog as a syslog daemon would, with HOST as the host
+# name. syslog_stop takes the overlay away. Nothing outside the namespace
+# sees either.
 syslog_start() {
-    local dir=$1 host=$2 n
-    mkdir -p "$dir/realdev"
-    mount --bind /dev "$dir/realdev" &&
-        mount -t tmpfs -o mode=755 tmpfs /dev || return 1
-    for n in null zero full random urandom tty; do
-        [ -e "$dir/realdev/$n" ] || continue
-        : > "/dev/$n" && mount --bind "$dir/realdev/$n" "/dev/$n" || return 1
-    done
-    mkdir -m 1777 /dev/shm
-    ln -s /proc/self/fd /dev/fd
-    ln -s /proc/self/fd/0 /dev/stdin
-    ln -s /proc/self/fd/1 /dev/stdout
-    ln -s /proc/self/fd/2 /dev/stderr
+    local dir=$1 host=$2
+    mkdir -p "$dir/devlog" "$dir/sock"
+    : > "$dir/devlog/log"
     : > "$dir/maillog"
-    python3 "$SRC/tests/lib/syslog_sink.py" /dev/log "$dir/maillog" "$host" \
-        > "$dir/syslog_sink.log" 2>&1 &
+    python3 "$SRC/tests/lib/syslog_sink.py" "$dir/sock/log" "$dir/maillog" \
+        "$host" > "$dir/syslog_sink.log" 2>&1 &
     SYSLOG_PID=$!
-    for _ in $(seq 50); do [ -S /dev/log ] && return 0; sleep 0.1; done
-    return 1
+    for _ in $(seq 50); do [ -S "$dir/sock/log" ] && break; sleep 0.1; done
+    [ -S "$dir/sock/log" ] &&
+        mount -t overlay overlay -o "lowerdir=$dir/devlog:/dev" /dev &&
+        mount --bind "$dir/sock/log" /dev/log
 }
 
 syslog_stop() {
-    local dir=$1 n
+    umount /dev/log && umount /dev
     stop_pid "$SYSLOG_PID"
     wait "$SYSLOG_PID" 2>/dev/null
     SYSLOG_PID=
-    for n in null zero full random urandom tty; do
-        mountpoint -q "/dev/$n" && umount "/dev/$n"
-    done
-    umount /dev && umount "$dir/realdev"
 }
