@@ -177,6 +177,53 @@ static void test_opensmtpd_bare(void **state)
     fx_close(&f);
 }
 
+/* Courier: the answer line waits for its outcome line; an outcome whose
+ * answer was not seen (or whose id is too long to remember) still gives
+ * a record; cut lines give none. */
+static void test_courier(void **state)
+{
+    (void)state;
+    smtpdx_log_options o = utc2026();
+    fx f;
+    fx_open(&f, &o);
+    feed(&f, "Nov 28 05:00:00 mx courieresmtp: "
+             "id=0000000000000010.000000006B13703C.00000055,"
+             "from=<a@origin.example>,addr=<b@remote.example>: 550 5.1.1 "
+             "<b@remote.example>: Recipient address rejected: User unknown");
+    feed(&f, "Nov 28 05:00:00 mx courieresmtp: "
+             "id=0000000000000010.000000006B13703C.00000055,"
+             "from=<a@origin.example>,addr=<c@remote.example>,status: deferred");
+    feed(&f, "Nov 28 05:00:00 mx courieresmtp: "
+             "id=0000000000000010.000000006B13703C.00000055,"
+             "from=<a@origin.example>,addr=<b@remote.example>,status: failure");
+    feed(&f, "Nov 28 05:00:01 mx courieresmtp: "
+             "id=00000000000000100000000000000000000000000000000000000001.00,"
+             "from=<a@origin.example>,addr=<d@remote.example>,status: failure");
+    feed(&f, "Nov 28 05:00:02 mx courieresmtp: id=0000000000000010.0000,"
+             "from=<a@origin.example>,addr=<e@rem");
+    feed(&f, "Nov 28 05:00:02 mx courierd: newmsg,id=0000000000000011.0: "
+             "dns; localhost");
+    const smtpdx_log_stats *st = smtpdx_logparser_stats(f.p);
+    assert_int_equal(st->courier, 6);
+    assert_int_equal(st->received, 1);
+    assert_int_equal(st->total.deferred, 1);
+    assert_int_equal(st->total.bounced, 2);
+    assert_int_equal(smtpdx_records_count(f.rs), 3);
+    const smtpdx_record *r = smtpdx_records_get(f.rs, 0);
+    assert_string_equal(r->recipient, "c@remote.example");
+    assert_string_equal(r->action, "delayed");
+    r = smtpdx_records_get(f.rs, 1);
+    assert_string_equal(r->recipient, "b@remote.example");
+    assert_string_equal(r->addresser, "a@origin.example");
+    assert_string_equal(r->smtpagent, "Courier");
+    assert_int_equal(r->reason, SMTPDX_R_USERUNKNOWN);
+    assert_int_equal(r->replycode, 550);
+    r = smtpdx_records_get(f.rs, 2);
+    assert_string_equal(r->recipient, "d@remote.example");
+    assert_string_equal(r->action, "failed");
+    fx_close(&f);
+}
+
 static void test_correlation(void **state)
 {
     (void)state;
@@ -406,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_correlation),
         cmocka_unit_test(test_opensmtpd),
         cmocka_unit_test(test_opensmtpd_bare),
+        cmocka_unit_test(test_courier),
         cmocka_unit_test(test_queue_bounded),
         cmocka_unit_test(test_queue_ages_out),
         cmocka_unit_test(test_window_and_all),
