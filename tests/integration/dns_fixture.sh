@@ -662,8 +662,7 @@ n=$(jq -s 'map(select(.action=="delayed" and .deliverystatus=="4.4.7" and .reaso
 is "$n" 4 "OpenSMTPD, no MX: four given up when the queue time ran out"
 # and its log of the same run, with the stamp, host and tag syslog would
 # put before each line (in the foreground it writes to standard error)
-awk '{ printf "Dec  5 01:50:%02d mx smtpd[77]: %s\n", int(NR / 4), $0 }' \
-    "$O/smtpd.log" > "$O/maillog"
+as_syslog 'smtpd[77]' < "$O/smtpd.log" > "$O/maillog"
 OLOG=$D/opensmtpd-log.ndjson
 "$SMTPDX" log --format ndjson --utc --year 2026 "$O/maillog" > "$OLOG"
 is $? 0 "smtpdx log reads OpenSMTPD's log"

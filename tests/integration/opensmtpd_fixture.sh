@@ -141,8 +141,7 @@ is "$n" 0 "no boilerplate in a diagnostic"
 # to standard error; syslog would put a stamp, the host and "smtpd[pid]: "
 # before each line, as here, and change nothing else.
 LOG=$T/maillog
-awk '{ printf "Dec  5 01:20:%02d mx smtpd[4121]: %s\n", int(NR / 4), $0 }' \
-    "$T/smtpd.log" > "$LOG"
+as_syslog 'smtpd[4121]' < "$T/smtpd.log" > "$LOG"
 LOUT=$T/log.ndjson
 "$SMTPDX" log --format ndjson --utc --year 2026 "$LOG" > "$LOUT" 2> "$T/log.err"
 is $? 0 "smtpdx log exits 0 on OpenSMTPD's log"

@@ -364,6 +364,13 @@ stop_pid() {
     for _ in $(seq 30); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
 }
 
+# as_syslog TAG < LINES > LOG: a server's lines as a syslog daemon would
+# file them, "Dec  5 01:20:SS mx TAG: line" (OpenSMTPD writes them bare in
+# the foreground); the seconds grow every four lines.
+as_syslog() {
+    awk -v tag="$1" '{ printf "Dec  5 01:20:%02d mx %s: %s\n", int(NR / 4) % 60, tag, $0 }'
+}
+
 # syslog_start DIR HOST (SRC: the source tree): for servers that log only
 # through syslog(3) (Sendmail), and only in a private mount namespace: an
 # overlay on /dev adds a /dev/log where tests/lib/syslog_sink.py listens
