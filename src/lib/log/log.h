@@ -129,6 +129,8 @@ void sx_q_copy(char *dst, size_t cap, sx_span s);
 void sx_qentry_defer(sx_qentry *e, sx_span rcpt, sx_span reply, sx_span dsn,
                      sx_span relay);
 void sx_qentry_done(sx_qentry *e, sx_span rcpt);
+/* The deferred recipient rcpt an entry remembers, or NULL (e may be). */
+sx_qrcpt *sx_qentry_find(sx_qentry *e, sx_span rcpt);
 
 /* ----------------------------------------------------- classification */
 
@@ -203,8 +205,8 @@ int sx_log_sendmail(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
                     smtpdx_records *out, smtpdx_status *st);
 int sx_log_opensmtpd(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
                      smtpdx_records *out, smtpdx_status *st);
-int sx_log_courier(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span prog,
-                   sx_span msg, smtpdx_records *out, smtpdx_status *st);
+int sx_log_courier(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
+                   smtpdx_records *out, smtpdx_status *st);
 /* Is the line one of OpenSMTPD's without a syslog header (as "smtpd -d",
  * a container's log or "journalctl -o cat" show them)? */
 int sx_log_opensmtpd_bare(sx_span line);

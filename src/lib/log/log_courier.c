@@ -45,8 +45,8 @@ static int head(sx_span s, sx_span *id, sx_span *from, sx_span *addr,
     return id->n > 0;
 }
 
-int sx_log_courier(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span prog,
-                   sx_span msg, smtpdx_records *out, smtpdx_status *st)
+int sx_log_courier(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
+                   smtpdx_records *out, smtpdx_status *st)
 {
     *st = SMTPDX_OK;
     if (SX_STARTS(msg, "newmsg,id=")) {
@@ -89,17 +89,9 @@ int sx_log_courier(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span prog,
     ev.sender = from;
     ev.recipient = addr;
     ev.reply = status;
-    if (e) {
-        for (unsigned i = 0; i < e->nrcpt; i++) {
-            const sx_qrcpt *r = &e->rcpt[i];
-            if (strlen(r->addr) == addr.n &&
-                memcmp(r->addr, addr.p, addr.n) == 0) {
-                ev.reply = sx_span_make(r->reply, strlen(r->reply));
-                break;
-            }
-        }
-    }
-    (void)prog;
+    const sx_qrcpt *r = sx_qentry_find(e, addr);
+    if (r != NULL)
+        ev.reply = sx_span_make(r->reply, strlen(r->reply));
     *st = sx_log_emit(p, ctx, &ev, out);
     /* a deferred answer stays for the next attempt's outcome */
     if (e && ev.kind != SX_EV_DEFERRED)

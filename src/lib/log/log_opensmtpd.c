@@ -205,19 +205,12 @@ static int expire(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span s,
         ev.reply = sx_span_skip(rest, sk + 5);
     /* the reply of the last attempt says more than "Envelope expired" */
     sx_qentry *e = sx_logq_get(&p->q, msg_id(evpid), p->now.t, 0, st);
-    if (e) {
-        for (unsigned i = 0; i < e->nrcpt; i++) {
-            const sx_qrcpt *r = &e->rcpt[i];
-            if (strlen(r->addr) == ev.recipient.n &&
-                memcmp(r->addr, ev.recipient.p, ev.recipient.n) == 0 &&
-                r->reply[0]) {
-                ev.said = ev.reply;
-                ev.reply = sx_span_make(r->reply, strlen(r->reply));
-                ev.relay = sx_span_make(r->relay, strlen(r->relay));
-                ev.rhost = relay_host(ev.relay);
-                break;
-            }
-        }
+    const sx_qrcpt *r = sx_qentry_find(e, ev.recipient);
+    if (r != NULL && r->reply[0]) {
+        ev.said = ev.reply;
+        ev.reply = sx_span_make(r->reply, strlen(r->reply));
+        ev.relay = sx_span_make(r->relay, strlen(r->relay));
+        ev.rhost = relay_host(ev.relay);
     }
     *st = sx_log_emit(p, ctx, &ev, out);
     if (e)

@@ -281,7 +281,7 @@ smtpdx_status smtpdx_logparser_feed(smtpdx_logparser *p, smtpdx_ctx *ctx,
         break;
     case D_COURIER:
         p->st.courier++;
-        known = sx_log_courier(p, ctx, prog, msg, out, &st);
+        known = sx_log_courier(p, ctx, msg, out, &st);
         break;
     case D_NONE:
         break;

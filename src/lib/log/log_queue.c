@@ -225,16 +225,23 @@ void sx_q_copy(char *dst, size_t cap, sx_span s)
     dst[n] = '\0';
 }
 
+sx_qrcpt *sx_qentry_find(sx_qentry *e, sx_span rcpt)
+{
+    if (e == NULL || rcpt.n == 0 || rcpt.n >= SX_Q_ADDR_MAX)
+        return NULL;
+    for (unsigned i = 0; i < e->nrcpt; i++)
+        if (memcmp(e->rcpt[i].addr, rcpt.p, rcpt.n) == 0 &&
+            e->rcpt[i].addr[rcpt.n] == '\0')
+            return &e->rcpt[i];
+    return NULL;
+}
+
 void sx_qentry_defer(sx_qentry *e, sx_span rcpt, sx_span reply, sx_span dsn,
                      sx_span relay)
 {
     if (rcpt.n == 0 || rcpt.n >= SX_Q_ADDR_MAX)
         return;
-    sx_qrcpt *r = NULL;
-    for (unsigned i = 0; i < e->nrcpt; i++)
-        if (memcmp(e->rcpt[i].addr, rcpt.p, rcpt.n) == 0 &&
-            e->rcpt[i].addr[rcpt.n] == '\0')
-            r = &e->rcpt[i];
+    sx_qrcpt *r = sx_qentry_find(e, rcpt);
     if (r == NULL) {
         /* more deferred recipients than kept: the newest replaces the
          * last slot, so an expiry still names most of them */
@@ -249,15 +256,10 @@ void sx_qentry_defer(sx_qentry *e, sx_span rcpt, sx_span reply, sx_span dsn,
 
 void sx_qentry_done(sx_qentry *e, sx_span rcpt)
 {
-    if (rcpt.n == 0 || rcpt.n >= SX_Q_ADDR_MAX)
+    sx_qrcpt *r = sx_qentry_find(e, rcpt);
+    if (r == NULL)
         return;
-    for (unsigned i = 0; i < e->nrcpt; i++) {
-        if (memcmp(e->rcpt[i].addr, rcpt.p, rcpt.n) == 0 &&
-            e->rcpt[i].addr[rcpt.n] == '\0') {
-            e->nrcpt--;
-            if (i != e->nrcpt)
-                e->rcpt[i] = e->rcpt[e->nrcpt];
-            return;
-        }
-    }
+    e->nrcpt--;
+    if (r != &e->rcpt[e->nrcpt])
+        *r = e->rcpt[e->nrcpt];
 }
