@@ -147,11 +147,29 @@ static int cand_better(const cand *a, const cand *b)
     return a->pattern < b->pattern;
 }
 
+/* A message expires after temporary failures. A permanent reply (5xx, of
+ * enhanced class 5 if it has one) that also says what went wrong is a
+ * refusal, whatever words of giving up are wrapped around it: qmail ends
+ * every permanent failure with "Giving up on HOST", and a notice may quote
+ * the refusal above its "has been in the queue too long". Such words then
+ * give way to any other text rule found. Not with an enhanced code of
+ * subject 4 (routing, delivery time: 5.4.7, Microsoft's 5.4.3xx "Message
+ * expired"), nor for a rule that names codes of its own. */
+static int expiry_yields(const sx_kb_rule *r, const smtpdx_kb_entry *e,
+                         const facts *f)
+{
+    return e->reason == SMTPDX_R_EXPIRED && r->ncodes == 0 && r->nenh == 0 &&
+           f->basic / 100 == 5 && f->cls == 5 &&
+           (f->ecls == 0 || f->esubj != 4);
+}
+
 /* Go through the hits: mark the providers whose markers were found, then
  * pick the best text rule whose limits hold. */
 static void pick_text(smtpdx_ctx *ctx, const sx_match_hit *hits, size_t n,
                       const facts *f, int *provider, cand *best)
 {
+    cand other;  /* the best rule of another reason than expired */
+    memset(&other, 0, sizeof(other));
     for (size_t i = 0; i < n; i++) {
         const sx_kb_pattern *p = &sx_kb_patterns[hits[i].pattern];
         if (p->is_marker) {
@@ -172,7 +190,13 @@ static void pick_text(smtpdx_ctx *ctx, const sx_match_hit *hits, size_t n,
             continue;
         if (cand_better(&c, best))
             *best = c;
+        if (sx_kb_entries[c.entry].reason != SMTPDX_R_EXPIRED &&
+            c.rule->priority >= 0 && cand_better(&c, &other))
+            other = c;
     }
+    if (best->rule != NULL && other.rule != NULL &&
+        expiry_yields(best->rule, &sx_kb_entries[best->entry], f))
+        *best = other;
 }
 
 static const sx_kb_key *pick_code(const facts *f, const unsigned char *seen,
