@@ -57,7 +57,8 @@ static smtpdx_status detect_last(sx_bmail *m, sx_bres *res)
     return SMTPDX_OK;
 }
 
-static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer)
+static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer,
+                            size_t ndetectors)
 {
     smtpdx_status st;
     if (sx_barf_match(m)) {
@@ -65,7 +66,7 @@ static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer)
         if (st != SMTPDX_OK || res->n > 0)
             return st;
     }
-    for (size_t i = 0; i < sx_ndetectors; i++) {
+    for (size_t i = 0; i < ndetectors; i++) {
         const sx_detector *d = sx_detectors[i];
         if (!d->match(m))
             continue;
@@ -398,7 +399,7 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
                 goto done;
         }
     }
-    st = detect(m, &res, nest);
+    st = detect(m, &res, nest, bc->no_families ? 0 : sx_ndetectors);
     if (st != SMTPDX_OK)
         goto done;
     if (res.n == 0 && nest) {

@@ -172,6 +172,10 @@ typedef struct sx_bctx {
     void *scratch;       /* hs_scratch_t */
     sx_bmail *spare;     /* NULL while in use */
     struct evp_md_ctx_st *sha1; /* the token's digest context, reused */
+    /* Read every message as if no family detector knew it (only the
+     * standard reports and the free-text fallback): how a family never
+     * seen fares. Set by the corpus test; 0 everywhere else. */
+    unsigned char no_families;
 } sx_bctx;
 sx_bctx *sx_bctx_get(smtpdx_ctx *ctx);
 
