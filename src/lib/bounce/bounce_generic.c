@@ -869,6 +869,52 @@ static int code_paragraph(const char *text, size_t len, const char **p,
     return found;
 }
 
+/* Does s state a failure's reply code or enhanced status code? */
+static int states_code(const char *s)
+{
+    size_t at, n = strlen(s);
+    char enh[16];
+    return sx_bt_find_code(s, n, &at) ||
+           (sx_bt_find_enhanced(s, n, enh, &at) && enh[0] != '2');
+}
+
+/* Where the text after the sentence announcing the list of failed
+ * addresses starts: past the first paragraph whose last line ends with a
+ * colon and reads as an error ("... The following address(es)
+ * failed:"); the text's start when there is none. */
+static const char *after_announcement(const char *text, size_t len)
+{
+    sx_btlines it;
+    sx_str l;
+    int err = 0;
+    sx_bt_lines_init(&it, text, len);
+    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
+        sx_str t = sx_bt_trim(l);
+        if (t.len == 0) {
+            err = 0;
+            continue;
+        }
+        err |= looks_like_error(t);
+        if (err && t.p[t.len - 1] == ':' && !label_only(t))
+            return l.p + l.len;
+    }
+    return text;
+}
+
+/* The first line of text that reads as an error and is no boilerplate. */
+static int first_error_line(const char *text, size_t len, sx_str *out)
+{
+    sx_btlines it;
+    sx_str l;
+    sx_bt_lines_init(&it, text, len);
+    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l))
+        if (looks_like_error(l) && !boilerplate(l)) {
+            *out = l;
+            return 1;
+        }
+    return 0;
+}
+
 /* A warning that delivery is late, not a failure: its subject or its text
  * says the message is delayed or will be tried again. */
 static int delay_notice(const sx_bmail *m)
@@ -911,25 +957,33 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
         return st;
     }
     if (res->n == 0 && m->xfailed.p != NULL) {
-        /* named in the header only: the reply is the first error line */
+        /* named in the header only: the reply is the first error line
+         * below the sentence that announces the list ("... The following
+         * address(es) failed:"), or the first one at all */
         st = sx_bgeneric_xfailed(m, res);
         if (st != SMTPDX_OK)
             return st;
-        sx_btlines it;
+        const char *from = after_announcement(t, len);
         sx_str l;
-        sx_bt_lines_init(&it, t, len);
-        while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
-            if (!looks_like_error(l) || boilerplate(l))
-                continue;
-            for (size_t i = 0; i < res->n; i++)
-                if (res->r[i].diag[0] == '\0' &&
-                    (st = sx_bres_set(res, &res->r[i].diag, l.p, l.len)) !=
-                        SMTPDX_OK)
-                    return st;
-            break;
-        }
+        if (!first_error_line(from, (size_t)(t + len - from), &l) &&
+            !first_error_line(t, len, &l))
+            return SMTPDX_OK;
+        for (size_t i = 0; i < res->n; i++)
+            if (res->r[i].diag[0] == '\0' &&
+                (st = sx_bres_set(res, &res->r[i].diag, l.p, l.len)) !=
+                    SMTPDX_OK)
+                return st;
     }
-    return SMTPDX_OK;
+    /* A sole recipient whose lines state no reply code, in a notice that
+     * states one elsewhere (above the list: "Could not be delivered
+     * because of" / "550 5.1.1 User unknown" / "The following recipients
+     * were affected:"; or in the block under an address that did not
+     * count, such as the sender's own): that paragraph is its reply. */
+    if (res->n == 1 && !states_code(res->r[0].diag) &&
+        code_paragraph(t, len, &pp, &pe) && pp != NULL)
+        st = set_from_text(res, &res->r[0], pp, reply_end(pe, t + len),
+                           &m->scratch2);
+    return st;
 }
 
 /* Where the text holds a session transcript under a recipient of the
