@@ -557,7 +557,7 @@ static void test_corpus_without_families(void **state)
     assert_true(pct(all.rcpt, all.rows) >= 94.0);
     assert_true(pct(all.reason, all.rows) >= 82.0);
     assert_true(pct(all.status, all.rows) >= 85.0);
-    assert_true(pct(all.hard, all.rows) >= 89.0);
+    assert_true(pct(all.hard, all.rows) >= 90.0);
 }
 
 int main(void)

@@ -1097,6 +1097,55 @@ static smtpdx_status take(sx_bres *res, sx_brcpt *rc, const sx_sbuf *out)
     return sx_bres_set(res, &rc->diag, d.p, d.len);
 }
 
+/* A recipient still without a reply whose address a sentence of the text
+ * names in a line that reads as an error ("Your message wasn't delivered
+ * to a@b because the address couldn't be found."): that line, the first
+ * such, is its reply. */
+static smtpdx_status sentence_naming(sx_bmail *m, sx_bres *res)
+{
+    sx_btlines it;
+    sx_str l;
+    smtpdx_status st = SMTPDX_OK;
+    sx_bt_lines_init(&it, m->tx, m->body_end);
+    while (st == SMTPDX_OK && it.count < SX_BOUNCE_MAX_LINES &&
+           sx_bt_next_line(&it, &l)) {
+        sx_str t = sx_bt_trim(l), a;
+        size_t off = 0, next;
+        /* an address standing alone is the main pass's business */
+        if (t.len == 0 || boilerplate(t) || sx_bgeneric_addr_line(t, &a))
+            continue;
+        while (st == SMTPDX_OK && off < t.len &&
+               sx_bt_find_addr(t.p + off, t.len - off, &a, &next)) {
+            off += next;
+            sx_brcpt *rc = wanting(res, a);
+            /* the words around the address read as an error, not the
+             * address itself ("mailbox-is-full@...") */
+            const char *ae = a.p + a.len, *te = t.p + t.len;
+            if (rc == NULL ||
+                (!looks_like_error(sx_bt_str(t.p, (size_t)(a.p - t.p))) &&
+                 !looks_like_error(sx_bt_str(ae, (size_t)(te - ae)))))
+                continue;
+            /* the sentence goes on to the end of its paragraph */
+            sx_sbuf *out = &m->scratch2;
+            sx_btlines more = it;
+            sx_str n;
+            int full = 0;
+            sx_sbuf_reset(out);
+            st = add(out, t, &full);
+            while (st == SMTPDX_OK && !full && more.count < it.count + 8 &&
+                   sx_bt_next_line(&more, &n)) {
+                sx_str nt = sx_bt_trim(n);
+                if (nt.len == 0 || rule(nt) || boilerplate(nt))
+                    break;
+                st = add(out, nt, &full);
+            }
+            if (st == SMTPDX_OK)
+                st = sx_bres_set(res, &rc->diag, out->data, out->len);
+        }
+    }
+    return st;
+}
+
 /* A report whose delivery-status part names the recipients but gives no
  * Diagnostic-Code, only "Status: 5.0.0", while the notification text
  * carries each one's reply ("a@b: 550 5.1.1 <a@b>: User unknown", as
@@ -1161,6 +1210,8 @@ smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res)
     }
     if (st == SMTPDX_OK && cur != NULL)
         st = take(res, cur, out);
+    if (st == SMTPDX_OK && need > 0)
+        st = sentence_naming(m, res);
     /* a filter's refusal that names no address in its text (GNU
      * Mailutils: "Message was refused by recipient's mail filtering
      * program. Reason given was as follows: ..."): for its one
