@@ -557,6 +557,22 @@ static int date_follows(const char *p, const char *e)
            p[3] == ',' && p[4] == ' ' && p[5] >= '0' && p[5] <= '9';
 }
 
+/* A header field of the message the notice pastes below the reply
+ * ("Subject: ...", "Date: ..."): no part of the reply. */
+static int pasted_field(sx_str t)
+{
+    static const char *const names[] = {
+        "subject:", "date:", "message-id:", "content-type:",
+        "content-transfer-encoding:", "mime-version:", "received:",
+        "return-path:", "reply-to:", "user-agent:", "x-mailer:", NULL};
+    unsigned char c0 = (unsigned char)(t.p[0] | 0x20);
+    for (size_t i = 0; names[i]; i++)
+        if ((unsigned char)names[i][0] == c0 &&
+            sx_bt_iprefix(t.p, t.len, names[i]))
+            return 1;
+    return 0;
+}
+
 static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
                                    const char *e, sx_sbuf *tmp)
 {
@@ -573,7 +589,7 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
     /* join the non-empty, non-boilerplate lines, at most 4 KB */
     sx_btlines it;
     sx_str l;
-    int full = 0;
+    int full = 0, in_field = 0;
     sx_sbuf_reset(tmp);
     sx_bt_lines_init(&it, p, (size_t)(e - p));
     while (!full && it.count < 60 && sx_bt_next_line(&it, &l)) {
@@ -589,6 +605,17 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
         }
         if (tmp->len > 0 && guesses(t))
             break;
+        /* pasted header fields end the reply; above it, they and their
+         * folded lines are skipped */
+        if (t.len > 0 && pasted_field(t)) {
+            if (tmp->len > 0)
+                break;
+            in_field = 1;
+            continue;
+        }
+        if (in_field && l.len > 0 && (l.p[0] == ' ' || l.p[0] == '\t'))
+            continue;
+        in_field = 0;
         if (t.len == 0 || boilerplate(t) || rule(t))
             continue;
         if (host_line(res, rc, t, &st)) {
@@ -600,6 +627,21 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
             return st;
     }
     return sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
+}
+
+/* A line that announces the sender's address on the next ("A message
+ * sent by", "Your message from"): that address is no recipient. */
+static int names_sender(sx_str t)
+{
+    static const char *const ends[] = {" sent by", " from", NULL};
+    if (t.len == 0)
+        return 0;
+    for (size_t i = 0; ends[i]; i++) {
+        size_t n = strlen(ends[i]);
+        if (t.len > n && sx_bt_ieq(t.p + t.len - n, ends[i], n))
+            return 1;
+    }
+    return 0;
 }
 
 smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
@@ -618,10 +660,14 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
      * announce the list with its reason ("... because the user is
      * unknown:") */
     const char *last = NULL, *last_end = NULL;
+    sx_str shown = {NULL, 0}; /* the last line that was not blank */
     sx_bt_lines_init(&it, text, len);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
-        sx_str a;
-        if (!sx_bgeneric_addr_line(l, &a) || excluded(m, a)) {
+        sx_str a, before = shown;
+        if (sx_bt_trim(l).len > 0)
+            shown = sx_bt_trim(l);
+        if (!sx_bgeneric_addr_line(l, &a) || excluded(m, a) ||
+            names_sender(before)) {
             sx_str t = sx_bt_trim(l);
             if (t.len == 0 && para != NULL)
                 last = para, last_end = l.p;
@@ -869,6 +915,8 @@ static int code_paragraph(const char *text, size_t len, const char **p,
     return found;
 }
 
+static smtpdx_status sentence_naming(sx_bmail *m, sx_bres *res);
+
 /* Does s state a failure's reply code or enhanced status code? */
 static int states_code(const char *s)
 {
@@ -899,6 +947,22 @@ static const char *after_announcement(const char *text, size_t len)
             return l.p + l.len;
     }
     return text;
+}
+
+/* The end of the paragraph that p is in: the start of the next blank
+ * line, or e. */
+static const char *paragraph_end(const char *p, const char *e)
+{
+    sx_btlines it;
+    sx_str l;
+    const char *end = p;
+    sx_bt_lines_init(&it, p, (size_t)(e - p));
+    while (it.count < 60 && sx_bt_next_line(&it, &l)) {
+        if (sx_bt_trim(l).len == 0)
+            break;
+        end = l.p + l.len;
+    }
+    return end;
 }
 
 /* The first line of text that reads as an error and is no boilerplate. */
@@ -974,6 +1038,18 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
                     SMTPDX_OK)
                 return st;
     }
+    /* a recipient left without a reply: a sentence naming it, or for a
+     * sole one the first error line below the announcement */
+    if (st == SMTPDX_OK && res->n > 0)
+        st = sentence_naming(m, res);
+    sx_str l1;
+    const char *from = after_announcement(t, len);
+    if (st == SMTPDX_OK && res->n == 1 && res->r[0].diag[0] == '\0' &&
+        first_error_line(from, (size_t)(t + len - from), &l1))
+        st = set_from_text(res, &res->r[0], l1.p, paragraph_end(l1.p, t + len),
+                           &m->scratch2);
+    if (st != SMTPDX_OK)
+        return st;
     /* A sole recipient whose lines state no reply code, in a notice that
      * states one elsewhere (above the list: "Could not be delivered
      * because of" / "550 5.1.1 User unknown" / "The following recipients
