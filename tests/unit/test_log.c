@@ -92,6 +92,58 @@ static void test_headers_and_counts(void **state)
     fx_close(&f);
 }
 
+/* The header shapes of journalctl's outputs and of syslog on the wire:
+ * each gives the same record at the same time. Exim's own stamp, which
+ * also has a space for the T, still reads as Exim. */
+static void test_more_headers(void **state)
+{
+    (void)state;
+    static const char *const stamps[] = {
+        "Nov 28 03:19:45 mx",              /* classic */
+        "Nov 28 03:19:45.123456 mx",       /* journalctl -o short-precise */
+        "<22>Nov 28 03:19:45 mx",          /* RFC 3164 with its PRI */
+        "2026-11-28 03:19:45 mx",          /* an ISO stamp with a space */
+        "Sat 2026-11-28 03:19:45 UTC mx",  /* journalctl -o short-full */
+        "2026-11-28T03:19:45.5Z mx",       /* rsyslog, short-iso */
+    };
+    for (size_t i = 0; i < sizeof stamps / sizeof stamps[0]; i++) {
+        smtpdx_log_options o = utc2026();
+        fx f;
+        fx_open(&f, &o);
+        char line[512];
+        snprintf(line, sizeof line,
+                 "%s postfix/smtp[2]: ABCDE12345: to=<a@b.example>, "
+                 "relay=mx.b.example[192.0.2.2]:25, delay=1, dsn=5.1.1, "
+                 "status=bounced (host mx.b.example[192.0.2.2] said: 550 "
+                 "5.1.1 User unknown (in reply to RCPT TO command))",
+                 stamps[i]);
+        feed(&f, line);
+        const smtpdx_log_stats *st = smtpdx_logparser_stats(f.p);
+        assert_int_equal(st->postfix, 1);
+        assert_int_equal(st->unknown, 0);
+        assert_int_equal(smtpdx_records_count(f.rs), 1);
+        const smtpdx_record *r = smtpdx_records_get(f.rs, 0);
+        assert_int_equal(r->reason, SMTPDX_R_USERUNKNOWN);
+        assert_int_equal(r->timestamp, 1795835985);
+        fx_close(&f);
+    }
+    /* Exim's own stamp is followed by no host and tag */
+    smtpdx_log_options o = utc2026();
+    fx f;
+    fx_open(&f, &o);
+    feed(&f, "2026-11-28 03:19:47 1xX8xq-0005eW-0t ** a@b.example "
+             "R=dnslookup T=remote_smtp H=mx.b.example [192.0.2.2]: SMTP "
+             "error from remote mail server after RCPT TO:<a@b.example>: "
+             "550 5.1.1 User unknown");
+    feed(&f, "2026-11-28 03:19:48 [4300] H=(laptop) [198.51.100.200] "
+             "F=<me@home.example> rejected RCPT <friend@elsewhere.example>: "
+             "relay not permitted");
+    const smtpdx_log_stats *st = smtpdx_logparser_stats(f.p);
+    assert_int_equal(st->exim, 2);
+    assert_int_equal(st->postfix, 0);
+    fx_close(&f);
+}
+
 /* OpenSMTPD: its "smtpd" tag is the dialect (Postfix's smtpd always comes
  * as NAME/smtpd); an expiry names only the envelope, and is told the
  * reply of that envelope's last attempt; cut lines give no record. */
@@ -450,6 +502,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_headers_and_counts),
+        cmocka_unit_test(test_more_headers),
         cmocka_unit_test(test_correlation),
         cmocka_unit_test(test_opensmtpd),
         cmocka_unit_test(test_opensmtpd_bare),

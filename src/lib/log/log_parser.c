@@ -6,9 +6,14 @@
  *   "<13>1 2026-11-28T03:19:44.1Z host app procid msgid [sd] msg"
  *        RFC 5424 section 6 as rsyslog writes it to a file;
  *   "Nov 28 03:19:44 host prog[pid]: msg"
- *        RFC 3164 / classic syslog, and Postfix's own maillog_file;
+ *        RFC 3164 / classic syslog, and Postfix's own maillog_file; the
+ *        seconds may have a fraction (journalctl -o short-precise), and
+ *        a "<PRI>" may come first (the form syslog sends on the wire);
  *   "2026-11-28T03:19:44+01:00 host prog[pid]: msg"
- *        rsyslog's file format and journalctl -o short-iso;
+ *        rsyslog's file format and journalctl -o short-iso (also with a
+ *        space for the T);
+ *   "Sat 2026-11-28 03:19:44 UTC host prog[pid]: msg"
+ *        journalctl -o short-full;
  *   "2026-11-28 03:19:44 [+0100] [[pid]] msg"
  *        Exim's mainlog (its message then says what it is);
  *   "0123456789abcdef mta delivery ..."
@@ -209,6 +214,34 @@ static enum dialect rfc5424(smtpdx_logparser *p, sx_span s, sx_span *prog,
     return dialect_of(app);
 }
 
+/* journalctl -o short-full: "Sat 2026-11-28 03:19:44 UTC host ...": a
+ * weekday, an ISO date and time, then the zone's abbreviation, which says
+ * UTC or else the local time of the reader's zone (the abbreviations of
+ * other zones are ambiguous). The length up to the host, or 0. */
+static size_t full_stamp(smtpdx_logparser *p, sx_span s)
+{
+    if (s.n < 30 || s.p[3] != ' ' || !sx_is_digit(s.p[4]) ||
+        s.p[14] != ' ' || s.p[0] < 'A' || s.p[0] > 'Z')
+        return 0;
+    sx_span rest = sx_span_skip(s, 4);
+    size_t k = sx_clock_iso(&p->clock, rest, &p->now);
+    if (k == 0 || k != 20) /* a zone of its own: not this shape */
+        return 0;
+    sx_span zone = sx_span_head(sx_span_skip(rest, k),
+                                sx_span_chr(sx_span_skip(rest, k), ' '));
+    if (zone.n < 3 || zone.n > 5 || 4 + k + zone.n + 1 >= s.n)
+        return 0;
+    for (size_t i = 0; i < zone.n; i++)
+        if (!((zone.p[i] >= 'A' && zone.p[i] <= 'Z') || zone.p[i] == '+' ||
+              zone.p[i] == '-' || sx_is_digit(zone.p[i])))
+            return 0;
+    if (SX_EQ(zone, "UTC") || SX_EQ(zone, "GMT")) {
+        p->now.t += p->now.off;
+        p->now.off = 0;
+    }
+    return 4 + k + zone.n + 1;
+}
+
 smtpdx_status smtpdx_logparser_feed(smtpdx_logparser *p, smtpdx_ctx *ctx,
                                     const char *line, size_t len,
                                     smtpdx_records *out)
@@ -230,13 +263,28 @@ smtpdx_status smtpdx_logparser_feed(smtpdx_logparser *p, smtpdx_ctx *ctx,
     p->host = sx_span_make("", 0);
     if (len && line[0] == '<') {
         d = rfc5424(p, s, &prog, &msg);
+        /* "<13>Nov 28 ...": RFC 3164 as it travels, kept by some
+         * collectors: the rest is read as any syslog line */
+        size_t gt = sx_span_chr(sx_span_head(s, 6), '>');
+        if (d == D_NONE && gt < s.n && gt < 6 && gt > 1 &&
+            sx_span_digits(s, 1, gt - 1) >= 0)
+            s = sx_span_skip(s, gt + 1);
+    }
+    if (d != D_NONE) {
+        /* read above */
     } else if ((k = sx_clock_syslog(&p->clock, s, &p->now)) != 0) {
+        d = syslog_tail(p, sx_span_skip(s, k), &prog, &msg);
+    } else if ((k = full_stamp(p, s)) != 0) {
         d = syslog_tail(p, sx_span_skip(s, k), &prog, &msg);
     } else if ((k = sx_clock_iso(&p->clock, s, &p->now)) != 0) {
         sx_span rest = sx_span_skip(s, k);
-        if (s.p[10] == 'T')
-            d = syslog_tail(p, rest, &prog, &msg);
+        /* "2026-11-28T..." and "2026-11-28 ..." with a host and a tag
+         * after it; else, with a space, Exim's own stamp */
+        d = syslog_tail(p, rest, &prog, &msg);
+        if (d != D_NONE && s.p[10] == ' ' && sx_span_chr(prog, ' ') < prog.n)
+            d = D_NONE; /* a tag has no space: Exim's text */
         if (d == D_NONE) {
+            p->host = sx_span_make("", 0);
             /* Exim: an optional "[pid] " comes after the stamp */
             if (rest.n && rest.p[0] == '[') {
                 size_t e = sx_span_chr(sx_span_head(rest, 16), ']');

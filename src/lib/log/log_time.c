@@ -114,10 +114,30 @@ static int hms(sx_span s, size_t at, int *h, int *mi, int *sec)
            *sec <= 60;
 }
 
+/* Past the fraction of a second that may follow "hh:mm:ss" at s.p[at]
+ * (".123456": journalctl -o short-precise, syslog-ng's frac-digits) and
+ * the space after the stamp: the stamp's length, or 0 when no space
+ * follows. */
+static size_t stamp_end(sx_span s, size_t at)
+{
+    if (at < s.n && s.p[at] == '.') {
+        size_t k = 0;
+        at++;
+        while (at < s.n && k < 9 && sx_is_digit(s.p[at]))
+            at++, k++;
+        if (k == 0)
+            return 0;
+    }
+    return at < s.n && s.p[at] == ' ' ? at + 1 : 0;
+}
+
 size_t sx_clock_syslog(sx_logclock *c, sx_span s, sx_logtime *out)
 {
-    /* "Nov 28 03:19:44 " or "Nov  1 03:19:44 " */
-    if (s.n < 16 || s.p[3] != ' ' || s.p[6] != ' ' || s.p[15] != ' ')
+    /* "Nov 28 03:19:44 " or "Nov  1 03:19:44 ", maybe with a fraction of
+     * a second ("Nov 28 03:19:44.123456 ") */
+    size_t len;
+    if (s.n < 16 || s.p[3] != ' ' || s.p[6] != ' ' ||
+        (len = s.p[15] == ' ' ? 16 : stamp_end(s, 15)) == 0)
         return 0;
     /* Lines come in bursts within one minute: "Mmm dd hh:mm" as before
      * means the same base, and only the seconds change. */
@@ -127,7 +147,7 @@ size_t sx_clock_syslog(sx_logclock *c, sx_span s, sx_logtime *out)
             out->t = c->mbase + sec;
             out->off = c->moff;
             out->hour = c->mhour;
-            return 16;
+            return len;
         }
     }
     int mon = month_of(s.p);
@@ -156,7 +176,7 @@ size_t sx_clock_syslog(sx_logclock *c, sx_span s, sx_logtime *out)
     c->moff = out->off;
     c->mhour = h;
     c->mvalid = 1;
-    return 16;
+    return len;
 }
 
 size_t sx_clock_iso(sx_logclock *c, sx_span s, sx_logtime *out)
