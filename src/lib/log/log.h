@@ -211,6 +211,14 @@ int sx_log_courier(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
  * a container's log or "journalctl -o cat" show them)? */
 int sx_log_opensmtpd_bare(sx_span line);
 
+/* A line of "journalctl -o json" (log_journal.c): 1 when s is one, with
+ * *prog and *msg set, the line's host and time in p; *hold is the parsed
+ * object the spans point into, to give to sx_log_journal_release once the
+ * line is handled. */
+int sx_log_journal(smtpdx_logparser *p, sx_span s, sx_span *prog,
+                   sx_span *msg, void **hold);
+void sx_log_journal_release(void *hold);
+
 /* Count, filter, classify and append one event. */
 smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,
                           const sx_logevent *ev, smtpdx_records *out);

@@ -18,7 +18,9 @@
  *        Exim's mainlog (its message then says what it is);
  *   "0123456789abcdef mta delivery ..."
  *        OpenSMTPD's lines with no header at all (smtpd -d, a container's
- *        log), whose events then have no time.
+ *        log), whose events then have no time;
+ *   "{"__REALTIME_TIMESTAMP":..., "MESSAGE":..., ...}"
+ *        journalctl -o json (log_journal.c).
  * The program name picks the dialect (postfix/..., exim, sendmail/sm-mta,
  * smtpd: OpenSMTPD's tag, as Postfix's is always "NAME/smtpd"; courier*);
  * a line that fits none is counted as unknown and skipped. A line that
@@ -261,7 +263,11 @@ smtpdx_status smtpdx_logparser_feed(smtpdx_logparser *p, smtpdx_ctx *ctx,
     enum dialect d = D_NONE;
     size_t k;
     p->host = sx_span_make("", 0);
-    if (len && line[0] == '<') {
+    void *hold = NULL; /* a journal line's parsed object */
+    if (len && line[0] == '{') {
+        if (sx_log_journal(p, s, &prog, &msg, &hold))
+            d = dialect_of(prog);
+    } else if (len && line[0] == '<') {
         d = rfc5424(p, s, &prog, &msg);
         /* "<13>Nov 28 ...": RFC 3164 as it travels, kept by some
          * collectors: the rest is read as any syslog line */
@@ -340,6 +346,7 @@ smtpdx_status smtpdx_logparser_feed(smtpdx_logparser *p, smtpdx_ctx *ctx,
     }
     p->prev_known = d != D_NONE;
     (void)known;
+    sx_log_journal_release(hold);
     p->st.evicted = p->q.evicted;
     p->st.aged_out = p->q.aged_out;
     return st;
