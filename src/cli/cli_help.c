@@ -168,7 +168,7 @@ static const help_page pages[] = {
       "first (maillog.2.gz, maillog.1, maillog); .gz files are read as "
       "they are; - or no argument reads "
       "standard input; journalctl's output (-o short, short-iso, "
-      "short-precise, short-full) reads as a syslog file does. Lines "
+      "short-precise, short-full, json) reads as a syslog file does. Lines "
       "that are not understood are counted and "
       "skipped. OpenSMTPD's lines are also read without a syslog header "
       "(smtpd -d, a container's log); their events then have no time.",

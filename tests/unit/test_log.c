@@ -127,6 +127,32 @@ static void test_more_headers(void **state)
         assert_int_equal(r->timestamp, 1795835985);
         fx_close(&f);
     }
+    /* journalctl -o json: the journal's fields; a MESSAGE journald kept
+     * as bytes (not UTF-8) and a cut object are not read */
+    {
+        smtpdx_log_options o = utc2026();
+        fx f;
+        fx_open(&f, &o);
+        feed(&f, "{\"__REALTIME_TIMESTAMP\":\"1795835985123456\","
+                 "\"_HOSTNAME\":\"mx\",\"SYSLOG_IDENTIFIER\":"
+                 "\"postfix/smtp\",\"MESSAGE\":\"ABCDE12345: "
+                 "to=<a@b.example>, relay=mx.b.example[192.0.2.2]:25, "
+                 "dsn=5.1.1, status=bounced (host mx.b.example[192.0.2.2] "
+                 "said: 550 5.1.1 User unknown (in reply to RCPT TO "
+                 "command))\"}");
+        feed(&f, "{\"SYSLOG_IDENTIFIER\":\"postfix/smtp\",\"MESSAGE\":"
+                 "[65,66]}");
+        feed(&f, "{\"SYSLOG_IDENTIFIER\":\"postfix/smtp\",\"MESS");
+        const smtpdx_log_stats *st = smtpdx_logparser_stats(f.p);
+        assert_int_equal(st->postfix, 1);
+        assert_int_equal(st->unknown, 2);
+        assert_int_equal(smtpdx_records_count(f.rs), 1);
+        const smtpdx_record *r = smtpdx_records_get(f.rs, 0);
+        assert_int_equal(r->reason, SMTPDX_R_USERUNKNOWN);
+        assert_int_equal(r->timestamp, 1795835985);
+        assert_string_equal(r->timezoneoffset, "+0000");
+        fx_close(&f);
+    }
     /* Exim's own stamp is followed by no host and tag */
     smtpdx_log_options o = utc2026();
     fx f;
