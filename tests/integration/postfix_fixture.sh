@@ -20,6 +20,9 @@
 #   warned     then, reloaded with a queue lifetime of an hour and
 #              delay_warning_time = 1s, a message deferred twice (451
 #              4.3.0) makes Postfix send its sender a delay warning;
+#   softbounce last, with soft_bounce = yes, the unknown user of
+#              virtual(8) stays queued ("status=SOFTBOUNCE"; the receiving
+#              smtpd, the same instance, now answers 4xx instead of 5xx);
 #   rejected   at the SMTP server: relay denied (550 5.7.1), unknown user
 #              (550 5.1.1), greylisting (postgrey, 450 4.2.0), no disk
 #              (queue_minfree: 452 4.3.1), too many connections (421), and
@@ -302,6 +305,16 @@ fi
 "$SMTPDX" log --only all --format ndjson "$LOG" > "$OUT"
 check "log: deferred twice, still queued (451 4.3.0)" \
   '.recipient=="slow@reject.test" and .action=="delayed" and .reason=="systemerror" and .temporary==true'
+
+# ---- soft_bounce: what would bounce stays queued, logged as SOFTBOUNCE
+# with its dsn turned into 4.x.x: a deferral, with the refusal's diagnosis
+postconf -c "$PF/etc" -e soft_bounce=yes
+postfix -c "$PF/etc" reload >/dev/null 2>&1
+inject ghost@sender.test
+wait_for "status=SOFTBOUNCE"
+"$SMTPDX" log --only all --format ndjson "$LOG" > "$OUT"
+check "log: soft_bounce keeps virtual(8)'s unknown user queued (SOFTBOUNCE)" \
+  '.recipient=="ghost@sender.test" and .action=="delayed" and .reason=="userunknown" and (.deliverystatus|startswith("4."))'
 
 [ $fails -eq 0 ] || { echo "--- log"; cat "$LOG"; echo "--- records"; cat "$OUT"; echo "--- bounce records"; cat "$BOUT"; exit 1; }
 echo "postfix fixture: all cases diagnosed"

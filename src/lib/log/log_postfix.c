@@ -15,6 +15,7 @@
  *   smtp, lmtp, local, virtual, pipe, error, discard
  *             "QID: to=<b>, orig_to=<c>, relay=host[addr]:port, delay=D,
  *              delays=a/b/c/d, dsn=X.Y.Z, status=sent|deferred|bounced (why)"
+ *             (status=SOFTBOUNCE under soft_bounce=yes: a deferral)
  * A status line gives one event for one recipient; the sender comes from
  * the qmgr line remembered in the queue table. "removed" ends the entry.
  */
@@ -130,7 +131,9 @@ static int delivery(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span qid,
     }
     if (SX_EQ(word, "sent"))
         ev.kind = SX_EV_SENT;
-    else if (SX_EQ(word, "deferred"))
+    else if (SX_EQ(word, "deferred") || SX_EQ(word, "SOFTBOUNCE"))
+        /* soft_bounce=yes keeps what would have bounced in the queue (its
+         * dsn then starts with 4): a deferral, with the refusal's reply */
         ev.kind = SX_EV_DEFERRED;
     else if (SX_EQ(word, "bounced"))
         ev.kind = SX_EV_BOUNCED;
