@@ -340,6 +340,42 @@ static double pct(unsigned a, unsigned b)
     return b ? 100.0 * a / b : 100.0;
 }
 
+/* The shared corpus's folder and its expected rows; skips the test when
+ * the corpus is absent. */
+static row *open_corpus(const char **shared, size_t *nrows)
+{
+    *shared = tu_shared_dir();
+    if (*shared == NULL)
+        tu_skip("../shared (the bounce corpus) is absent");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/corpus/expected.jsonl", *shared);
+    row *rows = load_expected(path, nrows);
+    assert_true(*nrows > 0);
+    return rows;
+}
+
+/* How many of the non-bounces gave records (each is printed). */
+static unsigned non_bounces_read(const result *rs, size_t n)
+{
+    unsigned bad = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rs[i].n > 0) {
+            bad++;
+            printf("  %s: a non-bounce gave %zu record(s)\n", rs[i].file,
+                   rs[i].n);
+        }
+    return bad;
+}
+
+static void free_results(result **res, const size_t *nres, size_t nsub)
+{
+    for (size_t k = 0; k < nsub; k++) {
+        for (size_t i = 0; i < nres[k]; i++)
+            free(res[k][i].g);
+        free(res[k]);
+    }
+}
+
 /* Pair every expected row with our record, print the disagreements and
  * the scores per family and over all; *all gets the totals. */
 static void score_rows(const row *rows, size_t nrows,
@@ -411,14 +447,9 @@ static void score_rows(const row *rows, size_t nrows,
 static void test_corpus(void **state)
 {
     (void)state;
-    const char *shared = tu_shared_dir();
-    if (shared == NULL)
-        tu_skip("../shared (the bounce corpus) is absent");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/corpus/expected.jsonl", shared);
+    const char *shared;
     size_t nrows;
-    row *rows = load_expected(path, &nrows);
-    assert_true(nrows > 0);
+    row *rows = open_corpus(&shared, &nrows);
 
     smtpdx_ctx *ctx;
     assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
@@ -477,19 +508,9 @@ static void test_corpus(void **state)
     printf("forwarded copies: %u compared, %u differ\n", fwd, fwd_diff);
 
     /* non-bounces give nothing */
-    unsigned nb_records = 0;
-    for (size_t i = 0; i < nres[4]; i++)
-        if (res[4][i].n > 0) {
-            nb_records++;
-            printf("  %s: a non-bounce gave %zu record(s)\n", res[4][i].file,
-                   res[4][i].n);
-        }
+    unsigned nb_records = non_bounces_read(res[4], nres[4]);
 
-    for (size_t k = 0; k < NSUB; k++) {
-        for (size_t i = 0; i < nres[k]; i++)
-            free(res[k][i].g);
-        free(res[k]);
-    }
+    free_results(res, nres, NSUB);
     free(rows);
     smtpdx_ctx_free(ctx);
 
@@ -510,14 +531,9 @@ static void test_corpus(void **state)
 static void test_corpus_without_families(void **state)
 {
     (void)state;
-    const char *shared = tu_shared_dir();
-    if (shared == NULL)
-        tu_skip("../shared (the bounce corpus) is absent");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/corpus/expected.jsonl", shared);
+    const char *shared;
     size_t nrows;
-    row *rows = load_expected(path, &nrows);
-    assert_true(nrows > 0);
+    row *rows = open_corpus(&shared, &nrows);
 
     smtpdx_ctx *ctx;
     assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
@@ -538,18 +554,8 @@ static void test_corpus_without_families(void **state)
     score all;
     score_rows(rows, nrows, subs, res, nres, NSUB, &all);
 
-    unsigned nb_records = 0;
-    for (size_t i = 0; i < nres[4]; i++)
-        if (res[4][i].n > 0) {
-            nb_records++;
-            printf("  %s: a non-bounce gave %zu record(s)\n", res[4][i].file,
-                   res[4][i].n);
-        }
-    for (size_t k = 0; k < NSUB; k++) {
-        for (size_t i = 0; i < nres[k]; i++)
-            free(res[k][i].g);
-        free(res[k]);
-    }
+    unsigned nb_records = non_bounces_read(res[4], nres[4]);
+    free_results(res, nres, NSUB);
     free(rows);
     smtpdx_ctx_free(ctx);
 
