@@ -402,7 +402,7 @@ ELOG=$E/log/mainlog
 cat > "$E/exim.conf" <<EOF
 exim_path = $EXIM
 spool_directory = $E/spool
-log_file_path = $E/log/%slog
+log_file_path = $E/log/%slog : syslog
 pid_file_path = $E/exim.pid
 primary_hostname = mx.sender.test
 qualify_domain = sender.test
@@ -450,6 +450,10 @@ esend() {
     printf 'From: %s\nTo: %s\nSubject: exim dns %s\n\nA test message.\n' "$from" "$1" "$1" |
         "$EXIM" -C "$E/exim.conf" -odi -f "$from" "$1" > /dev/null 2>&1
 }
+# Exim logs to its mainlog and to syslog (a collector of ours, as for
+# Sendmail below): there each line keeps Exim's own stamp after the
+# syslog header (syslog_timestamp is true by default)
+syslog_start "$E" mx || { echo "FAIL: no private /dev/log for Exim"; exit 1; }
 for r in user@nx.test user@nullmx.test user@noaddr.test nosuch@aonly.test \
          user@elsewhere.example user@listed.test user@spf.test user@tls.test; do
     esend "$r"
@@ -462,8 +466,10 @@ for _ in $(seq 12); do
     sleep 1
     "$EXIM" -C "$E/exim.conf" -qff > /dev/null 2>&1
 done
+syslog_stop
 if [ -n "$CAPTURE" ]; then
     cp "$ELOG" "$CAPTURE/exim.mainlog" && cp -r "$E/bounces" "$CAPTURE/exim-maildir"
+    cp "$E/maillog" "$CAPTURE/exim.syslog"
 fi
 
 EOUT=$D/exim-bounces.ndjson
@@ -494,6 +500,16 @@ jq_has "$ELOUT" "Exim log: NXDOMAIN failed as host unknown" \
   '.recipient=="user@nx.test" and .action=="failed" and .reason=="hostunknown"'
 jq_has "$ELOUT" "Exim log: refused lookup deferred, temporary" \
   '.recipient=="user@elsewhere.example" and .action=="delayed" and .temporary==true'
+# what syslog got of the same run reads as the mainlog does
+EFIELDS='{recipient, action, reason, cause, deliverystatus, diagnosticcode}'
+n=$(grep -c ' exim\[[0-9]*\]: ' "$E/maillog")
+[ "$n" -gt 0 ]
+is $? 0 "Exim wrote to syslog too ($n lines)"
+"$SMTPDX" log --only all --format ndjson "$E/maillog" 2> /dev/null |
+    jq -c "$EFIELDS" > "$D/exim-syslog.got"
+jq -c "$EFIELDS" "$ELOUT" > "$D/exim-mainlog.got"
+cmp -s "$D/exim-mainlog.got" "$D/exim-syslog.got"
+is $? 0 "Exim log: the syslog copy gives the mainlog's $(wc -l < "$ELOUT") records"
 }
 if [ "${EXIM_READY:-0}" = 1 ]; then
     exim_part

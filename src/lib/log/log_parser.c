@@ -216,6 +216,25 @@ static enum dialect rfc5424(smtpdx_logparser *p, sx_span s, sx_span *prog,
     return dialect_of(app);
 }
 
+/* Exim's lines sent to syslog keep its own stamp (syslog_timestamp is
+ * true by default): "exim[123]: 2026-11-28 03:19:47 [+0100] [[pid]] 1xX8..."
+ * The text after it; the syslog header's time stands. */
+static sx_span exim_unstamp(smtpdx_logparser *p, sx_span msg)
+{
+    sx_logtime t;
+    size_t k = msg.n > 10 && msg.p[10] == ' ' ? sx_clock_iso(&p->clock, msg, &t)
+                                               : 0;
+    if (k == 0)
+        return msg;
+    msg = sx_span_skip(msg, k);
+    if (msg.n && msg.p[0] == '[') {
+        size_t e = sx_span_chr(sx_span_head(msg, 16), ']');
+        if (e < msg.n && e + 1 < msg.n && msg.p[e + 1] == ' ')
+            msg = sx_span_skip(msg, e + 2);
+    }
+    return msg;
+}
+
 /* journalctl -o short-full: "Sat 2026-11-28 03:19:44 UTC host ...": a
  * weekday, an ISO date and time, then the zone's abbreviation, which says
  * UTC or else the local time of the reader's zone (the abbreviations of
@@ -323,6 +342,8 @@ smtpdx_status smtpdx_logparser_feed(smtpdx_logparser *p, smtpdx_ctx *ctx,
         break;
     case D_EXIM:
         p->st.exim++;
+        if (prog.n > 0)
+            msg = exim_unstamp(p, msg);
         known = sx_log_exim(p, ctx, msg, out, &st);
         break;
     case D_SENDMAIL:
