@@ -42,7 +42,10 @@
 # sendmail: one message to each of bob, full, spam and content; one
 # message to bob, spam and full (one bounce, three records in that order);
 # one to busy, with warntime 1 s (the delay warning) and queuetime 8 s
-# (then the bounce that gives it up). Two local addresses of
+# (then the bounce that gives it up). Then one SMTP session with Courier's
+# SMTP server (courieresmtpd, on its standard input as couriertcpd hands
+# it a connection): RCPT for nosuch, then for a domain it does not relay
+# to; both refusals are in its log. Two local addresses of
 # mta.sender.test: nosuch, no user of that name ("550 User <nosuch>
 # unknown" from courierd itself), and prog, an alias whose delivery
 # program fails (exit 70: its words are all the notice says).
@@ -197,6 +200,15 @@ for _ in \$(seq 300); do
     [ "\$(find $T/out -name 'msg-*.eml' | wc -l)" -ge $WANT ] && break
     sleep 0.2
 done
+# Courier's SMTP server, one session on its standard input as couriertcpd
+# would hand it over: a local user that does not exist, and a relay
+# attempt to a domain that is not local
+printf 'EHLO client.test\r\nMAIL FROM:<mallory@client.test>\r\nRCPT TO:<nosuch@mta.sender.test>\r\nRCPT TO:<someone@elsewhere.test>\r\nQUIT\r\n' |
+    env -i /bin/sh -c 'set -a; . /etc/courier/esmtpd; BOFHCHECKDNS=0; TARPIT=0
+        TCPREMOTEIP=127.0.0.1; TCPREMOTEHOST=localhost; TCPREMOTEPORT=40000
+        TCPLOCALIP=127.0.0.1; TCPLOCALPORT=25
+        exec /usr/lib/courier/courier/modules/esmtp/courieresmtpd' > $T/esmtpd.out 2>&1 || true
+sleep 0.5
 EOF
 start=$SECONDS
 timeout 90 unshare -m -p -f --kill-child bash "$T/run.sh" > "$T/run.log" 2>&1 &
@@ -299,8 +311,12 @@ is $? 0 "log: busy deferred at each attempt ($n)"
 # (busy's return when its queue time ran out shows in Courier's log only
 # as the start of a DSN, the same line a failure's DSN starts with: not
 # read as an expiry)
-n=$(jq -s 'map(select(.action=="failed")) | length' "$LOUT")
+n=$(jq -s 'map(select(.action=="failed" and (.queueid // "") != "")) | length' "$LOUT")
 is "$n" 9 "log: nine failures (bob, full and spam twice, content, nosuch, prog)"
+lcheck "log: Courier's SMTP server refuses an unknown local user" \
+  '.recipient=="nosuch@mta.sender.test" and .addresser=="mallory@client.test" and .reason=="userunknown" and .smtpcommand=="RCPT" and .replycode=="550" and .lhost=="127.0.0.1" and .rhost=="mta"'
+lcheck "log: Courier's SMTP server refuses to relay (513)" \
+  '.recipient=="someone@elsewhere.test" and .reason=="norelaying" and .replycode=="513" and .smtpcommand=="RCPT"'
 
 [ $fails -eq 0 ] || { echo "--- courier"; tail -n 40 "$T/courier.log"; echo "--- records"; cat "$OUT"; echo "--- log records"; cat "$LOUT"; exit 1; }
 echo "courier fixture: all cases diagnosed"

@@ -7,6 +7,8 @@
  *   "id=ID,from=<a>,addr=<b>,status: failure"      (deferred, success)
  * and courierd notes each message that enters the queue:
  *   "newmsg,id=ID: dns; localhost (localhost [127.0.0.1])"
+ * Its SMTP server (courieresmtpd) logs what it refuses a client:
+ *   "error,relay=IP,port=N,from=<a>,to=<b>: 550 User <b> unknown"
  * The message id (inode.time.pid in hex) keys the queue table; the
  * answer waits there, under the recipient, for the outcome line.
  */
@@ -45,10 +47,58 @@ static int head(sx_span s, sx_span *id, sx_span *from, sx_span *addr,
     return id->n > 0;
 }
 
+/* The value of "key=" in a comma-separated list ("relay=127.0.0.1,port=
+ * 40000,from=<a>,to=<b>"), up to its comma (or, in angle brackets, its
+ * '>'); none when absent. */
+static sx_span listed(sx_span s, const char *key, size_t kn)
+{
+    for (size_t i = 0; i + kn <= s.n; i++) {
+        if ((i == 0 || s.p[i - 1] == ',') && memcmp(s.p + i, key, kn) == 0) {
+            sx_span v = sx_span_skip(s, i + kn);
+            if (v.n && v.p[0] == '<')
+                return sx_span_unangle(sx_span_head(v, sx_span_chr(v, '>') + 1));
+            return sx_span_head(v, sx_span_chr(v, ','));
+        }
+        if (s.p[i] == '<') { /* an address may hold a comma */
+            size_t gt = sx_span_chr(sx_span_skip(s, i), '>');
+            i += gt < s.n - i ? gt : 0;
+        }
+    }
+    return none;
+}
+
+/* Courier's SMTP server refusing a client: "error,relay=IP,port=N,
+ * from=<a>,to=<b>: 550 User <b> unknown" (a recipient), without "to=" a
+ * refused sender. This server is the one that refused (rhost), the client
+ * is the other end (lhost). */
+static int refused(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
+                   smtpdx_records *out, smtpdx_status *st)
+{
+    size_t colon = sx_span_find(msg, ": ", 2);
+    if (colon >= msg.n)
+        return 1;
+    sx_span fields = sx_span_head(msg, colon);
+    sx_logevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = SX_EV_REJECTED;
+    ev.agent = "Courier";
+    ev.reply = sx_span_skip(msg, colon + 2);
+    ev.rhost = p->host;
+    ev.lhost = listed(fields, "relay=", 6);
+    ev.sender = listed(fields, "from=", 5);
+    ev.recipient = listed(fields, "to=", 3);
+    ev.command = ev.recipient.n ? sx_span_make("RCPT", 4)
+                                : sx_span_make("MAIL", 4);
+    *st = sx_log_emit(p, ctx, &ev, out);
+    return 1;
+}
+
 int sx_log_courier(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
                    smtpdx_records *out, smtpdx_status *st)
 {
     *st = SMTPDX_OK;
+    if (SX_STARTS(msg, "error,relay="))
+        return refused(p, ctx, msg, out, st);
     if (SX_STARTS(msg, "newmsg,id=")) {
         sx_span id = sx_span_skip(msg, 10);
         id = sx_span_head(id, sx_span_chr(id, ':'));
