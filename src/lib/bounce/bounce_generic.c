@@ -917,6 +917,15 @@ static int code_paragraph(const char *text, size_t len, const char **p,
 
 static smtpdx_status sentence_naming(sx_bmail *m, sx_bres *res);
 
+/* How many recipients of res have no reply yet. */
+static size_t wanted(const sx_bres *res)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < res->n; i++)
+        n += res->r[i].diag[0] == '\0';
+    return n;
+}
+
 /* Does s state a failure's reply code or enhanced status code? */
 static int states_code(const char *s)
 {
@@ -1040,14 +1049,15 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
     }
     /* a recipient left without a reply: a sentence naming it, or for a
      * sole one the first error line below the announcement */
-    if (st == SMTPDX_OK && res->n > 0)
+    if (st == SMTPDX_OK && wanted(res) > 0)
         st = sentence_naming(m, res);
-    sx_str l1;
-    const char *from = after_announcement(t, len);
-    if (st == SMTPDX_OK && res->n == 1 && res->r[0].diag[0] == '\0' &&
-        first_error_line(from, (size_t)(t + len - from), &l1))
-        st = set_from_text(res, &res->r[0], l1.p, paragraph_end(l1.p, t + len),
-                           &m->scratch2);
+    if (st == SMTPDX_OK && res->n == 1 && res->r[0].diag[0] == '\0') {
+        sx_str l1;
+        const char *from = after_announcement(t, len);
+        if (first_error_line(from, (size_t)(t + len - from), &l1))
+            st = set_from_text(res, &res->r[0], l1.p,
+                               paragraph_end(l1.p, t + len), &m->scratch2);
+    }
     if (st != SMTPDX_OK)
         return st;
     /* A sole recipient whose lines state no reply code, in a notice that
@@ -1235,11 +1245,7 @@ smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res)
 {
     if (m->tx == NULL)
         return SMTPDX_OK;
-    size_t need = 0;
-    for (size_t i = 0; i < res->n; i++)
-        if (res->r[i].diag[0] == '\0')
-            need++;
-    if (need == 0)
+    if (wanted(res) == 0)
         return SMTPDX_OK;
 
     sx_sbuf *out = &m->scratch2;
@@ -1286,7 +1292,7 @@ smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res)
     }
     if (st == SMTPDX_OK && cur != NULL)
         st = take(res, cur, out);
-    if (st == SMTPDX_OK && need > 0)
+    if (st == SMTPDX_OK && wanted(res) > 0)
         st = sentence_naming(m, res);
     /* a filter's refusal that names no address in its text (GNU
      * Mailutils: "Message was refused by recipient's mail filtering
