@@ -613,7 +613,8 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
             in_field = 1;
             continue;
         }
-        if (in_field && l.len > 0 && (l.p[0] == ' ' || l.p[0] == '\t'))
+        if (in_field && l.len > 0 && (l.p[0] == ' ' || l.p[0] == '\t') &&
+            !looks_like_error(t))
             continue;
         in_field = 0;
         if (t.len == 0 || boilerplate(t) || rule(t))
