@@ -61,6 +61,16 @@ static int excluded(const sx_bmail *m, sx_str a)
     return 0;
 }
 
+/* Does s[0..n) state a failure's reply code or enhanced status code? (A
+ * success, "250 2.1.0 Sender OK", is no reply to report.) */
+static int states_code(const char *s, size_t n)
+{
+    size_t at;
+    char enh[16];
+    return sx_bt_find_code(s, n, &at) ||
+           (sx_bt_find_enhanced(s, n, enh, &at) && enh[0] != '2');
+}
+
 /* A list item's mark and the blank after it ("- ", "-- ", "* ", "o ",
  * U+2022 "• ", "1) ", "2. "), as notices that list the failed addresses
  * write them, taken off t. */
@@ -703,14 +713,9 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
              * block held no reply code (a header-field echo such as
              * "To: a@b" above "Recipient address: a@b"), the reply is
              * more likely below the restatement */
-            size_t at;
-            char enh[16];
             sx_str tl = sx_bt_trim(l);
             if (i == nc - 1 && !sx_bt_iprefix(tl.p, tl.len, "to:") &&
-                !sx_bt_find_code(c[i].start, (size_t)(l.p - c[i].start), &at) &&
-                !(sx_bt_find_enhanced(c[i].start, (size_t)(l.p - c[i].start),
-                                      enh, &at) &&
-                  enh[0] != '2')) {
+                !states_code(c[i].start, (size_t)(l.p - c[i].start))) {
                 /* a transcript's "RCPT TO:<a@b>" is the command of the
                  * answer below it: the block starts with it */
                 c[i].start = bare_command(tl) ? l.p : l.p + l.len;
@@ -903,12 +908,7 @@ static int code_paragraph(const char *text, size_t len, const char **p,
         }
         if (para == NULL)
             para = l.p;
-        size_t at;
-        char enh[16];
-        /* a success ("250 2.1.0 Sender OK") is no reply to report */
-        if (!found && (sx_bt_find_code(t.p, t.len, &at) ||
-                       (sx_bt_find_enhanced(t.p, t.len, enh, &at) &&
-                        enh[0] != '2')))
+        if (!found && states_code(t.p, t.len))
             found = 1;
         *e = l.p + l.len;
     }
@@ -925,15 +925,6 @@ static size_t wanted(const sx_bres *res)
     for (size_t i = 0; i < res->n; i++)
         n += res->r[i].diag[0] == '\0';
     return n;
-}
-
-/* Does s state a failure's reply code or enhanced status code? */
-static int states_code(const char *s)
-{
-    size_t at, n = strlen(s);
-    char enh[16];
-    return sx_bt_find_code(s, n, &at) ||
-           (sx_bt_find_enhanced(s, n, enh, &at) && enh[0] != '2');
 }
 
 /* Where the text after the sentence announcing the list of failed
@@ -1066,7 +1057,7 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
      * because of" / "550 5.1.1 User unknown" / "The following recipients
      * were affected:"; or in the block under an address that did not
      * count, such as the sender's own): that paragraph is its reply. */
-    if (res->n == 1 && !states_code(res->r[0].diag) &&
+    if (res->n == 1 && !states_code(res->r[0].diag, strlen(res->r[0].diag)) &&
         code_paragraph(t, len, &pp, &pe) && pp != NULL)
         st = set_from_text(res, &res->r[0], pp, reply_end(pe, t + len),
                            &m->scratch2);

@@ -47,26 +47,6 @@ static int head(sx_span s, sx_span *id, sx_span *from, sx_span *addr,
     return id->n > 0;
 }
 
-/* The value of "key=" in a comma-separated list ("relay=127.0.0.1,port=
- * 40000,from=<a>,to=<b>"), up to its comma (or, in angle brackets, its
- * '>'); none when absent. */
-static sx_span listed(sx_span s, const char *key, size_t kn)
-{
-    for (size_t i = 0; i + kn <= s.n; i++) {
-        if ((i == 0 || s.p[i - 1] == ',') && memcmp(s.p + i, key, kn) == 0) {
-            sx_span v = sx_span_skip(s, i + kn);
-            if (v.n && v.p[0] == '<')
-                return sx_span_unangle(sx_span_head(v, sx_span_chr(v, '>') + 1));
-            return sx_span_head(v, sx_span_chr(v, ','));
-        }
-        if (s.p[i] == '<') { /* an address may hold a comma */
-            size_t gt = sx_span_chr(sx_span_skip(s, i), '>');
-            i += gt < s.n - i ? gt : 0;
-        }
-    }
-    return none;
-}
-
 /* Courier's SMTP server refusing a client: "error,relay=IP,port=N,
  * from=<a>,to=<b>: 550 User <b> unknown" (a recipient), without "to=" a
  * refused sender. This server is the one that refused (rhost), the client
@@ -84,9 +64,13 @@ static int refused(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
     ev.agent = "Courier";
     ev.reply = sx_span_skip(msg, colon + 2);
     ev.rhost = p->host;
-    ev.lhost = listed(fields, "relay=", 6);
-    ev.sender = listed(fields, "from=", 5);
-    ev.recipient = listed(fields, "to=", 3);
+    /* the list has no blank after its commas: a plain value ends at one */
+    if (SX_FIELD(fields, "relay=", &ev.lhost))
+        ev.lhost = sx_span_head(ev.lhost, sx_span_chr(ev.lhost, ','));
+    if (SX_FIELD(fields, "from=", &ev.sender))
+        ev.sender = sx_span_unangle(ev.sender);
+    if (SX_FIELD(fields, "to=", &ev.recipient))
+        ev.recipient = sx_span_unangle(ev.recipient);
     ev.command = ev.recipient.n ? sx_span_make("RCPT", 4)
                                 : sx_span_make("MAIL", 4);
     *st = sx_log_emit(p, ctx, &ev, out);

@@ -216,6 +216,30 @@ static enum dialect rfc5424(smtpdx_logparser *p, sx_span s, sx_span *prog,
     return dialect_of(app);
 }
 
+/* Past the "[pid] " that Exim may write after its stamp. */
+static sx_span past_pid(sx_span s)
+{
+    if (s.n && s.p[0] == '[') {
+        size_t e = sx_span_chr(sx_span_head(s, 16), ']');
+        if (e < s.n && e + 1 < s.n && s.p[e + 1] == ' ')
+            s = sx_span_skip(s, e + 2);
+    }
+    return s;
+}
+
+/* Is the second word of s a syslog tag ("host postfix/smtp[12]: ...")?
+ * Exim's words after its stamp (a message id, "<=", "H=...") never end
+ * in a colon there, so its lines are not taken apart as syslog's. */
+static int tag_second(sx_span s)
+{
+    size_t h = sx_span_chr(s, ' ');
+    if (h == 0 || h >= s.n)
+        return 0;
+    sx_span t = sx_span_skip(s, h + 1);
+    size_t e = sx_span_chr(sx_span_head(t, TAG_MAX), ' ');
+    return e > 1 && e < t.n && t.p[e - 1] == ':';
+}
+
 /* Exim's lines sent to syslog keep its own stamp (syslog_timestamp is
  * true by default): "exim[123]: 2026-11-28 03:19:47 [+0100] [[pid]] 1xX8..."
  * The text after it; the syslog header's time stands. */
@@ -226,13 +250,7 @@ static sx_span exim_unstamp(smtpdx_logparser *p, sx_span msg)
                                                : 0;
     if (k == 0)
         return msg;
-    msg = sx_span_skip(msg, k);
-    if (msg.n && msg.p[0] == '[') {
-        size_t e = sx_span_chr(sx_span_head(msg, 16), ']');
-        if (e < msg.n && e + 1 < msg.n && msg.p[e + 1] == ' ')
-            msg = sx_span_skip(msg, e + 2);
-    }
-    return msg;
+    return past_pid(sx_span_skip(msg, k));
 }
 
 /* journalctl -o short-full: "Sat 2026-11-28 03:19:44 UTC host ...": a
@@ -303,19 +321,13 @@ smtpdx_status smtpdx_logparser_feed(smtpdx_logparser *p, smtpdx_ctx *ctx,
         d = syslog_tail(p, sx_span_skip(s, k), &prog, &msg);
     } else if ((k = sx_clock_iso(&p->clock, s, &p->now)) != 0) {
         sx_span rest = sx_span_skip(s, k);
-        /* "2026-11-28T..." and "2026-11-28 ..." with a host and a tag
-         * after it; else, with a space, Exim's own stamp */
-        d = syslog_tail(p, rest, &prog, &msg);
-        if (d != D_NONE && s.p[10] == ' ' && sx_span_chr(prog, ' ') < prog.n)
-            d = D_NONE; /* a tag has no space: Exim's text */
+        /* "2026-11-28T..." with a host and a tag after it; so too with a
+         * space for the T, but that is first of all Exim's own stamp */
+        if (s.p[10] == 'T' || tag_second(rest))
+            d = syslog_tail(p, rest, &prog, &msg);
         if (d == D_NONE) {
             p->host = sx_span_make("", 0);
-            /* Exim: an optional "[pid] " comes after the stamp */
-            if (rest.n && rest.p[0] == '[') {
-                size_t e = sx_span_chr(sx_span_head(rest, 16), ']');
-                if (e < rest.n && e + 1 < rest.n && rest.p[e + 1] == ' ')
-                    rest = sx_span_skip(rest, e + 2);
-            }
+            rest = past_pid(rest);
             if (s.p[10] == ' ') {
                 d = D_EXIM;
                 msg = rest;
