@@ -34,7 +34,7 @@
 
 /* What may stand between an address and the text after it on its line:
  * "<a@b>: text", "a@b... text", "a@b, text". */
-#define AFTER_ADDR ">: \t.,|-"
+#define AFTER_ADDR ">]: \t.,|-"
 
 /* The first byte from p on (before e) that is not one of skip. */
 static const char *past(const char *p, const char *e, const char *skip)
@@ -154,6 +154,10 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         }
     }
     t = unbullet(t);
+    /* an address with its type in brackets, "[SMTP:a@b]", as Exchange
+     * and MailEnable write recipients */
+    if (t.len > 7 && t.p[0] == '[' && sx_bt_iprefix(t.p + 1, t.len - 1, "smtp:"))
+        t = sx_bt_str(t.p + 6, t.len - 6);
     size_t next;
     sx_str a;
     if (!sx_bt_find_addr(t.p, t.len, &a, &next))
