@@ -98,6 +98,23 @@ static sx_str unbullet(sx_str t)
     return sx_bt_trim(sx_bt_str(t.p + k, t.len - k));
 }
 
+/* A line that announces on the next the address of someone who is no
+ * recipient: the sender ("A message sent by", "Your message from") or
+ * whom to ask ("Please reply to", "... contact"). */
+static int names_other(sx_str t)
+{
+    static const char *const ends[] = {" sent by", " from", " reply to",
+                                       " contact", " write to", NULL};
+    if (t.len == 0)
+        return 0;
+    for (size_t i = 0; ends[i]; i++) {
+        size_t n = strlen(ends[i]);
+        if (t.len > n && sx_bt_ieq(t.p + t.len - n, ends[i], n))
+            return 1;
+    }
+    return 0;
+}
+
 /* "Judy Doe <a@b>" or "\"Doe, Judy\" <a@b>:" as a line: a person's name
  * (a few words, no digits, no punctuation of a sentence or a field), then
  * the address in angle brackets closing the line. */
@@ -110,8 +127,8 @@ static int display_name(sx_str t, sx_str a)
         if (*r != ' ' && *r != '\t' && *r != ':' && *r != ',')
             return 0;
     sx_str name = sx_bt_trim(sx_bt_str(t.p, (size_t)(a.p - 1 - t.p)));
-    if (name.len == 0 || name.len > 64)
-        return 0;
+    if (name.len == 0 || name.len > 64 || names_other(name))
+        return 0; /* "Please reply to <postmaster@b>" names no recipient */
     unsigned words = 1;
     for (size_t i = 0; i < name.len; i++) {
         char c = name.p[i];
@@ -644,21 +661,6 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
     return sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
 }
 
-/* A line that announces the sender's address on the next ("A message
- * sent by", "Your message from"): that address is no recipient. */
-static int names_sender(sx_str t)
-{
-    static const char *const ends[] = {" sent by", " from", NULL};
-    if (t.len == 0)
-        return 0;
-    for (size_t i = 0; ends[i]; i++) {
-        size_t n = strlen(ends[i]);
-        if (t.len > n && sx_bt_ieq(t.p + t.len - n, ends[i], n))
-            return 1;
-    }
-    return 0;
-}
-
 smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
                                sx_bres *res)
 {
@@ -682,7 +684,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         if (sx_bt_trim(l).len > 0)
             shown = sx_bt_trim(l);
         if (!sx_bgeneric_addr_line(l, &a) || excluded(m, a) ||
-            names_sender(before)) {
+            names_other(before)) {
             sx_str t = sx_bt_trim(l);
             if (t.len == 0 && para != NULL)
                 last = para, last_end = l.p;
