@@ -80,4 +80,13 @@ is "$?" 3 "an unreadable input beside a readable one: exit status"
 [ "$(wc -l < "$tmp/mixed")" -eq "$(wc -l < "$tmp/file")" ] && ok || bad "the readable input was not read after the unreadable one"
 grep -q "missing.eml" "$tmp/mixed.err" && ok || bad "the unreadable input is not named: $(cat "$tmp/mixed.err")"
 
+# the table: a delivery is a success, counted neither as permanent nor
+# as temporary
+mixed=tests/data/bounce/dsn-mixed-actions.eml
+"$SMTPDX" bounce --format table "$mixed" > "$tmp/table" 2>/dev/null
+head -1 "$tmp/table" | grep -q "^3 records: 1 permanent, 1 temporary," && ok ||
+    bad "table summary of failed, delivered, delayed: $(head -1 "$tmp/table")"
+grep -q "^  DELIVERED  delivered  success$" "$tmp/table" && ok ||
+    bad "a delivered record is not shown as a success: $(grep DELIVERED "$tmp/table")"
+
 finish cli_bounce

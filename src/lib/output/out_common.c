@@ -93,10 +93,15 @@ const char *sx_out_temp_word(int temporary)
     return "";
 }
 
+int sx_out_failure(smtpdx_reason r)
+{
+    return r != SMTPDX_R_FEEDBACK && r != SMTPDX_R_VACATION &&
+           r != SMTPDX_R_DELIVERED;
+}
+
 int sx_out_softbounce(const smtpdx_record *r)
 {
-    if (r->reason == SMTPDX_R_FEEDBACK || r->reason == SMTPDX_R_VACATION
-        || r->reason == SMTPDX_R_DELIVERED)
+    if (!sx_out_failure(r->reason))
         return -1;
     return r->hardbounce ? 0 : 1;
 }

@@ -43,12 +43,16 @@ void sx_table_verdict(sx_term *t, const smtpdx_explanation *e)
         fputs("  ", t->f);
         sx_term_textz(t, e->cause);
     }
-    if (e->temporary == 1)
+    /* whatever the flag says, a delivery, an auto-reply or a complaint is
+     * neither temporary nor permanent */
+    if (e->reason == SMTPDX_R_DELIVERED)
+        fputs("  success", t->f);
+    else if (!sx_out_failure(e->reason))
+        ;
+    else if (e->temporary == 1)
         fputs("  temporary", t->f);
     else if (e->temporary == 0)
         fputs("  permanent", t->f);
-    else if (e->reason == SMTPDX_R_DELIVERED)
-        fputs("  success", t->f);
     fputc('\n', t->f);
 }
 

@@ -54,9 +54,10 @@ static void count(rec_state *rs, const smtpdx_record *r)
 
     rs->total++;
     rs->by_reason[ri]++;
-    if (r->why.temporary == 1)
+    int failure = sx_out_failure(r->reason); /* else counted by reason only */
+    if (failure && r->why.temporary == 1)
         rs->temporary++;
-    else if (r->why.temporary == 0)
+    else if (failure && r->why.temporary == 0)
         rs->permanent++;
     if (r->hardbounce)
         rs->hard++;

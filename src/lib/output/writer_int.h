@@ -75,6 +75,9 @@ void sx_out_record_matched(const smtpdx_record *r, char *buf, size_t bufsz,
 
 /* "temporary", "permanent" or "" (success or unknown). */
 const char *sx_out_temp_word(int temporary);
+/* A failure, as opposed to a delivery, an auto-reply or a complaint,
+ * which are neither temporary nor permanent. */
+int sx_out_failure(smtpdx_reason r);
 
 /* Sisimai's softbounce (its version 4 field): -1 for reports that are no
  * failure (feedback, vacation, delivered), 0 for a hard bounce, 1 else. */
