@@ -661,6 +661,22 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
     return sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
 }
 
+/* Does the text name a as the envelope sender ("MAIL FROM:<a>")? */
+static int envelope_sender(const char *text, size_t len, sx_str a)
+{
+    const char *p = text, *e = text + len, *k;
+    while (p < e &&
+           (k = sx_bt_ifind(p, (size_t)(e - p), "mail from:")) != NULL) {
+        p = past(k + 10, e, " \t<");
+        sx_str x;
+        size_t next;
+        if (sx_bt_find_addr(p, (size_t)(e - p), &x, &next) && x.p == p &&
+            same(x, a))
+            return 1;
+    }
+    return 0;
+}
+
 smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
                                sx_bres *res)
 {
@@ -782,7 +798,8 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         for (size_t k = i; k < j; k++)
             c[k].end = c[j].end;
     }
-    /* pass 2: an address inside an error line */
+    /* pass 2: an address inside an error line, unless the text names it
+     * as the envelope sender (a refusal at MAIL FROM quotes the sender) */
     if (nc == 0) {
         sx_str prev = {NULL, 0};
         sx_bt_lines_init(&it, text, len);
@@ -791,7 +808,8 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             size_t next;
             prev = l;
             if (!looks_like_error(l) ||
-                !sx_bt_find_addr(l.p, l.len, &a, &next) || excluded(m, a))
+                !sx_bt_find_addr(l.p, l.len, &a, &next) || excluded(m, a) ||
+                envelope_sender(text, len, a))
                 continue;
             size_t i;
             for (i = 0; i < nc; i++)
@@ -1013,12 +1031,14 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
     if (res->n > 0 && delay_notice(m))
         res->temporary = 1;
     const char *pp = NULL, *pe = NULL;
-    if (res->n == 0 && m->xfailed.p == NULL && m->orig_part != NULL &&
+    if (res->n == 0 && m->xfailed.p == NULL &&
+        (m->orig_part != NULL || m->body_end < m->txlen) &&
         m->from.p != NULL && sx_bt_has_any(m->from, from_marks) &&
         t != NULL && code_paragraph(t, len, &pp, &pe)) {
         /* the notice names no address (Exchange 2003 may give only the
-         * person's name), but it comes from a mail system, returns the
-         * message and states a reply: the message's sole addressee is
+         * person's name, Exim a local name alone), but it comes from a
+         * mail system, returns the message (attached or pasted below)
+         * and states a reply: the message's sole addressee is
          * the recipient (a person's mail about bounces, with a message
          * attached, is not read this way) */
         sx_brcpt *rc;
