@@ -1034,16 +1034,17 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
     if (res->n == 0 && m->xfailed.p == NULL &&
         (m->orig_part != NULL || m->body_end < m->txlen) &&
         m->from.p != NULL && sx_bt_has_any(m->from, from_marks) &&
-        t != NULL && code_paragraph(t, len, &pp, &pe)) {
+        t != NULL) {
         /* the notice names no address (Exchange 2003 may give only the
-         * person's name, Exim a local name alone), but it comes from a
-         * mail system, returns the message (attached or pasted below)
-         * and states a reply: the message's sole addressee is
-         * the recipient (a person's mail about bounces, with a message
-         * attached, is not read this way) */
+         * person's name, Exim a local name alone, Postfix "Delivery
+         * report unavailable"), but it comes from a mail system and
+         * returns the message (attached or pasted below): the message's
+         * sole addressee is the recipient, with the paragraph that states
+         * a reply if there is one (a person's mail about bounces, with a
+         * message attached, is not read this way) */
         sx_brcpt *rc;
         st = sx_borig_sole_recipient(m, res, &rc);
-        if (st == SMTPDX_OK && rc != NULL)
+        if (st == SMTPDX_OK && rc != NULL && code_paragraph(t, len, &pp, &pe))
             st = set_from_text(res, rc, pp, pe, &m->scratch2);
         return st;
     }
