@@ -220,6 +220,56 @@ static void iprefix_and_ieq(void **state)
     assert_null(sx_bt_ifind("[", 1, "{"));
 }
 
+/* The address found in s, as a string ("" when none). */
+static const char *addr_in(const char *s, char *buf, size_t cap)
+{
+    sx_str a;
+    size_t next;
+    buf[0] = '\0';
+    if (sx_bt_find_addr(s, strlen(s), &a, &next) && a.len < cap) {
+        memcpy(buf, a.p, a.len);
+        buf[a.len] = '\0';
+        assert_int_equal(next, (size_t)(a.p - s) + a.len);
+    }
+    return buf;
+}
+
+/* Addresses in text of other scripts: the full-width colon of a label,
+ * CJK brackets and punctuation, typographic quotes and a no-break space
+ * bound an address; non-ASCII letters of an internationalized local part
+ * or domain (RFC 6531) do not. */
+static void find_addr_bounds(void **state)
+{
+    (void)state;
+    char b[128];
+    assert_string_equal(addr_in("x <bob@example.com>: y", b, sizeof b),
+                        "bob@example.com");
+    assert_string_equal(
+        addr_in("\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba\xef\xbc\x9a"
+                "wang@mail.example.cn", b, sizeof b),
+        "wang@mail.example.cn");
+    assert_string_equal(
+        addr_in("\xe3\x80\x8c" "bob@example.com\xe3\x80\x8d\xe3\x80\x82",
+                b, sizeof b),
+        "bob@example.com");
+    assert_string_equal(addr_in("\xe2\x80\x9c" "bob@example.com\xe2\x80\x9d",
+                                b, sizeof b),
+                        "bob@example.com");
+    assert_string_equal(addr_in("to\xc2\xa0" "bob@example.com", b, sizeof b),
+                        "bob@example.com");
+    /* letters of other scripts stay in the address */
+    assert_string_equal(
+        addr_in("\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90"
+                ".example", b, sizeof b),
+        "\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.example");
+    assert_string_equal(addr_in("j\xc3\xb6rg@example.de", b, sizeof b),
+                        "j\xc3\xb6rg@example.de");
+    /* a stray byte above 0x7f is no separator and breaks nothing */
+    assert_string_equal(addr_in("\x80" "bob@example.com", b, sizeof b),
+                        "\x80" "bob@example.com");
+    assert_string_equal(addr_in("no address here", b, sizeof b), "");
+}
+
 /* The serialized marker databases the build linked in are made from the
  * phrase lists compiled in, and load here (else every start compiles). */
 static void prebuilt_marker_databases_fit(void **state)
@@ -273,6 +323,7 @@ int main(void)
         cmocka_unit_test(ifind_finds_the_last_start),
         cmocka_unit_test(has_any_matches_reference),
         cmocka_unit_test(iprefix_and_ieq),
+        cmocka_unit_test(find_addr_bounds),
         cmocka_unit_test(prebuilt_marker_databases_fit),
         cmocka_unit_test(token_sha1_vectors),
     };

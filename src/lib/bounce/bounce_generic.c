@@ -156,7 +156,9 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         "destinatario:", "destinatário:", "ontvanger:", "mottagare:",
         "modtager:", "mottaker:", "vastaanottaja:", "odbiorca:",
         "příjemce:", "címzett:", "alıcı:", "получатель:", "adresát:",
-        NULL};
+        "адресат:", "收件人：", "收件人:", "收信人：", "收信人:", "宛先：",
+        "宛先:", "受信者：", "受信者:", "받는 사람:", "받는사람:", "수신자:",
+        "수신인:", NULL};
     /* the leads are lower case: most lines fail on the first byte */
     unsigned char c0 = t.len ? (unsigned char)t.p[0] : 0;
     c0 = c0 >= 'A' && c0 <= 'Z' ? (unsigned char)(c0 + 32) : c0;

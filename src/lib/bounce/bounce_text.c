@@ -327,6 +327,50 @@ static int domain_char(int c)
     return isalnum(c) || c == '-' || c == '.' || c == '_' || c >= 0x80;
 }
 
+/* Is the code point a space or a mark of punctuation of the kind that
+ * separates words in text written in other scripts (ideographic space,
+ * the full-width colon of "收件人：a@b", CJK brackets, typographic quotes)?
+ * Local parts and domain names may hold other non-ASCII letters. */
+static int wide_separator(unsigned cp)
+{
+    return cp == 0xA0 || cp == 0xAB || cp == 0xBB ||
+           (cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x3000 && cp <= 0x303F) ||
+           (cp >= 0xFF01 && cp <= 0xFF0F) || (cp >= 0xFF1A && cp <= 0xFF20) ||
+           (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFF65);
+}
+
+/* The UTF-8 sequence starting at s[i] (before s[n]): its code point and
+ * length, or 0 when it is not a whole, well-formed sequence. */
+static size_t utf8_at(const char *s, size_t i, size_t n, unsigned *cp)
+{
+    unsigned char c = (unsigned char)s[i];
+    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+    if (len == 0 || i + len > n)
+        return 0;
+    unsigned v = c & (0x3Fu >> (len - 1));
+    for (size_t k = 1; k < len; k++) {
+        unsigned char d = (unsigned char)s[i + k];
+        if ((d & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (d & 0x3F);
+    }
+    *cp = v;
+    return len;
+}
+
+/* Bytes of a wide separator ending at s[b] (exclusive), else 0. */
+static size_t wide_separator_before(const char *s, size_t b)
+{
+    size_t i = b;
+    while (i > 0 && b - i < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    unsigned cp;
+    if (i == 0 || b - i >= 4)
+        return 0;
+    i--;
+    return utf8_at(s, i, b, &cp) == b - i && wide_separator(cp) ? b - i : 0;
+}
+
 int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next)
 {
     size_t from = 0;
@@ -336,7 +380,9 @@ int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next)
             return 0;
         size_t ai = (size_t)(at - s);
         size_t b = ai;
-        while (b > 0 && local_char((unsigned char)s[b - 1]))
+        while (b > 0 && local_char((unsigned char)s[b - 1]) &&
+               ((unsigned char)s[b - 1] < 0x80 ||
+                wide_separator_before(s, b) == 0))
             b--;
         /* A quoted local part: "john doe"@example.com */
         if (b == ai && ai > 0 && s[ai - 1] == '"') {
@@ -353,7 +399,10 @@ int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next)
             if (e < n && s[e] == ']')
                 e++;
         } else {
-            while (e < n && domain_char((unsigned char)s[e]))
+            unsigned cp;
+            while (e < n && domain_char((unsigned char)s[e]) &&
+                   ((unsigned char)s[e] < 0x80 || utf8_at(s, e, n, &cp) == 0 ||
+                    !wide_separator(cp)))
                 e++;
             while (e > ai + 1 && (s[e - 1] == '.' || s[e - 1] == '-'))
                 e--;
