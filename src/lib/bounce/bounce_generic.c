@@ -1023,6 +1023,24 @@ static int delay_notice(const sx_bmail *m)
            sx_bt_has_any(sx_bt_str(m->tx, m->body_end), text);
 }
 
+/* The address that ends the Subject after a colon ("Undeliverable:
+ * <a@b>"), when it is the only one there and neither the notice's sender
+ * nor its addressee. */
+static int subject_address(const sx_bmail *m, sx_str *a)
+{
+    sx_str s = sx_bt_trim(sx_bt_str(m->subject_dec.data, m->subject_dec.len));
+    size_t next, n2;
+    sx_str b;
+    if (s.len == 0 || !sx_bt_find_addr(s.p, s.len, a, &next) ||
+        sx_bt_find_addr(s.p + next, s.len - next, &b, &n2) || excluded(m, *a))
+        return 0;
+    const char *before = a->p;
+    while (before > s.p && (before[-1] == ' ' || before[-1] == '<'))
+        before--;
+    const char *after = past(a->p + a->len, s.p + s.len, "> \t");
+    return before > s.p && before[-1] == ':' && after == s.p + s.len;
+}
+
 smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
 {
     const char *t = m->tx;
@@ -1047,6 +1065,19 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
         sx_brcpt *rc;
         st = sx_borig_sole_recipient(m, res, &rc);
         if (st == SMTPDX_OK && rc != NULL && code_paragraph(t, len, &pp, &pe))
+            st = set_from_text(res, rc, pp, pe, &m->scratch2);
+        return st;
+    }
+    if (res->n == 0 && m->xfailed.p == NULL && m->orig_part == NULL &&
+        m->body_end == m->txlen && t != NULL &&
+        code_paragraph(t, len, &pp, &pe)) {
+        /* no copy returned and no address in the text, but a reply, and
+         * the Subject ends with an address ("Undeliverable: a@b"): that
+         * address failed */
+        sx_str a;
+        sx_brcpt *rc;
+        if (subject_address(m, &a) && (rc = sx_bres_add(res, &st)) != NULL &&
+            (st = sx_bres_set(res, &rc->recipient, a.p, a.len)) == SMTPDX_OK)
             st = set_from_text(res, rc, pp, pe, &m->scratch2);
         return st;
     }
