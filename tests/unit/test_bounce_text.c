@@ -267,6 +267,13 @@ static void find_addr_bounds(void **state)
     /* a stray byte above 0x7f is no separator and breaks nothing */
     assert_string_equal(addr_in("\x80" "bob@example.com", b, sizeof b),
                         "\x80" "bob@example.com");
+    assert_string_equal(addr_in("mail to 'yan@example.com' bounced", b,
+                                sizeof b),
+                        "yan@example.com");
+    assert_string_equal(addr_in("`yan@example.com'", b, sizeof b),
+                        "yan@example.com");
+    assert_string_equal(addr_in("o'brien@example.com", b, sizeof b),
+                        "o'brien@example.com");
     assert_string_equal(addr_in("no address here", b, sizeof b), "");
 }
 

@@ -410,6 +410,10 @@ int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next)
         /* trim dots that cannot start a local part */
         while (b < ai && s[b] == '.')
             b++;
+        /* 'a@b' or `a@b': quotes around the address, not a local part
+         * that starts with an apostrophe */
+        if (b < ai && (s[b] == '\'' || s[b] == '`') && e < n && s[e] == '\'')
+            b++;
         int dotted = memchr(at + 1, '.', e - ai - 1) != NULL ||
                      (e > ai + 1 && at[1] == '[');
         if (b < ai && e > ai + 1 && dotted) {
