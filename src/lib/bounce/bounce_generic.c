@@ -146,7 +146,7 @@ static int display_name(sx_str t, sx_str a)
 int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
 {
     sx_str t = sx_bt_trim(line);
-    static const char *const lead[] = {
+    static const char *const ascii_lead[] = {
         "recipient:", "recipient address:", "original recipient:",
         "final recipient:", "to:", "rcpt to:", "address:", "addressee:",
         "failed recipient:", "unknown recipient:", "invalid recipient:",
@@ -155,13 +155,17 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         "empfänger:", "empfaenger:", "destinataire:", "destinataire :",
         "destinatario:", "destinatário:", "ontvanger:", "mottagare:",
         "modtager:", "mottaker:", "vastaanottaja:", "odbiorca:",
-        "příjemce:", "címzett:", "alıcı:", "получатель:", "adresát:",
-        "адресат:", "收件人：", "收件人:", "收信人：", "收信人:", "宛先：",
-        "宛先:", "受信者：", "受信者:", "받는 사람:", "받는사람:", "수신자:",
-        "수신인:", NULL};
+        "příjemce:", "címzett:", "alıcı:", "adresát:", NULL};
+    /* those that start with a letter beyond ASCII: only looked at for a
+     * line that starts with one */
+    static const char *const wide_lead[] = {
+        "получатель:", "адресат:", "收件人：", "收件人:",
+        "收信人：", "收信人:", "宛先：", "宛先:", "受信者：", "受信者:",
+        "받는 사람:", "받는사람:", "수신자:", "수신인:", NULL};
     /* the leads are lower case: most lines fail on the first byte */
     unsigned char c0 = t.len ? (unsigned char)t.p[0] : 0;
     c0 = c0 >= 'A' && c0 <= 'Z' ? (unsigned char)(c0 + 32) : c0;
+    const char *const *lead = c0 >= 0x80 ? wide_lead : ascii_lead;
     for (size_t i = 0; lead[i]; i++) {
         if ((unsigned char)lead[i][0] != c0)
             continue;

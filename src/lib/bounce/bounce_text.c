@@ -358,19 +358,6 @@ static size_t utf8_at(const char *s, size_t i, size_t n, unsigned *cp)
     return len;
 }
 
-/* Bytes of a wide separator ending at s[b] (exclusive), else 0. */
-static size_t wide_separator_before(const char *s, size_t b)
-{
-    size_t i = b;
-    while (i > 0 && b - i < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-        i--;
-    unsigned cp;
-    if (i == 0 || b - i >= 4)
-        return 0;
-    i--;
-    return utf8_at(s, i, b, &cp) == b - i && wide_separator(cp) ? b - i : 0;
-}
-
 int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next)
 {
     size_t from = 0;
@@ -380,10 +367,18 @@ int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next)
             return 0;
         size_t ai = (size_t)(at - s);
         size_t b = ai;
-        while (b > 0 && local_char((unsigned char)s[b - 1]) &&
-               ((unsigned char)s[b - 1] < 0x80 ||
-                wide_separator_before(s, b) == 0))
+        while (b > 0 && local_char((unsigned char)s[b - 1])) {
+            unsigned cp;
+            size_t l;
+            /* at the first byte of a character: a separator ends the
+             * local part after it */
+            if ((unsigned char)s[b - 1] >= 0xC0 &&
+                (l = utf8_at(s, b - 1, ai, &cp)) > 0 && wide_separator(cp)) {
+                b += l - 1;
+                break;
+            }
             b--;
+        }
         /* A quoted local part: "john doe"@example.com */
         if (b == ai && ai > 0 && s[ai - 1] == '"') {
             size_t q = ai - 1;
@@ -401,8 +396,8 @@ int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next)
         } else {
             unsigned cp;
             while (e < n && domain_char((unsigned char)s[e]) &&
-                   ((unsigned char)s[e] < 0x80 || utf8_at(s, e, n, &cp) == 0 ||
-                    !wide_separator(cp)))
+                   !((unsigned char)s[e] >= 0xC0 && utf8_at(s, e, n, &cp) > 0 &&
+                     wide_separator(cp)))
                 e++;
             while (e > ai + 1 && (s[e - 1] == '.' || s[e - 1] == '-'))
                 e--;
