@@ -44,6 +44,18 @@ static const char *past(const char *p, const char *e, const char *skip)
     return p;
 }
 
+/* Past a closing bracket of CJK text after an address ("「a@b」"), and
+ * the blanks after it. */
+static const char *past_wide_close(const char *p, const char *e)
+{
+    static const char *const close[] = {"」", "』", "】", "＞", "）", "”",
+                                        NULL};
+    for (size_t i = 0; e - p >= 3 && close[i]; i++)
+        if (memcmp(p, close[i], 3) == 0)
+            return past(p + 3, e, " \t");
+    return p;
+}
+
 static int same(sx_str a, sx_str b)
 {
     return a.len == b.len && a.len > 0 && sx_bt_ieq(a.p, b.p, a.len);
@@ -185,8 +197,16 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
     sx_str a;
     if (!sx_bt_find_addr(t.p, t.len, &a, &next))
         return 0;
-    /* the address must open the line (maybe after '<' or a quote) */
+    /* the address must open the line (maybe after '<' or a quote, or an
+     * opening bracket of CJK text: "「a@b」宛のメールは...") */
     size_t lead_len = (size_t)(a.p - t.p);
+    static const char *const wide_open[] = {"「", "『", "【", "＜", "（",
+                                            "“", NULL};
+    for (size_t i = 0; lead_len == 3 && wide_open[i]; i++)
+        if (memcmp(t.p, wide_open[i], 3) == 0) {
+            *addr = a;
+            return 1;
+        }
     if (lead_len > 2) {
         if (!display_name(t, a))
             return 0;
@@ -210,7 +230,12 @@ static int looks_like_error(sx_str l)
         "unrouteable", "unroutable", "too large", "exceeded", "not allowed",
         "could not", "couldn't", "can't", "cannot", "unable", "spam",
         "suspended", "inactive", "deactivated", "exceed", "undeliverable",
-        "not delivered", "no valid", "not listed", NULL};
+        "not delivered", "no valid", "not listed",
+        /* the same in the languages notices come in */
+        "失敗", "失败", "できませんでした", "エラー", "存在しません",
+        "不存在", "退信", "错误", "실패", "오류", "없습니다", "ошибк",
+        "не доставлено", "невозможно", "fehlgeschlagen", "unzustellbar",
+        "échec", "impossible", "no se pudo", "non recapitabile", NULL};
     size_t at;
     if (sx_bt_find_code(l.p, l.len, &at))
         return 1;
@@ -757,7 +782,8 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         c[nc].addr = a;
         /* the reply starts after "<a@b>:" and its punctuation */
         const char *e0 = l.p + l.len;
-        const char *st0 = past(a.p + a.len, e0, AFTER_ADDR);
+        const char *st0 = past_wide_close(past(a.p + a.len, e0, AFTER_ADDR),
+                                          e0);
         /* Exchange 2003 puts the time after the address ("a@b on
          * 2/1/2010 10:00 AM", or "on Tue, 4 Mar 2025 ..."): no part of
          * the reply */
