@@ -337,6 +337,9 @@ typedef struct cand {
     /* the first of the addresses listed on one line with this one
      * ("a@b, c@d"): they share the reply below the line */
     size_t first;
+    /* named by a "To:" line, which may echo the returned message's
+     * header rather than list a failure */
+    int echo;
 } cand;
 
 #define MAX_CANDS 256u
@@ -767,6 +770,8 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
              * "To: a@b" above "Recipient address: a@b"), the reply is
              * more likely below the restatement */
             sx_str tl = sx_bt_trim(l);
+            if (!sx_bt_iprefix(tl.p, tl.len, "to:"))
+                c[i].echo = 0; /* listed, not only echoed */
             if (i == nc - 1 && !sx_bt_iprefix(tl.p, tl.len, "to:") &&
                 !states_code(c[i].start, (size_t)(l.p - c[i].start))) {
                 /* a transcript's "RCPT TO:<a@b>" is the command of the
@@ -795,6 +800,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         c[nc].pre = pre;
         c[nc].pre_end = pre_end;
         c[nc].first = nc;
+        c[nc].echo = sx_bt_iprefix(sx_bt_trim(l).p, sx_bt_trim(l).len, "to:");
         nc++;
         /* more addresses after it, separated by ',' or ';' */
         size_t first = nc - 1;
@@ -830,6 +836,19 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         for (size_t k = i; k < j; k++)
             c[k].end = c[j].end;
     }
+    /* "To: a@b; c@d" above a list of the failed addresses (Exchange's
+     * "Your message To: ... did not reach the following recipient(s)")
+     * echoes the message's addressees: only the list names failures */
+    size_t listed = 0;
+    for (size_t i = 0; i < nc; i++)
+        listed += !c[i].echo;
+    if (listed > 0 && listed < nc) {
+        size_t w = 0;
+        for (size_t i = 0; i < nc; i++)
+            if (!c[i].echo)
+                c[w++] = c[i];
+        nc = w;
+    }
     /* pass 2: an address inside an error line, unless the text names it
      * as the envelope sender (a refusal at MAIL FROM quotes the sender) */
     if (nc == 0) {
@@ -856,6 +875,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             c[nc].end = text + len;
             c[nc].pre = NULL;
             c[nc].first = nc;
+            c[nc].echo = 0;
             /* "Sent <<< RCPT TO:<a@b>" above "Received >>> 550 ...":
              * the command belongs to the reply */
             if (before.p != NULL && arrow(sx_bt_trim(l), 0) > 0 &&
