@@ -245,6 +245,21 @@ static int looks_like_error(sx_str l)
     return sx_bt_has_any(l, words);
 }
 
+/* A paragraph that announces delivered addresses below it
+ * ("Delivered:", "Successfully delivered to:") and no failure. */
+static int success_heading(sx_str t)
+{
+    static const char *const words[] = {"delivered", "succeeded",
+                                        "successful", NULL};
+    /* "... has not yet been delivered is:" is a warning's heading */
+    static const char *const negated[] = {"not", "n't", "undeliver",
+                                          "yet", "never", NULL};
+    t = sx_bt_trim(t);
+    return t.len > 0 && t.len < 200 && t.p[t.len - 1] == ':' &&
+           sx_bt_has_any(t, words) && !sx_bt_has_any(t, negated) &&
+           !looks_like_error(t);
+}
+
 /* An announcement of the list below that gives the reason too ("... to
  * the following recipients because the user is unknown:"). */
 static int because(sx_str t)
@@ -849,6 +864,15 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
                 c[w++] = c[i];
         nc = w;
     }
+    /* and a list under a heading of success ("Delivered:") names no
+     * failure */
+    size_t w = 0;
+    for (size_t i = 0; i < nc; i++)
+        if (c[i].pre == NULL ||
+            !success_heading(sx_bt_str(c[i].pre,
+                                       (size_t)(c[i].pre_end - c[i].pre))))
+            c[w++] = c[i];
+    nc = w;
     /* pass 2: an address inside an error line, unless the text names it
      * as the envelope sender (a refusal at MAIL FROM quotes the sender) */
     if (nc == 0) {
