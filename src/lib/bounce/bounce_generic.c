@@ -34,7 +34,7 @@
 
 /* What may stand between an address and the text after it on its line:
  * "<a@b>: text", "a@b... text", "a@b, text". */
-#define AFTER_ADDR ">]: \t.,|-"
+#define AFTER_ADDR ">]): \t.,|-"
 
 /* The first byte from p on (before e) that is not one of skip. */
 static const char *past(const char *p, const char *e, const char *skip)
@@ -129,11 +129,14 @@ static int names_other(sx_str t)
 
 /* "Judy Doe <a@b>" or "\"Doe, Judy\" <a@b>:" as a line: a person's name
  * (a few words, no digits, no punctuation of a sentence or a field), then
- * the address in angle brackets closing the line. */
+ * the address in angle brackets closing the line; or in parentheses, as
+ * Exchange lists recipients ("Judy Doe (a@b)"). */
 static int display_name(sx_str t, sx_str a)
 {
     const char *e = t.p + t.len, *close = a.p + a.len;
-    if (a.p == t.p || a.p[-1] != '<' || close >= e || *close != '>')
+    if (a.p == t.p || close >= e ||
+        !((a.p[-1] == '<' && *close == '>') ||
+          (a.p[-1] == '(' && *close == ')')))
         return 0;
     for (const char *r = close + 1; r < e; r++)
         if (*r != ' ' && *r != '\t' && *r != ':' && *r != ',')
