@@ -144,6 +144,11 @@ static int display_name(sx_str t, sx_str a)
     sx_str name = sx_bt_trim(sx_bt_str(t.p, (size_t)(a.p - 1 - t.p)));
     if (name.len == 0 || name.len > 64 || names_other(name))
         return 0; /* "Please reply to <postmaster@b>" names no recipient */
+    /* the punctuation of a CJK sentence ("...場合は、<a@b>") is no name's */
+    static const char *const sentence[] = {"、", "。", "，", "！", "？", NULL};
+    for (size_t i = 0; sentence[i]; i++)
+        if (sx_bt_find(name.p, name.len, sentence[i]) != NULL)
+            return 0;
     unsigned words = 1;
     for (size_t i = 0; i < name.len; i++) {
         char c = name.p[i];
