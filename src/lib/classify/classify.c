@@ -190,7 +190,10 @@ static void pick_text(smtpdx_ctx *ctx, const sx_match_hit *hits, size_t n,
             continue;
         if (cand_better(&c, best))
             *best = c;
+        /* on hold says no more than expired does ("retry time not
+         * reached" inside Exim's "... after a long failure period") */
         if (sx_kb_entries[c.entry].reason != SMTPDX_R_EXPIRED &&
+            sx_kb_entries[c.entry].reason != SMTPDX_R_ONHOLD &&
             c.rule->priority >= 0 && cand_better(&c, &other))
             other = c;
     }
