@@ -331,8 +331,10 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
         } else if (is_msg && strcmp(sub, "disposition-notification") == 0) {
             if (m->mdn_part == NULL)
                 m->mdn_part = p;
-        } else if (is_text && (strcmp(sub, "rfc822-headers") == 0 ||
-                               strcmp(sub, "rfc822-header") == 0)) {
+        } else if ((is_text && (strcmp(sub, "rfc822-headers") == 0 ||
+                                strcmp(sub, "rfc822-header") == 0)) ||
+                   (is_msg && strcmp(sub, "global-headers") == 0)) {
+            /* the returned header, or its UTF-8 form (RFC 6533 6.4) */
             if (m->orig_part == NULL)
                 m->orig_part = p;
         } else if (is_text && (strcmp(sub, "plain") == 0 || p->index == 0)) {
