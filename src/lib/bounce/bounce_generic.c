@@ -199,7 +199,8 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
     t = unbullet(t);
     /* an address with its type in brackets, "[SMTP:a@b]", as Exchange
      * and MailEnable write recipients */
-    if (t.len > 7 && t.p[0] == '[' && sx_bt_iprefix(t.p + 1, t.len - 1, "smtp:"))
+    if (t.len > 7 && t.p[0] == '[' &&
+        sx_bt_iprefix(t.p + 1, t.len - 1, "smtp:"))
         t = sx_bt_str(t.p + 6, t.len - 6);
     size_t next;
     sx_str a;
