@@ -25,6 +25,7 @@
  * listed under it that have none of their own.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "bounce/bounce.h"
@@ -44,16 +45,23 @@ static const char *past(const char *p, const char *e, const char *skip)
     return p;
 }
 
+/* Does p (before e) start with one of marks, each a character of three
+ * UTF-8 bytes (the brackets of CJK text, typographic quotes)? */
+static int wide_mark(const char *p, const char *e, const char *const *marks)
+{
+    for (size_t i = 0; e - p >= 3 && marks[i]; i++)
+        if (memcmp(p, marks[i], 3) == 0)
+            return 1;
+    return 0;
+}
+
 /* Past a closing bracket of CJK text after an address ("「a@b」"), and
  * the blanks after it. */
 static const char *past_wide_close(const char *p, const char *e)
 {
     static const char *const close[] = {"」", "』", "】", "＞", "）", "”",
                                         NULL};
-    for (size_t i = 0; e - p >= 3 && close[i]; i++)
-        if (memcmp(p, close[i], 3) == 0)
-            return past(p + 3, e, " \t");
-    return p;
+    return wide_mark(p, e, close) ? past(p + 3, e, " \t") : p;
 }
 
 static int same(sx_str a, sx_str b)
@@ -211,11 +219,10 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
     size_t lead_len = (size_t)(a.p - t.p);
     static const char *const wide_open[] = {"「", "『", "【", "＜", "（",
                                             "“", NULL};
-    for (size_t i = 0; lead_len == 3 && wide_open[i]; i++)
-        if (memcmp(t.p, wide_open[i], 3) == 0) {
-            *addr = a;
-            return 1;
-        }
+    if (lead_len == 3 && wide_mark(t.p, a.p, wide_open)) {
+        *addr = a;
+        return 1;
+    }
     if (lead_len > 2) {
         if (!display_name(t, a))
             return 0;
@@ -719,19 +726,45 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
     return sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
 }
 
-/* Does the text name a as the envelope sender ("MAIL FROM:<a>")? */
-static int envelope_sender(const char *text, size_t len, sx_str a)
+/* The addresses the text names as the envelope sender ("MAIL FROM:<a>"),
+ * found in one pass: the first max of them go to snd; returns how many
+ * there are (more than max: the caller searches the text again). With
+ * want set, stops at the first that is want and returns 1 (else 0). */
+static size_t envelope_senders(const char *text, size_t len, sx_str *snd,
+                               size_t max, const sx_str *want)
 {
     const char *p = text, *e = text + len, *k;
+    size_t n = 0;
     while (p < e &&
            (k = sx_bt_ifind(p, (size_t)(e - p), "mail from:")) != NULL) {
         p = past(k + 10, e, " \t<");
         sx_str x;
         size_t next;
-        if (sx_bt_find_addr(p, (size_t)(e - p), &x, &next) && x.p == p &&
-            same(x, a))
+        if (!sx_bt_find_addr(p, (size_t)(e - p), &x, &next) || x.p != p)
+            continue;
+        if (want != NULL && same(x, *want))
             return 1;
+        if (n < max)
+            snd[n] = x;
+        n++;
     }
+    return want != NULL ? 0 : n;
+}
+
+#define MAX_SENDERS 16u
+
+/* Is a one of the envelope senders? snd and *ns keep what
+ * envelope_senders found, the first time it is asked (*ns == SIZE_MAX). */
+static int envelope_sender(const char *text, size_t len, sx_str *snd,
+                           size_t *ns, sx_str a)
+{
+    if (*ns == SIZE_MAX)
+        *ns = envelope_senders(text, len, snd, MAX_SENDERS, NULL);
+    if (*ns > MAX_SENDERS)
+        return envelope_senders(text, len, NULL, 0, &a) != 0;
+    for (size_t i = 0; i < *ns; i++)
+        if (same(snd[i], a))
+            return 1;
     return 0;
 }
 
@@ -783,6 +816,8 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         in_block = 1;
         if (nc > 0)
             c[nc - 1].end = l.p;
+        sx_str tl = sx_bt_trim(l);
+        int to_line = sx_bt_iprefix(tl.p, tl.len, "to:");
         size_t i;
         for (i = 0; i < nc; i++)
             if (same(c[i].addr, a))
@@ -793,10 +828,9 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
              * block held no reply code (a header-field echo such as
              * "To: a@b" above "Recipient address: a@b"), the reply is
              * more likely below the restatement */
-            sx_str tl = sx_bt_trim(l);
-            if (!sx_bt_iprefix(tl.p, tl.len, "to:"))
+            if (!to_line)
                 c[i].echo = 0; /* listed, not only echoed */
-            if (i == nc - 1 && !sx_bt_iprefix(tl.p, tl.len, "to:") &&
+            if (i == nc - 1 && !to_line &&
                 !states_code(c[i].start, (size_t)(l.p - c[i].start))) {
                 /* a transcript's "RCPT TO:<a@b>" is the command of the
                  * answer below it: the block starts with it */
@@ -824,7 +858,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         c[nc].pre = pre;
         c[nc].pre_end = pre_end;
         c[nc].first = nc;
-        c[nc].echo = sx_bt_iprefix(sx_bt_trim(l).p, sx_bt_trim(l).len, "to:");
+        c[nc].echo = to_line;
         nc++;
         /* more addresses after it, separated by ',' or ';' */
         size_t first = nc - 1;
@@ -885,7 +919,8 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
     /* pass 2: an address inside an error line, unless the text names it
      * as the envelope sender (a refusal at MAIL FROM quotes the sender) */
     if (nc == 0) {
-        sx_str prev = {NULL, 0};
+        sx_str prev = {NULL, 0}, snd[MAX_SENDERS];
+        size_t ns = SIZE_MAX; /* the senders: found when first asked for */
         sx_bt_lines_init(&it, text, len);
         while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
             sx_str a, before = prev;
@@ -893,7 +928,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             prev = l;
             if (!looks_like_error(l) ||
                 !sx_bt_find_addr(l.p, l.len, &a, &next) || excluded(m, a) ||
-                envelope_sender(text, len, a))
+                envelope_sender(text, len, snd, &ns, a))
                 continue;
             size_t i;
             for (i = 0; i < nc; i++)

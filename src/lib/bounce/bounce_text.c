@@ -11,6 +11,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "util/utf8.h"
+
 /* One load instead of two compares in the inner loops below. */
 const unsigned char sx_bt_lower[256] = {
 #define R4(b) (b), (b) + 1, (b) + 2, (b) + 3
@@ -331,7 +333,7 @@ static int domain_char(int c)
  * separates words in text written in other scripts (ideographic space,
  * the full-width colon of "收件人：a@b", CJK brackets, typographic quotes)?
  * Local parts and domain names may hold other non-ASCII letters. */
-static int wide_separator(unsigned cp)
+static int wide_separator(uint32_t cp)
 {
     return cp == 0xA0 || cp == 0xAB || cp == 0xBB ||
            (cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x3000 && cp <= 0x303F) ||
@@ -339,23 +341,16 @@ static int wide_separator(unsigned cp)
            (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFF65);
 }
 
-/* The UTF-8 sequence starting at s[i] (before s[n]): its code point and
- * length, or 0 when it is not a whole, well-formed sequence. */
-static size_t utf8_at(const char *s, size_t i, size_t n, unsigned *cp)
+/* The length of the wide separator that starts at s[i] (before s[n]), or
+ * 0: a byte below 0xC0 starts none. */
+static size_t separator_at(const char *s, size_t i, size_t n)
 {
-    unsigned char c = (unsigned char)s[i];
-    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-    if (len == 0 || i + len > n)
+    uint32_t cp;
+    size_t len;
+    if ((unsigned char)s[i] < 0xC0)
         return 0;
-    unsigned v = c & (0x3Fu >> (len - 1));
-    for (size_t k = 1; k < len; k++) {
-        unsigned char d = (unsigned char)s[i + k];
-        if ((d & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (d & 0x3F);
-    }
-    *cp = v;
-    return len;
+    len = sx_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+    return len > 0 && wide_separator(cp) ? len : 0;
 }
 
 int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next)
@@ -368,12 +363,10 @@ int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next)
         size_t ai = (size_t)(at - s);
         size_t b = ai;
         while (b > 0 && local_char((unsigned char)s[b - 1])) {
-            unsigned cp;
-            size_t l;
             /* at the first byte of a character: a separator ends the
              * local part after it */
-            if ((unsigned char)s[b - 1] >= 0xC0 &&
-                (l = utf8_at(s, b - 1, ai, &cp)) > 0 && wide_separator(cp)) {
+            size_t l = separator_at(s, b - 1, ai);
+            if (l > 0) {
                 b += l - 1;
                 break;
             }
@@ -394,10 +387,8 @@ int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next)
             if (e < n && s[e] == ']')
                 e++;
         } else {
-            unsigned cp;
             while (e < n && domain_char((unsigned char)s[e]) &&
-                   !((unsigned char)s[e] >= 0xC0 && utf8_at(s, e, n, &cp) > 0 &&
-                     wide_separator(cp)))
+                   separator_at(s, e, n) == 0)
                 e++;
             while (e > ai + 1 && (s[e - 1] == '.' || s[e - 1] == '-'))
                 e--;
