@@ -341,7 +341,9 @@ const char *smtpdx_msgreader_why(const smtpdx_msgreader *r);
 /* Parse one message from memory and append one record per failed (or
  * reported) recipient to out. origin is copied into each record (may be
  * NULL). Returns SMTPDX_ERR_NOTBOUNCE for a mail that is none of bounce,
- * auto-reply, feedback report or delivery report (no records added). */
+ * auto-reply, feedback report or delivery report, and SMTPDX_ERR_PARSE for
+ * text that is no mail at all: it does not open with a header field (after
+ * an mbox "From " line and blank lines); no records are added then. */
 smtpdx_status smtpdx_bounce_parse(smtpdx_ctx *ctx, const char *buf,
                                   size_t len, const char *origin,
                                   smtpdx_records *out);

@@ -133,9 +133,11 @@ static const help_page pages[] = {
       "quoted in a reply (\"On ..., Mail Delivery System wrote:\"), is "
       "read as the notice itself.",
       "A summary (messages read, bounces, records, mails that were no "
-      "bounce, inputs that could not be read, and how many records the "
-      "selection options kept) goes to standard error, and a progress "
-      "count while reading when standard error is a terminal."},
+      "bounce, messages that could not be read as mail, each named with "
+      "why (binary data, no header fields, past a size limit), inputs "
+      "that could not be opened, and how many records the selection "
+      "options kept) goes to standard error, and a progress count while "
+      "reading when standard error is a terminal."},
      {{"--hard", "Only hard bounces: the addresses to stop sending to "
                  "(the recipient or its domain does not exist, and the "
                  "like; Sisimai's hardbounce)."},

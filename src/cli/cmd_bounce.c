@@ -34,7 +34,7 @@ typedef struct bounce_run {
     unsigned long messages, bounces, records, written, notbounce,
         unparseable, unreadable;
     char *bad[LIST_MAX];   /* unparseable origins */
-    smtpdx_status why[LIST_MAX]; /* and what the library said of each */
+    const char *why[LIST_MAX]; /* and why each gave nothing */
     char *lost[LIST_MAX];  /* unreadable inputs */
     int failed;            /* output or library failure: stop */
 } bounce_run;
@@ -45,24 +45,32 @@ static void remember(char **list, unsigned long count, const char *what)
         list[count - 1] = strdup(what);
 }
 
-static void unparseable(bounce_run *run, const char *origin,
-                        smtpdx_status st)
-{
-    run->unparseable++;
-    remember(run->bad, run->unparseable, origin);
-    if (run->unparseable <= LIST_MAX)
-        run->why[run->unparseable - 1] = st;
-}
-
 /* What the summary says of a message that gave no record: a crossed
  * limit deserves naming, since its remedy differs from that of a mail that
- * is simply not understood. */
-static const char *why_text(smtpdx_status st)
+ * is damaged; so does input that is no mail at all (a file given by
+ * mistake), told binary when NUL bytes come early, since no mail has any. */
+static const char *why_text(smtpdx_status st, const char *buf, size_t len)
 {
     if (st == SMTPDX_ERR_LIMIT)
         return "unparseable message: past a size limit (a message may "
                "have 64 MiB)";
+    if (st == SMTPDX_ERR_PARSE && buf != NULL) {
+        if (memchr(buf, '\0', len < 4096 ? len : 4096) != NULL)
+            return "not a mail message: binary data (NUL bytes near its "
+                   "start)";
+        return "not a mail message: it does not start with header fields "
+               "(\"Name: value\" lines)";
+    }
     return "unparseable message";
+}
+
+static void unparseable(bounce_run *run, const char *origin,
+                        smtpdx_status st, const char *buf, size_t len)
+{
+    run->unparseable++;
+    remember(run->bad, run->unparseable, origin);
+    if (run->unparseable <= LIST_MAX)
+        run->why[run->unparseable - 1] = why_text(st, buf, len);
 }
 
 static void one_message(bounce_run *run, const char *buf, size_t len,
@@ -83,7 +91,7 @@ static void one_message(bounce_run *run, const char *buf, size_t len,
         return;
     }
     if (st != SMTPDX_OK) {
-        unparseable(run, origin, st);
+        unparseable(run, origin, st, buf, len);
         return;
     }
     run->bounces++;
@@ -137,7 +145,7 @@ static void one_input(bounce_run *run, const char *path)
             }
             /* a message over the size limit and the like */
             run->messages++;
-            unparseable(run, where, st);
+            unparseable(run, where, st, NULL, 0);
             continue;
         }
         if (buf == NULL)
@@ -165,7 +173,7 @@ static void summary(const bounce_run *run)
     fputc('\n', stderr);
     for (unsigned long i = 0; i < run->unparseable && i < LIST_MAX; i++)
         if (run->bad[i])
-            cli_error("bounce", run->bad[i], "%s", why_text(run->why[i]));
+            cli_error("bounce", run->bad[i], "%s", run->why[i]);
     if (run->unparseable > LIST_MAX)
         fprintf(stderr, "smtpdx bounce: ... and %lu more unparseable\n",
                 run->unparseable - LIST_MAX);

@@ -80,6 +80,24 @@ is "$?" 3 "an unreadable input beside a readable one: exit status"
 [ "$(wc -l < "$tmp/mixed")" -eq "$(wc -l < "$tmp/file")" ] && ok || bad "the readable input was not read after the unreadable one"
 grep -q "missing.eml" "$tmp/mixed.err" && ok || bad "the unreadable input is not named: $(cat "$tmp/mixed.err")"
 
+# input that is no mail (a file given by mistake) is named with what it is,
+# apart from a mail that is no bounce, and the others are still read
+printf 'PK\003\004\000\000binary\000data\n' > "$tmp/archive.zip"
+printf 'Shopping list\n\nmilk\n' > "$tmp/notes.txt"
+printf 'From: a@example.org\nSubject: lunch\n\nat noon?\n' > "$tmp/lunch.eml"
+"$SMTPDX" bounce --ndjson "$tmp/archive.zip" "$tmp/notes.txt" "$tmp/lunch.eml" "$one" > "$tmp/notmail" 2> "$tmp/notmail.err"
+is "$?" 0 "no-mail inputs beside a bounce: exit status"
+[ "$(wc -l < "$tmp/notmail")" -eq "$(wc -l < "$tmp/file")" ] && ok || bad "the bounce was not read beside inputs that are no mail"
+grep -q "4 messages read, 1 bounce, .* 1 not a bounce, 2 unparseable" "$tmp/notmail.err" && ok ||
+    bad "summary of no-mail inputs: $(cat "$tmp/notmail.err")"
+grep -q "archive.zip: not a mail message: binary data" "$tmp/notmail.err" && ok ||
+    bad "a binary input is not named as such: $(cat "$tmp/notmail.err")"
+grep -q "notes.txt: not a mail message: it does not start with header fields" "$tmp/notmail.err" && ok ||
+    bad "a text without header fields is not named as such: $(cat "$tmp/notmail.err")"
+grep -q "lunch.eml" "$tmp/notmail.err" && bad "a mail that is no bounce was named as unparseable" || ok
+"$SMTPDX" bounce --ndjson "$tmp/notes.txt" > /dev/null 2>&1
+is "$?" 1 "only input that is no mail: exit status"
+
 # the table: a delivery is a success, counted neither as permanent nor
 # as temporary
 mixed=tests/data/bounce/dsn-mixed-actions.eml

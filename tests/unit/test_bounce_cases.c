@@ -213,6 +213,26 @@ static void check_one(const char *name)
         free(other.p);
         free(cbuf);
     }
+    /* Text that is no mail becomes one when forwarded: a mail that is no
+     * bounce, with no record either way. */
+    static const char no_mail[] = "status: SMTPDX_ERR_PARSE\n";
+    static const char no_bounce[] = "status: SMTPDX_ERR_NOTBOUNCE\n";
+    out fwant = {0};
+    if (got.len >= sizeof no_mail - 1 &&
+        memcmp(got.p, no_mail, sizeof no_mail - 1) == 0) {
+        size_t rest = got.len - (sizeof no_mail - 1);
+        fwant.len = sizeof no_bounce - 1 + rest;
+        fwant.p = malloc(fwant.len + 1);
+        assert_non_null(fwant.p);
+        memcpy(fwant.p, no_bounce, sizeof no_bounce - 1);
+        memcpy(fwant.p + sizeof no_bounce - 1, got.p + sizeof no_mail - 1,
+               rest);
+    } else {
+        fwant.p = malloc(got.len + 1);
+        assert_non_null(fwant.p);
+        memcpy(fwant.p, got.p, got.len);
+        fwant.len = got.len;
+    }
     size_t flen = len;
     char *fbuf = NULL;
     for (int level = 1; level <= 2; level++) {
@@ -221,16 +241,18 @@ static void check_one(const char *name)
         fbuf = next;
         out other = {0};
         dump(fbuf, flen, &other);
-        if (other.len != got.len || memcmp(other.p, got.p, got.len) != 0) {
+        if (other.len != fwant.len ||
+            memcmp(other.p, fwant.p, fwant.len) != 0) {
             print_message("%s: forwarded %d time(s), it reads otherwise\n"
                           "--- as it is:\n%.*s--- forwarded:\n%.*s",
-                          name, level, (int)got.len, got.p, (int)other.len,
-                          other.p);
+                          name, level, (int)fwant.len, fwant.p,
+                          (int)other.len, other.p);
             fail();
         }
         free(other.p);
     }
     free(fbuf);
+    free(fwant.p);
     free(want);
     free(got.p);
     free(buf);

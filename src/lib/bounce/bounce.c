@@ -19,7 +19,8 @@
  *  5. a bounce inside this one (attached, or forwarded with "> "
  *     quoting), read the same way once;
  *  6. the free-text fallback for bounces of unknown families.
- * A message none of them accepts is no bounce: SMTPDX_ERR_NOTBOUNCE.
+ * A message none of them accepts is no bounce: SMTPDX_ERR_NOTBOUNCE; or
+ * SMTPDX_ERR_PARSE when the text does not even open as a mail does.
  */
 #include <string.h>
 
@@ -447,11 +448,41 @@ done:
     return st;
 }
 
+/* Does the text open as a mail does, with a header field (RFC 5322 2.2;
+ * blanks before the colon as its obsolete syntax allows), once an mbox
+ * "From " line, a UTF-8 byte order mark and blank lines that a saved copy
+ * may have gained are passed? Only asked of what gave no record, so that
+ * a file given by mistake is told apart from a mail that is no bounce. */
+static int opens_like_mail(const char *p, size_t n)
+{
+    const char *e = p + n;
+    if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+        p += 3;
+    if (e - p >= 5 && memcmp(p, "From ", 5) == 0) {
+        const char *nl = memchr(p, '\n', (size_t)(e - p));
+        p = nl ? nl + 1 : e;
+    }
+    while (p < e && (*p == '\n' || *p == '\r'))
+        p++;
+    const char *name = p;
+    while (p < e && (unsigned char)*p > 32 && (unsigned char)*p < 127 &&
+           *p != ':')
+        p++;
+    if (p == name)
+        return 0;
+    while (p < e && (*p == ' ' || *p == '\t'))
+        p++;
+    return p < e && *p == ':';
+}
+
 smtpdx_status smtpdx_bounce_parse(smtpdx_ctx *ctx, const char *buf,
                                   size_t len, const char *origin,
                                   smtpdx_records *out)
 {
     if (ctx == NULL || out == NULL || (buf == NULL && len > 0))
         return SMTPDX_ERR_INVAL;
-    return parse_one(ctx, buf ? buf : "", len, origin, out, 0);
+    smtpdx_status st = parse_one(ctx, buf ? buf : "", len, origin, out, 0);
+    if (st == SMTPDX_ERR_NOTBOUNCE && !opens_like_mail(buf ? buf : "", len))
+        st = SMTPDX_ERR_PARSE;
+    return st;
 }
