@@ -131,15 +131,85 @@ static const tline *answer_for(const tline *tl, size_t n, const sx_brcpt *rc)
     return NULL;
 }
 
-/* Sendmail 5.x: "554 <user@example.org>... 550 Host unknown" lines. */
+/* Does host end with the domain of addr ("mx.example.net." and
+ * "u@example.net")? */
+static int host_of_domain(sx_str host, sx_str addr)
+{
+    const char *at = memchr(addr.p, '@', addr.len);
+    if (at == NULL)
+        return 0;
+    sx_str dom = sx_bt_str(at + 1, addr.len - (size_t)(at + 1 - addr.p));
+    while (host.len > 0 && host.p[host.len - 1] == '.')
+        host.len--;
+    if (dom.len == 0 || host.len < dom.len ||
+        !sx_bt_ieq(host.p + host.len - dom.len, dom.p, dom.len))
+        return 0;
+    return host.len == dom.len || host.p[host.len - dom.len - 1] == '.';
+}
+
+/* An address of the list above the transcript ("The following addresses
+ * had permanent fatal errors") that no verdict line named failed in a
+ * conversation of its own, ended by a line about the host rather than
+ * the address ("554 5.0.0 Service unavailable" after a refused MAIL):
+ * it takes the server's last refusal in the conversation with a host of
+ * its domain. */
+static smtpdx_status listed(const sx_bmail *m, const tline *tl, size_t n,
+                            sx_bres *res)
+{
+    const char *t = m->tx;
+    const char *p = sx_bt_ifind(t, m->txlen, "following addresses had");
+    const char *q = p ? sx_bt_ifind(p, m->txlen - (size_t)(p - t),
+                                    "transcript of session")
+                      : NULL;
+    if (p == NULL || q == NULL)
+        return SMTPDX_OK;
+    smtpdx_status st = SMTPDX_OK;
+    sx_btlines it;
+    sx_str l, a;
+    sx_bt_lines_init(&it, p, (size_t)(q - p));
+    sx_bt_next_line(&it, &l);
+    while (it.count < 1000 && sx_bt_next_line(&it, &l)) {
+        if (!sx_bgeneric_addr_line(l, &a) || l.p[0] == ' ' ||
+            sx_bres_find(res, a.p, a.len))
+            continue;
+        const tline *ans = NULL;
+        for (size_t i = 0; i < n; i++)
+            if (tl[i].kind == '<' && host_of_domain(tl[i].host, a) &&
+                sx_bt_reply_code(tl[i].text.p, tl[i].text.len) >= 400)
+                ans = &tl[i];
+        if (ans == NULL)
+            continue;
+        sx_brcpt *rc = sx_bres_add(res, &st);
+        if (rc == NULL)
+            return st;
+        if ((st = sx_bres_set(res, &rc->recipient, a.p, a.len)) ||
+            (st = sx_bres_set(res, &rc->diag, ans->text.p, ans->text.len)) ||
+            (st = sx_bres_set(res, &rc->rhost, ans->host.p, ans->host.len)))
+            return st;
+        rc->command = ans->cmd;
+    }
+    return SMTPDX_OK;
+}
+
+/* Sendmail 5.x: "554 <user@example.org>... 550 Host unknown" lines; a
+ * Sendmail 8 notice without a DSN part (sent to a host that does not
+ * speak MIME) writes them with an enhanced code, "550 5.1.1 <user@...>...
+ * User unknown", and *enhanced is then set. */
 static smtpdx_status verdicts(sx_bmail *m, const tline *tl, size_t n,
-                              sx_bres *res)
+                              sx_bres *res, int *enhanced)
 {
     smtpdx_status st = SMTPDX_OK;
     for (size_t i = 0; i < n; i++) {
         if (tl[i].kind != 'v' || sx_bt_reply_code(tl[i].text.p, tl[i].text.len) < 400)
             continue;
         sx_str v = sx_bt_trim(sx_bt_str(tl[i].text.p + 3, tl[i].text.len - 3));
+        char code[16];
+        size_t at;
+        if (sx_bt_find_enhanced(v.p, v.len, code, &at) && at == 0) {
+            size_t k = strlen(code);
+            v = sx_bt_trim(sx_bt_str(v.p + k, v.len - k));
+            *enhanced = 1;
+        }
         const char *dots = sx_bt_find(v.p, v.len, "...");
         sx_str a;
         if (dots == NULL || !sx_bt_is_addr(sx_bt_str(v.p, (size_t)(dots - v.p)), &a))
@@ -169,7 +239,7 @@ static smtpdx_status verdicts(sx_bmail *m, const tline *tl, size_t n,
         rc->command = cmd;
     }
     if (res->n > 0)
-        return SMTPDX_OK;
+        return listed(m, tl, n, res);
     /* only host-level lines ("421 host (smtp)... Deferred: ..."): every
      * recipient of the returned message failed with it */
     for (size_t i = 0; i < n; i++) {
@@ -223,9 +293,10 @@ static smtpdx_status sendmail_extract(sx_bmail *m, sx_bres *res)
         return SMTPDX_ERR_NOMEM;
     n = transcript(m->tx, m->txlen, m->body_end, tl);
     if (res->n == 0) {
-        st = verdicts(m, tl, n, res);
+        int enhanced = 0;
+        st = verdicts(m, tl, n, res, &enhanced);
         if (res->n > 0)
-            res->agent = "V5sendmail";
+            res->agent = enhanced ? "Sendmail" : "V5sendmail";
         goto done;
     }
     /* the addresses Sendmail lists before the transcript, in order: they
