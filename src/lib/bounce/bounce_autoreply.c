@@ -44,6 +44,14 @@ int sx_bautoreply_match(const sx_bmail *m)
                                           "mail delivery", NULL};
     if (sx_bt_has_any(sx_bt_str(m->from_dec.data, m->from_dec.len), systems))
         return 0;
+    /* nor is a message that calls itself a delivery report, even one
+     * whose report part went missing: Exchange marks its non-delivery
+     * reports "Auto-Submitted: auto-replied" and sends them from an
+     * address of its own ("MicrosoftExchange...@") */
+    sx_str ct = sx_bmail_header(m, "Content-Type");
+    if ((ct.p != NULL && sx_bt_has(ct, "report-type=delivery-status")) ||
+        sx_bmail_header(m, "X-MS-Exchange-Message-Is-Ndr").p != NULL)
+        return 0;
     sx_str v = m->autosub;
     if (v.p != NULL && sx_bt_has(v, "auto-replied"))
         return 1;
