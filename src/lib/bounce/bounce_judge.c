@@ -567,7 +567,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
             override(j, SMTPDX_R_MAILERERROR, "text.bounce.local-program");
     } else {
         if (!textual && is_action(rc->action, "delayed") &&
-            rc->hint != SMTPDX_R_EXPIRED && !(ss == 4 && sd == 7) &&
+            rc->hint != SMTPDX_R_EXPIRED &&
             !sx_bt_has_any(d, ran_out)) {
             /* a warning: the message is still queued. The report's
              * Action decided, not the words or codes of the reply: a
