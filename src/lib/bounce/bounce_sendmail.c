@@ -384,16 +384,29 @@ static smtpdx_status sendmail_extract(sx_bmail *m, sx_bres *res)
             }
         }
         if (rc->diag[0] == '\0') {
-            /* or its "Deferred: ..." line */
+            /* or its "Deferred: ..." line ("<a@b>... Deferred: ..."): the
+             * one naming it, else one naming no other recipient */
+            const tline *dl = NULL;
+            const char *dd = NULL;
             for (size_t k = 0; k < n; k++) {
                 const char *d = sx_bt_ifind(tl[k].text.p, tl[k].text.len,
                                             "deferred:");
-                if (tl[k].kind == 'v' && d != NULL) {
-                    d += 9;
-                    st = sx_bres_set(res, &rc->diag, d,
-                                     tl[k].text.len - (size_t)(d - tl[k].text.p));
+                if (tl[k].kind != 'v' || d == NULL)
+                    continue;
+                if (mentions(tl[k].text, rc->recipient)) {
+                    dl = &tl[k], dd = d;
                     break;
                 }
+                int other = 0;
+                for (size_t o = 0; o < res->n && !other; o++)
+                    other = o != i && mentions(tl[k].text, res->r[o].recipient);
+                if (dl == NULL && !other)
+                    dl = &tl[k], dd = d;
+            }
+            if (dl != NULL) {
+                dd += 9;
+                st = sx_bres_set(res, &rc->diag, dd,
+                                 dl->text.len - (size_t)(dd - dl->text.p));
             }
             if (st != SMTPDX_OK)
                 goto done;
