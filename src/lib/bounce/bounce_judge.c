@@ -530,6 +530,12 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     int sc = 0, ss = -1, sd = -1;
     if (j->status[0])
         enh_parts(j->status, &sc, &ss, &sd);
+    int field_expired = 0;
+    {
+        int c2 = 0, s2 = -1, d2 = -1;
+        if (rc->status[0] && enh_parts(rc->status, &c2, &s2, &d2) == 0)
+            field_expired = c2 && s2 == 4 && d2 == 7;
+    }
 
     if (is_action(rc->action, "delivered") || is_action(rc->action, "relayed") ||
         is_action(rc->action, "expanded")) {
@@ -605,8 +611,10 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
             /* refused before any address was given: about the client */
             override(j, SMTPDX_R_BLOCKED, "text.bounce.client-refused");
         } else if (unreachable(&j->why) &&
-                   ((sc && ss == 4 && sd == 7) || sx_bt_has_any(d, gave_up))) {
-            /* X.4.7: delivery time expired (RFC 3463 3.5) */
+                   ((sc && ss == 4 && sd == 7) || field_expired ||
+                    sx_bt_has_any(d, gave_up))) {
+            /* X.4.7: delivery time expired (RFC 3463 3.5), in the reply
+             * or in the Status field beside the reply that kept failing */
             override(j, SMTPDX_R_EXPIRED, "text.expired.queue");
         }
         r = j->why.reason;
