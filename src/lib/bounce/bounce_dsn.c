@@ -318,8 +318,26 @@ smtpdx_status sx_bdsn_extract(sx_bmail *m, sx_bres *res)
     sx_str t2 = sx_bt_str(m->text2.data, m->text2.len);
     if (sx_bt_has_any(t2, marks))
         return sx_bdsn_parse(m->text2.data, m->text2.len, res);
+    /* only a field that starts a line: one quoted ("> Final-Recipient:")
+     * or indented is a person's or a list's text showing a report, whose
+     * other fields do not follow as a report's do */
     sx_str t = sx_bt_str(m->tx, m->txlen);
     const char *p = sx_bt_ifind(t.p, t.len, "Final-Recipient:");
+    while (p != NULL && p != t.p && p[-1] != '\n' && p[-1] != '\r') {
+        size_t at = (size_t)(p - t.p) + 16;
+        p = sx_bt_ifind(t.p + at, t.len - at, "Final-Recipient:");
+    }
+    /* and a report's fields follow it: one line alone is someone
+     * quoting what they could read */
+    if (p != NULL) {
+        size_t rest = t.len - (size_t)(p - t.p);
+        size_t near = rest < 1024 ? rest : 1024;
+        if (sx_bt_ifind(p, near, "\nStatus:") == NULL &&
+            sx_bt_ifind(p, near, "\nAction:") == NULL &&
+            sx_bt_ifind(p, near, "\rStatus:") == NULL &&
+            sx_bt_ifind(p, near, "\rAction:") == NULL)
+            p = NULL;
+    }
     if (p != NULL) {
         /* start at the block holding Reporting-MTA when it comes first */
         const char *r = sx_bt_ifind(t.p, (size_t)(p - t.p), "Reporting-MTA:");
@@ -342,11 +360,18 @@ smtpdx_status sx_bmdn_extract(sx_bmail *m, sx_bres *res)
     if (st != SMTPDX_OK)
         return st;
     /* the Disposition field set the hint: keep those it says were
-     * deleted, as failed deliveries */
+     * deleted, as failed deliveries, when the notice says the message was
+     * refused (a Sieve reject, RFC 5429: "Auto-Submitted: auto-replied
+     * (rejected)", "was automatically rejected"); a receipt that says a
+     * person deleted it unread (Outlook's "Not read:") is no failure */
+    sx_str subj = sx_bt_str(m->subject_dec.data, m->subject_dec.len);
+    int refused = (m->autosub.p != NULL && sx_bt_has(m->autosub, "reject")) ||
+                  sx_bt_has(subj, "reject") ||
+                  sx_bt_has(sx_bt_str(m->tx, m->body_end), "reject");
     size_t w = first;
     for (size_t i = first; i < res->n; i++) {
         sx_brcpt *rc = &res->r[i];
-        if (rc->hint != SMTPDX_R_FILTERED)
+        if (rc->hint != SMTPDX_R_FILTERED || !refused)
             continue;
         rc->action = "failed";
         if (w != i)
