@@ -37,6 +37,36 @@ static const char *const subject_marks[] = {
     NULL,
 };
 
+/* Does the Subject open with an auto-reply's word ("Automatic reply:
+ * ...", "[Out of Office] ...")? Responders put it first; a word further
+ * on, or after "Re:" or "Fwd:", is a person writing about one. *strong
+ * when the word ends in a colon or a bracket, the form of a responder's
+ * prefix; "Auto:" alone is too short to tell. */
+static int subject_marked(sx_str s, int *strong)
+{
+    s = sx_bt_trim(s);
+    while (s.len > 0 && (s.p[0] == '[' || s.p[0] == '(' || s.p[0] == '<'))
+        s = sx_bt_trim(sx_bt_str(s.p + 1, s.len - 1));
+    if (s.len >= 3 && memcmp(s.p, "\xe3\x80\x90", 3) == 0) /* 【 */
+        s = sx_bt_trim(sx_bt_str(s.p + 3, s.len - 3));
+    for (size_t i = 0; subject_marks[i]; i++) {
+        size_t k = strlen(subject_marks[i]);
+        if (!sx_bt_iprefix(s.p, s.len, subject_marks[i]))
+            continue;
+        size_t j = k;
+        while (j < s.len && s.p[j] == ' ')
+            j++;
+        *strong = strcmp(subject_marks[i], "auto:") != 0 &&
+                  (j == s.len || s.p[j] == ':' || s.p[j] == ']' ||
+                   s.p[j] == ')' || s.p[j] == '>' ||
+                   (s.len - j >= 3 &&
+                    (memcmp(s.p + j, "\xef\xbc\x9a", 3) == 0 ||   /* ： */
+                     memcmp(s.p + j, "\xe3\x80\x91", 3) == 0)));  /* 】 */
+        return 1;
+    }
+    return 0;
+}
+
 int sx_bautoreply_match(const sx_bmail *m)
 {
     /* a mail system's notice is no person's auto-reply */
@@ -44,12 +74,13 @@ int sx_bautoreply_match(const sx_bmail *m)
                                           "mail delivery", NULL};
     if (sx_bt_has_any(sx_bt_str(m->from_dec.data, m->from_dec.len), systems))
         return 0;
-    /* nor is a message that calls itself a delivery report, even one
-     * whose report part went missing: Exchange marks its non-delivery
-     * reports "Auto-Submitted: auto-replied" and sends them from an
-     * address of its own ("MicrosoftExchange...@") */
+    /* nor is a report (RFC 6522): of delivery, even one whose report part
+     * went missing, or a read receipt (RFC 8098), which clients mark
+     * "auto-replied" too. Exchange marks its non-delivery reports so and
+     * sends them from an address of its own ("MicrosoftExchange...@") */
     sx_str ct = sx_bmail_header(m, "Content-Type");
-    if ((ct.p != NULL && sx_bt_has(ct, "report-type=delivery-status")) ||
+    if ((ct.p != NULL && sx_bt_has(ct, "report-type=")) ||
+        m->mdn_part != NULL ||
         sx_bmail_header(m, "X-MS-Exchange-Message-Is-Ndr").p != NULL)
         return 0;
     sx_str v = m->autosub;
@@ -67,7 +98,21 @@ int sx_bautoreply_match(const sx_bmail *m)
     if (v.p != NULL && sx_bt_has(v, "auto_reply"))
         return 1;
     sx_str s = sx_bt_str(m->subject_dec.data, m->subject_dec.len);
-    if (sx_bt_has_any(s, subject_marks))
+    int strong = 0;
+    if (!subject_marked(s, &strong))
+        return 0;
+    if (strong)
+        return 1;
+    /* a subject that only starts with such a word ("Vacation request",
+     * "Out of office 23-27 Dec", even as an answer) is a person's as
+     * often: it counts with a sign of an automatic answer beside it, a
+     * null envelope sender or a Precedence of bulk mail */
+    v = sx_bmail_header(m, "Return-Path");
+    if (v.p != NULL && sx_bt_has(v, "<>"))
+        return 1;
+    v = sx_bmail_header(m, "Precedence");
+    if (v.p != NULL && (sx_bt_has(v, "bulk") || sx_bt_has(v, "junk") ||
+                        sx_bt_has(v, "list")))
         return 1;
     return 0;
 }
