@@ -1239,6 +1239,19 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
         code_paragraph(t, len, &pp, &pe) && pp != NULL)
         st = set_from_text(res, &res->r[0], pp, reply_end(pe, t + len),
                            &m->scratch2);
+    /* A list of addresses with one reply under it ("couldn't be delivered
+     * to the following recipient(s): a, b / Reason: ... Error code: 550
+     * ..."): the reply went to the last of them, and it is every one's */
+    if (st == SMTPDX_OK && res->n >= 2 &&
+        res->r[res->n - 1].diag[0] != '\0') {
+        size_t empty = 0;
+        for (size_t i = 0; i + 1 < res->n; i++)
+            empty += res->r[i].diag[0] == '\0';
+        for (size_t i = 0; empty == res->n - 1 && i + 1 < res->n; i++)
+            if ((st = sx_bres_sets(res, &res->r[i].diag,
+                                   res->r[res->n - 1].diag)) != SMTPDX_OK)
+                break;
+    }
     return st;
 }
 
