@@ -308,6 +308,7 @@ static smtpdx_records *sample_records(void)
     e.temporary = -1;
     assert_int_equal(sx_record_set_why(r, &e, NULL, 0), SMTPDX_OK);
     sx_record_sets(r, &r->recipient, "carl@example.net");
+    sx_record_sets(r, &r->addresser, "-2+3+cmd|'!A0@example.net");
     sx_record_sets(r, &r->feedbacktype, "abuse");
     return rs;
 }
@@ -516,6 +517,7 @@ static void test_csv_quoting(void **state)
     assert_non_null(strstr(out, "2026-11-28T12:14:19+0900,bob@example.com,"));
     /* a formula is defused */
     assert_non_null(strstr(out, ",'=cmd|' /C calc'!A0@example.org,"));
+    assert_non_null(strstr(out, ",'-2+3+cmd|'!A0@example.net,"));
     /* diagnosticcode: quoted because of its quotes, escapes gone */
     assert_non_null(strstr(out, ",\"550 5.1.1 \"\"quoted\"\" back\\slash"));
     assert_null(strchr(out, '\x1b'));
@@ -570,6 +572,50 @@ static void test_table_records(void **state)
     assert_non_null(strstr(out, "queue id 4AB12C0123"));
     assert_non_null(strstr(out, "subject a, \"b\" | next line"));
     free(out);
+}
+
+/* The summary counts every (reason, cause) pair however many come before
+ * it: a cause first met after a hundred others, and the most common one,
+ * is listed first under its reason. */
+static void test_table_many_causes(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    smtpdx_writer *w = NULL;
+    smtpdx_records *rs = smtpdx_records_new();
+    char causes[100][16];
+    assert_non_null(f);
+    assert_non_null(rs);
+    for (int i = 0; i < 100 + 5; i++) {
+        smtpdx_record *r = sx_records_add(rs);
+        smtpdx_explanation e;
+        assert_non_null(r);
+        memset(&e, 0, sizeof(e));
+        e.reason = i < 100 ? SMTPDX_R_BLOCKED : SMTPDX_R_NOTACCEPT;
+        if (i < 100) {
+            snprintf(causes[i], sizeof causes[i], "cause-%03d", i);
+            e.cause = causes[i];
+        } else {
+            e.cause = "null-mx";
+        }
+        e.temporary = 0;
+        assert_int_equal(sx_record_set_why(r, &e, NULL, 0), SMTPDX_OK);
+        sx_record_sets(r, &r->recipient, "x@example.net");
+    }
+    assert_int_equal(smtpdx_writer_new(f, SMTPDX_FMT_TABLE, 0, &w), SMTPDX_OK);
+    for (size_t i = 0; i < smtpdx_records_count(rs); i++)
+        assert_int_equal(smtpdx_writer_record(w, smtpdx_records_get(rs, i)),
+                         SMTPDX_OK);
+    assert_int_equal(smtpdx_writer_finish(w), SMTPDX_OK);
+    smtpdx_writer_free(w);
+    smtpdx_records_free(rs);
+    fclose(f);
+    assert_non_null(strstr(buf, "notaccept                5  null-mx (5)\n"));
+    assert_non_null(strstr(buf, "blocked                100  cause-000 (1), "
+                                "cause-001 (1), cause-002 (1), ...\n"));
+    free(buf);
 }
 
 static void test_bad_arguments(void **state)
@@ -631,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_table_neutralised),
         cmocka_unit_test(test_table_records),
+        cmocka_unit_test(test_table_many_causes),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_alloc_failures),
     };

@@ -5,9 +5,9 @@
  * row, CRLF line ends (RFC 4180 section 2, rule 1). A field is quoted
  * when it holds a comma, a quote, CR or LF, and quotes inside are doubled
  * (rules 6 and 7). Invalid UTF-8 becomes U+FFFD and control characters
- * other than LF and TAB become spaces. A field that starts with = + @ or
- * TAB is prefixed with an apostrophe so that a spreadsheet shows it as
- * text instead of running it as a formula.
+ * other than LF and TAB become spaces. A field that starts with = + - @,
+ * TAB or CR is prefixed with an apostrophe so that a spreadsheet shows it
+ * as text instead of running it as a formula ("-2+3+cmd|..." is one too).
  */
 #include <string.h>
 
@@ -28,7 +28,8 @@ static void field(FILE *f, int first, const char *s, size_t n)
             quote = 1;
     if (quote)
         fputc('"', f);
-    if (n > 0 && (p[0] == '=' || p[0] == '+' || p[0] == '@' || p[0] == '\t'))
+    if (n > 0 && (p[0] == '=' || p[0] == '+' || p[0] == '-' || p[0] == '@' ||
+                  p[0] == '\t' || p[0] == '\r'))
         fputc('\'', f);
     for (size_t i = 0; i < n;) {
         uint32_t cp;

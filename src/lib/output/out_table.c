@@ -29,12 +29,14 @@ void sx_table_verdict(sx_term *t, const smtpdx_explanation *e)
     char name[32];
     const char *sgr = SX_SGR_YELLOW;
 
-    if (e->temporary == 0)
-        sgr = SX_SGR_RED;
-    else if (e->temporary < 0 && e->reason == SMTPDX_R_DELIVERED)
+    /* by what the record is before how lasting: a delivery is a success
+     * and an auto-reply or a complaint no failure, whatever the flag */
+    if (e->reason == SMTPDX_R_DELIVERED)
         sgr = SX_SGR_GREEN;
-    else if (e->temporary < 0)
+    else if (!sx_out_failure(e->reason) || e->temporary < 0)
         sgr = SX_SGR_BOLD;
+    else if (e->temporary == 0)
+        sgr = SX_SGR_RED;
     fputs("  ", t->f);
     sx_term_style(t, sgr);
     fputs(upper(smtpdx_reason_name(e->reason), name, sizeof(name)), t->f);

@@ -15,7 +15,6 @@
 #include "output/out_table.h"
 #include "util/alloc.h"
 
-#define MAX_GROUPS 64  /* (reason, cause) pairs shown; the rest is "other" */
 #define MAX_CAUSES 3   /* causes listed per reason in the summary */
 
 typedef struct rec_group {
@@ -28,8 +27,10 @@ typedef struct rec_state {
     FILE *tmp;      /* blocks waiting for the summary; NULL: direct */
     int direct;
     unsigned long by_reason[SMTPDX_REASON_COUNT];
-    rec_group groups[MAX_GROUPS];
-    size_t ngroups;
+    /* every (reason, cause) pair met: their number is bounded by the
+     * knowledge base's, not by the input, so all are kept */
+    rec_group *groups;
+    size_t ngroups, cap;
     unsigned long total, temporary, permanent, hard;
 } rec_state;
 
@@ -68,12 +69,18 @@ static void count(rec_state *rs, const smtpdx_record *r)
             return;
         }
     }
-    if (rs->ngroups < MAX_GROUPS) {
-        rec_group *g = &rs->groups[rs->ngroups++];
-        g->reason = (smtpdx_reason)ri;
-        snprintf(g->cause, sizeof(g->cause), "%s", cause);
-        g->count = 1;
+    if (rs->ngroups == rs->cap) {
+        size_t nc = rs->cap ? 2 * rs->cap : 64;
+        rec_group *ng = sx_realloc(rs->groups, nc * sizeof(*ng));
+        if (ng == NULL)
+            return; /* the summary then lacks this cause, nothing more */
+        rs->groups = ng;
+        rs->cap = nc;
     }
+    rec_group *g = &rs->groups[rs->ngroups++];
+    g->reason = (smtpdx_reason)ri;
+    snprintf(g->cause, sizeof(g->cause), "%s", cause);
+    g->count = 1;
 }
 
 /* "Label   value" with the value neutralised and wrapped; skipped when
@@ -112,7 +119,7 @@ static void block(sx_term *t, const smtpdx_record *r)
     if (r->recipient[0] != '\0')
         sx_term_textz(t, r->recipient);
     else
-        fputs("(recipient unknown)", t->f);
+        fputs("(no recipient named)", t->f);
     sx_term_reset(t);
     fputc('\n', t->f);
     sx_table_verdict(t, e);
@@ -273,6 +280,7 @@ void sx_table_rec_release(smtpdx_writer *w)
         return;
     if (rs->tmp != NULL)
         fclose(rs->tmp);
+    sx_free(rs->groups);
     sx_free(rs);
     ts->rec = NULL;
 }
