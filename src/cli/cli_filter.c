@@ -39,19 +39,80 @@ int cli_filter_reasons(cli_filter *f, const char *arg)
     return f->nreasons ? 0 : -1;
 }
 
+/* The first name of a --reason list that is no reason, into bad. */
+static void first_unknown(const char *arg, char *bad, size_t n)
+{
+    const char *p = arg;
+    bad[0] = '\0';
+    while (*p) {
+        const char *c = strchr(p, ',');
+        size_t k = c ? (size_t)(c - p) : strlen(p);
+        char name[64];
+        if (k == 0 || k >= sizeof name)
+            break;
+        memcpy(name, p, k);
+        name[k] = '\0';
+        if (smtpdx_reason_from_name(name) == SMTPDX_REASON_COUNT)
+            break;
+        p += k + (c ? 1 : 0);
+    }
+    size_t k = strcspn(p, ",");
+    if (k >= n)
+        k = n - 1;
+    memcpy(bad, p, k);
+    bad[k] = '\0';
+}
+
+/* An option's value that is another option ("--domain -q") or a path
+ * ("--domain maildir/new"): its own value was forgotten. */
+static int misplaced(const char *cmd, const char *opt, const char *arg,
+                     int path_too)
+{
+    if (arg[0] == '-' && arg[1] != '\0') {
+        cli_usage(cmd, "--%s wants a value, not the option '%s' (was the "
+                       "value left out?)", opt, arg);
+        return 1;
+    }
+    if (path_too && strchr(arg, '/') != NULL) {
+        cli_usage(cmd, "--%s wants a domain, not the path '%s' (was the "
+                       "value left out?)", opt, arg);
+        return 1;
+    }
+    return 0;
+}
+
 int cli_filter_handle(cli_filter *f, const char *cmd, int opt,
                       const char *arg)
 {
     switch (opt) {
     case CLI_OPT_REASON:
+        if (misplaced(cmd, "reason", arg, 0))
+            return -1;
         if (cli_filter_reasons(f, arg) == 0)
             return 1;
-        cli_usage(cmd, "unknown reason in '%s' (names as 'smtpdx explain' "
-                       "prints them, comma-separated)", arg);
+        {
+            char bad[64], names[1024];
+            size_t used = 0;
+            first_unknown(arg, bad, sizeof bad);
+            names[0] = '\0';
+            for (int r = 0; r < SMTPDX_REASON_COUNT && used < sizeof names;
+                 r++) {
+                int k = snprintf(names + used, sizeof names - used, "%s%s",
+                                 r ? " " : "",
+                                 smtpdx_reason_name((smtpdx_reason)r));
+                if (k < 0)
+                    break;
+                used += (size_t)k;
+            }
+            cli_usage(cmd, "--reason: '%s' is no reason (a comma-separated "
+                           "list of: %s)", bad, names);
+        }
         return -1;
     case CLI_OPT_DOMAIN:
     case CLI_OPT_SENDER: {
         int domain = opt == CLI_OPT_DOMAIN;
+        if (misplaced(cmd, domain ? "domain" : "sender", arg, 1))
+            return -1;
         /* an empty domain would select nothing, silently */
         if (arg[0] == '\0' || (!domain && strcmp(arg, "@") == 0)) {
             cli_usage(cmd, "--%s wants %s", domain ? "domain" : "sender",
@@ -106,6 +167,12 @@ int cli_filter_keep(const cli_filter *f, const smtpdx_record *r)
             return 0;
     }
     if (f->hard && (f->hard > 0) != (r->hardbounce != 0))
+        return 0;
+    /* the others than hard bounces are failures still: a delivery, an
+     * auto-reply or a complaint is worth no other try */
+    if (f->hard < 0 && (r->reason == SMTPDX_R_DELIVERED ||
+                        r->reason == SMTPDX_R_VACATION ||
+                        r->reason == SMTPDX_R_FEEDBACK))
         return 0;
     return 1;
 }

@@ -40,8 +40,8 @@ typedef struct help_page {
      "(one JSON array), ndjson (one JSON object per line; the default when " \
      "the output is a pipe or a file), sisimai (NDJSON with Sisimai's "     \
      "field names and value conventions only; explanations have no "       \
-     "Sisimai form and are written as ndjson) or csv (RFC 4180, with a "     \
-     "header row)."},                                                       \
+     "Sisimai form and are written as ndjson) or csv (RFC 4180, a header "  \
+     "row before the first row; no output when there is no row)."},         \
     {"--json", "Same as --format json."},                                   \
     {"--ndjson", "Same as --format ndjson."},                               \
     {"--color[=WHEN]",                                                      \
@@ -141,11 +141,13 @@ static const help_page pages[] = {
      {{"--hard", "Only hard bounces: the addresses to stop sending to "
                  "(the recipient or its domain does not exist, and the "
                  "like; Sisimai's hardbounce)."},
-      {"--soft", "Only the other records: worth another try, or a fix on "
-                 "the sending side first."},
+      {"--soft", "Only the other failures: worth another try, or a fix "
+                 "on the sending side first (no deliveries, auto-replies "
+                 "or complaints)."},
       {"--reason LIST", "Only records with these reasons, comma-separated, "
                         "named as explain prints them (mailboxfull,blocked)."},
-      {"--domain DOMAIN", "Only records for recipients in DOMAIN."},
+      {"--domain DOMAIN", "Only records for recipients in DOMAIN or its "
+                          "subdomains."},
       {"--sender ADDRESS", "Only records for messages from ADDRESS "
                            "(@DOMAIN: from anyone in DOMAIN)."},
       {"-q, --quiet", "No summary and no progress on standard error; "
@@ -168,8 +170,8 @@ static const help_page pages[] = {
       "writes one record for each deferral, bounce, expiry and reject, "
       "with the same diagnosis as explain. Several files are read oldest "
       "first (maillog.2.gz, maillog.1, maillog); .gz files are read as "
-      "they are; - or no argument reads "
-      "standard input; journalctl's output (-o short, short-iso, "
+      "they are; - reads standard input, and so does no argument "
+      "when standard input is not a terminal; journalctl's output (-o short, short-iso, "
       "short-precise, short-full, json) reads as a syslog file does. Lines "
       "that are not understood are counted and "
       "skipped. OpenSMTPD's lines are also read without a syslog header "

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -215,12 +216,26 @@ int cmd_explain(int argc, char **argv)
         input_failed = explain_stdin(&run) != 0;
     } else {
         for (int i = optind; i < argc && !run.failed; i++) {
-            if (strcmp(argv[i], "-") == 0)
+            if (strcmp(argv[i], "-") == 0) {
                 input_failed |= explain_stdin(&run) != 0;
-            else
-                explain_one(&run, argv[i], strlen(argv[i]));
+                continue;
+            }
+            unsigned long before = run.unknown;
+            explain_one(&run, argv[i], strlen(argv[i]));
+            /* a path given where a reply was wanted: say how to read
+             * the replies the file holds */
+            struct stat sb;
+            if (run.unknown > before && strchr(argv[i], ' ') == NULL &&
+                stat(argv[i], &sb) == 0)
+                fprintf(stderr, "smtpdx: explain: '%s' is a %s, explained "
+                        "as a reply; to explain the replies in a file, "
+                        "use: smtpdx explain - < FILE\n", argv[i],
+                        S_ISDIR(sb.st_mode) ? "directory" : "file");
         }
     }
+    if (!input_failed && !run.failed && run.explained + run.unknown == 0)
+        cli_error("explain", "standard input", "no reply to explain "
+                  "(it was empty or held only blank lines)");
     st = smtpdx_writer_finish(run.w);
     if (st != SMTPDX_OK && !run.failed) {
         cli_error("explain", "standard output", "%s",

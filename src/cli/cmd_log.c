@@ -337,6 +337,11 @@ int cmd_log(int argc, char **argv)
     char **inputs = argv + optind;
     size_t ninputs = (size_t)(argc - optind);
     char *dash[] = {"-"};
+    /* no file and a person at the keyboard: they meant to name one */
+    if (ninputs == 0 && isatty(STDIN_FILENO))
+        return cli_usage("log", "give log files (maillog, mail.log, "
+                                "mainlog; .gz too), or - to read standard "
+                                "input");
     if (ninputs == 0) {
         inputs = dash;
         ninputs = 1;

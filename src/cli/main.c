@@ -100,7 +100,7 @@ int main(int argc, char **argv)
     }
     const char *name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
-        return print_help(NULL);
+        return print_help(argc > 2 && find(argv[2]) != NULL ? argv[2] : NULL);
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0)
         return cmd_version(1, argv + 1);
     const struct command *c = find(name);

@@ -38,7 +38,7 @@ sel() {
         bad "$name: the summary does not say $want selected: $(cat "$tmp/$name.err")"
 }
 sel hard '.hardbounce == 1' --hard
-sel soft '.hardbounce == 0' --soft
+sel soft '.hardbounce == 0 and (.reason | IN("delivered", "vacation", "feedback") | not)' --soft
 sel reasons '.reason == "userunknown" or .reason == "mailboxfull"' --reason userunknown,mailboxfull
 sel domain '.destination == "example.org" or (.destination | endswith(".example.org"))' --domain example.org
 sel domain-case '.destination == "example.org" or (.destination | endswith(".example.org"))' --domain EXAMPLE.Org
@@ -46,7 +46,18 @@ sel sender-domain '.senderdomain == "example.com"' --sender @example.com
 sel both '.hardbounce == 1 and .reason == "userunknown"' --hard --reason userunknown
 
 hard=$(wc -l < "$tmp/hard"); soft=$(wc -l < "$tmp/soft")
-is "$((hard + soft))" "$total" "--hard and --soft split every record"
+others=$(jq -c 'select(.reason | IN("delivered", "vacation", "feedback"))' "$tmp/all" | wc -l)
+[ "$others" -gt 0 ] && ok || bad "the cases hold no delivery, auto-reply or complaint"
+is "$((hard + soft + others))" "$total" "--hard, --soft and the non-failures split every record"
+"$SMTPDX" bounce --domain -q "${cases[0]}" > /dev/null 2> "$tmp/dq.err"
+is "$?" 2 "--domain followed by an option"
+grep -q "was the value left out" "$tmp/dq.err" && ok || bad "--domain -q message: $(cat "$tmp/dq.err")"
+"$SMTPDX" bounce --domain tests/data/bounce > /dev/null 2> "$tmp/dp.err" < /dev/null
+is "$?" 2 "--domain followed by a path"
+"$SMTPDX" bounce --reason userunknown,bogus "${cases[0]}" > /dev/null 2> "$tmp/rb.err"
+is "$?" 2 "an unknown reason"
+grep -q "'bogus' is no reason" "$tmp/rb.err" && grep -q "mailboxfull" "$tmp/rb.err" && ok ||
+    bad "an unknown reason is not named, or the reasons not listed: $(cat "$tmp/rb.err")"
 
 # nothing selected: exit 1, and the summary says so
 "$SMTPDX" bounce --ndjson --domain nowhere.invalid "${cases[@]}" > "$tmp/none" 2> "$tmp/none.err"
@@ -59,7 +70,7 @@ grep -q " 0 records selected" "$tmp/none.err" && ok || bad "summary of an empty 
 is "$?" 2 "--hard with --soft"
 "$SMTPDX" bounce --reason nosuchreason "${cases[0]}" > /dev/null 2> "$tmp/u.err"
 is "$?" 2 "an unknown reason"
-grep -q "unknown reason in 'nosuchreason'" "$tmp/u.err" && ok || bad "unknown reason message: $(cat "$tmp/u.err")"
+grep -q "'nosuchreason' is no reason" "$tmp/u.err" && ok || bad "unknown reason message: $(cat "$tmp/u.err")"
 "$SMTPDX" bounce --reason "" "${cases[0]}" > /dev/null 2>&1
 is "$?" 2 "an empty reason list"
 "$SMTPDX" bounce --domain "" "${cases[0]}" > /dev/null 2> "$tmp/u.err"
@@ -106,5 +117,13 @@ head -1 "$tmp/table" | grep -q "^3 records: 1 permanent, 1 temporary," && ok ||
     bad "table summary of failed, delivered, delayed: $(head -1 "$tmp/table")"
 grep -q "^  DELIVERED  delivered  success$" "$tmp/table" && ok ||
     bad "a delivered record is not shown as a success: $(grep DELIVERED "$tmp/table")"
+
+# colour by what a record is: a delivery green, an auto-reply or a
+# complaint not in the colour of failures
+"$SMTPDX" bounce --format table --color=always "$mixed" > "$tmp/colour" 2>/dev/null
+esc=$(printf '\033')
+grep -q "${esc}\[1;32mDELIVERED" "$tmp/colour" && ok || bad "a delivery is not green"
+"$SMTPDX" bounce --format table --color=always tests/data/bounce/*.eml > "$tmp/colour2" 2>/dev/null
+grep -q "${esc}\[1;31m\(DELIVERED\|VACATION\|FEEDBACK\)" "$tmp/colour2" && bad "a non-failure in the colour of failures" || ok
 
 finish cli_bounce

@@ -189,4 +189,16 @@ check "explain -h is explain --help" cmp -s "$tmp/xhelp" "$tmp/xhelp3"
 "$SMTPDX" --version > "$tmp/ver"
 check "--version names the version" grep -qE '^smtpdx [0-9]+\.[0-9]+\.[0-9]+' "$tmp/ver"
 
+# a file or a folder given where a reply was wanted: explained as text,
+# with a hint on how to read the replies a file holds; empty input is said
+"$SMTPDX" explain "$tmp" > /dev/null 2> "$tmp/dirhint"
+check "a folder given as a reply gets a hint" grep -q "is a directory, explained as a reply; to explain the replies in a file, use: smtpdx explain - < FILE" "$tmp/dirhint"
+"$SMTPDX" explain - < /dev/null > /dev/null 2> "$tmp/empty"
+rc=$?
+check "empty standard input: exit 1" test "$rc" -eq 1
+check "empty standard input is said" grep -q "no reply to explain" "$tmp/empty"
+"$SMTPDX" --help bounce > "$tmp/hb"
+"$SMTPDX" help bounce > "$tmp/hb2"
+check "--help COMMAND is that command's help" cmp -s "$tmp/hb" "$tmp/hb2"
+
 finish cli_explain
