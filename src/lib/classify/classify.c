@@ -163,10 +163,68 @@ static int expiry_yields(const sx_kb_rule *r, const smtpdx_kb_entry *e,
            (f->ecls == 0 || f->esubj != 4);
 }
 
+/* A byte of an e-mail address as replies write them: RFC 5322 atext,
+ * the dot and the at sign. */
+static int addr_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c >= 0x80 ||
+           (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~.@", c) != NULL);
+}
+
+/* Is t[s, e) a piece of an e-mail address: the run of address bytes
+ * around it holds an '@' that the piece does not? A phrase found there
+ * ("<spam@shop.example>: User unknown") is the address, not the reply's
+ * words. */
+static int in_address(const char *t, size_t n, size_t s, size_t e)
+{
+    for (size_t i = s; i < e; i++)
+        if (!addr_byte((unsigned char)t[i]) || t[i] == '@')
+            return 0;
+    size_t a = s, b = e;
+    while (a > 0 && addr_byte((unsigned char)t[a - 1]))
+        a--;
+    while (b < n && addr_byte((unsigned char)t[b]))
+        b++;
+    return memchr(t + a, '@', b - a) != NULL;
+}
+
+static int ieq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x >= 'A' && x <= 'Z')
+            x = (unsigned char)(x + 32);
+        if (y >= 'A' && y <= 'Z')
+            y = (unsigned char)(y + 32);
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}
+
+/* Where a phrase matched at t[end - len, end) inside an address is found
+ * again outside any (the scan reports a phrase once, at its first place):
+ * that end, or 0. */
+static size_t outside_address(const char *t, size_t n, size_t end,
+                              size_t len)
+{
+    if (len == 0 || end < len || end > n)
+        return 0;
+    const char *w = t + end - len;
+    if (!in_address(t, n, end - len, end))
+        return end;
+    for (size_t s = end; s + len <= n; s++)
+        if (ieq(t + s, w, len) && !in_address(t, n, s, s + len))
+            return s + len;
+    return 0;
+}
+
 /* Go through the hits: mark the providers whose markers were found, then
  * pick the best text rule whose limits hold. */
 static void pick_text(smtpdx_ctx *ctx, const sx_match_hit *hits, size_t n,
-                      const facts *f, int *provider, cand *best)
+                      const char *text, size_t tlen, const facts *f,
+                      int *provider, cand *best)
 {
     cand other;  /* the best rule of another reason than expired */
     memset(&other, 0, sizeof(other));
@@ -185,6 +243,10 @@ static void pick_text(smtpdx_ctx *ctx, const sx_match_hit *hits, size_t n,
             continue;
         cand c = {&sx_kb_rules[p->owner], p->owner, hits[i].pattern,
                   hits[i].end, 0};
+        if (!p->is_regex &&
+            (c.end = outside_address(text, tlen, hits[i].end, p->weight)) ==
+                0)
+            continue;
         if (!sx_kb_provider_ok(c.rule, ctx->seen) ||
             !limits_hold(c.rule, f, &c.anticipated))
             continue;
@@ -287,7 +349,7 @@ smtpdx_status smtpdx_classify(smtpdx_ctx *ctx, const smtpdx_reply *r,
                                      &nhits);
     if (st != SMTPDX_OK)
         return st;
-    pick_text(ctx, hits, nhits, &f, &provider, &text);
+    pick_text(ctx, hits, nhits, r->text, r->text_len, &f, &provider, &text);
 
     const sx_kb_key *ck = pick_code(&f, ctx->seen, &code_kind);
     const sx_kb_rule *crule = ck ? &sx_kb_rules[ck->rule] : NULL;
