@@ -77,8 +77,10 @@ static void count(smtpdx_logparser *p, enum sx_evkind k)
 /* The class digit a reply starts with ("450 ..." -> 4), 0 when none. */
 static int lead_class(sx_span s)
 {
+    /* "550 ..." or, as a milter's reply is logged, "4.7.1 ..." */
     if (s.n >= 3 && (s.p[0] == '4' || s.p[0] == '5' || s.p[0] == '2') &&
-        sx_is_digit(s.p[1]) && sx_is_digit(s.p[2]))
+        ((sx_is_digit(s.p[1]) && sx_is_digit(s.p[2])) ||
+         (s.p[1] == '.' && sx_is_digit(s.p[2]))))
         return s.p[0] - '0';
     return 0;
 }
