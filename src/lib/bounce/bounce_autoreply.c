@@ -106,13 +106,16 @@ int sx_bautoreply_match(const sx_bmail *m)
     /* a subject that only starts with such a word ("Vacation request",
      * "Out of office 23-27 Dec", even as an answer) is a person's as
      * often: it counts with a sign of an automatic answer beside it, a
-     * null envelope sender or a Precedence of bulk mail */
+     * null envelope sender or the Precedence vacation programs give; not
+     * on list mail, which has a Precedence of its own */
+    if (sx_bmail_header(m, "List-Id").p != NULL ||
+        sx_bmail_header(m, "List-Unsubscribe").p != NULL)
+        return 0;
     v = sx_bmail_header(m, "Return-Path");
     if (v.p != NULL && sx_bt_has(v, "<>"))
         return 1;
     v = sx_bmail_header(m, "Precedence");
-    if (v.p != NULL && (sx_bt_has(v, "bulk") || sx_bt_has(v, "junk") ||
-                        sx_bt_has(v, "list")))
+    if (v.p != NULL && (sx_bt_has(v, "bulk") || sx_bt_has(v, "junk")))
         return 1;
     return 0;
 }
