@@ -386,7 +386,9 @@ int cmd_log(int argc, char **argv)
     reader.on_batch = on_batch;
     reader.arg = &run;
     reader.stop = &stop_flag;
-    if (isatty(STDERR_FILENO))
+    /* following a log onto the terminal, events are printed as they come:
+     * a bar would share their lines */
+    if (isatty(STDERR_FILENO) && !(follow && isatty(STDOUT_FILENO)))
         reader.progress = cli_progress_new(
             "reading", log_inputs_size(inputs, ninputs), 1);
 

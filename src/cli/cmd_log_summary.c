@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "cmd_log.h"
 
@@ -202,6 +204,48 @@ static void put_safe(FILE *out, const char *s)
     }
 }
 
+/* The width to wrap to: the terminal's when out is one, else 80; kept
+ * between 40 and 120 as the other tables are. */
+static int out_width(FILE *out)
+{
+    struct winsize ws;
+    int w = 80;
+    if (isatty(fileno(out)) && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 &&
+        ws.ws_col > 0)
+        w = ws.ws_col;
+    return w < 40 ? 40 : w > 120 ? 120 : w;
+}
+
+/* s at column col, wrapped at blanks to width, continuation lines
+ * indented by indent; made safe as put_safe does. A word longer than a
+ * line is left whole. */
+static void put_wrapped(FILE *out, const char *s, int col, int indent,
+                        int width)
+{
+    while (*s) {
+        while (*s == ' ')
+            s++;
+        size_t w = strcspn(s, " ");
+        if (w == 0)
+            break;
+        if (col > indent && col + 1 + (int)w > width) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', out);
+            col++;
+        }
+        for (size_t i = 0; i < w; i++) {
+            unsigned char c = (unsigned char)s[i];
+            fputc(c < 0x20 || c == 0x7f ? '?' : c, out);
+        }
+        /* columns, not bytes: UTF-8 continuation bytes take none */
+        for (size_t i = 0; i < w; i++)
+            col += ((unsigned char)s[i] & 0xc0) != 0x80;
+        s += w;
+    }
+}
+
 static int by_count(const void *a, const void *b)
 {
     const group *x = *(const group *const *)a, *y = *(const group *const *)b;
@@ -226,26 +270,31 @@ static void print_group(const group *g, FILE *out, int color, int utc)
             (unsigned long long)g->count, sgr(color, "\033[0m"),
             sgr(color, "\033[1m"), g->cause, sgr(color, "\033[0m"));
     put_safe(out, g->target);
-    fprintf(out, "\n         %s (%s, %s); who acts: %s\n",
-            smtpdx_reason_name(g->reason),
-            g->temporary == 1   ? "temporary"
-            : g->temporary == 0 ? "permanent"
-                                : "unknown",
-            g->deferred && g->failed ? "deferred and failed"
-            : g->deferred            ? "deferred"
-                                     : "failed",
-            smtpdx_who_name(g->who));
+    if (g->reason == SMTPDX_R_DELIVERED)
+        fprintf(out, "\n         %s (success); who acts: %s\n",
+                smtpdx_reason_name(g->reason), smtpdx_who_name(g->who));
+    else
+        fprintf(out, "\n         %s (%s, %s); who acts: %s\n",
+                smtpdx_reason_name(g->reason),
+                g->temporary == 1   ? "temporary"
+                : g->temporary == 0 ? "permanent"
+                                    : "unknown",
+                g->deferred && g->failed ? "deferred and failed"
+                : g->deferred            ? "deferred"
+                                         : "failed",
+                smtpdx_who_name(g->who));
     fprintf(out, "         first %s, last %s\n", t1, t2);
+    int width = out_width(out);
     if (g->example) {
         fputs("         e.g. ", out);
-        put_safe(out, g->example);
+        put_wrapped(out, g->example, 14, 14, width);
         fputc('\n', out);
     }
     if (g->entry && g->entry->nsteps) {
         for (size_t i = 0; i < g->entry->nsteps; i++) {
             fprintf(out, "         %s%zu.%s ", sgr(color, "\033[36m"), i + 1,
                     sgr(color, "\033[0m"));
-            put_safe(out, g->entry->steps[i]);
+            put_wrapped(out, g->entry->steps[i], 12, 12, width);
             fputc('\n', out);
         }
     }
@@ -255,9 +304,15 @@ static void print_group(const group *g, FILE *out, int color, int utc)
 void log_summary_print(const log_summary *s, const smtpdx_log_stats *st,
                        FILE *out, int color, int utc)
 {
-    fprintf(out, "%sFailures by cause and destination%s: %llu events in %zu "
+    /* with --only all, deliveries are among the groups */
+    int successes = 0;
+    for (size_t i = 0; i < s->nslots && !successes; i++)
+        successes = s->slots[i].cause && s->slots[i].reason ==
+                                             SMTPDX_R_DELIVERED;
+    fprintf(out, "%s%s by cause and destination%s: %llu events in %zu "
                  "groups\n\n",
-            sgr(color, "\033[1m"), sgr(color, "\033[0m"),
+            sgr(color, "\033[1m"), successes ? "Events" : "Failures",
+            sgr(color, "\033[0m"),
             (unsigned long long)s->records,
             s->used + (s->other.count ? 1u : 0u));
     size_t n = 0;

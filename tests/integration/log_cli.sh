@@ -123,5 +123,14 @@ is "$rc" 0 "follow: SIGTERM ends with exit 0"
 is "$(jq -r .recipient "$T/follow.out" | tr '\n' ' ')" "f1@d.example f2@d.example f3@d.example f4@d.example " \
    "follow: every record once, in order"
 
+
+# the table wraps its steps to 80 columns when not on a terminal, and a
+# group of deliveries (--only all) reads as a success under "Events"
+"$SMTPDX" log --utc --year 2026 --format table tests/data/log/postfix-iso/input.log > "$T/wrap.txt" 2>/dev/null
+long=$(awk 'length($0) > 80' "$T/wrap.txt" | grep -v '^ *e\.g\. ' | wc -l)
+is "$long" 0 "table: steps wrapped to 80 columns"
+"$SMTPDX" log --utc --year 2026 --only all --format table tests/data/log/sendmail-hand/input.log > "$T/all.txt" 2>/dev/null
+grep -q '^Events by cause and destination' "$T/all.txt" && ok "--only all: heading says events" || bad "--only all: heading says events"
+grep -q 'delivered (success)' "$T/all.txt" && ok "--only all: a delivery is a success" || bad "--only all: a delivery is a success"
 [ $fails -eq 0 ] || exit 1
 echo "log cli: all pass"
