@@ -126,4 +126,10 @@ grep -q "${esc}\[1;32mDELIVERED" "$tmp/colour" && ok || bad "a delivery is not g
 "$SMTPDX" bounce --format table --color=always tests/data/bounce/*.eml > "$tmp/colour2" 2>/dev/null
 grep -q "${esc}\[1;31m\(DELIVERED\|VACATION\|FEEDBACK\)" "$tmp/colour2" && bad "a non-failure in the colour of failures" || ok
 
+# a failure worth retrying in a final report: the sending server gave up,
+# so the message must be sent again
+"$SMTPDX" bounce --format table tests/data/bounce/sendmail-two-refused.eml > "$tmp/final" 2>/dev/null
+grep -q "the sending server has given up: send the" "$tmp/final" && ok ||
+    bad "a final report's temporary failure does not say to send again: $(grep Retry "$tmp/final")"
+
 finish cli_bounce

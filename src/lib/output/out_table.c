@@ -91,17 +91,22 @@ static void duration(unsigned s, char *buf, size_t n)
         snprintf(buf, n, "%u second%s", s, s == 1 ? "" : "s");
 }
 
-static void retry_line(sx_term *t, const smtpdx_explanation *e)
+static void retry_line(sx_term *t, const smtpdx_explanation *e,
+                       int given_up)
 {
     const smtpdx_kb_entry *k = e->entry;
-    char a[32], g[32], line[160];
+    char a[32], g[32], line[200];
 
     switch (e->retry) {
     case SMTPDX_RETRY_NONE:
         snprintf(line, sizeof(line), "nothing to retry");
         break;
     case SMTPDX_RETRY_YES:
-        snprintf(line, sizeof(line), "yes, as it is");
+        /* a final report: the sending server will not try again itself */
+        snprintf(line, sizeof(line), "%s",
+                 given_up ? "yes, as it is, but the sending server has "
+                            "given up: send the message again"
+                          : "yes, as it is");
         if (k != NULL && k->retry_after_s > 0) {
             duration(k->retry_after_s, a, sizeof(a));
             size_t l = strlen(line);
@@ -135,7 +140,8 @@ void sx_table_summary(sx_term *t, const smtpdx_explanation *e)
     }
 }
 
-void sx_table_diagnosis(sx_term *t, const smtpdx_explanation *e)
+void sx_table_diagnosis(sx_term *t, const smtpdx_explanation *e,
+                        int given_up)
 {
     const smtpdx_kb_entry *k = e->entry;
 
@@ -144,7 +150,7 @@ void sx_table_diagnosis(sx_term *t, const smtpdx_explanation *e)
     sx_table_label(t, "Who acts");
     const char *w = who_text(e->who, e->temporary);
     sx_term_wrap(t, w, strlen(w), SX_TABLE_LABEL, SX_TABLE_LABEL);
-    retry_line(t, e);
+    retry_line(t, e, given_up);
     for (size_t i = 0; k->steps != NULL && i < k->nsteps; i++) {
         char num[32];
         sx_table_label(t, i == 0 ? "What to do" : "");
@@ -293,7 +299,7 @@ static smtpdx_status tab_expl(smtpdx_writer *w, const sx_expl_item *it)
     }
     sx_table_summary(t, e);
     reply_parts(t, it->reply);
-    sx_table_diagnosis(t, e);
+    sx_table_diagnosis(t, e, 0);
     sx_out_matched(it->reply, e, buf, sizeof(buf), &mtext, &mlen);
     sx_table_matched(t, e, mtext, mlen);
     return SMTPDX_OK;

@@ -17,7 +17,10 @@ void sx_table_verdict(sx_term *t, const smtpdx_explanation *e);
 void sx_table_summary(sx_term *t, const smtpdx_explanation *e);
 /* The diagnosis lines shared by explanations and records: who, retry,
  * steps, references. */
-void sx_table_diagnosis(sx_term *t, const smtpdx_explanation *e);
+/* given_up: the record is a final report (Action: failed), so a failure
+ * worth retrying must be sent again rather than left to the queue. */
+void sx_table_diagnosis(sx_term *t, const smtpdx_explanation *e,
+                        int given_up);
 /* "Matched  rule on 'text' (kind)", then conflict and confidence. */
 void sx_table_matched(sx_term *t, const smtpdx_explanation *e,
                       const char *mtext, size_t mlen);

@@ -154,7 +154,7 @@ static void block(sx_term *t, const smtpdx_record *r)
     line(t, "Log", buf);
     line(t, "Feedback", r->feedbacktype);
 
-    sx_table_diagnosis(t, e);
+    sx_table_diagnosis(t, e, strcmp(r->action, "failed") == 0);
     if (e->entry != NULL || e->conflict) {
         const char *mtext;
         size_t mlen;
