@@ -427,7 +427,9 @@ typedef enum smtpdx_format {
 } smtpdx_format;
 
 /* Output flags. */
-#define SMTPDX_OUT_COLOR 0x1u  /* ANSI colour in table output */
+#define SMTPDX_OUT_COLOR 0x1u    /* ANSI colour in table output */
+#define SMTPDX_OUT_SUMMARY 0x2u  /* table output of records: the summary
+                                    by reason only, no block per record */
 
 /* Writes records or explanations in one format to a stdio stream. JSON
  * arrays are opened on the first item and closed by _finish; table output

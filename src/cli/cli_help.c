@@ -150,8 +150,11 @@ static const help_page pages[] = {
                           "subdomains."},
       {"--sender ADDRESS", "Only records for messages from ADDRESS "
                            "(@DOMAIN: from anyone in DOMAIN)."},
-      {"-q, --quiet", "No summary and no progress on standard error; "
+      {"-q, --quiet", "No counts and no progress on standard error; "
                       "errors are still reported."},
+      {"--summary", "Only the table's summary: records by reason and "
+                    "cause, without a block per record (for a large "
+                    "folder); a table even in a pipe."},
       OUTPUT_OPTS},
      {{"smtpdx bounce /var/mail/bounces",
        "A summary grouped by reason, then one block per failed recipient."},

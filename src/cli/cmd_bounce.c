@@ -187,13 +187,14 @@ int cmd_bounce(int argc, char **argv)
         {"hard", no_argument, NULL, CLI_OPT_HARD},
         {"soft", no_argument, NULL, CLI_OPT_SOFT},
         {"quiet", no_argument, NULL, 'q'},
+        {"summary", no_argument, NULL, CLI_OPT_FIRST_FREE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     cli_outopts oo;
     bounce_run run;
     smtpdx_format fmt;
-    int c, quiet = 0;
+    int c, quiet = 0, summary_only = 0;
 
     memset(&run, 0, sizeof run);
     cli_outopts_init(&oo);
@@ -211,6 +212,10 @@ int cmd_bounce(int argc, char **argv)
             quiet = 1;
             continue;
         }
+        if (c == CLI_OPT_FIRST_FREE) {
+            summary_only = 1;
+            continue;
+        }
         if (c == 'h')
             return cli_help_print("bounce", stdout) == 0 ? CLI_EXIT_OK
                                                          : CLI_EXIT_USAGE;
@@ -221,6 +226,14 @@ int cmd_bounce(int argc, char **argv)
                                    "mails, or - to read standard input");
 
     unsigned flags = cli_outopts_resolve(&oo, stdout, &fmt);
+    if (summary_only) {
+        /* the summary is the table's; in a pipe too */
+        if (oo.format_set && fmt != SMTPDX_FMT_TABLE)
+            return cli_usage("bounce", "--summary goes with the table "
+                                       "format only");
+        fmt = SMTPDX_FMT_TABLE;
+        flags |= SMTPDX_OUT_SUMMARY;
+    }
     /* An mbox gives records by the thousand: write them in large blocks
      * when no one watches them arrive. Each record reaches stdio whole. */
     static char outbuf[256u * 1024u]; /* glibc ignores a size alone */

@@ -132,4 +132,13 @@ grep -q "${esc}\[1;31m\(DELIVERED\|VACATION\|FEEDBACK\)" "$tmp/colour2" && bad "
 grep -q "the sending server has given up: send the" "$tmp/final" && ok ||
     bad "a final report's temporary failure does not say to send again: $(grep Retry "$tmp/final")"
 
+# --summary: the table's summary alone, in a pipe too; not with another format
+"$SMTPDX" bounce --summary tests/data/bounce/*.eml > "$tmp/sum" 2>/dev/null
+is "$?" 0 "--summary: exit status"
+head -1 "$tmp/sum" | grep -q "^$total records: " && ok || bad "--summary: first line $(head -1 "$tmp/sum")"
+grep -q "^  REASON " "$tmp/sum" && ok || bad "--summary: no reason table"
+grep -q "^  What to do" "$tmp/sum" && bad "--summary printed record blocks" || ok
+"$SMTPDX" bounce --summary --ndjson "${cases[0]}" > /dev/null 2>&1
+is "$?" 2 "--summary with --ndjson"
+
 finish cli_bounce

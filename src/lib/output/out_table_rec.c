@@ -183,6 +183,10 @@ smtpdx_status sx_table_rec_add(smtpdx_writer *w, sx_term *t,
     rec_state *rs = state_of(w);
     if (rs == NULL)
         return SMTPDX_ERR_NOMEM;
+    if (w->flags & SMTPDX_OUT_SUMMARY) {
+        count(rs, r);
+        return SMTPDX_OK;
+    }
     FILE *out = t->f;
     if (!rs->direct)
         t->f = rs->tmp;
@@ -257,6 +261,10 @@ smtpdx_status sx_table_rec_finish(smtpdx_writer *w, sx_term *t)
 
     if (rs == NULL || rs->total == 0)
         return SMTPDX_OK;
+    if (w->flags & SMTPDX_OUT_SUMMARY) {
+        summary(t, rs);
+        return ferror(t->f) ? SMTPDX_ERR_IO : SMTPDX_OK;
+    }
     if (rs->direct) {
         fputc('\n', t->f);
         summary(t, rs);
