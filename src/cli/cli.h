@@ -140,6 +140,11 @@ int cli_filter_keep(const cli_filter *f, const smtpdx_record *r);
 
 /* ------------------------------------------------------------- messages */
 
+/* text at column col, wrapped at blanks to width columns, continuation
+ * lines indented by indent; control characters become '?'. No newline
+ * after the last word. A word longer than a line stays whole. */
+void cli_wrap(FILE *out, const char *text, int col, int indent, int width);
+
 /* "smtpdx: <what>: <where>: <why>\n" on stderr; where may be NULL (then
  * that part is left out). Control characters in where/why (an untrusted
  * path or text) are shown as '?', so no input can drive the terminal. */

@@ -186,3 +186,29 @@ int cli_getopt_fail(const char *cmd, int c, char **argv)
         return cli_usage(cmd, "unknown option '-%c'", optopt);
     return cli_usage(cmd, "unknown option '%s'", arg);
 }
+
+void cli_wrap(FILE *out, const char *text, int col, int indent, int width)
+{
+    const char *p = text;
+    while (*p != '\0') {
+        while (*p == ' ')
+            p++;
+        size_t wl = strcspn(p, " ");
+        if (wl == 0)
+            break;
+        if (col > indent && col + 1 + (int)wl > width) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', out);
+            col++;
+        }
+        for (size_t i = 0; i < wl; i++) {
+            unsigned char c = (unsigned char)p[i];
+            fputc(c < 0x20 || c == 0x7f ? '?' : c, out);
+            /* columns, not bytes: UTF-8 continuation bytes take none */
+            col += (c & 0xc0) != 0x80;
+        }
+        p += wl;
+    }
+}

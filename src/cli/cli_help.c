@@ -257,24 +257,7 @@ static const help_opt environment[] = {
  * lines start at column indent. */
 static void wrap(FILE *out, const char *text, int col, int indent)
 {
-    const char *p = text;
-    while (*p != '\0') {
-        while (*p == ' ')
-            p++;
-        size_t wl = strcspn(p, " ");
-        if (wl == 0)
-            break;
-        if (col > indent && col + 1 + (int)wl > WIDTH) {
-            fprintf(out, "\n%*s", indent, "");
-            col = indent;
-        } else if (col > indent) {
-            fputc(' ', out);
-            col++;
-        }
-        fwrite(p, 1, wl, out);
-        col += (int)wl;
-        p += wl;
-    }
+    cli_wrap(out, text, col, indent, WIDTH);
     fputc('\n', out);
 }
 

@@ -216,36 +216,6 @@ static int out_width(FILE *out)
     return w < 40 ? 40 : w > 120 ? 120 : w;
 }
 
-/* s at column col, wrapped at blanks to width, continuation lines
- * indented by indent; made safe as put_safe does. A word longer than a
- * line is left whole. */
-static void put_wrapped(FILE *out, const char *s, int col, int indent,
-                        int width)
-{
-    while (*s) {
-        while (*s == ' ')
-            s++;
-        size_t w = strcspn(s, " ");
-        if (w == 0)
-            break;
-        if (col > indent && col + 1 + (int)w > width) {
-            fprintf(out, "\n%*s", indent, "");
-            col = indent;
-        } else if (col > indent) {
-            fputc(' ', out);
-            col++;
-        }
-        for (size_t i = 0; i < w; i++) {
-            unsigned char c = (unsigned char)s[i];
-            fputc(c < 0x20 || c == 0x7f ? '?' : c, out);
-        }
-        /* columns, not bytes: UTF-8 continuation bytes take none */
-        for (size_t i = 0; i < w; i++)
-            col += ((unsigned char)s[i] & 0xc0) != 0x80;
-        s += w;
-    }
-}
-
 static int by_count(const void *a, const void *b)
 {
     const group *x = *(const group *const *)a, *y = *(const group *const *)b;
@@ -287,14 +257,14 @@ static void print_group(const group *g, FILE *out, int color, int utc)
     int width = out_width(out);
     if (g->example) {
         fputs("         e.g. ", out);
-        put_wrapped(out, g->example, 14, 14, width);
+        cli_wrap(out, g->example, 14, 14, width);
         fputc('\n', out);
     }
     if (g->entry && g->entry->nsteps) {
         for (size_t i = 0; i < g->entry->nsteps; i++) {
             fprintf(out, "         %s%zu.%s ", sgr(color, "\033[36m"), i + 1,
                     sgr(color, "\033[0m"));
-            put_wrapped(out, g->entry->steps[i], 12, 12, width);
+            cli_wrap(out, g->entry->steps[i], 12, 12, width);
             fputc('\n', out);
         }
     }
