@@ -180,6 +180,17 @@ static void test_mbox(void **state)
     check_mbox_result(all, p);
     free(all);
 
+    /* saved with a byte order mark, or blank lines, before the first
+     * separator: still an mbox of three */
+    char lead[sizeof MBOX + 8];
+    snprintf(lead, sizeof lead, "\xef\xbb\xbf\n\n%s", MBOX);
+    write_str("box-bom", lead);
+    path_of(p, sizeof p, "box-bom");
+    all = read_all(p, &n, &e);
+    assert_int_equal(n, 3);
+    check_mbox_result(all, p);
+    free(all);
+
     /* an mbox of one message is named like a plain file */
     write_str("one", "From x Mon Mar  3 10:00:00 2025\nSubject: 1\n\nb\n");
     path_of(p, sizeof p, "one");
@@ -266,15 +277,24 @@ static void test_maildir_order(void **state)
     write_str("md/.Sent/cur/5.host", "Subject: sent 5\n\nb\n");
     write_str("md/cur/.hidden", "Subject: hidden\n\nb\n");
     write_str("md/maildirsize", "1000S\n");
+    write_str("md/dovecot-uidlist", "3 V1 N2\n");
+    /* a folder as a plain subdirectory (Dovecot's LAYOUT=fs) */
+    mkdir_in("md/Archive");
+    mkdir_in("md/Archive/cur");
+    mkdir_in("md/Archive/new");
+    write_str("md/Archive/cur/6.host:2,S", "Subject: archive 6\n\nb\n");
     char p[512];
     path_of(p, sizeof p, "md/");
     unsigned n, e;
     char *all = read_all(p, &n, &e);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5);
     assert_int_equal(e, 0);
     const char *a = strstr(all, "sent 5"), *b = strstr(all, "cur 1"),
-               *c = strstr(all, "cur 2"), *d = strstr(all, "new 3");
-    assert_true(a && b && c && d && a < b && b < c && c < d);
+               *c = strstr(all, "cur 2"), *d = strstr(all, "new 3"),
+               *f = strstr(all, "archive 6");
+    assert_true(a && b && c && d && f && a < f && f < b && b < c && c < d);
+    assert_null(strstr(all, "1000S"));
+    assert_null(strstr(all, "V1 N2"));
     assert_null(strstr(all, "in delivery"));
     assert_null(strstr(all, "hidden"));
     char o[600];

@@ -174,6 +174,16 @@ static smtpdx_status origin_set(smtpdx_msgreader *r, const char *path,
     return rc == SX_SBUF_OK ? SMTPDX_OK : SMTPDX_ERR_NOMEM;
 }
 
+/* The bytes before a file's first line of content: a UTF-8 byte order
+ * mark and blank lines. */
+static size_t lead(const char *b, size_t n)
+{
+    size_t k = n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    while (k < n && (b[k] == '\n' || b[k] == '\r'))
+        k++;
+    return k;
+}
+
 /* Open the next file; SMTPDX_OK with r->src NULL at the very end. */
 static smtpdx_status file_open(smtpdx_msgreader *r)
 {
@@ -209,9 +219,14 @@ static smtpdx_status file_open(smtpdx_msgreader *r)
      * fewer once they hold an LF (the guess looks no further than the
      * first LF): never from whatever a short read returned, so that a
      * pipe, or a smaller chunk, cannot change where messages end. */
-    size_t seen = 0;
+    /* An mbox that a program saved with a byte order mark or blank lines
+     * first is still one: its separators start after them (skip). */
+    size_t seen = 0, skip = 0;
     while (!r->eof && r->len < SX_READ_CHUNK) {
-        if (r->len >= 5 && memchr(r->buf + seen, '\n', r->len - seen))
+        skip = lead(r->buf, r->len);
+        if (r->len >= skip + 5 &&
+            memchr(r->buf + (seen > skip ? seen : skip), '\n',
+                   r->len - (seen > skip ? seen : skip)))
             break;
         seen = r->len;
         if ((st = fill(r)) != SMTPDX_OK) {
@@ -219,8 +234,12 @@ static smtpdx_status file_open(smtpdx_msgreader *r)
             return st;
         }
     }
-    r->kind = (r->len >= 5 && memcmp(r->buf, "From ", 5) == 0) ? KIND_MBOX
-                                                               : KIND_EML;
+    skip = lead(r->buf, r->len);
+    r->kind = (r->len - skip >= 5 && memcmp(r->buf + skip, "From ", 5) == 0)
+                  ? KIND_MBOX
+                  : KIND_EML;
+    if (r->kind == KIND_MBOX)
+        r->pos = skip;
     r->eol = sx_eol_detect(r->buf,
                            r->len < SX_READ_CHUNK ? r->len : SX_READ_CHUNK,
                            NULL);

@@ -82,6 +82,20 @@ static int has(char **names, size_t n, const char *s)
     return 0;
 }
 
+/* Is name, inside the directory at w->path, a directory itself (not
+ * through a symbolic link, as the walk does not follow those either)? */
+static int subdir(sx_walk *w, const char *name)
+{
+    size_t keep = w->path.len;
+    struct stat sb;
+    int r = sx_sbuf_append(&w->path, "/", 1) == SX_SBUF_OK &&
+            sx_sbuf_puts(&w->path, name) == SX_SBUF_OK &&
+            lstat(w->path.data, &sb) == 0 && S_ISDIR(sb.st_mode);
+    w->path.len = keep;
+    w->path.data[keep] = '\0';
+    return r;
+}
+
 /* List and sort the directory at w->path, push it. */
 static smtpdx_status dir_push(sx_walk *w)
 {
@@ -127,11 +141,15 @@ static smtpdx_status dir_push(sx_walk *w)
     if (l->n)
         qsort(l->names, l->n, sizeof *l->names, name_cmp);
     if (has(l->names, l->n, "cur") && has(l->names, l->n, "new")) {
-        /* a Maildir: cur/, new/ and Maildir++ folders only */
+        /* a Maildir: cur/, new/ and its folders, Maildir++ (".Sent") or
+         * plain subdirectories (Dovecot's LAYOUT=fs, "Sent/cur"); not
+         * tmp/, where messages are still being written, nor the files
+         * beside them (dovecot-uidlist, maildirsize, subscriptions) */
         size_t k = 0;
         for (size_t i = 0; i < l->n; i++) {
             char *s = l->names[i];
-            if (strcmp(s, "cur") == 0 || strcmp(s, "new") == 0 || s[0] == '.')
+            if (strcmp(s, "cur") == 0 || strcmp(s, "new") == 0 || s[0] == '.' ||
+                (strcmp(s, "tmp") != 0 && subdir(w, s)))
                 l->names[k++] = s;
             else
                 sx_free(s);
