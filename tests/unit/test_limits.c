@@ -389,6 +389,63 @@ static void test_bounce_recipients(void **state)
     free(g.s);
 }
 
+/* The same past SX_BOUNCE_MAX_RCPTS in the notices' own text, where a
+ * family's reader lists the recipients first: Postfix's paragraphs,
+ * Exim's list, X-Failed-Recipients alone. The first 1000 give records,
+ * marked cut; none is lost for the limit. */
+static void test_bounce_recipients_text(void **state)
+{
+    (void)state;
+    for (int form = 0; form < 3; form++) {
+        gen g = {0};
+        if (form == 0) {
+            gen_puts(&g, "From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\n"
+                         "Subject: Undelivered Mail Returned to Sender\n\n"
+                         "This is the mail system at host mx.example.com.\n\n");
+            for (unsigned i = 0; i < 1001; i++)
+                gen_printf(&g, "<u%u@example.net>: host mx.example.net"
+                               "[192.0.2.7] said: 550 5.1.1 User unknown\n\n",
+                           i);
+        } else if (form == 1) {
+            gen_puts(&g, "From: Mail Delivery System <Mailer-Daemon@mx.example.com>\n"
+                         "Subject: Mail delivery failed: returning message to "
+                         "sender\n\nThis message was created automatically by "
+                         "mail delivery software.\n\nA message that you sent "
+                         "could not be delivered to one or more of its\n"
+                         "recipients. This is a permanent error. The following "
+                         "address(es) failed:\n\n");
+            for (unsigned i = 0; i < 1001; i++)
+                gen_printf(&g, "  u%u@example.net\n    SMTP error from remote "
+                               "mail server after RCPT TO:<u%u@example.net>:\n"
+                               "    550 5.1.1 User unknown\n", i, i);
+        } else {
+            gen_puts(&g, "From: Mail Delivery System <Mailer-Daemon@mx.example.com>\n"
+                         "Subject: Mail delivery failed: returning message to "
+                         "sender\nX-Failed-Recipients: u0@example.net");
+            for (unsigned i = 1; i < 1001; i++)
+                gen_printf(&g, ",\n u%u@example.net", i);
+            gen_puts(&g, "\n\nThis message was created automatically by mail "
+                         "delivery software.\n\n550 5.1.1 User unknown\n");
+        }
+        smtpdx_ctx *ctx = NULL;
+        assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
+        smtpdx_records *rs = smtpdx_records_new();
+        assert_non_null(rs);
+        assert_int_equal(smtpdx_bounce_parse(ctx, g.s, g.n, "limits", rs),
+                         SMTPDX_OK);
+        assert_int_equal(smtpdx_records_count(rs), 1000);
+        assert_string_equal(smtpdx_records_get(rs, 0)->recipient,
+                            "u0@example.net");
+        assert_string_equal(smtpdx_records_get(rs, 999)->recipient,
+                            "u999@example.net");
+        assert_true(smtpdx_records_get(rs, 0)->truncated &
+                    SMTPDX_CUT_RECIPIENTS);
+        smtpdx_records_free(rs);
+        smtpdx_ctx_free(ctx);
+        free(g.s);
+    }
+}
+
 /* Parse g's message and return its first record's truncated bits. */
 static unsigned cut_of(const gen *g, size_t *nrecs)
 {
@@ -701,6 +758,7 @@ int main(void)
         cmocka_unit_test(test_mime_cr_long_first_line),
         cmocka_unit_test(test_dsn_field_max),
         cmocka_unit_test(test_bounce_recipients),
+        cmocka_unit_test(test_bounce_recipients_text),
         cmocka_unit_test(test_bounce_not_cut),
         cmocka_unit_test(test_bounce_diag_cut),
         cmocka_unit_test(test_bounce_text_and_dsn_cut),

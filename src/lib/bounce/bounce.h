@@ -105,6 +105,13 @@ smtpdx_status sx_bres_set(sx_bres *res, const char **field, const char *s,
 smtpdx_status sx_bres_sets(sx_bres *res, const char **field, const char *s);
 /* Find the recipient with this address (case-insensitive), NULL if none. */
 sx_brcpt *sx_bres_find(sx_bres *res, const char *addr, size_t len);
+/* What became of filling a list of one's own (st) that holds listed
+ * recipients: SMTPDX_ERR_LIMIT with some listed means more than are
+ * kept, no failure: the message's records are marked cut
+ * (SMTPDX_CUT_RECIPIENTS) and SMTPDX_OK returned; else st as it is. */
+struct sx_bmail;
+smtpdx_status sx_bres_capped(struct sx_bmail *m, smtpdx_status st,
+                             size_t listed);
 
 /* ------------------------------------------------------------ the view */
 

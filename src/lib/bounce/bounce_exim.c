@@ -179,6 +179,12 @@ static smtpdx_status exim_extract(sx_bmail *m, sx_bres *res)
                 break;
             if (opens) {
                 cur = sx_bres_add(&txt, &st);
+                if (cur == NULL && st == SMTPDX_ERR_LIMIT) {
+                    /* more than are kept: the first ones, marked cut */
+                    m->cut |= SMTPDX_CUT_RECIPIENTS;
+                    st = SMTPDX_OK;
+                    break;
+                }
                 if (cur == NULL)
                     goto done;
                 sx_sbuf_reset(acc);
@@ -263,6 +269,7 @@ static smtpdx_status exim_extract(sx_bmail *m, sx_bres *res)
                 if (rc)
                     st = sx_bres_sets(&txt, &rc->recipient, xf.r[i].recipient);
             }
+        st = sx_bres_capped(m, st, txt.n + xf.n);
         sx_bres_release(&xf);
         if (st != SMTPDX_OK)
             goto done;

@@ -218,6 +218,7 @@ static smtpdx_status postfix_extract(sx_bmail *m, sx_bres *res)
     sx_bres par;
     sx_bres_init(&par);
     st = paragraphs(m, m->tx, m->body_end, &par);
+    st = sx_bres_capped(m, st, par.n);
     if (st != SMTPDX_OK)
         goto done;
     if (res->n == 0 && par.n == 0) {

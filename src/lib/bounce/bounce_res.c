@@ -142,3 +142,11 @@ sx_brcpt *sx_bres_find(sx_bres *res, const char *addr, size_t len)
     }
     return NULL;
 }
+
+smtpdx_status sx_bres_capped(sx_bmail *m, smtpdx_status st, size_t listed)
+{
+    if (st != SMTPDX_ERR_LIMIT || listed == 0)
+        return st;
+    m->cut |= SMTPDX_CUT_RECIPIENTS;
+    return SMTPDX_OK;
+}
