@@ -533,6 +533,79 @@ static void test_bounce_text_and_dsn_cut(void **state)
     free(g.s);
 }
 
+/* The same text limit when the notice's text must be copied to be read:
+ * CRLF line ends, quoted-printable, base64, HTML. Its start is kept and
+ * read (a UTF-8 character is not split), and the record is marked; it
+ * was lost whole, the mail then counted as no bounce. */
+static void test_bounce_text_cut_copied(void **state)
+{
+    (void)state;
+    static const char *const forms[] = {"crlf", "qp", "base64", "html"};
+    for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+        const char *form = forms[f];
+        int crlf = strcmp(form, "crlf") == 0;
+        const char *nl = crlf ? "\r\n" : "\n";
+        gen g = {0};
+        gen_printf(&g, "From: MAILER-DAEMON@mx.example.com%s"
+                       "To: alice@example.com%s"
+                       "Subject: Undelivered Mail Returned to Sender%s"
+                       "MIME-Version: 1.0%s"
+                       "Content-Type: text/%s; charset=utf-8%s"
+                       "Content-Transfer-Encoding: %s%s%s",
+                   nl, nl, nl, nl, strcmp(form, "html") ? "plain" : "html",
+                   nl, strcmp(form, "qp") == 0       ? "quoted-printable"
+                       : strcmp(form, "base64") == 0 ? "base64"
+                                                     : "8bit",
+                   nl, nl);
+        /* the notice: its recipient and reply first, then 590 KB more */
+        gen t = {0};
+        gen_puts(&t, strcmp(form, "html") == 0 ? "<p>&lt;bob@example.net&gt;"
+                                                : "<bob@example.net>");
+        gen_puts(&t, ": host mx.example.net[192.0.2.7] said: 550 5.1.1 User "
+                     "unknown (in reply to RCPT TO command)\n\n");
+        for (int i = 0; i < 16000; i++) /* 590 KB */
+            gen_puts(&t, strcmp(form, "html") == 0
+                             ? "<br>caf\xc3\xa9 fills the notice up to a size.\n"
+                             : "caf\xc3\xa9 fills the notice up to a size.\n");
+        if (strcmp(form, "base64") == 0) {
+            static const char b64[] =
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            for (size_t i = 0; i < t.n; i += 57) {
+                size_t k = t.n - i < 57 ? t.n - i : 57;
+                for (size_t j = 0; j < k; j += 3) {
+                    unsigned v = (unsigned char)t.s[i + j] << 16;
+                    if (j + 1 < k)
+                        v |= (unsigned char)t.s[i + j + 1] << 8;
+                    if (j + 2 < k)
+                        v |= (unsigned char)t.s[i + j + 2];
+                    char q[5] = {b64[v >> 18], b64[(v >> 12) & 63],
+                                 j + 1 < k ? b64[(v >> 6) & 63] : '=',
+                                 j + 2 < k ? b64[v & 63] : '=', 0};
+                    gen_puts(&g, q);
+                }
+                gen_puts(&g, "\n");
+            }
+        } else {
+            for (size_t i = 0; i < t.n; i++) {
+                unsigned char c = (unsigned char)t.s[i];
+                if (strcmp(form, "qp") == 0 && (c >= 0x80 || c == '='))
+                    gen_printf(&g, "=%02X", c);
+                else if (crlf && c == '\n')
+                    gen_puts(&g, "\r\n");
+                else
+                    gen_printf(&g, "%c", c);
+            }
+        }
+        free(t.s);
+        size_t n;
+        unsigned cut = cut_of(&g, &n);
+        printf("text cut, %s: %zu record(s), cut %#x\n", form, n, cut);
+        assert_int_equal(n, 1);
+        assert_true(cut & SMTPDX_CUT_TEXT);
+        free(g.s);
+    }
+}
+
 /* SX_BOUNCE_MAX_LINES (20,000 lines walked per text): a notice with more
  * lines than that before its returned copy is only partly read, and its
  * records say so; the same lines in the returned copy cut nothing. */
@@ -759,6 +832,7 @@ int main(void)
         cmocka_unit_test(test_dsn_field_max),
         cmocka_unit_test(test_bounce_recipients),
         cmocka_unit_test(test_bounce_recipients_text),
+        cmocka_unit_test(test_bounce_text_cut_copied),
         cmocka_unit_test(test_bounce_not_cut),
         cmocka_unit_test(test_bounce_diag_cut),
         cmocka_unit_test(test_bounce_text_and_dsn_cut),

@@ -131,7 +131,7 @@ static smtpdx_status utf8_copy(const char *s, size_t n, sx_sbuf *out,
             i += k;
             continue;
         }
-        int rc = sx_sbuf_append(out, s + run, i - run);
+        int rc = sx_sbuf_append_utf8_cut(out, s + run, i - run);
         if (rc == SX_SBUF_OK)
             rc = sx_sbuf_append(out, REPL, 3);
         if (rc != SX_SBUF_OK)
@@ -139,7 +139,7 @@ static smtpdx_status utf8_copy(const char *s, size_t n, sx_sbuf *out,
         *info |= SX_DEC_REPLACED;
         run = ++i;
     }
-    return sx_sbuf_status(sx_sbuf_append(out, s + run, n - run));
+    return sx_sbuf_status(sx_sbuf_append_utf8_cut(out, s + run, n - run));
 }
 
 static smtpdx_status latin1_copy(const char *s, size_t n, sx_sbuf *out)
@@ -197,7 +197,7 @@ static smtpdx_status latin1_copy(const char *s, size_t n, sx_sbuf *out)
         size_t j = i;
         while (j < n && (unsigned char)s[j] < 0x80)
             j++;
-        if ((rc = sx_sbuf_append(out, s + i, j - i)) != SX_SBUF_OK)
+        if ((rc = sx_sbuf_append_utf8_cut(out, s + i, j - i)) != SX_SBUF_OK)
             return sx_sbuf_status(rc);
         if (j < n) {
             unsigned char c = (unsigned char)s[j];
@@ -215,7 +215,7 @@ static smtpdx_status latin1_copy(const char *s, size_t n, sx_sbuf *out)
 static smtpdx_status guess_copy(const char *s, size_t n, sx_sbuf *out)
 {
     if (utf8_valid(s, n))
-        return sx_sbuf_status(sx_sbuf_append(out, s, n));
+        return sx_sbuf_status(sx_sbuf_append_utf8_cut(out, s, n));
     return latin1_copy(s, n, out);
 }
 
@@ -454,7 +454,7 @@ static smtpdx_status western_copy(const char *s, size_t n, sx_sbuf *out,
 {
     if (!plain_ascii(s, n) && utf8_valid(s, n)) {
         *info |= SX_DEC_CHARSET_MISLABELED;
-        return sx_sbuf_status(sx_sbuf_append(out, s, n));
+        return sx_sbuf_status(sx_sbuf_append_utf8_cut(out, s, n));
     }
     if (iname == NULL)
         return latin1_copy(s, n, out);
@@ -515,7 +515,7 @@ smtpdx_status sx_charset_to_utf8(const char *charset, const char *in,
         break;
     default:
         if (ascii_compatible(name) && plain_ascii(in, len)) {
-            st = sx_sbuf_status(sx_sbuf_append(out, in, len));
+            st = sx_sbuf_status(sx_sbuf_append_utf8_cut(out, in, len));
             break;
         }
         if (western(name)) {

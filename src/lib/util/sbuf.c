@@ -61,6 +61,22 @@ int sx_sbuf_append(sx_sbuf *b, const char *s, size_t n)
     return SX_SBUF_OK;
 }
 
+int sx_sbuf_append_utf8_cut(sx_sbuf *b, const char *s, size_t n)
+{
+    int rc = sx_sbuf_append(b, s, n);
+    if (rc != SX_SBUF_LIMIT)
+        return rc;
+    size_t room = b->max > b->len ? b->max - b->len : 0;
+    if (room > n)
+        room = n;
+    /* back to the first byte of a character: not 10xxxxxx */
+    size_t k = room;
+    while (k > 0 && k < n && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    rc = sx_sbuf_append(b, s, k);
+    return rc == SX_SBUF_OK ? SX_SBUF_LIMIT : rc;
+}
+
 int sx_sbuf_puts(sx_sbuf *b, const char *s)
 {
     return sx_sbuf_append(b, s, strlen(s));

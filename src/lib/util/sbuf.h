@@ -25,6 +25,10 @@ void sx_sbuf_release(sx_sbuf *b);  /* frees the storage, b can be reused */
 void sx_sbuf_reset(sx_sbuf *b);    /* len = 0, storage kept */
 int sx_sbuf_reserve(sx_sbuf *b, size_t extra);
 int sx_sbuf_append(sx_sbuf *b, const char *s, size_t n);
+/* As sx_sbuf_append, but when s does not fit whole the start that fits
+ * is kept, cut before a UTF-8 character it would split, and
+ * SX_SBUF_LIMIT returned: for text whose beginning is worth keeping. */
+int sx_sbuf_append_utf8_cut(sx_sbuf *b, const char *s, size_t n);
 int sx_sbuf_puts(sx_sbuf *b, const char *s);
 int sx_sbuf_putc(sx_sbuf *b, char c);
 int sx_sbuf_printf(sx_sbuf *b, const char *fmt, ...)
