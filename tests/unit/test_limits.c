@@ -606,6 +606,35 @@ static void test_bounce_text_cut_copied(void **state)
     }
 }
 
+/* Addresses listed on one long line of a notice of no known family: each
+ * record's reply is at most 4 KB of that line, not a copy of all of it
+ * (some hundred candidates times half a megabyte). */
+static void test_bounce_one_long_line(void **state)
+{
+    (void)state;
+    gen g = {0};
+    gen_puts(&g, "From: MAILER-DAEMON@mx.example.com\n"
+                 "To: alice@example.com\n"
+                 "Subject: Delivery failure\n\n"
+                 "Delivery failed: 550 user unknown:");
+    for (int i = 0; i < 20000; i++)
+        gen_printf(&g, " u%d@example.net", i);
+    gen_puts(&g, "\n");
+    smtpdx_ctx *ctx = NULL;
+    assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
+    smtpdx_records *rs = smtpdx_records_new();
+    assert_non_null(rs);
+    assert_int_equal(smtpdx_bounce_parse(ctx, g.s, g.n, "limits", rs),
+                     SMTPDX_OK);
+    size_t n = smtpdx_records_count(rs);
+    assert_true(n >= 1);
+    for (size_t i = 0; i < n; i++)
+        assert_true(strlen(smtpdx_records_get(rs, i)->diagnosticcode) <= 4100);
+    smtpdx_records_free(rs);
+    smtpdx_ctx_free(ctx);
+    free(g.s);
+}
+
 /* SX_BOUNCE_MAX_LINES (20,000 lines walked per text): a notice with more
  * lines than that before its returned copy is only partly read, and its
  * records say so; the same lines in the returned copy cut nothing. */
@@ -833,6 +862,7 @@ int main(void)
         cmocka_unit_test(test_bounce_recipients),
         cmocka_unit_test(test_bounce_recipients_text),
         cmocka_unit_test(test_bounce_text_cut_copied),
+        cmocka_unit_test(test_bounce_one_long_line),
         cmocka_unit_test(test_bounce_not_cut),
         cmocka_unit_test(test_bounce_diag_cut),
         cmocka_unit_test(test_bounce_text_and_dsn_cut),

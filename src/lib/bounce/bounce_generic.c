@@ -383,11 +383,14 @@ static smtpdx_status add(sx_sbuf *out, sx_str t, int *full)
     if (*full || t.len == 0)
         return SMTPDX_OK;
     int rc = out->len ? sx_sbuf_putc(out, ' ') : SX_SBUF_OK;
+    /* no more than the limit is taken: a notice's line may be as long as
+     * its text, and the fallback reads some hundred candidates */
+    size_t room = out->len < 4096 ? 4096 + 1 - out->len : 1;
     if (rc == SX_SBUF_OK)
-        rc = sx_sbuf_append(out, t.p, t.len);
+        rc = sx_sbuf_append_utf8_cut(out, t.p, t.len < room ? t.len : room);
     if (rc == SX_SBUF_NOMEM)
         return SMTPDX_ERR_NOMEM;
-    if (rc != SX_SBUF_OK || out->len > 4096)
+    if (rc != SX_SBUF_OK || out->len > 4096 || t.len >= room)
         *full = 1; /* past the limit: keep the start */
     return SMTPDX_OK;
 }
