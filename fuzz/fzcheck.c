@@ -102,7 +102,8 @@ void fz_check_record(const smtpdx_record *rec)
     FZ_CHECK(rec->replycode >= 0 && rec->replycode <= 999);
     FZ_CHECK((rec->truncated & ~(SMTPDX_CUT_TEXT | SMTPDX_CUT_DSN |
                                  SMTPDX_CUT_RECIPIENTS | SMTPDX_CUT_DIAGNOSTIC |
-                                 SMTPDX_CUT_RETURNED)) == 0);
+                                 SMTPDX_CUT_RETURNED | SMTPDX_CUT_HEADER)) ==
+             0);
     check_field(rec->timezoneoffset, sizeof rec->timezoneoffset);
     fz_check_explanation(&rec->why, NULL);
 }

@@ -299,6 +299,8 @@ typedef struct smtpdx_record {
 #define SMTPDX_CUT_RECIPIENTS 0x04u /* recipients past the first 1,000 */
 #define SMTPDX_CUT_DIAGNOSTIC 0x08u /* this recipient's reply text (16 KiB) */
 #define SMTPDX_CUT_RETURNED   0x10u /* a returned-message header field (2 KiB) */
+#define SMTPDX_CUT_HEADER     0x20u /* the notice's own header block (1 MiB):
+                                         the fields past it are left out */
 
 /* A list of records (one bounce mail's, or a log's). */
 typedef struct smtpdx_records smtpdx_records;

@@ -219,7 +219,42 @@ static void test_mime_header_block(void **state)
      * the first line that starts past the limit */
     assert_true(m.parts[0].header.len <= SX_MIME_MAX_HDR_BLOCK + 64);
     assert_true(m.flags & SX_MSG_F_HDR_LIMIT);
+    /* the body still starts after the blank line: the rest of the block
+     * is no body text */
+    assert_int_equal(m.parts[0].body.len, 5);
+    assert_memory_equal(m.parts[0].body.p, "body\n", 5);
     sx_msg_release(&m);
+    free(g.s);
+}
+
+/* A notice whose own header block passes the limit (a To: field of many
+ * thousand addresses) is still read from its body, and its records say
+ * that header fields were left out; the addresses of the endless field
+ * are no recipients. */
+static void test_bounce_header_block(void **state)
+{
+    (void)state;
+    gen g = {0};
+    gen_puts(&g, "From: MAILER-DAEMON@mx.example.com\n"
+                 "Subject: Undelivered Mail Returned to Sender\n"
+                 "To: u0@example.org");
+    for (int i = 1; g.n <= SX_MIME_MAX_HDR_BLOCK + 1000; i++)
+        gen_printf(&g, ",\n u%d@example.org", i);
+    gen_puts(&g, "\n\n<bob@example.net>: host mx.example.net[192.0.2.7] "
+                 "said: 550 5.1.1 User unknown (in reply to RCPT TO "
+                 "command)\n");
+    smtpdx_ctx *ctx = NULL;
+    assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
+    smtpdx_records *rs = smtpdx_records_new();
+    assert_non_null(rs);
+    assert_int_equal(smtpdx_bounce_parse(ctx, g.s, g.n, "limits", rs),
+                     SMTPDX_OK);
+    assert_int_equal(smtpdx_records_count(rs), 1);
+    assert_string_equal(smtpdx_records_get(rs, 0)->recipient,
+                        "bob@example.net");
+    assert_true(smtpdx_records_get(rs, 0)->truncated & SMTPDX_CUT_HEADER);
+    smtpdx_records_free(rs);
+    smtpdx_ctx_free(ctx);
     free(g.s);
 }
 
@@ -854,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_mime_parts),
         cmocka_unit_test(test_mime_headers),
         cmocka_unit_test(test_mime_header_block),
+        cmocka_unit_test(test_bounce_header_block),
         cmocka_unit_test(test_mime_field),
         cmocka_unit_test(test_mime_message_size),
         cmocka_unit_test(test_mime_encoded_words),

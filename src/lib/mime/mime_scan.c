@@ -300,6 +300,23 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
         if ((size_t)(ls - blk) > lim->max_hdr_block) {
             p->flags |= SX_PART_F_HDR_LIMIT;
             m->flags |= SX_MSG_F_HDR_LIMIT;
+            /* the fields past the limit are dropped, but the body still
+             * starts after the block: its rest is no body text (an
+             * endless To: field would read as a list of addresses) */
+            const char *cut = ls;
+            int more, dl;
+            while ((more = sx_cur_line(&c, &b, &e, NULL)) && b != e &&
+                   !(s->nfr && e - b >= 2 && b[0] == '-' && b[1] == '-' &&
+                     delim_match(s, b, e, &dl) >= 0))
+                ;
+            if (!more || b == e) {
+                /* the blank line, or the end: no body, or the body */
+                nul_check(m, blk, cut);
+                p->header.p = blk;
+                p->header.len = (size_t)(cut - blk);
+                return more ? c.p : s->end;
+            }
+            ls = cut; /* a delimiter inside: read on from the cut */
             break;
         }
         int cl;
