@@ -94,6 +94,17 @@ int cli_filter_handle(cli_filter *f, const char *cmd, int opt,
             char bad[64], names[1024];
             size_t used = 0;
             first_unknown(arg, bad, sizeof bad);
+            if (bad[0] == '\0' && strstr(arg, ",,") == NULL &&
+                arg[0] != ',' && arg[strlen(arg) - 1] != ',') {
+                /* every name known: there were too many */
+                cli_usage(cmd, "--reason: at most %d reasons",
+                          CLI_FILTER_REASONS);
+                return -1;
+            }
+            if (bad[0] == '\0') {
+                cli_usage(cmd, "--reason: an empty name in '%s'", arg);
+                return -1;
+            }
             names[0] = '\0';
             for (int r = 0; r < SMTPDX_REASON_COUNT && used < sizeof names;
                  r++) {

@@ -58,6 +58,9 @@ is "$?" 2 "--domain followed by a path"
 is "$?" 2 "an unknown reason"
 grep -q "'bogus' is no reason" "$tmp/rb.err" && grep -q "mailboxfull" "$tmp/rb.err" && ok ||
     bad "an unknown reason is not named, or the reasons not listed: $(cat "$tmp/rb.err")"
+"$SMTPDX" bounce --reason blocked,,userunknown "${cases[0]}" > /dev/null 2> "$tmp/re.err"
+is "$?" 2 "an empty reason name"
+grep -q "an empty name" "$tmp/re.err" && ok || bad "an empty reason name: $(cat "$tmp/re.err")"
 
 # nothing selected: exit 1, and the summary says so
 "$SMTPDX" bounce --ndjson --domain nowhere.invalid "${cases[@]}" > "$tmp/none" 2> "$tmp/none.err"

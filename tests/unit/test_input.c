@@ -283,6 +283,9 @@ static void test_maildir_order(void **state)
     mkdir_in("md/Archive/cur");
     mkdir_in("md/Archive/new");
     write_str("md/Archive/cur/6.host:2,S", "Subject: archive 6\n\nb\n");
+    /* a folder of files only is none of mail (Courier's keywords) */
+    mkdir_in("md/courierimapkeywords");
+    write_str("md/courierimapkeywords/:list", "Subject: keywords\n\nb\n");
     char p[512];
     path_of(p, sizeof p, "md/");
     unsigned n, e;
@@ -294,6 +297,7 @@ static void test_maildir_order(void **state)
                *f = strstr(all, "archive 6");
     assert_true(a && b && c && d && f && a < f && f < b && b < c && c < d);
     assert_null(strstr(all, "1000S"));
+    assert_null(strstr(all, "keywords"));
     assert_null(strstr(all, "V1 N2"));
     assert_null(strstr(all, "in delivery"));
     assert_null(strstr(all, "hidden"));

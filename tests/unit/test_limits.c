@@ -666,8 +666,31 @@ static void test_bounce_one_long_line(void **state)
     for (size_t i = 0; i < n; i++)
         assert_true(strlen(smtpdx_records_get(rs, i)->diagnosticcode) <= 4100);
     smtpdx_records_free(rs);
-    smtpdx_ctx_free(ctx);
     free(g.s);
+
+    /* cut where it is cut, the reply ends with a whole character */
+    gen h = {0};
+    gen_puts(&h, "From: MAILER-DAEMON@mx.example.com\n"
+                 "Subject: Delivery failure\n\n"
+                 "u@example.net: 550 x");
+    for (int i = 0; i < 3000; i++)
+        gen_puts(&h, "\xc3\xa9");
+    gen_puts(&h, "\n");
+    rs = smtpdx_records_new();
+    assert_non_null(rs);
+    assert_int_equal(smtpdx_bounce_parse(ctx, h.s, h.n, "limits", rs),
+                     SMTPDX_OK);
+    assert_true(smtpdx_records_count(rs) >= 1);
+    const char *d = smtpdx_records_get(rs, 0)->diagnosticcode;
+    size_t dl = strlen(d);
+    assert_true(dl > 0 && dl <= 4100);
+    /* the last character: ASCII, or the second byte of a whole "é" */
+    unsigned char last = (unsigned char)d[dl - 1];
+    assert_true(last < 0x80 ||
+                (last == 0xa9 && dl >= 2 && (unsigned char)d[dl - 2] == 0xc3));
+    smtpdx_records_free(rs);
+    smtpdx_ctx_free(ctx);
+    free(h.s);
 }
 
 /* SX_BOUNCE_MAX_LINES (20,000 lines walked per text): a notice with more

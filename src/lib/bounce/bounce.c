@@ -459,8 +459,9 @@ static int opens_like_mail(const char *p, size_t n)
     if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
         p += 3;
     if (e - p >= 5 && memcmp(p, "From ", 5) == 0) {
-        const char *nl = memchr(p, '\n', (size_t)(e - p));
-        p = nl ? nl + 1 : e;
+        /* the line ends at LF, CR LF or a CR alone */
+        while (p < e && *p != '\n' && *p != '\r')
+            p++;
     }
     while (p < e && (*p == '\n' || *p == '\r'))
         p++;

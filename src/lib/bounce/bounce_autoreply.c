@@ -40,8 +40,10 @@ static const char *const subject_marks[] = {
 /* Does the Subject open with an auto-reply's word ("Automatic reply:
  * ...", "[Out of Office] ...")? Responders put it first; a word further
  * on, or after "Re:" or "Fwd:", is a person writing about one. *strong
- * when the word ends in a colon or a bracket, the form of a responder's
- * prefix; "Auto:" alone is too short to tell. */
+ * when the word, with at most the rest of one word after it ("Out of
+ * Office AutoReply:", the stem in "Abwesenheitsnotiz:"), ends in a colon
+ * or a bracket, the form of a responder's prefix, or is the whole
+ * Subject; "Auto:" alone is too short to tell. */
 static int subject_marked(sx_str s, int *strong)
 {
     s = sx_bt_trim(s);
@@ -54,11 +56,29 @@ static int subject_marked(sx_str s, int *strong)
         if (!sx_bt_iprefix(s.p, s.len, subject_marks[i]))
             continue;
         size_t j = k;
+        /* the rest of the word the mark begins ("abwesenheit|snotiz") */
+        while (j < s.len && (s.p[j] | 0x20) >= 'a' && (s.p[j] | 0x20) <= 'z')
+            j++;
         while (j < s.len && s.p[j] == ' ')
             j++;
+        int whole = j == s.len;
+        /* or one word more that names a reply ("Out of Office AutoReply:") */
+        static const char *const more[] = {"autoreply", "auto-reply", "reply",
+                                           "notice", "message", "response",
+                                           NULL};
+        for (size_t w = 0; more[w] && !whole; w++) {
+            size_t wl = strlen(more[w]);
+            if (sx_bt_iprefix(s.p + j, s.len - j, more[w]) &&
+                (j + wl == s.len || s.p[j + wl] == ':' || s.p[j + wl] == ' ')) {
+                j += wl;
+                while (j < s.len && s.p[j] == ' ')
+                    j++;
+                break;
+            }
+        }
         *strong = strcmp(subject_marks[i], "auto:") != 0 &&
-                  (j == s.len || s.p[j] == ':' || s.p[j] == ']' ||
-                   s.p[j] == ')' || s.p[j] == '>' ||
+                  (whole || (j < s.len && (s.p[j] == ':' || s.p[j] == ']' ||
+                                           s.p[j] == ')' || s.p[j] == '>')) ||
                    (s.len - j >= 3 &&
                     (memcmp(s.p + j, "\xef\xbc\x9a", 3) == 0 ||   /* ： */
                      memcmp(s.p + j, "\xe3\x80\x91", 3) == 0)));  /* 】 */

@@ -364,10 +364,13 @@ smtpdx_status sx_bmdn_extract(sx_bmail *m, sx_bres *res)
      * refused (a Sieve reject, RFC 5429: "Auto-Submitted: auto-replied
      * (rejected)", "was automatically rejected"); a receipt that says a
      * person deleted it unread (Outlook's "Not read:") is no failure */
-    sx_str subj = sx_bt_str(m->subject_dec.data, m->subject_dec.len);
-    int refused = (m->autosub.p != NULL && sx_bt_has(m->autosub, "reject")) ||
-                  sx_bt_has(subj, "reject") ||
-                  sx_bt_has(sx_bt_str(m->tx, m->body_end), "reject");
+    sx_str subj = sx_bt_trim(sx_bt_str(m->subject_dec.data,
+                                       m->subject_dec.len));
+    int refused = (m->autosub.p != NULL && sx_bt_has(m->autosub, "rejected")) ||
+                  sx_bt_iprefix(subj.p, subj.len, "rejected:") ||
+                  sx_bt_has(subj, "automatically rejected") ||
+                  sx_bt_has(sx_bt_str(m->tx, m->body_end),
+                            "automatically rejected");
     size_t w = first;
     for (size_t i = first; i < res->n; i++) {
         sx_brcpt *rc = &res->r[i];

@@ -386,11 +386,14 @@ static smtpdx_status add(sx_sbuf *out, sx_str t, int *full)
     /* no more than the limit is taken: a notice's line may be as long as
      * its text, and the fallback reads some hundred candidates */
     size_t room = out->len < 4096 ? 4096 + 1 - out->len : 1;
+    size_t k = t.len < room ? t.len : room;
+    while (k > 0 && k < t.len && ((unsigned char)t.p[k] & 0xC0) == 0x80)
+        k--; /* not inside a UTF-8 character */
     if (rc == SX_SBUF_OK)
-        rc = sx_sbuf_append_utf8_cut(out, t.p, t.len < room ? t.len : room);
+        rc = sx_sbuf_append(out, t.p, k);
     if (rc == SX_SBUF_NOMEM)
         return SMTPDX_ERR_NOMEM;
-    if (rc != SX_SBUF_OK || out->len > 4096 || t.len >= room)
+    if (rc != SX_SBUF_OK || out->len > 4096 || k < t.len)
         *full = 1; /* past the limit: keep the start */
     return SMTPDX_OK;
 }

@@ -264,8 +264,8 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
     if (st != SMTPDX_OK)
         return st;
     const sx_msg *msg = &m->msg;
-    if (msg->flags & SX_MSG_F_HDR_LIMIT)
-        m->cut |= SMTPDX_CUT_HEADER;
+    if (msg->nparts > 0 && (msg->parts[0].flags & SX_PART_F_HDR_LIMIT))
+        m->cut |= SMTPDX_CUT_HEADER; /* the notice's own block */
     top_headers(m);
     m->from = m->hdr[SX_H_FROM];
     m->subject = m->hdr[SX_H_SUBJECT];

@@ -214,9 +214,17 @@ static size_t outside_address(const char *t, size_t n, size_t end,
     const char *w = t + end - len;
     if (!in_address(t, n, end - len, end))
         return end;
-    for (size_t s = end; s + len <= n; s++)
-        if (ieq(t + s, w, len) && !in_address(t, n, s, s + len))
+    size_t s = end;
+    while (s < n && addr_byte((unsigned char)t[s]))
+        s++; /* past the address: another place in it is no better */
+    for (; s + len <= n; s++) {
+        if (!ieq(t + s, w, len))
+            continue;
+        if (!in_address(t, n, s, s + len))
             return s + len;
+        while (s + 1 < n && addr_byte((unsigned char)t[s + 1]))
+            s++; /* past this address too: each is walked once */
+    }
     return 0;
 }
 

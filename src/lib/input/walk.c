@@ -82,15 +82,33 @@ static int has(char **names, size_t n, const char *s)
     return 0;
 }
 
-/* Is name, inside the directory at w->path, a directory itself (not
- * through a symbolic link, as the walk does not follow those either)? */
+/* Is name, inside the directory at w->path, a folder of mail: a
+ * directory (not through a symbolic link, as the walk does not follow
+ * those either) that holds directories of its own, cur/ and new/ or
+ * subfolders, rather than only files (Courier's courierimapkeywords/)? */
 static int subdir(sx_walk *w, const char *name)
 {
     size_t keep = w->path.len;
     struct stat sb;
-    int r = sx_sbuf_append(&w->path, "/", 1) == SX_SBUF_OK &&
-            sx_sbuf_puts(&w->path, name) == SX_SBUF_OK &&
-            lstat(w->path.data, &sb) == 0 && S_ISDIR(sb.st_mode);
+    int r = 0;
+    if (sx_sbuf_append(&w->path, "/", 1) == SX_SBUF_OK &&
+        sx_sbuf_puts(&w->path, name) == SX_SBUF_OK &&
+        lstat(w->path.data, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        DIR *d = opendir(w->path.data);
+        size_t inner = w->path.len;
+        struct dirent *e;
+        while (d != NULL && !r && (e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            w->path.len = inner;
+            if (sx_sbuf_append(&w->path, "/", 1) == SX_SBUF_OK &&
+                sx_sbuf_puts(&w->path, e->d_name) == SX_SBUF_OK &&
+                lstat(w->path.data, &sb) == 0 && S_ISDIR(sb.st_mode))
+                r = 1;
+        }
+        if (d != NULL)
+            closedir(d);
+    }
     w->path.len = keep;
     w->path.data[keep] = '\0';
     return r;
