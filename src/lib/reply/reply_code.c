@@ -188,10 +188,17 @@ int sx_reply_code_at(const char *b, size_t n, size_t i, sx_code *c)
             if (!has_enh)
                 c->quote = 0;
         }
-        /* "550-1234": a number range or a ticket, not a code line */
+        /* "550-1234": a number range or a ticket, not a code line; but
+         * "250-8BITMIME" is one, a word that starts with a digit */
         if (c->sep == '-' && !has_enh && k + 1 < n &&
-            is_digit((unsigned char)b[k + 1]))
-            return 0;
+            is_digit((unsigned char)b[k + 1])) {
+            size_t d = k + 1;
+            while (d < n && is_digit((unsigned char)b[d]))
+                d++;
+            unsigned char a = d < n ? (unsigned char)b[d] : ' ';
+            if (!((a >= 'A' && a <= 'Z') || (a >= 'a' && a <= 'z')))
+                return 0;
+        }
         /* RFC 5321 4.2: first digit 2..5, second 0..5. A second digit
          * above 5 is let through only when an enhanced code of the same
          * class vouches for it ("571 5.7.1" is seen in the wild). */
