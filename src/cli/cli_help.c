@@ -85,7 +85,10 @@ static const help_page pages[] = {
       "the replies are read from standard input, one per line. The "
       "lines of a multi-line reply (550-... followed by 550 ...) are joined "
       "into one reply; an empty line ends a reply and is otherwise "
-      "skipped.",
+      "skipped. A pasted session transcript is read for the server's "
+      "replies: the prefixes of swaks (<-, <**) and of Sendmail (<<<) are "
+      "cut off, and the lines of the client (->, >>>) and of the tool "
+      "(===) skipped.",
       "For each reply smtpdx shows the parts it found (basic code, enhanced "
       "status code, the command it answered, the remote host), the reason "
       "and the finer cause, whether it is temporary or permanent, who must "

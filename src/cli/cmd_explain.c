@@ -101,6 +101,30 @@ static int line_code(const char *s, size_t n, char *sep)
     return (s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
 }
 
+/* A session transcript pasted whole (swaks: "<-  250 ...", "<** 550 ...",
+ * " -> RCPT TO:...", "=== Connected"; Sendmail's "<<< 550 ...", ">>> ..."):
+ * 1 for a line of the client or of the tool, which is no reply and is
+ * skipped; else the prefix of a server's line is cut off (*off). */
+static int transcript_line(const char *s, size_t n, size_t *off)
+{
+    static const char *const server[] = {"<** ", "<~* ", "<-  ", "<~  ",
+                                         "<<< ", NULL};
+    static const char *const client[] = {" -> ", " ~> ", "=== ", "*** ",
+                                         ">>> ", NULL};
+    *off = 0;
+    for (size_t i = 0; client[i]; i++)
+        if (n >= 4 && memcmp(s, client[i], 4) == 0)
+            return 1;
+    for (size_t i = 0; server[i]; i++)
+        if (n >= 4 && memcmp(s, server[i], 4) == 0) {
+            *off = 4;
+            while (*off < n && s[*off] == ' ')
+                (*off)++;
+            break;
+        }
+    return 0;
+}
+
 static int blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -125,7 +149,13 @@ static int explain_stdin(explain_run *run)
     }
     while (!run->failed && (n = read_line(stdin, line, LINE_MAX_BYTES)) >= 0) {
         char sep = ' ';
-        size_t len = (size_t)n;
+        size_t len = (size_t)n, off;
+        if (transcript_line(line, len, &off))
+            continue;
+        if (off > 0) {
+            memmove(line, line + off, len - off);
+            len -= off;
+        }
         int code = line_code(line, len, &sep);
 
         if (gcode != 0 && code != gcode) {

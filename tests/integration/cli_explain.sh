@@ -201,4 +201,15 @@ check "empty standard input is said" grep -q "no reply to explain" "$tmp/empty"
 "$SMTPDX" help bounce > "$tmp/hb2"
 check "--help COMMAND is that command's help" cmp -s "$tmp/hb" "$tmp/hb2"
 
+# a pasted session transcript (swaks): the client's and the tool's lines
+# are skipped, the server's replies read and a multi-line one joined
+printf '%s\n' '=== Connected to 127.0.0.1.' '<-  220 mx.example.test ESMTP' \
+    ' -> EHLO client.test' '<-  250-mx.example.test' '<-  250-8BITMIME' \
+    '<-  250 SMTPUTF8' ' -> RCPT TO:<nosuch@example.test>' \
+    '<** 550 5.1.1 <nosuch@example.test>: Recipient address rejected: User unknown' \
+    > "$tmp/swaks.txt"
+"$SMTPDX" explain --format ndjson - < "$tmp/swaks.txt" > "$tmp/swaks.out" 2>/dev/null
+check "a transcript gives one result per server reply" test "$(wc -l < "$tmp/swaks.out")" -eq 3
+check "a transcript's refusal is explained" grep -q '"reason":"userunknown"' "$tmp/swaks.out"
+
 finish cli_explain
