@@ -50,7 +50,12 @@ static long read_all(const char *path, size_t chunk, size_t max,
         return -1;
     sx_msgreader_tune(r, chunk, max);
     size_t n = 0, total = 0;
-    int mbox = size >= 5 && memcmp(file, "From ", 5) == 0;
+    /* an mbox starts with "From ", after a UTF-8 byte order mark and
+     * blank lines (CR or LF) if any, as the reader documents */
+    size_t k = size >= 3 && memcmp(file, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    while (k < size && (file[k] == '\n' || file[k] == '\r'))
+        k++;
+    int mbox = size - k >= 5 && memcmp(file + k, "From ", 5) == 0;
     long ret = 0;
     for (;;) {
         const char *buf, *origin;
