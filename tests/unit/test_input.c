@@ -276,6 +276,7 @@ static void test_maildir_order(void **state)
     write_str("md/tmp/4.host", "Subject: in delivery\n\nb\n");
     write_str("md/.Sent/cur/5.host", "Subject: sent 5\n\nb\n");
     write_str("md/cur/.hidden", "Subject: hidden\n\nb\n");
+    write_str("md/cur/1.host:2,S~", "Subject: backup\n\nb\n");
     write_str("md/maildirsize", "1000S\n");
     write_str("md/dovecot-uidlist", "3 V1 N2\n");
     /* a folder as a plain subdirectory (Dovecot's LAYOUT=fs) */
@@ -301,6 +302,7 @@ static void test_maildir_order(void **state)
     assert_null(strstr(all, "V1 N2"));
     assert_null(strstr(all, "in delivery"));
     assert_null(strstr(all, "hidden"));
+    assert_null(strstr(all, "backup"));
     char o[600];
     snprintf(o, sizeof o, "%s/md/cur/1.host:2,S\n", dir);
     assert_non_null(strstr(all, o));

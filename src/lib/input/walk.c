@@ -250,7 +250,11 @@ smtpdx_status sx_walk_next(sx_walk *w, const char **path)
             }
             continue;
         }
-        if (!S_ISREG(st.st_mode) || name[0] == '.')
+        /* hidden files, and an editor's backup copies ("a.eml~") that
+         * would read each message twice */
+        size_t nl = strlen(name);
+        if (!S_ISREG(st.st_mode) || name[0] == '.' ||
+            (nl > 0 && name[nl - 1] == '~'))
             continue;
         *path = w->path.data;
         return SMTPDX_OK;
