@@ -55,6 +55,12 @@ static const char *why_text(smtpdx_status st, const char *buf, size_t len)
         return "unparseable message: past a size limit (a message may "
                "have 64 MiB)";
     if (st == SMTPDX_ERR_PARSE && buf != NULL) {
+        /* compression smtpdx does not undo (it reads gzip itself) */
+        if ((len >= 3 && memcmp(buf, "BZh", 3) == 0) ||
+            (len >= 6 && memcmp(buf, "\xfd" "7zXZ\0", 6) == 0) ||
+            (len >= 4 && memcmp(buf, "\x28\xb5\x2f\xfd", 4) == 0))
+            return "not a mail message: compressed (bzip2, xz or zstd), "
+                   "which is not read; decompress it first (gzip is read)";
         if (memchr(buf, '\0', len < 4096 ? len : 4096) != NULL)
             return "not a mail message: binary data (NUL bytes near its "
                    "start)";

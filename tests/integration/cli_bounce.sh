@@ -111,6 +111,12 @@ grep -q "notes.txt: not a mail message: it does not start with header fields" "$
 grep -q "lunch.eml" "$tmp/notmail.err" && bad "a mail that is no bounce was named as unparseable" || ok
 "$SMTPDX" bounce --ndjson "$tmp/notes.txt" > /dev/null 2>&1
 is "$?" 1 "only input that is no mail: exit status"
+command -v xz > /dev/null && {
+    xz -c "$one" > "$tmp/one.eml.xz"
+    "$SMTPDX" bounce --ndjson "$tmp/one.eml.xz" > /dev/null 2> "$tmp/xz.err"
+    grep -q "one.eml.xz: not a mail message: compressed (bzip2, xz or zstd)" "$tmp/xz.err" && ok ||
+        bad "an xz file is not named as compressed: $(cat "$tmp/xz.err")"
+}
 
 # the table: a delivery is a success, counted neither as permanent nor
 # as temporary
