@@ -98,8 +98,7 @@ int sx_bautoreply_match(const sx_bmail *m)
      * went missing, or a read receipt (RFC 8098), which clients mark
      * "auto-replied" too. Exchange marks its non-delivery reports so and
      * sends them from an address of its own ("MicrosoftExchange...@") */
-    sx_str ct = sx_bmail_header(m, "Content-Type");
-    if ((ct.p != NULL && sx_bt_has(ct, "report-type=")) ||
+    if ((m->ctype.p != NULL && sx_bt_has(m->ctype, "report-type=")) ||
         m->mdn_part != NULL ||
         sx_bmail_header(m, "X-MS-Exchange-Message-Is-Ndr").p != NULL)
         return 0;
