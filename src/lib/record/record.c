@@ -3,7 +3,10 @@
  *
  * A record's strings live in a chain of blocks owned by the record, so a
  * record is freed in one sweep and producers never track string lifetimes.
- * The first block comes with the record's own allocation.
+ * The first block comes with the record's own allocation. A cleared list
+ * keeps its records for the next ones (a producer that runs once per
+ * message adds about as many each time): they are made again in place,
+ * not allocated and freed record by record.
  */
 #include "record/record.h"
 
@@ -22,6 +25,7 @@ typedef struct arena_block {
 struct smtpdx_records {
     smtpdx_record **items;
     size_t count, cap;
+    size_t spare; /* cleared records kept at items[count..count+spare) */
 };
 
 static const char empty[] = "";
@@ -69,6 +73,17 @@ static void record_free(smtpdx_record *r)
     sx_free(r);
 }
 
+/* Back to what sx_records_add makes: the blocks past the first freed. */
+static void record_trim(smtpdx_record *r)
+{
+    arena_block *first = first_block(r), *b = r->priv_;
+    while (b != NULL && b != first) {
+        arena_block *next = b->next;
+        sx_free(b);
+        b = next;
+    }
+}
+
 static char *arena_alloc(smtpdx_record *r, size_t n)
 {
     arena_block *b = r->priv_;
@@ -98,7 +113,8 @@ void smtpdx_records_clear(smtpdx_records *rs)
     if (rs == NULL)
         return;
     for (size_t i = 0; i < rs->count; i++)
-        record_free(rs->items[i]);
+        record_trim(rs->items[i]);
+    rs->spare += rs->count;
     rs->count = 0;
 }
 
@@ -106,7 +122,8 @@ void smtpdx_records_free(smtpdx_records *rs)
 {
     if (rs == NULL)
         return;
-    smtpdx_records_clear(rs);
+    for (size_t i = 0; i < rs->count + rs->spare; i++)
+        record_free(rs->items[i]);
     sx_free(rs->items);
     sx_free(rs);
 }
@@ -125,18 +142,23 @@ const smtpdx_record *smtpdx_records_get(const smtpdx_records *rs, size_t i)
 
 smtpdx_record *sx_records_add(smtpdx_records *rs)
 {
-    if (rs->count == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 8;
-        smtpdx_record **p = sx_realloc(rs->items, cap * sizeof *p);
-        if (p == NULL)
+    smtpdx_record *r;
+    if (rs->spare > 0) {
+        r = rs->items[rs->count]; /* a cleared one, its first block kept */
+        rs->spare--;
+    } else {
+        if (rs->count == rs->cap) {
+            size_t cap = rs->cap ? rs->cap * 2 : 8;
+            smtpdx_record **p = sx_realloc(rs->items, cap * sizeof *p);
+            if (p == NULL)
+                return NULL;
+            rs->items = p;
+            rs->cap = cap;
+        }
+        r = sx_malloc(sizeof *r + sizeof(arena_block) + FIRST_BLOCK);
+        if (r == NULL)
             return NULL;
-        rs->items = p;
-        rs->cap = cap;
     }
-    smtpdx_record *r =
-        sx_malloc(sizeof *r + sizeof(arena_block) + FIRST_BLOCK);
-    if (r == NULL)
-        return NULL;
     record_init(r);
     arena_block *b = first_block(r);
     b->next = NULL;
@@ -149,8 +171,10 @@ smtpdx_record *sx_records_add(smtpdx_records *rs)
 
 void sx_records_pop(smtpdx_records *rs)
 {
-    if (rs && rs->count > 0)
-        record_free(rs->items[--rs->count]);
+    if (rs && rs->count > 0) {
+        record_trim(rs->items[--rs->count]);
+        rs->spare++;
+    }
 }
 
 smtpdx_status sx_record_set(smtpdx_record *r, const char **field,
