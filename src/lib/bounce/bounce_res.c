@@ -11,6 +11,8 @@
 #include "bounce/bounce_text.h"
 #include "util/alloc.h"
 
+#define SX_BARENA_BLOCK 4096u /* the usual block's size */
+
 struct sx_barena_block {
     sx_barena_block *next;
     size_t used, cap;
@@ -21,7 +23,7 @@ char *sx_barena_dup(sx_barena *a, const char *s, size_t n)
 {
     sx_barena_block *b = a->head;
     if (b == NULL || b->cap - b->used < n + 1) {
-        size_t cap = n + 1 > 4096 ? n + 1 : 4096;
+        size_t cap = n + 1 > SX_BARENA_BLOCK ? n + 1 : SX_BARENA_BLOCK;
         sx_barena_block *nb = sx_malloc(sizeof *nb + cap);
         if (nb == NULL)
             return NULL;
@@ -80,10 +82,25 @@ void sx_bres_reset(sx_bres *res)
     res->temporary = 0;
 }
 
+/* The list is cleared once per message (the view's own DSN fields): the
+ * arena's oldest block, of the usual size, is kept for the next message
+ * and emptied; the ones a large message added go. */
 void sx_bres_clear(sx_bres *res)
 {
     sx_bres_reset(res);
-    sx_barena_release(&res->arena);
+    sx_barena_block *b = res->arena.head;
+    while (b != NULL && b->next != NULL) {
+        sx_barena_block *next = b->next;
+        sx_free(b);
+        b = next;
+    }
+    if (b != NULL && b->cap != SX_BARENA_BLOCK) {
+        sx_free(b);
+        b = NULL;
+    }
+    if (b != NULL)
+        b->used = 0;
+    res->arena.head = b;
 }
 
 sx_brcpt *sx_bres_add(sx_bres *res, smtpdx_status *st)
