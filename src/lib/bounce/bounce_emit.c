@@ -268,11 +268,17 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
         char num[24];
         size_t k = fmt_time(num, sizeof num, ts);
         size_t need = 1 + sender.len + 1 + rcpt.len + (sizeof num - k);
+        /* the usual key fits on the stack: no allocation per message */
+        char small[512];
+        const char *key = NULL;
+        size_t klen = 0;
         sx_sbuf_reset(&es->tmp);
-        brc = sx_sbuf_reserve(&es->tmp, need);
+        brc = need < sizeof small ? SX_SBUF_OK
+                                  : sx_sbuf_reserve(&es->tmp, need);
         if (brc == SX_SBUF_OK) {
             /* it all fits: written in place */
-            char *t = es->tmp.data;
+            char *t = need < sizeof small ? small : es->tmp.data;
+            key = t;
             *t++ = '\x02';
             if (sender.len > 0)
                 memcpy(t, sender.p, sender.len);
@@ -284,7 +290,7 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
             memcpy(t, num + k, sizeof num - k);
             t += sizeof num - k;
             *t = '\0';
-            es->tmp.len = (size_t)(t - es->tmp.data);
+            klen = (size_t)(t - key);
         } else {
             brc = sx_sbuf_putc(&es->tmp, '\x02');
             if (brc == SX_SBUF_OK)
@@ -295,12 +301,13 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
                 brc = sx_sbuf_append(&es->tmp, rcpt.p, rcpt.len);
             if (brc == SX_SBUF_OK)
                 brc = sx_sbuf_append(&es->tmp, num + k, sizeof num - k);
+            key = es->tmp.data;
+            klen = es->tmp.len;
         }
         sx_bctx *b = sx_bctx_get(ctx);
-        if (brc == SX_SBUF_NOMEM || es->tmp.data == NULL || b == NULL)
+        if (brc == SX_SBUF_NOMEM || key == NULL || b == NULL)
             st = SMTPDX_ERR_NOMEM;
-        else if ((st = sx_bsha1_hex(b, es->tmp.data, es->tmp.len, hex)) ==
-                 SMTPDX_OK)
+        else if ((st = sx_bsha1_hex(b, key, klen, hex)) == SMTPDX_OK)
             st = sx_record_sets(r, &r->token, hex);
     }
     if (st == SMTPDX_OK)
