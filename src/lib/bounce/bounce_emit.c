@@ -25,16 +25,11 @@
 #include "classify/ctx.h"
 #include "record/record.h"
 
-/* Collapse runs of blanks (folding left overs) into one space; the text
- * is cut at out's maximum. SMTPDX_ERR_NOMEM when out cannot grow. */
-static smtpdx_status squeeze(const char *s, size_t n, sx_sbuf *out)
+/* Collapse runs of blanks (folding left overs) of s[0..n) into one space
+ * at w, which has room for n + 1 bytes; returns the length written (a NUL
+ * follows). */
+static size_t squeeze_to(char *w, const char *s, size_t n)
 {
-    sx_sbuf_reset(out);
-    if (n > out->max)
-        n = out->max;
-    if (sx_sbuf_reserve(out, n) != SX_SBUF_OK)
-        return SMTPDX_ERR_NOMEM;
-    char *w = out->data;
     size_t k = 0;
     int sp = 0;
     for (size_t i = 0; i < n; i++) {
@@ -73,7 +68,19 @@ static smtpdx_status squeeze(const char *s, size_t n, sx_sbuf *out)
         w[k++] = c;
     }
     w[k] = '\0';
-    out->len = k;
+    return k;
+}
+
+/* squeeze_to into out, the text cut at out's maximum. SMTPDX_ERR_NOMEM
+ * when out cannot grow. */
+static smtpdx_status squeeze(const char *s, size_t n, sx_sbuf *out)
+{
+    sx_sbuf_reset(out);
+    if (n > out->max)
+        n = out->max;
+    if (sx_sbuf_reserve(out, n) != SX_SBUF_OK)
+        return SMTPDX_ERR_NOMEM;
+    out->len = squeeze_to(out->data, s, n);
     return SMTPDX_OK;
 }
 
@@ -161,11 +168,20 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     sx_judgement j;
 
     size_t rawlen = strlen(rc->diag);
-    st = squeeze(rc->diag, rawlen, &es->diag);
-    if (st != SMTPDX_OK)
-        return st;
-    const char *diag = es->diag.data ? es->diag.data : "";
-    size_t dlen = es->diag.len;
+    /* the usual reply text is squeezed on the stack: no allocation */
+    char sq[1024];
+    const char *diag;
+    size_t dlen;
+    if (rawlen < sizeof sq) {
+        dlen = squeeze_to(sq, rc->diag, rawlen);
+        diag = sq;
+    } else {
+        st = squeeze(rc->diag, rawlen, &es->diag);
+        if (st != SMTPDX_OK)
+            return st;
+        diag = es->diag.data ? es->diag.data : "";
+        dlen = es->diag.len;
+    }
     st = sx_bjudge(ctx, m, res, rc, diag, dlen, es->reply, &j);
     if (st != SMTPDX_OK)
         return st;
