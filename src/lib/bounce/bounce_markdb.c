@@ -14,10 +14,11 @@
 static const char *const mark_phrases[] = {SX_BMARK_LIST(SX_BMARK_PHRASE)};
 #undef SX_BMARK_PHRASE
 
-/* Caseless, and one report per phrase: the scan keeps the first offset
- * only (SINGLEMATCH reports the first end, so the first start too: every
- * occurrence of a literal has the same length). */
-#define PHRASE_FLAGS (HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH)
+/* Caseless. Every occurrence is reported: the callers keep the smallest
+ * start (bounce_mark.c, on_match) or the smallest id (on_command)
+ * themselves, which costs less than Hyperscan's one-report bookkeeping
+ * (SINGLEMATCH) on the short texts of a notice. */
+#define PHRASE_FLAGS HS_FLAG_CASELESS
 
 static size_t count(sx_bmarkdb_kind kind)
 {
