@@ -260,13 +260,14 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
  * notice to read; *out gets that buffer (the caller frees it) or NULL. A
  * notice never quotes one this way, so a mail system's own message is not
  * looked into. */
-static smtpdx_status quoted_reply(const sx_bmail *m, char **out, size_t *len)
+static smtpdx_status quoted_reply(const sx_bmail *m, int from_system,
+                                  char **out, size_t *len)
 {
     static const char *const says[] = {"wrote:", "schrieb:", "a écrit :",
                                        "a écrit:", "escribió:", "ha scritto:",
                                        NULL};
     *out = NULL;
-    if (from_mail_system(m) || m->txlen == 0 ||
+    if (from_system || m->txlen == 0 ||
         sx_bt_find(m->tx, m->txlen, "\n>") == NULL)
         return SMTPDX_OK;
     sx_btlines it;
@@ -369,10 +370,15 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
     /* a bounce may be attached to a message that is itself attached (a
      * forwarded bounce of a bounce): so many levels are looked into */
     int nest = depth < SX_BOUNCE_MAX_NEST;
+    /* asked once: both looks inside below depend on it */
+    int from_system = nest && from_mail_system(m);
+    /* whether inner_bounce() already found nothing in this message: it
+     * would find nothing again after detect() */
+    int no_inner = 0;
     if (nest) {
         char *quoted = NULL;
         size_t qlen = 0;
-        st = quoted_reply(m, &quoted, &qlen);
+        st = quoted_reply(m, from_system, &quoted, &qlen);
         if (st != SMTPDX_OK)
             goto done;
         if (quoted != NULL) {
@@ -382,7 +388,7 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
                 goto done;
         }
     }
-    if (nest && !from_mail_system(m)) {
+    if (nest && !from_system) {
         /* a person passed a notice on (inline, or attached): read the
          * notice itself first, so that its own header (whom it went to)
          * counts, not the forward's */
@@ -392,6 +398,7 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
         st = inner_bounce(m, &fwd, &flen, &owned);
         if (st != SMTPDX_OK)
             goto done;
+        no_inner = fwd == NULL;
         if (fwd != NULL) {
             st = parse_one(ctx, fwd, flen, origin, out, depth + 1);
             if (owned)
@@ -407,7 +414,7 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
         size_t ilen = 0;
         int owned = 0;
         const char *inner = NULL;
-        st = inner_bounce(m, &inner, &ilen, &owned);
+        st = no_inner ? SMTPDX_OK : inner_bounce(m, &inner, &ilen, &owned);
         if (st != SMTPDX_OK)
             goto done;
         const char *tried = owned ? NULL : inner;
