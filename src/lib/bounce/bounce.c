@@ -127,6 +127,13 @@ static int shown_field(sx_str t)
     static const char *const fields[] = {"from:", "subject:", "date:",
                                          "sent:", "to:", "cc:",
                                          "reply-to:", NULL};
+    /* most lines start with none of the fields' first letters */
+    switch (t.len > 0 ? sx_bt_lower[(unsigned char)t.p[0]] : 0) {
+    case 'f': case 's': case 'd': case 't': case 'c': case 'r':
+        break;
+    default:
+        return 0;
+    }
     for (size_t k = 0; fields[k]; k++)
         if (sx_bt_iprefix(t.p, t.len, fields[k]))
             return 1;
@@ -202,6 +209,9 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
     sx_str l;
     const char *start = NULL, *block = NULL;
     int quoted = 0, after_mark = 0, block_marked = 0, fields = 0, from = 0;
+    /* one search of the whole text spares one a line where no line can
+     * have the words */
+    int may_mark = sx_bt_has_any(sx_bt_str(m->tx, m->txlen), forwarded);
     sx_bt_lines_init(&it, m->tx, m->txlen);
     while (start == NULL && it.count < SX_BOUNCE_MAX_LINES &&
            sx_bt_next_line(&it, &l)) {
@@ -216,7 +226,8 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
         }
         int marked = after_mark > 0;
         if (t.len > 0)
-            after_mark = t.len < 80 && sx_bt_has_any(t, forwarded) ? 2 : 0;
+            after_mark =
+                may_mark && t.len < 80 && sx_bt_has_any(t, forwarded) ? 2 : 0;
         else if (after_mark > 0)
             after_mark--; /* Apple Mail leaves a blank line */
         if (t.len > 0 && shown_field(t)) {
