@@ -173,6 +173,21 @@ static size_t unquote(const char *p, size_t n, char *u)
     return w;
 }
 
+/* Where the first of the needles starts in p[0..n), or NULL: each needle
+ * is looked for only before the earliest start found so far. */
+static const char *first_of(const char *p, size_t n,
+                            const char *const *needles)
+{
+    const char *best = NULL;
+    for (size_t i = 0; needles[i]; i++) {
+        size_t lim = best ? (size_t)(best - p) + strlen(needles[i]) : n;
+        const char *q = sx_bt_ifind(p, lim < n ? lim : n, needles[i]);
+        if (q != NULL && (best == NULL || q < best))
+            best = q;
+    }
+    return best;
+}
+
 /* A bounce inside the message: an attached message/rfc822 that is itself
  * a bounce (a bounce of a bounce, or one forwarded as an attachment), or
  * one forwarded inline, quoted with "> " or not. *out gets a buffer to
@@ -209,9 +224,9 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
     sx_str l;
     const char *start = NULL, *block = NULL;
     int quoted = 0, after_mark = 0, block_marked = 0, fields = 0, from = 0;
-    /* one search of the whole text spares one a line where no line can
-     * have the words */
-    int may_mark = sx_bt_has_any(sx_bt_str(m->tx, m->txlen), forwarded);
+    /* where the words stand next: searched for in the text ahead, not in
+     * each line (a line can only have them where the text has them) */
+    const char *mark = first_of(m->tx, m->txlen, forwarded);
     sx_bt_lines_init(&it, m->tx, m->txlen);
     while (start == NULL && it.count < SX_BOUNCE_MAX_LINES &&
            sx_bt_next_line(&it, &l)) {
@@ -225,10 +240,15 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
             continue;
         }
         int marked = after_mark > 0;
-        if (t.len > 0)
-            after_mark =
-                may_mark && t.len < 80 && sx_bt_has_any(t, forwarded) ? 2 : 0;
-        else if (after_mark > 0)
+        if (t.len > 0) {
+            if (mark != NULL && mark < l.p) /* passed: the next ones */
+                mark = first_of(l.p, m->txlen - (size_t)(l.p - m->tx),
+                                forwarded);
+            after_mark = mark != NULL && mark < l.p + l.len && t.len < 80 &&
+                                 sx_bt_has_any(t, forwarded)
+                             ? 2
+                             : 0;
+        } else if (after_mark > 0)
             after_mark--; /* Apple Mail leaves a blank line */
         if (t.len > 0 && shown_field(t)) {
             if (block == NULL) {
