@@ -129,7 +129,12 @@ static int shown_field(sx_str t)
                                          "reply-to:", NULL};
     /* most lines start with none of the fields' first letters */
     switch (t.len > 0 ? sx_bt_lower[(unsigned char)t.p[0]] : 0) {
-    case 'f': case 's': case 'd': case 't': case 'c': case 'r':
+    case 'f':
+    case 's':
+    case 'd':
+    case 't':
+    case 'c':
+    case 'r':
         break;
     default:
         return 0;
@@ -175,8 +180,7 @@ static size_t unquote(const char *p, size_t n, char *u)
 
 /* Where the first of the needles starts in p[0..n), or NULL: each needle
  * is looked for only before the earliest start found so far. */
-static const char *first_of(const char *p, size_t n,
-                            const char *const *needles)
+static const char *first_of(const char *p, size_t n, const char *const *needles)
 {
     const char *best = NULL;
     for (size_t i = 0; needles[i]; i++) {
@@ -242,8 +246,8 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
         int marked = after_mark > 0;
         if (t.len > 0) {
             if (mark != NULL && mark < l.p) /* passed: the next ones */
-                mark = first_of(l.p, m->txlen - (size_t)(l.p - m->tx),
-                                forwarded);
+                mark =
+                    first_of(l.p, m->txlen - (size_t)(l.p - m->tx), forwarded);
             after_mark = mark != NULL && mark < l.p + l.len && t.len < 80 &&
                                  sx_bt_has_any(t, forwarded)
                              ? 2

@@ -323,18 +323,18 @@ int sx_bt_next_line(sx_btlines *it, sx_str *line)
  * '.' and '_'; both any byte of a non-ASCII character. */
 #define AC_LOCAL 1
 #define AC_DOMAIN 2
-#define AC_ALNUM(c)                                                          \
-    (((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') ||             \
+#define AC_ALNUM(c)                                                            \
+    (((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') ||               \
      ((c) >= 'A' && (c) <= 'Z'))
-#define AC_ATEXT(c)                                                          \
-    ((c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' || (c) == '&' ||   \
-     (c) == '\'' || (c) == '*' || (c) == '+' || (c) == '-' || (c) == '/' ||  \
-     (c) == '=' || (c) == '?' || (c) == '^' || (c) == '_' || (c) == '`' ||   \
+#define AC_ATEXT(c)                                                            \
+    ((c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' || (c) == '&' ||     \
+     (c) == '\'' || (c) == '*' || (c) == '+' || (c) == '-' || (c) == '/' ||    \
+     (c) == '=' || (c) == '?' || (c) == '^' || (c) == '_' || (c) == '`' ||     \
      (c) == '{' || (c) == '|' || (c) == '}' || (c) == '~' || (c) == '.')
-#define AC(c)                                                                \
-    ((AC_ALNUM(c) || (c) >= 0x80 || AC_ATEXT(c) ? AC_LOCAL : 0) |            \
-     (AC_ALNUM(c) || (c) >= 0x80 || (c) == '-' || (c) == '.' || (c) == '_'   \
-          ? AC_DOMAIN                                                        \
+#define AC(c)                                                                  \
+    ((AC_ALNUM(c) || (c) >= 0x80 || AC_ATEXT(c) ? AC_LOCAL : 0) |              \
+     (AC_ALNUM(c) || (c) >= 0x80 || (c) == '-' || (c) == '.' || (c) == '_'     \
+          ? AC_DOMAIN                                                          \
           : 0))
 static const unsigned char addr_class[256] = {
 #define A4(b) AC(b), AC((b) + 1), AC((b) + 2), AC((b) + 3)
