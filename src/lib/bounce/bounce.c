@@ -150,10 +150,11 @@ static int shown_field(sx_str t)
 static const char *const system_marks[] = {"mailer-daemon", "postmaster",
                                            "mail delivery", "mail system",
                                            "delivery subsystem", NULL};
+static sx_bt_set system_set = SX_BT_SET(system_marks);
 
 static int from_mail_system(const sx_bmail *m)
 {
-    return m->from.p != NULL && sx_bt_has_any(m->from, system_marks);
+    return m->from.p != NULL && sx_bt_has_set(m->from, &system_set);
 }
 
 /* The quoted lines from p on ("> text" or ">text") without their quote
@@ -325,9 +326,9 @@ static smtpdx_status quoted_reply(const sx_bmail *m, int from_system,
             size_t k = strlen(says[i]);
             if (t.len < k || !sx_bt_ieq(t.p + t.len - k, says[i], k))
                 continue;
-            if (sx_bt_has_any(t, system_marks))
+            if (sx_bt_has_set(t, &system_set))
                 attrib = sx_bt_str(t.p, t.len - k);
-            else if (prev.len > 0 && sx_bt_has_any(prev, system_marks))
+            else if (prev.len > 0 && sx_bt_has_set(prev, &system_set))
                 head = prev, attrib = sx_bt_str(t.p, t.len - k);
             break;
         }

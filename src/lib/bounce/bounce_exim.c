@@ -33,6 +33,7 @@ static int exim_match(const sx_bmail *m)
 {
     static const char *const subjects[] = {
         "mail delivery failed", "warning: message", "mail failure -", NULL};
+    static sx_bt_set subject_set = SX_BT_SET(subjects);
     if (m->xfailed.p != NULL)
         return 1;
     if (sx_bfam_mark(m, MK_EX_CREATED, 1024) ||
@@ -42,7 +43,8 @@ static int exim_match(const sx_bmail *m)
         return 1;
     if (m->ctype.p && sx_bt_has(m->ctype, "eximdsn"))
         return 1;
-    return sx_bfam_subject(m, subjects) &&
+    return sx_bt_has_set(sx_bt_str(m->subject_dec.data, m->subject_dec.len),
+                         &subject_set) &&
            sx_bt_has(sx_bt_str(m->from_dec.data, m->from_dec.len),
                      "mailer-daemon");
 }

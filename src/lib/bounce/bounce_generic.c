@@ -252,13 +252,14 @@ static int looks_like_error(sx_str l)
         "不存在", "退信", "错误", "실패", "오류", "없습니다", "ошибк",
         "не доставлено", "невозможно", "fehlgeschlagen", "unzustellbar",
         "échec", "impossible", "no se pudo", "non recapitabile", NULL};
+    static sx_bt_set set = SX_BT_SET(words);
     size_t at;
     if (sx_bt_find_code(l.p, l.len, &at))
         return 1;
     char enh[16];
     if (sx_bt_find_enhanced(l.p, l.len, enh, &at))
         return 1;
-    return sx_bt_has_any(l, words);
+    return sx_bt_has_set(l, &set);
 }
 
 /* A paragraph that announces delivered addresses below it

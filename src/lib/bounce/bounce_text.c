@@ -205,6 +205,58 @@ int sx_bt_has_any(sx_str s, const char *const *needles)
     return 0;
 }
 
+/* The walk of has_any_walk() over an index built once. */
+static int set_walk(const char *h, size_t hl, const sx_bt_set *set)
+{
+    if (set->minlen > hl)
+        return 0;
+    for (size_t p = 0; p + set->minlen <= hl; p++) {
+        for (unsigned j = set->head[sx_bt_lower[(unsigned char)h[p]]];
+             j != 0xff; j = set->next[j])
+            if (iprefix_z(h + p + 1, hl - p - 1, set->needles[j] + 1))
+                return 1;
+    }
+    return 0;
+}
+
+int sx_bt_has_set(sx_str s, sx_bt_set *set)
+{
+    if (atomic_load_explicit(&set->state, memory_order_acquire) != 2) {
+        /* the first caller builds the index; one that comes while it is
+         * being built searches without it */
+        int none = 0;
+        if (!atomic_compare_exchange_strong(&set->state, &none, 1))
+            return sx_bt_has_any(s, set->needles);
+        size_t n = 0;
+        while (set->needles[n] != NULL)
+            n++;
+        if (n > SX_BT_SET_MAX) {
+            set->n = 0xff; /* searched as sx_bt_has_any() does */
+        } else {
+            set->n = (unsigned char)n;
+            set->minlen = SIZE_MAX;
+            memset(set->head, 0xff, sizeof set->head);
+            for (size_t i = n; i-- > 0;) {
+                const char *w = set->needles[i];
+                unsigned char c = sx_bt_lower[(unsigned char)w[0]];
+                if (c == '\0')
+                    continue; /* the empty needle is found nowhere */
+                set->next[i] = set->head[c];
+                set->head[c] = (unsigned char)i;
+                if (strlen(w) < set->minlen)
+                    set->minlen = strlen(w);
+            }
+        }
+        atomic_store_explicit(&set->state, 2, memory_order_release);
+    }
+    if (s.p == NULL || s.len == 0)
+        return 0;
+    /* a long text: one fast search per needle, as sx_bt_has_any() */
+    if (set->n == 0xff || s.len > 32 * (size_t)set->n)
+        return sx_bt_has_any(s, set->needles);
+    return set_walk(s.p, s.len, set);
+}
+
 static int blank(int c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';

@@ -9,6 +9,7 @@
 #ifndef SX_BOUNCE_TEXT_H
 #define SX_BOUNCE_TEXT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -56,6 +57,25 @@ const char *sx_bt_ifind_ws(const char *h, size_t hl, const char *needle,
 int sx_bt_has(sx_str s, const char *needle);
 /* Any of a NULL-terminated list of needles. */
 int sx_bt_has_any(sx_str s, const char *const *needles);
+/* A needle list searched for often (in every line, or every message):
+ * sx_bt_has_set() is sx_bt_has_any() on set->needles, with the list's
+ * index (the needles chained by first byte) built on first use and kept
+ * for the life of the process instead of at every call. Up to
+ * SX_BT_SET_MAX needles; a longer list is searched as sx_bt_has_any()
+ * does. Declare one static: static sx_bt_set s = SX_BT_SET(list); */
+#define SX_BT_SET_MAX 96
+typedef struct sx_bt_set {
+    const char *const *needles; /* NULL-terminated */
+    atomic_int state;           /* 0 none, 1 being built, 2 built */
+    unsigned char n;
+    unsigned char head[256], next[SX_BT_SET_MAX];
+    size_t minlen;
+} sx_bt_set;
+#define SX_BT_SET(list)                                                        \
+    {                                                                          \
+        (list), 0, 0, {0}, {0}, 0                                              \
+    }
+int sx_bt_has_set(sx_str s, sx_bt_set *set);
 /* Case-sensitive search. */
 const char *sx_bt_find(const char *h, size_t hl, const char *needle);
 
