@@ -203,13 +203,14 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
 {
     static const char *const marks[] = {"mailer-daemon", "postmaster",
                                         "mail delivery", NULL};
+    static sx_bt_set set = SX_BT_SET(marks);
     *owned = 0;
     *out = NULL;
     const sx_part *o = m->orig_part;
     if (o != NULL && (o->flags & SX_PART_F_MESSAGE)) {
         const sx_hdr *f = sx_msg_header_raw(&m->msg, o, "From", 0);
         const sx_hdr *c = sx_msg_header_raw(&m->msg, o, "Content-Type", 0);
-        if ((f && sx_bt_has_any(f->value, marks)) ||
+        if ((f && sx_bt_has_set(f->value, &set)) ||
             (c && sx_bt_has(c->value, "report-type=delivery-status"))) {
             *out = attached(m, len);
             if (*out != NULL)
@@ -239,7 +240,7 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
         sx_str t = sx_bt_trim(quoted ? sx_bt_str(l.p + 1, l.len - 1) : l);
         if (quoted) {
             if (t.len > 5 && sx_bt_iprefix(t.p, t.len, "From:") &&
-                sx_bt_has_any(t, marks))
+                sx_bt_has_set(t, &set))
                 start = l.p;
             block = NULL;
             continue;
@@ -263,7 +264,7 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
             }
             fields++;
             if (sx_bt_iprefix(t.p, t.len, "From:"))
-                from = sx_bt_has_any(t, marks) || block_marked ? 2 : 1;
+                from = sx_bt_has_set(t, &set) || block_marked ? 2 : 1;
             continue;
         }
         /* the block ends: the notice's own header, or someone's? */

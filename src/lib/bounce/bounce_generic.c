@@ -995,6 +995,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
 static const char *const from_marks[] = {
     "mailer-daemon", "postmaster", "mail delivery", "mail administrator",
     "mail system", "delivery subsystem", "mailer daemon", NULL};
+static sx_bt_set from_set = SX_BT_SET(from_marks);
 
 int sx_bgeneric_subject(sx_str s)
 {
@@ -1006,14 +1007,15 @@ int sx_bgeneric_subject(sx_str s)
         "could not send", "delivery notification", "unzustellbar",
         "non recapitabile", "no entregado", "delivery error",
         "failed delivery", "returned to sender", "mail failure", NULL};
-    return sx_bt_has_any(s, subject_marks);
+    static sx_bt_set set = SX_BT_SET(subject_marks);
+    return sx_bt_has_set(s, &set);
 }
 
 int sx_bgeneric_match(const sx_bmail *m)
 {
     if (m->xfailed.p != NULL || m->multipart_report)
         return 1;
-    if (m->from.p != NULL && sx_bt_has_any(m->from, from_marks))
+    if (m->from.p != NULL && sx_bt_has_set(m->from, &from_set))
         return 1;
     return sx_bgeneric_subject(
         sx_bt_str(m->subject_dec.data, m->subject_dec.len));
@@ -1138,13 +1140,14 @@ static int delay_notice(const sx_bmail *m)
     static const char *const subject[] = {"delayed", "delivery delay",
                                           "warning: could not send",
                                           "not yet delivered", NULL};
+    static sx_bt_set subject_set = SX_BT_SET(subject);
     static const char *const text[] = {"has been delayed", "have been delayed",
                                        "not yet been delivered",
                                        "will be retried", "will retry",
                                        "will continue trying",
                                        "will keep trying", NULL};
     sx_str s = sx_bt_str(m->subject_dec.data, m->subject_dec.len);
-    return sx_bt_has_any(s, subject) ||
+    return sx_bt_has_set(s, &subject_set) ||
            sx_bt_has_any(sx_bt_str(m->tx, m->body_end), text);
 }
 
@@ -1177,9 +1180,8 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
         res->temporary = 1;
     const char *pp = NULL, *pe = NULL;
     if (res->n == 0 && m->xfailed.p == NULL &&
-        (m->orig_part != NULL || m->body_end < m->txlen) &&
-        m->from.p != NULL && sx_bt_has_any(m->from, from_marks) &&
-        t != NULL) {
+        (m->orig_part != NULL || m->body_end < m->txlen) && m->from.p != NULL &&
+        sx_bt_has_set(m->from, &from_set) && t != NULL) {
         /* the notice names no address (Exchange 2003 may give only the
          * person's name, Exim a local name alone, Postfix "Delivery
          * report unavailable"), but it comes from a mail system and
