@@ -21,7 +21,7 @@
 #include "smtpdx.h"
 
 typedef enum sx_hsdb_kind {
-    SX_HSDB_MAIN = 0,  /* every phrase, regex and marker; single match */
+    SX_HSDB_MAIN = 0,  /* every phrase, regex and marker */
     SX_HSDB_SOM        /* the regexes alone, reporting where matches start */
 } sx_hsdb_kind;
 

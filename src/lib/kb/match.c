@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "kb/hsdb.h"
 #include "kb/kb_tables.h"
@@ -23,6 +24,11 @@ struct sx_match {
     hs_scratch_t *scratch;   /* big enough for both databases */
     sx_match_hit *hits;      /* one slot per pattern */
     size_t nhits;
+    /* scan number of each pattern's last report: its first report in a
+     * scan is kept, the others dropped (the main database reports every
+     * match, hsdb.c) */
+    unsigned *stamp;
+    unsigned scan;
     /* for the start search */
     unsigned want;
     size_t want_end, found_start;
@@ -105,7 +111,9 @@ smtpdx_status sx_match_new(sx_match **out)
         goto fail;
     m->hits = sx_calloc(sx_kb_npatterns ? sx_kb_npatterns : 1,
                         sizeof(*m->hits));
-    if (m->hits == NULL)
+    m->stamp = sx_calloc(sx_kb_npatterns ? sx_kb_npatterns : 1,
+                         sizeof(*m->stamp));
+    if (m->hits == NULL || m->stamp == NULL)
         goto fail;
     /* One scratch grown to fit both databases (hs_alloc_scratch). */
     if ((main_db && hs_alloc_scratch(main_db, &m->scratch) != HS_SUCCESS) ||
@@ -125,6 +133,7 @@ void sx_match_free(sx_match *m)
     if (m->scratch != NULL)
         hs_free_scratch(m->scratch);
     sx_free(m->hits);
+    sx_free(m->stamp);
     sx_free(m);
 }
 
@@ -134,8 +143,11 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to,
     sx_match *m = arg;
     (void)from;
     (void)flags;
-    /* Single-match patterns fire at most once each, so this never passes
-     * the array's end; the check keeps it so should that change. */
+    if (id >= sx_kb_npatterns || m->stamp[id] == m->scan)
+        return 0; /* not the pattern's first match */
+    m->stamp[id] = m->scan;
+    /* One hit per pattern at most, so this never passes the array's end;
+     * the check keeps it so should that change. */
     if (m->nhits < sx_kb_npatterns) {
         m->hits[m->nhits].pattern = id;
         m->hits[m->nhits].end = (size_t)to;
@@ -154,6 +166,11 @@ smtpdx_status sx_match_scan(sx_match *m, const char *text, size_t len,
         return SMTPDX_OK;
     if (len > UINT_MAX)
         len = UINT_MAX;
+    if (++m->scan == 0) {
+        /* wrapped: no stamp may equal a new scan's number */
+        memset(m->stamp, 0, sx_kb_npatterns * sizeof(*m->stamp));
+        m->scan = 1;
+    }
     hs_error_t e = hs_scan(main_db, text, (unsigned)len, 0, m->scratch,
                            on_hit, m);
     if (e == HS_SCRATCH_IN_USE)
