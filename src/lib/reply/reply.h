@@ -47,8 +47,10 @@ extern const unsigned char sx_reply_ctype[256];
 #ifdef __SSE2__
 #include <emmintrin.h>
 /* The same classes for sixteen bytes at once: bit k of the result is set
- * when byte k of b is ALNUM or HIGH (sx_reply_word16), or PLAIN
- * (sx_reply_plain16). The caller makes sure b[0..16) is in the buffer. */
+ * when byte k of b is ALNUM or HIGH (sx_reply_word16), or PLAIN or a ' '
+ * that the next byte of the block, PLAIN, follows (sx_reply_plain16: what
+ * compacting copies unchanged). The caller makes sure b[0..16) is in the
+ * buffer. */
 static inline unsigned sx_reply_word16(const char *b)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)b);
@@ -71,8 +73,12 @@ static inline unsigned sx_reply_plain16(const char *b)
     __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
                                   _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
     __m128i hash = _mm_cmpeq_epi8(v, _mm_set1_epi8('#'));
-    return (unsigned)_mm_movemask_epi8(
+    unsigned plain = (unsigned)_mm_movemask_epi8(
         _mm_andnot_si128(_mm_or_si128(digit, hash), above));
+    /* a single ' ' between two PLAIN bytes is copied as it is too */
+    unsigned space = (unsigned)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+    return plain | (space & (plain >> 1));
 }
 #endif
 

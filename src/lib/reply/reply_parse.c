@@ -196,12 +196,15 @@ static size_t compact(char *b, size_t n, const sx_scan_result *res,
             pend = 0;
             line_start = 0;
 #ifdef __SSE2__
-            /* sixteen bytes at a time; moved as a block only where the
-             * block's bytes have all been read (w + 16 <= r) */
+            /* sixteen bytes at a time, words and the single spaces
+             * between them (written as they are: one space, no pending
+             * one); moved as a block only where every byte the store
+             * overwrites has been read (w + 16 <= r + run: the block is
+             * loaded before the store) */
             while (n - r >= 16) {
                 unsigned m = sx_reply_plain16(b + r);
                 size_t run = m == 0xffffu ? 16 : (size_t)__builtin_ctz(~m);
-                if (w + 16 <= r)
+                if (w + 16 <= r + run)
                     _mm_storeu_si128((__m128i *)(b + w),
                                      _mm_loadu_si128((const __m128i *)(b + r)));
                 else if (w != r)
