@@ -191,16 +191,24 @@ static void host_tab_build(void)
     host_tab_ok = 1;
 }
 
-/* Bytes that end a host name inside a longer text ("[", " ", ":"...). */
+/* Bytes that end a host name inside a longer text ("[", " ", ":"...): a
+ * table, as every byte of the name is tested. */
+#define HOST_STOP(c)                                                           \
+    ((c) == '\0' || (c) == '[' || (c) == ']' || (c) == '(' || (c) == ')' ||    \
+     (c) == ' ' || (c) == ':' || (c) == ';' || (c) == ',' || (c) == '<' ||     \
+     (c) == '>' || (c) == '"' || (c) == '\'')
+#define HSTOP4(c)                                                              \
+    HOST_STOP(c), HOST_STOP((c) + 1), HOST_STOP((c) + 2), HOST_STOP((c) + 3)
+#define HSTOP16(c)                                                             \
+    HSTOP4(c), HSTOP4((c) + 4), HSTOP4((c) + 8), HSTOP4((c) + 12)
+#define HSTOP64(c)                                                             \
+    HSTOP16(c), HSTOP16((c) + 16), HSTOP16((c) + 32), HSTOP16((c) + 48)
+static const unsigned char host_stops[256] = {
+    HSTOP64(0), HSTOP64(64), HSTOP64(128), HSTOP64(192)};
+
 static int host_stop(unsigned char c)
 {
-    switch (c) {
-    case '\0': case '[': case ']': case '(': case ')': case ' ': case ':':
-    case ';': case ',': case '<': case '>': case '"': case '\'':
-        return 1;
-    default:
-        return 0;
-    }
+    return host_stops[c];
 }
 
 /* The suffix host[s..hl) equals suf (lower case), caselessly. */
