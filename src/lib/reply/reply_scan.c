@@ -236,11 +236,17 @@ void sx_reply_scan(sx_scan *sc, sx_scan_result *res)
                 }
                 i += 16;
             }
-            if (n - i >= 16)
-                continue; /* the word ended in the block */
+            if (n - i >= 16) {
+                /* the word ended in the block; the byte after it is
+                 * white space or inside the word: passed either way */
+                i++;
+                continue;
+            }
 #endif
             while (i < n && SX_CT(b[i], SX_C_ALNUM | SX_C_HIGH))
                 i++;
+            if (i < n)
+                i++; /* as above */
             continue;
         }
         i++;
