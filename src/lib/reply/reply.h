@@ -16,7 +16,9 @@
  *   reply_parse.c the public calls; compacts the buffer in place into the
  *                 final text;
  *   reply_ctype.c the byte classes the per-byte loops look up.
- * None of these functions allocates or reads outside [b, b + n).
+ * None of these functions allocates or reads outside [b, b + n), except
+ * the sixteen-byte loads, which may read the SX_REPLY_PAD zero bytes that
+ * follow the text.
  */
 #ifndef SX_REPLY_H
 #define SX_REPLY_H
@@ -28,6 +30,12 @@
 /* Marks a deleted byte in the work buffer. Normalisation replaces every
  * control character, so this byte never occurs in real text. */
 #define SX_REPLY_DEL '\001'
+
+/* Zero bytes kept after the normalised text b[0..n): a sixteen-byte load
+ * at any offset below n stays in the buffer, and a word or run of text
+ * always ends at b[n] (no class holds NUL), so the block loops need no
+ * byte-by-byte tail. */
+#define SX_REPLY_PAD 16u
 
 /* ----------------------------------------------------- reply_ctype.c */
 

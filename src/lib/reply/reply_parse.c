@@ -53,8 +53,9 @@ typedef struct reply_priv {
     sx_sbuf buf;
 } reply_priv;
 
-/* Room beyond the text limit: the terminating NUL and a little slack. */
-#define BUF_SLACK 8u
+/* Room beyond the text limit: the terminating NUL, the padding and a
+ * little slack. */
+#define BUF_SLACK (8u + SX_REPLY_PAD)
 
 smtpdx_reply *smtpdx_reply_new(void)
 {
@@ -201,7 +202,7 @@ static size_t compact(char *b, size_t n, const sx_scan_result *res,
              * one); moved as a block only where every byte the store
              * overwrites has been read (w + 16 <= r + run: the block is
              * loaded before the store) */
-            while (n - r >= 16) {
+            for (;;) { /* the zero padding ends the run at n at the latest */
                 unsigned m = sx_reply_plain16(b + r);
                 size_t run = m == 0xffffu ? 16 : (size_t)__builtin_ctz(~m);
                 if (w + 16 <= r + run)
@@ -215,9 +216,10 @@ static size_t compact(char *b, size_t n, const sx_scan_result *res,
                 if (run < 16)
                     break;
             }
-#endif
+#else
             while (r < n && SX_CT(b[r], SX_C_PLAIN))
                 b[w++] = b[r++];
+#endif
             prev = (unsigned char)b[w - 1];
             r--;
             continue;
@@ -279,12 +281,13 @@ smtpdx_status smtpdx_reply_parse(smtpdx_reply *r, const char *in, size_t len)
     size_t max = SMTPDX_REPLY_TEXT_MAX;
     size_t need = len < max / 3 ? len * 3 : max;
     sx_sbuf_reset(&p->buf);
-    if (sx_sbuf_reserve(&p->buf, need + 1) != SX_SBUF_OK)
+    if (sx_sbuf_reserve(&p->buf, need + 1 + SX_REPLY_PAD) != SX_SBUF_OK)
         return SMTPDX_ERR_NOMEM;
     char *b = p->buf.data;
 
     unsigned flags = 0, breaks = 0;
     size_t n = len ? sx_reply_norm(in, len, b, need, &flags, &breaks) : 0;
+    memset(b + n, 0, SX_REPLY_PAD);
     if (breaks)
         flags |= SMTPDX_REPLY_MULTILINE;
 

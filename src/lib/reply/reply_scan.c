@@ -227,8 +227,9 @@ void sx_reply_scan(sx_scan *sc, sx_scan_result *res)
         if (SX_CT(ch, SX_C_ALNUM | SX_C_HIGH)) {
             sc->at_head = 0;
 #ifdef __SSE2__
-            /* past the word sixteen bytes at a time */
-            while (n - i >= 16) {
+            /* past the word sixteen bytes at a time; the zero padding
+             * ends it at n at the latest */
+            for (;;) {
                 unsigned m = sx_reply_word16(b + i);
                 if (m != 0xffffu) {
                     i += (size_t)__builtin_ctz(~m);
@@ -236,17 +237,13 @@ void sx_reply_scan(sx_scan *sc, sx_scan_result *res)
                 }
                 i += 16;
             }
-            if (n - i >= 16) {
-                /* the word ended in the block; the byte after it is
-                 * white space or inside the word: passed either way */
-                i++;
-                continue;
-            }
-#endif
+#else
             while (i < n && SX_CT(b[i], SX_C_ALNUM | SX_C_HIGH))
                 i++;
-            if (i < n)
-                i++; /* as above */
+#endif
+            /* the byte after the word is white space or inside the word
+             * (see above): passed either way */
+            i++;
             continue;
         }
         i++;
