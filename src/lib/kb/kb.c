@@ -83,14 +83,56 @@ static size_t lower_bound(const sx_kb_key *keys, size_t n, int cls,
     return lo;
 }
 
-/* Walk the keys of (cls, subject) that can hold value; from_lo is the
- * smallest lo worth looking at (value itself when every key is exact). */
-static const sx_kb_key *best_in_run(const sx_kb_key *keys, size_t n, int cls,
-                                    int subject, int from_lo, int detail,
-                                    const unsigned char *seen,
+/* Where the binary searches of every lookup end, found once per process:
+ * enh_at[cls][subject] is lower_bound(enhanced keys, cls, subject, 0) and
+ * code_at[code] lower_bound(code keys, 0, 0, code), for the classes,
+ * subjects and codes a reply can have (others are searched). */
+#define AT_CLS 6
+#define AT_SUBJ 256
+#define AT_CODE 1000
+static unsigned short enh_at[AT_CLS][AT_SUBJ];
+static unsigned short code_at[AT_CODE];
+static int at_ok; /* 0: the tables are too long to index so, search */
+static pthread_once_t at_once = PTHREAD_ONCE_INIT;
+
+static void at_build(void)
+{
+    if (sx_kb_nenh_keys > 65535 || sx_kb_ncode_keys > 65535)
+        return;
+    for (int c = 0; c < AT_CLS; c++)
+        for (int s = 0; s < AT_SUBJ; s++)
+            enh_at[c][s] = (unsigned short)lower_bound(
+                sx_kb_enh_keys, sx_kb_nenh_keys, c, s, 0);
+    for (int v = 0; v < AT_CODE; v++)
+        code_at[v] = (unsigned short)lower_bound(sx_kb_code_keys,
+                                                 sx_kb_ncode_keys, 0, 0, v);
+    at_ok = 1;
+}
+
+static size_t enh_start(int cls, int subject)
+{
+    pthread_once(&at_once, at_build);
+    if (at_ok && cls >= 0 && cls < AT_CLS && subject >= 0 && subject < AT_SUBJ)
+        return enh_at[cls][subject];
+    return lower_bound(sx_kb_enh_keys, sx_kb_nenh_keys, cls, subject, 0);
+}
+
+static size_t code_start(int code)
+{
+    pthread_once(&at_once, at_build);
+    if (at_ok && code >= 0 && code < AT_CODE)
+        return code_at[code];
+    return lower_bound(sx_kb_code_keys, sx_kb_ncode_keys, 0, 0, code);
+}
+
+/* Walk the keys of (cls, subject) from keys[from] (the first that can
+ * hold detail) on. */
+static const sx_kb_key *best_in_run(const sx_kb_key *keys, size_t n,
+                                    size_t from, int cls, int subject,
+                                    int detail, const unsigned char *seen,
                                     const sx_kb_key *best)
 {
-    for (size_t i = lower_bound(keys, n, cls, subject, from_lo); i < n; i++) {
+    for (size_t i = from; i < n; i++) {
         const sx_kb_key *k = &keys[i];
         if (k->cls != cls || k->subject != subject || k->lo > detail)
             break;
@@ -104,20 +146,21 @@ const sx_kb_key *sx_kb_lookup_enhanced(int cls, int subject, int detail,
                                        const unsigned char *seen)
 {
     const sx_kb_key *best;
-    best = best_in_run(sx_kb_enh_keys, sx_kb_nenh_keys, cls, subject, 0,
-                       detail, seen, NULL);
+    best = best_in_run(sx_kb_enh_keys, sx_kb_nenh_keys,
+                       enh_start(cls, subject), cls, subject, detail, seen,
+                       NULL);
     /* X.s.d rules explain failures: a 2.s.d success only takes rules
      * written for class 2. */
     if (cls != 4 && cls != 5)
         return best;
-    return best_in_run(sx_kb_enh_keys, sx_kb_nenh_keys, 0, subject, 0, detail,
-                       seen, best);
+    return best_in_run(sx_kb_enh_keys, sx_kb_nenh_keys, enh_start(0, subject),
+                       0, subject, detail, seen, best);
 }
 
 const sx_kb_key *sx_kb_lookup_code(int code, const unsigned char *seen)
 {
-    return best_in_run(sx_kb_code_keys, sx_kb_ncode_keys, 0, 0, code, code,
-                       seen, NULL);
+    return best_in_run(sx_kb_code_keys, sx_kb_ncode_keys, code_start(code), 0,
+                       0, code, seen, NULL);
 }
 
 const sx_kb_key *sx_kb_lookup_class(int cls, const unsigned char *seen)
