@@ -15,7 +15,6 @@
  */
 #include "reply/reply.h"
 
-#include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -183,7 +182,10 @@ size_t sx_reply_norm(const char *in, size_t len, char *out, size_t max,
             nbreaks += pend == WS_BREAK;
         }
         pend = WS_NONE;
-        memcpy(out + w, src, k);
+        /* one to four bytes: a loop costs less than memcpy's set-up */
+        out[w] = src[0];
+        for (size_t q = 1; q < k; q++)
+            out[w + q] = src[q];
         w += k;
     }
     *breaks = nbreaks;
