@@ -399,8 +399,14 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
         if (m == NULL)
             return SMTPDX_ERR_NOMEM;
     }
-    sx_bres res;
-    sx_bres_init(&res);
+    sx_bres own;
+    sx_bres *res = &own;
+    if (!bc->res_busy) {
+        res = &bc->res;
+        bc->res_busy = 1;
+    } else {
+        sx_bres_init(&own);
+    }
     smtpdx_status st = sx_bmail_open(m, ctx, buf, len);
     if (st != SMTPDX_OK)
         goto done;
@@ -444,10 +450,10 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
                 goto done;
         }
     }
-    st = detect(m, &res, nest, bc->no_families ? 0 : sx_ndetectors);
+    st = detect(m, res, nest, bc->no_families ? 0 : sx_ndetectors);
     if (st != SMTPDX_OK)
         goto done;
-    if (res.n == 0 && nest) {
+    if (res->n == 0 && nest) {
         size_t ilen = 0;
         int owned = 0;
         const char *inner = NULL;
@@ -463,24 +469,24 @@ static smtpdx_status parse_one(smtpdx_ctx *ctx, const char *buf, size_t len,
                 goto done;
         }
         /* nothing inside: the free-text fallback on the outer message */
-        st = detect_last(m, &res);
+        st = detect_last(m, res);
         if (st != SMTPDX_OK)
             goto done;
         /* still nothing: an attached message from any sender, for a
          * notice forwarded by a person (to a help desk, say) that comes
          * from a no-reply address, or a feedback report or auto-reply
          * passed on; a returned original gives nothing */
-        if (res.n == 0 && (inner = attached(m, &ilen)) != NULL &&
+        if (res->n == 0 && (inner = attached(m, &ilen)) != NULL &&
             inner != tried) {
             st = parse_one(ctx, inner, ilen, origin, out, depth + 1);
             goto done;
         }
     }
-    if (res.n == 0) {
+    if (res->n == 0) {
         st = SMTPDX_ERR_NOTBOUNCE;
         goto done;
     }
-    st = sx_bounce_emit(ctx, m, &res, origin, out);
+    st = sx_bounce_emit(ctx, m, res, origin, out);
 done:
     if (bc->spare == NULL && m->msg.len < 4u * 1024u * 1024u) {
         bc->spare = m; /* keep it (not the storage of a huge one) */
@@ -488,7 +494,12 @@ done:
         sx_bmail_close(m);
         sx_free(m);
     }
-    sx_bres_release(&res);
+    if (res == &bc->res) {
+        sx_bres_clear(res);
+        bc->res_busy = 0;
+    } else {
+        sx_bres_release(res);
+    }
     return st;
 }
 

@@ -179,6 +179,11 @@ typedef struct sx_bctx {
     void *scratch;       /* hs_scratch_t */
     sx_bmail *spare;     /* NULL while in use */
     struct evp_md_ctx_st *sha1; /* the token's digest context, reused */
+    /* the outermost message's recipient list, emptied for the next one
+     * (its array and arena block kept); a nested message, read while it
+     * is in use, gets its own */
+    sx_bres res;
+    int res_busy;
     /* Read every message as if no family detector knew it (only the
      * standard reports and the free-text fallback): how a family never
      * seen fares. Set by the corpus test; 0 everywhere else. */

@@ -90,6 +90,7 @@ static void bctx_free(void *p)
         return;
     hs_free_scratch(b->scratch);
     EVP_MD_CTX_free(b->sha1);
+    sx_bres_release(&b->res);
     if (b->spare != NULL) {
         sx_bmail_close(b->spare);
         sx_free(b->spare);
@@ -103,6 +104,7 @@ sx_bctx *sx_bctx_get(smtpdx_ctx *ctx)
         sx_bctx *b = sx_calloc(1, sizeof *b);
         if (b == NULL)
             return NULL;
+        sx_bres_init(&b->res);
         ctx->ext = b;
         ctx->ext_free = bctx_free;
     }
