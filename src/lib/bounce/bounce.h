@@ -184,12 +184,14 @@ typedef struct sx_bctx {
      * is in use, gets its own */
     sx_bres res;
     int res_busy;
+    struct sx_bemit *emit; /* sx_bounce_emit()'s buffers (bounce_emit.c) */
     /* Read every message as if no family detector knew it (only the
      * standard reports and the free-text fallback): how a family never
      * seen fares. Set by the corpus test; 0 everywhere else. */
     unsigned char no_families;
 } sx_bctx;
 sx_bctx *sx_bctx_get(smtpdx_ctx *ctx);
+void sx_bemit_free(struct sx_bemit *e);
 
 /* SHA-1 (FIPS 180-4) of data, as 40 lower-case hex digits plus NUL
  * (bounce_sha1.c). SMTPDX_ERR_NOMEM when libcrypto fails. */

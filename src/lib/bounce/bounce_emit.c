@@ -24,6 +24,7 @@
 #include "bounce/bounce_text.h"
 #include "classify/ctx.h"
 #include "record/record.h"
+#include "util/alloc.h"
 
 /* Collapse runs of blanks (folding left overs) of s[0..n) into one space
  * at w, which has room for n + 1 bytes; returns the length written (a NUL
@@ -136,11 +137,25 @@ static size_t fmt_time(char *buf, size_t n, int64_t ts)
     return k;
 }
 
-typedef struct emit_state {
+/* What sx_bounce_emit() works in: kept in the bounce context from one
+ * message to the next, so that its buffers (the returned header's values
+ * above all) are not made again for every message. */
+struct sx_bemit {
     smtpdx_reply *reply;
     sx_sbuf diag, tmp;
     sx_borig orig;
-} emit_state;
+};
+typedef struct sx_bemit emit_state;
+
+void sx_bemit_free(emit_state *es)
+{
+    if (es == NULL)
+        return;
+    sx_sbuf_release(&es->diag);
+    sx_sbuf_release(&es->tmp);
+    sx_borig_release(&es->orig);
+    sx_free(es);
+}
 
 static smtpdx_status set(smtpdx_record *r, const char **f, sx_str s)
 {
@@ -369,34 +384,39 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
 smtpdx_status sx_bounce_emit(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
                              const char *origin, smtpdx_records *out)
 {
-    emit_state es;
     smtpdx_status st = SMTPDX_OK;
     size_t before = smtpdx_records_count(out);
+    sx_bctx *bc = sx_bctx_get(ctx);
+    if (bc == NULL)
+        return SMTPDX_ERR_NOMEM;
+    if (bc->emit == NULL) {
+        bc->emit = sx_malloc(sizeof *bc->emit);
+        if (bc->emit == NULL)
+            return SMTPDX_ERR_NOMEM;
+        sx_sbuf_init(&bc->emit->diag, SX_BOUNCE_MAX_DIAG);
+        sx_sbuf_init(&bc->emit->tmp, 4096);
+        sx_borig_init(&bc->emit->orig);
+    }
+    emit_state *es = bc->emit;
+    sx_sbuf_reset(&es->diag);
+    sx_sbuf_reset(&es->tmp);
+    sx_borig_clear(&es->orig);
     /* one reply per ctx, reused: its buffer has grown to fit already */
     if (ctx->held == NULL)
         ctx->held = smtpdx_reply_new();
-    es.reply = ctx->held;
-    sx_sbuf_init(&es.diag, SX_BOUNCE_MAX_DIAG);
-    sx_sbuf_init(&es.tmp, 4096);
-    sx_borig_init(&es.orig);
-    if (es.reply == NULL) {
-        st = SMTPDX_ERR_NOMEM;
-        goto done;
-    }
-    st = sx_borig_read(m, res->orig, res->orig_len, &es.orig);
+    es->reply = ctx->held;
+    if (es->reply == NULL)
+        return SMTPDX_ERR_NOMEM;
+    st = sx_borig_read(m, res->orig, res->orig_len, &es->orig);
     if (st != SMTPDX_OK)
-        goto done;
+        return st;
     for (size_t i = 0; i < res->n; i++) {
-        st = one(ctx, m, res, &res->r[i], origin, &es, out);
+        st = one(ctx, m, res, &res->r[i], origin, es, out);
         if (st != SMTPDX_OK)
             break;
     }
-done:
     if (st != SMTPDX_OK)
         while (smtpdx_records_count(out) > before)
             sx_records_pop(out);
-    sx_sbuf_release(&es.diag);
-    sx_sbuf_release(&es.tmp);
-    sx_borig_release(&es.orig);
     return st;
 }

@@ -91,6 +91,7 @@ static void bctx_free(void *p)
     hs_free_scratch(b->scratch);
     EVP_MD_CTX_free(b->sha1);
     sx_bres_release(&b->res);
+    sx_bemit_free(b->emit);
     if (b->spare != NULL) {
         sx_bmail_close(b->spare);
         sx_free(b->spare);

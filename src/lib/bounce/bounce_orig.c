@@ -37,6 +37,16 @@ void sx_borig_release(sx_borig *o)
     sx_sbuf_release(&o->tmp);
 }
 
+void sx_borig_clear(sx_borig *o)
+{
+    sx_sbuf_reset(&o->all);
+    sx_sbuf_reset(&o->tmp);
+    for (int i = 0; i < SX_BORIG_NFIELDS; i++)
+        o->off[i] = o->len[i] = 0;
+    o->cut = 0;
+    o->received = 0;
+}
+
 const char *sx_borig_get(const sx_borig *o, int which)
 {
     return o->len[which] ? o->all.data + o->off[which] : "";

@@ -30,6 +30,8 @@ typedef struct sx_borig {
 
 void sx_borig_init(sx_borig *o);
 void sx_borig_release(sx_borig *o);
+/* Empty o for the next message (its storage kept). */
+void sx_borig_clear(sx_borig *o);
 const char *sx_borig_get(const sx_borig *o, int which);
 
 /* Fill o from the returned message: its MIME part when there is one, else
