@@ -225,14 +225,17 @@ static smtpdx_status inner_bounce(const sx_bmail *m, const char **out,
      * at the block */
     static const char *const forwarded[] = {
         "forwarded message", "original message", "weitergeleitete nachricht",
-        "message transf", "mensaje reenviado", NULL};
+        "message transf", "mensaje reenviado", NULL}; /* MK_FWD_* */
     sx_btlines it;
     sx_str l;
     const char *start = NULL, *block = NULL;
     int quoted = 0, after_mark = 0, block_marked = 0, fields = 0, from = 0;
     /* where the words stand next: searched for in the text ahead, not in
-     * each line (a line can only have them where the text has them) */
-    const char *mark = first_of(m->tx, m->txlen, forwarded);
+     * each line (a line can only have them where the text has them); the
+     * first of them the marker scan found (it read the whole text: no
+     * longer than SX_BOUNCE_MAX_TEXT) */
+    uint32_t at = sx_bmarks_first(&m->marks, MK_FWD_1, MK_FWD_5);
+    const char *mark = at == SX_BMARK_NONE ? NULL : m->tx + at;
     sx_bt_lines_init(&it, m->tx, m->txlen);
     while (start == NULL && it.count < SX_BOUNCE_MAX_LINES &&
            sx_bt_next_line(&it, &l)) {

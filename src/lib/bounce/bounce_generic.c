@@ -1141,14 +1141,11 @@ static int delay_notice(const sx_bmail *m)
                                           "warning: could not send",
                                           "not yet delivered", NULL};
     static sx_bt_set subject_set = SX_BT_SET(subject);
-    static const char *const text[] = {"has been delayed", "have been delayed",
-                                       "not yet been delivered",
-                                       "will be retried", "will retry",
-                                       "will continue trying",
-                                       "will keep trying", NULL};
     sx_str s = sx_bt_str(m->subject_dec.data, m->subject_dec.len);
+    /* the text's words ("has been delayed", "will be retried", ...) are
+     * phrases of the marker scan: MK_DL_* */
     return sx_bt_has_set(s, &subject_set) ||
-           sx_bt_has_any(sx_bt_str(m->tx, m->body_end), text);
+           sx_bmarks_within(&m->marks, MK_DL_1, MK_DL_7, m->body_end);
 }
 
 /* The address that ends the Subject after a colon ("Undeliverable:

@@ -171,19 +171,6 @@ static const char *const ran_out[] = {
     "in the queue too long", NULL,
 };
 
-/* How content filters (Amavis among them) name, in their notice, the
- * RFC 5322 rule the returned message broke (3.6: From, Date once each;
- * 2.1.1: line length; 2.2: header field syntax). */
-static const char *const header_faults[] = {
-    "duplicate header field",
-    "missing required header field",
-    "improper use of control character",
-    "non-encoded 8-bit data",
-    "improper folded header field",
-    "header line longer than",
-    NULL,
-};
-
 /* Verdicts a named header fault explains better: the filter refused the
  * message (as spam, for its content, by a policy) because of that fault,
  * and fixing it is what the sender can do. */
@@ -642,7 +629,12 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     }
     r = j->why.reason;
     if (content_verdict(r) && m != NULL && m->tx != NULL &&
-        sx_bt_has_any(sx_bt_str(m->tx, m->body_end), header_faults)) {
+        /* how content filters (Amavis among them) name, in their notice,
+         * the RFC 5322 rule the returned message broke (3.6: From, Date
+         * once each; 2.1.1: line length; 2.2: header field syntax): the
+         * phrases MK_HF_* of the marker scan, found there once per
+         * message rather than searched for once per recipient */
+        sx_bmarks_within(&m->marks, MK_HF_1, MK_HF_6, m->body_end)) {
         override(j, SMTPDX_R_NOTCOMPLIANTRFC,
                  sx_bt_has(sx_bt_str(m->tx, m->body_end), "duplicate")
                      ? "text.notcompliantrfc.duplicate-header"

@@ -40,6 +40,23 @@ const char *sx_bmark_phrase(int id)
     return id >= 0 && id < SX_BMARK_COUNT ? phrases[id] : "";
 }
 
+uint32_t sx_bmarks_first(const sx_bmarks *mk, int first, int last)
+{
+    uint32_t best = SX_BMARK_NONE;
+    for (int id = first; id <= last; id++)
+        if (mk->at[id] < best)
+            best = mk->at[id];
+    return best;
+}
+
+int sx_bmarks_within(const sx_bmarks *mk, int first, int last, size_t end)
+{
+    for (int id = first; id <= last; id++)
+        if (mk->at[id] != SX_BMARK_NONE && (size_t)mk->at[id] + lens[id] <= end)
+            return 1;
+    return 0;
+}
+
 /* The build's serialized database, if it fits: same phrases, and a
  * Hyperscan and CPU that can run it (hs_alloc_scratch checks the latter). */
 static hs_database_t *load(const unsigned char *bytes, size_t len)

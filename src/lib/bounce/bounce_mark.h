@@ -61,6 +61,27 @@
     X(MK_TX_IN, "<<< ")                                                     \
     X(MK_TX_LOG, "<-- ")                                                    \
     X(MK_TX_REPLIED, "remote server replied:")                              \
+    /* a notice passed on by a person (bounce.c, inner_bounce) */            \
+    X(MK_FWD_1, "forwarded message")                                        \
+    X(MK_FWD_2, "original message")                                         \
+    X(MK_FWD_3, "weitergeleitete nachricht")                                \
+    X(MK_FWD_4, "message transf")                                           \
+    X(MK_FWD_5, "mensaje reenviado")                                        \
+    /* a filter naming the header rule the message broke (bounce_judge.c) */ \
+    X(MK_HF_1, "duplicate header field")                                    \
+    X(MK_HF_2, "missing required header field")                             \
+    X(MK_HF_3, "improper use of control character")                         \
+    X(MK_HF_4, "non-encoded 8-bit data")                                    \
+    X(MK_HF_5, "improper folded header field")                              \
+    X(MK_HF_6, "header line longer than")                                   \
+    /* a delay warning's words (bounce_generic.c, delay_notice) */          \
+    X(MK_DL_1, "has been delayed")                                          \
+    X(MK_DL_2, "have been delayed")                                         \
+    X(MK_DL_3, "not yet been delivered")                                    \
+    X(MK_DL_4, "will be retried")                                           \
+    X(MK_DL_5, "will retry")                                                \
+    X(MK_DL_6, "will continue trying")                                      \
+    X(MK_DL_7, "will keep trying")                                          \
     X(MK_COPY_1, "below this line is a copy of the message")                \
     X(MK_COPY_2, "this is a copy of the message")                           \
     X(MK_COPY_3, "this is a copy of your message")                          \
@@ -97,6 +118,13 @@ enum sx_bmark_id { SX_BMARK_LIST(SX_BMARK_ENUM) SX_BMARK_COUNT };
 typedef struct sx_bmarks {
     uint32_t at[SX_BMARK_COUNT];
 } sx_bmarks;
+
+/* The first place any of the phrases first..last (ids) starts in the text
+ * the marks were found in, SX_BMARK_NONE when none is there. */
+uint32_t sx_bmarks_first(const sx_bmarks *mk, int first, int last);
+/* Does any of the phrases first..last stand whole in the text's first end
+ * bytes? (Its first place tells: a later one ends later.) */
+int sx_bmarks_within(const sx_bmarks *mk, int first, int last, size_t end);
 
 /* Find every phrase in text[0..len) (len is cut at 4 GiB). Uses the
  * per-thread scratch kept in ctx. */
