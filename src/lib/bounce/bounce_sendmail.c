@@ -72,6 +72,11 @@ static size_t transcript(const char *t, size_t len, size_t body_end,
     sx_str l, host = {NULL, 0};
     const char *cmd = "CONN";
     size_t n = 0;
+    const char *e = p + end;
+    /* where "while talking to " stands next: searched for in the text
+     * ahead, not in each line (a line only has it where the text has it;
+     * it holds no line end) */
+    const char *talk = sx_bt_ifind(p, end, "while talking to ");
     sx_bt_lines_init(&it, p, end);
     sx_bt_next_line(&it, &l); /* the "follows" line itself */
     while (n < MAX_TLINES && it.count < SX_BOUNCE_MAX_LINES &&
@@ -82,7 +87,10 @@ static size_t transcript(const char *t, size_t len, size_t body_end,
         tline *x = &out[n];
         x->cmd = cmd;
         x->host = host;
-        if (sx_bt_ifind(tl.p, tl.len, "while talking to ")) {
+        if (talk != NULL && talk < tl.p) /* passed: the next one */
+            talk = sx_bt_ifind(tl.p, (size_t)(e - tl.p), "while talking to ");
+        /* in the line once its blanks are cut: the phrase ends in one */
+        if (talk != NULL && talk + 17 <= tl.p + tl.len) {
             const char *h = sx_bt_ifind(tl.p, tl.len, "talking to ") + 11;
             size_t hl = sx_bt_host_len(h, tl.len - (size_t)(h - tl.p));
             host = sx_bt_str(h, hl);
