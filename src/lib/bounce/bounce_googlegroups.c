@@ -17,7 +17,11 @@ static int groups_match(const sx_bmail *m)
 {
     static const char *const froms[] = {"mailer-daemon@googlemail.com",
                                         "mailer-daemon@google.com", NULL};
-    if (m->xfailed.p == NULL || !sx_bfam_from(m, froms))
+    /* one search for what both names start with rules out most senders */
+    if (m->xfailed.p == NULL ||
+        !sx_bt_has(sx_bt_str(m->from_dec.data, m->from_dec.len),
+                   "mailer-daemon@google") ||
+        !sx_bfam_from(m, froms))
         return 0;
     /* "Address not found" about a group address is an ordinary bounce */
     if (sx_bfam_mark(m, MK_GM_NOTFOUND, SIZE_MAX))

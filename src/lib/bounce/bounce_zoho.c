@@ -19,7 +19,9 @@ static int zoho_match(const sx_bmail *m)
 {
     static const char *const froms[] = {"mail.zoho.com", "zohomail.com",
                                         NULL};
-    return sx_bfam_from(m, froms) ||
+    /* one search for the word both names hold rules out most senders */
+    sx_str from = sx_bt_str(m->from_dec.data, m->from_dec.len);
+    return (sx_bt_has(from, "zoho") && sx_bfam_from(m, froms)) ||
            sx_bfam_mark(m, MK_ZOHO, 4096);
 }
 
