@@ -180,10 +180,20 @@ static int has_any_walk(const char *h, size_t hl, const char *const *needles,
             return 0;
     }
     for (size_t p = 0; p + minlen <= hl; p++) {
-        for (unsigned j = head[sx_bt_lower[(unsigned char)h[p]]]; j != 0xff;
-             j = next[j])
-            if (iprefix_z(h + p + 1, hl - p - 1, needles[j] + 1))
+        unsigned j = head[sx_bt_lower[(unsigned char)h[p]]];
+        if (j == 0xff)
+            continue;
+        /* the second byte first, as in set_walk() */
+        unsigned char c1 = p + 1 < hl ? sx_bt_lower[(unsigned char)h[p + 1]]
+                                      : 0;
+        for (; j != 0xff; j = next[j]) {
+            const char *w = needles[j];
+            if (w[1] == '\0')
                 return 1;
+            if (sx_bt_lower[(unsigned char)w[1]] == c1 && p + 1 < hl &&
+                iprefix_z(h + p + 2, hl - p - 2, w + 2))
+                return 1;
+        }
     }
     return 0;
 }
@@ -211,10 +221,21 @@ static int set_walk(const char *h, size_t hl, const sx_bt_set *set)
     if (set->minlen > hl)
         return 0;
     for (size_t p = 0; p + set->minlen <= hl; p++) {
-        for (unsigned j = set->head[sx_bt_lower[(unsigned char)h[p]]];
-             j != 0xff; j = set->next[j])
-            if (iprefix_z(h + p + 1, hl - p - 1, set->needles[j] + 1))
+        unsigned j = set->head[sx_bt_lower[(unsigned char)h[p]]];
+        if (j == 0xff)
+            continue;
+        /* the second byte is compared here, not in a call: most of the
+         * needles a first byte chains differ there */
+        unsigned char c1 = p + 1 < hl ? sx_bt_lower[(unsigned char)h[p + 1]]
+                                      : 0;
+        for (; j != 0xff; j = set->next[j]) {
+            const char *w = set->needles[j];
+            if (w[1] == '\0')
                 return 1;
+            if (sx_bt_lower[(unsigned char)w[1]] == c1 && p + 1 < hl &&
+                iprefix_z(h + p + 2, hl - p - 2, w + 2))
+                return 1;
+        }
     }
     return 0;
 }
