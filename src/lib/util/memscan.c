@@ -220,30 +220,3 @@ int sx_mem_is_plain(const char *from, const char *end)
     }
     return 1;
 }
-
-size_t sx_mem_graph_run(const char *from, const char *end, char stop)
-{
-    const unsigned char *s = (const unsigned char *)from;
-    const unsigned char us = (unsigned char)stop;
-    size_t n = from ? (size_t)(end - from) : 0, i = 0;
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* the first byte outside the run: byte k of the vector is byte k of
-     * the two words read back, so the lowest set byte is the first one */
-    while (n - i >= 16) {
-        sx_v16 x;
-        memcpy(&x, s + i, 16);
-        sx_v16 bad = (sx_v16)((sx_v16)(x - 0x21) > 0x5d) | (sx_v16)(x == us);
-        uint64_t h[2];
-        memcpy(h, &bad, sizeof h);
-        if (h[0] != 0)
-            return i + (size_t)__builtin_ctzll(h[0]) / 8;
-        if (h[1] != 0)
-            return i + 8 + (size_t)__builtin_ctzll(h[1]) / 8;
-        i += 16;
-    }
-#endif
-    while (i < n && s[i] >= 0x21 && s[i] <= 0x7e && s[i] != us)
-        i++;
-    return i;
-}

@@ -11,6 +11,8 @@
 #ifndef SX_MEMSCAN_H
 #define SX_MEMSCAN_H
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 /* The first p in [from, end - 1) with p[0] == a and p[1] == b, or NULL. */
 const char *sx_mem_pair(const char *from, const char *end, char a, char b);
@@ -40,7 +42,36 @@ int sx_mem_is_text(const char *from, const char *end);
  * in one pass: a header value that needs no decoding. */
 int sx_mem_is_plain(const char *from, const char *end);
 /* Length of the run at from of visible ASCII bytes (0x21..0x7e) other
- * than stop: a header field name when stop is ':'. At most end - from. */
-size_t sx_mem_graph_run(const char *from, const char *end, char stop);
+ * than stop: a header field name when stop is ':'. At most end - from.
+ * Inline: the header readers call it once per field line, on names of a
+ * few bytes, where a call costs as much as the search. */
+static inline size_t sx_mem_graph_run(const char *from, const char *end,
+                                      char stop)
+{
+    const unsigned char *s = (const unsigned char *)from;
+    const unsigned char us = (unsigned char)stop;
+    size_t n = from ? (size_t)(end - from) : 0, i = 0;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* the first byte outside the run: byte k of the vector is byte k of
+     * the two words read back, so the lowest set byte is the first one */
+    typedef unsigned char v16 __attribute__((vector_size(16)));
+    while (n - i >= 16) {
+        v16 x;
+        memcpy(&x, s + i, 16);
+        v16 bad = (v16)((v16)(x - 0x21) > 0x5d) | (v16)(x == us);
+        uint64_t h[2];
+        memcpy(h, &bad, sizeof h);
+        if (h[0] != 0)
+            return i + (size_t)__builtin_ctzll(h[0]) / 8;
+        if (h[1] != 0)
+            return i + 8 + (size_t)__builtin_ctzll(h[1]) / 8;
+        i += 16;
+    }
+#endif
+    while (i < n && s[i] >= 0x21 && s[i] <= 0x7e && s[i] != us)
+        i++;
+    return i;
+}
 
 #endif
