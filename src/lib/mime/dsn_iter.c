@@ -84,6 +84,9 @@ static int put_fit(sx_sbuf *b, const char *s, size_t n, int *cut)
     return sx_sbuf_append(b, s, k);
 }
 
+/* The storage an iterator takes for its first unfolded value. */
+#define UNFOLD_FIRST 512
+
 static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
                                  int (*want)(sx_str name))
 {
@@ -159,6 +162,13 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
             }
             if (!folded) {
                 sx_sbuf_reset(&it->val);
+                /* one allocation for the common folded value (a
+                 * Received field: a few hundred bytes) rather than a
+                 * chain of them growing from 64; an error here shows
+                 * again in put_fit */
+                sx_sbuf_reserve(&it->val, UNFOLD_FIRST < it->val.max
+                                              ? UNFOLD_FIRST
+                                              : it->val.max);
                 if (put_fit(&it->val, vs, (size_t)(ve - vs), &cut) ==
                     SX_SBUF_NOMEM)
                     st = SMTPDX_ERR_NOMEM;
