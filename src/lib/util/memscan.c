@@ -3,8 +3,10 @@
  *
  * Written with the GCC/Clang vector extension, which compiles to SSE2 on
  * x86-64 and NEON on ARM, and falls back to plain code elsewhere; no
- * intrinsics, no alignment assumptions, and the byte order of the result
- * is never relied on (a hit is located by the scalar loop).
+ * alignment assumptions. A hit is placed by its byte in the mask only on
+ * a little-endian CPU (SX_MEM_LE), by a byte-wise loop elsewhere. The one
+ * search that pays for wider vectors (sx_mem_pair, over whole bodies) has
+ * an AVX2 form too, taken after a run-time check of the CPU.
  */
 #include "util/memscan.h"
 
@@ -19,6 +21,23 @@ static int any16(sx_v16 m)
     memcpy(h, &m, sizeof h);
     return (h[0] | h[1]) != 0;
 }
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SX_MEM_LE 1
+/* The index of the first non-zero byte of m, 16 when there is none: on a
+ * little-endian CPU byte k of the vector is byte k of the words read
+ * back, so the lowest set bit names it. */
+static unsigned first16(sx_v16 m)
+{
+    uint64_t h[2];
+    memcpy(h, &m, sizeof h);
+    if (h[0] != 0)
+        return (unsigned)__builtin_ctzll(h[0]) / 8;
+    if (h[1] != 0)
+        return 8 + (unsigned)__builtin_ctzll(h[1]) / 8;
+    return 16;
+}
+#endif
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -189,6 +208,24 @@ const char *sx_mem_any2(const char *from, const char *end, char a, char b)
 
     if (from == NULL)
         return NULL;
+#ifdef SX_MEM_LE
+    /* the hit is placed by its byte in the mask; the last step is the
+     * sixteen bytes that end at end, overlapping bytes already passed */
+    if (e - s >= 16) {
+        for (;;) {
+            if (e - s < 16)
+                s = e - 16;
+            sx_v16 x;
+            memcpy(&x, s, 16);
+            unsigned k = first16((sx_v16)(x == ua) | (sx_v16)(x == ub));
+            if (k < 16)
+                return (const char *)s + k;
+            if (e - s == 16)
+                return NULL;
+            s += 16;
+        }
+    }
+#else
     while (e - s >= 16) {
         sx_v16 x;
         memcpy(&x, s, 16);
@@ -196,6 +233,7 @@ const char *sx_mem_any2(const char *from, const char *end, char a, char b)
             break;
         s += 16;
     }
+#endif
     for (; s < e; s++)
         if (*s == ua || *s == ub)
             return (const char *)s;
@@ -249,6 +287,12 @@ int sx_mem_is_text(const char *from, const char *end)
     return 1;
 }
 
+/* Outside 0x20..0x7e and not TAB (c - 0x20 wraps below 0x20). */
+static int not_text(unsigned char c)
+{
+    return (unsigned char)(c - 0x20) >= 0x5f && c != '\t';
+}
+
 int sx_mem_is_plain(const char *from, const char *end)
 {
     const unsigned char *s = (const unsigned char *)from;
@@ -256,19 +300,29 @@ int sx_mem_is_plain(const char *from, const char *end)
 
     if (from == NULL)
         return 1;
-    /* 17 bytes read per step: the pairs that start in the first 16 */
-    while (e - s >= 17) {
-        sx_v16 x, y;
-        memcpy(&x, s, 16);
-        memcpy(&y, s + 1, 16);
-        sx_v16 bad = ((sx_v16)((sx_v16)(x - 0x20) >= 0x5f) & (sx_v16)(x != '\t'))
-                     | ((sx_v16)(x == '=') & (sx_v16)(y == '?'));
-        if (any16(bad))
-            return 0;
-        s += 16;
+    /* 17 bytes read per step: the pairs that start in the first 16. The
+     * last step is the 17 bytes that end at end, overlapping bytes
+     * already passed, and the last byte is looked at alone: no byte-wise
+     * tail of up to sixteen bytes. */
+    if (e - s >= 17) {
+        for (;;) {
+            if (e - s < 17)
+                s = e - 17;
+            sx_v16 x, y;
+            memcpy(&x, s, 16);
+            memcpy(&y, s + 1, 16);
+            sx_v16 bad =
+                ((sx_v16)((sx_v16)(x - 0x20) >= 0x5f) & (sx_v16)(x != '\t'))
+                | ((sx_v16)(x == '=') & (sx_v16)(y == '?'));
+            if (any16(bad))
+                return 0;
+            if (e - s == 17)
+                return !not_text(e[-1]);
+            s += 16;
+        }
     }
     for (; s < e; s++) {
-        if ((*s < 0x20 || *s > 0x7e) && *s != '\t')
+        if (not_text(*s))
             return 0;
         if (*s == '=' && e - s >= 2 && s[1] == '?')
             return 0;

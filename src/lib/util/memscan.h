@@ -54,19 +54,27 @@ static inline size_t sx_mem_graph_run(const char *from, const char *end,
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     /* the first byte outside the run: byte k of the vector is byte k of
-     * the two words read back, so the lowest set byte is the first one */
+     * the two words read back, so the lowest set byte is the first one;
+     * the last step is the sixteen bytes that end at end, overlapping
+     * bytes already known to be in the run */
     typedef unsigned char v16 __attribute__((vector_size(16)));
-    while (n - i >= 16) {
-        v16 x;
-        memcpy(&x, s + i, 16);
-        v16 bad = (v16)((v16)(x - 0x21) > 0x5d) | (v16)(x == us);
-        uint64_t h[2];
-        memcpy(h, &bad, sizeof h);
-        if (h[0] != 0)
-            return i + (size_t)__builtin_ctzll(h[0]) / 8;
-        if (h[1] != 0)
-            return i + 8 + (size_t)__builtin_ctzll(h[1]) / 8;
-        i += 16;
+    if (n >= 16) {
+        for (;;) {
+            if (n - i < 16)
+                i = n - 16;
+            v16 x;
+            memcpy(&x, s + i, 16);
+            v16 bad = (v16)((v16)(x - 0x21) > 0x5d) | (v16)(x == us);
+            uint64_t h[2];
+            memcpy(h, &bad, sizeof h);
+            if (h[0] != 0)
+                return i + (size_t)__builtin_ctzll(h[0]) / 8;
+            if (h[1] != 0)
+                return i + 8 + (size_t)__builtin_ctzll(h[1]) / 8;
+            if (n - i == 16)
+                return n;
+            i += 16;
+        }
     }
 #endif
     while (i < n && s[i] >= 0x21 && s[i] <= 0x7e && s[i] != us)
