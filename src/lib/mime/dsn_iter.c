@@ -112,8 +112,11 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
             continue;
         }
         /* the name (visible ASCII up to the first colon), blanks, then
-         * the colon: one pass over the name, as headers_parse reads it */
-        const char *ne = s + sx_mem_graph_run(s, e, ':');
+         * the colon: one pass over the name, as headers_parse reads it.
+         * The run cannot pass the line end (CR and LF are not visible),
+         * so it is bounded by the end of the data: a short line is then
+         * searched sixteen bytes at once too. */
+        const char *ne = s + sx_mem_graph_run(s, c.end, ':');
         const char *colon = ne;
         while (colon < e && sx_is_blank(*colon))
             colon++;
@@ -123,8 +126,6 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
         }
         f->name.p = s;
         f->name.len = (size_t)(ne - s);
-        const char *vs = colon + 1, *ve = e;
-        trim(&vs, &ve);
         if (want != NULL && !want(f->name)) {
             /* not asked for: its continuation lines are passed over, the
              * same ones as below, without unfolding them */
@@ -146,6 +147,8 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
             it->started = 1;
             return SMTPDX_OK;
         }
+        const char *vs = colon + 1, *ve = e;
+        trim(&vs, &ve);
         /* continuation lines: start with a blank, hold something else;
          * or, unfolded, repeat a reply code */
         sx_cur look = c;

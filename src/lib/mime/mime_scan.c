@@ -326,8 +326,11 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
         const char *colon = NULL, *ne = NULL;
         if (!sx_is_blank(*b)) {
             /* the name (printable, no blanks), blanks, then the colon;
-             * anything else makes the line junk */
-            ne = b + sx_mem_graph_run(b, e, ':');
+             * anything else makes the line junk. The run stops at the
+             * line end (CR and LF are not printable), so it is bounded
+             * by the end of the data: a short line is then searched
+             * sixteen bytes at once too. */
+            ne = b + sx_mem_graph_run(b, s->end, ':');
             colon = ne;
             while (colon < e && sx_is_blank(*colon))
                 colon++;
