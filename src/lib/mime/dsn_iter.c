@@ -167,13 +167,13 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
                 sx_sbuf_reset(&it->val);
                 /* one allocation for the common folded value (a
                  * Received field: a few hundred bytes) rather than a
-                 * chain of them growing from 64; an error here shows
-                 * again in put_fit */
-                sx_sbuf_reserve(&it->val, UNFOLD_FIRST < it->val.max
-                                              ? UNFOLD_FIRST
-                                              : it->val.max);
-                if (put_fit(&it->val, vs, (size_t)(ve - vs), &cut) ==
-                    SX_SBUF_NOMEM)
+                 * chain of them growing from 64 */
+                int rc = sx_sbuf_reserve(&it->val, UNFOLD_FIRST < it->val.max
+                                                       ? UNFOLD_FIRST
+                                                       : it->val.max);
+                if (rc == SX_SBUF_NOMEM ||
+                    put_fit(&it->val, vs, (size_t)(ve - vs), &cut) ==
+                        SX_SBUF_NOMEM)
                     st = SMTPDX_ERR_NOMEM;
                 folded = 1;
             }
