@@ -293,6 +293,21 @@ static int not_text(unsigned char c)
     return (unsigned char)(c - 0x20) >= 0x5f && c != '\t';
 }
 
+/* The bytes of the 17 at s that make a value not plain, for the pairs
+ * that start in the first 16: a byte outside 0x20..0x7e other than TAB,
+ * or '=' before '?'. Adding 1 maps 0x20..0x7e to 0x21..0x7f, the only
+ * bytes above 0x20 as signed ones (DEL wraps to -128, 0xff to 0): one
+ * compare takes both ends of the range. */
+static sx_v16 plain_bad(const unsigned char *s)
+{
+    typedef signed char sx_s16 __attribute__((vector_size(16)));
+    sx_v16 x, y;
+    memcpy(&x, s, 16);
+    memcpy(&y, s + 1, 16);
+    sx_v16 ok = (sx_v16)((sx_s16)(x + 1) > 0x20) | (sx_v16)(x == '\t');
+    return ~ok | ((sx_v16)(x == '=') & (sx_v16)(y == '?'));
+}
+
 int sx_mem_is_plain(const char *from, const char *end)
 {
     const unsigned char *s = (const unsigned char *)from;
@@ -300,26 +315,19 @@ int sx_mem_is_plain(const char *from, const char *end)
 
     if (from == NULL)
         return 1;
-    /* 17 bytes read per step: the pairs that start in the first 16. The
-     * last step is the 17 bytes that end at end, overlapping bytes
-     * already passed, and the last byte is looked at alone: no byte-wise
-     * tail of up to sixteen bytes. */
+    /* 33 bytes read per step: the pairs that start in the first 32. The
+     * rest, 32 bytes at most, is two windows of 17, the last one ending
+     * at end and overlapping bytes already passed; the last byte is
+     * looked at alone. No byte-wise tail. */
     if (e - s >= 17) {
-        for (;;) {
-            if (e - s < 17)
-                s = e - 17;
-            sx_v16 x, y;
-            memcpy(&x, s, 16);
-            memcpy(&y, s + 1, 16);
-            sx_v16 bad =
-                ((sx_v16)((sx_v16)(x - 0x20) >= 0x5f) & (sx_v16)(x != '\t'))
-                | ((sx_v16)(x == '=') & (sx_v16)(y == '?'));
-            if (any16(bad))
+        for (; e - s >= 33; s += 32)
+            if (any16(plain_bad(s) | plain_bad(s + 16)))
                 return 0;
-            if (e - s == 17)
-                return !not_text(e[-1]);
-            s += 16;
-        }
+        const unsigned char *t = e - 17;
+        sx_v16 m = plain_bad(t);
+        if (t > s)
+            m |= plain_bad(s);
+        return !any16(m) && !not_text(e[-1]);
     }
     for (; s < e; s++) {
         if (not_text(*s))
