@@ -267,7 +267,12 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
 {
     sx_msg *m = s->m;
     sx_part *p = &m->parts[idx];
-    const sx_msg_limits *lim = &m->lim_;
+    /* read once: for the compiler the stores to m->hdrs below may
+     * change them, so it would load them again on every line (the
+     * multiparts open, s->nfr, do not change while a block is read) */
+    const size_t max_block = m->lim_.max_hdr_block;
+    const size_t max_field = m->lim_.max_field;
+    const unsigned nfr = s->nfr;
     sx_cur c;
     sx_cur_init(&c, pos, s->end, s->eol);
     const char *blk = pos;
@@ -297,7 +302,7 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             p->header.len = (size_t)(ls - blk);
             return c.p;
         }
-        if ((size_t)(ls - blk) > lim->max_hdr_block) {
+        if ((size_t)(ls - blk) > max_block) {
             p->flags |= SX_PART_F_HDR_LIMIT;
             m->flags |= SX_MSG_F_HDR_LIMIT;
             /* the fields past the limit are dropped, but the body still
@@ -306,7 +311,7 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             const char *cut = ls;
             int more, dl;
             while ((more = sx_cur_line(&c, &b, &e, NULL)) && b != e &&
-                   !(s->nfr && e - b >= 2 && b[0] == '-' && b[1] == '-' &&
+                   !(nfr && e - b >= 2 && b[0] == '-' && b[1] == '-' &&
                      delim_match(s, b, e, &dl) >= 0))
                 ;
             if (!more || b == e) {
@@ -320,7 +325,7 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             break;
         }
         int cl;
-        if (s->nfr && e - b >= 2 && b[0] == '-' && b[1] == '-'
+        if (nfr && e - b >= 2 && b[0] == '-' && b[1] == '-'
             && delim_match(s, b, e, &cl) >= 0)
             break;
         const char *colon = NULL, *ne = NULL;
@@ -337,7 +342,7 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             if (ne == b || colon == e || *colon != ':')
                 colon = NULL;
         } else if (last) {
-            if ((size_t)(e - last->name.p) > lim->max_field)
+            if ((size_t)(e - last->name.p) > max_field)
                 p->flags |= SX_PART_F_FIELD_LIMIT;
             else
                 last->value.len = (size_t)(e - last->value.p);
@@ -357,10 +362,10 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
         while (v < e && sx_is_blank(*v))
             v++;
         size_t vl = (size_t)(e - v);
-        if ((size_t)(e - b) > lim->max_field) {
+        if ((size_t)(e - b) > max_field) {
             p->flags |= SX_PART_F_FIELD_LIMIT;
-            vl = lim->max_field > (size_t)(v - b)
-                     ? lim->max_field - (size_t)(v - b) : 0;
+            vl = max_field > (size_t)(v - b)
+                     ? max_field - (size_t)(v - b) : 0;
         }
         int r = hdr_push(s, p, b, (size_t)(ne - b), v, vl);
         if (r < 0)
