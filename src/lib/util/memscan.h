@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* The first p in [from, end - 1) with p[0] == a and p[1] == b, or NULL. */
 const char *sx_mem_pair(const char *from, const char *end, char a, char b);
@@ -52,7 +55,30 @@ static inline size_t sx_mem_graph_run(const char *from, const char *end,
     const unsigned char us = (unsigned char)stop;
     size_t n = from ? (size_t)(end - from) : 0, i = 0;
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__SSE2__)
+    /* the first byte outside the run, sixteen at a time: x + 1 takes
+     * 0x21..0x7e to 0x22..0x7f, the only bytes at or above 0x22 as
+     * signed ones, so one compare finds both ends of the range; the
+     * last step is the sixteen bytes that end at end, overlapping bytes
+     * already known to be in the run */
+    if (n >= 16) {
+        const __m128i one = _mm_set1_epi8(1), top = _mm_set1_epi8(0x22),
+                      vs = _mm_set1_epi8((char)stop);
+        for (;;) {
+            if (n - i < 16)
+                i = n - 16;
+            __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+            unsigned bad = (unsigned)_mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpgt_epi8(top, _mm_add_epi8(x, one)),
+                             _mm_cmpeq_epi8(x, vs)));
+            if (bad != 0)
+                return i + (size_t)__builtin_ctz(bad);
+            if (n - i == 16)
+                return n;
+            i += 16;
+        }
+    }
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     /* the first byte outside the run: byte k of the vector is byte k of
      * the two words read back, so the lowest set byte is the first one;
      * the last step is the sixteen bytes that end at end, overlapping
