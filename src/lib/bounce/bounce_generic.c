@@ -173,6 +173,10 @@ static int display_name(sx_str t, sx_str a)
  * *addr gets it. */
 int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
 {
+    /* the address lies within the line: most lines that are read here
+     * (a notice's prose, a transcript) hold no '@' and fail at once */
+    if (line.len == 0 || memchr(line.p, '@', line.len) == NULL)
+        return 0;
     sx_str t = sx_bt_trim(line);
     static const char *const ascii_lead[] = {
         "recipient:", "recipient address:", "original recipient:",
