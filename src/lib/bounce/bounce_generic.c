@@ -420,10 +420,19 @@ static size_t arrow(sx_str t, int sent)
     /* a session log's lines open with a time stamp and a colon
      * ("Tue 2026-12-01 10:20:44.600: <-- 550 ..."): the arrow after it */
     const char *mark = sent ? "--> " : "<-- ";
-    for (size_t i = 8; i + 6 <= t.len && i < 48; i++)
-        if (t.p[i] == ':' && t.p[i + 1] == ' ' && t.p[i - 1] >= '0' &&
-            t.p[i - 1] <= '9' && memcmp(t.p + i + 2, mark, 4) == 0)
+    /* from colon to colon (memchr): most lines have none there */
+    size_t lim = t.len >= 6 ? t.len - 5 : 0;
+    if (lim > 48)
+        lim = 48;
+    for (size_t i = 8; i < lim; i++) {
+        const char *c = memchr(t.p + i, ':', lim - i);
+        if (c == NULL)
+            break;
+        i = (size_t)(c - t.p);
+        if (t.p[i + 1] == ' ' && t.p[i - 1] >= '0' && t.p[i - 1] <= '9' &&
+            memcmp(t.p + i + 2, mark, 4) == 0)
             return i + 6;
+    }
     /* "<Product> sent: RCPT TO:<a@b>", one word before "sent:" */
     if (sent) {
         size_t w = 0;
