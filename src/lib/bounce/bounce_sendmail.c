@@ -57,15 +57,29 @@ typedef struct tline {
 
 #define MAX_TLINES 2000u
 
-/* The transcript as typed lines. */
-static size_t transcript(const char *t, size_t len, size_t body_end,
-                         tline *out)
+/* The first "unsent message follows" in m->tx[from, from + n): the marker
+ * scan knows where the text has it first, so only a transcript that starts
+ * after that place is searched again. */
+static const char *unsent_at(const sx_bmail *m, size_t from, size_t n)
 {
+    uint32_t at = m->marks.at[MK_COPY_21];
+    if (at == SX_BMARK_NONE)
+        return NULL;
+    if (at < from)
+        return sx_bt_ifind(m->tx + from, n, "unsent message follows");
+    return at + 22 <= from + n ? m->tx + at : NULL;
+}
+
+/* The transcript as typed lines. */
+static size_t transcript(const sx_bmail *m, tline *out)
+{
+    const char *t = m->tx;
+    size_t len = m->txlen, body_end = m->body_end;
     const char *p = sx_bt_ifind(t, len, "transcript of session follows");
     if (p == NULL || (size_t)(p - t) >= body_end)
         return 0;
     size_t end = body_end - (size_t)(p - t);
-    const char *stop = sx_bt_ifind(p, end, "unsent message follows");
+    const char *stop = unsent_at(m, (size_t)(p - t), end);
     if (stop)
         end = (size_t)(stop - p);
     sx_btlines it;
@@ -255,7 +269,7 @@ static smtpdx_status verdicts(sx_bmail *m, const tline *tl, size_t n,
             sx_bt_reply_code(tl[i].text.p, tl[i].text.len) < 400)
             continue;
         const char *t = m->tx;
-        const char *u = sx_bt_ifind(t, m->txlen, "unsent message follows");
+        const char *u = unsent_at(m, 0, m->txlen);
         if (u == NULL)
             return SMTPDX_OK;
         sx_btlines it;
@@ -299,7 +313,7 @@ static smtpdx_status sendmail_extract(sx_bmail *m, sx_bres *res)
     tl = sx_malloc(MAX_TLINES * sizeof *tl);
     if (tl == NULL)
         return SMTPDX_ERR_NOMEM;
-    n = transcript(m->tx, m->txlen, m->body_end, tl);
+    n = transcript(m, tl);
     if (res->n == 0) {
         int enhanced = 0;
         st = verdicts(m, tl, n, res, &enhanced);
