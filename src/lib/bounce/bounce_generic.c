@@ -289,6 +289,14 @@ static int because(sx_str t)
            sx_bt_ifind(t.p, t.len, " due to ") != NULL;
 }
 
+/* Does t (not empty) open with the first letter of word (caseless)? Most
+ * lines fail a word list on it, before the word's length is taken. */
+static int first_is(sx_str t, const char *word)
+{
+    return sx_bt_lower[(unsigned char)t.p[0]] ==
+           sx_bt_lower[(unsigned char)word[0]];
+}
+
 /* A line that only announces the reason on the lines below it ("because:"
  * in Domino's notice) says nothing by itself. */
 static int label_only(sx_str t)
@@ -302,13 +310,15 @@ static int label_only(sx_str t)
     if (t.len >= 3 && t.p[t.len - 1] == ':' && t.p[t.len - 2] == ' ') {
         sx_str n = sx_bt_trim(sx_bt_str(t.p, t.len - 1));
         for (size_t i = 0; labels[i]; i++)
-            if (n.len + 1 == strlen(labels[i]) &&
+            if (n.len > 0 && first_is(n, labels[i]) &&
+                n.len + 1 == strlen(labels[i]) &&
                 sx_bt_ieq(n.p, labels[i], n.len))
                 return 1;
         return 0;
     }
     for (size_t i = 0; labels[i]; i++)
-        if (t.len == strlen(labels[i]) && sx_bt_ieq(t.p, labels[i], t.len))
+        if (t.len > 0 && first_is(t, labels[i]) &&
+            t.len == strlen(labels[i]) && sx_bt_ieq(t.p, labels[i], t.len))
             return 1;
     return 0;
 }
@@ -558,9 +568,10 @@ static int transcript(sx_bres *res, sx_brcpt *rc, const char *p,
 static sx_str labelled(sx_str t, const char *const *labels)
 {
     for (size_t i = 0; labels[i]; i++) {
-        size_t k = strlen(labels[i]);
-        if (sx_bt_iprefix(t.p, t.len, labels[i]))
+        if (sx_bt_iprefix(t.p, t.len, labels[i])) {
+            size_t k = strlen(labels[i]);
             return sx_bt_trim(sx_bt_str(t.p + k, t.len - k));
+        }
     }
     return sx_bt_str(NULL, 0);
 }
