@@ -100,15 +100,17 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
             it->p = c.p;
             return SMTPDX_ERR_PARSE;
         }
-        if (only_blanks(s, e)) {
-            if (it->started) {
-                it->block++;
-                it->started = 0;
+        /* a line that opens with a field name, the common case, is told
+         * by its first byte */
+        if (s == e || sx_is_blank(*s)) {
+            if (only_blanks(s, e)) {
+                if (it->started) {
+                    it->block++;
+                    it->started = 0;
+                }
+            } else {
+                it->junk++; /* a continuation with no field before it */
             }
-            continue;
-        }
-        if (sx_is_blank(*s)) {
-            it->junk++; /* a continuation with no field before it */
             continue;
         }
         /* the name (visible ASCII up to the first colon), blanks, then
