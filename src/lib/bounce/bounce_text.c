@@ -221,7 +221,7 @@ static int set_walk(const char *h, size_t hl, const sx_bt_set *set)
     if (set->minlen > hl)
         return 0;
     for (size_t p = 0; p + set->minlen <= hl; p++) {
-        unsigned j = set->head[sx_bt_lower[(unsigned char)h[p]]];
+        unsigned j = set->head[(unsigned char)h[p]];
         if (j == 0xff)
             continue;
         /* the second byte is compared here, not in a call: most of the
@@ -267,6 +267,11 @@ int sx_bt_has_set(sx_str s, sx_bt_set *set)
                 if (strlen(w) < set->minlen)
                     set->minlen = strlen(w);
             }
+            /* an upper-case letter opens the same chain as its lower
+             * case: the walk then indexes by the text's byte as it is,
+             * one load a byte fewer */
+            for (int c = 'A'; c <= 'Z'; c++)
+                set->head[c] = set->head[c + ('a' - 'A')];
         }
         atomic_store_explicit(&set->state, 2, memory_order_release);
     }
