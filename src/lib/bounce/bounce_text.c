@@ -221,14 +221,18 @@ static int set_walk(const char *h, size_t hl, const sx_bt_set *set)
     if (set->minlen > hl)
         return 0;
     for (size_t p = 0; p + set->minlen <= hl; p++) {
-        unsigned j = set->head[(unsigned char)h[p]];
-        if (j == 0xff)
+        uint32_t m = set->second[(unsigned char)h[p]];
+        if (m == 0)
             continue;
-        /* the second byte is compared here, not in a call: most of the
-         * needles a first byte chains differ there */
+        /* the second byte is looked at here, not in a call: most of the
+         * places a needle's first byte is found, no needle's second byte
+         * follows, and the chain is not walked */
         unsigned char c1 = p + 1 < hl ? sx_bt_lower[(unsigned char)h[p + 1]]
                                       : 0;
-        for (; j != 0xff; j = set->next[j]) {
+        if (!(m >> (c1 & 31) & 1))
+            continue;
+        for (unsigned j = set->head[(unsigned char)h[p]]; j != 0xff;
+             j = set->next[j]) {
             const char *w = set->needles[j];
             if (w[1] == '\0')
                 return 1;
@@ -257,6 +261,7 @@ int sx_bt_has_set(sx_str s, sx_bt_set *set)
             set->n = (unsigned char)n;
             set->minlen = SIZE_MAX;
             memset(set->head, 0xff, sizeof set->head);
+            memset(set->second, 0, sizeof set->second);
             for (size_t i = n; i-- > 0;) {
                 const char *w = set->needles[i];
                 unsigned char c = sx_bt_lower[(unsigned char)w[0]];
@@ -264,14 +269,19 @@ int sx_bt_has_set(sx_str s, sx_bt_set *set)
                     continue; /* the empty needle is found nowhere */
                 set->next[i] = set->head[c];
                 set->head[c] = (unsigned char)i;
+                unsigned char c1 = sx_bt_lower[(unsigned char)w[1]];
+                set->second[c] |=
+                    w[1] == '\0' ? UINT32_MAX : (uint32_t)1 << (c1 & 31);
                 if (strlen(w) < set->minlen)
                     set->minlen = strlen(w);
             }
             /* an upper-case letter opens the same chain as its lower
              * case: the walk then indexes by the text's byte as it is,
              * one load a byte fewer */
-            for (int c = 'A'; c <= 'Z'; c++)
+            for (int c = 'A'; c <= 'Z'; c++) {
                 set->head[c] = set->head[c + ('a' - 'A')];
+                set->second[c] = set->second[c + ('a' - 'A')];
+            }
         }
         atomic_store_explicit(&set->state, 2, memory_order_release);
     }

@@ -11,6 +11,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "mime/mime.h"
@@ -70,10 +71,13 @@ typedef struct sx_bt_set {
     unsigned char n;
     unsigned char head[256], next[SX_BT_SET_MAX];
     size_t minlen;
+    /* by first byte, one bit for each needle's second byte (lower-cased,
+     * its low five bits); all of them for a one-byte needle */
+    uint32_t second[256];
 } sx_bt_set;
 #define SX_BT_SET(list)                                                        \
     {                                                                          \
-        (list), 0, 0, {0}, {0}, 0                                              \
+        (list), 0, 0, {0}, {0}, 0, {0}                                         \
     }
 int sx_bt_has_set(sx_str s, sx_bt_set *set);
 /* Case-sensitive search. */
