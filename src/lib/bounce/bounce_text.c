@@ -411,6 +411,9 @@ int sx_bt_next_line(sx_btlines *it, sx_str *line)
  * '.' and '_'; both any byte of a non-ASCII character. */
 #define AC_LOCAL 1
 #define AC_DOMAIN 2
+/* the same for ASCII bytes only (see plain_addr) */
+#define AC_LOCAL_ASCII 4
+#define AC_DOMAIN_ASCII 8
 #define AC_ALNUM(c)                                                            \
     (((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') ||               \
      ((c) >= 'A' && (c) <= 'Z'))
@@ -419,11 +422,12 @@ int sx_bt_next_line(sx_btlines *it, sx_str *line)
      (c) == '\'' || (c) == '*' || (c) == '+' || (c) == '-' || (c) == '/' ||    \
      (c) == '=' || (c) == '?' || (c) == '^' || (c) == '_' || (c) == '`' ||     \
      (c) == '{' || (c) == '|' || (c) == '}' || (c) == '~' || (c) == '.')
+#define AC_DOM(c) (AC_ALNUM(c) || (c) == '-' || (c) == '.' || (c) == '_')
 #define AC(c)                                                                  \
     ((AC_ALNUM(c) || (c) >= 0x80 || AC_ATEXT(c) ? AC_LOCAL : 0) |              \
-     (AC_ALNUM(c) || (c) >= 0x80 || (c) == '-' || (c) == '.' || (c) == '_'     \
-          ? AC_DOMAIN                                                          \
-          : 0))
+     (AC_DOM(c) || (c) >= 0x80 ? AC_DOMAIN : 0) |                              \
+     (AC_ALNUM(c) || AC_ATEXT(c) ? AC_LOCAL_ASCII : 0) |                       \
+     (AC_DOM(c) ? AC_DOMAIN_ASCII : 0))
 static const unsigned char addr_class[256] = {
 #define A4(b) AC(b), AC((b) + 1), AC((b) + 2), AC((b) + 3)
 #define A16(b) A4(b), A4((b) + 4), A4((b) + 8), A4((b) + 12)
@@ -529,6 +533,30 @@ int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next)
     return 0;
 }
 
+/* Is s[0..n) a plain ASCII address, local@dom.ain, that
+ * sx_bt_find_addr() would find whole? One '@' with only local-part bytes
+ * before it and domain bytes after, a dot in the domain, which ends in
+ * neither '.' nor '-', and no '.' first: then its walks from the '@' reach
+ * both ends with nothing to trim. Anything else (non-ASCII bytes, quotes,
+ * brackets) is left to it. */
+static int plain_addr(const char *s, size_t n)
+{
+    const char *at = n > 0 ? memchr(s, '@', n) : NULL;
+    if (at == NULL || at == s || s[0] == '.')
+        return 0;
+    size_t ai = (size_t)(at - s);
+    for (size_t i = 0; i < ai; i++)
+        if (!(addr_class[(unsigned char)s[i]] & AC_LOCAL_ASCII))
+            return 0;
+    int dot = 0;
+    for (size_t i = ai + 1; i < n; i++) {
+        if (!(addr_class[(unsigned char)s[i]] & AC_DOMAIN_ASCII))
+            return 0;
+        dot |= s[i] == '.';
+    }
+    return dot && s[n - 1] != '.' && s[n - 1] != '-';
+}
+
 int sx_bt_is_addr(sx_str s, sx_str *addr)
 {
     s = sx_bt_trim(s);
@@ -536,6 +564,11 @@ int sx_bt_is_addr(sx_str s, sx_str *addr)
         s.p++;
         s.len -= 2;
         s = sx_bt_trim(s);
+    }
+    if (plain_addr(s.p, s.len)) {
+        if (addr)
+            *addr = s;
+        return 1;
     }
     sx_str a;
     size_t next;
