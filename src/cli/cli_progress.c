@@ -4,8 +4,11 @@
  * Drawn only when stderr is a terminal (a log file or a pipe must never
  * fill with carriage returns), redrawn at most every 100 ms, and erased by
  * cli_progress_done() so the result that follows starts on a clean line.
- * Every function accepts NULL and then does nothing.
+ * Every function accepts NULL and then does nothing. A run ended by a
+ * signal (a reader that closed the pipe, Ctrl-C) erases the bar too, so
+ * the shell's prompt does not land after a half-drawn line.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +27,37 @@ struct cli_progress {
     int64_t last_draw_ns;
     int drawn;
 };
+
+/* Set while a bar is on the screen; read by the signal handler. */
+static volatile sig_atomic_t bar_shown;
+
+static void erase_and_die(int sig)
+{
+    if (bar_shown) {
+        static const char erase[] = "\r\033[K";
+        ssize_t n = write(STDERR_FILENO, erase, sizeof erase - 1);
+        (void)n; /* nothing more can be done about a failed erase */
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Erase the bar before dying of the signals that end a run by default;
+ * a signal the program already handles (cmd_log's follow mode) is left
+ * to its handler. */
+static void erase_on_signals(void)
+{
+    static const int sigs[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old, sa;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+            continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = erase_and_die;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
 
 static int64_t now_ns(void)
 {
@@ -46,6 +80,7 @@ cli_progress *cli_progress_new(const char *label, uint64_t total,
     snprintf(p->label, sizeof(p->label), "%s", label ? label : "");
     p->total = total;
     p->unit_bytes = unit_bytes;
+    erase_on_signals();
     return p;
 }
 
@@ -66,6 +101,7 @@ static void fmt_amount(char *buf, size_t n, uint64_t v, int bytes)
 
 static void draw(cli_progress *p)
 {
+    bar_shown = 1;
     char done[32], total[32];
     fmt_amount(done, sizeof(done), p->done, p->unit_bytes);
     if (p->total > 0) {
@@ -111,6 +147,7 @@ void cli_progress_done(cli_progress *p)
     if (p->drawn) {
         fputs("\r\033[K", stderr);
         fflush(stderr);
+        bar_shown = 0;
     }
     free(p);
 }

@@ -150,4 +150,15 @@ grep -q "^  What to do" "$tmp/sum" && bad "--summary printed record blocks" || o
 "$SMTPDX" bounce --summary --ndjson "${cases[0]}" > /dev/null 2>&1
 is "$?" 2 "--summary with --ndjson"
 
+# a run killed by a closed pipe erases its progress bar from the terminal,
+# so the prompt that follows starts on a clean line
+if command -v script > /dev/null; then
+    script -qec "$SMTPDX bounce --ndjson tests/data/bounce tests/data/bounce tests/data/bounce | head -c 1 > /dev/null" /dev/null > "$tmp/pipe-tty" 2>&1
+    grep -q "messages" "$tmp/pipe-tty" && ok || bad "no progress bar on a terminal"
+    [ "$(tail -c 7 "$tmp/pipe-tty" | od -An -c | tr -d ' \n')" = '033[K\r033[K' ] && ok ||
+        bad "the bar is left on the screen after SIGPIPE: $(tail -c 20 "$tmp/pipe-tty" | od -An -c)"
+else
+    echo "skip: script(1) is absent, the SIGPIPE erase is not checked"
+fi
+
 finish cli_bounce
