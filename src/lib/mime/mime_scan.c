@@ -273,8 +273,8 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
     const size_t max_block = m->lim_.max_hdr_block;
     const size_t max_field = m->lim_.max_field;
     const unsigned nfr = s->nfr;
-    sx_cur c;
-    sx_cur_init(&c, pos, s->end, s->eol);
+    sx_lcur c;
+    sx_lcur_init(&c, pos, s->end, s->eol);
     const char *blk = pos;
     const char *ls, *b, *e;
     sx_hdr *last = NULL;
@@ -286,13 +286,13 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
         s->cf[k] = SX_NONE;
     if (idx == 0 && s->end - pos >= 5 && memcmp(pos, "From ", 5) == 0) {
         /* an mbox separator left in front (RFC 4155) */
-        sx_cur_line(&c, &b, &e, NULL);
+        sx_lcur_line(&c, &b, &e, NULL);
         blk = c.p;
         m->flags |= SX_MSG_F_MBOX_FROM;
     }
     for (;;) {
         ls = c.p;
-        if (!sx_cur_line(&c, &b, &e, NULL)) {
+        if (!sx_lcur_line(&c, &b, &e, NULL)) {
             p->flags |= SX_PART_F_HDR_EOF;
             break;
         }
@@ -310,7 +310,7 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
              * endless To: field would read as a list of addresses) */
             const char *cut = ls;
             int more, dl;
-            while ((more = sx_cur_line(&c, &b, &e, NULL)) && b != e &&
+            while ((more = sx_lcur_line(&c, &b, &e, NULL)) && b != e &&
                    !(nfr && e - b >= 2 && b[0] == '-' && b[1] == '-' &&
                      delim_match(s, b, e, &dl) >= 0))
                 ;
