@@ -53,49 +53,35 @@ static int quoted_from(const char *s, const char *end)
     return k > s && end - k >= 5 && memcmp(k, "From ", 5) == 0;
 }
 
-/* The first line start in [from, end) that holds 'F', or NULL; lo <= from
- * is a line start and the lowest byte that may be read. Every 'F' is found
- * with memchr (an 'F' is rarer than a line end, so this skips more text
- * per step than a test of every line end) and the bytes before it are
- * looked at: a quoted line (">From ", ">>From ") is seen on the way, and
- * *quoted set to its start when quoted is given and *quoted is NULL. One
- * that the data ends in may be one. */
-static const char *next_f(const char *lo, const char *from, const char *end,
-                          char eol, const char **quoted)
-{
-    while (from < end) {
-        const char *q = memchr(from, 'F', (size_t)(end - from));
-        if (q == NULL || q == lo || q[-1] == eol)
-            return q;
-        if (q[-1] == '>' && quoted != NULL && *quoted == NULL) {
-            const char *p = q - 1;
-            while (p > lo && p[-1] == '>')
-                p--;
-            if ((p == lo || p[-1] == eol) &&
-                (end - q < 5 ? memcmp(q, "From ", (size_t)(end - q)) == 0
-                             : memcmp(q, "From ", 5) == 0))
-                *quoted = p;
-        }
-        from = q + 1;
-    }
-    return NULL;
-}
-
-/* Candidates are line starts holding 'F', found by next_f, not line by
- * line. Work stays linear when data comes in chunks: a separator line is
- * short (SX_MBOX_SEP_MAX), so a longer unfinished "From " line is decided
- * at once, and after an unfinished ordinary line the scan resumes at the
- * end of the data, not at the start of the line. A quoted line whose 'F'
- * lies past the data is found by the next call, which reads back from
- * there to the line's start. */
+/* Candidates are line starts holding 'F', found with the line end before
+ * them in one search (sx_mem_bol), not line by line. Work stays linear
+ * when data comes in chunks: a separator line is short (SX_MBOX_SEP_MAX),
+ * so a longer unfinished "From " line is decided at once, and after an
+ * unfinished ordinary line the scan resumes at the end of the data, not
+ * at the start of the line. */
 int sx_mbox_find(const char *lo, const char *from, const char *end, char eol,
                  int eof, const char **at, const char **quoted)
 {
     const char *q = from;
     while (q < end) {
-        q = next_f(lo, q, end, eol, quoted);
+        q = quoted ? sx_mem_bol2(lo, q, end, eol, 'F', '>')
+                   : sx_mem_bol(lo, q, end, eol, 'F');
         if (q == NULL)
             break;
+        if (*q == '>') {
+            /* a quoted "From " line for sx_mbox_unquote; one that the
+             * data ends in may be one */
+            if (*quoted == NULL) {
+                const char *k = q;
+                while (k < end && *k == '>')
+                    k++;
+                if (end - k < 5 ? memcmp(k, "From ", (size_t)(end - k)) == 0
+                                : memcmp(k, "From ", 5) == 0)
+                    *quoted = q;
+            }
+            q++;
+            continue;
+        }
         if (end - q < 5 || memcmp(q, "From ", 5) != 0) {
             if (end - q < 5 && !eof
                 && memcmp(q, "From ", (size_t)(end - q)) == 0) {

@@ -27,8 +27,7 @@ enum { SX_MBOX_NONE = 0, SX_MBOX_FOUND, SX_MBOX_MORE };
  * end, or the start of an unfinished line that may be a separator).
  * quoted (may be NULL): when *quoted is NULL, it is set to the first line
  * start passed over that reads ">+From " (or may, the data ending in it),
- * so that sx_mbox_unquote need not search the message again; that line
- * may start before from (not before lo) when its "From" lies past it. */
+ * so that sx_mbox_unquote need not search the message again. */
 int sx_mbox_find(const char *lo, const char *from, const char *end, char eol,
                  int eof, const char **at, const char **quoted);
 

@@ -48,22 +48,35 @@ static unsigned first16(sx_v16 m)
  * per step, the pairs that start in the first 128, and a hit is placed by
  * its bit in a byte mask; the last pairs are looked at through one window
  * of 33 bytes that ends at end, overlapping pairs already known not to
- * match. A MIME body is searched for its next boundary line this way, so
- * twice the width per instruction pays on every body byte. */
-__attribute__((target("avx2"))) static const unsigned char *
-pair_avx2(const unsigned char *s, const unsigned char *e, unsigned char ua,
-          unsigned char ub)
+ * match. A MIME body is searched for its next boundary line this way, and
+ * an mbox for its "From " and ">From " lines, so twice the width per
+ * instruction pays on every byte. With two (a constant where it is
+ * inlined) the second byte may also be ub2: the one-byte search does not
+ * pay for the other compare. */
+__attribute__((target("avx2"), always_inline)) static inline __m256i
+pair_mask(const unsigned char *p, __m256i va, __m256i vb, __m256i vb2, int two)
+{
+    __m256i x = _mm256_loadu_si256((const __m256i *)p);
+    __m256i y = _mm256_loadu_si256((const __m256i *)(p + 1));
+    __m256i b = _mm256_cmpeq_epi8(y, vb);
+    if (two)
+        b = _mm256_or_si256(b, _mm256_cmpeq_epi8(y, vb2));
+    return _mm256_and_si256(_mm256_cmpeq_epi8(x, va), b);
+}
+
+__attribute__((target("avx2"), always_inline)) static inline const
+    unsigned char *
+    pair_avx2_any(const unsigned char *s, const unsigned char *e,
+                  unsigned char ua, unsigned char ub, unsigned char ub2,
+                  int two)
 {
     const __m256i va = _mm256_set1_epi8((char)ua);
     const __m256i vb = _mm256_set1_epi8((char)ub);
+    const __m256i vb2 = _mm256_set1_epi8((char)ub2);
     __m256i m[4];
     for (; e - s >= 129; s += 128) {
-        for (int k = 0; k < 4; k++) {
-            __m256i x = _mm256_loadu_si256((const __m256i *)(s + 32 * k));
-            __m256i y = _mm256_loadu_si256((const __m256i *)(s + 32 * k + 1));
-            m[k] = _mm256_and_si256(_mm256_cmpeq_epi8(x, va),
-                                    _mm256_cmpeq_epi8(y, vb));
-        }
+        for (int k = 0; k < 4; k++)
+            m[k] = pair_mask(s + 32 * k, va, vb, vb2, two);
         __m256i any = _mm256_or_si256(_mm256_or_si256(m[0], m[1]),
                                       _mm256_or_si256(m[2], m[3]));
         if (_mm256_testz_si256(any, any))
@@ -77,16 +90,28 @@ pair_avx2(const unsigned char *s, const unsigned char *e, unsigned char ua,
     for (;;) {
         if (e - s < 33)
             s = e - 33;
-        __m256i x = _mm256_loadu_si256((const __m256i *)s);
-        __m256i y = _mm256_loadu_si256((const __m256i *)(s + 1));
-        unsigned bits = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(
-            _mm256_cmpeq_epi8(x, va), _mm256_cmpeq_epi8(y, vb)));
+        unsigned bits =
+            (unsigned)_mm256_movemask_epi8(pair_mask(s, va, vb, vb2, two));
         if (bits != 0)
             return s + __builtin_ctz(bits);
         if (e - s == 33)
             return NULL;
         s += 32;
     }
+}
+
+__attribute__((target("avx2"))) static const unsigned char *
+pair_avx2(const unsigned char *s, const unsigned char *e, unsigned char ua,
+          unsigned char ub)
+{
+    return pair_avx2_any(s, e, ua, ub, ub, 0);
+}
+
+__attribute__((target("avx2"))) static const unsigned char *
+pair2_avx2(const unsigned char *s, const unsigned char *e, unsigned char ua,
+           unsigned char ub, unsigned char ub2)
+{
+    return pair_avx2_any(s, e, ua, ub, ub2, 1);
 }
 #endif
 
@@ -157,6 +182,10 @@ static const char *mem_pair2(const char *from, const char *end, char a,
 
     if (from == NULL || end - from < 2)
         return NULL;
+#ifdef SX_MEM_AVX2
+    if (e - s >= 33 && __builtin_cpu_supports("avx2"))
+        return (const char *)pair2_avx2(s, e, ua, u1, u2);
+#endif
     while (e - s >= 65) {
         sx_v16 m = {0};
         for (int k = 0; k < 64; k += 16) {
