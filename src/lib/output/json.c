@@ -478,6 +478,32 @@ static void member_int(sx_json *j, const char *key, size_t kn, long long v)
     commit(j, o + (sizeof(buf) - k));
 }
 
+char *sx_json_put_int(char *o, long long v)
+{
+    char buf[24];
+    size_t k = fmt_int(buf, v);
+    copy_small(o, buf + k, sizeof(buf) - k);
+    return o + (sizeof(buf) - k);
+}
+
+char *sx_json_run_begin(sx_json *j, size_t need, int *comma)
+{
+    sx_sbuf *b = j->out;
+    if (j->err || j->after_key || j->depth < 1 || j->depth > SX_JSON_DEPTH ||
+        b->max - b->len < need)
+        return NULL;
+    if (b->cap - b->len <= need && sx_sbuf_reserve(b, need) != SX_SBUF_OK)
+        return NULL;
+    *comma = j->count[j->depth - 1] > 0;
+    return b->data + b->len;
+}
+
+void sx_json_run_end(sx_json *j, char *o, unsigned members)
+{
+    commit(j, o);
+    j->count[j->depth - 1] += members;
+}
+
 void sx_json_int(sx_json *j, long long v)
 {
     member_int(j, NULL, 0, v);

@@ -110,6 +110,36 @@ static inline void sx_json_member(sx_json *j, const char *key, size_t kn,
     b->len = (size_t)(o - b->data);
 }
 
+/* A run of members written straight into the buffer, for a writer that
+ * knows a bound on their size beforehand (a record's fixed set): one
+ * reservation and one set of checks for the run instead of one a member.
+ * sx_json_run_begin returns where to write need bytes, and in *comma
+ * whether a ',' is due before the first member; or NULL when the common
+ * case does not hold (an earlier failure, a key pending, no open level,
+ * need bytes beyond the sbuf's maximum or memory): nothing is changed
+ * then, and the caller writes the members one by one, which fails or not
+ * as it would have. sx_json_run_end takes the end of what was written
+ * and the number of members. */
+char *sx_json_run_begin(sx_json *j, size_t need, int *comma);
+void sx_json_run_end(sx_json *j, char *o, unsigned members);
+
+/* In a run: the string s[0..n), n <= SX_JSON_QUOTE_BLOCK, quoted and
+ * escaped at o (room for n * 6 + 2 bytes); returns the end. */
+static inline char *sx_json_put_str(char *o, const char *s, size_t n)
+{
+    *o++ = '"';
+    size_t r = sx_json_plain_copy(o, (const unsigned char *)s, n);
+    if (r < n)
+        o = sx_json_escape_rest(o + r, (const unsigned char *)s, r, n);
+    else
+        o += n;
+    *o++ = '"';
+    return o;
+}
+
+/* In a run: v in decimal at o (20 bytes at most); returns the end. */
+char *sx_json_put_int(char *o, long long v);
+
 /* NULL prints null */
 static inline void sx_json_strz(sx_json *j, const char *s)
 {

@@ -191,6 +191,84 @@ void sx_out_json_explanation(sx_json *j, const sx_expl_item *it)
     sx_json_obj_end(j);
 }
 
+/* sx_out_json_sisimai_fields as one run (json.h): the same bytes, with
+ * one reservation for the lot. Returns 0, having written nothing, when
+ * the run cannot be taken (a NULL or long string, no room): the fields
+ * are then written one by one. */
+static int sisimai_run(sx_json *j, const smtpdx_record *r, int softbounce,
+                       const char *code, const char *reason, const char *tz)
+{
+    const char *v[] = {
+        r->action,      r->addresser,    r->alias,          r->catch_,
+        r->deliverystatus, r->destination, r->diagnosticcode,
+        r->diagnostictype, r->feedbacktype, r->lhost,       r->listid,
+        r->messageid,   r->origin,       reason,            r->recipient,
+        code,           r->rhost,        r->senderdomain,   r->smtpagent,
+        r->smtpcommand, r->subject,      tz,                r->token,
+    };
+    enum { NV = sizeof v / sizeof v[0], NMEMBERS = NV + 3 };
+    size_t n[NV];
+    /* per member: ',', the key (14 bytes at most) in quotes, ':', and a
+     * string's quotes or an integer's 20 characters */
+    size_t need = NMEMBERS * (1 + 16 + 1 + 20);
+    for (size_t i = 0; i < NV; i++) {
+        if (v[i] == NULL)
+            return 0;
+        n[i] = strlen(v[i]);
+        if (n[i] > SX_JSON_QUOTE_BLOCK)
+            return 0;
+        need += n[i] * 6;
+    }
+    int cm;
+    char *o = sx_json_run_begin(j, need, &cm);
+    if (o == NULL)
+        return 0;
+    unsigned members = NMEMBERS - (softbounce ? 0 : 1);
+/* a literal key (with its ',' and ':') as constant moves */
+#define KEY(lit) (memcpy(o, lit, sizeof lit - 1), o += sizeof lit - 1)
+#define STR(lit, i) (KEY(lit), o = sx_json_put_str(o, v[i], n[i]))
+    *o = ',';
+    o += cm;
+    STR("\"action\":", 0);
+    STR(",\"addresser\":", 1);
+    STR(",\"alias\":", 2);
+    if (n[3] > 0)
+        STR(",\"catch\":", 3);
+    else
+        KEY(",\"catch\":null"); /* what a Sisimai hook returned: none here */
+    STR(",\"deliverystatus\":", 4);
+    STR(",\"destination\":", 5);
+    STR(",\"diagnosticcode\":", 6);
+    STR(",\"diagnostictype\":", 7);
+    STR(",\"feedbacktype\":", 8);
+    KEY(",\"hardbounce\":");
+    o = sx_json_put_int(o, r->hardbounce ? 1 : 0);
+    STR(",\"lhost\":", 9);
+    STR(",\"listid\":", 10);
+    STR(",\"messageid\":", 11);
+    STR(",\"origin\":", 12);
+    STR(",\"reason\":", 13);
+    STR(",\"recipient\":", 14);
+    STR(",\"replycode\":", 15);
+    STR(",\"rhost\":", 16);
+    STR(",\"senderdomain\":", 17);
+    STR(",\"smtpagent\":", 18);
+    STR(",\"smtpcommand\":", 19);
+    if (softbounce) {
+        KEY(",\"softbounce\":");
+        o = sx_json_put_int(o, sx_out_softbounce(r));
+    }
+    STR(",\"subject\":", 20);
+    KEY(",\"timestamp\":");
+    o = sx_json_put_int(o, (long long)r->timestamp);
+    STR(",\"timezoneoffset\":", 21);
+    STR(",\"token\":", 22);
+#undef STR
+#undef KEY
+    sx_json_run_end(j, o, members);
+    return 1;
+}
+
 void sx_out_json_sisimai_fields(sx_json *j, const smtpdx_record *r,
                                 int softbounce)
 {
@@ -201,6 +279,10 @@ void sx_out_json_sisimai_fields(sx_json *j, const smtpdx_record *r,
     for (unsigned v = r->replycode > 0 ? (unsigned)r->replycode : 0; v > 0;
          v /= 10)
         code[--k] = (char)('0' + v % 10);
+    const char *reason = smtpdx_reason_name(r->reason);
+    const char *tz = r->timezoneoffset[0] ? r->timezoneoffset : "+0000";
+    if (sisimai_run(j, r, softbounce, code + k, reason, tz))
+        return;
     sx_json_kstr(j, "action", r->action);
     sx_json_kstr(j, "addresser", r->addresser);
     sx_json_kstr(j, "alias", r->alias);
@@ -219,7 +301,7 @@ void sx_out_json_sisimai_fields(sx_json *j, const smtpdx_record *r,
     sx_json_kstr(j, "listid", r->listid);
     sx_json_kstr(j, "messageid", r->messageid);
     sx_json_kstr(j, "origin", r->origin);
-    sx_json_kstr(j, "reason", smtpdx_reason_name(r->reason));
+    sx_json_kstr(j, "reason", reason);
     sx_json_kstr(j, "recipient", r->recipient);
     sx_json_kstr(j, "replycode", code + k);
     sx_json_kstr(j, "rhost", r->rhost);
@@ -230,8 +312,7 @@ void sx_out_json_sisimai_fields(sx_json *j, const smtpdx_record *r,
         sx_json_kint(j, "softbounce", sx_out_softbounce(r));
     sx_json_kstr(j, "subject", r->subject);
     sx_json_kint(j, "timestamp", (long long)r->timestamp);
-    sx_json_kstr(j, "timezoneoffset",
-                 r->timezoneoffset[0] ? r->timezoneoffset : "+0000");
+    sx_json_kstr(j, "timezoneoffset", tz);
     sx_json_kstr(j, "token", r->token);
 }
 
