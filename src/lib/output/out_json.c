@@ -123,17 +123,92 @@ static void fixed_cache_free(fixed_cache *fc)
     sx_free(fc);
 }
 
+/* A record's diagnosis part as one run (json.h), in the common case
+ * put_diagnosis takes: the entry's who and retry, their members and the
+ * entry's fixed ones already rendered in f. Returns 0, having written
+ * nothing, when the run cannot be taken. */
+static int diagnosis_run(sx_json *j, const smtpdx_explanation *e,
+                         const char *mtext, size_t mlen, const fixed_text *f)
+{
+    const smtpdx_kb_entry *k = e->entry;
+    int matched = e->matched_by != SMTPDX_MATCH_NONE;
+    /* cause, rule, kind, text, conflict_note, confidence, provider;
+     * NULL: null (text: "") */
+    const char *v[] = {
+        e->cause ? e->cause : "",
+        matched ? (k->id ? k->id : "") : "",
+        matched ? smtpdx_match_kind_name(e->matched_by) : "",
+        mtext ? mtext : "",
+        e->conflict_note,
+        smtpdx_confidence_name(e->confidence),
+        e->provider,
+    };
+    enum { NV = sizeof v / sizeof v[0] };
+    size_t n[NV];
+    /* per string: ',', a key (13 bytes at most) in quotes, ':', the
+     * value's quotes or null; "temporary", "matched" with its braces and
+     * "conflict" with their values */
+    size_t need = NV * (1 + 15 + 1 + 4) + 3 * (1 + 15 + 1 + 6) + f->text.len;
+    for (size_t i = 0; i < NV; i++) {
+        n[i] = v[i] == NULL ? 0 : i == 3 ? (mtext ? mlen : 0) : strlen(v[i]);
+        if (n[i] > SX_JSON_QUOTE_BLOCK)
+            return 0;
+        need += n[i] * 6;
+    }
+    int cm;
+    char *o = sx_json_run_begin(j, need, &cm);
+    if (o == NULL)
+        return 0;
+#define KEY(lit) (memcpy(o, lit, sizeof lit - 1), o += sizeof lit - 1)
+#define STR(lit, i)                                                          \
+    (KEY(lit), v[i] != NULL ? (o = sx_json_put_str(o, v[i], n[i]))            \
+                            : (memcpy(o, "null", 4), o += 4))
+    *o = ',';
+    o += cm;
+    STR("\"cause\":", 0);
+    if (e->temporary < 0)
+        KEY(",\"temporary\":null");
+    else if (e->temporary)
+        KEY(",\"temporary\":true");
+    else
+        KEY(",\"temporary\":false");
+    memcpy(o, f->text.data, f->text.len);
+    o += f->text.len;
+    if (!matched) {
+        KEY(",\"matched\":null");
+    } else {
+        STR(",\"matched\":{\"rule\":", 1);
+        STR(",\"kind\":", 2);
+        STR(",\"text\":", 3);
+        *o++ = '}';
+    }
+    if (e->conflict)
+        KEY(",\"conflict\":true");
+    else
+        KEY(",\"conflict\":false");
+    STR(",\"conflict_note\":", 4);
+    STR(",\"confidence\":", 5);
+    STR(",\"provider\":", 6);
+#undef STR
+#undef KEY
+    sx_json_run_end(j, o, 8);
+    return 1;
+}
+
 /* The diagnosis part shared by explanations and records. */
 static void put_diagnosis(sx_json *j, const smtpdx_explanation *e,
                           const char *mtext, size_t mlen, int with_reason,
                           fixed_cache *fc)
 {
     const smtpdx_kb_entry *k = e->entry;
+    const fixed_text *f = fixed_of(fc, k);
+    if (!with_reason && f != NULL && e->who == k->who &&
+        e->retry == k->retry && diagnosis_run(j, e, mtext, mlen, f))
+        return;
     if (with_reason)
         sx_json_kstr(j, "reason", smtpdx_reason_name(e->reason));
     sx_json_kstr(j, "cause", e->cause ? e->cause : "");
     put_temporary(j, e->temporary);
-    const fixed_text *f = fixed_of(fc, k);
     if (f != NULL && e->who == k->who && e->retry == k->retry) {
         sx_json_raw(j, f->text.data, f->text.len);
     } else {
