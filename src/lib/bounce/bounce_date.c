@@ -14,9 +14,14 @@
 
 #include "bounce/bounce_text.h"
 
-static const char *const months[] = {"jan", "feb", "mar", "apr", "may",
-                                     "jun", "jul", "aug", "sep", "oct",
-                                     "nov", "dec"};
+/* The months' first three letters in lower case, one word each (first
+ * letter highest), so that a name is told by one compare a month. */
+#define MON(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
+static const uint32_t months[] = {
+    MON('j', 'a', 'n'), MON('f', 'e', 'b'), MON('m', 'a', 'r'),
+    MON('a', 'p', 'r'), MON('m', 'a', 'y'), MON('j', 'u', 'n'),
+    MON('j', 'u', 'l'), MON('a', 'u', 'g'), MON('s', 'e', 'p'),
+    MON('o', 'c', 't'), MON('n', 'o', 'v'), MON('d', 'e', 'c')};
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
  * civil-date arithmetic, written out). */
@@ -62,7 +67,9 @@ static int number(cur *c, int maxdigits, long *out)
 {
     long v = 0;
     int n = 0;
-    while (c->p < c->e && isdigit((unsigned char)*c->p) && n < maxdigits) {
+    /* '0'..'9' as isdigit() has them, without its table lookup */
+    while (c->p < c->e && (unsigned char)(*c->p - '0') < 10 &&
+           n < maxdigits) {
         v = v * 10 + (*c->p - '0');
         c->p++;
         n++;
@@ -77,8 +84,11 @@ static int month(cur *c)
 {
     if (c->e - c->p < 3)
         return -1;
+    uint32_t w = MON(sx_bt_lower[(unsigned char)c->p[0]],
+                     sx_bt_lower[(unsigned char)c->p[1]],
+                     sx_bt_lower[(unsigned char)c->p[2]]);
     for (int i = 0; i < 12; i++)
-        if (sx_bt_ieq(c->p, months[i], 3)) {
+        if (w == months[i]) {
             c->p += 3;
             while (c->p < c->e && isalpha((unsigned char)*c->p))
                 c->p++;
@@ -113,12 +123,17 @@ static int zone(cur *c, long *off)
 {
     static const struct {
         const char *name;
+        size_t len;
         int hours;
-    } names[] = {{"UTC", 0},  {"UT", 0},   {"GMT", 0},  {"Z", 0},
-                 {"EDT", -4}, {"EST", -5}, {"CDT", -5}, {"CST", -6},
-                 {"MDT", -6}, {"MST", -7}, {"PDT", -7}, {"PST", -8},
-                 {"JST", 9},  {"KST", 9},  {"CET", 1},  {"CEST", 2},
-                 {"BST", 1},  {"IST", 5}};
+    } names[] = {
+#define Z(name, hours) {name, sizeof name - 1, hours}
+        Z("UTC", 0),  Z("UT", 0),   Z("GMT", 0),  Z("Z", 0),
+        Z("EDT", -4), Z("EST", -5), Z("CDT", -5), Z("CST", -6),
+        Z("MDT", -6), Z("MST", -7), Z("PDT", -7), Z("PST", -8),
+        Z("JST", 9),  Z("KST", 9),  Z("CET", 1),  Z("CEST", 2),
+        Z("BST", 1),  Z("IST", 5)
+#undef Z
+    };
     *off = 0;
     skip_cfws(c);
     if (c->p < c->e && (*c->p == '+' || *c->p == '-')) {
@@ -145,7 +160,7 @@ static int zone(cur *c, long *off)
         return 1;
     }
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        size_t l = strlen(names[i].name);
+        size_t l = names[i].len;
         if ((size_t)(c->e - c->p) >= l && sx_bt_ieq(c->p, names[i].name, l) &&
             ((size_t)(c->e - c->p) == l ||
              !isalpha((unsigned char)c->p[l]))) {
