@@ -135,8 +135,9 @@ static const help_page pages[] = {
       "someone forwarded, as an attachment or inline in the text, or "
       "quoted in a reply (\"On ..., Mail Delivery System wrote:\"), is "
       "read as the notice itself.",
-      "A summary (messages read, bounces, records, mails that were no "
-      "bounce, messages that could not be read as mail, each named with "
+      "A summary (messages read, bounces, and apart from them "
+      "auto-replies, complaint reports and delivery reports, records, "
+      "mails that were no bounce, messages that could not be read as mail, each named with "
       "why (binary data, no header fields, past a size limit), inputs "
       "that could not be opened, and how many records the selection "
       "options kept) goes to standard error, and a progress count while "

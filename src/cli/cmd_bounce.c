@@ -5,8 +5,9 @@
  * Inputs are files (one message or an mbox), directories (Maildir or a
  * folder of messages) or "-" for standard input; the library's message
  * reader tells them apart. Records go to standard output in the chosen
- * format; the summary (messages read, bounces, records, non-bounces,
- * unparseable messages with where they came from, unreadable inputs) and
+ * format; the summary (messages read, bounces, and apart from them the
+ * auto-replies, complaint reports and delivery reports, records,
+ * non-bounces, unparseable messages with where they came from, unreadable inputs) and
  * the progress bar go to standard error.
  * --domain, --sender, --reason, --hard and --soft choose which records
  * are written (cli_filter.c); the summary still counts every record found.
@@ -33,6 +34,8 @@ typedef struct bounce_run {
     cli_filter filter;
     unsigned long messages, bounces, records, written, notbounce,
         unparseable, unreadable;
+    /* reports that are not failures, counted apart from the bounces */
+    unsigned long autoreplies, feedback, delivered;
     char *bad[LIST_MAX];   /* unparseable origins */
     const char *why[LIST_MAX]; /* and why each gave nothing */
     char *lost[LIST_MAX];  /* unreadable inputs */
@@ -100,8 +103,31 @@ static void one_message(bounce_run *run, const char *buf, size_t len,
         unparseable(run, origin, st, buf, len);
         return;
     }
-    run->bounces++;
     size_t n = smtpdx_records_count(run->recs);
+    /* a message whose every record is an auto-reply, a complaint or a
+     * delivery is no bounce: the summary names it for what it is */
+    smtpdx_reason kind = SMTPDX_R_UNDEFINED;
+    for (size_t i = 0; i < n; i++) {
+        smtpdx_reason r = smtpdx_records_get(run->recs, i)->reason;
+        if (r != SMTPDX_R_VACATION && r != SMTPDX_R_FEEDBACK &&
+            r != SMTPDX_R_DELIVERED) {
+            kind = SMTPDX_R_UNDEFINED;
+            break;
+        }
+        if (i > 0 && r != kind) {
+            kind = SMTPDX_R_UNDEFINED;
+            break;
+        }
+        kind = r;
+    }
+    if (kind == SMTPDX_R_VACATION)
+        run->autoreplies++;
+    else if (kind == SMTPDX_R_FEEDBACK)
+        run->feedback++;
+    else if (kind == SMTPDX_R_DELIVERED)
+        run->delivered++;
+    else
+        run->bounces++;
     for (size_t i = 0; i < n; i++) {
         const smtpdx_record *r = smtpdx_records_get(run->recs, i);
         run->records++;
@@ -164,12 +190,21 @@ static void one_input(bounce_run *run, const char *path)
 
 static void summary(const bounce_run *run)
 {
-    fprintf(stderr,
-            "smtpdx bounce: %lu message%s read, %lu bounce%s, %lu record%s, "
-            "%lu not a bounce, %lu unparseable",
+    fprintf(stderr, "smtpdx bounce: %lu message%s read, %lu bounce%s",
             run->messages, run->messages == 1 ? "" : "s", run->bounces,
-            run->bounces == 1 ? "" : "s", run->records,
-            run->records == 1 ? "" : "s", run->notbounce, run->unparseable);
+            run->bounces == 1 ? "" : "s");
+    if (run->autoreplies)
+        fprintf(stderr, ", %lu auto-repl%s", run->autoreplies,
+                run->autoreplies == 1 ? "y" : "ies");
+    if (run->feedback)
+        fprintf(stderr, ", %lu complaint report%s", run->feedback,
+                run->feedback == 1 ? "" : "s");
+    if (run->delivered)
+        fprintf(stderr, ", %lu delivery report%s", run->delivered,
+                run->delivered == 1 ? "" : "s");
+    fprintf(stderr, ", %lu record%s, %lu not a bounce, %lu unparseable",
+            run->records, run->records == 1 ? "" : "s", run->notbounce,
+            run->unparseable);
     if (cli_filter_any(&run->filter))
         fprintf(stderr, ", %lu record%s selected", run->written,
                 run->written == 1 ? "" : "s");
