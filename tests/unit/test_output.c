@@ -529,6 +529,14 @@ static void test_csv_quoting(void **state)
     assert_null(strchr(out, '\x1b'));
     free(out);
 
+    /* no record: the header row alone, one line */
+    smtpdx_records *none = smtpdx_records_new();
+    assert_non_null(none);
+    out = write_set(none, SMTPDX_FMT_CSV, 0, &len);
+    assert_memory_equal(out, "date,recipient,addresser,reason,", 32);
+    assert_ptr_equal(strchr(out, '\n'), out + len - 1);
+    free(out);
+
     out = write_expl(SMTPDX_FMT_CSV, 0, &len);
     assert_memory_equal(out, "input,code,enhanced,", 20);
     assert_non_null(strstr(out, "\r\n\"550 5.1.1 \"\"quoted"));

@@ -1,8 +1,8 @@
 /*
  * out_csv.c - CSV for spreadsheets (RFC 4180).
  *
- * A header row before the first item, records or explanations one per
- * row, CRLF line ends (RFC 4180 section 2, rule 1). A field is quoted
+ * A header row before the first item (the records' one alone when there
+ * is none), records or explanations one per row, CRLF line ends (RFC 4180 section 2, rule 1). A field is quoted
  * when it holds a comma, a quote, CR or LF, and quotes inside are doubled
  * (rules 6 and 7). Invalid UTF-8 becomes U+FFFD and control characters
  * other than LF and TAB become spaces. A field that starts with = + - @,
@@ -147,9 +147,12 @@ static smtpdx_status csv_expl(smtpdx_writer *w, const sx_expl_item *it)
     return SMTPDX_OK;
 }
 
+/* A run that found nothing still writes the header row of records, so
+ * that the file a spreadsheet or a script opens has its columns. */
 static smtpdx_status csv_finish(smtpdx_writer *w)
 {
-    (void)w;
+    if (w->last_kind == SX_ITEM_NONE)
+        header(w->out, rec_cols, COUNT(rec_cols));
     return SMTPDX_OK;
 }
 
