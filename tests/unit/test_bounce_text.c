@@ -277,6 +277,70 @@ static void find_addr_bounds(void **state)
     assert_string_equal(addr_in("no address here", b, sizeof b), "");
 }
 
+/* The line walker takes its LFs from a 64-byte mask: against a memchr
+ * walk, over texts of every length with lines short and long (past one
+ * and two windows), CR LF and lone CRs, a last line without an LF, and a
+ * copy taken midway that must go on alone as a saved position. */
+static void lines_match_reference(void **state)
+{
+    (void)state;
+    enum { MAX = 400 };
+    char src[MAX];
+    for (int round = 0; round < 60; round++) {
+        /* lines of 0..150 bytes (one round in four: up to 40) */
+        unsigned span = round % 4 ? 150 : 40;
+        for (size_t len = 0; len <= MAX; len += 1 + len / 40) {
+            for (size_t i = 0; i < len; i++) {
+                unsigned r = rnd(span + 1);
+                src[i] = r == 0   ? '\n'
+                         : r == 1 ? '\r'
+                                  : (char)('a' + r % 26);
+            }
+            char *b = malloc(len ? len : 1);
+            assert_non_null(b);
+            memcpy(b, src, len);
+            sx_btlines it, saved;
+            sx_bt_lines_init(&it, b, len);
+            const char *p = b, *end = b + len;
+            unsigned n = 0;
+            sx_str l;
+            while (sx_bt_next_line(&it, &l)) {
+                assert_true(p < end);
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                const char *e = nl ? nl : end;
+                size_t want = (size_t)(e - p);
+                if (want > 0 && e[-1] == '\r')
+                    want--;
+                assert_ptr_equal(l.p, p);
+                assert_int_equal(l.len, want);
+                p = nl ? nl + 1 : end;
+                if (++n == 3)
+                    saved = it;
+            }
+            assert_ptr_equal(p, end);
+            assert_int_equal(it.count, n);
+            if (n >= 3) { /* the copy walks the same rest */
+                sx_btlines again;
+                sx_bt_lines_init(&again, b, len);
+                for (int k = 0; k < 3; k++)
+                    assert_true(sx_bt_next_line(&again, &l));
+                sx_str x;
+                while (sx_bt_next_line(&again, &l)) {
+                    assert_true(sx_bt_next_line(&saved, &x));
+                    assert_ptr_equal(x.p, l.p);
+                    assert_int_equal(x.len, l.len);
+                }
+                assert_false(sx_bt_next_line(&saved, &x));
+            }
+            free(b);
+        }
+    }
+    sx_btlines none;
+    sx_str l;
+    sx_bt_lines_init(&none, NULL, 0);
+    assert_false(sx_bt_next_line(&none, &l));
+}
+
 /* The serialized marker databases the build linked in are made from the
  * phrase lists compiled in, and load here (else every start compiles). */
 static void prebuilt_marker_databases_fit(void **state)
@@ -331,6 +395,7 @@ int main(void)
         cmocka_unit_test(has_any_matches_reference),
         cmocka_unit_test(iprefix_and_ieq),
         cmocka_unit_test(find_addr_bounds),
+        cmocka_unit_test(lines_match_reference),
         cmocka_unit_test(prebuilt_marker_databases_fit),
         cmocka_unit_test(token_sha1_vectors),
     };

@@ -166,6 +166,27 @@ static void test_bol(void **state)
     }
 }
 
+/* sx_mem_mask64: one bit per byte of the first 64 (fewer at the end) */
+static void test_mask64(void **state)
+{
+    (void)state;
+    char src[MAXLEN];
+    for (int round = 0; round < ROUNDS; round++) {
+        fill(src, sizeof src);
+        for (size_t len = 0; len <= MAXLEN; len++) {
+            char *b = exact(src, len);
+            for (size_t off = 0; off <= len; off++) {
+                uint64_t want = 0;
+                for (size_t i = 0; i < 64 && off + i < len; i++)
+                    want |= (uint64_t)(b[off + i] == '\n') << i;
+                assert_int_equal(sx_mem_mask64(b + off, b + len, '\n'),
+                                 want);
+            }
+            free(b);
+        }
+    }
+}
+
 /* sx_mem_bol2 is the earlier of the two one-byte searches */
 static void test_bol2(void **state)
 {
@@ -279,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_pair_at_edges),
         cmocka_unit_test(test_bol),
         cmocka_unit_test(test_bol2),
+        cmocka_unit_test(test_mask64),
         cmocka_unit_test(test_is_plain),
         cmocka_unit_test(test_bol_start_of_text),
         cmocka_unit_test(test_any2_ctl_text_graph),

@@ -11,6 +11,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "util/memscan.h"
 #include "util/utf8.h"
 
 /* One load instead of two compares in the inner loops below. */
@@ -387,21 +388,31 @@ void sx_bt_lines_init(sx_btlines *it, const char *p, size_t n)
     it->p = p;
     it->end = p ? p + n : p;
     it->count = 0;
+    it->win = NULL;
+    it->mask = 0;
 }
 
-int sx_bt_next_line(sx_btlines *it, sx_str *line)
+/* The next 64 bytes' mask; when those hold no LF either, the line is a
+ * long one and memchr (fast on long runs) finds its end, the window
+ * moving there. */
+uint64_t sx_bt_lines_refill(sx_btlines *it)
 {
-    if (it->p == NULL || it->p >= it->end)
-        return 0;
-    const char *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
-    const char *e = nl ? nl : it->end;
-    line->p = it->p;
-    line->len = (size_t)(e - it->p);
-    if (line->len > 0 && line->p[line->len - 1] == '\r')
-        line->len--;
-    it->p = nl ? nl + 1 : it->end;
-    it->count++;
-    return 1;
+    const char *from = it->p;
+    if (it->win != NULL) {
+        if (it->end - it->win <= 64)
+            return 0; /* the window reached the end */
+        from = it->win + 64;
+    }
+    it->win = from;
+    uint64_t m = sx_mem_mask64(from, it->end, '\n');
+    if (m == 0 && it->end - from > 64) {
+        const char *nl = memchr(from + 64, '\n', (size_t)(it->end - from - 64));
+        if (nl == NULL)
+            return 0;
+        it->win = nl;
+        m = sx_mem_mask64(nl, it->end, '\n');
+    }
+    return m;
 }
 
 /* Which bytes an address is made of, one table for both parts (the

@@ -95,13 +95,40 @@ sx_str sx_bt_trim(sx_str s);
 sx_str sx_bt_typed(sx_str v, sx_str *type, int strict);
 
 /* Line walker over LF (or CR LF) separated text: each call gives the next
- * line without its end; returns 0 at the end of the text. */
+ * line without its end; returns 0 at the end of the text. A copy of it is
+ * a saved position. The LFs are found 64 bytes at a time (sx_mem_mask64)
+ * and taken from the bit mask: the readers walk many short lines, on
+ * which one memchr call per line costs more than the search itself. */
 typedef struct sx_btlines {
     const char *p, *end;
     unsigned count;
+    const char *win; /* the bytes mask covers (NULL before the first line) */
+    uint64_t mask;   /* the LFs in the window not yet passed */
 } sx_btlines;
 void sx_bt_lines_init(sx_btlines *it, const char *p, size_t n);
-int sx_bt_next_line(sx_btlines *it, sx_str *line);
+/* The LFs at and after it->p once the window's are used up (the first
+ * window at the first line); 0 when no LF is left. */
+uint64_t sx_bt_lines_refill(sx_btlines *it);
+/* Inline: called once per line by every reader, mostly to take the next
+ * bit of the mask. */
+static inline int sx_bt_next_line(sx_btlines *it, sx_str *line)
+{
+    if (it->p == NULL || it->p >= it->end)
+        return 0;
+    uint64_t m = it->mask;
+    if (m == 0)
+        m = sx_bt_lines_refill(it);
+    const char *nl = m ? it->win + __builtin_ctzll(m) : NULL;
+    it->mask = m & (m - 1);
+    const char *e = nl ? nl : it->end;
+    line->p = it->p;
+    line->len = (size_t)(e - it->p);
+    if (line->len > 0 && line->p[line->len - 1] == '\r')
+        line->len--;
+    it->p = nl ? nl + 1 : it->end;
+    it->count++;
+    return 1;
+}
 
 /* The first e-mail address in s[0..n): *addr gets its span (without <>),
  * *next (may be NULL) the offset just past it. 0 when there is none. An

@@ -25,6 +25,10 @@ void sx_dsn_iter_init(sx_dsn_iter *it, const char *buf, size_t len)
     it->block = 0;
     it->started = 0;
     it->eol = sx_eol_detect(it->p, (size_t)(it->end - it->p), NULL);
+    sx_lcur c;
+    sx_lcur_init(&c, it->p, it->end, (char)it->eol);
+    it->win = c.win;
+    it->mask = c.mask;
     it->junk = 0;
     sx_sbuf_init(&it->val, SX_MIME_MAX_FIELD);
 }
@@ -92,12 +96,15 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
 {
     if (it == NULL || f == NULL)
         return SMTPDX_ERR_INVAL;
-    sx_cur c;
-    sx_cur_init(&c, it->p, it->end, (char)it->eol);
+    /* the lines are read with a line-end mask kept in the iterator, not
+     * one memchr call per line: most fields are a short line */
+    sx_lcur c = {it->p, it->end, it->win, it->mask, (char)it->eol};
     const char *s, *e;
     for (;;) {
-        if (!sx_cur_line(&c, &s, &e, NULL)) {
+        if (!sx_lcur_line(&c, &s, &e, NULL)) {
             it->p = c.p;
+            it->win = c.win;
+            it->mask = c.mask;
             return SMTPDX_ERR_PARSE;
         }
         /* a line that opens with a field name, the common case, is told
@@ -133,15 +140,17 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
              * same ones as below, without unfolding them */
             while (c.p < c.end &&
                    (sx_is_blank(*c.p) || reply_line(c.p, c.end))) {
-                sx_cur save = c;
+                sx_lcur save = c;
                 const char *cs, *ce;
-                sx_cur_line(&c, &cs, &ce, NULL);
+                sx_lcur_line(&c, &cs, &ce, NULL);
                 if (only_blanks(cs, ce)) {
                     c = save;
                     break;
                 }
             }
             it->p = c.p;
+            it->win = c.win;
+            it->mask = c.mask;
             f->value.p = "";
             f->value.len = 0;
             f->block = it->block;
@@ -153,14 +162,14 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
         trim(&vs, &ve);
         /* continuation lines: start with a blank, hold something else;
          * or, unfolded, repeat a reply code */
-        sx_cur look = c;
+        sx_lcur look = c;
         const char *cs, *ce;
         int folded = 0, cut = 0;
         smtpdx_status st = SMTPDX_OK;
         while (look.p < look.end &&
                (sx_is_blank(*look.p) || reply_line(look.p, look.end))) {
-            sx_cur save = look;
-            sx_cur_line(&look, &cs, &ce, NULL);
+            sx_lcur save = look;
+            sx_lcur_line(&look, &cs, &ce, NULL);
             if (only_blanks(cs, ce)) {
                 look = save;
                 break;
@@ -193,6 +202,8 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
         }
         c = look;
         it->p = c.p;
+        it->win = c.win;
+        it->mask = c.mask;
         if (st != SMTPDX_OK)
             return st;
         if (folded) {

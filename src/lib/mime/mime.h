@@ -308,6 +308,8 @@ smtpdx_status sx_charset_to_utf8(const char *charset, const char *in,
  * (text/rfc822-headers). */
 typedef struct sx_dsn_iter {
     const char *p, *end;
+    const char *win;       /* the line ends of win[0..64) not yet passed */
+    uint64_t mask;         /* are kept between calls (see sx_lcur) */
     unsigned block;        /* current block number */
     int started;           /* a field was seen in the current block */
     int eol;               /* line-end convention: '\n' or '\r' */

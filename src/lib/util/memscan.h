@@ -73,6 +73,13 @@ static inline uint64_t sx_mem_mask64(const char *from, const char *end,
         m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vc))
              << i;
     }
+    if (i < n && n >= 16) {
+        /* the last bytes: the sixteen that end at end, of which the
+         * bytes already seen are shifted out */
+        __m128i x = _mm_loadu_si128((const __m128i *)(end - 16));
+        unsigned t = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vc));
+        return m | (uint64_t)(t >> (16 - (n - i))) << i;
+    }
 #else
     if (n > 64)
         n = 64;
