@@ -397,8 +397,9 @@ static const sx_hdr *block_field(const scan *s, const sx_part *p, int k)
     return &s->m->hdrs[i];
 }
 
-/* The first token of a value, lower-cased into out (cut to cap). */
-static void token_lc(const char *v, size_t len, char *out, size_t cap)
+/* The first token of a value, lower-cased into out (cut to cap); returns
+ * its length. */
+static size_t token_lc(const char *v, size_t len, char *out, size_t cap)
 {
     const char *end = v + len;
     const char *p = sx_skip_cfws(v, end);
@@ -406,7 +407,21 @@ static void token_lc(const char *v, size_t len, char *out, size_t cap)
     while (p < end && sx_is_token_char((unsigned char)*p) && n + 1 < cap)
         out[n++] = sx_lc(*p++);
     out[n] = '\0';
+    return n;
 }
+
+/* Is the token t[0..n) the literal lit? */
+#define TOK_IS(t, n, lit) \
+    ((n) == sizeof(lit) - 1 && memcmp((t), lit, sizeof(lit) - 1) == 0)
+
+/* Is the string in the char array a (a part's type or subtype) the
+ * literal lit? One compare of lit with its NUL, of a size known here, so
+ * the compiler inlines it rather than calling strcmp: the array is at
+ * least that long (checked) and every byte of it is written (a part is
+ * cleared when made). */
+#define ARR_IS(a, lit)                                             \
+    (sizeof(char[sizeof(a) >= sizeof(lit) ? 1 : -1]) &&            \
+     memcmp((a), lit, sizeof(lit)) == 0)
 
 /* Content-Type, -Transfer-Encoding and -Disposition of entity idx. */
 static void entity_classify(scan *s, uint32_t idx, int in_digest)
@@ -426,7 +441,7 @@ static void entity_classify(scan *s, uint32_t idx, int in_digest)
             const char *pe = h->value.p + h->value.len;
             /* one walk over the parameters for both; the first of each
              * name counts */
-            int want_b = strcmp(p->type, "multipart") == 0;
+            int want_b = ARR_IS(p->type, "multipart");
             int got_c = 0, got_b = 0;
             sx_str a, v;
             int esc;
@@ -465,25 +480,25 @@ static void entity_classify(scan *s, uint32_t idx, int in_digest)
     h = block_field(s, p, CF_CTE);
     if (h) {
         char t[24];
-        token_lc(h->value.p, h->value.len, t, sizeof t);
-        if (strcmp(t, "base64") == 0)
+        size_t n = token_lc(h->value.p, h->value.len, t, sizeof t);
+        if (TOK_IS(t, n, "base64"))
             p->cte = SX_CTE_BASE64;
-        else if (strcmp(t, "quoted-printable") == 0)
+        else if (TOK_IS(t, n, "quoted-printable"))
             p->cte = SX_CTE_QP;
-        else if (strcmp(t, "x-uuencode") == 0 || strcmp(t, "uuencode") == 0
-                 || strcmp(t, "x-uue") == 0)
+        else if (TOK_IS(t, n, "x-uuencode") || TOK_IS(t, n, "uuencode")
+                 || TOK_IS(t, n, "x-uue"))
             p->cte = SX_CTE_UUENCODE;
-        else if (strcmp(t, "7bit") != 0 && strcmp(t, "8bit") != 0
-                 && strcmp(t, "binary") != 0)
+        else if (!TOK_IS(t, n, "7bit") && !TOK_IS(t, n, "8bit")
+                 && !TOK_IS(t, n, "binary"))
             p->flags |= SX_PART_F_BAD_CTE;
     }
     h = block_field(s, p, CF_DISP);
     if (h) {
         char t[16];
-        token_lc(h->value.p, h->value.len, t, sizeof t);
-        p->disp = strcmp(t, "inline") == 0       ? SX_DISP_INLINE
-                  : strcmp(t, "attachment") == 0 ? SX_DISP_ATTACHMENT
-                                                 : SX_DISP_OTHER;
+        size_t n = token_lc(h->value.p, h->value.len, t, sizeof t);
+        p->disp = TOK_IS(t, n, "inline")       ? SX_DISP_INLINE
+                  : TOK_IS(t, n, "attachment") ? SX_DISP_ATTACHMENT
+                                               : SX_DISP_OTHER;
     }
 }
 
@@ -502,10 +517,9 @@ static void close_upto(scan *s, uint32_t cur, uint32_t stop, const char *at)
 
 static int is_message_wrapper(const sx_part *p)
 {
-    return strcmp(p->type, "message") == 0
-           && (strcmp(p->subtype, "rfc822") == 0
-               || strcmp(p->subtype, "global") == 0
-               || strcmp(p->subtype, "news") == 0)
+    return ARR_IS(p->type, "message")
+           && (ARR_IS(p->subtype, "rfc822") || ARR_IS(p->subtype, "global")
+               || ARR_IS(p->subtype, "news"))
            && p->cte == SX_CTE_IDENTITY;
 }
 
@@ -553,7 +567,7 @@ static void scan_run(scan *s)
         /* cur's header has been read; pos is where its body starts */
         sx_part *p = &m->parts[cur];
         int container = 0;
-        if (strcmp(p->type, "multipart") == 0) {
+        if (ARR_IS(p->type, "multipart")) {
             if (p->boundary.len == 0)
                 p->flags |= SX_PART_F_NO_BOUNDARY;
             else
@@ -605,7 +619,7 @@ static void scan_run(scan *s)
                 s->nfr--;
                 continue;
             }
-            int digest = strcmp(m->parts[f->part].subtype, "digest") == 0;
+            int digest = ARR_IS(m->parts[f->part].subtype, "digest");
             uint32_t c = entity_open(s, f->part, &pos, digest);
             if (s->nomem)
                 return;
