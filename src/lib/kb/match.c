@@ -194,12 +194,58 @@ static int on_som(unsigned id, unsigned long long from, unsigned long long to,
     return 0;
 }
 
+/* Does every match of the regex start at offset 0: does it begin with
+ * "^" and have no "|" outside groups and classes ("^a|b" does not)? The
+ * patterns are compiled without HS_FLAG_MULTILINE, so "^" is only the
+ * start of the text, and the start needs no scan. Anything this reading
+ * could get wrong (an optional "^", "(?" flags or comments, \Q quoting)
+ * answers no: the scan then tells. */
+static int anchored_at_start(const char *re)
+{
+    int depth = 0;
+    if (re[0] != '^' || strchr("?*+{", re[1]) != NULL)
+        return 0;  /* (strchr finds the NUL too: a bare "^" is left alone) */
+    for (const char *q = re + 1; *q; q++) {
+        if (*q == '\\') {
+            if (*++q == '\0' || *q == 'Q')
+                return 0;
+        } else if (*q == '[') {
+            /* a class: "]" right after "[" or "[^" is one of its bytes */
+            q++;
+            if (*q == '^')
+                q++;
+            if (*q == ']')
+                q++;
+            for (; *q != ']'; q++) {
+                if (*q == '\0')
+                    return 0;
+                if (*q == '\\' && *++q == '\0')
+                    return 0;
+            }
+        } else if (*q == '(') {
+            if (q[1] == '?')
+                return 0;
+            depth++;
+        } else if (*q == ')') {
+            depth--;
+        } else if (*q == '|' && depth == 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int sx_match_start(sx_match *m, unsigned pattern, const char *text,
                    size_t len, size_t end, size_t *start)
 {
     if (som_db == NULL || text == NULL || end == 0 || end > len ||
         len > UINT_MAX)
         return -1;
+    if (pattern < sx_kb_npatterns &&
+        anchored_at_start(sx_kb_patterns[pattern].expr)) {
+        *start = 0;
+        return 0;
+    }
     m->want = pattern;
     m->want_end = end;
     m->found = 0;
