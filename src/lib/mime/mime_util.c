@@ -46,9 +46,10 @@ smtpdx_status sx_sbuf_status(int rc)
 }
 
 /* RFC 2045 5.1: token := 1*<any (US-ASCII) CHAR except SPACE, CTLs, or
- * tspecials>; one bit per byte, built from the rule below. */
+ * tspecials>; per byte its lower case when it is one, else 0, so that a
+ * token is tested and lower-cased by one load per byte. */
 static const unsigned char TOKEN[256] = {
-#define T(c) [c] = 1
+#define T(c) [c] = (unsigned char)((c) >= 'A' && (c) <= 'Z' ? (c) | 0x20 : (c))
     T('!'), T('#'), T('$'), T('%'), T('&'), T('\''), T('*'), T('+'), T('-'),
     T('.'), T('0'), T('1'), T('2'), T('3'), T('4'), T('5'), T('6'), T('7'),
     T('8'), T('9'), T('A'), T('B'), T('C'), T('D'), T('E'), T('F'), T('G'),
@@ -63,7 +64,7 @@ static const unsigned char TOKEN[256] = {
 
 int sx_is_token_char(unsigned char c)
 {
-    return TOKEN[c];
+    return TOKEN[c] != 0;
 }
 
 const char *sx_skip_cfws(const char *p, const char *end)
@@ -98,9 +99,10 @@ static const char *token_copy(const char *p, const char *end, char *out,
                               size_t cap, size_t *n)
 {
     size_t k = 0;
-    while (p < end && TOKEN[(unsigned char)*p]) {
+    unsigned char lc;
+    while (p < end && (lc = TOKEN[(unsigned char)*p]) != 0) {
         if (k + 1 < cap)
-            out[k++] = sx_lc(*p);
+            out[k++] = (char)lc;
         p++;
     }
     out[k] = '\0';
