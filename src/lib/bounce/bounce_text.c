@@ -152,6 +152,24 @@ static int iprefix_z(const char *h, size_t hl, const char *needle)
     }
 }
 
+/* Does a needle of the chain from j (linked by next) start at h[p]? Its
+ * first byte is known to match; c1 is h[p + 1] in lower case (0 past the
+ * end), compared before the rest. */
+static inline int chain_hit(const char *h, size_t hl, size_t p,
+                            unsigned char c1, const char *const *needles,
+                            unsigned j, const unsigned char *next)
+{
+    for (; j != 0xff; j = next[j]) {
+        const char *w = needles[j];
+        if (w[1] == '\0')
+            return 1;
+        if (sx_bt_lower[(unsigned char)w[1]] == c1 && p + 1 < hl &&
+            iprefix_z(h + p + 2, hl - p - 2, w + 2))
+            return 1;
+    }
+    return 0;
+}
+
 /* Any needle in h[0..hl), in one walk over h: the needles are chained by
  * their first byte (lower case), so each byte of h is looked at once and
  * compared only with the needles that start with it. */
@@ -185,16 +203,10 @@ static int has_any_walk(const char *h, size_t hl, const char *const *needles,
         if (j == 0xff)
             continue;
         /* the second byte first, as in set_walk() */
-        unsigned char c1 = p + 1 < hl ? sx_bt_lower[(unsigned char)h[p + 1]]
-                                      : 0;
-        for (; j != 0xff; j = next[j]) {
-            const char *w = needles[j];
-            if (w[1] == '\0')
-                return 1;
-            if (sx_bt_lower[(unsigned char)w[1]] == c1 && p + 1 < hl &&
-                iprefix_z(h + p + 2, hl - p - 2, w + 2))
-                return 1;
-        }
+        unsigned char c1 =
+            p + 1 < hl ? sx_bt_lower[(unsigned char)h[p + 1]] : 0;
+        if (chain_hit(h, hl, p, c1, needles, j, next))
+            return 1;
     }
     return 0;
 }
@@ -228,19 +240,13 @@ static int set_walk(const char *h, size_t hl, const sx_bt_set *set)
         /* the second byte is looked at here, not in a call: most of the
          * places a needle's first byte is found, no needle's second byte
          * follows, and the chain is not walked */
-        unsigned char c1 = p + 1 < hl ? sx_bt_lower[(unsigned char)h[p + 1]]
-                                      : 0;
+        unsigned char c1 =
+            p + 1 < hl ? sx_bt_lower[(unsigned char)h[p + 1]] : 0;
         if (!(m >> (c1 & 31) & 1))
             continue;
-        for (unsigned j = set->head[(unsigned char)h[p]]; j != 0xff;
-             j = set->next[j]) {
-            const char *w = set->needles[j];
-            if (w[1] == '\0')
-                return 1;
-            if (sx_bt_lower[(unsigned char)w[1]] == c1 && p + 1 < hl &&
-                iprefix_z(h + p + 2, hl - p - 2, w + 2))
-                return 1;
-        }
+        if (chain_hit(h, hl, p, c1, set->needles,
+                      set->head[(unsigned char)h[p]], set->next))
+            return 1;
     }
     return 0;
 }
@@ -594,8 +600,8 @@ int sx_bt_is_addr(sx_str s, sx_str *addr)
 
 int sx_bt_reply_code(const char *s, size_t n)
 {
-    if (n < 3 || !(s[0] >= '2' && s[0] <= '5') || !isdigit((unsigned char)s[1]) ||
-        !isdigit((unsigned char)s[2]))
+    if (n < 3 || !(s[0] >= '2' && s[0] <= '5') ||
+        !isdigit((unsigned char)s[1]) || !isdigit((unsigned char)s[2]))
         return 0;
     if (n > 3 && s[3] != ' ' && s[3] != '-' && s[3] != '\t')
         return 0;
@@ -660,8 +666,7 @@ int sx_bt_find_code(const char *s, size_t n, size_t *at)
             continue;
         if (s[i + 1] > '5')
             continue;
-        if (i + 3 < n && s[i + 3] != ' ' && s[i + 3] != '-' &&
-            s[i + 3] != '\t')
+        if (i + 3 < n && s[i + 3] != ' ' && s[i + 3] != '-' && s[i + 3] != '\t')
             continue;
         /* "550-5.7.1" or "550 5.1.1" or "550 text": fine; "550-192.0"
          * (an address range) is not a reply */

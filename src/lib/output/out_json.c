@@ -127,6 +127,10 @@ static void fixed_cache_free(fixed_cache *fc)
  * put_diagnosis takes: the entry's who and retry, their members and the
  * entry's fixed ones already rendered in f. Returns 0, having written
  * nothing, when the run cannot be taken. */
+/* A literal key (with its ',' and ':') written at o as constant moves,
+ * in the one-run writers below. */
+#define KEY(lit) (memcpy(o, lit, sizeof lit - 1), o += sizeof lit - 1)
+
 static int diagnosis_run(sx_json *j, const smtpdx_explanation *e,
                          const char *mtext, size_t mlen, const fixed_text *f)
 {
@@ -159,7 +163,6 @@ static int diagnosis_run(sx_json *j, const smtpdx_explanation *e,
     char *o = sx_json_run_begin(j, need, &cm);
     if (o == NULL)
         return 0;
-#define KEY(lit) (memcpy(o, lit, sizeof lit - 1), o += sizeof lit - 1)
 #define STR(lit, i)                                                          \
     (KEY(lit), v[i] != NULL ? (o = sx_json_put_str(o, v[i], n[i]))            \
                             : (memcpy(o, "null", 4), o += 4))
@@ -190,7 +193,6 @@ static int diagnosis_run(sx_json *j, const smtpdx_explanation *e,
     STR(",\"confidence\":", 5);
     STR(",\"provider\":", 6);
 #undef STR
-#undef KEY
     sx_json_run_end(j, o, 8);
     return 1;
 }
@@ -299,8 +301,6 @@ static int sisimai_run(sx_json *j, const smtpdx_record *r, int softbounce,
     if (o == NULL)
         return 0;
     unsigned members = NMEMBERS - (softbounce ? 0 : 1);
-/* a literal key (with its ',' and ':') as constant moves */
-#define KEY(lit) (memcpy(o, lit, sizeof lit - 1), o += sizeof lit - 1)
 #define STR(lit, i) (KEY(lit), o = sx_json_put_str(o, v[i], n[i]))
     *o = ',';
     o += cm;
@@ -339,7 +339,6 @@ static int sisimai_run(sx_json *j, const smtpdx_record *r, int softbounce,
     STR(",\"timezoneoffset\":", 21);
     STR(",\"token\":", 22);
 #undef STR
-#undef KEY
     sx_json_run_end(j, o, members);
     return 1;
 }
