@@ -57,6 +57,17 @@ int sx_bmarks_within(const sx_bmarks *mk, int first, int last, size_t end)
     return 0;
 }
 
+const char *sx_bmarks_find(const sx_bmarks *mk, int id, const char *text,
+                           size_t from, size_t n)
+{
+    uint32_t at = mk->at[id];
+    if (at == SX_BMARK_NONE)
+        return NULL;
+    if (at < from)
+        return sx_bt_ifind(text + from, n, phrases[id]);
+    return at + lens[id] <= from + n ? text + at : NULL;
+}
+
 /* The build's serialized database, if it fits: same phrases, and a
  * Hyperscan and CPU that can run it (hs_alloc_scratch checks the latter). */
 static hs_database_t *load(const unsigned char *bytes, size_t len)

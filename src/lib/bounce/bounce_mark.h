@@ -125,6 +125,12 @@ uint32_t sx_bmarks_first(const sx_bmarks *mk, int first, int last);
 /* Does any of the phrases first..last stand whole in the text's first end
  * bytes? (Its first place tells: a later one ends later.) */
 int sx_bmarks_within(const sx_bmarks *mk, int first, int last, size_t end);
+/* The first place phrase id stands whole in text[from, from + n), where
+ * text is the one the marks were found in, or NULL: read from the marks
+ * when its first place is at or after from, searched for (caselessly)
+ * only when that place lies before from. */
+const char *sx_bmarks_find(const sx_bmarks *mk, int id, const char *text,
+                           size_t from, size_t n);
 
 /* Find every phrase in text[0..len) (len is cut at 4 GiB). Uses the
  * per-thread scratch kept in ctx. */

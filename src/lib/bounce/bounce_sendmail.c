@@ -57,17 +57,11 @@ typedef struct tline {
 
 #define MAX_TLINES 2000u
 
-/* The first "unsent message follows" in m->tx[from, from + n): the marker
- * scan knows where the text has it first, so only a transcript that starts
- * after that place is searched again. */
+/* The first "unsent message follows" in m->tx[from, from + n), from the
+ * marker scan where it can tell. */
 static const char *unsent_at(const sx_bmail *m, size_t from, size_t n)
 {
-    uint32_t at = m->marks.at[MK_COPY_21];
-    if (at == SX_BMARK_NONE)
-        return NULL;
-    if (at < from)
-        return sx_bt_ifind(m->tx + from, n, "unsent message follows");
-    return at + 22 <= from + n ? m->tx + at : NULL;
+    return sx_bmarks_find(&m->marks, MK_COPY_21, m->tx, from, n);
 }
 
 /* The transcript as typed lines. */
