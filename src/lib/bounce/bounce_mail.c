@@ -263,10 +263,9 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
     m->dsnc_done = 0;
     m->cut = 0;
     m->body_end = 0;
-    for (int i = 0; i < SX_BMARK_COUNT; i++)
-        m->marks.at[i] = SX_BMARK_NONE;
-    for (int i = 0; i < SX_H_COUNT; i++)
-        m->hdr[i] = sx_bt_str(NULL, 0);
+    /* the marks and m->hdr are set whole below, by sx_bmarks_scan and
+     * top_headers, before anything reads them; a message that fails to
+     * open is not read */
 
     smtpdx_status st = sx_msg_parse(&m->msg, buf, len);
     if (st != SMTPDX_OK)
