@@ -147,6 +147,25 @@ static void test_pair_at_edges(void **state)
     }
 }
 
+/* One pair at each place of a longer text, none elsewhere: found where it
+ * is, also where it straddles two steps of a vector path. */
+static void test_pair_every_place(void **state)
+{
+    (void)state;
+    char src[MAXLEN];
+    for (size_t at = 0; at + 1 < MAXLEN; at++) {
+        memset(src, 'x', sizeof src);
+        src[at] = '\n';
+        src[at + 1] = '>';
+        char *b = exact(src, sizeof src);
+        assert_ptr_equal(sx_mem_pair(b, b + sizeof src, '\n', '>'), b + at);
+        assert_ptr_equal(
+            sx_mem_bol2(b, b + 1, b + sizeof src, '\n', 'F', '>'),
+            b + at + 1);
+        free(b);
+    }
+}
+
 static void test_bol(void **state)
 {
     (void)state;
@@ -298,6 +317,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pair),
         cmocka_unit_test(test_pair_at_edges),
+        cmocka_unit_test(test_pair_every_place),
         cmocka_unit_test(test_bol),
         cmocka_unit_test(test_bol2),
         cmocka_unit_test(test_mask64),

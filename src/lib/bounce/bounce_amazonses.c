@@ -25,9 +25,11 @@
 
 static int ses_match(const sx_bmail *m)
 {
-    static const char *const froms[] = {"sns.amazonaws.com", NULL};
-    return sx_bfam_has_header(m, "x-amz-sns-message-id") ||
-           sx_bfam_from(m, froms);
+    /* the field as top_headers found it, not looked up by its name: this
+     * check runs first for every message */
+    return m->hdr[SX_H_X_AMZ_SNS].p != NULL ||
+           sx_bt_has(sx_bt_str(m->from_dec.data, m->from_dec.len),
+                     "sns.amazonaws.com");
 }
 
 static const char *str_of(json_object *v)

@@ -388,6 +388,19 @@ smtpdx_status sx_bhtml_to_text(const char *s, size_t n, sx_sbuf *out)
         size_t j = i + 1;
         while (j < n && !(cls[(unsigned char)s[j]] & C_STOP))
             j++;
+        /* the words after it that single spaces part join it, as put()
+         * would write them one by one (in <pre> too): a sentence is one
+         * append, not one a word. Only while all of it fits (with a space
+         * before it), so that the text is cut where it would be. */
+        size_t k = j;
+        while (k + 1 < n && s[k] == ' ' &&
+               !(cls[(unsigned char)s[k + 1]] & C_STOP)) {
+            k += 2;
+            while (k < n && !(cls[(unsigned char)s[k]] & C_STOP))
+                k++;
+        }
+        if (k - i < w.out->max - w.out->len)
+            j = k;
         put(&w, s + i, j - i);
         i = j;
     }

@@ -190,6 +190,14 @@ static size_t copy_start(const sx_bmail *m)
     return best;
 }
 
+/* Is the part's lower-case token arr (a NUL-ended sx_part array) the
+ * literal lit? memcmp of the literal with its NUL, a length known here,
+ * is a few loads and compares where strcmp is a call; the array is read
+ * only within its size (it is zeroed before it is filled, so the bytes
+ * past its NUL are set), and one shorter than the literal cannot hold it. */
+#define TOKEN_IS(arr, lit)                                                    \
+    (sizeof(arr) >= sizeof(lit) && memcmp((arr), (lit), sizeof(lit)) == 0)
+
 /* Can the part be read as it is (no transfer encoding, a charset that is
  * already UTF-8, LF line ends)? Then it is not copied. */
 static int plain(const sx_msg *msg, const sx_part *p)
@@ -197,8 +205,8 @@ static int plain(const sx_msg *msg, const sx_part *p)
     if (p->cte != SX_CTE_IDENTITY || (msg->flags & (SX_MSG_F_EOL_CR |
                                                    SX_MSG_F_EOL_CRLF)))
         return 0;
-    return p->charset[0] == '\0' || strcmp(p->charset, "us-ascii") == 0 ||
-           strcmp(p->charset, "utf-8") == 0;
+    return p->charset[0] == '\0' || TOKEN_IS(p->charset, "us-ascii") ||
+           TOKEN_IS(p->charset, "utf-8");
 }
 
 static void storage_init(sx_bmail *m)
@@ -255,10 +263,9 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
     m->dsnc_done = 0;
     m->cut = 0;
     m->body_end = 0;
-    for (int i = 0; i < SX_BMARK_COUNT; i++)
-        m->marks.at[i] = SX_BMARK_NONE;
-    for (int i = 0; i < SX_H_COUNT; i++)
-        m->hdr[i] = sx_bt_str(NULL, 0);
+    /* the marks and m->hdr are set whole below, by sx_bmarks_scan and
+     * top_headers, before anything reads them; a message that fails to
+     * open is not read */
 
     smtpdx_status st = sx_msg_parse(&m->msg, buf, len);
     if (st != SMTPDX_OK)
@@ -317,29 +324,30 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
             continue;
         }
         /* the type is compared once, then only the subtype */
-        int is_text = strcmp(p->type, "text") == 0;
-        int is_msg = !is_text && strcmp(p->type, "message") == 0;
-        const char *sub = p->subtype;
+        int is_text = TOKEN_IS(p->type, "text");
+        int is_msg = !is_text && TOKEN_IS(p->type, "message");
         if (p->nchildren > 0 || (!is_text && !is_msg &&
-                                 strcmp(p->type, "multipart") == 0))
+                                 TOKEN_IS(p->type, "multipart")))
             continue;
-        if (is_msg && (strcmp(sub, "delivery-status") == 0 ||
-                       strcmp(sub, "global-delivery-status") == 0)) {
+        if (is_msg && (TOKEN_IS(p->subtype, "delivery-status") ||
+                       TOKEN_IS(p->subtype, "global-delivery-status"))) {
             if (m->dsn_part == NULL)
                 m->dsn_part = p;
-        } else if (is_msg && strcmp(sub, "feedback-report") == 0) {
+        } else if (is_msg && TOKEN_IS(p->subtype, "feedback-report")) {
             if (m->arf_part == NULL)
                 m->arf_part = p;
-        } else if (is_msg && strcmp(sub, "disposition-notification") == 0) {
+        } else if (is_msg &&
+                   TOKEN_IS(p->subtype, "disposition-notification")) {
             if (m->mdn_part == NULL)
                 m->mdn_part = p;
-        } else if ((is_text && (strcmp(sub, "rfc822-headers") == 0 ||
-                                strcmp(sub, "rfc822-header") == 0)) ||
-                   (is_msg && strcmp(sub, "global-headers") == 0)) {
+        } else if ((is_text && (TOKEN_IS(p->subtype, "rfc822-headers") ||
+                                TOKEN_IS(p->subtype, "rfc822-header"))) ||
+                   (is_msg && TOKEN_IS(p->subtype, "global-headers"))) {
             /* the returned header, or its UTF-8 form (RFC 6533 6.4) */
             if (m->orig_part == NULL)
                 m->orig_part = p;
-        } else if (is_text && (strcmp(sub, "plain") == 0 || p->index == 0)) {
+        } else if (is_text &&
+                   (TOKEN_IS(p->subtype, "plain") || p->index == 0)) {
             if (m->text_part == NULL)
                 m->text_part = p;
             else if (m->orig_part == NULL && m->text2.len < 65536) {
@@ -359,7 +367,7 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
                 if (rc == SX_SBUF_NOMEM)
                     return SMTPDX_ERR_NOMEM;
             }
-        } else if (is_text && strcmp(sub, "html") == 0) {
+        } else if (is_text && TOKEN_IS(p->subtype, "html")) {
             if (html == NULL)
                 html = p;
         }
