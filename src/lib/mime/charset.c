@@ -276,6 +276,29 @@ static int seven_bit(const char *n)
            || strcmp(n, "utf7") == 0 || strcmp(n, "unicode-1-1-utf-7") == 0;
 }
 
+/* The names that open glibc's UTF-7 converter (RFC 2152), not its IMAP
+ * variant, whose shift byte and direct set differ. */
+static int utf7(const char *name, const char *iname)
+{
+    return strcmp(iname, "UTF-7") == 0 || strcmp(name, "utf-7") == 0
+           || strcmp(name, "utf7") == 0;
+}
+
+/* Is s[0..n) made only of the bytes glibc's UTF-7 converter passes
+ * through unchanged: TAB, LF, CR and ' ' to '}' but '+' (the shift into
+ * base64) and '\\'? Such text converts to itself, so it needs no
+ * converter call, which costs some thousand instructions each. */
+static int utf7_direct(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 ? c != '\t' && c != '\n' && c != '\r'
+                     : c > '}' || c == '+' || c == '\\')
+            return 0;
+    }
+    return 1;
+}
+
 static int plain_ascii(const char *s, size_t n)
 {
     /* ESC starts ISO 2022 shifts: not plain ASCII for those charsets */
@@ -532,6 +555,13 @@ smtpdx_status sx_charset_to_utf8(const char *charset, const char *in,
             break;
         }
         size_t room = out->max - out->len;
+        if (room >= 16 && (room - 16) / 3 >= len && utf7(name, iname)
+            && utf7_direct(in, len)) {
+            /* what iconv would give (with room it could not overrun) */
+            cd_put(cd, cached);
+            st = sx_sbuf_status(sx_sbuf_append(out, in, len));
+            break;
+        }
         if (seven_bit(name) && room >= 16 && (room - 16) / 3 >= len
             && ascii_run((const unsigned char *)in, 0, len) < len
             && utf8_valid(in, len)) {
