@@ -162,18 +162,29 @@ static smtpdx_status latin1_copy(const char *s, size_t n, sx_sbuf *out)
     for (; q < n; q++)
         hi += u[q] >> 7;
     if (sx_sbuf_reserve(out, n + hi) == SX_SBUF_OK) {
+        /* eight ASCII bytes copied as one word, any other byte on its
+         * own: text with accents has a few ASCII bytes between them, too
+         * few to pay for a call that searches and one that copies */
         char *o = out->data + out->len;
         size_t i = 0;
         while (i < n) {
-            size_t j = ascii_run(u, i, n);
-            memcpy(o, s + i, j - i);
-            o += j - i;
-            if (j < n) {
-                *o++ = (char)(0xC0 | (u[j] >> 6));
-                *o++ = (char)(0x80 | (u[j] & 0x3F));
-                j++;
+            uint64_t w;
+            if (i + 8 <= n) {
+                memcpy(&w, u + i, 8);
+                if ((w & 0x8080808080808080ull) == 0) {
+                    memcpy(o, &w, 8);
+                    o += 8;
+                    i += 8;
+                    continue;
+                }
             }
-            i = j;
+            unsigned char c = u[i++];
+            if (c < 0x80) {
+                *o++ = (char)c;
+            } else {
+                *o++ = (char)(0xC0 | (c >> 6));
+                *o++ = (char)(0x80 | (c & 0x3F));
+            }
         }
         out->len += n + hi;
         out->data[out->len] = '\0';
