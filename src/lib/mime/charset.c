@@ -105,9 +105,12 @@ static int utf8_valid(const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        i = ascii_run(p, i, n);
-        if (i >= n)
-            break;
+        /* the ASCII run is searched for only where one starts: in CJK
+         * text a call per character would cost more than the check */
+        if (p[i] < 0x80) {
+            i = ascii_run(p, i, n);
+            continue;
+        }
         size_t k = utf8_seq(p + i, n - i);
         if (k == 0)
             return 0;
@@ -123,9 +126,10 @@ static smtpdx_status utf8_copy(const char *s, size_t n, sx_sbuf *out,
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, run = 0;
     while (i < n) {
-        i = ascii_run(p, i, n);
-        if (i >= n)
-            break;
+        if (p[i] < 0x80) { /* as in utf8_valid */
+            i = ascii_run(p, i, n);
+            continue;
+        }
         size_t k = utf8_seq(p + i, n - i);
         if (k) {
             i += k;
