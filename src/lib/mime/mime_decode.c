@@ -91,15 +91,29 @@ smtpdx_status sx_base64_decode(const char *in, size_t len, sx_sbuf *out,
     return SMTPDX_OK;
 }
 
+/* The value of each hex digit, either case; -1 for other bytes. */
+static const signed char HEX[256] = {
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -1, -1, -1, -1, -1,
+    -1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+
 static int hexval(unsigned char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
+    return HEX[c];
 }
 
 /* Quoted-printable into o, which has room for len bytes: the decoded
@@ -157,6 +171,18 @@ static size_t qp_into(const char *in, size_t len, int header_q, char *o,
             o[w++] = ' ';
             i++;
             continue;
+        }
+        if (i + 2 < len) {
+            /* "=XX", the usual escape (runs of them in encoded UTF-8):
+             * a digit after '=' is no blank or line end, so no soft
+             * break can start here */
+            int h = HEX[(unsigned char)in[i + 1]];
+            int l = HEX[(unsigned char)in[i + 2]];
+            if ((h | l) >= 0) {
+                o[w++] = (char)(h * 16 + l);
+                i += 3;
+                continue;
+            }
         }
         size_t j = i + 1;
         while (j < len && (in[j] == ' ' || in[j] == '\t'))
