@@ -591,7 +591,25 @@ smtpdx_status sx_charset_to_utf8(const char *charset, const char *in,
         }
         size_t start = out->len;
         unsigned got = 0;
-        st = iconv_run(cd, in, len, out, &got);
+        size_t skip = 0;
+        if (room >= 16 && (room - 16) / 3 >= len
+            && strcmp(name, "iso-2022-jp") == 0) {
+            /* what comes before the first shift (or 8-bit byte) is read
+             * in the initial ASCII state, where glibc's converter gives
+             * back every 7-bit byte but ESC as it is: copied, and the
+             * converter starts at the shift (mail in Japanese often has
+             * its English part first) */
+            skip = ascii_run((const unsigned char *)in, 0, len);
+            const char *esc = memchr(in, 0x1B, skip);
+            if (esc != NULL)
+                skip = (size_t)(esc - in);
+            st = sx_sbuf_status(sx_sbuf_append(out, in, skip));
+            if (st != SMTPDX_OK) {
+                cd_put(cd, cached);
+                break;
+            }
+        }
+        st = iconv_run(cd, in + skip, len - skip, out, &got);
         cd_put(cd, cached);
         if ((got & SX_DEC_REPLACED) && st == SMTPDX_OK && utf8_valid(in, len)) {
             /* invalid in the declared charset but valid UTF-8: the label
