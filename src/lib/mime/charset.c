@@ -591,26 +591,36 @@ smtpdx_status sx_charset_to_utf8(const char *charset, const char *in,
         }
         size_t start = out->len;
         unsigned got = 0;
-        size_t skip = 0;
+        size_t skip = 0, tail = len;
         if (room >= 16 && (room - 16) / 3 >= len
             && strcmp(name, "iso-2022-jp") == 0) {
             /* what comes before the first shift (or 8-bit byte) is read
              * in the initial ASCII state, where glibc's converter gives
              * back every 7-bit byte but ESC as it is: copied, and the
              * converter starts at the shift (mail in Japanese often has
-             * its English part first) */
+             * its English part first); the same for what follows a
+             * last shift back to ASCII ("ESC ( B") */
             skip = ascii_run((const unsigned char *)in, 0, len);
             const char *esc = memchr(in, 0x1B, skip);
             if (esc != NULL)
                 skip = (size_t)(esc - in);
+            size_t k = len;
+            while (k > skip && (unsigned char)in[k - 1] < 0x80
+                   && in[k - 1] != 0x1B)
+                k--;
+            if (k > skip && len - k >= 2 && in[k - 1] == 0x1B
+                && in[k] == '(' && in[k + 1] == 'B')
+                tail = k + 2;
             st = sx_sbuf_status(sx_sbuf_append(out, in, skip));
             if (st != SMTPDX_OK) {
                 cd_put(cd, cached);
                 break;
             }
         }
-        st = iconv_run(cd, in + skip, len - skip, out, &got);
+        st = iconv_run(cd, in + skip, tail - skip, out, &got);
         cd_put(cd, cached);
+        if (st == SMTPDX_OK && tail < len)
+            st = sx_sbuf_status(sx_sbuf_append(out, in + tail, len - tail));
         if ((got & SX_DEC_REPLACED) && st == SMTPDX_OK && utf8_valid(in, len)) {
             /* invalid in the declared charset but valid UTF-8: the label
              * is wrong (common with ISO-2022-JP), the bytes are UTF-8 */
