@@ -46,6 +46,14 @@ static const char *const UNKNOWN[] = {
     "charset", "none",
 };
 
+/* strcmp(n, lit) == 0, the first byte compared before the call: most of
+ * the names tested against a charset differ there (an unknown one is
+ * tested against some fifty). */
+static int name_is(const char *n, const char *lit)
+{
+    return n[0] == lit[0] && strcmp(n, lit) == 0;
+}
+
 enum { CS_ASCII, CS_UTF8, CS_LATIN1, CS_ICONV, CS_UNKNOWN };
 
 /* Length of the valid UTF-8 sequence at p, 0 when invalid (RFC 3629 4:
@@ -254,21 +262,21 @@ static void cs_norm(const char *cs, char *buf, size_t cap)
 static int cs_kind(const char *n, const char **iconv_name)
 {
     *iconv_name = n;
-    if (n[0] == '\0' || strcmp(n, "us-ascii") == 0 || strcmp(n, "ascii") == 0
-        || strcmp(n, "ansi_x3.4-1968") == 0 || strcmp(n, "us") == 0)
+    if (n[0] == '\0' || name_is(n, "us-ascii") || name_is(n, "ascii")
+        || name_is(n, "ansi_x3.4-1968") || name_is(n, "us"))
         return CS_ASCII;
-    if (strcmp(n, "utf-8") == 0 || strcmp(n, "utf8") == 0
-        || strcmp(n, "x-utf-8") == 0)
+    if (name_is(n, "utf-8") || name_is(n, "utf8")
+        || name_is(n, "x-utf-8"))
         return CS_UTF8;
-    if (strcmp(n, "iso-8859-1") == 0 || strcmp(n, "latin1") == 0
-        || strcmp(n, "iso_8859-1") == 0 || strcmp(n, "l1") == 0
-        || strcmp(n, "iso8859-1") == 0)
+    if (name_is(n, "iso-8859-1") || name_is(n, "latin1")
+        || name_is(n, "iso_8859-1") || name_is(n, "l1")
+        || name_is(n, "iso8859-1"))
         return CS_LATIN1;
     for (size_t i = 0; i < sizeof UNKNOWN / sizeof UNKNOWN[0]; i++)
-        if (strcmp(n, UNKNOWN[i]) == 0)
+        if (name_is(n, UNKNOWN[i]))
             return CS_UNKNOWN;
     for (size_t i = 0; i < sizeof ALIASES / sizeof ALIASES[0]; i++)
-        if (strcmp(n, ALIASES[i].mime) == 0) {
+        if (name_is(n, ALIASES[i].mime)) {
             *iconv_name = ALIASES[i].iconv;
             break;
         }
@@ -295,8 +303,8 @@ static int seven_bit(const char *n)
  * variant, whose shift byte and direct set differ. */
 static int utf7(const char *name, const char *iname)
 {
-    return strcmp(iname, "UTF-7") == 0 || strcmp(name, "utf-7") == 0
-           || strcmp(name, "utf7") == 0;
+    return name_is(iname, "UTF-7") || name_is(name, "utf-7")
+           || name_is(name, "utf7");
 }
 
 /* Is s[0..n) made only of the bytes glibc's UTF-7 converter passes
@@ -388,7 +396,7 @@ static iconv_t cd_get(const char *name, int *cached)
     cd_slot *victim = &c->slot[0];
     for (unsigned i = 0; i < SX_ICONV_CACHE; i++) {
         cd_slot *s = &c->slot[i];
-        if (s->name[0] && strcmp(s->name, name) == 0) {
+        if (s->name[0] && name_is(s->name, name)) {
             s->used = ++c->clock;
             iconv(s->cd, NULL, NULL, NULL, NULL);
             *cached = 1;
@@ -479,8 +487,8 @@ static smtpdx_status iconv_run(iconv_t cd, const char *in, size_t len,
  * is UTF-8 in fact (a client or gateway that labels all it sends so). */
 static int western(const char *n)
 {
-    return strcmp(n, "windows-1252") == 0 || strcmp(n, "cp1252") == 0 ||
-           strcmp(n, "iso-8859-15") == 0 || strcmp(n, "latin-9") == 0;
+    return name_is(n, "windows-1252") || name_is(n, "cp1252") ||
+           name_is(n, "iso-8859-15") || name_is(n, "latin-9");
 }
 
 /* Text labelled Latin-1 (iname NULL) or another Western charset that is
@@ -593,7 +601,7 @@ smtpdx_status sx_charset_to_utf8(const char *charset, const char *in,
         unsigned got = 0;
         size_t skip = 0, tail = len;
         if (room >= 16 && (room - 16) / 3 >= len
-            && strcmp(name, "iso-2022-jp") == 0) {
+            && name_is(name, "iso-2022-jp")) {
             /* what comes before the first shift (or 8-bit byte) is read
              * in the initial ASCII state, where glibc's converter gives
              * back every 7-bit byte but ESC as it is: copied, and the
