@@ -498,12 +498,24 @@ static int western(const char *n)
 static smtpdx_status western_copy(const char *s, size_t n, sx_sbuf *out,
                                   unsigned *info, const char *iname)
 {
-    if (!plain_ascii(s, n) && utf8_valid(s, n)) {
+    /* plain_ascii, its ASCII run kept: the UTF-8 check starts past it,
+     * and Latin-1 text that is all ASCII (the most of it) is copied */
+    size_t a = ascii_run((const unsigned char *)s, 0, n);
+    if ((a < n || (n > 0 && memchr(s, 0x1B, n) != NULL))
+        && utf8_valid(s + a, n - a)) {
         *info |= SX_DEC_CHARSET_MISLABELED;
         return sx_sbuf_status(sx_sbuf_append_utf8_cut(out, s, n));
     }
-    if (iname == NULL)
+    if (iname == NULL) {
+        if (a == n && sx_sbuf_reserve(out, n) == SX_SBUF_OK) {
+            if (n > 0) /* s may be NULL then */
+                memcpy(out->data + out->len, s, n);
+            out->len += n;
+            out->data[out->len] = '\0';
+            return SMTPDX_OK;
+        }
         return latin1_copy(s, n, out);
+    }
     int cached;
     iconv_t cd = cd_get(iname, &cached);
     if (cd == (iconv_t)-1) {
