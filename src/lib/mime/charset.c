@@ -46,6 +46,14 @@ static const char *const UNKNOWN[] = {
     "charset", "none",
 };
 
+/* strcmp(n, lit) == 0, the first byte compared before the call: most of
+ * the names tested against a charset differ there (an unknown one is
+ * tested against some fifty). */
+static int name_is(const char *n, const char *lit)
+{
+    return n[0] == lit[0] && strcmp(n, lit) == 0;
+}
+
 enum { CS_ASCII, CS_UTF8, CS_LATIN1, CS_ICONV, CS_UNKNOWN };
 
 /* Length of the valid UTF-8 sequence at p, 0 when invalid (RFC 3629 4:
@@ -105,9 +113,12 @@ static int utf8_valid(const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        i = ascii_run(p, i, n);
-        if (i >= n)
-            break;
+        /* the ASCII run is searched for only where one starts: in CJK
+         * text a call per character would cost more than the check */
+        if (p[i] < 0x80) {
+            i = ascii_run(p, i, n);
+            continue;
+        }
         size_t k = utf8_seq(p + i, n - i);
         if (k == 0)
             return 0;
@@ -123,9 +134,10 @@ static smtpdx_status utf8_copy(const char *s, size_t n, sx_sbuf *out,
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, run = 0;
     while (i < n) {
-        i = ascii_run(p, i, n);
-        if (i >= n)
-            break;
+        if (p[i] < 0x80) { /* as in utf8_valid */
+            i = ascii_run(p, i, n);
+            continue;
+        }
         size_t k = utf8_seq(p + i, n - i);
         if (k) {
             i += k;
@@ -162,18 +174,29 @@ static smtpdx_status latin1_copy(const char *s, size_t n, sx_sbuf *out)
     for (; q < n; q++)
         hi += u[q] >> 7;
     if (sx_sbuf_reserve(out, n + hi) == SX_SBUF_OK) {
+        /* eight ASCII bytes copied as one word, any other byte on its
+         * own: text with accents has a few ASCII bytes between them, too
+         * few to pay for a call that searches and one that copies */
         char *o = out->data + out->len;
         size_t i = 0;
         while (i < n) {
-            size_t j = ascii_run(u, i, n);
-            memcpy(o, s + i, j - i);
-            o += j - i;
-            if (j < n) {
-                *o++ = (char)(0xC0 | (u[j] >> 6));
-                *o++ = (char)(0x80 | (u[j] & 0x3F));
-                j++;
+            uint64_t w;
+            if (i + 8 <= n) {
+                memcpy(&w, u + i, 8);
+                if ((w & 0x8080808080808080ull) == 0) {
+                    memcpy(o, &w, 8);
+                    o += 8;
+                    i += 8;
+                    continue;
+                }
             }
-            i = j;
+            unsigned char c = u[i++];
+            if (c < 0x80) {
+                *o++ = (char)c;
+            } else {
+                *o++ = (char)(0xC0 | (c >> 6));
+                *o++ = (char)(0x80 | (c & 0x3F));
+            }
         }
         out->len += n + hi;
         out->data[out->len] = '\0';
@@ -239,21 +262,21 @@ static void cs_norm(const char *cs, char *buf, size_t cap)
 static int cs_kind(const char *n, const char **iconv_name)
 {
     *iconv_name = n;
-    if (n[0] == '\0' || strcmp(n, "us-ascii") == 0 || strcmp(n, "ascii") == 0
-        || strcmp(n, "ansi_x3.4-1968") == 0 || strcmp(n, "us") == 0)
+    if (n[0] == '\0' || name_is(n, "us-ascii") || name_is(n, "ascii")
+        || name_is(n, "ansi_x3.4-1968") || name_is(n, "us"))
         return CS_ASCII;
-    if (strcmp(n, "utf-8") == 0 || strcmp(n, "utf8") == 0
-        || strcmp(n, "x-utf-8") == 0)
+    if (name_is(n, "utf-8") || name_is(n, "utf8")
+        || name_is(n, "x-utf-8"))
         return CS_UTF8;
-    if (strcmp(n, "iso-8859-1") == 0 || strcmp(n, "latin1") == 0
-        || strcmp(n, "iso_8859-1") == 0 || strcmp(n, "l1") == 0
-        || strcmp(n, "iso8859-1") == 0)
+    if (name_is(n, "iso-8859-1") || name_is(n, "latin1")
+        || name_is(n, "iso_8859-1") || name_is(n, "l1")
+        || name_is(n, "iso8859-1"))
         return CS_LATIN1;
     for (size_t i = 0; i < sizeof UNKNOWN / sizeof UNKNOWN[0]; i++)
-        if (strcmp(n, UNKNOWN[i]) == 0)
+        if (name_is(n, UNKNOWN[i]))
             return CS_UNKNOWN;
     for (size_t i = 0; i < sizeof ALIASES / sizeof ALIASES[0]; i++)
-        if (strcmp(n, ALIASES[i].mime) == 0) {
+        if (name_is(n, ALIASES[i].mime)) {
             *iconv_name = ALIASES[i].iconv;
             break;
         }
@@ -274,6 +297,29 @@ static int seven_bit(const char *n)
 {
     return strncmp(n, "iso-2022-", 9) == 0 || strcmp(n, "utf-7") == 0
            || strcmp(n, "utf7") == 0 || strcmp(n, "unicode-1-1-utf-7") == 0;
+}
+
+/* The names that open glibc's UTF-7 converter (RFC 2152), not its IMAP
+ * variant, whose shift byte and direct set differ. */
+static int utf7(const char *name, const char *iname)
+{
+    return name_is(iname, "UTF-7") || name_is(name, "utf-7")
+           || name_is(name, "utf7");
+}
+
+/* Is s[0..n) made only of the bytes glibc's UTF-7 converter passes
+ * through unchanged: TAB, LF, CR and ' ' to '}' but '+' (the shift into
+ * base64) and '\\'? Such text converts to itself, so it needs no
+ * converter call, which costs some thousand instructions each. */
+static int utf7_direct(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 ? c != '\t' && c != '\n' && c != '\r'
+                     : c > '}' || c == '+' || c == '\\')
+            return 0;
+    }
+    return 1;
 }
 
 static int plain_ascii(const char *s, size_t n)
@@ -350,7 +396,7 @@ static iconv_t cd_get(const char *name, int *cached)
     cd_slot *victim = &c->slot[0];
     for (unsigned i = 0; i < SX_ICONV_CACHE; i++) {
         cd_slot *s = &c->slot[i];
-        if (s->name[0] && strcmp(s->name, name) == 0) {
+        if (s->name[0] && name_is(s->name, name)) {
             s->used = ++c->clock;
             iconv(s->cd, NULL, NULL, NULL, NULL);
             *cached = 1;
@@ -441,8 +487,8 @@ static smtpdx_status iconv_run(iconv_t cd, const char *in, size_t len,
  * is UTF-8 in fact (a client or gateway that labels all it sends so). */
 static int western(const char *n)
 {
-    return strcmp(n, "windows-1252") == 0 || strcmp(n, "cp1252") == 0 ||
-           strcmp(n, "iso-8859-15") == 0 || strcmp(n, "latin-9") == 0;
+    return name_is(n, "windows-1252") || name_is(n, "cp1252") ||
+           name_is(n, "iso-8859-15") || name_is(n, "latin-9");
 }
 
 /* Text labelled Latin-1 (iname NULL) or another Western charset that is
@@ -452,12 +498,24 @@ static int western(const char *n)
 static smtpdx_status western_copy(const char *s, size_t n, sx_sbuf *out,
                                   unsigned *info, const char *iname)
 {
-    if (!plain_ascii(s, n) && utf8_valid(s, n)) {
+    /* plain_ascii, its ASCII run kept: the UTF-8 check starts past it,
+     * and Latin-1 text that is all ASCII (the most of it) is copied */
+    size_t a = ascii_run((const unsigned char *)s, 0, n);
+    if ((a < n || (n > 0 && memchr(s, 0x1B, n) != NULL))
+        && utf8_valid(s + a, n - a)) {
         *info |= SX_DEC_CHARSET_MISLABELED;
         return sx_sbuf_status(sx_sbuf_append_utf8_cut(out, s, n));
     }
-    if (iname == NULL)
+    if (iname == NULL) {
+        if (a == n && sx_sbuf_reserve(out, n) == SX_SBUF_OK) {
+            if (n > 0) /* s may be NULL then */
+                memcpy(out->data + out->len, s, n);
+            out->len += n;
+            out->data[out->len] = '\0';
+            return SMTPDX_OK;
+        }
         return latin1_copy(s, n, out);
+    }
     int cached;
     iconv_t cd = cd_get(iname, &cached);
     if (cd == (iconv_t)-1) {
@@ -532,6 +590,13 @@ smtpdx_status sx_charset_to_utf8(const char *charset, const char *in,
             break;
         }
         size_t room = out->max - out->len;
+        if (room >= 16 && (room - 16) / 3 >= len && utf7(name, iname)
+            && utf7_direct(in, len)) {
+            /* what iconv would give (with room it could not overrun) */
+            cd_put(cd, cached);
+            st = sx_sbuf_status(sx_sbuf_append(out, in, len));
+            break;
+        }
         if (seven_bit(name) && room >= 16 && (room - 16) / 3 >= len
             && ascii_run((const unsigned char *)in, 0, len) < len
             && utf8_valid(in, len)) {
@@ -546,8 +611,36 @@ smtpdx_status sx_charset_to_utf8(const char *charset, const char *in,
         }
         size_t start = out->len;
         unsigned got = 0;
-        st = iconv_run(cd, in, len, out, &got);
+        size_t skip = 0, tail = len;
+        if (room >= 16 && (room - 16) / 3 >= len
+            && name_is(name, "iso-2022-jp")) {
+            /* what comes before the first shift (or 8-bit byte) is read
+             * in the initial ASCII state, where glibc's converter gives
+             * back every 7-bit byte but ESC as it is: copied, and the
+             * converter starts at the shift (mail in Japanese often has
+             * its English part first); the same for what follows a
+             * last shift back to ASCII ("ESC ( B") */
+            skip = ascii_run((const unsigned char *)in, 0, len);
+            const char *esc = memchr(in, 0x1B, skip);
+            if (esc != NULL)
+                skip = (size_t)(esc - in);
+            size_t k = len;
+            while (k > skip && (unsigned char)in[k - 1] < 0x80
+                   && in[k - 1] != 0x1B)
+                k--;
+            if (k > skip && len - k >= 2 && in[k - 1] == 0x1B
+                && in[k] == '(' && in[k + 1] == 'B')
+                tail = k + 2;
+            st = sx_sbuf_status(sx_sbuf_append(out, in, skip));
+            if (st != SMTPDX_OK) {
+                cd_put(cd, cached);
+                break;
+            }
+        }
+        st = iconv_run(cd, in + skip, tail - skip, out, &got);
         cd_put(cd, cached);
+        if (st == SMTPDX_OK && tail < len)
+            st = sx_sbuf_status(sx_sbuf_append(out, in + tail, len - tail));
         if ((got & SX_DEC_REPLACED) && st == SMTPDX_OK && utf8_valid(in, len)) {
             /* invalid in the declared charset but valid UTF-8: the label
              * is wrong (common with ISO-2022-JP), the bytes are UTF-8 */

@@ -44,10 +44,31 @@ smtpdx_status sx_base64_decode(const char *in, size_t len, sx_sbuf *out,
     int rc = sx_sbuf_reserve(out, len / 4 * 3 + 3);
     if (rc == SX_SBUF_NOMEM)
         return SMTPDX_ERR_NOMEM;
+    /* reserved in full: whole groups of four digits need no room test */
+    const int fits = rc == SX_SBUF_OK;
     uint32_t acc = 0;
     unsigned n = 0;
     char q[3];
     for (size_t i = 0; i < len; i++) {
+        if (n == 0 && fits && len - i >= 4) {
+            /* four digits in a row, as almost all of a body is: one
+             * test for the four, three bytes written at once */
+            int a = B64[(unsigned char)in[i]];
+            int b = B64[(unsigned char)in[i + 1]];
+            int c2 = B64[(unsigned char)in[i + 2]];
+            int d = B64[(unsigned char)in[i + 3]];
+            if ((a | b | c2 | d) >= 0) {
+                uint32_t g = (uint32_t)a << 18 | (uint32_t)b << 12 |
+                             (uint32_t)c2 << 6 | (uint32_t)d;
+                char *o = out->data + out->len;
+                o[0] = (char)(g >> 16);
+                o[1] = (char)(g >> 8);
+                o[2] = (char)g;
+                out->len += 3;
+                i += 3;
+                continue;
+            }
+        }
         unsigned char c = (unsigned char)in[i];
         signed char v = b64val(c);
         if (v < 0) {
@@ -73,6 +94,8 @@ smtpdx_status sx_base64_decode(const char *in, size_t len, sx_sbuf *out,
             n = 0;
         }
     }
+    if (out->data != NULL)
+        out->data[out->len] = '\0'; /* the groups above leave it out */
     if (n == 1)
         *info |= SX_DEC_BAD_BASE64;
     if (n >= 2) {
@@ -91,15 +114,29 @@ smtpdx_status sx_base64_decode(const char *in, size_t len, sx_sbuf *out,
     return SMTPDX_OK;
 }
 
+/* The value of each hex digit, either case; -1 for other bytes. */
+static const signed char HEX[256] = {
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -1, -1, -1, -1, -1,
+    -1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+
 static int hexval(unsigned char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
+    return HEX[c];
 }
 
 /* Quoted-printable into o, which has room for len bytes: the decoded
@@ -157,6 +194,18 @@ static size_t qp_into(const char *in, size_t len, int header_q, char *o,
             o[w++] = ' ';
             i++;
             continue;
+        }
+        if (i + 2 < len) {
+            /* "=XX", the usual escape (runs of them in encoded UTF-8):
+             * a digit after '=' is no blank or line end, so no soft
+             * break can start here */
+            int h = HEX[(unsigned char)in[i + 1]];
+            int l = HEX[(unsigned char)in[i + 2]];
+            if ((h | l) >= 0) {
+                o[w++] = (char)(h * 16 + l);
+                i += 3;
+                continue;
+            }
         }
         size_t j = i + 1;
         while (j < len && (in[j] == ' ' || in[j] == '\t'))

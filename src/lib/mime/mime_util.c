@@ -95,16 +95,30 @@ const char *sx_skip_cfws(const char *p, const char *end)
     return p;
 }
 
+/* sx_skip_cfws, the blanks and line ends skipped here: the call is made
+ * only for a comment, which few values hold */
+static inline const char *cfws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    if (p < end && *p == '(')
+        return sx_skip_cfws(p, end);
+    return p;
+}
+
 static const char *token_copy(const char *p, const char *end, char *out,
                               size_t cap, size_t *n)
 {
     size_t k = 0;
     unsigned char lc;
-    while (p < end && (lc = TOKEN[(unsigned char)*p]) != 0) {
-        if (k + 1 < cap)
-            out[k++] = (char)lc;
+    /* what fits, then the rest of a longer token unwritten: one test
+     * less per byte */
+    while (k + 1 < cap && p < end && (lc = TOKEN[(unsigned char)*p]) != 0) {
+        out[k++] = (char)lc;
         p++;
     }
+    while (p < end && TOKEN[(unsigned char)*p] != 0)
+        p++;
     out[k] = '\0';
     *n = k;
     return p;
@@ -115,15 +129,15 @@ int sx_ctype_parse(const char *v, size_t len, char *type, size_t tcap,
 {
     const char *end = v + len;
     size_t n;
-    const char *p = sx_skip_cfws(v, end);
+    const char *p = cfws(v, end);
     p = token_copy(p, end, type, tcap, &n);
     *params = p;
     if (n == 0)
         goto bad;
-    p = sx_skip_cfws(p, end);
+    p = cfws(p, end);
     if (p >= end || *p != '/')
         goto bad;
-    p = sx_skip_cfws(p + 1, end);
+    p = cfws(p + 1, end);
     p = token_copy(p, end, sub, scap, &n);
     if (n == 0)
         goto bad;
@@ -145,14 +159,6 @@ static const unsigned char WORD_STOP[256] = {
     [';'] = 1, [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1,
 };
 
-/* sx_skip_cfws, without the call when nothing is to be skipped */
-static inline const char *cfws(const char *p, const char *end)
-{
-    if (p < end && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n'
-        && *p != '(')
-        return p;
-    return sx_skip_cfws(p, end);
-}
 
 /* One parameter value at p (after '='): quoted string or bare word. */
 static const char *value_read(const char *p, const char *end, sx_str *val,
