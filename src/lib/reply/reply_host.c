@@ -514,7 +514,9 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
     }
 
     /* Every keyword below has this second letter: most words of a reply
-     * are turned away here, before any comparison. */
+     * are turned away here, before any comparison. Past the head of the
+     * text, reply_scan.c (starts16) calls only for the pairs of first
+     * bytes this switch can accept: the two change together. */
     unsigned char c2 =
         i + 1 < sc->n ? (unsigned char)lower((unsigned char)sc->b[i + 1]) : 0;
     switch (lower(c)) {

@@ -3,7 +3,10 @@
  *
  * The walk visits each token start once. There it lets reply_host.c try the
  * wrappers (which may consume them) and reply_code.c read a code group,
- * and decides whether that group is the reply's own code:
+ * and decides whether that group is the reply's own code. Past the head of
+ * the text a token can begin a wrapper or a code only when its first two
+ * bytes are one of a few pairs: only such tokens are visited, found sixteen
+ * bytes at a time. The rules for a code group:
  *
  *  - A group in code position is taken as it is: at the head of the text,
  *    right after a wrapper ("said:", "smtp;", "Status:"), or written with
@@ -183,69 +186,145 @@ static int consider(sx_scan *sc, sx_scan_result *res, sx_code *c, int *state)
     return 1;
 }
 
+/* What a token starting at b[i] (after the byte prev) may be: a wrapper,
+ * or a code group that is used. Returns the offset after what it
+ * consumed, or 0 when it is a word like others. */
+static size_t token_at(sx_scan *sc, sx_scan_result *res, int *state,
+                       size_t i, unsigned char prev)
+{
+    const char *b = sc->b;
+    unsigned char ch = (unsigned char)b[i];
+    sx_code c;
+
+    if (SX_CT(ch, SX_C_WRAP) || sc->at_head) {
+        size_t e = sx_reply_host_at(sc, i);
+        if (e > i)
+            return e;
+    }
+    /* ':' glued to a number is a port ("mx:25"), but not after a
+     * space ("ERROR_CODE :550", Zoho) */
+    if ((ch == '#' || ch == '(' || SX_CT(ch, SX_C_DIGIT)) &&
+        (sx_reply_code_left_ok(prev) ||
+         (prev == ':' && i >= 2 && SX_CT(b[i - 2], SX_C_WS)))) {
+        int got = sx_reply_code_at(b, sc->n, i, &c);
+        if (got && consider(sc, res, &c, state))
+            return c.end > i ? c.end : i + 1;
+        if (!got && c.bad && *state == ST_LOOK &&
+            (sc->at_head || i == sc->strong_at))
+            res->flags |= SMTPDX_REPLY_ENH_INVALID; /* "5.7.1000" */
+    }
+    return 0;
+}
+
+/* One step of the walk at the head of the text, where every token is
+ * tried; returns where the walk goes on. */
+static size_t head_step(sx_scan *sc, sx_scan_result *res, int *state,
+                        size_t i)
+{
+    const char *b = sc->b;
+    unsigned char ch = (unsigned char)b[i];
+
+    if (SX_CT(ch, SX_C_WS))
+        return i + 1;
+    unsigned char prev = i ? (unsigned char)b[i - 1] : ' ';
+    if (SX_CT(prev, SX_C_ALNUM | SX_C_HIGH))
+        return i + 1; /* inside a word */
+    size_t e = token_at(sc, res, state, i, prev);
+    if (e != 0)
+        return e;
+    if (SX_CT(ch, SX_C_ALNUM | SX_C_HIGH))
+        sc->at_head = 0; /* (the rest of the word is inside it) */
+    return i + 1;
+}
+
+#ifdef __SSE2__
+static inline __m128i eq8(__m128i v, char c)
+{
+    return _mm_cmpeq_epi8(v, _mm_set1_epi8(c));
+}
+
+/* Bit k set when token_at() can do anything at b[k] once the head is
+ * passed: a token start (no word byte before it; the one before b[0] is
+ * a word byte when carry is 1) whose first two bytes can begin a code
+ * ('#', '(#', a digit) or one of the wrappers of sx_reply_host_at(),
+ * which takes no other token: that function's switch, sixteen bytes at
+ * once. The caller makes sure b[0, 17) is in the buffer. */
+static unsigned starts16(const char *b, unsigned carry)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)b);
+    __m128i v2 = _mm_loadu_si128((const __m128i *)(b + 1));
+    __m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    __m128i l2 = _mm_or_si128(v2, _mm_set1_epi8(0x20));
+    __m128i d = eq8(l, 'd'), h = eq8(l, 'h'), s = eq8(l, 's');
+    /* "connect", "does", "host", "lost", "most" */
+    __m128i t = _mm_and_si128(
+        _mm_or_si128(_mm_or_si128(_mm_or_si128(eq8(l, 'c'), d), h),
+                     _mm_or_si128(eq8(l, 'l'), eq8(l, 'm'))),
+        eq8(l2, 'o'));
+    /* "did", "failed", "h=", "remote", "server", "smtp", "x-", "while" */
+    t = _mm_or_si128(t, _mm_and_si128(d, eq8(l2, 'i')));
+    t = _mm_or_si128(t, _mm_and_si128(eq8(l, 'f'), eq8(l2, 'a')));
+    t = _mm_or_si128(t, _mm_and_si128(h, eq8(v2, '=')));
+    t = _mm_or_si128(t, _mm_and_si128(_mm_or_si128(eq8(l, 'r'), s),
+                                      eq8(l2, 'e')));
+    t = _mm_or_si128(t, _mm_and_si128(s, eq8(l2, 'm')));
+    t = _mm_or_si128(t, _mm_and_si128(eq8(l, 'x'), eq8(v2, '-')));
+    t = _mm_or_si128(t, _mm_and_si128(eq8(l, 'w'), eq8(l2, 'h')));
+    /* "(in reply to", "(#5.1.1)", ">>> " */
+    t = _mm_or_si128(t, _mm_and_si128(eq8(v, '('), _mm_or_si128(eq8(l2, 'i'),
+                                                                eq8(v2, '#'))));
+    t = _mm_or_si128(t, _mm_and_si128(eq8(v, '>'), eq8(v2, '>')));
+    /* '<', '#' and digits whatever follows */
+    t = _mm_or_si128(t, _mm_or_si128(eq8(v, '<'), eq8(v, '#')));
+    t = _mm_or_si128(
+        t, _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                         _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1))));
+    unsigned word = sx_reply_word16(b);
+    return (unsigned)_mm_movemask_epi8(t) & ~((word << 1) | carry);
+}
+#endif
+
 void sx_reply_scan(sx_scan *sc, sx_scan_result *res)
 {
     const char *b = sc->b;
     size_t n = sc->n, i = 0;
     int state = ST_LOOK;
-    sx_code c;
 
     memset(res, 0, sizeof *res);
-    while (i < n) {
-        unsigned char ch = (unsigned char)b[i];
-        if (SX_CT(ch, SX_C_WS)) {
-            i++;
-            continue;
-        }
-        unsigned char prev = i ? (unsigned char)b[i - 1] : ' ';
-        if (SX_CT(prev, SX_C_ALNUM | SX_C_HIGH)) {
-            i++; /* inside a word */
-            continue;
-        }
-
-        if (SX_CT(ch, SX_C_WRAP) || sc->at_head) {
-            size_t e = sx_reply_host_at(sc, i);
-            if (e > i) {
-                i = e;
-                continue;
-            }
-        }
-        /* ':' glued to a number is a port ("mx:25"), but not after a
-         * space ("ERROR_CODE :550", Zoho) */
-        if ((ch == '#' || ch == '(' || SX_CT(ch, SX_C_DIGIT)) &&
-            (sx_reply_code_left_ok(prev) ||
-             (prev == ':' && i >= 2 && SX_CT(b[i - 2], SX_C_WS)))) {
-            int got = sx_reply_code_at(b, n, i, &c);
-            if (got && consider(sc, res, &c, &state)) {
-                i = c.end > i ? c.end : i + 1;
-                continue;
-            }
-            if (!got && c.bad && state == ST_LOOK &&
-                (sc->at_head || i == sc->strong_at))
-                res->flags |= SMTPDX_REPLY_ENH_INVALID; /* "5.7.1000" */
-        }
-        if (SX_CT(ch, SX_C_ALNUM | SX_C_HIGH)) {
-            sc->at_head = 0;
+    /* at the head every token may begin a wrapper: each is tried */
+    while (i < n && sc->at_head)
+        i = head_step(sc, res, &state, i);
 #ifdef __SSE2__
-            /* past the word sixteen bytes at a time; the zero padding
-             * ends it at n at the latest */
-            for (;;) {
-                unsigned m = sx_reply_word16(b + i);
-                if (m != 0xffffu) {
-                    i += (size_t)__builtin_ctz(~m);
-                    break;
-                }
-                i += 16;
+    /* past it, token_at() at any other token would do nothing (the zero
+     * padding after the text holds none of these, and loads at any i < n
+     * and at i + 1 stay in the buffer) */
+    while (i < n) {
+        size_t base = i;
+        unsigned m = starts16(b + base,
+                              base > 0 && SX_CT(b[base - 1],
+                                                SX_C_ALNUM | SX_C_HIGH));
+        for (;;) {
+            if (m == 0) {
+                i = base + 16;
+                break;
             }
-#else
-            while (i < n && SX_CT(b[i], SX_C_ALNUM | SX_C_HIGH))
-                i++;
-#endif
-            /* the byte after the word is white space or inside the word
-             * (see above): passed either way */
-            i++;
-            continue;
+            size_t j = base + (size_t)__builtin_ctz(m);
+            size_t e = token_at(sc, res, &state, j,
+                                j ? (unsigned char)b[j - 1] : ' ');
+            /* a word is passed by the mask: no token starts inside it */
+            i = e != 0 ? e : j + 1;
+            if (i >= base + 16)
+                break;
+            m &= ~0u << (i - base); /* none before where the walk is */
         }
-        i++;
     }
+#else
+    while (i < n) {
+        unsigned char prev = i ? (unsigned char)b[i - 1] : ' ';
+        size_t e = 0;
+        if (!SX_CT(b[i], SX_C_WS) && !SX_CT(prev, SX_C_ALNUM | SX_C_HIGH))
+            e = token_at(sc, res, &state, i, prev);
+        i = e != 0 ? e : i + 1;
+    }
+#endif
 }
