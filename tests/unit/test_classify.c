@@ -342,6 +342,36 @@ static void test_explain_edges(void **state)
     assert_true(st == SMTPDX_OK || st == SMTPDX_ERR_LIMIT);
 }
 
+/* A rule limited to a class ("code: 4xx") is taken on trust for a text
+ * with no code; the same text under a code of the other class does not
+ * get it; and a text that rules of both classes claim decides nothing. */
+static void test_class_limit_without_code(void **state)
+{
+    (void)state;
+    smtpdx_explanation x;
+    classify_codes(0, 0, 0, 0, "Greylisted, please try again later", &x);
+    assert_non_null(x.entry);
+    assert_string_equal(x.entry->id, "text.greylisting.generic");
+    assert_int_equal(x.temporary, 1);
+    assert_int_equal(x.confidence, SMTPDX_CONF_MEDIUM);
+    classify_codes(550, 0, 0, 0, "Greylisted, please try again later", &x);
+    assert_true(x.entry == NULL ||
+                strcmp(x.entry->id, "text.greylisting.generic") != 0);
+    classify_codes(450, 0, 0, 0, "Greylisted, please try again later", &x);
+    assert_non_null(x.entry);
+    assert_string_equal(x.entry->id, "text.greylisting.generic");
+    /* kb: mailbox-unavailable for 5xx, its temporary twin for 4xx */
+    classify_codes(0, 0, 0, 0, "Mailbox unavailable", &x);
+    assert_null(x.entry);
+    assert_int_equal(x.reason, SMTPDX_R_UNDEFINED);
+    classify_codes(550, 0, 0, 0, "Mailbox unavailable", &x);
+    assert_non_null(x.entry);
+    assert_int_equal(x.temporary, 0);
+    classify_codes(450, 0, 0, 0, "Mailbox unavailable", &x);
+    assert_non_null(x.entry);
+    assert_int_equal(x.temporary, 1);
+}
+
 /* --------------------------------------------------------- two threads */
 
 static const char *const mixed[] = {
@@ -489,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_conflicts),
         cmocka_unit_test(test_hints),
         cmocka_unit_test(test_explain_edges),
+        cmocka_unit_test(test_class_limit_without_code),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_mx_host_span),
     };

@@ -39,6 +39,7 @@ typedef struct cand {
     unsigned entry, pattern;
     size_t end;
     int anticipated;  /* the rule names the reply's very code in its limits */
+    unsigned classes; /* class limits taken on trust (limits_hold) */
 } cand;
 
 /* "5.1.1" (anything may follow the detail); 0 on success. */
@@ -100,14 +101,24 @@ static void get_facts(const smtpdx_reply *r, const smtpdx_hints *h, facts *f)
 }
 
 /* Do the rule's code limits hold? *exact is set when one that names a
- * code (not only a class) holds. */
-static int limits_hold(const sx_kb_rule *r, const facts *f, int *exact)
+ * code (not only a class) holds. A class limit ("code: 4xx") cannot be
+ * tested when nothing tells the class (a reply text quoted without its
+ * code, no Action field): it is taken to hold, and *classes gets the bit
+ * of each class the rule would have needed (1 << class), so the caller
+ * can tell when the text fits rules of both classes and says nothing. */
+static int limits_hold(const sx_kb_rule *r, const facts *f, int *exact,
+                       unsigned *classes)
 {
     int ok = r->ncodes == 0;
-    for (size_t i = 0; i < r->ncodes && !ok; i++) {
+    *classes = 0;
+    for (size_t i = 0; i < r->ncodes; i++) {
         const sx_kb_code *c = &r->codes[i];
+        if (c->cls && f->cls == 0)
+            *classes |= 1u << c->cls;
+        if (ok)
+            continue;
         if (c->cls)
-            ok = f->cls == c->cls;
+            ok = f->cls == c->cls || f->cls == 0;
         else if (f->basic >= c->lo && f->basic <= c->hi)
             ok = *exact = 1;
     }
@@ -248,7 +259,10 @@ static void pick_text(smtpdx_ctx *ctx, const sx_match_hit *hits, size_t n,
                       int *provider, cand *best)
 {
     cand other;  /* the best rule of another reason than expired */
+    cand sure;   /* the best rule whose limits were all tested */
+    unsigned trusted = 0; /* the class limits taken on trust, all rules */
     memset(&other, 0, sizeof(other));
+    memset(&sure, 0, sizeof(sure));
     for (size_t i = 0; i < n; i++) {
         const sx_kb_pattern *p = &sx_kb_patterns[hits[i].pattern];
         if (p->is_marker) {
@@ -263,16 +277,19 @@ static void pick_text(smtpdx_ctx *ctx, const sx_match_hit *hits, size_t n,
         if (p->is_marker)
             continue;
         cand c = {&sx_kb_rules[p->owner], p->owner, hits[i].pattern,
-                  hits[i].end, 0};
+                  hits[i].end, 0, 0};
         if (!p->is_regex &&
             (c.end = outside_address(text, tlen, hits[i].end, p->weight)) ==
                 0)
             continue;
         if (!sx_kb_provider_ok(c.rule, ctx->seen) ||
-            !limits_hold(c.rule, f, &c.anticipated))
+            !limits_hold(c.rule, f, &c.anticipated, &c.classes))
             continue;
+        trusted |= c.classes;
         if (cand_better(&c, best))
             *best = c;
+        if (c.classes == 0 && cand_better(&c, &sure))
+            sure = c;
         /* on hold says no more than expired does ("retry time not
          * reached" inside Exim's "... after a long failure period") */
         if (sx_kb_entries[c.entry].reason != SMTPDX_R_EXPIRED &&
@@ -280,6 +297,11 @@ static void pick_text(smtpdx_ctx *ctx, const sx_match_hit *hits, size_t n,
             c.rule->priority >= 0 && cand_better(&c, &other))
             other = c;
     }
+    /* "Mailbox unavailable" with no code: rules for 4xx and for 5xx both
+     * take it on trust, and the text alone cannot choose */
+    if (best->rule != NULL && best->classes != 0 &&
+        (trusted & (trusted - 1)) != 0)
+        *best = sure;
     if (best->rule != NULL && other.rule != NULL &&
         expiry_yields(best->rule, &sx_kb_entries[best->entry], f))
         *best = other;
