@@ -146,26 +146,25 @@ static int cname_is(const char *n, size_t nl, const char *lc)
     return 1;
 }
 
-static int hdr_push(scan *s, sx_part *p, const char *n, size_t nl,
-                    const char *v, size_t vl)
+/* Room for one more field: m->hdrs grown, or -1 when memory is out. */
+static int hdrs_grow(scan *s)
 {
     sx_msg *m = s->m;
-    if (p->hdr_count >= m->lim_.max_headers) {
-        p->flags |= SX_PART_F_HDR_LIMIT;
-        m->flags |= SX_MSG_F_HDR_LIMIT;
-        return 0;
+    uint32_t cap = m->hdrs_cap_ ? m->hdrs_cap_ * 2 : 32;
+    sx_hdr *nh = sx_realloc(m->hdrs, (size_t)cap * sizeof *nh);
+    if (nh == NULL) {
+        s->nomem = 1;
+        return -1;
     }
-    if (m->nhdrs == m->hdrs_cap_) {
-        uint32_t cap = m->hdrs_cap_ ? m->hdrs_cap_ * 2 : 32;
-        sx_hdr *nh = sx_realloc(m->hdrs, (size_t)cap * sizeof *nh);
-        if (nh == NULL) {
-            s->nomem = 1;
-            return -1;
-        }
-        m->hdrs = nh;
-        m->hdrs_cap_ = cap;
-    }
-    /* "Content-" fields of interest: the first of each name is kept */
+    m->hdrs = nh;
+    m->hdrs_cap_ = cap;
+    return 0;
+}
+
+/* Field i named n (nl bytes) may be one of the "Content-" fields of
+ * interest: the first of each name is kept. */
+static void cfield_note(scan *s, const char *n, size_t nl, uint32_t i)
+{
     if (nl >= 12 && (n[0] | 0x20) == 'c') {
         int f = nl == 12   ? CF_TYPE
                 : nl == 25 ? CF_CTE
@@ -175,15 +174,8 @@ static int hdr_push(scan *s, sx_part *p, const char *n, size_t nl,
             "content-type", "content-transfer-encoding",
             "content-disposition"};
         if (f != CF_COUNT && s->cf[f] == SX_NONE && cname_is(n, nl, cfn[f]))
-            s->cf[f] = m->nhdrs;
+            s->cf[f] = i;
     }
-    sx_hdr *h = &m->hdrs[m->nhdrs++];
-    h->name.p = n;
-    h->name.len = nl;
-    h->value.p = v;
-    h->value.len = vl;
-    p->hdr_count++;
-    return 1;
 }
 
 /* Is the line [q, le) a delimiter of an open multipart? Returns the frame
@@ -285,6 +277,12 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
     const size_t max_block = m->lim_.max_hdr_block;
     const size_t max_field = m->lim_.max_field;
     const unsigned nfr = s->nfr;
+    const unsigned max_headers = m->lim_.max_headers;
+    /* the field table as locals, stored back as each field is added:
+     * the stores of a field's pointers would otherwise make the compiler
+     * load them again */
+    sx_hdr *hv = m->hdrs;
+    uint32_t nh = m->nhdrs, cap = m->hdrs_cap_, cnt = p->hdr_count;
     sx_lcur c;
     sx_lcur_init(&c, pos, s->end, s->eol);
     const char *blk = pos;
@@ -293,7 +291,7 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
     const char *junk = NULL;  /* first line that was not a field */
     uint32_t junk_nh = 0, junk_cnt = 0;
 
-    p->hdr_first = m->nhdrs;
+    p->hdr_first = nh;
     for (int k = 0; k < CF_COUNT; k++)
         s->cf[k] = SX_NONE;
     if (idx == 0 && s->end - pos >= 5 && memcmp(pos, "From ", 5) == 0) {
@@ -349,10 +347,13 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
              * sixteen bytes at once too. */
             ne = b + sx_mem_graph_run(b, s->end, ':');
             colon = ne;
-            while (colon < e && sx_is_blank(*colon))
-                colon++;
-            if (ne == b || colon == e || *colon != ':')
-                colon = NULL;
+            if (ne == b || ne == e || *ne != ':') {
+                /* not the usual colon right after the name */
+                while (colon < e && sx_is_blank(*colon))
+                    colon++;
+                if (ne == b || colon == e || *colon != ':')
+                    colon = NULL;
+            }
         } else if (last) {
             if ((size_t)(e - last->name.p) > max_field)
                 p->flags |= SX_PART_F_FIELD_LIMIT;
@@ -364,8 +365,8 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             p->flags |= SX_PART_F_BAD_HDR_LINE;
             if (junk == NULL) {
                 junk = ls;
-                junk_nh = m->nhdrs;
-                junk_cnt = p->hdr_count;
+                junk_nh = nh;
+                junk_cnt = cnt;
             }
             last = NULL;
             continue;
@@ -379,11 +380,28 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             vl = max_field > (size_t)(v - b)
                      ? max_field - (size_t)(v - b) : 0;
         }
-        int r = hdr_push(s, p, b, (size_t)(ne - b), v, vl);
-        if (r < 0)
-            return s->end;
-        /* a later continuation must not extend a field left out */
-        last = r ? &m->hdrs[m->nhdrs - 1] : NULL;
+        if (cnt >= max_headers) {
+            p->flags |= SX_PART_F_HDR_LIMIT;
+            m->flags |= SX_MSG_F_HDR_LIMIT;
+            /* a later continuation must not extend a field left out */
+            last = NULL;
+            continue;
+        }
+        if (nh == cap) {
+            if (hdrs_grow(s) < 0)
+                return s->end;
+            hv = m->hdrs;
+            cap = m->hdrs_cap_;
+        }
+        cfield_note(s, b, (size_t)(ne - b), nh);
+        sx_hdr *h = &hv[nh];
+        h->name.p = b;
+        h->name.len = (size_t)(ne - b);
+        h->value.p = v;
+        h->value.len = vl;
+        m->nhdrs = ++nh;
+        p->hdr_count = ++cnt;
+        last = h;
     }
     nul_check(m, blk, ls);
     p->flags |= SX_PART_F_NO_BLANK;
