@@ -278,9 +278,9 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
     const size_t max_field = m->lim_.max_field;
     const unsigned nfr = s->nfr;
     const unsigned max_headers = m->lim_.max_headers;
-    /* the field table as locals, stored back as each field is added:
-     * the stores of a field's pointers would otherwise make the compiler
-     * load them again */
+    /* the field table as locals, stored back where the block ends: the
+     * stores of a field's pointers would otherwise make the compiler load
+     * them again */
     sx_hdr *hv = m->hdrs;
     uint32_t nh = m->nhdrs, cap = m->hdrs_cap_, cnt = p->hdr_count;
     sx_lcur c;
@@ -300,6 +300,10 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
         blk = c.p;
         m->flags |= SX_MSG_F_MBOX_FROM;
     }
+    /* the last line start within max_block of blk (the end of the data
+     * when all of it is): one compare per line */
+    const char *blk_lim =
+        (size_t)(s->end - blk) > max_block ? blk + max_block : s->end;
     for (;;) {
         ls = c.p;
         if (!sx_lcur_line(&c, &b, &e, NULL)) {
@@ -307,12 +311,16 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             break;
         }
         if (b == e) {
+            m->nhdrs = nh;
+            p->hdr_count = cnt;
             nul_check(m, blk, ls);
             p->header.p = blk;
             p->header.len = (size_t)(ls - blk);
             return c.p;
         }
-        if ((size_t)(ls - blk) > max_block) {
+        if (ls > blk_lim) {
+            m->nhdrs = nh;
+            p->hdr_count = cnt;
             p->flags |= SX_PART_F_HDR_LIMIT;
             m->flags |= SX_MSG_F_HDR_LIMIT;
             /* the fields past the limit are dropped, but the body still
@@ -335,7 +343,7 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             break;
         }
         int cl;
-        if (nfr && e - b >= 2 && b[0] == '-' && b[1] == '-'
+        if (b[0] == '-' && nfr && e - b >= 2 && b[1] == '-'
             && delim_match(s, b, e, &cl) >= 0)
             break;
         const char *colon = NULL, *ne = NULL;
@@ -345,7 +353,7 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
              * line end (CR and LF are not printable), so it is bounded
              * by the end of the data: a short line is then searched
              * sixteen bytes at once too. */
-            ne = b + sx_mem_graph_run(b, s->end, ':');
+            ne = b + sx_mem_graph_run(b, c.end, ':');
             colon = ne;
             if (ne == b || ne == e || *ne != ':') {
                 /* not the usual colon right after the name */
@@ -372,6 +380,8 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             continue;
         }
         const char *v = colon + 1;
+        if (v < e && *v == ' ') /* the usual one space */
+            v++;
         while (v < e && sx_is_blank(*v))
             v++;
         size_t vl = (size_t)(e - v);
@@ -388,8 +398,11 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             continue;
         }
         if (nh == cap) {
-            if (hdrs_grow(s) < 0)
+            if (hdrs_grow(s) < 0) {
+                m->nhdrs = nh;
+                p->hdr_count = cnt;
                 return s->end;
+            }
             hv = m->hdrs;
             cap = m->hdrs_cap_;
         }
@@ -399,10 +412,12 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
         h->name.len = (size_t)(ne - b);
         h->value.p = v;
         h->value.len = vl;
-        m->nhdrs = ++nh;
-        p->hdr_count = ++cnt;
+        nh++;
+        cnt++;
         last = h;
     }
+    m->nhdrs = nh;
+    p->hdr_count = cnt;
     nul_check(m, blk, ls);
     p->flags |= SX_PART_F_NO_BLANK;
     if (junk) {
