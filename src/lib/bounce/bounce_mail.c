@@ -34,58 +34,75 @@ static const char *const hdr_names[SX_H_COUNT] = {
     "x-amz-sns-message-id", "received",
 };
 
-/* hdr_names by length, each entry its index + 1 (0 ends a list), the
- * most common name of a length first: a field name is compared with the
- * few names of its length only. */
+/* hdr_names by length and last letter, each entry its index + 1 (0: no
+ * name): no two names share both, so a field name is compared with one
+ * name at most. The last byte is taken by its low five bits, which tell
+ * the letters apart and ignore their case. */
 #define K(x) ((x) + 1)
-static const unsigned char by_len[21][4] = {
-    [2] = {K(SX_H_TO)},
-    [4] = {K(SX_H_FROM), K(SX_H_DATE)},
-    [7] = {K(SX_H_SUBJECT)},
-    [8] = {K(SX_H_RECEIVED), K(SX_H_REPLY_TO), K(SX_H_X_MAILER)},
-    [10] = {K(SX_H_MESSAGE_ID), K(SX_H_PRECEDENCE)},
-    [11] = {K(SX_H_RETURN_PATH), K(SX_H_X_AUTOREPLY)},
-    [12] = {K(SX_H_CONTENT_TYPE)},
-    [13] = {K(SX_H_X_AUTORESPOND)},
-    [14] = {K(SX_H_AUTO_SUBMITTED)},
-    [15] = {K(SX_H_X_AUTORESPONDER), K(SX_H_X_AUTO_RESPONSE)},
-    [19] = {K(SX_H_X_FAILED_RECIPIENTS), K(SX_H_X_APPLE_UNSUBSCRIBE)},
-    [20] = {K(SX_H_X_AMZ_SNS)},
+#define L(c) ((c) & 31)
+static const unsigned char by_len_last[21][32] = {
+    [2] = {[L('o')] = K(SX_H_TO)},
+    [4] = {[L('m')] = K(SX_H_FROM), [L('e')] = K(SX_H_DATE)},
+    [7] = {[L('t')] = K(SX_H_SUBJECT)},
+    [8] = {[L('d')] = K(SX_H_RECEIVED), [L('o')] = K(SX_H_REPLY_TO),
+           [L('r')] = K(SX_H_X_MAILER)},
+    [10] = {[L('d')] = K(SX_H_MESSAGE_ID), [L('e')] = K(SX_H_PRECEDENCE)},
+    [11] = {[L('h')] = K(SX_H_RETURN_PATH), [L('y')] = K(SX_H_X_AUTOREPLY)},
+    [12] = {[L('e')] = K(SX_H_CONTENT_TYPE)},
+    [13] = {[L('d')] = K(SX_H_X_AUTORESPOND)},
+    [14] = {[L('d')] = K(SX_H_AUTO_SUBMITTED)},
+    [15] = {[L('r')] = K(SX_H_X_AUTORESPONDER),
+            [L('e')] = K(SX_H_X_AUTO_RESPONSE)},
+    [19] = {[L('s')] = K(SX_H_X_FAILED_RECIPIENTS),
+            [L('e')] = K(SX_H_X_APPLE_UNSUBSCRIBE)},
+    [20] = {[L('d')] = K(SX_H_X_AMZ_SNS)},
 };
+#undef L
 #undef K
 
 /* Is the field name p[0..l) the lower-case name lc (letters and '-', l
- * bytes)? Setting bit 0x20 lower-cases a letter and keeps '-'; of the
- * bytes a name holds (visible ASCII, no control bytes) no other turns
- * into a letter or '-' by it, so eight bytes are compared at once. */
+ * bytes, l >= 2)? Setting bit 0x20 lower-cases a letter and keeps '-';
+ * of the bytes a name holds (visible ASCII, no control bytes) no other
+ * turns into a letter or '-' by it, so several bytes are compared at
+ * once: the words from the start, then the last word of the name, which
+ * may overlap bytes already compared, rather than a byte loop. */
 static int name_is(const char *p, const char *lc, size_t l)
 {
-    size_t i = 0;
-    for (; i + 8 <= l; i += 8) {
+    if (l >= 8) {
         uint64_t a, b;
-        memcpy(&a, p + i, 8);
-        memcpy(&b, lc + i, 8);
-        if ((a | 0x2020202020202020ull) != b)
-            return 0;
+        for (size_t i = 0; i + 8 < l; i += 8) {
+            memcpy(&a, p + i, 8);
+            memcpy(&b, lc + i, 8);
+            if ((a | 0x2020202020202020ull) != b)
+                return 0;
+        }
+        memcpy(&a, p + l - 8, 8);
+        memcpy(&b, lc + l - 8, 8);
+        return (a | 0x2020202020202020ull) == b;
     }
-    for (; i < l; i++)
+    if (l >= 4) {
+        uint32_t a, b, c, d;
+        memcpy(&a, p, 4);
+        memcpy(&b, lc, 4);
+        memcpy(&c, p + l - 4, 4);
+        memcpy(&d, lc + l - 4, 4);
+        return ((a | 0x20202020u) == b) & ((c | 0x20202020u) == d);
+    }
+    for (size_t i = 0; i < l; i++)
         if (((unsigned char)p[i] | 0x20) != (unsigned char)lc[i])
             return 0;
     return 1;
 }
 
-/* The index in hdr_names of the name p (l bytes), or -1. */
-static int hdr_index(const char *p, size_t l)
+/* The index in hdr_names of the name p (l bytes), or -1. Inline: the
+ * top header block asks it of every field, a call each would cost as
+ * much as the lookup. */
+static inline int hdr_index(const char *p, size_t l)
 {
-    if (l >= sizeof by_len / sizeof by_len[0])
+    if (l >= sizeof by_len_last / sizeof by_len_last[0] || l < 2)
         return -1;
-    for (int j = 0; j < 4 && by_len[l][j] != 0; j++) {
-        int k = by_len[l][j] - 1;
-        if (((unsigned char)p[0] | 0x20) == (unsigned char)hdr_names[k][0] &&
-            name_is(p, hdr_names[k], l))
-            return k;
-    }
-    return -1;
+    int k = by_len_last[l][(unsigned char)p[l - 1] & 31] - 1;
+    return k >= 0 && name_is(p, hdr_names[k], l) ? k : -1;
 }
 
 sx_str sx_bmail_header(const sx_bmail *m, const char *name)
@@ -101,11 +118,16 @@ static void top_headers(sx_bmail *m)
 {
     size_t n = 0;
     const sx_hdr *h = sx_part_headers(&m->msg, NULL, &n);
-    for (int k = 0; k < SX_H_COUNT; k++)
-        m->hdr[k] = sx_bt_str(NULL, 0);
+    /* every entry empty (NULL, 0), 32 bytes per store pair: a loop over
+     * the entries is not merged into wide stores, and one memset of the
+     * table becomes "rep stos", slow to start for 300 bytes */
+    char *z = (char *)m->hdr;
+    size_t b = 0;
+    for (; b + 32 <= sizeof m->hdr; b += 32)
+        memset(z + b, 0, 32);
+    memset(z + b, 0, sizeof m->hdr - b);
     for (size_t i = 0; i < n; i++) {
-        int k = h[i].name.len > 0 ? hdr_index(h[i].name.p, h[i].name.len)
-                                  : -1;
+        int k = hdr_index(h[i].name.p, h[i].name.len);
         if (k >= 0 && m->hdr[k].p == NULL)
             m->hdr[k] = h[i].value;
     }

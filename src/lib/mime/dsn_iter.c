@@ -91,14 +91,17 @@ static int put_fit(sx_sbuf *b, const char *s, size_t n, int *cut)
 /* The storage an iterator takes for its first unfolded value. */
 #define UNFOLD_FIRST 512
 
-static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
-                                 int (*want)(sx_str name))
+/* fields_next for the line-end byte eol, a constant where it is inlined:
+ * the vector of it that the line-end searches compare with, and the test
+ * for a CR before LF, are then set up from the constant, not from the
+ * iterator on every call. */
+static inline __attribute__((always_inline)) smtpdx_status
+fields_next_eol(sx_dsn_iter *it, sx_dsn_field *f, int (*want)(sx_str name),
+                char eol)
 {
-    if (it == NULL || f == NULL)
-        return SMTPDX_ERR_INVAL;
     /* the lines are read with a line-end mask kept in the iterator, not
      * one memchr call per line: most fields are a short line */
-    sx_lcur c = {it->p, it->end, it->win, it->mask, (char)it->eol};
+    sx_lcur c = {it->p, it->end, it->win, it->mask, eol};
     const char *s, *e;
     for (;;) {
         if (!sx_lcur_line(&c, &s, &e, NULL)) {
@@ -218,6 +221,18 @@ static smtpdx_status fields_next(sx_dsn_iter *it, sx_dsn_field *f,
         it->started = 1;
         return SMTPDX_OK;
     }
+}
+
+/* Inline in both entry points: the one without want then has no test
+ * of it, nor the call through it, and the one with it is inlined in its
+ * caller, which passes a known function. */
+static inline __attribute__((always_inline)) smtpdx_status
+fields_next(sx_dsn_iter *it, sx_dsn_field *f, int (*want)(sx_str name))
+{
+    if (it == NULL || f == NULL)
+        return SMTPDX_ERR_INVAL;
+    return it->eol == '\r' ? fields_next_eol(it, f, want, '\r')
+                            : fields_next_eol(it, f, want, '\n');
 }
 
 smtpdx_status sx_dsn_fields_next(sx_dsn_iter *it, sx_dsn_field *f)

@@ -146,26 +146,25 @@ static int cname_is(const char *n, size_t nl, const char *lc)
     return 1;
 }
 
-static int hdr_push(scan *s, sx_part *p, const char *n, size_t nl,
-                    const char *v, size_t vl)
+/* Room for one more field: m->hdrs grown, or -1 when memory is out. */
+static int hdrs_grow(scan *s)
 {
     sx_msg *m = s->m;
-    if (p->hdr_count >= m->lim_.max_headers) {
-        p->flags |= SX_PART_F_HDR_LIMIT;
-        m->flags |= SX_MSG_F_HDR_LIMIT;
-        return 0;
+    uint32_t cap = m->hdrs_cap_ ? m->hdrs_cap_ * 2 : 32;
+    sx_hdr *nh = sx_realloc(m->hdrs, (size_t)cap * sizeof *nh);
+    if (nh == NULL) {
+        s->nomem = 1;
+        return -1;
     }
-    if (m->nhdrs == m->hdrs_cap_) {
-        uint32_t cap = m->hdrs_cap_ ? m->hdrs_cap_ * 2 : 32;
-        sx_hdr *nh = sx_realloc(m->hdrs, (size_t)cap * sizeof *nh);
-        if (nh == NULL) {
-            s->nomem = 1;
-            return -1;
-        }
-        m->hdrs = nh;
-        m->hdrs_cap_ = cap;
-    }
-    /* "Content-" fields of interest: the first of each name is kept */
+    m->hdrs = nh;
+    m->hdrs_cap_ = cap;
+    return 0;
+}
+
+/* Field i named n (nl bytes) may be one of the "Content-" fields of
+ * interest: the first of each name is kept. */
+static void cfield_note(scan *s, const char *n, size_t nl, uint32_t i)
+{
     if (nl >= 12 && (n[0] | 0x20) == 'c') {
         int f = nl == 12   ? CF_TYPE
                 : nl == 25 ? CF_CTE
@@ -175,15 +174,8 @@ static int hdr_push(scan *s, sx_part *p, const char *n, size_t nl,
             "content-type", "content-transfer-encoding",
             "content-disposition"};
         if (f != CF_COUNT && s->cf[f] == SX_NONE && cname_is(n, nl, cfn[f]))
-            s->cf[f] = m->nhdrs;
+            s->cf[f] = i;
     }
-    sx_hdr *h = &m->hdrs[m->nhdrs++];
-    h->name.p = n;
-    h->name.len = nl;
-    h->value.p = v;
-    h->value.len = vl;
-    p->hdr_count++;
-    return 1;
 }
 
 /* Is the line [q, le) a delimiter of an open multipart? Returns the frame
@@ -285,6 +277,12 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
     const size_t max_block = m->lim_.max_hdr_block;
     const size_t max_field = m->lim_.max_field;
     const unsigned nfr = s->nfr;
+    const unsigned max_headers = m->lim_.max_headers;
+    /* the field table as locals, stored back where the block ends: the
+     * stores of a field's pointers would otherwise make the compiler load
+     * them again */
+    sx_hdr *hv = m->hdrs;
+    uint32_t nh = m->nhdrs, cap = m->hdrs_cap_, cnt = p->hdr_count;
     sx_lcur c;
     sx_lcur_init(&c, pos, s->end, s->eol);
     const char *blk = pos;
@@ -293,7 +291,7 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
     const char *junk = NULL;  /* first line that was not a field */
     uint32_t junk_nh = 0, junk_cnt = 0;
 
-    p->hdr_first = m->nhdrs;
+    p->hdr_first = nh;
     for (int k = 0; k < CF_COUNT; k++)
         s->cf[k] = SX_NONE;
     if (idx == 0 && s->end - pos >= 5 && memcmp(pos, "From ", 5) == 0) {
@@ -302,6 +300,10 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
         blk = c.p;
         m->flags |= SX_MSG_F_MBOX_FROM;
     }
+    /* the last line start within max_block of blk (the end of the data
+     * when all of it is): one compare per line */
+    const char *blk_lim =
+        (size_t)(s->end - blk) > max_block ? blk + max_block : s->end;
     for (;;) {
         ls = c.p;
         if (!sx_lcur_line(&c, &b, &e, NULL)) {
@@ -309,12 +311,16 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             break;
         }
         if (b == e) {
+            m->nhdrs = nh;
+            p->hdr_count = cnt;
             nul_check(m, blk, ls);
             p->header.p = blk;
             p->header.len = (size_t)(ls - blk);
             return c.p;
         }
-        if ((size_t)(ls - blk) > max_block) {
+        if (ls > blk_lim) {
+            m->nhdrs = nh;
+            p->hdr_count = cnt;
             p->flags |= SX_PART_F_HDR_LIMIT;
             m->flags |= SX_MSG_F_HDR_LIMIT;
             /* the fields past the limit are dropped, but the body still
@@ -337,7 +343,7 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             break;
         }
         int cl;
-        if (nfr && e - b >= 2 && b[0] == '-' && b[1] == '-'
+        if (b[0] == '-' && nfr && e - b >= 2 && b[1] == '-'
             && delim_match(s, b, e, &cl) >= 0)
             break;
         const char *colon = NULL, *ne = NULL;
@@ -347,12 +353,15 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
              * line end (CR and LF are not printable), so it is bounded
              * by the end of the data: a short line is then searched
              * sixteen bytes at once too. */
-            ne = b + sx_mem_graph_run(b, s->end, ':');
+            ne = b + sx_mem_graph_run(b, c.end, ':');
             colon = ne;
-            while (colon < e && sx_is_blank(*colon))
-                colon++;
-            if (ne == b || colon == e || *colon != ':')
-                colon = NULL;
+            if (ne == b || ne == e || *ne != ':') {
+                /* not the usual colon right after the name */
+                while (colon < e && sx_is_blank(*colon))
+                    colon++;
+                if (ne == b || colon == e || *colon != ':')
+                    colon = NULL;
+            }
         } else if (last) {
             if ((size_t)(e - last->name.p) > max_field)
                 p->flags |= SX_PART_F_FIELD_LIMIT;
@@ -364,13 +373,15 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             p->flags |= SX_PART_F_BAD_HDR_LINE;
             if (junk == NULL) {
                 junk = ls;
-                junk_nh = m->nhdrs;
-                junk_cnt = p->hdr_count;
+                junk_nh = nh;
+                junk_cnt = cnt;
             }
             last = NULL;
             continue;
         }
         const char *v = colon + 1;
+        if (v < e && *v == ' ') /* the usual one space */
+            v++;
         while (v < e && sx_is_blank(*v))
             v++;
         size_t vl = (size_t)(e - v);
@@ -379,12 +390,34 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
             vl = max_field > (size_t)(v - b)
                      ? max_field - (size_t)(v - b) : 0;
         }
-        int r = hdr_push(s, p, b, (size_t)(ne - b), v, vl);
-        if (r < 0)
-            return s->end;
-        /* a later continuation must not extend a field left out */
-        last = r ? &m->hdrs[m->nhdrs - 1] : NULL;
+        if (cnt >= max_headers) {
+            p->flags |= SX_PART_F_HDR_LIMIT;
+            m->flags |= SX_MSG_F_HDR_LIMIT;
+            /* a later continuation must not extend a field left out */
+            last = NULL;
+            continue;
+        }
+        if (nh == cap) {
+            if (hdrs_grow(s) < 0) {
+                m->nhdrs = nh;
+                p->hdr_count = cnt;
+                return s->end;
+            }
+            hv = m->hdrs;
+            cap = m->hdrs_cap_;
+        }
+        cfield_note(s, b, (size_t)(ne - b), nh);
+        sx_hdr *h = &hv[nh];
+        h->name.p = b;
+        h->name.len = (size_t)(ne - b);
+        h->value.p = v;
+        h->value.len = vl;
+        nh++;
+        cnt++;
+        last = h;
     }
+    m->nhdrs = nh;
+    p->hdr_count = cnt;
     nul_check(m, blk, ls);
     p->flags |= SX_PART_F_NO_BLANK;
     if (junk) {

@@ -111,12 +111,13 @@ static const char *token_copy(const char *p, const char *end, char *out,
 {
     size_t k = 0;
     unsigned char lc;
-    /* what fits, then the rest of a longer token unwritten: one test
-     * less per byte */
-    while (k + 1 < cap && p < end && (lc = TOKEN[(unsigned char)*p]) != 0) {
+    /* what fits, then the rest of a longer token unwritten: the bound is
+     * the nearer of the two ends, one test per byte */
+    size_t room = cap ? cap - 1 : 0;
+    size_t lim = (size_t)(end - p) < room ? (size_t)(end - p) : room;
+    while (k < lim && (lc = TOKEN[(unsigned char)p[k]]) != 0)
         out[k++] = (char)lc;
-        p++;
-    }
+    p += k;
     while (p < end && TOKEN[(unsigned char)*p] != 0)
         p++;
     out[k] = '\0';
