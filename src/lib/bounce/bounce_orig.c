@@ -8,6 +8,7 @@
 #include "bounce/bounce_orig.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "bounce/bounce_text.h"
@@ -97,27 +98,74 @@ static smtpdx_status store(sx_borig *o, int i, const char *v, size_t n)
     return SMTPDX_OK;
 }
 
-static int field_index(sx_str name)
+/* The names this file reads, in lower case, by SX_BORIG_*, and Received,
+ * which is only counted. */
+#define F_RECEIVED SX_BORIG_NFIELDS
+static const char *const field_names[SX_BORIG_NFIELDS + 1] = {
+    [SX_BORIG_FROM] = "from",           [SX_BORIG_TO] = "to",
+    [SX_BORIG_SUBJECT] = "subject",     [SX_BORIG_MSGID] = "message-id",
+    [SX_BORIG_DATE] = "date",           [SX_BORIG_LISTID] = "list-id",
+    [SX_BORIG_RETURNPATH] = "return-path", [F_RECEIVED] = "received",
+};
+
+/* field_names by length and last letter (its low five bits, which tell
+ * letters apart whatever their case), each entry its index + 1: no two
+ * names share both, so a field name is compared with one name at most,
+ * not with each name of its length in turn. */
+#define K(x) ((x) + 1)
+#define L(c) ((c) & 31)
+static const unsigned char by_len_last[12][32] = {
+    [2] = {[L('o')] = K(SX_BORIG_TO)},
+    [4] = {[L('m')] = K(SX_BORIG_FROM), [L('e')] = K(SX_BORIG_DATE)},
+    [7] = {[L('t')] = K(SX_BORIG_SUBJECT), [L('d')] = K(SX_BORIG_LISTID)},
+    [8] = {[L('d')] = K(F_RECEIVED)},
+    [10] = {[L('d')] = K(SX_BORIG_MSGID)},
+    [11] = {[L('h')] = K(SX_BORIG_RETURNPATH)},
+};
+#undef L
+#undef K
+
+/* Is p[0..l) the lower-case name lc (letters and '-', l >= 2) but for
+ * the case of its letters? Bit 0x20 is set in p only where lc holds a
+ * letter (the letters have bit 0x40, '-' has not), so a letter matches
+ * either case and a '-' only itself; several bytes are compared at once,
+ * the last word overlapping bytes already compared. */
+static inline int name_is(const char *p, const char *lc, size_t l)
 {
-    /* by length first: most fields of a header block are none of these */
-    switch (name.len) {
-    case 2:
-        return sx_str_ieq(name, "To") ? SX_BORIG_TO : -1;
-    case 4:
-        return sx_str_ieq(name, "From")   ? SX_BORIG_FROM
-               : sx_str_ieq(name, "Date") ? SX_BORIG_DATE
-                                          : -1;
-    case 7:
-        return sx_str_ieq(name, "Subject")   ? SX_BORIG_SUBJECT
-               : sx_str_ieq(name, "List-Id") ? SX_BORIG_LISTID
-                                             : -1;
-    case 10:
-        return sx_str_ieq(name, "Message-ID") ? SX_BORIG_MSGID : -1;
-    case 11:
-        return sx_str_ieq(name, "Return-Path") ? SX_BORIG_RETURNPATH : -1;
-    default:
-        return -1;
+    if (l >= 8) {
+        uint64_t a, b, c, d;
+        memcpy(&a, p, 8);
+        memcpy(&b, lc, 8);
+        memcpy(&c, p + l - 8, 8);
+        memcpy(&d, lc + l - 8, 8);
+        return ((a | ((b >> 1) & 0x2020202020202020ull)) == b) &
+               ((c | ((d >> 1) & 0x2020202020202020ull)) == d);
     }
+    if (l >= 4) {
+        uint32_t a, b, c, d;
+        memcpy(&a, p, 4);
+        memcpy(&b, lc, 4);
+        memcpy(&c, p + l - 4, 4);
+        memcpy(&d, lc + l - 4, 4);
+        return ((a | ((b >> 1) & 0x20202020u)) == b) &
+               ((c | ((d >> 1) & 0x20202020u)) == d);
+    }
+    for (size_t i = 0; i < l; i++)
+        if (((unsigned char)p[i] | 0x20) != (unsigned char)lc[i])
+            return 0;
+    return 1;
+}
+
+/* The SX_BORIG_* of a field name, F_RECEIVED, or -1 (most fields of a
+ * header block). Inline: asked of every field, a call would cost as much
+ * as the lookup. */
+static inline int field_code(sx_str name)
+{
+    size_t l = name.len;
+    if (l < 2 || l >= sizeof by_len_last / sizeof by_len_last[0])
+        return -1;
+    int k = by_len_last[l][(unsigned char)name.p[l - 1] & 31] - 1;
+    return k >= 0 && name_is(name.p, field_names[k], l) ? k : -1;
 }
 
 static smtpdx_status keep(sx_borig *o, int i, const char *v, size_t n)
@@ -127,16 +175,11 @@ static smtpdx_status keep(sx_borig *o, int i, const char *v, size_t n)
     return store(o, i, v, n);
 }
 
-static int is_received(sx_str name)
-{
-    return name.len == 8 && sx_str_ieq(name, "Received");
-}
-
 /* Received fields are only counted, and the iterator names a field it
  * skips too: their values need not be unfolded into its buffer. */
 static int wanted(sx_str name)
 {
-    return field_index(name) >= 0;
+    return (unsigned)field_code(name) < SX_BORIG_NFIELDS;
 }
 
 /* Header fields from header-like text, first block only. */
@@ -162,9 +205,11 @@ static smtpdx_status from_text(sx_borig *o, const char *p, size_t n)
         } else if (f.block != block) {
             break;
         }
-        o->received += is_received(f.name);
-        int i = field_index(f.name);
-        if (i >= 0 && (st = keep(o, i, f.value.p, f.value.len)) != SMTPDX_OK)
+        int i = field_code(f.name);
+        if (i == F_RECEIVED)
+            o->received++;
+        else if (i >= 0 &&
+                 (st = keep(o, i, f.value.p, f.value.len)) != SMTPDX_OK)
             break;
     }
     sx_dsn_iter_release(&it);
@@ -285,9 +330,10 @@ smtpdx_status sx_borig_read(sx_bmail *m, const char *copy, size_t copy_len,
         size_t n = 0;
         const sx_hdr *h = sx_part_headers(&m->msg, p, &n);
         for (size_t k = 0; k < n; k++) {
-            o->received += is_received(h[k].name);
-            int i = field_index(h[k].name);
-            if (i >= 0 && first[i] == NULL)
+            int i = field_code(h[k].name);
+            if (i == F_RECEIVED)
+                o->received++;
+            else if (i >= 0 && first[i] == NULL)
                 first[i] = &h[k];
         }
         /* every field is set here: the values before go */
