@@ -7,7 +7,6 @@
  */
 #include "bounce/bounce_orig.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -216,13 +215,26 @@ static smtpdx_status from_text(sx_borig *o, const char *p, size_t n)
     return st;
 }
 
-/* A header field line: a name of letters, digits and '-' then ':'. */
+static inline int ascii_letter(unsigned char c)
+{
+    return (unsigned)((c | 0x20) - 'a') < 26;
+}
+
+/* A header field line: a name of letters, digits and '-' then ':'. The
+ * classes by hand rather than by <ctype.h>, whose tables are found
+ * through a call, and most lines fail at their first blank. */
 static int header_line(sx_str l)
 {
-    size_t i = 0;
-    while (i < l.len && (isalnum((unsigned char)l.p[i]) || l.p[i] == '-'))
+    if (l.len < 3 || !ascii_letter((unsigned char)l.p[0]))
+        return 0;
+    size_t i = 1;
+    while (i < l.len) {
+        unsigned char c = (unsigned char)l.p[i];
+        if (!(ascii_letter(c) || (unsigned)(c - '0') < 10 || c == '-'))
+            break;
         i++;
-    return i > 1 && i < l.len && l.p[i] == ':' && isalpha((unsigned char)l.p[0]);
+    }
+    return i > 1 && i < l.len && l.p[i] == ':';
 }
 
 static int known_start(sx_str l)
@@ -245,21 +257,17 @@ const char *sx_borig_find(const char *text, size_t len, size_t *rest)
     int prev_hdr = 0;
     sx_bt_lines_init(&it, text, len);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
-        int h = header_line(l) && known_start(l);
+        /* a continuation line opens with a blank, a field line never */
         int cont = l.len > 0 && (l.p[0] == ' ' || l.p[0] == '\t');
-        if (prev_hdr && (h || (cont && header_line(prev)))) {
+        int h = !cont && header_line(l) && known_start(l);
+        if (prev_hdr && (h || cont)) {
             /* two fields in a row (or a field and its continuation) */
-            if (h || cont) {
-                *rest = len - (size_t)(prev.p - text);
-                return prev.p;
-            }
+            *rest = len - (size_t)(prev.p - text);
+            return prev.p;
         }
-        if (h) {
+        if (h)
             prev = l;
-            prev_hdr = 1;
-        } else {
-            prev_hdr = 0;
-        }
+        prev_hdr = h;
     }
     return NULL;
 }
