@@ -652,27 +652,43 @@ int sx_bt_find_enhanced(const char *s, size_t n, char out[16], size_t *at)
     return 0;
 }
 
+/* Is s[i..i+3) a reply code sx_bt_find_code takes (s[i] is '4' or
+ * '5', i + 3 <= n)? */
+static inline int code_at(const char *s, size_t n, size_t i)
+{
+    if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '.' ||
+                  s[i - 1] == '-' || s[i - 1] == '#' || s[i - 1] == ':' ||
+                  s[i - 1] == '/'))
+        return 0;
+    if (!isdigit((unsigned char)s[i + 1]) || !isdigit((unsigned char)s[i + 2]))
+        return 0;
+    if (s[i + 1] > '5')
+        return 0;
+    /* "550-5.7.1" or "550 5.1.1" or "550 text": fine; "550-192.0" (an
+     * address range) is not a reply */
+    return i + 3 >= n || s[i + 3] == ' ' || s[i + 3] == '-' ||
+           s[i + 3] == '\t';
+}
+
 int sx_bt_find_code(const char *s, size_t n, size_t *at)
 {
-    for (size_t i = 0; i + 3 <= n; i++) {
-        if (s[i] != '4' && s[i] != '5')
-            continue;
-        if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '.' ||
-                      s[i - 1] == '-' || s[i - 1] == '#' || s[i - 1] == ':' ||
-                      s[i - 1] == '/'))
-            continue;
-        if (!isdigit((unsigned char)s[i + 1]) ||
-            !isdigit((unsigned char)s[i + 2]))
-            continue;
-        if (s[i + 1] > '5')
-            continue;
-        if (i + 3 < n && s[i + 3] != ' ' && s[i + 3] != '-' && s[i + 3] != '\t')
-            continue;
-        /* "550-5.7.1" or "550 5.1.1" or "550 text": fine; "550-192.0"
-         * (an address range) is not a reply */
-        if (at)
-            *at = i;
-        return (s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+    /* the '4's and '5's of 64 bytes at once, as bit masks, walked in
+     * order: the paragraphs searched are long and hold few of them, so a
+     * test of every byte costs more */
+    for (size_t base = 0; base + 3 <= n; base += 64) {
+        uint64_t m = sx_mem_mask64(s + base, s + n, '4') |
+                     sx_mem_mask64(s + base, s + n, '5');
+        for (; m != 0; m &= m - 1) {
+            size_t i = base + (size_t)__builtin_ctzll(m);
+            if (i + 3 > n)
+                return 0; /* the later bits are later still */
+            if (!code_at(s, n, i))
+                continue;
+            if (at)
+                *at = i;
+            return (s[i] - '0') * 100 + (s[i + 1] - '0') * 10 +
+                   (s[i + 2] - '0');
+        }
     }
     return 0;
 }
