@@ -220,10 +220,11 @@ static inline int ascii_letter(unsigned char c)
     return (unsigned)((c | 0x20) - 'a') < 26;
 }
 
-/* A header field line: a name of letters, digits and '-' then ':'. The
- * classes by hand rather than by <ctype.h>, whose tables are found
+/* The length of the field name that opens the header field line l (a
+ * letter, then letters, digits and '-', then ':'), 0 when l is none.
+ * The classes by hand rather than by <ctype.h>, whose tables are found
  * through a call, and most lines fail at their first blank. */
-static int header_line(sx_str l)
+static size_t header_name(sx_str l)
 {
     if (l.len < 3 || !ascii_letter((unsigned char)l.p[0]))
         return 0;
@@ -234,20 +235,46 @@ static int header_line(sx_str l)
             break;
         i++;
     }
-    return i > 1 && i < l.len && l.p[i] == ':';
+    return i > 1 && i < l.len && l.p[i] == ':' ? i : 0;
 }
 
-static int known_start(sx_str l)
+/* Names that start a copied header, in lower case; "x-..." too. */
+static const char *const known_names[] = {
+    "return-path", "received", "message-id", "from", "to", "subject",
+    "date", "mime-version", "content-type", "dkim-signature",
+    "delivered-to", "reply-to", "sender",
+};
+
+/* known_names by length and last letter, as by_len_last. */
+#define K(x) ((x) + 1)
+#define L(c) ((c) & 31)
+static const unsigned char known_by_len_last[15][32] = {
+    [2] = {[L('o')] = K(4)},
+    [4] = {[L('m')] = K(3), [L('e')] = K(6)},
+    [6] = {[L('r')] = K(12)},
+    [7] = {[L('t')] = K(5)},
+    [8] = {[L('d')] = K(1), [L('o')] = K(11)},
+    [10] = {[L('d')] = K(2)},
+    [11] = {[L('h')] = K(0)},
+    [12] = {[L('n')] = K(7), [L('e')] = K(8), [L('o')] = K(10)},
+    [14] = {[L('e')] = K(9)},
+};
+#undef L
+#undef K
+
+/* Is l a header field line whose name is one a copied header starts
+ * with? */
+static int known_field(sx_str l)
 {
-    static const char *const names[] = {
-        "Return-Path:", "Received:", "Message-ID:", "From:", "To:",
-        "Subject:", "Date:", "MIME-Version:", "Content-Type:",
-        "DKIM-Signature:", "Delivered-To:", "X-", "Reply-To:", "Sender:",
-        NULL};
-    for (size_t i = 0; names[i]; i++)
-        if (sx_bt_iprefix(l.p, l.len, names[i]))
-            return 1;
-    return 0;
+    size_t n = header_name(l);
+    if (n == 0)
+        return 0;
+    if ((l.p[0] == 'X' || l.p[0] == 'x') && l.p[1] == '-')
+        return 1;
+    if (n >= sizeof known_by_len_last / sizeof known_by_len_last[0])
+        return 0;
+    int k = known_by_len_last[n][(unsigned char)l.p[n - 1] & 31] - 1;
+    return k >= 0 && name_is(l.p, known_names[k], n);
 }
 
 const char *sx_borig_find(const char *text, size_t len, size_t *rest)
@@ -259,7 +286,7 @@ const char *sx_borig_find(const char *text, size_t len, size_t *rest)
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
         /* a continuation line opens with a blank, a field line never */
         int cont = l.len > 0 && (l.p[0] == ' ' || l.p[0] == '\t');
-        int h = !cont && header_line(l) && known_start(l);
+        int h = !cont && known_field(l);
         if (prev_hdr && (h || cont)) {
             /* two fields in a row (or a field and its continuation) */
             *rest = len - (size_t)(prev.p - text);
@@ -297,7 +324,7 @@ static smtpdx_status indented(sx_bmail *m, sx_borig *o)
            sx_bt_next_line(&it, &l)) {
         size_t w = indent(l);
         sx_str t = sx_bt_str(l.p + w, l.len - w);
-        if (w == 0 || !header_line(t) || !known_start(t)) {
+        if (w == 0 || !known_field(t)) {
             prev.p = NULL;
             continue;
         }
