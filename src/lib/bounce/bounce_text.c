@@ -34,9 +34,11 @@ static int lower(int c)
 
 /* needle (nl >= 1 bytes, nl <= hl) in h, caselessly. A byte b equals a
  * lower-case letter L caselessly exactly when (b | 0x20) == L, and any
- * other byte only itself; so the first two bytes of the needle are
- * looked for sixteen places at a time with that fold, and only where both
- * are there is the rest compared. */
+ * other byte only itself; so the first and the last byte of the needle
+ * are looked for sixteen places at a time with that fold, and only where
+ * both are there is the rest compared. The last byte rather than the
+ * second: two neighbouring letters of a phrase ("th", "in") are often
+ * found together in text, its two ends much less often. */
 static const char *ifind(const char *h, size_t hl, const char *needle,
                          size_t nl)
 {
@@ -61,21 +63,24 @@ static const char *ifind(const char *h, size_t hl, const char *needle,
                 return q;
         return NULL;
     }
-    unsigned char c1 = sx_bt_lower[(unsigned char)needle[1]];
+    const size_t last = nl - 1;
+    unsigned char c1 = sx_bt_lower[(unsigned char)needle[last]];
     unsigned char f1 = (c1 >= 'a' && c1 <= 'z') ? 0x20 : 0;
 #ifdef __SSE2__
-    /* q + 16 <= end keeps the load at q + 1 inside h: nl >= 2 */
+    /* q + 16 <= end keeps the load at q + last inside h: end + last is
+     * h + hl */
     const __m128i w0 = _mm_set1_epi8((char)c0), m0 = _mm_set1_epi8((char)f0);
     const __m128i w1 = _mm_set1_epi8((char)c1), m1 = _mm_set1_epi8((char)f1);
     for (; end - q >= 16; q += 16) {
         __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)q);
-        __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(q + 1));
+        __m128i v1 =
+            _mm_loadu_si128((const __m128i *)(const void *)(q + last));
         unsigned mask = (unsigned)_mm_movemask_epi8(
             _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(v0, m0), w0),
                           _mm_cmpeq_epi8(_mm_or_si128(v1, m1), w1)));
         while (mask != 0) {
             const char *c = q + __builtin_ctz(mask);
-            if (sx_bt_ieq(c + 2, needle + 2, nl - 2))
+            if (sx_bt_ieq(c + 1, needle + 1, nl - 2))
                 return c;
             mask &= mask - 1;
         }
@@ -85,14 +90,15 @@ static const char *ifind(const char *h, size_t hl, const char *needle,
          * already looked at, which the mask drops */
         const char *t = end - 16;
         __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)t);
-        __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(t + 1));
+        __m128i v1 =
+            _mm_loadu_si128((const __m128i *)(const void *)(t + last));
         unsigned mask = (unsigned)_mm_movemask_epi8(
             _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(v0, m0), w0),
                           _mm_cmpeq_epi8(_mm_or_si128(v1, m1), w1)));
         mask &= 0xffffu << (q - t);
         while (mask != 0) {
             const char *c = t + __builtin_ctz(mask);
-            if (sx_bt_ieq(c + 2, needle + 2, nl - 2))
+            if (sx_bt_ieq(c + 1, needle + 1, nl - 2))
                 return c;
             mask &= mask - 1;
         }
@@ -101,8 +107,8 @@ static const char *ifind(const char *h, size_t hl, const char *needle,
 #endif
     for (; q < end; q++)
         if (((unsigned char)q[0] | f0) == c0 &&
-            ((unsigned char)q[1] | f1) == c1 &&
-            sx_bt_ieq(q + 2, needle + 2, nl - 2))
+            ((unsigned char)q[last] | f1) == c1 &&
+            sx_bt_ieq(q + 1, needle + 1, nl - 2))
             return q;
     return NULL;
 }
