@@ -437,6 +437,8 @@ uint64_t sx_bt_lines_refill(sx_btlines *it)
 /* the same for ASCII bytes only (see plain_addr) */
 #define AC_LOCAL_ASCII 4
 #define AC_DOMAIN_ASCII 8
+/* a host name's or address literal's byte as sx_bt_host_len() takes it */
+#define AC_HOST 16
 #define AC_ALNUM(c)                                                            \
     (((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') ||               \
      ((c) >= 'A' && (c) <= 'Z'))
@@ -450,7 +452,8 @@ uint64_t sx_bt_lines_refill(sx_btlines *it)
     ((AC_ALNUM(c) || (c) >= 0x80 || AC_ATEXT(c) ? AC_LOCAL : 0) |              \
      (AC_DOM(c) || (c) >= 0x80 ? AC_DOMAIN : 0) |                              \
      (AC_ALNUM(c) || AC_ATEXT(c) ? AC_LOCAL_ASCII : 0) |                       \
-     (AC_DOM(c) ? AC_DOMAIN_ASCII : 0))
+     (AC_DOM(c) ? AC_DOMAIN_ASCII : 0) |                                       \
+     (AC_DOM(c) || (c) == ':' ? AC_HOST : 0))
 static const unsigned char addr_class[256] = {
 #define A4(b) AC(b), AC((b) + 1), AC((b) + 2), AC((b) + 3)
 #define A16(b) A4(b), A4((b) + 4), A4((b) + 8), A4((b) + 12)
@@ -790,8 +793,7 @@ size_t sx_bt_host_len(const char *s, size_t n)
             i++;
         return (i < n && s[i] == ']') ? i + 1 : 0;
     }
-    while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '-' ||
-                     s[i] == '.' || s[i] == ':' || s[i] == '_'))
+    while (i < n && (addr_class[(unsigned char)s[i]] & AC_HOST))
         i++;
     while (i > 0 && (s[i - 1] == '.' || s[i - 1] == ':'))
         i--;
