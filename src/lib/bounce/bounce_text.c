@@ -567,13 +567,14 @@ int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next)
  * brackets) is left to it. */
 static int plain_addr(const char *s, size_t n)
 {
-    const char *at = n > 0 ? memchr(s, '@', n) : NULL;
-    if (at == NULL || at == s || s[0] == '.')
+    /* '@' is no local-part byte: the walk over the local part stops at
+     * the first '@', and at any other byte the address is not plain; no
+     * search for the '@' first */
+    size_t ai = 0;
+    while (ai < n && (addr_class[(unsigned char)s[ai]] & AC_LOCAL_ASCII))
+        ai++;
+    if (ai == 0 || ai == n || s[ai] != '@' || s[0] == '.')
         return 0;
-    size_t ai = (size_t)(at - s);
-    for (size_t i = 0; i < ai; i++)
-        if (!(addr_class[(unsigned char)s[i]] & AC_LOCAL_ASCII))
-            return 0;
     int dot = 0;
     for (size_t i = ai + 1; i < n; i++) {
         if (!(addr_class[(unsigned char)s[i]] & AC_DOMAIN_ASCII))
