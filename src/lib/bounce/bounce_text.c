@@ -255,27 +255,81 @@ int sx_bt_has_any(sx_str s, const char *const *needles)
     return 0;
 }
 
-/* The walk of has_any_walk() over an index built once. */
+/* The skip table's index for the two bytes a, b. */
+static inline unsigned skip_at(unsigned char a, unsigned char b)
+{
+    return (unsigned)(a & 31) << 5 | (b & 31);
+}
+
+/* Does a needle of set start at h[p] (p + minlen <= hl)? */
+static inline int set_hit(const char *h, size_t hl, size_t p,
+                          const sx_bt_set *set)
+{
+    uint32_t m = set->second[(unsigned char)h[p]];
+    if (m == 0)
+        return 0;
+    /* the second byte is looked at here, not in a call: most of the
+     * places a needle's first byte is found, no needle's second byte
+     * follows, and the chain is not walked */
+    unsigned char c1 = p + 1 < hl ? sx_bt_lower[(unsigned char)h[p + 1]] : 0;
+    if (!(m >> (c1 & 31) & 1))
+        return 0;
+    return chain_hit(h, hl, p, c1, set->needles,
+                     set->head[(unsigned char)h[p]], set->next);
+}
+
+/* The walk of has_any_walk() over an index built once. Where the set
+ * has a skip table, the places tried are fewer: the two bytes that end
+ * a window of win bytes from p tell how far on the nearest needle can
+ * start (Wu and Manber's multi-pattern search), often several bytes. */
 static int set_walk(const char *h, size_t hl, const sx_bt_set *set)
 {
     if (set->minlen > hl)
         return 0;
-    for (size_t p = 0; p + set->minlen <= hl; p++) {
-        uint32_t m = set->second[(unsigned char)h[p]];
-        if (m == 0)
-            continue;
-        /* the second byte is looked at here, not in a call: most of the
-         * places a needle's first byte is found, no needle's second byte
-         * follows, and the chain is not walked */
-        unsigned char c1 =
-            p + 1 < hl ? sx_bt_lower[(unsigned char)h[p + 1]] : 0;
-        if (!(m >> (c1 & 31) & 1))
-            continue;
-        if (chain_hit(h, hl, p, c1, set->needles,
-                      set->head[(unsigned char)h[p]], set->next))
+    size_t last = set->win ? set->win - 1u : 0;
+    for (size_t p = 0; p + set->minlen <= hl;) {
+        if (last) {
+            /* p + last < p + minlen <= hl */
+            unsigned k = set->skip[skip_at((unsigned char)h[p + last - 1],
+                                           (unsigned char)h[p + last])];
+            if (k != 0) {
+                p += k;
+                continue;
+            }
+        }
+        if (set_hit(h, hl, p, set))
             return 1;
+        p++;
     }
     return 0;
+}
+
+/* The skip table of set (its needles indexed, minlen known): for each
+ * pair of bytes, how far a window of win bytes may move on when it ends
+ * with them, so that no needle's start is passed. A needle starting at
+ * s >= p has its first win bytes in the window from s; when the window
+ * from p ends inside them, at the needle's q-th byte (0 < q < win), the
+ * pair there is the needle's bytes q - 1 and q, and the move is at most
+ * win - 1 - q = s - p; else s - p >= win - 1, the largest move. Pairs
+ * that share an entry take the least move of them. */
+static void set_skip(sx_bt_set *set)
+{
+    size_t win = set->minlen < 255 ? set->minlen : 255;
+    set->win = 0;
+    if (win < 3)
+        return; /* a move of one at most: nothing to gain */
+    memset(set->skip, (int)(win - 1), sizeof set->skip);
+    for (size_t i = 0; i < set->n; i++) {
+        const unsigned char *w = (const unsigned char *)set->needles[i];
+        if (w[0] == '\0')
+            continue; /* found nowhere: no needle to keep */
+        for (size_t q = 1; q < win; q++) {
+            unsigned char *k = &set->skip[skip_at(w[q - 1], w[q])];
+            if (*k > win - 1 - q)
+                *k = (unsigned char)(win - 1 - q);
+        }
+    }
+    set->win = (unsigned char)win;
 }
 
 int sx_bt_has_set(sx_str s, sx_bt_set *set)
@@ -316,6 +370,7 @@ int sx_bt_has_set(sx_str s, sx_bt_set *set)
                 set->head[c] = set->head[c + ('a' - 'A')];
                 set->second[c] = set->second[c + ('a' - 'A')];
             }
+            set_skip(set);
         }
         atomic_store_explicit(&set->state, 2, memory_order_release);
     }

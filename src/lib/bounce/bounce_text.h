@@ -74,10 +74,15 @@ typedef struct sx_bt_set {
     /* by first byte, one bit for each needle's second byte (lower-cased,
      * its low five bits); all of them for a one-byte needle */
     uint32_t second[256];
+    /* how far a window of the first win bytes of every needle (win >= 2,
+     * else 0: no skipping) may move on, by the last two bytes in it (the
+     * low five bits of each, which ignore the case of a letter) */
+    unsigned char win;
+    unsigned char skip[1024];
 } sx_bt_set;
 #define SX_BT_SET(list)                                                        \
     {                                                                          \
-        (list), 0, 0, {0}, {0}, 0, {0}                                         \
+        (list), 0, 0, {0}, {0}, 0, {0}, 0, {0}                                 \
     }
 int sx_bt_has_set(sx_str s, sx_bt_set *set);
 /* Case-sensitive search. */
