@@ -583,6 +583,10 @@ int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next)
             return 0;
         size_t ai = (size_t)(at - s);
         size_t b = ai;
+        /* ASCII bytes first, in a loop of their own: none of them starts
+         * a separator */
+        while (b > 0 && (addr_class[(unsigned char)s[b - 1]] & AC_LOCAL_ASCII))
+            b--;
         while (b > 0 && local_char((unsigned char)s[b - 1])) {
             /* at the first byte of a character: a separator ends the
              * local part after it */
@@ -608,6 +612,8 @@ int sx_bt_find_addr(const char *s, size_t n, sx_str *addr, size_t *next)
             if (e < n && s[e] == ']')
                 e++;
         } else {
+            while (e < n && (addr_class[(unsigned char)s[e]] & AC_DOMAIN_ASCII))
+                e++;
             while (e < n && domain_char((unsigned char)s[e]) &&
                    separator_at(s, e, n) == 0)
                 e++;
