@@ -858,11 +858,24 @@ const char *sx_bt_command(const char *s, size_t n)
 sx_str sx_bt_domain(sx_str addr)
 {
     const char *at = NULL;
-    for (size_t i = addr.len; i > 0; i--)
-        if (addr.p[i - 1] == '@') {
+    size_t i = addr.len;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* eight bytes a step from the end: the bytes equal to '@' are those
+     * of x ^ '@' that are zero, each found on its own (no carry between
+     * bytes), and the last of them is the highest */
+    const uint64_t ones = 0x0101010101010101ull, low7 = 0x7f * ones;
+    for (; i >= 8 && at == NULL; i -= 8) {
+        uint64_t x;
+        memcpy(&x, addr.p + i - 8, 8);
+        x ^= '@' * ones;
+        uint64_t z = ~(((x & low7) + low7) | x) & 0x80 * ones;
+        if (z != 0)
+            at = addr.p + i - 8 + (63 - __builtin_clzll(z)) / 8;
+    }
+#endif
+    for (; i > 0 && at == NULL; i--)
+        if (addr.p[i - 1] == '@')
             at = addr.p + i - 1;
-            break;
-        }
     if (at == NULL)
         return sx_bt_str("", 0);
     return sx_bt_str(at + 1, addr.len - (size_t)(at + 1 - addr.p));
