@@ -60,40 +60,6 @@ static const unsigned char by_len_last[21][32] = {
 #undef L
 #undef K
 
-/* Is the field name p[0..l) the lower-case name lc (letters and '-', l
- * bytes, l >= 2)? Setting bit 0x20 lower-cases a letter and keeps '-';
- * of the bytes a name holds (visible ASCII, no control bytes) no other
- * turns into a letter or '-' by it, so several bytes are compared at
- * once: the words from the start, then the last word of the name, which
- * may overlap bytes already compared, rather than a byte loop. */
-static int name_is(const char *p, const char *lc, size_t l)
-{
-    if (l >= 8) {
-        uint64_t a, b;
-        for (size_t i = 0; i + 8 < l; i += 8) {
-            memcpy(&a, p + i, 8);
-            memcpy(&b, lc + i, 8);
-            if ((a | 0x2020202020202020ull) != b)
-                return 0;
-        }
-        memcpy(&a, p + l - 8, 8);
-        memcpy(&b, lc + l - 8, 8);
-        return (a | 0x2020202020202020ull) == b;
-    }
-    if (l >= 4) {
-        uint32_t a, b, c, d;
-        memcpy(&a, p, 4);
-        memcpy(&b, lc, 4);
-        memcpy(&c, p + l - 4, 4);
-        memcpy(&d, lc + l - 4, 4);
-        return ((a | 0x20202020u) == b) & ((c | 0x20202020u) == d);
-    }
-    for (size_t i = 0; i < l; i++)
-        if (((unsigned char)p[i] | 0x20) != (unsigned char)lc[i])
-            return 0;
-    return 1;
-}
-
 /* The index in hdr_names of the name p (l bytes), or -1. Inline: the
  * top header block asks it of every field, a call each would cost as
  * much as the lookup. */
@@ -102,7 +68,7 @@ static inline int hdr_index(const char *p, size_t l)
     if (l >= sizeof by_len_last / sizeof by_len_last[0] || l < 2)
         return -1;
     int k = by_len_last[l][(unsigned char)p[l - 1] & 31] - 1;
-    return k >= 0 && name_is(p, hdr_names[k], l) ? k : -1;
+    return k >= 0 && sx_bt_name_is(p, hdr_names[k], l) ? k : -1;
 }
 
 sx_str sx_bmail_header(const sx_bmail *m, const char *name)

@@ -124,37 +124,6 @@ static const unsigned char by_len_last[12][32] = {
 #undef L
 #undef K
 
-/* Is p[0..l) the lower-case name lc (letters and '-', l >= 2) but for
- * the case of its letters? Bit 0x20 is set in p only where lc holds a
- * letter (the letters have bit 0x40, '-' has not), so a letter matches
- * either case and a '-' only itself; several bytes are compared at once,
- * the last word overlapping bytes already compared. */
-static inline int name_is(const char *p, const char *lc, size_t l)
-{
-    if (l >= 8) {
-        uint64_t a, b, c, d;
-        memcpy(&a, p, 8);
-        memcpy(&b, lc, 8);
-        memcpy(&c, p + l - 8, 8);
-        memcpy(&d, lc + l - 8, 8);
-        return ((a | ((b >> 1) & 0x2020202020202020ull)) == b) &
-               ((c | ((d >> 1) & 0x2020202020202020ull)) == d);
-    }
-    if (l >= 4) {
-        uint32_t a, b, c, d;
-        memcpy(&a, p, 4);
-        memcpy(&b, lc, 4);
-        memcpy(&c, p + l - 4, 4);
-        memcpy(&d, lc + l - 4, 4);
-        return ((a | ((b >> 1) & 0x20202020u)) == b) &
-               ((c | ((d >> 1) & 0x20202020u)) == d);
-    }
-    for (size_t i = 0; i < l; i++)
-        if (((unsigned char)p[i] | 0x20) != (unsigned char)lc[i])
-            return 0;
-    return 1;
-}
-
 /* The SX_BORIG_* of a field name, F_RECEIVED, or -1 (most fields of a
  * header block). Inline: asked of every field, a call would cost as much
  * as the lookup. */
@@ -164,7 +133,7 @@ static inline int field_code(sx_str name)
     if (l < 2 || l >= sizeof by_len_last / sizeof by_len_last[0])
         return -1;
     int k = by_len_last[l][(unsigned char)name.p[l - 1] & 31] - 1;
-    return k >= 0 && name_is(name.p, field_names[k], l) ? k : -1;
+    return k >= 0 && sx_bt_name_is(name.p, field_names[k], l) ? k : -1;
 }
 
 static smtpdx_status keep(sx_borig *o, int i, const char *v, size_t n)
@@ -274,7 +243,7 @@ static int known_field(sx_str l)
     if (n >= sizeof known_by_len_last / sizeof known_by_len_last[0])
         return 0;
     int k = known_by_len_last[n][(unsigned char)l.p[n - 1] & 31] - 1;
-    return k >= 0 && name_is(l.p, known_names[k], n);
+    return k >= 0 && sx_bt_name_is(l.p, known_names[k], n);
 }
 
 const char *sx_borig_find(const char *text, size_t len, size_t *rest)

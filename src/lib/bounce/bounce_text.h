@@ -47,6 +47,44 @@ static inline int sx_bt_iprefix(const char *s, size_t n, const char *prefix)
     size_t pl = strlen(prefix);
     return pl <= n && sx_bt_ieq(s + 1, prefix + 1, pl - 1);
 }
+
+/* Is the header field name p[0..l) the lower-case name lc (letters, digits
+ * and '-', l >= 2) but for the case of its letters? Bit 0x20 is set in p
+ * only where lc holds a letter (letters have bit 0x40, '-' and digits do
+ * not), so a letter matches either case and any other byte only itself.
+ * Eight bytes at a time, the last word overlapping bytes already
+ * compared: the lookups by length and last letter that call it ask it of
+ * every field of a header block. */
+static inline int sx_bt_name_is(const char *p, const char *lc, size_t l)
+{
+    if (l >= 8) {
+        uint64_t a, b;
+        for (size_t i = 0; i + 8 < l; i += 8) {
+            memcpy(&a, p + i, 8);
+            memcpy(&b, lc + i, 8);
+            if ((a | ((b >> 1) & 0x2020202020202020ull)) != b)
+                return 0;
+        }
+        memcpy(&a, p + l - 8, 8);
+        memcpy(&b, lc + l - 8, 8);
+        return (a | ((b >> 1) & 0x2020202020202020ull)) == b;
+    }
+    if (l >= 4) {
+        uint32_t a, b, c, d;
+        memcpy(&a, p, 4);
+        memcpy(&b, lc, 4);
+        memcpy(&c, p + l - 4, 4);
+        memcpy(&d, lc + l - 4, 4);
+        return ((a | ((b >> 1) & 0x20202020u)) == b) &
+               ((c | ((d >> 1) & 0x20202020u)) == d);
+    }
+    for (size_t i = 0; i < l; i++) {
+        unsigned char b = (unsigned char)lc[i];
+        if (((unsigned char)p[i] | ((b >> 1) & 0x20)) != b)
+            return 0;
+    }
+    return 1;
+}
 /* First caseless occurrence of needle in h[0..hl), NULL if none. */
 const char *sx_bt_ifind(const char *h, size_t hl, const char *needle);
 /* Like sx_bt_ifind, but a blank in needle matches any run of blanks in h
