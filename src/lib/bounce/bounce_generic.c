@@ -275,9 +275,11 @@ static int success_heading(sx_str t)
     /* "... has not yet been delivered is:" is a warning's heading */
     static const char *const negated[] = {"not", "n't", "undeliver",
                                           "yet", "never", NULL};
+    static sx_bt_set words_set = SX_BT_SET(words),
+                     negated_set = SX_BT_SET(negated);
     t = sx_bt_trim(t);
     return t.len > 0 && t.len < 200 && t.p[t.len - 1] == ':' &&
-           sx_bt_has_any(t, words) && !sx_bt_has_any(t, negated) &&
+           sx_bt_has_set(t, &words_set) && !sx_bt_has_set(t, &negated_set) &&
            !looks_like_error(t);
 }
 

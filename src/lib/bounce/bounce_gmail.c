@@ -28,10 +28,11 @@ static int google_sender(const sx_bmail *m)
 {
     static const char *const froms[] = {"mailer-daemon@googlemail.com",
                                         "mailer-daemon@google.com", NULL};
+    static sx_bt_set set = SX_BT_SET(froms);
+    sx_str from = sx_bt_str(m->from_dec.data, m->from_dec.len);
     /* one search for what both names start with rules out most senders */
-    return sx_bt_has(sx_bt_str(m->from_dec.data, m->from_dec.len),
-                     "mailer-daemon@google") &&
-           sx_bfam_from(m, froms);
+    return sx_bt_has(from, "mailer-daemon@google") &&
+           sx_bt_has_set(from, &set);
 }
 
 static int gmail_match(const sx_bmail *m)

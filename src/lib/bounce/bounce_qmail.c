@@ -37,7 +37,8 @@ static int narrative(sx_str l)
     static const char *const lines[] = {
         "giving up on ", "i'm not going to try again",
         "this message has been in the queue too long", NULL};
-    return sx_bt_has_any(l, lines);
+    static sx_bt_set set = SX_BT_SET(lines);
+    return sx_bt_has_set(l, &set);
 }
 
 /* The host a sentence names: "192.0.2.1 does not like recipient",

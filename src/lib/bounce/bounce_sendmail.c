@@ -27,11 +27,13 @@ static int sendmail_match(const sx_bmail *m)
     static const char *const subjects[] = {
         "returned mail:", "postmaster notify:",
         "warning: could not send message for past", NULL};
+    static sx_bt_set set = SX_BT_SET(subjects);
     if (sx_bfam_mark(m, MK_SM_TRANSCRIPT, 4096) ||
         sx_bfam_mark(m, MK_SM_RECEIVED, 4096) ||
         sx_bfam_mark(m, MK_SM_FATAL, 4096))
         return 1;
-    return sx_bfam_subject(m, subjects) &&
+    return sx_bt_has_set(
+               sx_bt_str(m->subject_dec.data, m->subject_dec.len), &set) &&
            sx_bt_has(sx_bt_str(m->from_dec.data, m->from_dec.len),
                      "mailer-daemon");
 }
