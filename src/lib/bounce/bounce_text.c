@@ -480,25 +480,40 @@ void sx_bt_lines_init(sx_btlines *it, const char *p, size_t n)
     it->mask = 0;
 }
 
+/* The LFs of the window from at, which lies 64 bytes or more past the
+ * start of the text: when fewer than 64 bytes are left, the 64 that end
+ * at end (all inside the text) are read in one step and the bytes before
+ * at shifted out, not taken sixteen or one at a time. */
+static uint64_t lines_mask_after(const char *at, const char *end)
+{
+    size_t n = (size_t)(end - at);
+    if (n >= 64)
+        return sx_mem_mask64(at, end, '\n');
+    return sx_mem_mask64(end - 64, end, '\n') >> (64 - n);
+}
+
 /* The next 64 bytes' mask; when those hold no LF either, the line is a
  * long one and memchr (fast on long runs) finds its end, the window
  * moving there. */
 uint64_t sx_bt_lines_refill(sx_btlines *it)
 {
     const char *from = it->p;
+    uint64_t m;
     if (it->win != NULL) {
         if (it->end - it->win <= 64)
             return 0; /* the window reached the end */
         from = it->win + 64;
+        m = lines_mask_after(from, it->end);
+    } else {
+        m = sx_mem_mask64(from, it->end, '\n');
     }
     it->win = from;
-    uint64_t m = sx_mem_mask64(from, it->end, '\n');
     if (m == 0 && it->end - from > 64) {
         const char *nl = memchr(from + 64, '\n', (size_t)(it->end - from - 64));
         if (nl == NULL)
             return 0;
         it->win = nl;
-        m = sx_mem_mask64(nl, it->end, '\n');
+        m = lines_mask_after(nl, it->end);
     }
     return m;
 }
