@@ -387,6 +387,34 @@ static void token_sha1_vectors(void **state)
     smtpdx_ctx_free(ctx);
 }
 
+/* sx_bt_names: found in either case, before and after its index is
+ * built, through a slot two names share and for a name too long for the
+ * index; a name of the same length and last letter is not taken for one */
+static void field_names_lookup(void **state)
+{
+    (void)state;
+    static const char *const list[] = {
+        "to", "from", "date", "in-reply-to", "x-cvs",
+        "x-a-name-longer-than-the-index-holds", "byte", NULL};
+    static sx_bt_names names = SX_BT_NAMES(list);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(sx_bt_names_find(&names, "To", 2), 0);
+        assert_int_equal(sx_bt_names_find(&names, "FROM", 4), 1);
+        assert_int_equal(sx_bt_names_find(&names, "Date", 4), 2);
+        assert_int_equal(sx_bt_names_find(&names, "In-Reply-To", 11), 3);
+        assert_int_equal(sx_bt_names_find(&names, "X-Cvs", 5), 4);
+        assert_int_equal(
+            sx_bt_names_find(&names, "X-A-Name-Longer-Than-The-Index-Holds",
+                             36),
+            5);
+        assert_int_equal(sx_bt_names_find(&names, "BYTE", 4), 6);
+        assert_int_equal(sx_bt_names_find(&names, "Dane", 4), -1);
+        assert_int_equal(sx_bt_names_find(&names, "In_Reply-To", 11), -1);
+        assert_int_equal(sx_bt_names_find(&names, "Subject", 7), -1);
+        assert_int_equal(sx_bt_names_find(&names, "x", 0), -1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +426,7 @@ int main(void)
         cmocka_unit_test(lines_match_reference),
         cmocka_unit_test(prebuilt_marker_databases_fit),
         cmocka_unit_test(token_sha1_vectors),
+        cmocka_unit_test(field_names_lookup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,55 +25,19 @@ static sx_str raw(const sx_msg *msg, const char *name)
 }
 
 /* The names in lower case, in the order of SX_H_*. */
-static const char *const hdr_names[SX_H_COUNT] = {
+static const char *const hdr_names[SX_H_COUNT + 1] = {
     "from", "subject", "to", "date", "content-type",
     "x-failed-recipients", "auto-submitted", "message-id",
     "x-apple-unsubscribe", "x-autoreply", "x-autorespond",
     "x-autoresponder", "x-auto-response", "precedence",
     "reply-to", "return-path", "x-mailer",
-    "x-amz-sns-message-id", "received",
+    "x-amz-sns-message-id", "received", NULL,
 };
-
-/* hdr_names by length and last letter, each entry its index + 1 (0: no
- * name): no two names share both, so a field name is compared with one
- * name at most. The last byte is taken by its low five bits, which tell
- * the letters apart and ignore their case. */
-#define K(x) ((x) + 1)
-#define L(c) ((c) & 31)
-static const unsigned char by_len_last[21][32] = {
-    [2] = {[L('o')] = K(SX_H_TO)},
-    [4] = {[L('m')] = K(SX_H_FROM), [L('e')] = K(SX_H_DATE)},
-    [7] = {[L('t')] = K(SX_H_SUBJECT)},
-    [8] = {[L('d')] = K(SX_H_RECEIVED), [L('o')] = K(SX_H_REPLY_TO),
-           [L('r')] = K(SX_H_X_MAILER)},
-    [10] = {[L('d')] = K(SX_H_MESSAGE_ID), [L('e')] = K(SX_H_PRECEDENCE)},
-    [11] = {[L('h')] = K(SX_H_RETURN_PATH), [L('y')] = K(SX_H_X_AUTOREPLY)},
-    [12] = {[L('e')] = K(SX_H_CONTENT_TYPE)},
-    [13] = {[L('d')] = K(SX_H_X_AUTORESPOND)},
-    [14] = {[L('d')] = K(SX_H_AUTO_SUBMITTED)},
-    [15] = {[L('r')] = K(SX_H_X_AUTORESPONDER),
-            [L('e')] = K(SX_H_X_AUTO_RESPONSE)},
-    [19] = {[L('s')] = K(SX_H_X_FAILED_RECIPIENTS),
-            [L('e')] = K(SX_H_X_APPLE_UNSUBSCRIBE)},
-    [20] = {[L('d')] = K(SX_H_X_AMZ_SNS)},
-};
-#undef L
-#undef K
-
-/* The index in hdr_names of the name p (l bytes), or -1. Inline: the
- * top header block asks it of every field, a call each would cost as
- * much as the lookup. */
-static inline int hdr_index(const char *p, size_t l)
-{
-    if (l >= sizeof by_len_last / sizeof by_len_last[0] || l < 2)
-        return -1;
-    int k = by_len_last[l][(unsigned char)p[l - 1] & 31] - 1;
-    return k >= 0 && sx_bt_name_is(p, hdr_names[k], l) ? k : -1;
-}
+static sx_bt_names hdr_index = SX_BT_NAMES(hdr_names);
 
 sx_str sx_bmail_header(const sx_bmail *m, const char *name)
 {
-    int k = hdr_index(name, strlen(name));
+    int k = sx_bt_names_find(&hdr_index, name, strlen(name));
     if (k >= 0)
         return m->hdr[k];
     return raw(&m->msg, name);
@@ -93,7 +57,7 @@ static void top_headers(sx_bmail *m)
         memset(z + b, 0, 32);
     memset(z + b, 0, sizeof m->hdr - b);
     for (size_t i = 0; i < n; i++) {
-        int k = hdr_index(h[i].name.p, h[i].name.len);
+        int k = sx_bt_names_find(&hdr_index, h[i].name.p, h[i].name.len);
         if (k >= 0 && m->hdr[k].p == NULL)
             m->hdr[k] = h[i].value;
     }

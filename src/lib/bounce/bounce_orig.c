@@ -100,40 +100,20 @@ static smtpdx_status store(sx_borig *o, int i, const char *v, size_t n)
 /* The names this file reads, in lower case, by SX_BORIG_*, and Received,
  * which is only counted. */
 #define F_RECEIVED SX_BORIG_NFIELDS
-static const char *const field_names[SX_BORIG_NFIELDS + 1] = {
+static const char *const field_names[SX_BORIG_NFIELDS + 2] = {
     [SX_BORIG_FROM] = "from",           [SX_BORIG_TO] = "to",
     [SX_BORIG_SUBJECT] = "subject",     [SX_BORIG_MSGID] = "message-id",
     [SX_BORIG_DATE] = "date",           [SX_BORIG_LISTID] = "list-id",
     [SX_BORIG_RETURNPATH] = "return-path", [F_RECEIVED] = "received",
+    [F_RECEIVED + 1] = NULL,
 };
-
-/* field_names by length and last letter (its low five bits, which tell
- * letters apart whatever their case), each entry its index + 1: no two
- * names share both, so a field name is compared with one name at most,
- * not with each name of its length in turn. */
-#define K(x) ((x) + 1)
-#define L(c) ((c) & 31)
-static const unsigned char by_len_last[12][32] = {
-    [2] = {[L('o')] = K(SX_BORIG_TO)},
-    [4] = {[L('m')] = K(SX_BORIG_FROM), [L('e')] = K(SX_BORIG_DATE)},
-    [7] = {[L('t')] = K(SX_BORIG_SUBJECT), [L('d')] = K(SX_BORIG_LISTID)},
-    [8] = {[L('d')] = K(F_RECEIVED)},
-    [10] = {[L('d')] = K(SX_BORIG_MSGID)},
-    [11] = {[L('h')] = K(SX_BORIG_RETURNPATH)},
-};
-#undef L
-#undef K
+static sx_bt_names field_index = SX_BT_NAMES(field_names);
 
 /* The SX_BORIG_* of a field name, F_RECEIVED, or -1 (most fields of a
- * header block). Inline: asked of every field, a call would cost as much
- * as the lookup. */
+ * header block). */
 static inline int field_code(sx_str name)
 {
-    size_t l = name.len;
-    if (l < 2 || l >= sizeof by_len_last / sizeof by_len_last[0])
-        return -1;
-    int k = by_len_last[l][(unsigned char)name.p[l - 1] & 31] - 1;
-    return k >= 0 && sx_bt_name_is(name.p, field_names[k], l) ? k : -1;
+    return sx_bt_names_find(&field_index, name.p, name.len);
 }
 
 static smtpdx_status keep(sx_borig *o, int i, const char *v, size_t n)
@@ -211,25 +191,10 @@ static size_t header_name(sx_str l)
 static const char *const known_names[] = {
     "return-path", "received", "message-id", "from", "to", "subject",
     "date", "mime-version", "content-type", "dkim-signature",
-    "delivered-to", "reply-to", "sender",
+    "delivered-to", "reply-to", "sender", NULL,
 };
 
-/* known_names by length and last letter, as by_len_last. */
-#define K(x) ((x) + 1)
-#define L(c) ((c) & 31)
-static const unsigned char known_by_len_last[15][32] = {
-    [2] = {[L('o')] = K(4)},
-    [4] = {[L('m')] = K(3), [L('e')] = K(6)},
-    [6] = {[L('r')] = K(12)},
-    [7] = {[L('t')] = K(5)},
-    [8] = {[L('d')] = K(1), [L('o')] = K(11)},
-    [10] = {[L('d')] = K(2)},
-    [11] = {[L('h')] = K(0)},
-    [12] = {[L('n')] = K(7), [L('e')] = K(8), [L('o')] = K(10)},
-    [14] = {[L('e')] = K(9)},
-};
-#undef L
-#undef K
+static sx_bt_names known_index = SX_BT_NAMES(known_names);
 
 /* Is l a header field line whose name is one a copied header starts
  * with? */
@@ -240,10 +205,7 @@ static int known_field(sx_str l)
         return 0;
     if ((l.p[0] == 'X' || l.p[0] == 'x') && l.p[1] == '-')
         return 1;
-    if (n >= sizeof known_by_len_last / sizeof known_by_len_last[0])
-        return 0;
-    int k = known_by_len_last[n][(unsigned char)l.p[n - 1] & 31] - 1;
-    return k >= 0 && sx_bt_name_is(l.p, known_names[k], n);
+    return sx_bt_names_find(&known_index, l.p, n) >= 0;
 }
 
 const char *sx_borig_find(const char *text, size_t len, size_t *rest)

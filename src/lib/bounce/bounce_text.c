@@ -382,6 +382,33 @@ int sx_bt_has_set(sx_str s, sx_bt_set *set)
     return set_walk(s.p, s.len, set);
 }
 
+int sx_bt_names_walk(sx_bt_names *s, const char *p, size_t l)
+{
+    if (atomic_load_explicit(&s->state, memory_order_acquire) != 2) {
+        /* the first caller builds the index; one that comes while it is
+         * being built walks the list */
+        int none = 0;
+        if (atomic_compare_exchange_strong(&s->state, &none, 1)) {
+            memset(s->at, 0, sizeof s->at);
+            s->maxlen = 0;
+            for (size_t i = 0; s->names[i] != NULL && i < 0xfe; i++) {
+                size_t n = strlen(s->names[i]);
+                if (n > s->maxlen)
+                    s->maxlen = n;
+                if (n == 0 || n >= SX_BT_NAMES_LEN)
+                    continue;
+                unsigned char *k = &s->at[n][(unsigned char)s->names[i][n - 1] & 31];
+                *k = *k == 0 ? (unsigned char)(i + 1) : 0xff;
+            }
+            atomic_store_explicit(&s->state, 2, memory_order_release);
+        }
+    }
+    for (size_t i = 0; s->names[i] != NULL; i++)
+        if (strlen(s->names[i]) == l && sx_bt_name_is(p, s->names[i], l))
+            return (int)i;
+    return -1;
+}
+
 static int blank(int c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';

@@ -85,6 +85,42 @@ static inline int sx_bt_name_is(const char *p, const char *lc, size_t l)
     }
     return 1;
 }
+
+/* A list of header field names (lower case, NULL-terminated, at most 254)
+ * looked up by a name's length and last letter: the index, built once by
+ * the first lookup, holds for each (length, last byte's low five bits,
+ * which tell letters apart whatever their case) the one name there, so a
+ * field is compared with one name at most; a slot two names share, or a
+ * name of SX_BT_NAMES_LEN bytes or more, sends the lookup through the
+ * list. Declare one static: static sx_bt_names s = SX_BT_NAMES(list); */
+#define SX_BT_NAMES_LEN 24
+typedef struct sx_bt_names {
+    const char *const *names;
+    atomic_int state;  /* 0 none, 1 being built, 2 built */
+    size_t maxlen;     /* the longest name's length */
+    unsigned char at[SX_BT_NAMES_LEN][32]; /* index + 1; 0 none, 0xff more */
+} sx_bt_names;
+#define SX_BT_NAMES(list)                                                      \
+    {                                                                          \
+        (list), 0, 0, {{0}}                                                    \
+    }
+/* The index of p[0..l) in the list, or -1: through the list (and building
+ * the index if it is not there yet). */
+int sx_bt_names_walk(sx_bt_names *s, const char *p, size_t l);
+/* The same, by the index; inline: asked of every field of a header. */
+static inline int sx_bt_names_find(sx_bt_names *s, const char *p, size_t l)
+{
+    if (atomic_load_explicit(&s->state, memory_order_acquire) != 2)
+        return sx_bt_names_walk(s, p, l);
+    if (l == 0 || l > s->maxlen)
+        return -1;
+    if (l >= SX_BT_NAMES_LEN)
+        return sx_bt_names_walk(s, p, l);
+    unsigned k = s->at[l][(unsigned char)p[l - 1] & 31];
+    if (k == 0xff)
+        return sx_bt_names_walk(s, p, l);
+    return k != 0 && sx_bt_name_is(p, s->names[k - 1], l) ? (int)k - 1 : -1;
+}
 /* First caseless occurrence of needle in h[0..hl), NULL if none. */
 const char *sx_bt_ifind(const char *h, size_t hl, const char *needle);
 /* Like sx_bt_ifind, but a blank in needle matches any run of blanks in h
