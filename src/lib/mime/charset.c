@@ -154,6 +154,18 @@ static smtpdx_status utf8_copy(const char *s, size_t n, sx_sbuf *out,
     return sx_sbuf_status(sx_sbuf_append_utf8_cut(out, s + run, n - run));
 }
 
+/* One Latin-1 byte c as UTF-8 at o; returns the end. Both bytes of the
+ * two-byte form are stored whatever c is, the first one chosen by mask:
+ * the caller has room for one byte past the end (the NUL's place). */
+static inline char *latin1_put(char *o, unsigned char c)
+{
+    unsigned hb = c >> 7;
+    unsigned m = 0u - hb; /* all ones for a byte from 0x80 on */
+    o[0] = (char)((c & ~m) | ((0xC0u | (c >> 6)) & m));
+    o[1] = (char)(0x80u | (c & 0x3Fu));
+    return o + 1 + hb;
+}
+
 static smtpdx_status latin1_copy(const char *s, size_t n, sx_sbuf *out)
 {
     /* the exact output size first: when it fits, convert in place */
@@ -174,30 +186,27 @@ static smtpdx_status latin1_copy(const char *s, size_t n, sx_sbuf *out)
     for (; q < n; q++)
         hi += u[q] >> 7;
     if (sx_sbuf_reserve(out, n + hi) == SX_SBUF_OK) {
-        /* eight ASCII bytes copied as one word, any other byte on its
-         * own: text with accents has a few ASCII bytes between them, too
-         * few to pay for a call that searches and one that copies */
+        /* eight ASCII bytes copied as one word; a word with any other
+         * byte converted byte by byte without a branch on the byte, as
+         * is the rest: text with accents has a few ASCII bytes between
+         * them, too few to pay for a call that searches and one that
+         * copies, and in 8-bit data taken for Latin-1 (an attachment)
+         * whether a byte is ASCII is a coin toss */
         char *o = out->data + out->len;
         size_t i = 0;
-        while (i < n) {
+        for (; i + 8 <= n; i += 8) {
             uint64_t w;
-            if (i + 8 <= n) {
-                memcpy(&w, u + i, 8);
-                if ((w & 0x8080808080808080ull) == 0) {
-                    memcpy(o, &w, 8);
-                    o += 8;
-                    i += 8;
-                    continue;
-                }
+            memcpy(&w, u + i, 8);
+            if ((w & 0x8080808080808080ull) == 0) {
+                memcpy(o, &w, 8);
+                o += 8;
+                continue;
             }
-            unsigned char c = u[i++];
-            if (c < 0x80) {
-                *o++ = (char)c;
-            } else {
-                *o++ = (char)(0xC0 | (c >> 6));
-                *o++ = (char)(0x80 | (c & 0x3F));
-            }
+            for (unsigned k = 0; k < 8; k++)
+                o = latin1_put(o, u[i + k]);
         }
+        for (; i < n; i++)
+            o = latin1_put(o, u[i]);
         out->len += n + hi;
         out->data[out->len] = '\0';
         return SMTPDX_OK;
