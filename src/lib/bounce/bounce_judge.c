@@ -173,6 +173,11 @@ static const char *const ran_out[] = {
     "in the queue too long", NULL,
 };
 
+/* Both lists are searched for in most records' replies: their indexes
+ * are built once, not at every search. */
+static sx_bt_set gave_up_set = SX_BT_SET(gave_up);
+static sx_bt_set ran_out_set = SX_BT_SET(ran_out);
+
 /* Verdicts a named header fault explains better: the filter refused the
  * message (as spam, for its content, by a policy) because of that fault,
  * and fixing it is what the sender can do. */
@@ -563,7 +568,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     } else {
         if (!textual && is_action(rc->action, "delayed") &&
             rc->hint != SMTPDX_R_EXPIRED &&
-            !sx_bt_has_any(d, ran_out)) {
+            !sx_bt_has_set(d, &ran_out_set)) {
             /* a warning: the message is still queued. The report's
              * Action decided, not the words or codes of the reply: a
              * disagreement the classifier noted between those no longer
@@ -577,7 +582,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
         } else if (!textual && (is_action(rc->action, "delayed") ||
                                 is_action(rc->action, "expired") ||
                                 rc->hint == SMTPDX_R_EXPIRED ||
-                                sx_bt_has_any(d, gave_up))) {
+                                sx_bt_has_set(d, &gave_up_set))) {
             override(j, SMTPDX_R_EXPIRED, "text.expired.queue");
         } else if (!textual && rc->hint != SMTPDX_REASON_COUNT) {
             override(j, rc->hint, NULL);
@@ -601,7 +606,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
             override(j, SMTPDX_R_BLOCKED, "text.bounce.client-refused");
         } else if (unreachable(&j->why) &&
                    ((sc && ss == 4 && sd == 7) || field_expired ||
-                    sx_bt_has_any(d, gave_up))) {
+                    sx_bt_has_set(d, &gave_up_set))) {
             /* X.4.7: delivery time expired (RFC 3463 3.5), in the reply
              * or in the Status field beside the reply that kept failing */
             override(j, SMTPDX_R_EXPIRED, "text.expired.queue");
