@@ -27,6 +27,7 @@
  */
 #include "bounce/bounce_judge.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -409,7 +410,13 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
                         const char *diag, size_t dlen, smtpdx_reply *reply,
                         sx_judgement *j)
 {
-    memset(j, 0, sizeof *j);
+    /* note and span are read only once written (conflict_note, span_own
+     * point at them): emptied, not cleared, as they are most of j */
+    memset(j, 0, offsetof(sx_judgement, note));
+    j->note[0] = '\0';
+    j->hops = 0;
+    j->span[0] = '\0';
+    j->span_own = 0;
     smtpdx_status st = smtpdx_reply_parse(reply, diag, dlen);
     if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE)
         return st;
@@ -421,20 +428,22 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
      * "450 4.7.1" that kept failing); the field otherwise. */
     const char *field = rc->status;
     const char *enh = reply->enhanced;
-    int fc, fs, fd;
+    /* the field's parts, read once for every rule below that asks */
+    int fc = 0, fs = -1, fd = -1;
+    int field_ok = enh_parts(field, &fc, &fs, &fd) == 0;
     if (field[0] == '\0')
         put_status(j->status, enh);
-    else if (enh[0] != '\0' && enh_parts(field, &fc, &fs, &fd) == 0 &&
-             enh[0] == field[0] &&
+    else if (enh[0] != '\0' && field_ok && enh[0] == field[0] &&
              !(strcmp(enh + 1, ".0.0") == 0 && (fs != 0 || fd != 0)))
         put_status(j->status, enh);
     else
         put_status(j->status, field);
     /* no code where a reply parser looks for it: any in the text, e.g.
      * "501 Rcpt-To validation failed: ... 5.7.1 This system ..." */
-    if ((j->status[0] == '\0' ||
-         (enh_parts(j->status, &fc, &fs, &fd) == 0 && fs == 0 && fd == 0)) &&
-        enh[0] == '\0') {
+    int jc, js, jd;
+    if (enh[0] == '\0' &&
+        (j->status[0] == '\0' ||
+         (enh_parts(j->status, &jc, &js, &jd) == 0 && js == 0 && jd == 0))) {
         char code[16];
         size_t at;
         if (sx_bt_find_enhanced(diag, dlen, code, &at) &&
@@ -524,12 +533,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     int sc = 0, ss = -1, sd = -1;
     if (j->status[0])
         enh_parts(j->status, &sc, &ss, &sd);
-    int field_expired = 0;
-    {
-        int c2 = 0, s2 = -1, d2 = -1;
-        if (rc->status[0] && enh_parts(rc->status, &c2, &s2, &d2) == 0)
-            field_expired = c2 && s2 == 4 && d2 == 7;
-    }
+    int field_expired = field_ok && fc && fs == 4 && fd == 7;
 
     if (is_action(rc->action, "delivered") || is_action(rc->action, "relayed") ||
         is_action(rc->action, "expanded")) {
@@ -561,7 +565,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
          * mailbox or disk stays what it is, and so does a user the local
          * mailer says is unknown (Sendmail's "X-Unix; 550 5.1.1 User
          * unknown"): the address is wrong, not the program. */
-        if (enh_parts(rc->status, &fc, &fs, &fd) == 0 && fs == 3)
+        if (field_ok && fs == 3)
             override(j, SMTPDX_R_SYSTEMERROR, NULL);
         else
             override(j, SMTPDX_R_MAILERERROR, "text.bounce.local-program");
