@@ -27,6 +27,7 @@
  */
 #include "bounce/bounce_judge.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -172,6 +173,11 @@ static const char *const ran_out[] = {
     "message has expired", "retry timeout exceeded", "giving up",
     "in the queue too long", NULL,
 };
+
+/* Both lists are searched for in most records' replies: their indexes
+ * are built once, not at every search. */
+static sx_bt_set gave_up_set = SX_BT_SET(gave_up);
+static sx_bt_set ran_out_set = SX_BT_SET(ran_out);
 
 /* Verdicts a named header fault explains better: the filter refused the
  * message (as spam, for its content, by a policy) because of that fault,
@@ -404,7 +410,13 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
                         const char *diag, size_t dlen, smtpdx_reply *reply,
                         sx_judgement *j)
 {
-    memset(j, 0, sizeof *j);
+    /* note and span are read only once written (conflict_note, span_own
+     * point at them): emptied, not cleared, as they are most of j */
+    memset(j, 0, offsetof(sx_judgement, note));
+    j->note[0] = '\0';
+    j->hops = 0;
+    j->span[0] = '\0';
+    j->span_own = 0;
     smtpdx_status st = smtpdx_reply_parse(reply, diag, dlen);
     if (st != SMTPDX_OK && st != SMTPDX_ERR_PARSE)
         return st;
@@ -416,20 +428,22 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
      * "450 4.7.1" that kept failing); the field otherwise. */
     const char *field = rc->status;
     const char *enh = reply->enhanced;
-    int fc, fs, fd;
+    /* the field's parts, read once for every rule below that asks */
+    int fc = 0, fs = -1, fd = -1;
+    int field_ok = enh_parts(field, &fc, &fs, &fd) == 0;
     if (field[0] == '\0')
         put_status(j->status, enh);
-    else if (enh[0] != '\0' && enh_parts(field, &fc, &fs, &fd) == 0 &&
-             enh[0] == field[0] &&
+    else if (enh[0] != '\0' && field_ok && enh[0] == field[0] &&
              !(strcmp(enh + 1, ".0.0") == 0 && (fs != 0 || fd != 0)))
         put_status(j->status, enh);
     else
         put_status(j->status, field);
     /* no code where a reply parser looks for it: any in the text, e.g.
      * "501 Rcpt-To validation failed: ... 5.7.1 This system ..." */
-    if ((j->status[0] == '\0' ||
-         (enh_parts(j->status, &fc, &fs, &fd) == 0 && fs == 0 && fd == 0)) &&
-        enh[0] == '\0') {
+    int jc, js, jd;
+    if (enh[0] == '\0' &&
+        (j->status[0] == '\0' ||
+         (enh_parts(j->status, &jc, &js, &jd) == 0 && js == 0 && jd == 0))) {
         char code[16];
         size_t at;
         if (sx_bt_find_enhanced(diag, dlen, code, &at) &&
@@ -519,12 +533,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     int sc = 0, ss = -1, sd = -1;
     if (j->status[0])
         enh_parts(j->status, &sc, &ss, &sd);
-    int field_expired = 0;
-    {
-        int c2 = 0, s2 = -1, d2 = -1;
-        if (rc->status[0] && enh_parts(rc->status, &c2, &s2, &d2) == 0)
-            field_expired = c2 && s2 == 4 && d2 == 7;
-    }
+    int field_expired = field_ok && fc && fs == 4 && fd == 7;
 
     if (is_action(rc->action, "delivered") || is_action(rc->action, "relayed") ||
         is_action(rc->action, "expanded")) {
@@ -556,14 +565,14 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
          * mailbox or disk stays what it is, and so does a user the local
          * mailer says is unknown (Sendmail's "X-Unix; 550 5.1.1 User
          * unknown"): the address is wrong, not the program. */
-        if (enh_parts(rc->status, &fc, &fs, &fd) == 0 && fs == 3)
+        if (field_ok && fs == 3)
             override(j, SMTPDX_R_SYSTEMERROR, NULL);
         else
             override(j, SMTPDX_R_MAILERERROR, "text.bounce.local-program");
     } else {
         if (!textual && is_action(rc->action, "delayed") &&
             rc->hint != SMTPDX_R_EXPIRED &&
-            !sx_bt_has_any(d, ran_out)) {
+            !sx_bt_has_set(d, &ran_out_set)) {
             /* a warning: the message is still queued. The report's
              * Action decided, not the words or codes of the reply: a
              * disagreement the classifier noted between those no longer
@@ -577,7 +586,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
         } else if (!textual && (is_action(rc->action, "delayed") ||
                                 is_action(rc->action, "expired") ||
                                 rc->hint == SMTPDX_R_EXPIRED ||
-                                sx_bt_has_any(d, gave_up))) {
+                                sx_bt_has_set(d, &gave_up_set))) {
             override(j, SMTPDX_R_EXPIRED, "text.expired.queue");
         } else if (!textual && rc->hint != SMTPDX_REASON_COUNT) {
             override(j, rc->hint, NULL);
@@ -601,7 +610,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
             override(j, SMTPDX_R_BLOCKED, "text.bounce.client-refused");
         } else if (unreachable(&j->why) &&
                    ((sc && ss == 4 && sd == 7) || field_expired ||
-                    sx_bt_has_any(d, gave_up))) {
+                    sx_bt_has_set(d, &gave_up_set))) {
             /* X.4.7: delivery time expired (RFC 3463 3.5), in the reply
              * or in the Status field beside the reply that kept failing */
             override(j, SMTPDX_R_EXPIRED, "text.expired.queue");

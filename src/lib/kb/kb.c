@@ -9,6 +9,7 @@
  */
 #include "kb/kb.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -193,6 +194,12 @@ typedef struct host_slot {
 
 static host_slot host_tab[HOST_SLOTS];
 static int host_tab_ok;  /* 0: walk the providers instead */
+/* The fewest labels a suffix has, and a filter of the hashes of every
+ * suffix's last that many labels ("google.com" of "l.google.com"): a
+ * host whose own last labels are not in it ends with no suffix, and the
+ * walk stops there instead of hashing the rest of the name. */
+static unsigned tail_labels;
+static unsigned char tail_bits[HOST_SLOTS / 8];
 static pthread_once_t host_once = PTHREAD_ONCE_INIT;
 
 static inline unsigned char lower(unsigned char c)
@@ -205,6 +212,29 @@ static inline uint32_t hash_step(uint32_t h, unsigned char c)
     return (h ^ lower(c)) * 16777619u; /* FNV-1a, fed from the end */
 }
 
+/* The number of labels of a suffix. */
+static unsigned labels_of(const char *suf, size_t sl)
+{
+    unsigned n = 1;
+    for (size_t k = 0; k < sl; k++)
+        n += suf[k] == '.';
+    return n;
+}
+
+static void tail_add(const char *suf, size_t sl)
+{
+    uint32_t h = 2166136261u;
+    unsigned labels = 0;
+    for (size_t k = sl; k > 0; k--) {
+        h = hash_step(h, (unsigned char)suf[k - 1]);
+        if (k > 1 && suf[k - 2] != '.')
+            continue;
+        if (++labels == tail_labels)
+            break;
+    }
+    tail_bits[(h & (HOST_SLOTS - 1)) >> 3] |= (unsigned char)(1u << (h & 7));
+}
+
 static void host_tab_build(void)
 {
     size_t total = 0;
@@ -212,6 +242,16 @@ static void host_tab_build(void)
         total += sx_kb_providers[p].nhosts;
     if (total * 2 > HOST_SLOTS)
         return;
+    tail_labels = UINT_MAX;
+    for (size_t p = 0; p < sx_kb_nproviders; p++)
+        for (size_t i = 0; i < sx_kb_providers[p].nhosts; i++) {
+            const char *suf = sx_kb_providers[p].hosts[i];
+            size_t sl = strlen(suf);
+            if (sl > 0 && labels_of(suf, sl) < tail_labels)
+                tail_labels = labels_of(suf, sl);
+        }
+    if (tail_labels == UINT_MAX)
+        tail_labels = 0; /* no suffix: every probe finds an empty slot */
     for (size_t p = 0; p < sx_kb_nproviders; p++) {
         const sx_kb_provider *pv = &sx_kb_providers[p];
         for (size_t i = 0; i < pv->nhosts; i++) {
@@ -229,6 +269,7 @@ static void host_tab_build(void)
             host_tab[at].len = sl;
             host_tab[at].hash = h;
             host_tab[at].provider = (int)p;
+            tail_add(suf, sl);
         }
     }
     host_tab_ok = 1;
@@ -305,10 +346,16 @@ int sx_kb_provider_by_host(const char *host, unsigned char *seen)
     if (!host_tab_ok)
         return by_host_walk(host, hl, seen);
     uint32_t h = 2166136261u;
+    unsigned labels = 0;
     for (size_t s = hl; s > 0; s--) {
         h = hash_step(h, (unsigned char)host[s - 1]);
         if (s > 1 && host[s - 2] != '.')
             continue;  /* host[s-1..hl) does not start a label */
+        if (++labels < tail_labels)
+            continue;  /* shorter than any suffix */
+        if (labels == tail_labels &&
+            !(tail_bits[(h & (HOST_SLOTS - 1)) >> 3] >> (h & 7) & 1))
+            break;     /* no suffix ends so */
         size_t len = hl - (s - 1);
         for (size_t at = h & (HOST_SLOTS - 1); host_tab[at].suf != NULL;
              at = (at + 1) & (HOST_SLOTS - 1)) {

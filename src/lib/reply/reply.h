@@ -32,10 +32,11 @@
 #define SX_REPLY_DEL '\001'
 
 /* Zero bytes kept after the normalised text b[0..n): a sixteen-byte load
- * at any offset below n stays in the buffer, and a word or run of text
+ * at any offset up to n + 1 stays in the buffer (the token scan reads
+ * three overlapping blocks from any i < n), and a word or run of text
  * always ends at b[n] (no class holds NUL), so the block loops need no
  * byte-by-byte tail. */
-#define SX_REPLY_PAD 16u
+#define SX_REPLY_PAD 32u
 
 /* ----------------------------------------------------- reply_ctype.c */
 

@@ -58,6 +58,33 @@ static int utf8_seq(const unsigned char *p, size_t avail)
     return need + 1;
 }
 
+/* The characters that follow a non-ASCII one and need nothing but
+ * copying (well formed, from U+00C0 on: no C1 control, no no-break space;
+ * no line or paragraph separator), copied in one loop instead of each
+ * going through the byte classes of sx_reply_norm(). Stops at any other
+ * byte, or where the room ends (the caller's loop then says so); *ip
+ * moves past what was copied, the new output length is returned. */
+static size_t utf8_run(const unsigned char *p, size_t len, size_t *ip,
+                       char *out, size_t w, size_t max)
+{
+    size_t i = *ip;
+    while (i < len && p[i] >= 0xC3) {
+        int s = utf8_seq(p + i, len - i);
+        if (s < 0 || (size_t)s > max - w)
+            break;
+        if (p[i] == 0xE2 && p[i + 1] == 0x80 &&
+            (p[i + 2] == 0xA8 || p[i + 2] == 0xA9))
+            break;
+        out[w] = (char)p[i];
+        for (int q = 1; q < s; q++)
+            out[w + (size_t)q] = (char)p[i + (size_t)q];
+        w += (size_t)s;
+        i += (size_t)s;
+    }
+    *ip = i;
+    return w;
+}
+
 size_t sx_reply_norm(const char *in, size_t len, char *out, size_t max,
                      unsigned *flags, unsigned *breaks)
 {
@@ -187,6 +214,8 @@ size_t sx_reply_norm(const char *in, size_t len, char *out, size_t max,
         for (size_t q = 1; q < k; q++)
             out[w + q] = src[q];
         w += k;
+        if (k > 1 && src != REPLACEMENT)
+            w = utf8_run(p, len, &i, out, w, max);
     }
     *breaks = nbreaks;
     return w;

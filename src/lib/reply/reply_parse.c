@@ -225,8 +225,23 @@ static size_t compact(char *b, size_t n, const sx_scan_result *res,
             continue;
         }
         if (c == SX_REPLY_DEL) {
+#ifdef __SSE2__
+            /* a deleted span is a code group or a whole wrapper: passed
+             * sixteen bytes at a time (the zero padding ends it at n) */
+            for (;;) {
+                unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+                    _mm_loadu_si128((const __m128i *)(b + r + 1)),
+                    _mm_set1_epi8(SX_REPLY_DEL)));
+                if (m != 0xffffu) {
+                    r += (size_t)__builtin_ctz(~m);
+                    break;
+                }
+                r += 16;
+            }
+#else
             while (r + 1 < n && b[r + 1] == SX_REPLY_DEL)
                 r++;
+#endif
             prev = ' ';
             pend = 1;
             line_start = 0; /* what follows a deleted code is text */

@@ -245,35 +245,61 @@ static inline __m128i eq8(__m128i v, char c)
 
 /* Bit k set when token_at() can do anything at b[k] once the head is
  * passed: a token start (no word byte before it; the one before b[0] is
- * a word byte when carry is 1) whose first two bytes can begin a code
- * ('#', '(#', a digit) or one of the wrappers of sx_reply_host_at(),
- * which takes no other token: that function's switch, sixteen bytes at
- * once. The caller makes sure b[0, 17) is in the buffer. */
+ * a word byte when carry is 1) whose first bytes can begin a code ('#',
+ * '(#', a digit) or one of the wrappers of sx_reply_host_at(), which
+ * takes no other token: that function's switch, sixteen bytes at once.
+ * The third byte is looked at too where a word of the switch has one:
+ * the words of a reply that share a wrapper's first two letters
+ * ("sender", "recipient", "could") would otherwise each cost a call that
+ * turns them away. The caller makes sure b[0, 18) is in the buffer. */
 static unsigned starts16(const char *b, unsigned carry)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)b);
     __m128i v2 = _mm_loadu_si128((const __m128i *)(b + 1));
+    __m128i v3 = _mm_loadu_si128((const __m128i *)(b + 2));
     __m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
     __m128i l2 = _mm_or_si128(v2, _mm_set1_epi8(0x20));
-    __m128i d = eq8(l, 'd'), h = eq8(l, 'h'), s = eq8(l, 's');
-    /* "connect", "does", "host", "lost", "most" */
+    __m128i l3 = _mm_or_si128(v3, _mm_set1_epi8(0x20));
+    __m128i o = eq8(l2, 'o'), s3 = eq8(l3, 's'), d = eq8(l, 'd');
+    /* "connect", "conversation", "does", "host", "lost", "most" */
     __m128i t = _mm_and_si128(
-        _mm_or_si128(_mm_or_si128(_mm_or_si128(eq8(l, 'c'), d), h),
-                     _mm_or_si128(eq8(l, 'l'), eq8(l, 'm'))),
-        eq8(l2, 'o'));
+        o, _mm_or_si128(
+               _mm_or_si128(
+                   _mm_and_si128(eq8(l, 'c'),
+                                 _mm_or_si128(eq8(l3, 'n'), eq8(l3, 'v'))),
+                   _mm_and_si128(d, eq8(l3, 'e'))),
+               _mm_and_si128(_mm_or_si128(_mm_or_si128(eq8(l, 'h'),
+                                                       eq8(l, 'l')),
+                                          eq8(l, 'm')),
+                             s3)));
     /* "did", "failed", "h=", "remote", "server", "smtp", "x-", "while" */
-    t = _mm_or_si128(t, _mm_and_si128(d, eq8(l2, 'i')));
-    t = _mm_or_si128(t, _mm_and_si128(eq8(l, 'f'), eq8(l2, 'a')));
-    t = _mm_or_si128(t, _mm_and_si128(h, eq8(v2, '=')));
-    t = _mm_or_si128(t, _mm_and_si128(_mm_or_si128(eq8(l, 'r'), s),
-                                      eq8(l2, 'e')));
-    t = _mm_or_si128(t, _mm_and_si128(s, eq8(l2, 'm')));
+    t = _mm_or_si128(t, _mm_and_si128(_mm_and_si128(d, eq8(l2, 'i')),
+                                      eq8(l3, 'd')));
+    t = _mm_or_si128(t, _mm_and_si128(_mm_and_si128(eq8(l, 'f'),
+                                                    eq8(l2, 'a')),
+                                      eq8(l3, 'i')));
+    t = _mm_or_si128(t, _mm_and_si128(eq8(l, 'h'), eq8(v2, '=')));
+    t = _mm_or_si128(t, _mm_and_si128(_mm_and_si128(eq8(l, 'r'),
+                                                    eq8(l2, 'e')),
+                                      eq8(l3, 'm')));
+    __m128i s = eq8(l, 's');
+    t = _mm_or_si128(
+        t, _mm_and_si128(s, _mm_or_si128(
+                                _mm_and_si128(eq8(l2, 'e'), eq8(l3, 'r')),
+                                _mm_and_si128(eq8(l2, 'm'), eq8(l3, 't')))));
     t = _mm_or_si128(t, _mm_and_si128(eq8(l, 'x'), eq8(v2, '-')));
-    t = _mm_or_si128(t, _mm_and_si128(eq8(l, 'w'), eq8(l2, 'h')));
+    t = _mm_or_si128(t, _mm_and_si128(_mm_and_si128(eq8(l, 'w'),
+                                                    eq8(l2, 'h')),
+                                      eq8(l3, 'i')));
     /* "(in reply to", "(#5.1.1)", ">>> " */
-    t = _mm_or_si128(t, _mm_and_si128(eq8(v, '('), _mm_or_si128(eq8(l2, 'i'),
-                                                                eq8(v2, '#'))));
-    t = _mm_or_si128(t, _mm_and_si128(eq8(v, '>'), eq8(v2, '>')));
+    t = _mm_or_si128(
+        t, _mm_and_si128(eq8(v, '('),
+                         _mm_or_si128(_mm_and_si128(eq8(l2, 'i'),
+                                                    eq8(l3, 'n')),
+                                      eq8(v2, '#'))));
+    t = _mm_or_si128(t, _mm_and_si128(_mm_and_si128(eq8(v, '>'),
+                                                    eq8(v2, '>')),
+                                      eq8(v3, '>')));
     /* '<', '#' and digits whatever follows */
     t = _mm_or_si128(t, _mm_or_si128(eq8(v, '<'), eq8(v, '#')));
     t = _mm_or_si128(
@@ -296,8 +322,8 @@ void sx_reply_scan(sx_scan *sc, sx_scan_result *res)
         i = head_step(sc, res, &state, i);
 #ifdef __SSE2__
     /* past it, token_at() at any other token would do nothing (the zero
-     * padding after the text holds none of these, and loads at any i < n
-     * and at i + 1 stay in the buffer) */
+     * padding after the text holds none of these, and loads at any i < n,
+     * i + 1 and i + 2 stay in the buffer) */
     while (i < n) {
         size_t base = i;
         unsigned m = starts16(b + base,
