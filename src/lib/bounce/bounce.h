@@ -213,7 +213,10 @@ typedef struct sx_detector {
     smtpdx_status (*extract)(sx_bmail *m, sx_bres *res);
 } sx_detector;
 
-extern const sx_detector *const sx_detectors[];
+/* The families' table has this many entries: a constant, so that the
+ * walk over it is unrolled and each family's check called directly. */
+#define SX_NDETECTORS 19
+extern const sx_detector *const sx_detectors[SX_NDETECTORS];
 extern const size_t sx_ndetectors;
 
 /* The standard formats, also used by families that embed them. */

@@ -23,6 +23,20 @@ static const uint32_t months[] = {
     MON('j', 'u', 'l'), MON('a', 'u', 'g'), MON('s', 'e', 'p'),
     MON('o', 'c', 't'), MON('n', 'o', 'v'), MON('d', 'e', 'c')};
 
+/* The month a word of months[] stands for, by its slot: (w * MON_HASH)
+ * >> 28 differs for the twelve names, so a name is found with one compare,
+ * not a loop whose exit depends on the month. */
+#define MON_HASH 0x1d21d7u
+static const unsigned char month_at[16] = {2, 1, 8, 11, 0, 7, 6,  3,
+                                          5, 4, 0, 9,  12, 0, 0, 10};
+
+/* 1..12 for the month word w (lower case), -1 when w names none. */
+static int month_of(uint32_t w)
+{
+    unsigned i = month_at[(uint32_t)(w * MON_HASH) >> 28];
+    return i != 0 && months[i - 1] == w ? (int)i : -1;
+}
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
  * civil-date arithmetic, written out). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -84,17 +98,15 @@ static int month(cur *c)
 {
     if (c->e - c->p < 3)
         return -1;
-    uint32_t w = MON(sx_bt_lower[(unsigned char)c->p[0]],
-                     sx_bt_lower[(unsigned char)c->p[1]],
-                     sx_bt_lower[(unsigned char)c->p[2]]);
-    for (int i = 0; i < 12; i++)
-        if (w == months[i]) {
-            c->p += 3;
-            while (c->p < c->e && isalpha((unsigned char)*c->p))
-                c->p++;
-            return i + 1;
-        }
-    return -1;
+    int i = month_of(MON(sx_bt_lower[(unsigned char)c->p[0]],
+                         sx_bt_lower[(unsigned char)c->p[1]],
+                         sx_bt_lower[(unsigned char)c->p[2]]));
+    if (i < 0)
+        return -1;
+    c->p += 3;
+    while (c->p < c->e && isalpha((unsigned char)*c->p))
+        c->p++;
+    return i;
 }
 
 /* hh:mm[:ss] */
@@ -214,11 +226,80 @@ static int iso(cur *c, int64_t *t, int *tzoff)
     return finish(y, (int)mo, d, h, mi, s, off, t, tzoff);
 }
 
+static inline int digit(char c)
+{
+    return (unsigned char)(c - '0') < 10;
+}
+
+static inline int letter(char c)
+{
+    return (unsigned)(((unsigned char)c | 0x20) - 'a') < 26;
+}
+
+/* The month that the three letters at p name (1..12), or -1. */
+static int month3(const char *p)
+{
+    return month_of(MON(sx_bt_lower[(unsigned char)p[0]],
+                        sx_bt_lower[(unsigned char)p[1]],
+                        sx_bt_lower[(unsigned char)p[2]]));
+}
+
+/* The form nearly every date of a notice has, "Thu, 29 Apr 2009 23:34:45
+ * +0900" (the day name and the spaces after its comma optional, the day
+ * one or two digits; what follows the zone is not read), taken at fixed
+ * places with no branch per byte. Any other text gives -1, and the general
+ * parser below reads it; a date of this form gives what that parser makes
+ * of it. */
+static int canonical(const char *s, size_t n, int64_t *t, int *tzoff)
+{
+    const char *p = s, *e = s + n;
+    if (e - p >= 5 && letter(p[0]) && letter(p[1]) && letter(p[2]) &&
+        p[3] == ',') {
+        if (month3(p) > 0)
+            return -1; /* "Apr, ...": the general parser's other branch */
+        p += 4;
+        while (p < e && *p == ' ')
+            p++;
+    }
+    /* "D Mon YYYY HH:MM:SS +hhmm": 25 bytes from the day's last digit */
+    if (e - p < 25 || !digit(p[0]))
+        return -1;
+    long d = p[0] - '0';
+    if (digit(p[1])) {
+        d = d * 10 + (p[1] - '0');
+        p++;
+        if (e - p < 25)
+            return -1;
+    }
+    const char *q = p + 1; /* " Mon YYYY HH:MM:SS +hhmm" */
+    if (q[0] != ' ' || q[4] != ' ' || q[9] != ' ' || q[12] != ':' ||
+        q[15] != ':' || q[18] != ' ' || (q[19] != '+' && q[19] != '-') ||
+        !digit(q[5]) || !digit(q[6]) || !digit(q[7]) || !digit(q[8]) ||
+        !digit(q[10]) || !digit(q[11]) || !digit(q[13]) || !digit(q[14]) ||
+        !digit(q[16]) || !digit(q[17]) || !digit(q[20]) || !digit(q[21]) ||
+        !digit(q[22]) || !digit(q[23]))
+        return -1;
+    int mon = month3(q + 1);
+    long y = (q[5] - '0') * 1000L + (q[6] - '0') * 100L + (q[7] - '0') * 10L +
+             (q[8] - '0');
+    long h = (q[10] - '0') * 10L + (q[11] - '0');
+    long mi = (q[13] - '0') * 10L + (q[14] - '0');
+    long sec = (q[16] - '0') * 10L + (q[17] - '0');
+    long zh = (q[20] - '0') * 10L + (q[21] - '0');
+    long zm = (q[22] - '0') * 10L + (q[23] - '0');
+    if (mon < 0 || h >= 24 || mi >= 60 || sec > 60 || zh > 14 || zm > 59)
+        return -1;
+    long off = (q[19] == '-' ? -1 : 1) * (zh * 3600 + zm * 60);
+    return finish(fix_year(y), mon, d, h, mi, sec, off, t, tzoff) ? 1 : -1;
+}
+
 int sx_bdate_parse(const char *s, size_t n, int64_t *t, int *tzoff)
 {
     cur c = {s, s + n};
     *t = 0;
     *tzoff = 0;
+    if (canonical(s, n, t, tzoff) > 0)
+        return 1;
     skip_cfws(&c);
     if (c.e - c.p >= 10 && isdigit((unsigned char)c.p[0]) && c.p[4] == '-') {
         cur k = c;

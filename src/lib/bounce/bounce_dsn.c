@@ -65,9 +65,11 @@ typedef enum dsn_field {
     F_REPORTING_UA
 } dsn_field;
 
+/* want is in lower case, as long as name (the switch below sees to it):
+ * compared a word at a time, not byte by byte */
 static int is(sx_str name, const char *want)
 {
-    return sx_bt_ieq(name.p, want, name.len);
+    return sx_bt_name_is(name.p, want, name.len);
 }
 
 /* By length first: at most two names share one. */
@@ -75,32 +77,32 @@ static dsn_field field_of(sx_str n)
 {
     switch (n.len) {
     case 6:
-        return is(n, "Action") ? F_ACTION : is(n, "Status") ? F_STATUS
+        return is(n, "action") ? F_ACTION : is(n, "status") ? F_STATUS
                                                              : F_OTHER;
     case 10:
-        return is(n, "Remote-MTA") ? F_REMOTE_MTA : F_OTHER;
+        return is(n, "remote-mta") ? F_REMOTE_MTA : F_OTHER;
     case 11:
-        return is(n, "Disposition") ? F_DISPOSITION : F_OTHER;
+        return is(n, "disposition") ? F_DISPOSITION : F_OTHER;
     case 12:
-        return is(n, "Arrival-Date")   ? F_ARRIVAL_DATE
-               : is(n, "Final-Log-ID") ? F_FINAL_LOG
-               : is(n, "Reporting-UA") ? F_REPORTING_UA
+        return is(n, "arrival-date")   ? F_ARRIVAL_DATE
+               : is(n, "final-log-id") ? F_FINAL_LOG
+               : is(n, "reporting-ua") ? F_REPORTING_UA
                                        : F_OTHER;
     case 13:
-        return is(n, "Reporting-MTA") ? F_REPORTING_MTA : F_OTHER;
+        return is(n, "reporting-mta") ? F_REPORTING_MTA : F_OTHER;
     case 15:
-        return is(n, "Final-Recipient")   ? F_FINAL
-               : is(n, "Diagnostic-Code") ? F_DIAG
+        return is(n, "final-recipient")   ? F_FINAL
+               : is(n, "diagnostic-code") ? F_DIAG
                                           : F_OTHER;
     case 16:
-        return is(n, "Will-Retry-Until") ? F_WILL_RETRY : F_OTHER;
+        return is(n, "will-retry-until") ? F_WILL_RETRY : F_OTHER;
     case 17:
-        return is(n, "Received-From-MTA")   ? F_RECEIVED_FROM
-               : is(n, "Last-Attempt-Date") ? F_LAST_ATTEMPT
+        return is(n, "received-from-mta")   ? F_RECEIVED_FROM
+               : is(n, "last-attempt-date") ? F_LAST_ATTEMPT
                                             : F_OTHER;
     case 18:
-        return is(n, "Original-Recipient")   ? F_ORIG
-               : is(n, "X-Actual-Recipient") ? F_X_ACTUAL
+        return is(n, "original-recipient")   ? F_ORIG
+               : is(n, "x-actual-recipient") ? F_X_ACTUAL
                                              : F_OTHER;
     default:
         return F_OTHER;
@@ -128,13 +130,15 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
         }
         if (f.block_start)
             fresh_block = 1;
-        sx_str v = sx_bt_trim(f.value);
         dsn_field id = field_of(f.name);
+        if (id == F_OTHER)
+            continue; /* most fields of a report: nothing to take */
+        sx_str v = sx_bt_trim(f.value);
         if (id == F_REPORTING_MTA) {
-            if (*res->reporting_mta == '\0')
-                st = sx_bres_set(res, &res->reporting_mta,
-                                 sx_bt_typed(v, NULL, 1).p,
-                                 sx_bt_typed(v, NULL, 1).len);
+            if (*res->reporting_mta == '\0') {
+                sx_str h = sx_bt_typed(v, NULL, 1);
+                st = sx_bres_set(res, &res->reporting_mta, h.p, h.len);
+            }
         } else if (id == F_REPORTING_UA) {
             /* an MDN's "host; product" (RFC 8098 3.2.1): the host that
              * reports, where a DSN has Reporting-MTA */
@@ -146,10 +150,10 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
             if (*res->arrival_date == '\0')
                 st = sx_bres_set(res, &res->arrival_date, v.p, v.len);
         } else if (id == F_RECEIVED_FROM) {
-            if (*res->received_from == '\0')
-                st = sx_bres_set(res, &res->received_from,
-                                 sx_bt_typed(v, NULL, 1).p,
-                                 sx_bt_typed(v, NULL, 1).len);
+            if (*res->received_from == '\0') {
+                sx_str h = sx_bt_typed(v, NULL, 1);
+                st = sx_bres_set(res, &res->received_from, h.p, h.len);
+            }
         }
         if (st != SMTPDX_OK)
             goto done;

@@ -47,8 +47,11 @@ static int gmail_match(const sx_bmail *m)
 }
 
 /* The reply: after "returned was:" or "The response was:", else the whole
- * technical paragraph. */
-static sx_str reply_part(const char *t, size_t len)
+ * technical paragraph. resp and tech are where "the response was:" and
+ * "technical details of" start in t[0..len) (or NULL): the marker scan
+ * found them. */
+static sx_str reply_part(const char *t, size_t len, const char *resp,
+                         const char *tech)
 {
     static const char *const leads[] = {"the error that the other server "
                                         "returned was:",
@@ -57,13 +60,13 @@ static sx_str reply_part(const char *t, size_t len)
                                         "was:",
                                         NULL};
     for (size_t i = 0; leads[i]; i++) {
-        const char *p = sx_bt_ifind(t, len, leads[i]);
+        const char *p = i == 1 ? resp : sx_bt_ifind(t, len, leads[i]);
         if (p != NULL) {
             p += strlen(leads[i]);
             return sx_bt_trim(sx_bt_str(p, len - (size_t)(p - t)));
         }
     }
-    const char *p = sx_bt_ifind(t, len, "technical details of");
+    const char *p = tech;
     const char *stars = sx_bt_find(t, len, "** ");
     if (p == NULL && stars != NULL) {
         /* "** Address not found **" then a sentence saying why */
@@ -105,9 +108,11 @@ static smtpdx_status gmail_extract(sx_bmail *m, sx_bres *res)
     size_t end = m->body_end;
     sx_str body = sx_bt_str(t, end);
 
-    /* recipients: the address lines before the technical details */
-    const char *tech = sx_bt_ifind(t, end, "technical details of");
-    const char *resp = sx_bt_ifind(t, end, "the response was:");
+    /* recipients: the address lines before the technical details; the
+     * phrases' places come from the marker scan of the text, which the
+     * body starts */
+    const char *tech = sx_bmarks_find(&m->marks, MK_GM_TECH, t, 0, end);
+    const char *resp = sx_bmarks_find(&m->marks, MK_GM_RESPONSE, t, 0, end);
     const char *stop = tech ? tech : resp ? resp : t + end;
     sx_btlines it;
     sx_str l;
@@ -147,10 +152,10 @@ static smtpdx_status gmail_extract(sx_bmail *m, sx_bres *res)
     if (res->n == 0 && (st = sx_bdsn_extract(m, res)) != SMTPDX_OK)
         return st;
 
-    sx_str reply = reply_part(t, end);
+    sx_str reply = reply_part(t, end, resp, tech);
     sx_str rhost = remote_host(body);
-    int delayed = sx_bt_has(body, "has been delayed") ||
-                  sx_bt_has(body, "will be retried");
+    int delayed = sx_bmarks_find(&m->marks, MK_DL_1, t, 0, end) != NULL ||
+                  sx_bmarks_find(&m->marks, MK_DL_4, t, 0, end) != NULL;
     int noconnect = sx_bt_has(body, "did not accept our requests to connect");
     for (size_t i = 0; i < res->n; i++) {
         sx_brcpt *rc = &res->r[i];
