@@ -217,7 +217,6 @@ typedef struct sx_detector {
  * walk over it is unrolled and each family's check called directly. */
 #define SX_NDETECTORS 19
 extern const sx_detector *const sx_detectors[SX_NDETECTORS];
-extern const size_t sx_ndetectors;
 
 /* The standard formats, also used by families that embed them. */
 /* RFC 3464: fill res from m->dsn (or DSN-looking text); OK with no

@@ -31,7 +31,8 @@ const sx_detector *const sx_detectors[] = {
     &sx_det_qmail,
     &sx_det_sendmail,
 };
-const size_t sx_ndetectors = sizeof sx_detectors / sizeof sx_detectors[0];
+/* (a count other than SX_NDETECTORS does not compile: the declaration in
+ * bounce.h gives the array its length) */
 
 sx_str sx_bfam_head(const sx_bmail *m, size_t n)
 {
