@@ -95,6 +95,43 @@ halves(char *o, const unsigned char *p, size_t m, size_t h)
     return f < h ? f : m - 2 * h + f;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SX_JSON_AVX512 1
+
+/* sx_json_plain_copy with AVX-512BW: a masked load reads p[0..m) and no
+ * byte past it, so that a string shorter than 64 bytes, nearly every
+ * value, is copied and checked in one step whatever its length, with no
+ * branch on the length to mispredict. The block is stored whole, into
+ * the slack past the run (json.h): a masked store is slow on some
+ * CPUs. */
+__attribute__((target("avx512bw"))) static size_t
+plain_copy_avx512(char *o, const unsigned char *p, size_t m)
+{
+    const __m512i sp = _mm512_set1_epi8(0x20), span = _mm512_set1_epi8(0x5f);
+    const __m512i quote = _mm512_set1_epi8('"');
+    const __m512i bslash = _mm512_set1_epi8('\\');
+    size_t i = 0;
+    for (;;) {
+        size_t left = m - i;
+        __mmask64 k = left >= 64 ? ~(__mmask64)0
+                                 : ((__mmask64)1 << left) - 1;
+        __m512i v = _mm512_maskz_loadu_epi8(k, p + i);
+        _mm512_storeu_si512(o + i, v);
+        /* printable ASCII: c - 0x20 below 0x5f, unsigned */
+        __mmask64 ok = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, sp), span) &
+                       ~_mm512_cmpeq_epi8_mask(v, quote) &
+                       ~_mm512_cmpeq_epi8_mask(v, bslash);
+        __mmask64 bad = ~ok & k;
+        if (bad != 0)
+            return i + (size_t)__builtin_ctzll(bad);
+        if (left <= 64)
+            return m;
+        i += 64;
+    }
+}
+#endif
+
 /* See json.h. Whole blocks are moved as they are checked; the last
  * partial block is read as the block that ends at m (its first bytes
  * checked twice), short strings as two overlapping halves, so that
@@ -103,6 +140,10 @@ size_t sx_json_plain_copy(char *o, const unsigned char *p, size_t m)
 {
     sx_v16 v;
     unsigned mask;
+#ifdef SX_JSON_AVX512
+    if (__builtin_cpu_supports("avx512bw"))
+        return plain_copy_avx512(o, p, m);
+#endif
     if (m >= 16) {
         size_t i = 0;
         for (;;) {
@@ -273,7 +314,8 @@ int sx_json_quote(sx_sbuf *b, const char *s, size_t n)
     b->data[b->len++] = '"';
     while (i < n) {
         size_t chunk = n - i < QUOTE_BLOCK ? n - i : QUOTE_BLOCK;
-        if ((rc = sx_sbuf_reserve(b, chunk * 6)) != SX_SBUF_OK)
+        rc = sx_sbuf_reserve(b, chunk * 6 + SX_JSON_SLACK);
+        if (rc != SX_SBUF_OK)
             return rc;
         char *o = escape_into(b->data + b->len, p, &i, i + chunk, n);
         b->len = (size_t)(o - b->data);
@@ -373,7 +415,7 @@ void sx_json_member_slow(sx_json *j, const char *key, size_t kn,
 {
     int cm = comma(j);
     int small = s == NULL || n <= QUOTE_BLOCK;
-    char *o = room(j, 1 + kn + 3 + (small ? n * 6 + 4 : 0));
+    char *o = room(j, 1 + kn + 3 + (small ? n * 6 + 4 + SX_JSON_SLACK : 0));
     if (o == NULL)
         return;
     if (cm)

@@ -57,14 +57,18 @@ void sx_json_null(sx_json *j);
  * worst case (six bytes out per byte in). */
 #define SX_JSON_QUOTE_BLOCK 4096u
 
+/* Bytes past the room a string needs that copying it may overwrite:
+ * every reservation for a string adds them. */
+#define SX_JSON_SLACK 64u
+
 /* The pieces of the inline member below (json.c). sx_json_member_slow
  * writes ',' when due, the key (kn bytes; NULL for none) and the string
  * s[0..n) (NULL: null), in every state. sx_json_plain_copy copies the
  * run of plain bytes (printable ASCII but '"' and '\\') at the start of
- * p[0..m) to o and returns its length; o must have room for m bytes, as
- * what follows the run there may be overwritten. sx_json_escape_rest
- * escapes p[from..n) at o (room for six bytes per byte) and returns the
- * end of what it wrote. */
+ * p[0..m) to o and returns its length; o must have room for m bytes and
+ * SX_JSON_SLACK more, as what follows the run there may be overwritten.
+ * sx_json_escape_rest escapes p[from..n) at o (room for six bytes per
+ * byte and SX_JSON_SLACK) and returns the end of what it wrote. */
 void sx_json_member_slow(sx_json *j, const char *key, size_t kn,
                          const char *s, size_t n);
 size_t sx_json_plain_copy(char *o, const unsigned char *p, size_t m);
@@ -80,7 +84,7 @@ static inline void sx_json_member(sx_json *j, const char *key, size_t kn,
                                   const char *s, size_t n)
 {
     sx_sbuf *b = j->out;
-    size_t need = kn + n * 6 + 8;
+    size_t need = kn + n * 6 + 8 + SX_JSON_SLACK;
     if (s == NULL || n > SX_JSON_QUOTE_BLOCK || j->err || j->depth < 1 ||
         j->depth > SX_JSON_DEPTH || b->cap - b->len <= need ||
         b->max - b->len < need) {
@@ -124,7 +128,8 @@ char *sx_json_run_begin(sx_json *j, size_t need, int *comma);
 void sx_json_run_end(sx_json *j, char *o, unsigned members);
 
 /* In a run: the string s[0..n), n <= SX_JSON_QUOTE_BLOCK, quoted and
- * escaped at o (room for n * 6 + 2 bytes); returns the end. */
+ * escaped at o (room for n * 6 + 2 bytes, and SX_JSON_SLACK past the
+ * run's end); returns the end. */
 static inline char *sx_json_put_str(char *o, const char *s, size_t n)
 {
     *o++ = '"';

@@ -152,7 +152,8 @@ static int diagnosis_run(sx_json *j, const smtpdx_explanation *e,
     /* per string: ',', a key (13 bytes at most) in quotes, ':', the
      * value's quotes or null; "temporary", "matched" with its braces and
      * "conflict" with their values */
-    size_t need = NV * (1 + 15 + 1 + 4) + 3 * (1 + 15 + 1 + 6) + f->text.len;
+    size_t need = NV * (1 + 15 + 1 + 4) + 3 * (1 + 15 + 1 + 6) + f->text.len +
+                  SX_JSON_SLACK;
     for (size_t i = 0; i < NV; i++) {
         n[i] = v[i] == NULL ? 0 : i == 3 ? (mtext ? mlen : 0) : strlen(v[i]);
         if (n[i] > SX_JSON_QUOTE_BLOCK)
@@ -287,7 +288,7 @@ static int sisimai_run(sx_json *j, const smtpdx_record *r, int softbounce,
     size_t n[NV];
     /* per member: ',', the key (14 bytes at most) in quotes, ':', and a
      * string's quotes or an integer's 20 characters */
-    size_t need = NMEMBERS * (1 + 16 + 1 + 20);
+    size_t need = NMEMBERS * (1 + 16 + 1 + 20) + SX_JSON_SLACK;
     for (size_t i = 0; i < NV; i++) {
         if (v[i] == NULL)
             return 0;
