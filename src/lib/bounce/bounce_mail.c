@@ -124,6 +124,13 @@ static smtpdx_status text_from_html(sx_bmail *m, const sx_part *p)
 static size_t copy_start(const sx_bmail *m)
 {
     size_t best = m->txlen;
+    /* most notices hold none: one AND over the group (no branch per mark)
+     * tells, as every absent mark is all ones */
+    uint32_t none = SX_BMARK_NONE;
+    for (int id = SX_BMARK_FIRST_COPY; id < SX_BMARK_COUNT; id++)
+        none &= m->marks.at[id];
+    if (none == SX_BMARK_NONE)
+        return best;
     for (int id = SX_BMARK_FIRST_COPY; id < SX_BMARK_COUNT; id++) {
         uint32_t at = m->marks.at[id];
         if (at == SX_BMARK_NONE || at >= best)
