@@ -69,8 +69,10 @@ static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer,
     }
     /* unrolled: the table is constant, so each entry's check is a direct
      * call, not an indirect one through a target that changes at every
-     * step */
+     * step (an unoptimised build would warn that it ignores the pragma) */
+#ifdef __OPTIMIZE__
 #pragma GCC unroll 32
+#endif
     for (size_t i = 0; families && i < SX_NDETECTORS; i++) {
         const sx_detector *d = sx_detectors[i];
         if (!d->match(m))
