@@ -94,13 +94,19 @@ static int number(cur *c, int maxdigits, long *out)
     return n;
 }
 
+/* The month that the three letters at p name (1..12), or -1. */
+static int month3(const char *p)
+{
+    return month_of(MON(sx_bt_lower[(unsigned char)p[0]],
+                        sx_bt_lower[(unsigned char)p[1]],
+                        sx_bt_lower[(unsigned char)p[2]]));
+}
+
 static int month(cur *c)
 {
     if (c->e - c->p < 3)
         return -1;
-    int i = month_of(MON(sx_bt_lower[(unsigned char)c->p[0]],
-                         sx_bt_lower[(unsigned char)c->p[1]],
-                         sx_bt_lower[(unsigned char)c->p[2]]));
+    int i = month3(c->p);
     if (i < 0)
         return -1;
     c->p += 3;
@@ -234,14 +240,6 @@ static inline int digit(char c)
 static inline int letter(char c)
 {
     return (unsigned)(((unsigned char)c | 0x20) - 'a') < 26;
-}
-
-/* The month that the three letters at p name (1..12), or -1. */
-static int month3(const char *p)
-{
-    return month_of(MON(sx_bt_lower[(unsigned char)p[0]],
-                        sx_bt_lower[(unsigned char)p[1]],
-                        sx_bt_lower[(unsigned char)p[2]]));
 }
 
 /* The form nearly every date of a notice has, "Thu, 29 Apr 2009 23:34:45

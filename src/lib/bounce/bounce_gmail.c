@@ -53,16 +53,22 @@ static int gmail_match(const sx_bmail *m)
 static sx_str reply_part(const char *t, size_t len, const char *resp,
                          const char *tech)
 {
-    static const char *const leads[] = {"the error that the other server "
-                                        "returned was:",
-                                        "the response was:",
-                                        "the response from the remote server "
-                                        "was:",
-                                        NULL};
-    for (size_t i = 0; leads[i]; i++) {
-        const char *p = i == 1 ? resp : sx_bt_ifind(t, len, leads[i]);
+    /* in this order; a lead the marker scan looks for is not searched
+     * again (scanned: its place, or NULL, is at) */
+    const struct {
+        const char *lead;
+        int scanned;
+        const char *at;
+    } leads[] = {
+        {"the error that the other server returned was:", 0, NULL},
+        {"the response was:", 1, resp},
+        {"the response from the remote server was:", 0, NULL},
+    };
+    for (size_t i = 0; i < sizeof leads / sizeof leads[0]; i++) {
+        const char *p = leads[i].scanned ? leads[i].at
+                                         : sx_bt_ifind(t, len, leads[i].lead);
         if (p != NULL) {
-            p += strlen(leads[i]);
+            p += strlen(leads[i].lead);
             return sx_bt_trim(sx_bt_str(p, len - (size_t)(p - t)));
         }
     }

@@ -247,8 +247,9 @@ static void host_tab_build(void)
         for (size_t i = 0; i < sx_kb_providers[p].nhosts; i++) {
             const char *suf = sx_kb_providers[p].hosts[i];
             size_t sl = strlen(suf);
-            if (sl > 0 && labels_of(suf, sl) < tail_labels)
-                tail_labels = labels_of(suf, sl);
+            unsigned n = sl > 0 ? labels_of(suf, sl) : UINT_MAX;
+            if (n < tail_labels)
+                tail_labels = n;
         }
     if (tail_labels == UINT_MAX)
         tail_labels = 0; /* no suffix: every probe finds an empty slot */
