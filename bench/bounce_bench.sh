@@ -10,7 +10,9 @@
 # starting with "From " quoted as ">From "), and that mbox is repeated
 # COPIES times (default 100) in a temporary directory removed at the end;
 # nothing is copied into the source tree. Both tools then read it pinned to
-# one CPU core with /usr/bin/time -v, output to /dev/null:
+# one CPU core by bench/runstat.c (compiled here: it reads the CPU time to
+# the microsecond, where /usr/bin/time rounds to the hundredth of a
+# second), output to /dev/null:
 #   smtpdx bounce --format ndjson MBOX
 #   perl bench/sisimai_driver.pl MBOX   (Sisimai->make, one JSON line a record)
 # Sisimai is far slower, so it reads the first SISIMAI_COPIES copies only
@@ -43,11 +45,13 @@ fi
 [ -x "$SMTPDX" ] || { echo "no smtpdx at $SMTPDX (build first)" >&2; exit 2; }
 perl -MSisimai -e 1 2>/dev/null ||
     { echo "Sisimai is not installed (bash scripts/deps.sh --test)" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing (bash scripts/deps.sh --test)" >&2; exit 2; }
+command -v cc >/dev/null || { echo "no C compiler (bash scripts/deps.sh --test)" >&2; exit 2; }
 [ "$SCOPIES" -le "$COPIES" ] || SCOPIES=$COPIES
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/smtpdx-bounce-bench.XXXXXX")
 trap 'rm -rf "$DIR"' EXIT
+RUNSTAT=$DIR/runstat
+cc -O2 -o "$RUNSTAT" "$ROOT/bench/runstat.c"
 
 # One mbox of every bounce message, then COPIES and SCOPIES of it.
 (cd "$CORPUS" && LC_ALL=C awk '
@@ -71,18 +75,18 @@ cat "$DIR/big.mbox" > /dev/null   # both tools read from the page cache
 # time, the largest peak KiB, and the tool's own last stderr line in NAME_*
 run() {
     local name=$1; shift
-    local t=$DIR/$name.time wall cpu rss best_cpu max_rss
-    if ! taskset -c 0 /usr/bin/time -v "$@" > /dev/null 2> "$t"; then
+    local t=$DIR/$name.err wall cpu rss best_cpu max_rss
+    if ! "$RUNSTAT" 0 "$DIR/$name.stat" "$@" > /dev/null 2> "$t"; then
         echo "bounce_bench: '$*' failed:" >&2; tail -5 "$t" >&2; exit 2
     fi
-    read -r wall cpu rss < <(bench_time_v "$t")
+    read -r wall cpu rss < "$DIR/$name.stat"
     best_cpu=${name}_cpu; max_rss=${name}_rss
     if [ -z "${!best_cpu}" ] || awk -v a="$cpu" -v b="${!best_cpu}" 'BEGIN {exit !(a < b)}'; then
         printf -v "${name}_cpu" '%s' "$cpu"
         printf -v "${name}_wall" '%s' "$wall"
     fi
     [ "$rss" -gt "${!max_rss:-0}" ] && printf -v "${name}_rss" '%s' "$rss"
-    printf -v "${name}_said" '%s' "$(grep -v '^[[:space:]]' "$t" | grep -v '^Command' | tail -1)"
+    printf -v "${name}_said" '%s' "$(tail -1 "$t")"
 }
 
 # filled in by run()
@@ -115,8 +119,8 @@ report=$(awk -v m="$MSGS" -v b="$BYTES" -v sm="$SMSGS" -v sb="$SBYTES" \
     s = m / sc; p = sm / pc; sW = m / sw; pW = sm / pw
     printf "| input | %d copies of the corpus'\''s %d bounce messages in one mbox: %d messages, %.0f MB; load average %s before, %s after |\n", c, per, m, b / 1e6, l0, l1
     printf "|---|---|\n"
-    printf "| smtpdx bounce --format ndjson | %d messages, %d records: %.2f s CPU, %.2f s wall: **%.0f msg/s**, %.0f MB/s (by wall: %.0f msg/s); peak %.1f MB |\n", m, srec, sc, sw, s, b / 1e6 / sc, sW, sr / 1024
-    printf "| Sisimai %s, Sisimai->make | %d copies, %d messages, %d records: %.2f s CPU, %.2f s wall: %.0f msg/s, %.2f MB/s (by wall: %.0f msg/s); peak %.1f MB |\n", sver, scp, sm, prec, pc, pw, p, sb / 1e6 / pc, pW, pr / 1024
+    printf "| smtpdx bounce --format ndjson | %d messages, %d records: %.3f s CPU, %.3f s wall: **%.0f msg/s**, %.0f MB/s (by wall: %.0f msg/s); peak %.1f MB |\n", m, srec, sc, sw, s, b / 1e6 / sc, sW, sr / 1024
+    printf "| Sisimai %s, Sisimai->make | %d copies, %d messages, %d records: %.3f s CPU, %.3f s wall: %.0f msg/s, %.2f MB/s (by wall: %.0f msg/s); peak %.1f MB |\n", sver, scp, sm, prec, pc, pw, p, sb / 1e6 / pc, pW, pr / 1024
     printf "| ratio | **%.0fx** Sisimai'\''s messages/s by CPU time, %.0fx by wall time (best of %d runs each) |\n", s / p, sW / pW, runs
     printf "| floor | >= 100x Sisimai: %s |\n", (s / p >= 100 ? "met" : "MISSED")
     }')
