@@ -259,13 +259,13 @@ static void cs_norm(const char *cs, char *buf, size_t cap)
         char c = *cs;
         if (c == '"' || c == '\'' || c == ' ' || c == '\t')
             continue;
+        /* RFC 2231 5: a language may follow the charset in encoded
+         * words; the name ends at its '*' */
+        if (c == '*')
+            break;
         buf[n++] = sx_lc(c);
     }
     buf[n] = '\0';
-    /* RFC 2231 5: a language may follow the charset in encoded words */
-    char *star = strchr(buf, '*');
-    if (star)
-        *star = '\0';
 }
 
 static int cs_kind(const char *n, const char **iconv_name)

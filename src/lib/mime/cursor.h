@@ -30,6 +30,21 @@ typedef struct sx_cur {
 
 static inline char sx_eol_detect(const char *buf, size_t len, int *crlf)
 {
+    uint64_t lfm = len ? sx_mem_mask64(buf, buf + len, '\n') : 0;
+    if (lfm != 0) {
+        /* the first LF in the first 64 bytes, as nearly always: the CRs
+         * before it from a mask of the same bytes, not two memchr calls.
+         * A CR is lone unless the LF follows it. */
+        unsigned k = (unsigned)__builtin_ctzll(lfm);
+        uint64_t crm = sx_mem_mask64(buf, buf + len, '\r')
+                       & ((1ull << k) - 1);
+        int cr_lf = k > 0 && buf[k - 1] == '\r';
+        if (crlf)
+            *crlf = cr_lf;
+        if (cr_lf)
+            crm &= ~(1ull << (k - 1));
+        return (crm & (crm - 1)) != 0 ? '\r' : '\n'; /* two or more */
+    }
     size_t n = len < SX_EOL_SAMPLE ? len : SX_EOL_SAMPLE;
     const char *lf = memchr(buf, '\n', n);
     if (lf == NULL && len > n)
