@@ -17,6 +17,9 @@
 #include "bounce/bounce_html.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "bounce/bounce_text.h"
 #include "util/memscan.h"
@@ -179,26 +182,51 @@ enum {
     T_HEAD_END, T_BODY
 };
 
+/* Is the name t[0..k) the lower-case tag name lc? */
+#define NAME_IS(t, k, lc) ((k) == sizeof(lc) - 1 && sx_bt_ieq((t), (lc), (k)))
+
+/* The kind of the start tag named t[0..k) (k > 0, letters and digits):
+ * by its first letter, then by its length and name, a few compares where
+ * a walk over every known name cost one test each. */
+static int start_kind(const char *t, size_t k)
+{
+    switch (t[0] | 0x20) {
+    case 'b':
+        return NAME_IS(t, k, "br")           ? T_BR
+               : NAME_IS(t, k, "body")       ? T_BODY
+               : NAME_IS(t, k, "blockquote") ? T_PARA
+                                             : T_NONE;
+    case 'p':
+        return NAME_IS(t, k, "p") ? T_PARA : NAME_IS(t, k, "pre") ? T_PRE
+                                                                  : T_NONE;
+    case 'd': return NAME_IS(t, k, "div") ? T_LINE : T_NONE;
+    case 'l': return NAME_IS(t, k, "li") ? T_LINE : T_NONE;
+    case 'u': return NAME_IS(t, k, "ul") ? T_PARA : T_NONE;
+    case 'o': return NAME_IS(t, k, "ol") ? T_PARA : T_NONE;
+    case 't':
+        if (k == 2) {
+            unsigned char c1 = (unsigned char)(t[1] | 0x20);
+            return c1 == 'r' || c1 == 'd' || c1 == 'h' ? T_LINE : T_NONE;
+        }
+        return NAME_IS(t, k, "table")   ? T_PARA
+               : NAME_IS(t, k, "title") ? T_RAW
+                                        : T_NONE;
+    case 'h':
+        if (k == 2)
+            return (t[1] >= '1' && t[1] <= '6') || (t[1] | 0x20) == 'r'
+                       ? T_PARA
+                       : T_NONE;
+        return NAME_IS(t, k, "head") ? T_HEAD : T_NONE;
+    case 's':
+        return NAME_IS(t, k, "style") || NAME_IS(t, k, "script") ? T_RAW
+                                                                 : T_NONE;
+    default: return T_NONE;
+    }
+}
+#undef NAME_IS
+
 static int tag_kind(const char *t, size_t l, size_t *name_len)
 {
-    /* each name with its length: most tags are compared by first letter
-     * and length only */
-#define TAG(n, k) {n, sizeof(n) - 1, k}
-    static const struct {
-        const char *name;
-        size_t len;
-        int kind;
-    } tags[] = {
-        TAG("br", T_BR),       TAG("p", T_PARA),      TAG("div", T_LINE),
-        TAG("tr", T_LINE),     TAG("td", T_LINE),     TAG("th", T_LINE),
-        TAG("li", T_LINE),     TAG("ul", T_PARA),     TAG("ol", T_PARA),
-        TAG("table", T_PARA),  TAG("h1", T_PARA),     TAG("h2", T_PARA),
-        TAG("h3", T_PARA),     TAG("h4", T_PARA),     TAG("h5", T_PARA),
-        TAG("h6", T_PARA),     TAG("hr", T_PARA),     TAG("blockquote", T_PARA),
-        TAG("pre", T_PRE),     TAG("style", T_RAW),   TAG("script", T_RAW),
-        TAG("title", T_RAW),   TAG("head", T_HEAD),   TAG("body", T_BODY),
-    };
-#undef TAG
     int end = l > 0 && t[0] == '/';
     if (end) {
         t++;
@@ -210,35 +238,26 @@ static int tag_kind(const char *t, size_t l, size_t *name_len)
                      (t[k] >= '0' && t[k] <= '9')))
         k++;
     *name_len = k;
-    for (size_t i = 0; k > 0 && i < sizeof tags / sizeof tags[0]; i++) {
-        if (tags[i].len != k || tags[i].name[0] != (t[0] | 0x20) ||
-            !sx_bt_ieq(t, tags[i].name, k))
-            continue;
-        int kind = tags[i].kind;
-        if (!end)
-            return kind;
-        if (kind == T_PRE)
-            return T_PRE_END;
-        if (kind == T_HEAD)
-            return T_HEAD_END;
-        /* </br> is no line break; a stray end tag of a raw element or
-         * of the body is nothing */
-        return kind == T_BR || kind == T_RAW || kind == T_BODY ? T_NONE
-                                                               : kind;
-    }
-    return T_NONE;
+    int kind = k > 0 ? start_kind(t, k) : T_NONE;
+    if (!end || kind == T_NONE)
+        return kind;
+    if (kind == T_PRE)
+        return T_PRE_END;
+    if (kind == T_HEAD)
+        return T_HEAD_END;
+    /* </br> is no line break; a stray end tag of a raw element or of the
+     * body is nothing */
+    return kind == T_BR || kind == T_RAW || kind == T_BODY ? T_NONE : kind;
 }
 
 /* The length of the tag at s ('<'), its '>' included: a '>' inside a
  * quoted attribute value (title="a>b") does not end it. A quote left open
- * would hide the rest of the text, so then the first '>' ends the tag. */
+ * would hide the rest of the text, so then the first '>' ends the tag.
+ * One walk from '=' to '=': a quote opens a value only after one, so a
+ * tag with no quoted value before its first '>' ends there all the same,
+ * and the first '>' is looked for apart only when the walk fails. */
 static size_t tag_len(const char *s, size_t n)
 {
-    const char *gt = memchr(s, '>', n);
-    size_t fast = gt ? (size_t)(gt - s) + 1 : n;
-    /* most tags hold no quote before their first '>' */
-    if (sx_mem_any2(s, s + fast, '"', '\'') == NULL)
-        return fast;
     for (size_t k = 1; k < n; k++) {
         /* only '>' and '=' matter: the bytes between are skipped at once */
         const char *h = sx_mem_any2(s + k, s + n, '>', '=');
@@ -254,11 +273,12 @@ static size_t tag_len(const char *s, size_t n)
         if (v < n && (s[v] == '"' || s[v] == '\'')) {
             const char *close = memchr(s + v + 1, s[v], n - v - 1);
             if (close == NULL)
-                return fast;
+                break;
             k = (size_t)(close - s);
         }
     }
-    return fast;
+    const char *gt = memchr(s, '>', n);
+    return gt ? (size_t)(gt - s) + 1 : n;
 }
 
 /* Past the end tag of the raw element named s[0..l) from p on: where the
@@ -291,6 +311,57 @@ static const unsigned char cls[256] = {
     ['\n'] = C_STOP | C_SPACE, ['\r'] = C_STOP | C_SPACE,
     ['\f'] = C_STOP | C_SPACE,
 };
+
+#ifdef __SSE2__
+/* The white space bytes of cls among sixteen, as a vector mask. */
+static inline __m128i space16(__m128i v)
+{
+    __m128i m = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+    return _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\f')));
+}
+#endif
+
+/* The first byte from j on (j <= n) that is no white space, or n. The
+ * indentation of generated HTML runs to dozens of blanks: sixteen bytes a
+ * step while as many are left, not one test and branch a byte. */
+static size_t space_end(const char *s, size_t j, size_t n)
+{
+#ifdef __SSE2__
+    for (; n - j >= 16; j += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+        unsigned m = (unsigned)_mm_movemask_epi8(space16(v)) ^ 0xffffu;
+        if (m != 0)
+            return j + (size_t)__builtin_ctz(m);
+    }
+#endif
+    while (j < n && (cls[(unsigned char)s[j]] & C_SPACE))
+        j++;
+    return j;
+}
+
+/* The first byte from j on (j <= n) that ends a run of text (C_STOP), or
+ * n: a word is found in one step of sixteen bytes, its end not by a
+ * branch on every byte. */
+static size_t stop_at(const char *s, size_t j, size_t n)
+{
+#ifdef __SSE2__
+    for (; n - j >= 16; j += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+        __m128i m = _mm_or_si128(space16(v),
+                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('&')));
+        unsigned b = (unsigned)_mm_movemask_epi8(m);
+        if (b != 0)
+            return j + (size_t)__builtin_ctz(b);
+    }
+#endif
+    while (j < n && !(cls[(unsigned char)s[j]] & C_STOP))
+        j++;
+    return j;
+}
 
 static int is_alpha(unsigned char c)
 {
@@ -378,16 +449,14 @@ smtpdx_status sx_bhtml_to_text(const char *s, size_t n, sx_sbuf *out)
             } else if (!pre) {
                 /* the whole run collapses into one space */
                 w.space = 1;
-                while (i + 1 < n && (cls[(unsigned char)s[i + 1]] & C_SPACE))
-                    i++;
+                i = space_end(s, i + 1, n);
+                continue;
             }
             i++;
             continue;
         }
         /* a run of text up to the next tag, reference or white space */
-        size_t j = i + 1;
-        while (j < n && !(cls[(unsigned char)s[j]] & C_STOP))
-            j++;
+        size_t j = stop_at(s, i + 1, n);
         /* the words after it that single spaces part join it, as put()
          * would write them one by one (in <pre> too): a sentence is one
          * append, not one a word. Only while all of it fits (with a space
@@ -395,9 +464,7 @@ smtpdx_status sx_bhtml_to_text(const char *s, size_t n, sx_sbuf *out)
         size_t k = j;
         while (k + 1 < n && s[k] == ' ' &&
                !(cls[(unsigned char)s[k + 1]] & C_STOP)) {
-            k += 2;
-            while (k < n && !(cls[(unsigned char)s[k]] & C_STOP))
-                k++;
+            k = stop_at(s, k + 2, n);
         }
         if (k - i < w.out->max - w.out->len)
             j = k;
