@@ -52,21 +52,32 @@ static int exim_match(const sx_bmail *m)
 /* Where the list of addresses starts: after its announcing line. */
 static const char *list_start(const char *t, size_t len, int *kind)
 {
+    /* delivered: the phrase holds "delivered", whose absence (one
+     * search) rules out all four that do: their first words ("has",
+     * "could") are found often, each time to fail further on */
     static const struct {
         const char *phrase;
         int kind;
+        int delivered;
     } starts[] = {
-        {"address(es) failed:", 0},
-        {"addresses failed:", 0},
-        {"has not yet been delivered is:", 1},
-        {"have not yet been delivered are:", 1},
-        {"has not yet been delivered are:", 1},
-        {"incorrectly constructed:", 2},
-        {"could not be delivered to one or more of its", 0},
+        {"address(es) failed:", 0, 0},
+        {"addresses failed:", 0, 0},
+        {"has not yet been delivered is:", 1, 1},
+        {"have not yet been delivered are:", 1, 1},
+        {"has not yet been delivered are:", 1, 1},
+        {"incorrectly constructed:", 2, 0},
+        {"could not be delivered to one or more of its", 0, 1},
     };
     /* the phrase may be wrapped onto the next line ("The following
      * address(es)\nfailed:") by senders that reflow the text */
+    int delivered = -1; /* not searched for yet */
     for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+        if (starts[i].delivered) {
+            if (delivered < 0)
+                delivered = sx_bt_ifind(t, len, "delivered") != NULL;
+            if (!delivered)
+                continue;
+        }
         const char *e = NULL;
         const char *p = sx_bt_ifind_ws(t, len, starts[i].phrase, &e);
         if (p != NULL) {

@@ -194,10 +194,15 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         "получатель:", "адресат:", "收件人：", "收件人:",
         "收信人：", "收信人:", "宛先：", "宛先:", "受信者：", "受信者:",
         "받는 사람:", "받는사람:", "수신자:", "수신인:", NULL};
-    /* the leads are lower case: most lines fail on the first byte */
+    /* the leads are lower case: most lines fail on the first byte; every
+     * ASCII one opens with a letter, so a line that opens with '<', a
+     * quote or a digit (most address lines) is not compared with them */
+    static const char *const no_lead[] = {NULL};
     unsigned char c0 = t.len ? (unsigned char)t.p[0] : 0;
     c0 = c0 >= 'A' && c0 <= 'Z' ? (unsigned char)(c0 + 32) : c0;
-    const char *const *lead = c0 >= 0x80 ? wide_lead : ascii_lead;
+    const char *const *lead = c0 >= 0x80                ? wide_lead
+                              : c0 >= 'a' && c0 <= 'z' ? ascii_lead
+                                                       : no_lead;
     for (size_t i = 0; lead[i]; i++) {
         if ((unsigned char)lead[i][0] != c0)
             continue;

@@ -138,12 +138,17 @@ static size_t copy_start(const sx_bmail *m)
         const char *t = m->tx;
         if (t[at] == '\n')
             at++; /* a signature separator's mark opens with a line end */
-        size_t b = at, e = at;
-        while (b > 0 && t[b - 1] != '\n')
+        /* only a line of 160 bytes at most counts: neither walk goes
+         * further than that from the mark (a mark inside a long paragraph
+         * read it to its end) */
+        size_t b = at;
+        while (b > 0 && t[b - 1] != '\n' && at - b <= 160)
             b--;
-        while (e < m->txlen && t[e] != '\n')
-            e++;
-        if (e - b <= 160)
+        if (at - b > 160)
+            continue;
+        size_t lim = m->txlen - b > 161 ? b + 161 : m->txlen;
+        if ((at < lim && memchr(t + at, '\n', lim - at) != NULL) ||
+            m->txlen - b <= 160)
             best = b;
     }
     return best;

@@ -123,11 +123,18 @@ static smtpdx_status keep(sx_borig *o, int i, const char *v, size_t n)
     return store(o, i, v, n);
 }
 
+/* The code wanted() found for the name it was last asked about: the
+ * iterator asks it of every field it returns, just before it returns it,
+ * so from_text() need not look the name up a second time. Per thread, as
+ * the iterators are. */
+static _Thread_local int asked_code;
+
 /* Received fields are only counted, and the iterator names a field it
  * skips too: their values need not be unfolded into its buffer. */
 static int wanted(sx_str name)
 {
-    return (unsigned)field_code(name) < SX_BORIG_NFIELDS;
+    asked_code = field_code(name);
+    return (unsigned)asked_code < SX_BORIG_NFIELDS;
 }
 
 /* Header fields from header-like text, first block only. */
@@ -153,7 +160,7 @@ static smtpdx_status from_text(sx_borig *o, const char *p, size_t n)
         } else if (f.block != block) {
             break;
         }
-        int i = field_code(f.name);
+        int i = asked_code;
         if (i == F_RECEIVED)
             o->received++;
         else if (i >= 0 &&
