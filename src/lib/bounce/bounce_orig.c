@@ -123,20 +123,6 @@ static smtpdx_status keep(sx_borig *o, int i, const char *v, size_t n)
     return store(o, i, v, n);
 }
 
-/* The code wanted() found for the name it was last asked about: the
- * iterator asks it of every field it returns, just before it returns it,
- * so from_text() need not look the name up a second time. Per thread, as
- * the iterators are. */
-static _Thread_local int asked_code;
-
-/* Received fields are only counted, and the iterator names a field it
- * skips too: their values need not be unfolded into its buffer. */
-static int wanted(sx_str name)
-{
-    asked_code = field_code(name);
-    return (unsigned)asked_code < SX_BORIG_NFIELDS;
-}
-
 /* Header fields from header-like text, first block only. */
 static smtpdx_status from_text(sx_borig *o, const char *p, size_t n)
 {
@@ -147,7 +133,11 @@ static smtpdx_status from_text(sx_borig *o, const char *p, size_t n)
     int seen = 0;
     sx_dsn_iter_init(&it, p, n);
     for (unsigned guard = 0; guard < 4000; guard++) {
-        smtpdx_status r = sx_dsn_fields_next_want(&it, &f, wanted);
+        /* the iterator names each field by its code: values are made
+         * only for the fields kept, Received ones (F_RECEIVED, past
+         * them) are counted from their name alone */
+        smtpdx_status r = sx_dsn_fields_next_want(&it, &f, field_code,
+                                                   SX_BORIG_NFIELDS);
         if (r == SMTPDX_ERR_PARSE)
             break;
         if (r != SMTPDX_OK) {
@@ -160,7 +150,7 @@ static smtpdx_status from_text(sx_borig *o, const char *p, size_t n)
         } else if (f.block != block) {
             break;
         }
-        int i = asked_code;
+        int i = f.code;
         if (i == F_RECEIVED)
             o->received++;
         else if (i >= 0 &&

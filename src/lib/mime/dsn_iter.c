@@ -97,7 +97,7 @@ static int put_fit(sx_sbuf *b, const char *s, size_t n, int *cut)
  * iterator on every call. */
 static inline __attribute__((always_inline)) smtpdx_status
 fields_next_eol(sx_dsn_iter *it, sx_dsn_field *f, int (*want)(sx_str name),
-                char eol)
+                int want_max, char eol)
 {
     /* the lines are read with a line-end mask kept in the iterator, not
      * one memchr call per line: most fields are a short line */
@@ -138,7 +138,8 @@ fields_next_eol(sx_dsn_iter *it, sx_dsn_field *f, int (*want)(sx_str name),
         }
         f->name.p = s;
         f->name.len = (size_t)(ne - s);
-        if (want != NULL && !want(f->name)) {
+        f->code = want != NULL ? want(f->name) : -1;
+        if (want != NULL && (f->code < 0 || f->code >= want_max)) {
             /* not asked for: its continuation lines are passed over, the
              * same ones as below, without unfolding them */
             while (c.p < c.end &&
@@ -227,21 +228,22 @@ fields_next_eol(sx_dsn_iter *it, sx_dsn_field *f, int (*want)(sx_str name),
  * of it, nor the call through it, and the one with it is inlined in its
  * caller, which passes a known function. */
 static inline __attribute__((always_inline)) smtpdx_status
-fields_next(sx_dsn_iter *it, sx_dsn_field *f, int (*want)(sx_str name))
+fields_next(sx_dsn_iter *it, sx_dsn_field *f, int (*want)(sx_str name),
+            int want_max)
 {
     if (it == NULL || f == NULL)
         return SMTPDX_ERR_INVAL;
-    return it->eol == '\r' ? fields_next_eol(it, f, want, '\r')
-                            : fields_next_eol(it, f, want, '\n');
+    return it->eol == '\r' ? fields_next_eol(it, f, want, want_max, '\r')
+                            : fields_next_eol(it, f, want, want_max, '\n');
 }
 
 smtpdx_status sx_dsn_fields_next(sx_dsn_iter *it, sx_dsn_field *f)
 {
-    return fields_next(it, f, NULL);
+    return fields_next(it, f, NULL, 0);
 }
 
 smtpdx_status sx_dsn_fields_next_want(sx_dsn_iter *it, sx_dsn_field *f,
-                                      int (*want)(sx_str name))
+                                      int (*want)(sx_str name), int want_max)
 {
-    return fields_next(it, f, want);
+    return fields_next(it, f, want, want_max);
 }

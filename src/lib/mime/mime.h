@@ -325,6 +325,7 @@ typedef struct sx_dsn_field {
     unsigned block;        /* 0 = first block (per-message), 1.. = per-
                               recipient blocks in order */
     int block_start;       /* 1 for the first field of a block */
+    int code;              /* what want() said of the name (-1 without) */
 } sx_dsn_field;
 
 /* Start over buf[0..len), which must outlive the iterator's use. */
@@ -332,11 +333,14 @@ void sx_dsn_iter_init(sx_dsn_iter *it, const char *buf, size_t len);
 /* Next field: SMTPDX_OK with f filled, SMTPDX_ERR_PARSE at the end,
  * SMTPDX_ERR_NOMEM. Values longer than SX_MIME_MAX_FIELD are cut. */
 smtpdx_status sx_dsn_fields_next(sx_dsn_iter *it, sx_dsn_field *f);
-/* The same walk, but a value is made only for fields whose name want()
- * accepts; the others come with an empty value. For readers that need a
- * few fields of a long header block (folded Received lines cost most). */
+/* The same walk, but want() is asked about each name first: it returns
+ * the reader's own code for it, kept in f->code, and a value is made only
+ * where that code is at least 0 and below want_max; the others come with
+ * an empty value. For readers that need a few fields of a long header
+ * block (folded Received lines cost most), and that would otherwise look
+ * each name up again to tell what it is. */
 smtpdx_status sx_dsn_fields_next_want(sx_dsn_iter *it, sx_dsn_field *f,
-                                      int (*want)(sx_str name));
+                                      int (*want)(sx_str name), int want_max);
 /* Free the iterator's storage. */
 void sx_dsn_iter_release(sx_dsn_iter *it);
 
