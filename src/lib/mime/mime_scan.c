@@ -517,12 +517,13 @@ _Static_assert(sizeof(((sx_part *)0)->type) >= sizeof "multipart",
                "a part's type holds \"multipart\" and its NUL");
 static inline int type_is_multipart(const char *t)
 {
+    static const char want[] = "multipart";
     uint64_t a, b;
     uint16_t c, d;
     memcpy(&a, t, 8);
-    memcpy(&b, "multipart", 8);
+    memcpy(&b, want, 8);
     memcpy(&c, t + 8, 2);
-    memcpy(&d, "multipart" + 8, 2);
+    memcpy(&d, want + 8, 2);
     return a == b && c == d;
 }
 
