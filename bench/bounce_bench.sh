@@ -133,7 +133,8 @@ if [ "$WRITE" = "--write" ]; then
     section=$(printf '%s\n' "<!-- bounce-bench:begin -->" \
         "## smtpdx bounce" "" \
         "\`bash bench/bounce_bench.sh $COPIES BUILD --write\` on $(date -u +%Y-%m-%d), one core" \
-        "(taskset -c 0) of a $(nproc)-core $(uname -m) machine shared with other work," \
+        "(core 0, pinned by bench/runstat.c, which reads CPU time to the microsecond)" \
+        "of a $(nproc)-core $(uname -m) machine shared with other work," \
         "so messages/s are given by CPU time and by wall time; each tool ran $RUNS" \
         "times, the two taking turns, and its run with the least CPU time counts. The mbox holds the" \
         "bounce messages of the corpus (maildir/bsd and maildir/err, mean" \
