@@ -354,9 +354,6 @@ smtpdx_status sx_part_body(const sx_msg *m, const sx_part *p,
     return st;
 }
 
-_Static_assert(sizeof(((sx_part *)0)->type) >= sizeof "message",
-               "a part's type holds the literals compared with it");
-
 smtpdx_status sx_part_decode(const sx_msg *m, const sx_part *p,
                              unsigned flags, sx_sbuf *out, unsigned *info)
 {
@@ -367,11 +364,8 @@ smtpdx_status sx_part_decode(const sx_msg *m, const sx_part *p,
     if (m == NULL || p == NULL || out == NULL)
         return SMTPDX_ERR_INVAL;
     sx_sbuf_reset(out);
-    /* strcmp by compares of known size that the compiler inlines, not
-     * calls: the type array is longer than any literal, and the literal's
-     * NUL is compared too */
-    int text = memcmp(p->type, "text", 5) == 0;
-    int message = memcmp(p->type, "message", 8) == 0;
+    int text = ARR_IS(p->type, "text");
+    int message = ARR_IS(p->type, "message");
     smtpdx_status st;
     if ((!text && !message) || (flags & SX_DECODE_RAW_CHARSET)) {
         st = transfer_decode(p, out, info);

@@ -13,6 +13,15 @@ static inline char sx_lc(char c)
     return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
 }
 
+/* Is the string in the char array a (a part's type or subtype) the
+ * literal lit? One compare of lit with its NUL, of a size known here, so
+ * the compiler inlines it rather than calling strcmp: the array is at
+ * least that long (checked) and every byte of it is written (a part is
+ * cleared when made). Needs <string.h>. */
+#define ARR_IS(a, lit)                                             \
+    (sizeof(char[sizeof(a) >= sizeof(lit) ? 1 : -1]) &&            \
+     memcmp((a), lit, sizeof(lit)) == 0)
+
 /* Map an sbuf result (SX_SBUF_*) to a status. */
 smtpdx_status sx_sbuf_status(int rc);
 

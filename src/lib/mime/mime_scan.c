@@ -501,18 +501,8 @@ static size_t token_lc(const char *v, size_t len, char *out, size_t cap)
 #define TOK_IS(t, n, lit) \
     ((n) == sizeof(lit) - 1 && memcmp((t), lit, sizeof(lit) - 1) == 0)
 
-/* Is the string in the char array a (a part's type or subtype) the
- * literal lit? One compare of lit with its NUL, of a size known here, so
- * the compiler inlines it rather than calling strcmp: the array is at
- * least that long (checked) and every byte of it is written (a part is
- * cleared when made). */
-#define ARR_IS(a, lit)                                             \
-    (sizeof(char[sizeof(a) >= sizeof(lit) ? 1 : -1]) &&            \
-     memcmp((a), lit, sizeof(lit)) == 0)
-
-/* ARR_IS(t, "multipart") as two loads: the compiler makes a memcmp call
- * of that one in entity_classify, where every entity with a Content-Type
- * asks it. */
+/* ARR_IS(t, "multipart") as two loads: for ten bytes the compiler makes
+ * a memcmp call, and every entity with a Content-Type asks it. */
 _Static_assert(sizeof(((sx_part *)0)->type) >= sizeof "multipart",
                "a part's type holds \"multipart\" and its NUL");
 static inline int type_is_multipart(const char *t)
@@ -671,7 +661,7 @@ static void scan_run(scan *s)
         /* cur's header has been read; pos is where its body starts */
         sx_part *p = &m->parts[cur];
         int container = 0;
-        if (ARR_IS(p->type, "multipart")) {
+        if (type_is_multipart(p->type)) {
             if (p->boundary.len == 0)
                 p->flags |= SX_PART_F_NO_BOUNDARY;
             else
