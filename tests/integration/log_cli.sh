@@ -49,6 +49,15 @@ is $? 0 "no mail log line: stderr says so"
 got=$(L "$T/maillog.1" | jq -r .origin)
 is "$got" "$T/maillog.1:1" "origin names file and line"
 
+# a reply longer than a record's first block of string space (1 KiB),
+# in the last batch of the run: its record is whole, and the cleared batch
+# is freed cleanly at the end (the sanitizer build checks the memory)
+long=$(printf 'x%.0s' $(seq 1 3000))
+printf 'Nov 28 10:00:00 mx postfix/smtp[9]: DDDD000001: to=<long@b.example>, relay=mx.b.example[192.0.2.5]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.1.1, status=bounced (host mx.b.example[192.0.2.5] said: 550 5.1.1 <long@b.example>: User unknown %s (in reply to RCPT TO command))\n' "$long" > "$T/long.log"
+L "$T/long.log" > "$T/long.out" 2> "$T/long.err"; is $? 0 "a 3,000-byte reply: exit 0"
+got=$(jq -r '.diagnosticcode | length > 3000 and endswith("x")' "$T/long.out")
+is "$got" "true" "a 3,000-byte reply: kept whole in the record"
+
 # ---- stdin
 got=$(line 28 11:00:00 BBBB000001 s@c.example | L - | jq -r .recipient)
 is "$got" "s@c.example" "'-' reads standard input"

@@ -640,6 +640,50 @@ static void test_bad_arguments(void **state)
     smtpdx_writer_free(NULL);
 }
 
+/* A record whose strings outgrow its first arena block, cleared and then
+ * freed without being reused (as a reader that clears its batch after
+ * writing it does at the end), or reused for longer strings: no block may
+ * be freed twice or read after it is freed (the sanitizer build checks
+ * that), and a reused record holds what was set last. */
+static void test_records_clear_reuse_free(void **state)
+{
+    (void)state;
+    enum { LONG = 5000 };
+    char *big = malloc(LONG + 1);
+    assert_non_null(big);
+    for (int round = 0; round < 3; round++) {
+        smtpdx_records *rs = smtpdx_records_new();
+        assert_non_null(rs);
+        for (int i = 0; i <= round; i++) {
+            memset(big, 'a' + i, LONG);
+            big[LONG] = '\0';
+            smtpdx_record *r = sx_records_add(rs);
+            assert_non_null(r);
+            assert_int_equal(sx_record_sets(r, &r->diagnosticcode, big),
+                             SMTPDX_OK);
+            assert_int_equal(sx_record_sets(r, &r->recipient, "a@example.org"),
+                             SMTPDX_OK);
+        }
+        smtpdx_records_clear(rs);
+        assert_int_equal(smtpdx_records_count(rs), 0);
+        if (round == 1) {
+            /* reused: the cleared records come back empty */
+            smtpdx_record *r = sx_records_add(rs);
+            assert_non_null(r);
+            assert_string_equal(r->diagnosticcode, "");
+            memset(big, 'z', LONG);
+            assert_int_equal(sx_record_sets(r, &r->diagnosticcode, big),
+                             SMTPDX_OK);
+            assert_int_equal(strlen(r->diagnosticcode), LONG);
+            assert_int_equal(r->diagnosticcode[LONG - 1], 'z');
+            smtpdx_records_clear(rs);
+            smtpdx_records_clear(rs); /* twice: nothing left to trim */
+        }
+        smtpdx_records_free(rs);
+    }
+    free(big);
+}
+
 /* With fault injection built in, every allocation of a writer's life fails
  * once in turn; each must come back as SMTPDX_ERR_NOMEM, never a crash. */
 static void test_alloc_failures(void **state)
@@ -682,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_table_records),
         cmocka_unit_test(test_table_many_causes),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_records_clear_reuse_free),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

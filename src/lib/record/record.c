@@ -75,7 +75,9 @@ static void record_free(smtpdx_record *r)
     sx_free(r);
 }
 
-/* Back to what sx_records_add makes: the blocks past the first freed. */
+/* Back to what sx_records_add makes: the blocks past the first freed, and
+ * the record pointing at the first again (a cleared record may be freed
+ * without being reused, and must not lead record_free to the others). */
 static void record_trim(smtpdx_record *r)
 {
     arena_block *first = first_block(r), *b = r->priv_;
@@ -84,6 +86,9 @@ static void record_trim(smtpdx_record *r)
         sx_free(b);
         b = next;
     }
+    first->next = NULL;
+    first->used = 0;
+    r->priv_ = first;
 }
 
 static char *arena_alloc(smtpdx_record *r, size_t n)
