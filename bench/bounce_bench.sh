@@ -24,6 +24,9 @@
 # done on the one core) and by wall time (which also counts waiting for the
 # core), the ratio, peak resident memory and the load average before and
 # after. Floor checked: smtpdx >= 100x Sisimai's messages/s by CPU time.
+# Beside the floor, and not counted in it, smtpdx also reads the mbox with
+# --jobs 0 (a thread per core) on every core, its best wall time kept:
+# what a machine of this size gets from it.
 # With --write the figures replace the bounce section of bench/README.md.
 # Exit 1 when the floor is missed, 2 when a tool is missing, 77 (skipped)
 # when the corpus is absent.
@@ -71,17 +74,20 @@ MSGS=$((PER_COPY * COPIES)); SMSGS=$((PER_COPY * SCOPIES))
 BYTES=$(stat -c %s "$DIR/big.mbox"); SBYTES=$(stat -c %s "$DIR/small.mbox")
 cat "$DIR/big.mbox" > /dev/null   # both tools read from the page cache
 
-# run NAME CMD...: one run; keeps the least CPU time and that run's wall
-# time, the largest peak KiB, and the tool's own last stderr line in NAME_*
+# run NAME CMD...: one run on core 0 (on every core when CORE=all); keeps
+# the run with the least CPU time (the least wall time when BY=wall): its
+# CPU and wall time, the largest peak KiB, and the tool's own last stderr
+# line in NAME_*
 run() {
     local name=$1; shift
-    local t=$DIR/$name.err wall cpu rss best_cpu max_rss
-    if ! "$RUNSTAT" 0 "$DIR/$name.stat" "$@" > /dev/null 2> "$t"; then
+    local t=$DIR/$name.err wall cpu rss best max_rss key
+    if ! "$RUNSTAT" "${CORE:-0}" "$DIR/$name.stat" "$@" > /dev/null 2> "$t"; then
         echo "bounce_bench: '$*' failed:" >&2; tail -5 "$t" >&2; exit 2
     fi
     read -r wall cpu rss < "$DIR/$name.stat"
-    best_cpu=${name}_cpu; max_rss=${name}_rss
-    if [ -z "${!best_cpu}" ] || awk -v a="$cpu" -v b="${!best_cpu}" 'BEGIN {exit !(a < b)}'; then
+    best=${name}_${BY:-cpu}; max_rss=${name}_rss
+    key=$cpu; [ "${BY:-cpu}" = wall ] && key=$wall
+    if [ -z "${!best}" ] || awk -v a="$key" -v b="${!best}" 'BEGIN {exit !(a < b)}'; then
         printf -v "${name}_cpu" '%s' "$cpu"
         printf -v "${name}_wall" '%s' "$wall"
     fi
@@ -91,6 +97,7 @@ run() {
 
 # filled in by run()
 smtpdx_wall='' smtpdx_cpu='' smtpdx_rss='' smtpdx_said=''
+jobs_wall='' jobs_cpu='' jobs_rss='' jobs_said=''
 sisimai_wall='' sisimai_cpu='' sisimai_rss='' sisimai_said=''
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 # The two tools take turns, so that a change in the machine's pace during
@@ -99,6 +106,8 @@ for ((i = 1; i <= RUNS; i++)); do
     echo "run $i of $RUNS: smtpdx bounce --format ndjson on $MSGS messages, then Sisimai on $SMSGS ..."
     run smtpdx "$SMTPDX" bounce --format ndjson "$DIR/big.mbox"
     run sisimai perl "$ROOT/bench/sisimai_driver.pl" "$DIR/small.mbox"
+    # beside the floor, not part of it: one thread per core, on every core
+    CORE=all BY=wall run jobs "$SMTPDX" bounce --jobs 0 --format ndjson "$DIR/big.mbox"
 done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "  $smtpdx_said"
@@ -114,6 +123,7 @@ report=$(awk -v m="$MSGS" -v b="$BYTES" -v sm="$SMSGS" -v sb="$SBYTES" \
     -v srec="$SREC" -v prec="$PREC" -v sver="$SVER" \
     -v sw="$smtpdx_wall" -v sc="$smtpdx_cpu" -v sr="$smtpdx_rss" \
     -v pw="$sisimai_wall" -v pc="$sisimai_cpu" -v pr="$sisimai_rss" \
+    -v jw="$jobs_wall" -v jc="$jobs_cpu" -v jr="$jobs_rss" -v nc="$(nproc)" \
     -v l0="$LOAD0" -v l1="$LOAD1" 'BEGIN {
     # Floors are judged on CPU time (the work); wall time is shown beside it.
     s = m / sc; p = sm / pc; sW = m / sw; pW = sm / pw
@@ -123,6 +133,7 @@ report=$(awk -v m="$MSGS" -v b="$BYTES" -v sm="$SMSGS" -v sb="$SBYTES" \
     printf "| Sisimai %s, Sisimai->make | %d copies, %d messages, %d records: %.3f s CPU, %.3f s wall: %.0f msg/s, %.2f MB/s (by wall: %.0f msg/s); peak %.1f MB |\n", sver, scp, sm, prec, pc, pw, p, sb / 1e6 / pc, pW, pr / 1024
     printf "| ratio | **%.0fx** Sisimai'\''s messages/s by CPU time, %.0fx by wall time (best of %d runs each) |\n", s / p, sW / pW, runs
     printf "| floor | >= 100x Sisimai: %s |\n", (s / p >= 100 ? "met" : "MISSED")
+    printf "| beside the floor: smtpdx bounce --jobs 0, every core (%d) | %.3f s wall, %.3f s CPU: **%.0f msg/s by wall time**, %.1fx its one-core run by wall time, %.0fx Sisimai'\''s one-core rate; peak %.1f MB |\n", nc, jw, jc, m / jw, sw / jw, (m / jw) / pW, jr / 1024
     }')
 echo
 echo "$report"

@@ -3,6 +3,8 @@
  *
  *   runstat CPU STATFILE COMMAND [ARG]...
  *
+ * CPU is a core's number, or "all" to leave the command on every core (a
+ * run on several threads).
  * Writes one line "WALL CPU RSS" to STATFILE: wall seconds, CPU seconds
  * (user + system) and peak resident KiB, from the resource usage wait4()
  * returns. /usr/bin/time prints CPU time to the hundredth of a second,
@@ -34,8 +36,9 @@ int main(int argc, char **argv)
         return 127;
     }
     char *end;
-    long cpu = strtol(argv[1], &end, 10);
-    if (*end != '\0' || cpu < 0 || cpu >= CPU_SETSIZE) {
+    int all = strcmp(argv[1], "all") == 0;
+    long cpu = all ? 0 : strtol(argv[1], &end, 10);
+    if (!all && (*end != '\0' || cpu < 0 || cpu >= CPU_SETSIZE)) {
         fprintf(stderr, "runstat: '%s' is not a CPU number\n", argv[1]);
         return 127;
     }
@@ -55,7 +58,7 @@ int main(int argc, char **argv)
         cpu_set_t set;
         CPU_ZERO(&set);
         CPU_SET((int)cpu, &set);
-        if (sched_setaffinity(0, sizeof set, &set) != 0) {
+        if (!all && sched_setaffinity(0, sizeof set, &set) != 0) {
             fprintf(stderr, "runstat: CPU %ld: %s\n", cpu, strerror(errno));
             _exit(127);
         }

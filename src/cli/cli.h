@@ -191,4 +191,35 @@ void cli_progress_update(cli_progress *p, uint64_t done);
 void cli_progress_set_total(cli_progress *p, uint64_t total);
 void cli_progress_done(cli_progress *p);
 
+/* ------------------------------------------------------ parallel parsing */
+
+/* Bounce mails parsed by worker threads, each with a context of its own,
+ * and handed back in the order they were put in (cli_pool.c):
+ *
+ *   cli_pool_new(jobs, done, arg, &p);
+ *   ... cli_pool_put(p, buf, len, origin); ...   // copies the message
+ *   cli_pool_drain(p);   // every message put so far is handed back
+ *   cli_pool_free(p);    // messages not yet handed back are dropped
+ *
+ * done() runs in the thread that calls put and drain, never in a worker:
+ * put hands back the messages finished before it (waiting when all the
+ * slots are taken), drain all of them. The message's records are the n
+ * from index first of recs. buf, origin and recs are valid during the
+ * call only. */
+typedef struct cli_pool cli_pool;
+#define CLI_JOBS_MAX 256
+/* A --jobs value: "0" (one per core this process may run on) up to
+ * CLI_JOBS_MAX; *jobs gets the count, at least 1. -1 for anything else. */
+int cli_jobs_parse(const char *arg, unsigned *jobs);
+typedef void (*cli_pool_done)(void *arg, const char *buf, size_t len,
+                              const char *origin, smtpdx_status st,
+                              const smtpdx_records *recs, size_t first,
+                              size_t n);
+smtpdx_status cli_pool_new(unsigned workers, cli_pool_done done, void *arg,
+                           cli_pool **out);
+smtpdx_status cli_pool_put(cli_pool *p, const char *buf, size_t len,
+                           const char *origin);
+void cli_pool_drain(cli_pool *p);
+void cli_pool_free(cli_pool *p);
+
 #endif /* SMTPDX_CLI_H */

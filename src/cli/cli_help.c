@@ -159,6 +159,10 @@ static const help_page pages[] = {
       {"--summary", "Only the table's summary: records by reason and "
                     "cause, without a block per record (for a large "
                     "folder); a table even in a pipe."},
+      {"-j, --jobs N", "Parse on N threads (0: one for each core smtpdx "
+                       "may run on); the records, the summary and the "
+                       "errors are the same, in the same order, as on one. "
+                       "Default 1."},
       OUTPUT_OPTS},
      {{"smtpdx bounce /var/mail/bounces",
        "A summary grouped by reason, then one block per failed recipient."},
@@ -166,7 +170,9 @@ static const help_page pages[] = {
        "The addresses to remove from a mailing list."},
       {"smtpdx bounce --format sisimai Maildir/ > bounces.ndjson",
        "Records with Sisimai's fields only, for tools that read Sisimai's "
-       "output."}}},
+       "output."},
+      {"smtpdx bounce --summary -j 0 archive.mbox.gz",
+       "Counts by reason of a large archive, read on every core."}}},
 
     {"log",
      "triage a mail server's log into diagnosed failures",

@@ -30,6 +30,7 @@ typedef struct bounce_run {
     smtpdx_ctx *ctx;
     smtpdx_writer *w;
     smtpdx_records *recs;
+    cli_pool *pool;        /* --jobs: parsed by workers; NULL: here */
     cli_progress *progress;
     cli_filter filter;
     unsigned long messages, bounces, records, written, notbounce,
@@ -82,16 +83,18 @@ static void unparseable(bounce_run *run, const char *origin,
         run->why[run->unparseable - 1] = why_text(st, buf, len);
 }
 
-static void one_message(bounce_run *run, const char *buf, size_t len,
-                        const char *origin)
+/* What one message gave (st, and its records in recs): counted, and its
+ * records written. Called in reading order, however it was parsed. */
+static void account(bounce_run *run, const char *buf, size_t len,
+                    const char *origin, smtpdx_status st,
+                    const smtpdx_records *recs, size_t first, size_t n)
 {
+    if (run->failed)
+        return; /* parsed ahead of a failure: dropped */
     run->messages++;
-    smtpdx_records_clear(run->recs);
-    smtpdx_status st = smtpdx_bounce_parse(run->ctx, buf, len, origin,
-                                           run->recs);
     if (st == SMTPDX_ERR_NOTBOUNCE) {
         run->notbounce++;
-        return;
+        goto done;
     }
     if (st == SMTPDX_ERR_NOMEM || st == SMTPDX_ERR_KB) {
         /* no later message would fare better: stop */
@@ -101,20 +104,19 @@ static void one_message(bounce_run *run, const char *buf, size_t len,
     }
     if (st != SMTPDX_OK) {
         unparseable(run, origin, st, buf, len);
-        return;
+        goto done;
     }
-    size_t n = smtpdx_records_count(run->recs);
     /* a message whose every record is an auto-reply, a complaint or a
      * delivery is no bounce: the summary names it for what it is */
     smtpdx_reason kind = SMTPDX_R_UNDEFINED;
-    for (size_t i = 0; i < n; i++) {
-        smtpdx_reason r = smtpdx_records_get(run->recs, i)->reason;
+    for (size_t i = first; i < first + n; i++) {
+        smtpdx_reason r = smtpdx_records_get(recs, i)->reason;
         if (r != SMTPDX_R_VACATION && r != SMTPDX_R_FEEDBACK &&
             r != SMTPDX_R_DELIVERED) {
             kind = SMTPDX_R_UNDEFINED;
             break;
         }
-        if (i > 0 && r != kind) {
+        if (i > first && r != kind) {
             kind = SMTPDX_R_UNDEFINED;
             break;
         }
@@ -128,8 +130,8 @@ static void one_message(bounce_run *run, const char *buf, size_t len,
         run->delivered++;
     else
         run->bounces++;
-    for (size_t i = 0; i < n; i++) {
-        const smtpdx_record *r = smtpdx_records_get(run->recs, i);
+    for (size_t i = first; i < first + n; i++) {
+        const smtpdx_record *r = smtpdx_records_get(recs, i);
         run->records++;
         if (!cli_filter_keep(&run->filter, r))
             continue;
@@ -142,6 +144,42 @@ static void one_message(bounce_run *run, const char *buf, size_t len,
         }
         run->written++;
     }
+done:
+    cli_progress_update(run->progress, run->messages);
+}
+
+static void pooled(void *arg, const char *buf, size_t len,
+                   const char *origin, smtpdx_status st,
+                   const smtpdx_records *recs, size_t first, size_t n)
+{
+    account(arg, buf, len, origin, st, recs, first, n);
+}
+
+static void one_message(bounce_run *run, const char *buf, size_t len,
+                        const char *origin)
+{
+    if (run->pool != NULL) {
+        smtpdx_status st = cli_pool_put(run->pool, buf, len, origin);
+        if (st != SMTPDX_OK) {
+            cli_error("bounce", origin, "%s", smtpdx_strerror(st));
+            run->failed = 1;
+        }
+        return;
+    }
+    smtpdx_records_clear(run->recs);
+    smtpdx_status st = smtpdx_bounce_parse(run->ctx, buf, len, origin,
+                                           run->recs);
+    account(run, buf, len, origin, st, run->recs, 0,
+            smtpdx_records_count(run->recs));
+}
+
+/* Before the reader's own word on an input (a file it cannot read, a
+ * message past the size limit): the messages read before it first, so
+ * that counts, lists and errors keep the order of the input. */
+static void catch_up(bounce_run *run)
+{
+    if (run->pool != NULL)
+        cli_pool_drain(run->pool);
 }
 
 static void one_input(bounce_run *run, const char *path)
@@ -150,6 +188,7 @@ static void one_input(bounce_run *run, const char *path)
     smtpdx_status st = smtpdx_msgreader_new(path, &rd);
     if (st != SMTPDX_OK) {
         int e = errno;
+        catch_up(run);
         cli_error("bounce", path, "%s",
                   st == SMTPDX_ERR_IO && e ? strerror(e) : smtpdx_strerror(st));
         run->unreadable++;
@@ -160,6 +199,8 @@ static void one_input(bounce_run *run, const char *path)
         const char *buf = NULL, *origin = NULL;
         size_t len = 0;
         st = smtpdx_msgreader_next(rd, &buf, &len, &origin);
+        if (st != SMTPDX_OK)
+            catch_up(run);
         if (st == SMTPDX_ERR_IO) {
             const char *where = origin ? origin : path;
             const char *why = smtpdx_msgreader_why(rd);
@@ -183,7 +224,6 @@ static void one_input(bounce_run *run, const char *path)
         if (buf == NULL)
             break;
         one_message(run, buf, len, origin ? origin : path);
-        cli_progress_update(run->progress, run->messages);
     }
     smtpdx_msgreader_free(rd);
 }
@@ -229,6 +269,7 @@ int cmd_bounce(int argc, char **argv)
         {"soft", no_argument, NULL, CLI_OPT_SOFT},
         {"quiet", no_argument, NULL, 'q'},
         {"summary", no_argument, NULL, CLI_OPT_FIRST_FREE},
+        {"jobs", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -236,12 +277,13 @@ int cmd_bounce(int argc, char **argv)
     bounce_run run;
     smtpdx_format fmt;
     int c, quiet = 0, summary_only = 0;
+    unsigned jobs = 1;
 
     memset(&run, 0, sizeof run);
     cli_outopts_init(&oo);
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hqj:", longopts, NULL)) != -1) {
         int r = cli_outopts_handle(&oo, "bounce", c, optarg);
         if (r == 0)
             r = cli_filter_handle(&run.filter, "bounce", c, optarg);
@@ -255,6 +297,14 @@ int cmd_bounce(int argc, char **argv)
         }
         if (c == CLI_OPT_FIRST_FREE) {
             summary_only = 1;
+            continue;
+        }
+        if (c == 'j') {
+            if (cli_jobs_parse(optarg, &jobs) != 0)
+                return cli_usage("bounce", "--jobs takes a number of "
+                                           "threads from 0 (one per core) "
+                                           "to %u, not '%s'",
+                                 CLI_JOBS_MAX, optarg);
             continue;
         }
         if (c == 'h')
@@ -294,6 +344,14 @@ int cmd_bounce(int argc, char **argv)
         smtpdx_ctx_free(run.ctx);
         return CLI_EXIT_INPUT;
     }
+    if (jobs > 1 &&
+        (st = cli_pool_new(jobs, pooled, &run, &run.pool)) != SMTPDX_OK) {
+        cli_error("bounce", "worker threads", "%s", smtpdx_strerror(st));
+        smtpdx_writer_free(run.w);
+        smtpdx_records_free(run.recs);
+        smtpdx_ctx_free(run.ctx);
+        return CLI_EXIT_INPUT;
+    }
     run.progress = quiet ? NULL : cli_progress_new("messages", 0, 0);
 
     if (optind >= argc)
@@ -301,6 +359,8 @@ int cmd_bounce(int argc, char **argv)
     for (int i = optind; i < argc && !run.failed; i++)
         one_input(&run, argv[i]);
 
+    catch_up(&run);
+    cli_pool_free(run.pool);
     cli_progress_done(run.progress);
     st = smtpdx_writer_finish(run.w);
     if (st != SMTPDX_OK && !run.failed) {
