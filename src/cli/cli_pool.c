@@ -163,7 +163,7 @@ static void publish(cli_pool *p)
 static int append(char **dst, size_t *len, size_t *cap, const char *src,
                   size_t n)
 {
-    if (n + 1 > *cap - *len || *cap == 0) {
+    if (n + 1 > *cap - *len) {
         size_t c = *cap ? *cap : 4096;
         while (c - *len < n + 1)
             c *= 2;
