@@ -337,6 +337,15 @@ smtpdx_status smtpdx_msgreader_next(smtpdx_msgreader *r, const char **buf,
  * read"; errno is then ELOOP, ENAMETOOLONG or EOVERFLOW). "" otherwise.
  * Valid until the next call. */
 const char *smtpdx_msgreader_why(const smtpdx_msgreader *r);
+/* fn(arg) runs whenever the reader is about to wait for input that has
+ * not come for 50 ms: standard input or a named pipe whose writer pauses
+ * (tail -f, a filter fed message by message), never a regular file. The moment
+ * for a caller to write out and flush what it has: a message is handed
+ * out as soon as its end is known (for an mbox, when the next "From "
+ * line or the end of input arrives), so the output keeps up with the
+ * input. NULL fn removes the hook. */
+void smtpdx_msgreader_on_wait(smtpdx_msgreader *r, void (*fn)(void *arg),
+                              void *arg);
 
 /* ---------------------------------------------------------------- bounce */
 

@@ -88,7 +88,8 @@ static const help_page pages[] = {
       "skipped. A pasted session transcript is read for the server's "
       "replies: the prefixes of swaks (<-, <**) and of Sendmail (<<<) are "
       "cut off, and the lines of the client (->, >>>) and of the tool "
-      "(===) skipped.",
+      "(===) skipped. Each answer is written as soon as its reply has "
+      "ended, also while a pipe's writer pauses.",
       "For each reply smtpdx shows the parts it found (basic code, enhanced "
       "status code, the command it answered, the remote host), the reason "
       "and the finer cause, whether it is temporary or permanent, who must "
@@ -123,7 +124,10 @@ static const help_page pages[] = {
       "failed, in the order they appear. A FILE is one message or an mbox "
       "(recognised by its content); a DIR is a Maildir or a folder of "
       "messages, walked in name order; - or no argument reads standard "
-      "input. Files ending in .gz are read as they are.",
+      "input. Files ending in .gz are read as they are. When standard "
+      "input is a pipe whose writer pauses (tail -f, a mail filter), the "
+      "records of each message are written as soon as it has ended: for "
+      "an mbox, when the next message's From line or the end arrives.",
       "Each record carries Sisimai's fields (recipient, reason, "
       "deliverystatus, replycode, diagnosticcode, ...) and smtpdx's "
       "diagnosis: the cause, whether it is temporary, who must act, the "
@@ -184,7 +188,8 @@ static const help_page pages[] = {
       "with the same diagnosis as explain. Several files are read oldest "
       "first (maillog.2.gz, maillog.1, maillog); .gz files are read as "
       "they are; - reads standard input, and so does no argument "
-      "when standard input is not a terminal; journalctl's output (-o short, short-iso, "
+      "when standard input is not a terminal (journalctl -f | smtpdx log: "
+      "records are written as their lines arrive); journalctl's output (-o short, short-iso, "
       "short-precise, short-full, json) reads as a syslog file does. Lines "
       "that are not understood are counted and "
       "skipped. OpenSMTPD's lines are also read without a syslog header "

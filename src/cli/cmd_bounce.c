@@ -182,6 +182,16 @@ static void catch_up(bounce_run *run)
         cli_pool_drain(run->pool);
 }
 
+/* The input paused (standard input fed as mail arrives): what is parsed
+ * so far goes out now, not when a batch or the output buffer fills. A
+ * write error shows at the final flush. */
+static void on_wait(void *arg)
+{
+    bounce_run *run = arg;
+    catch_up(run);
+    fflush(stdout);
+}
+
 static void one_input(bounce_run *run, const char *path)
 {
     smtpdx_msgreader *rd = NULL;
@@ -195,6 +205,7 @@ static void one_input(bounce_run *run, const char *path)
         remember(run->lost, run->unreadable, path);
         return;
     }
+    smtpdx_msgreader_on_wait(rd, on_wait, run);
     while (!run->failed) {
         const char *buf = NULL, *origin = NULL;
         size_t len = 0;

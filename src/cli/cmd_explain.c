@@ -8,6 +8,8 @@
  * standard input or output failed.
  */
 #include <errno.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,20 +63,66 @@ static void explain_one(explain_run *run, const char *in, size_t len)
 
 /* ------------------------------------------------------- standard input */
 
+/* Standard input, read in blocks. A pipe or terminal may fall silent
+ * (tail -f, a person typing): once nothing has come for QUIET_MS, what is
+ * explained so far is flushed before waiting, so the answers keep up with
+ * the questions; a fast writer never sees a flush. */
+#define IN_BLOCK (64u * 1024u)
+#define QUIET_MS 50
+
+typedef struct line_in {
+    char *buf;
+    size_t pos, len;
+    int live;  /* not a regular file */
+    int err;   /* errno of a failed read, 0 */
+    int eof;
+} line_in;
+
+/* Refill an empty buffer; 0 at the end or on an error. */
+static int refill(line_in *in)
+{
+    if (in->eof)
+        return 0;
+    if (in->live) {
+        struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+        if (poll(&p, 1, QUIET_MS) == 0)
+            fflush(stdout);
+    }
+    ssize_t r;
+    do
+        r = read(STDIN_FILENO, in->buf, IN_BLOCK);
+    while (r < 0 && errno == EINTR);
+    if (r <= 0) {
+        in->err = r < 0 ? errno : 0;
+        in->eof = 1;
+        return 0;
+    }
+    in->pos = 0;
+    in->len = (size_t)r;
+    return 1;
+}
+
 /* Read one line into buf (without its line end), at most cap bytes kept;
  * the rest of a longer line is read and dropped. Returns the length, or
  * -1 at the end of input. */
-static long read_line(FILE *in, char *buf, size_t cap)
+static long read_line(line_in *in, char *buf, size_t cap)
 {
     size_t n = 0;
-    int c, any = 0;
-
-    while ((c = getc(in)) != EOF) {
-        any = 1;
-        if (c == '\n')
+    int any = 0;
+    for (;;) {
+        if (in->pos == in->len && !refill(in))
             break;
-        if (n < cap)
-            buf[n++] = (char)c;
+        any = 1;
+        const char *p = in->buf + in->pos;
+        size_t avail = in->len - in->pos;
+        const char *nl = memchr(p, '\n', avail);
+        size_t take = nl ? (size_t)(nl - p) : avail;
+        size_t keep = take < cap - n ? take : cap - n;
+        memcpy(buf + n, p, keep);
+        n += keep;
+        in->pos += take + (nl != NULL);
+        if (nl != NULL)
+            break;
     }
     if (!any)
         return -1;
@@ -137,17 +185,21 @@ static int explain_stdin(explain_run *run)
 {
     char *line = malloc(LINE_MAX_BYTES);
     char *group = malloc(GROUP_MAX_BYTES);
+    line_in in = {malloc(IN_BLOCK), 0, 0, 0, 0, 0};
     size_t glen = 0;
     int gcode = 0; /* code of the multi-line reply being joined, 0: none */
     long n;
+    struct stat sb;
+    in.live = fstat(STDIN_FILENO, &sb) != 0 || !S_ISREG(sb.st_mode);
 
-    if (line == NULL || group == NULL) {
+    if (line == NULL || group == NULL || in.buf == NULL) {
         free(line);
         free(group);
+        free(in.buf);
         cli_error("explain", "standard input", "out of memory");
         return -1;
     }
-    while (!run->failed && (n = read_line(stdin, line, LINE_MAX_BYTES)) >= 0) {
+    while (!run->failed && (n = read_line(&in, line, LINE_MAX_BYTES)) >= 0) {
         char sep = ' ';
         size_t len = (size_t)n, off;
         if (transcript_line(line, len, &off))
@@ -185,12 +237,11 @@ static int explain_stdin(explain_run *run)
     }
     if (gcode != 0 && !run->failed)
         explain_one(run, group, glen);
-    int bad = ferror(stdin), err = errno;
     free(line);
     free(group);
-    if (bad) {
-        cli_error("explain", "standard input", "%s",
-                  err ? strerror(err) : "read error");
+    free(in.buf);
+    if (in.err) {
+        cli_error("explain", "standard input", "%s", strerror(in.err));
         return -1;
     }
     return 0;

@@ -42,6 +42,7 @@ typedef struct log_run {
     log_summary *summary;    /* table */
     FILE *out;
     int follow;              /* following a growing file */
+    const log_reader *reader;
     int follow_lines;        /* table while following: one line each */
     int color, utc;
     cli_filter filter;       /* --domain, --sender, --reason */
@@ -104,7 +105,10 @@ static int on_batch(void *arg)
     log_run *run = arg;
     if (drain(run) != 0)
         return -1;
-    if (run->follow) /* someone is watching: show each record now */
+    /* someone is watching a file grow, or a pipe's writer may pause for
+     * long (journalctl -f, tail -F): show each record now. A read ends
+     * each call, so that is one write per block of input at most. */
+    if (run->follow || run->reader->live)
         fflush(run->out);
     return 0;
 }
@@ -385,6 +389,7 @@ int cmd_log(int argc, char **argv)
     reader.on_line = on_line;
     reader.on_batch = on_batch;
     reader.arg = &run;
+    run.reader = &reader;
     reader.stop = &stop_flag;
     /* following a log onto the terminal, events are printed as they come:
      * a bar would share their lines */

@@ -27,6 +27,8 @@ typedef struct log_reader {
     uint64_t done;               /* bytes read so far, all inputs */
     volatile sig_atomic_t *stop; /* set by a signal: end soon */
     unsigned poll_ms;            /* follow: wait between looks */
+    int live;                    /* set while the input is a pipe, terminal
+                                    or socket: its writer may pause */
     /* private */
     char *buf;
     size_t cap;

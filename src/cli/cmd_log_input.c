@@ -220,6 +220,8 @@ int log_read(log_reader *r, const char *path, int follow)
     }
     if (s.gz || strcmp(path, "-") == 0)
         follow = 0; /* a compressed or piped input does not grow in place */
+    struct stat sb;
+    r->live = fstat(s.fd, &sb) == 0 && !S_ISREG(sb.st_mode);
     int rc = 0;
     for (;;) {
         if (r->stop && *r->stop)
@@ -274,6 +276,7 @@ int log_read(log_reader *r, const char *path, int follow)
     else
         (void)flush_tail(r, &s);
     close_input(&s);
+    r->live = 0;
     return rc;
 }
 

@@ -3,7 +3,9 @@
  * temporary directory: mbox (">From " unquoting, CR-only), gzip detected
  * by its magic bytes, a Maildir tree in name order, tiny files, missing
  * paths, corrupt gzip, stdin, and the per-message size limit (a sparse
- * 64 MiB hole, so the test stays fast), and the same inputs read in
+ * 64 MiB hole, so the test stays fast), stdin on a pipe fed in pieces
+ * (plain and gzip, which must read as the same file does) and the hook
+ * run when such a pipe pauses, and the same inputs read in
  * chunks of every size from one byte up, which must not move a message.
  * The shared corpus mboxes are checked when ../shared is there.
  */
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -401,6 +404,237 @@ static void test_stdin(void **state)
     free(all);
 }
 
+/* Read "-" with standard input on the read end of a pipe that a child
+ * fills with data[0..len) in pieces of piece bytes. */
+static char *read_piped(const char *data, size_t len, size_t piece,
+                        unsigned *nmsg, unsigned *nerr)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        for (size_t at = 0; at < len;) {
+            size_t k = len - at < piece ? len - at : piece;
+            ssize_t w = write(fds[1], data + at, k);
+            if (w <= 0)
+                _exit(1);
+            at += (size_t)w;
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    int saved = dup(STDIN_FILENO);
+    dup2(fds[0], STDIN_FILENO);
+    close(fds[0]);
+    char *all = read_all("-", nmsg, nerr);
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+    int status;
+    waitpid(pid, &status, 0);
+    return all;
+}
+
+/* The same data as a regular file on standard input. */
+static char *read_redirected(const char *data, size_t len, unsigned *nmsg,
+                             unsigned *nerr)
+{
+    write_file("redirected", data, len);
+    char p[512];
+    path_of(p, sizeof p, "redirected");
+    int saved = dup(STDIN_FILENO);
+    int fd = open(p, O_RDONLY);
+    assert_true(fd >= 0 && saved >= 0);
+    dup2(fd, STDIN_FILENO);
+    close(fd);
+    char *all = read_all("-", nmsg, nerr);
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+    return all;
+}
+
+/* gzip of s (one member) into out; its length. */
+static size_t gzip_of(const char *s, size_t n, char *out, size_t cap)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8,
+                                  Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (unsigned char *)s;
+    z.avail_in = (uInt)n;
+    z.next_out = (unsigned char *)out;
+    z.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    size_t got = cap - z.avail_out;
+    deflateEnd(&z);
+    return got;
+}
+
+/* A pipe reads as the same file does, whatever the pieces its writer
+ * sends: plain, gzip, gzip in two members (as gzip -c a b writes), gzip
+ * followed by bytes that are not gzip (ignored), gzip cut short and
+ * damaged gzip (the same errors, in words). */
+static void test_stdin_pipe(void **state)
+{
+    (void)state;
+    static char buf[8192];
+    size_t half = sizeof MBOX / 2;
+    while (MBOX[half - 1] != '\n')
+        half++;
+    struct {
+        const char *name;
+        size_t len;
+        unsigned msgs, errs;
+    } cases[6];
+    char *data[6];
+    for (int i = 0; i < 6; i++)
+        data[i] = malloc(sizeof buf);
+    size_t n;
+    memcpy(data[0], MBOX, sizeof MBOX - 1);
+    cases[0].len = sizeof MBOX - 1;
+    cases[0].name = "plain";
+    cases[1].len = gzip_of(MBOX, sizeof MBOX - 1, data[1], sizeof buf);
+    cases[1].name = "gzip";
+    n = gzip_of(MBOX, half, data[2], sizeof buf);
+    n += gzip_of(MBOX + half, sizeof MBOX - 1 - half, data[2] + n,
+                 sizeof buf - n);
+    cases[2].len = n;
+    cases[2].name = "two members";
+    n = gzip_of(MBOX, sizeof MBOX - 1, data[3], sizeof buf);
+    memcpy(data[3] + n, "trailing bytes\n", 15);
+    cases[3].len = n + 15;
+    cases[3].name = "trailing bytes";
+    memcpy(data[4], data[1], cases[1].len);
+    cases[4].len = cases[1].len - 12;
+    cases[4].name = "cut";
+    static const char bad[] = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
+                              "garbage that is no deflate stream";
+    memcpy(data[5], bad, sizeof bad - 1);
+    cases[5].len = sizeof bad - 1;
+    cases[5].name = "damaged";
+    unsigned want_msgs[6] = {3, 3, 3, 3, 2, 0};
+    unsigned want_errs[6] = {0, 0, 0, 0, 1, 1};
+    char *plain = NULL;
+    for (int i = 0; i < 6; i++) {
+        unsigned fm, fe;
+        char *file = read_redirected(data[i], cases[i].len, &fm, &fe);
+        for (size_t piece = 1; piece <= 4096; piece *= 8) {
+            unsigned pm, pe;
+            char *piped = read_piped(data[i], cases[i].len, piece, &pm, &pe);
+            if (strcmp(file, piped) != 0)
+                fail_msg("%s in pieces of %zu: the pipe read\n%s\nthe file\n%s",
+                         cases[i].name, piece, piped, file);
+            assert_int_equal(pm, fm);
+            assert_int_equal(pe, fe);
+            free(piped);
+        }
+        if (fm != want_msgs[i] || fe != want_errs[i])
+            fail_msg("%s: %u messages, %u errors", cases[i].name, fm, fe);
+        if (i == 0)
+            plain = file;
+        else if (i <= 3) {
+            assert_string_equal(file, plain); /* inflates to the mbox */
+            free(file);
+        } else {
+            assert_non_null(strstr(file, i == 4 ? ": the gzip data ends early"
+                                                : ": the gzip data is damaged ("));
+            free(file);
+        }
+    }
+    free(plain);
+    for (int i = 0; i < 6; i++)
+        free(data[i]);
+}
+
+/* The wait hook of a pipe whose writer pauses: the child writes the first
+ * two messages and waits for a byte on a second pipe, which only the
+ * hook sends. The first message must come out before it (its end is
+ * known: the second's From line), the hook must run once the pipe has
+ * fallen silent, and everything after it must still be read. An alarm
+ * ends the test if the reader waited without running the hook. */
+static int go_fd = -1, hook_runs;
+static void go_hook(void *arg)
+{
+    (void)arg;
+    hook_runs++;
+    if (go_fd >= 0) {
+        assert_int_equal(write(go_fd, "g", 1), 1);
+        close(go_fd);
+        go_fd = -1;
+    }
+}
+
+static void test_stdin_wait_hook(void **state)
+{
+    (void)state;
+    const char *second = strstr(MBOX, "From carol");
+    assert_non_null(second);
+    int data[2], go[2];
+    assert_int_equal(pipe(data), 0);
+    assert_int_equal(pipe(go), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(data[0]);
+        close(go[1]);
+        size_t first = (size_t)(second - MBOX);
+        char c;
+        if (write(data[1], MBOX, first) != (ssize_t)first ||
+            read(go[0], &c, 1) != 1)
+            _exit(1);
+        size_t rest = sizeof MBOX - 1 - first;
+        _exit(write(data[1], second, rest) == (ssize_t)rest ? 0 : 1);
+    }
+    close(data[1]);
+    close(go[0]);
+    go_fd = go[1];
+    hook_runs = 0;
+    int saved = dup(STDIN_FILENO);
+    dup2(data[0], STDIN_FILENO);
+    close(data[0]);
+    alarm(20);
+    smtpdx_msgreader *r;
+    assert_int_equal(smtpdx_msgreader_new("-", &r), SMTPDX_OK);
+    smtpdx_msgreader_on_wait(r, go_hook, NULL);
+    const char *buf, *origin;
+    size_t len;
+    unsigned got = 0;
+    while (smtpdx_msgreader_next(r, &buf, &len, &origin) == SMTPDX_OK &&
+           buf != NULL) {
+        got++;
+        if (got == 1) /* out before the writer was let go */
+            assert_int_equal(hook_runs, 0);
+    }
+    alarm(0);
+    smtpdx_msgreader_free(r);
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(got, 3);
+    assert_true(hook_runs >= 1);
+    if (go_fd >= 0)
+        close(go_fd);
+    go_fd = -1;
+
+    /* a regular file never runs the hook */
+    write_str("hook-file", MBOX);
+    char p[512];
+    path_of(p, sizeof p, "hook-file");
+    hook_runs = 0;
+    assert_int_equal(smtpdx_msgreader_new(p, &r), SMTPDX_OK);
+    smtpdx_msgreader_on_wait(r, go_hook, NULL);
+    got = 0;
+    while (smtpdx_msgreader_next(r, &buf, &len, &origin) == SMTPDX_OK &&
+           buf != NULL)
+        got++;
+    smtpdx_msgreader_free(r);
+    assert_int_equal(got, 3);
+    assert_int_equal(hook_runs, 0);
+}
+
 /* A message over SMTPDX_MSG_MAX is reported by origin, the rest is read. */
 static void test_size_limit(void **state)
 {
@@ -591,6 +825,8 @@ int main(void)
         cmocka_unit_test(test_walk_depth),
         cmocka_unit_test(test_tiny_and_missing),
         cmocka_unit_test(test_stdin),
+        cmocka_unit_test(test_stdin_pipe),
+        cmocka_unit_test(test_stdin_wait_hook),
         cmocka_unit_test(test_size_limit),
         cmocka_unit_test(test_chunk_sizes),
         cmocka_unit_test(test_separator_length),

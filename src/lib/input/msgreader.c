@@ -49,6 +49,8 @@ struct smtpdx_msgreader {
     sx_sbuf origin;
     const char *why;   /* smtpdx_msgreader_why() */
     char whybuf[128];
+    void (*wait)(void *); /* smtpdx_msgreader_on_wait() */
+    void *wait_arg;
 };
 
 smtpdx_status smtpdx_msgreader_new(const char *path, smtpdx_msgreader **out)
@@ -103,6 +105,17 @@ void smtpdx_msgreader_free(smtpdx_msgreader *r)
     sx_sbuf_release(&r->path);
     sx_sbuf_release(&r->origin);
     sx_free(r);
+}
+
+void smtpdx_msgreader_on_wait(smtpdx_msgreader *r, void (*fn)(void *arg),
+                              void *arg)
+{
+    if (r == NULL)
+        return;
+    r->wait = fn;
+    r->wait_arg = arg;
+    if (r->src != NULL)
+        sx_src_on_wait(r->src, fn, arg);
 }
 
 void sx_msgreader_tune(smtpdx_msgreader *r, size_t chunk, size_t max)
@@ -212,6 +225,7 @@ static smtpdx_status file_open(smtpdx_msgreader *r)
     st = sx_src_open(p, &r->src);
     if (st != SMTPDX_OK)
         return st == SMTPDX_ERR_INVAL ? SMTPDX_ERR_IO : st;
+    sx_src_on_wait(r->src, r->wait, r->wait_arg);
     r->len = r->pos = 0;
     r->eof = 0;
     r->n = 0;

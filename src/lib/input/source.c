@@ -1,16 +1,26 @@
 /*
- * source.c - file and stdin byte streams (see source.h). gzip data goes
- * through zlib's gz layer, which inflates it; a regular file that does
- * not start with the gzip magic bytes is read with plain read() calls
- * straight into the caller's buffer, sparing the copy the gz layer makes
- * of data it passes through. Pipes and terminals always take the gz
- * layer, which looks at their first bytes without losing them.
+ * source.c - file and stdin byte streams (see source.h).
+ *
+ * Plain data is read with read() straight into the caller's buffer. gzip
+ * data (RFC 1952) is inflated with zlib's inflate() from a buffer of our
+ * own, members one after the other as gzip(1) concatenates them; what
+ * follows the last member without the magic bytes is ignored, as gunzip
+ * does. A regular file is recognised by its first two bytes without
+ * moving its offset; a pipe, terminal or socket by the first bytes read,
+ * which are then handed out first.
+ *
+ * A read returns what is there: whatever a pipe holds, or what one block
+ * of compressed input inflates to, never waiting to fill the caller's
+ * buffer. So a writer that pauses (tail -f, a mail filter piping messages
+ * in as they arrive) sees each one answered before the next arrives, and
+ * the wait hook runs when such an input falls silent.
  */
 #include "input/source.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,50 +31,40 @@
 
 #define SX_SRC_GZBUF (128u * 1024u)
 
+enum mode { UNSEEN, PLAIN, GZIP };
+
 struct sx_src {
-    gzFile gz;   /* NULL when reading plainly from fd */
-    int fd;      /* owned when gz is NULL; else gz owns it */
-    char why[128]; /* what the gzip layer found wrong, "" when nothing */
+    int fd;        /* owned */
+    int live;      /* not a regular file: its writer may pause */
+    enum mode mode;
+    /* gzip, and the first bytes of an UNSEEN stream */
+    unsigned char *in;
+    size_t in_off, in_len; /* unread input at in + in_off */
+    int in_eof;
+    z_stream z;
+    int z_ready;     /* inflateInit2 done */
+    int member_done; /* between two members */
+    void (*wait)(void *);
+    void *wait_arg;
+    char why[128];   /* what was wrong with the gzip data, "" when nothing */
 };
 
-/* Words for people on what went wrong inside gzip data: zlib's own codes
- * say it more precisely than the EIO the read reports. */
-static void gz_why(sx_src *s, int zerr, const char *zmsg)
+/* Does the regular file fd start (at its current offset) with the gzip
+ * magic (RFC 1952 2.3.1: 31 139)? The offset is not moved. -1 when it
+ * cannot be told (the first read will meet the error). */
+static int gzip_file(int fd)
 {
-    if (zerr == Z_BUF_ERROR)
-        snprintf(s->why, sizeof s->why,
-                 "the gzip data ends early: the file is cut short");
-    else if (zerr == Z_DATA_ERROR) {
-        /* zlib names a descriptor it was given as "<fd:3>: " first */
-        const char *cut = zmsg && zmsg[0] == '<' ? strstr(zmsg, ">: ") : NULL;
-        if (cut != NULL)
-            zmsg = cut + 3;
-        snprintf(s->why, sizeof s->why, "the gzip data is damaged (%s)",
-                 zmsg && *zmsg ? zmsg : "zlib could not inflate it");
-    }
-    else if (zerr == Z_MEM_ERROR)
-        snprintf(s->why, sizeof s->why,
-                 "out of memory while inflating the gzip data");
-}
-
-/* Does the regular file fd start (at its current offset) with something
- * other than the gzip magic (RFC 1952 2.3.1: 31 139)? The offset is not
- * moved. 0 when it is gzip or cannot be told. */
-static int plain_file(int fd, const struct stat *st)
-{
-    if (!S_ISREG(st->st_mode))
-        return 0;
     off_t at = lseek(fd, 0, SEEK_CUR);
     if (at < 0)
-        return 0;
+        return -1;
     unsigned char m[2];
     ssize_t n;
     do
         n = pread(fd, m, 2, at);
     while (n < 0 && errno == EINTR);
     if (n < 0)
-        return 0; /* let the gz layer meet the error on the first read */
-    return !(n == 2 && m[0] == 31 && m[1] == 139);
+        return -1;
+    return n == 2 && m[0] == 31 && m[1] == 139;
 }
 
 smtpdx_status sx_src_open(const char *path, sx_src **out)
@@ -90,20 +90,139 @@ smtpdx_status sx_src_open(const char *path, sx_src **out)
         return SMTPDX_ERR_NOMEM;
     }
     s->fd = fd;
-    if (have_st && plain_file(fd, &st)) {
-        *out = s;
-        return SMTPDX_OK;
+    s->live = !have_st || !S_ISREG(st.st_mode);
+    s->mode = UNSEEN;
+    if (!s->live) {
+        int g = gzip_file(fd);
+        s->mode = g == 1 ? GZIP : PLAIN;
     }
-    s->gz = gzdopen(fd, "rb");
-    if (s->gz == NULL) {
-        /* zlib could not allocate its state */
-        close(fd);
-        sx_free(s);
-        return SMTPDX_ERR_NOMEM;
-    }
-    gzbuffer(s->gz, SX_SRC_GZBUF);
     *out = s;
     return SMTPDX_OK;
+}
+
+void sx_src_on_wait(sx_src *s, void (*fn)(void *arg), void *arg)
+{
+    s->wait = fn;
+    s->wait_arg = arg;
+}
+
+/* How long a live input may stay silent before the wait hook runs: long
+ * enough that a fast writer (cat, zcat into a pipe) never triggers it,
+ * short enough that a person watching sees no delay. */
+#define SX_SRC_QUIET_MS 50
+
+/* read() from the descriptor; on a live input that stays silent for
+ * SX_SRC_QUIET_MS, the wait hook runs first. -1 with errno on failure. */
+static ssize_t raw_read(sx_src *s, void *buf, size_t n)
+{
+    if (s->live && s->wait != NULL) {
+        struct pollfd p = {s->fd, POLLIN, 0};
+        int r;
+        do
+            r = poll(&p, 1, SX_SRC_QUIET_MS);
+        while (r < 0 && errno == EINTR);
+        if (r == 0)
+            s->wait(s->wait_arg);
+    }
+    ssize_t r;
+    do
+        r = read(s->fd, buf, n);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+
+static smtpdx_status fail(sx_src *s, const char *what, const char *detail)
+{
+    if (detail != NULL)
+        snprintf(s->why, sizeof s->why, "%s (%s)", what, detail);
+    else
+        snprintf(s->why, sizeof s->why, "%s", what);
+    errno = EIO;
+    return SMTPDX_ERR_IO;
+}
+
+/* At least want bytes of input at in + in_off, unless the input ends
+ * first. */
+static smtpdx_status gather(sx_src *s, size_t want)
+{
+    if (s->in == NULL) {
+        s->in = sx_malloc(SX_SRC_GZBUF);
+        if (s->in == NULL)
+            return SMTPDX_ERR_NOMEM;
+    }
+    if (s->in_off > 0) {
+        memmove(s->in, s->in + s->in_off, s->in_len);
+        s->in_off = 0;
+    }
+    while (s->in_len < want && !s->in_eof) {
+        ssize_t r = raw_read(s, s->in + s->in_len, SX_SRC_GZBUF - s->in_len);
+        if (r < 0)
+            return SMTPDX_ERR_IO;
+        if (r == 0)
+            s->in_eof = 1;
+        s->in_len += (size_t)r;
+    }
+    return SMTPDX_OK;
+}
+
+static int magic_at(const sx_src *s)
+{
+    return s->in_len >= 2 && s->in[s->in_off] == 31 &&
+           s->in[s->in_off + 1] == 139;
+}
+
+/* Inflate into buf; *got = 0 only at the end of the data. */
+static smtpdx_status gz_read(sx_src *s, char *buf, size_t n, size_t *got)
+{
+    smtpdx_status st;
+    if (!s->z_ready) {
+        /* 16 + 15: a gzip wrapper around a window of up to 32 KiB */
+        if (inflateInit2(&s->z, 16 + MAX_WBITS) != Z_OK)
+            return SMTPDX_ERR_NOMEM;
+        s->z_ready = 1;
+    }
+    for (;;) {
+        if (s->member_done) {
+            /* another member, or the end (anything else: ignored) */
+            if ((st = gather(s, 2)) != SMTPDX_OK)
+                return st;
+            if (!magic_at(s)) {
+                s->in_len = 0;
+                s->in_eof = 1;
+                return SMTPDX_OK;
+            }
+            if (inflateReset(&s->z) != Z_OK)
+                return SMTPDX_ERR_NOMEM;
+            s->member_done = 0;
+        }
+        if (s->in_len == 0 && !s->in_eof && (st = gather(s, 1)) != SMTPDX_OK)
+            return st;
+        s->z.next_in = s->in + s->in_off;
+        s->z.avail_in = (uInt)s->in_len;
+        s->z.next_out = (unsigned char *)buf;
+        s->z.avail_out = (uInt)n;
+        int zr = inflate(&s->z, Z_NO_FLUSH);
+        size_t used = s->in_len - s->z.avail_in;
+        s->in_off += used;
+        s->in_len -= used;
+        *got = n - s->z.avail_out;
+        if (zr == Z_STREAM_END)
+            s->member_done = 1;
+        else if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT)
+            return fail(s, "the gzip data is damaged",
+                        s->z.msg ? s->z.msg : "zlib could not inflate it");
+        else if (zr == Z_MEM_ERROR)
+            return fail(s, "out of memory while inflating the gzip data",
+                        NULL);
+        if (*got > 0)
+            return SMTPDX_OK;
+        if (zr == Z_BUF_ERROR && used == 0 && s->in_len > 0)
+            return fail(s, "the gzip data is damaged",
+                        "zlib made no progress on it");
+        if (!s->member_done && s->in_len == 0 && s->in_eof)
+            return fail(s, "the gzip data ends early: the file is cut short",
+                        NULL);
+    }
 }
 
 smtpdx_status sx_src_read(sx_src *s, char *buf, size_t n, size_t *got)
@@ -111,36 +230,27 @@ smtpdx_status sx_src_read(sx_src *s, char *buf, size_t n, size_t *got)
     *got = 0;
     if (n > INT_MAX / 2)
         n = INT_MAX / 2;
-    if (s->gz == NULL) {
-        ssize_t r;
-        do
-            r = read(s->fd, buf, n);
-        while (r < 0 && errno == EINTR);
-        if (r < 0)
-            return SMTPDX_ERR_IO;
-        *got = (size_t)r;
+    if (s->mode == UNSEEN) {
+        /* a pipe or terminal: its first bytes tell gzip from plain */
+        smtpdx_status st = gather(s, 2);
+        if (st != SMTPDX_OK)
+            return st;
+        s->mode = magic_at(s) ? GZIP : PLAIN;
+    }
+    if (s->mode == GZIP)
+        return gz_read(s, buf, n, got);
+    if (s->in_len > 0) {
+        /* bytes read to tell the kind, handed out first */
+        size_t k = s->in_len < n ? s->in_len : n;
+        memcpy(buf, s->in + s->in_off, k);
+        s->in_off += k;
+        s->in_len -= k;
+        *got = k;
         return SMTPDX_OK;
     }
-    int r = gzread(s->gz, buf, (unsigned)n);
-    if (r < 0) {
-        int zerr;
-        const char *zmsg = gzerror(s->gz, &zerr);
-        if (zerr != Z_ERRNO) {
-            gz_why(s, zerr, zmsg);
-            errno = EIO;
-        }
+    ssize_t r = raw_read(s, buf, n);
+    if (r < 0)
         return SMTPDX_ERR_IO;
-    }
-    if (r == 0) {
-        /* zlib says Z_BUF_ERROR when the data ended inside a gzip member */
-        int zerr;
-        gzerror(s->gz, &zerr);
-        if (zerr == Z_BUF_ERROR) {
-            gz_why(s, zerr, NULL);
-            errno = EIO;
-            return SMTPDX_ERR_IO;
-        }
-    }
     *got = (size_t)r;
     return SMTPDX_OK;
 }
@@ -154,9 +264,9 @@ void sx_src_close(sx_src *s)
 {
     if (s == NULL)
         return;
-    if (s->gz != NULL)
-        gzclose_r(s->gz);
-    else
-        close(s->fd);
+    if (s->z_ready)
+        inflateEnd(&s->z);
+    sx_free(s->in);
+    close(s->fd);
     sx_free(s);
 }

@@ -18,7 +18,12 @@ typedef struct sx_src sx_src;
 /* Open path ("-" = stdin). SMTPDX_ERR_IO with errno kept on failure,
  * SMTPDX_ERR_INVAL for a directory. */
 smtpdx_status sx_src_open(const char *path, sx_src **out);
-/* Read up to n bytes: *got = 0 means the end. SMTPDX_ERR_IO on a read or
+/* fn(arg) runs when a live input (a pipe, terminal or socket) has had
+ * nothing to read for a moment (50 ms) and the reader is about to wait
+ * for it; never for a regular file. NULL fn: no hook. */
+void sx_src_on_wait(sx_src *s, void (*fn)(void *arg), void *arg);
+/* Read up to n bytes, what is there without waiting for more once some
+ * came: *got = 0 means the end. SMTPDX_ERR_IO on a read or
  * inflate error (a truncated or corrupt .gz). */
 smtpdx_status sx_src_read(sx_src *s, char *buf, size_t n, size_t *got);
 /* After SMTPDX_ERR_IO from sx_src_read: what was wrong with gzip data, in
