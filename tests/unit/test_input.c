@@ -384,21 +384,29 @@ static void test_tiny_and_missing(void **state)
     smtpdx_msgreader_free(NULL);
 }
 
-static void test_stdin(void **state)
+/* The same data as a regular file on standard input. */
+static char *read_redirected(const char *data, size_t len, unsigned *nmsg,
+                             unsigned *nerr)
 {
-    (void)state;
-    write_str("for-stdin", MBOX);
+    write_file("redirected", data, len);
     char p[512];
-    path_of(p, sizeof p, "for-stdin");
+    path_of(p, sizeof p, "redirected");
     int saved = dup(STDIN_FILENO);
     int fd = open(p, O_RDONLY);
     assert_true(fd >= 0 && saved >= 0);
     dup2(fd, STDIN_FILENO);
     close(fd);
-    unsigned n, e;
-    char *all = read_all("-", &n, &e);
+    char *all = read_all("-", nmsg, nerr);
     dup2(saved, STDIN_FILENO);
     close(saved);
+    return all;
+}
+
+static void test_stdin(void **state)
+{
+    (void)state;
+    unsigned n, e;
+    char *all = read_redirected(MBOX, sizeof MBOX - 1, &n, &e);
     assert_int_equal(n, 3);
     assert_non_null(strstr(all, "-:2\nSubject: two"));
     free(all);
@@ -433,24 +441,6 @@ static char *read_piped(const char *data, size_t len, size_t piece,
     close(saved);
     int status;
     waitpid(pid, &status, 0);
-    return all;
-}
-
-/* The same data as a regular file on standard input. */
-static char *read_redirected(const char *data, size_t len, unsigned *nmsg,
-                             unsigned *nerr)
-{
-    write_file("redirected", data, len);
-    char p[512];
-    path_of(p, sizeof p, "redirected");
-    int saved = dup(STDIN_FILENO);
-    int fd = open(p, O_RDONLY);
-    assert_true(fd >= 0 && saved >= 0);
-    dup2(fd, STDIN_FILENO);
-    close(fd);
-    char *all = read_all("-", nmsg, nerr);
-    dup2(saved, STDIN_FILENO);
-    close(saved);
     return all;
 }
 
