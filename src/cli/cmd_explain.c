@@ -89,9 +89,17 @@ static int refill(line_in *in)
             fflush(stdout);
     }
     ssize_t r;
-    do
+    for (;;) {
         r = read(STDIN_FILENO, in->buf, IN_BLOCK);
-    while (r < 0 && errno == EINTR);
+        if (r >= 0 || (errno != EINTR && errno != EAGAIN &&
+                       errno != EWOULDBLOCK))
+            break;
+        if (errno != EINTR) {
+            /* left non-blocking by whoever started us: wait for input */
+            struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+            (void)poll(&p, 1, -1);
+        }
+    }
     if (r <= 0) {
         in->err = r < 0 ? errno : 0;
         in->eof = 1;

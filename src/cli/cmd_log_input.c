@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,12 @@ static long read_block(log_reader *r, src *s)
         if (n < 0 && errno == EINTR) {
             if (r->stop && *r->stop)
                 return 0;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* left non-blocking by whoever started us: wait for input */
+            struct pollfd p = {s->fd, POLLIN, 0};
+            (void)poll(&p, 1, -1);
             continue;
         }
         if (n > 0) {

@@ -9,7 +9,8 @@
 # work takes) for the first record to come out before it writes more or
 # closes. A run that held its output would make the wait run out. Checked
 # for 'bounce' (an mbox, plain and gzip, on one thread and on three), for
-# 'log' and for 'explain'. The records written in pieces must be those of the same
+# 'log' and for 'explain'; and each once more with standard input left
+# non-blocking, as some programs leave the pipes they start us with. The records written in pieces must be those of the same
 # input read at once.
 #
 # arg1: the build directory; env SMTPDX: the binary (default arg1/smtpdx).
@@ -125,5 +126,48 @@ is "$(head -1 "$tmp/want.explain")" "$(cat "$tmp/explain.first")" \
     "explain: the first answer, written during the pause"
 check "explain: every answer, as read at once" \
     cmp "$tmp/want.explain" "$tmp/explain.out"
+
+# standard input left non-blocking by the program that started smtpdx
+# (some runtimes do that to the pipes they make): a read that finds the
+# pipe empty must wait for the writer, not end the input or fail
+if command -v python3 >/dev/null; then
+    nonblocking() { # FILE CMD...: output lines, status, last error line
+        python3 - "$@" <<'PY'
+import fcntl, os, subprocess, sys, time
+r, w = os.pipe()
+fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_NONBLOCK)
+out = open(os.environ["NB_OUT"], "wb")
+p = subprocess.Popen(sys.argv[2:], stdin=r, stdout=out, stderr=subprocess.DEVNULL)
+os.close(r)
+data = open(sys.argv[1], "rb").read()
+try:
+    for part in (data[: len(data) // 2], data[len(data) // 2 :]):
+        time.sleep(0.2)
+        os.write(w, part)
+except BrokenPipeError:
+    pass
+os.close(w)
+print(p.wait())
+PY
+    }
+    NB_OUT=$tmp/nb.bounce; export NB_OUT
+    is "$(nonblocking "$tmp/all.mbox" "$SMTPDX" bounce -j 2 --format ndjson -)" 0 \
+        "bounce, non-blocking standard input: exit status"
+    check "bounce, non-blocking standard input: every record" \
+        cmp "$tmp/want.bounce" "$tmp/nb.bounce"
+    NB_OUT=$tmp/nb.log
+    is "$(nonblocking "$L" "$SMTPDX" log --format ndjson -)" 0 \
+        "log, non-blocking standard input: exit status"
+    check "log, non-blocking standard input: every record" \
+        cmp "$tmp/want.log" "$tmp/nb.log"
+    NB_OUT=$tmp/nb.explain
+    cat "$tmp/e1" "$tmp/e2" > "$tmp/e12"
+    is "$(nonblocking "$tmp/e12" "$SMTPDX" explain --format ndjson -)" 0 \
+        "explain, non-blocking standard input: exit status"
+    check "explain, non-blocking standard input: every answer" \
+        cmp "$tmp/want.explain" "$tmp/nb.explain"
+else
+    echo "python3 absent: the non-blocking standard input cases skipped"
+fi
 
 finish cli_stream

@@ -124,11 +124,19 @@ static ssize_t raw_read(sx_src *s, void *buf, size_t n)
         if (r == 0)
             s->wait(s->wait_arg);
     }
-    ssize_t r;
-    do
-        r = read(s->fd, buf, n);
-    while (r < 0 && errno == EINTR);
-    return r;
+    for (;;) {
+        ssize_t r = read(s->fd, buf, n);
+        if (r >= 0)
+            return r;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return -1;
+        /* a descriptor left non-blocking by whoever started us: wait */
+        struct pollfd p = {s->fd, POLLIN, 0};
+        if (poll(&p, 1, -1) < 0 && errno != EINTR)
+            return -1;
+    }
 }
 
 static smtpdx_status fail(sx_src *s, const char *what, const char *detail)
