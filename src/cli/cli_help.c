@@ -195,7 +195,10 @@ static const help_page pages[] = {
       "skipped. OpenSMTPD's lines are also read without a syslog header "
       "(smtpd -d, a container's log); their events then have no time.",
       "On a terminal the output starts with a summary grouped by cause and "
-      "destination, then the totals."},
+      "destination, then the totals. When a pipe on standard input falls "
+      "silent for a second (journalctl -f | smtpdx log), the table shows what came so "
+      "far, then each new failure as a line as it comes, and the summary "
+      "of all at the end of the input or on Ctrl-C."},
      {{"-f, --follow", "Keep reading the file as it grows, like tail -F, "
                        "and survive its rotation."},
       {"--since TIME", "Only events at or after TIME: a span back from "

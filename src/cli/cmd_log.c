@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,6 +112,28 @@ static int on_batch(void *arg)
     if (run->follow || run->reader->live)
         fflush(run->out);
     return 0;
+}
+
+/* A live input (journalctl -f, tail -F into a pipe) fell silent. Machine
+ * formats: what is done goes out at once. The table, after a second of
+ * silence: what came so far is shown as a summary, and from then on each
+ * failure as a line when it comes, as with --follow; the summary of
+ * everything follows at the end (Ctrl-C). A log piped whole, even over a
+ * slow link, reads as a file does. */
+static void on_quiet(void *arg, unsigned ms)
+{
+    log_run *run = arg;
+    if (drain(run) != 0)
+        return;
+    if (run->summary != NULL && !run->follow_lines && ms >= 1000) {
+        log_summary_print(run->summary, smtpdx_logparser_stats(run->parser),
+                          run->out, run->color, run->utc);
+        fputs("\n-- the input paused: each new failure is shown as it comes; "
+              "the summary of all follows at its end (or Ctrl-C) --\n",
+              run->out);
+        run->follow_lines = 1;
+    }
+    fflush(run->out);
 }
 
 /* ---------------------------------------------------------- time options */
@@ -384,10 +407,18 @@ int cmd_log(int argc, char **argv)
         goto done;
     }
     run.follow = follow;
-    if (follow)
+    /* Ctrl-C ends a followed file or a live pipe with its summary */
+    struct stat in_st;
+    int live_stdin = fstat(STDIN_FILENO, &in_st) == 0 &&
+                     !S_ISREG(in_st.st_mode) && !isatty(STDIN_FILENO);
+    for (size_t i = 0; live_stdin && i < ninputs; i++)
+        if (strcmp(inputs[i], "-") == 0)
+            live_stdin = 2;
+    if (follow || live_stdin == 2)
         setup_signals();
     reader.on_line = on_line;
     reader.on_batch = on_batch;
+    reader.on_quiet = on_quiet;
     reader.arg = &run;
     run.reader = &reader;
     reader.stop = &stop_flag;

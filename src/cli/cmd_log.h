@@ -22,6 +22,9 @@
 typedef struct log_reader {
     int (*on_line)(void *arg, const char *line, size_t len);
     int (*on_batch)(void *arg);
+    /* may be NULL: the live input has been silent for ms milliseconds
+     * (50, then 1000 if it still is) and the reader is about to wait */
+    void (*on_quiet)(void *arg, unsigned ms);
     void *arg;
     cli_progress *progress;      /* may be NULL */
     uint64_t done;               /* bytes read so far, all inputs */

@@ -27,6 +27,11 @@
 #include "cmd_log.h"
 
 #define BLOCK (1u << 20)
+/* How long a pipe may stay silent before on_quiet: a fast writer (zcat)
+ * never pauses that long, a live one (journalctl -f) does at once; a
+ * slow link (ssh host cat log) may pause that long, rarely for a second. */
+#define QUIET_MS 50
+#define STILL_MS 1000
 
 int log_reader_init(log_reader *r)
 {
@@ -112,6 +117,16 @@ static long read_block(log_reader *r, src *s)
             s->gz_done = (uint64_t)off;
         }
         return n;
+    }
+    if (r->live && r->on_quiet != NULL) {
+        struct pollfd p = {s->fd, POLLIN, 0};
+        if (poll(&p, 1, QUIET_MS) == 0) {
+            r->on_quiet(r->arg, QUIET_MS);
+            if (!(r->stop && *r->stop) && poll(&p, 1, STILL_MS - QUIET_MS) == 0)
+                r->on_quiet(r->arg, STILL_MS);
+        }
+        if (r->stop && *r->stop)
+            return 0;
     }
     for (;;) {
         ssize_t n = read(s->fd, r->buf + s->have, room);

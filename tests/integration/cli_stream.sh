@@ -114,6 +114,41 @@ is "$(head -1 "$tmp/want.log")" "$(cat "$tmp/log.first")" \
     "log: the first record, written during the pause"
 check "log: every record, as read at once" cmp "$tmp/want.log" "$tmp/log.out"
 
+# log as a table: when the pipe falls silent, what came so far is shown
+# and a notice says that failures now come one by one; Ctrl-C (SIGINT)
+# then ends the run with the summary of all, exit status 0
+rm -f "$tmp/in" "$tmp/out"
+mkfifo "$tmp/in" "$tmp/out"
+"$SMTPDX" log --format table - < "$tmp/in" > "$tmp/out" 2> "$tmp/tab.err" &
+pid=$!
+exec 3> "$tmp/in"
+exec 4< "$tmp/out"
+cat "$tmp/l1" >&3
+seen=0
+while IFS= read -r -t 20 line <&4; do
+    case $line in "-- the input paused"*) seen=1; break ;; esac
+done
+is "$seen" 1 "log --format table: a notice when the pipe falls silent"
+cat "$tmp/l2" >&3
+sleep 0.5 # (the lines of the second half are read; no check rests on it)
+kill -INT "$pid"
+# a run that ignored the signal would wait for ever: ended after 20 s
+(
+    for _ in $(seq 200); do
+        kill -0 "$pid" 2>/dev/null || exit 0
+        sleep 0.1
+    done
+    kill -TERM "$pid"
+) > /dev/null 2>&1 &
+dog=$!
+cat <&4 > "$tmp/tab.rest"
+wait "$pid"
+is "$?" 0 "log --format table: Ctrl-C ends a live pipe with status 0"
+wait "$dog"
+exec 3>&- 4<&-
+grep -q "^Totals" "$tmp/tab.rest"
+is "$?" 0 "log --format table: the summary of all after Ctrl-C"
+
 # explain: replies one per line, the second a multi-line one; the pause
 # comes after the first
 printf '550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown\n' > "$tmp/e1"
