@@ -409,12 +409,12 @@ int cmd_log(int argc, char **argv)
     run.follow = follow;
     /* Ctrl-C ends a followed file or a live pipe with its summary */
     struct stat in_st;
-    int live_stdin = fstat(STDIN_FILENO, &in_st) == 0 &&
-                     !S_ISREG(in_st.st_mode) && !isatty(STDIN_FILENO);
-    for (size_t i = 0; live_stdin && i < ninputs; i++)
-        if (strcmp(inputs[i], "-") == 0)
-            live_stdin = 2;
-    if (follow || live_stdin == 2)
+    int piped = fstat(STDIN_FILENO, &in_st) == 0 &&
+                !S_ISREG(in_st.st_mode) && !isatty(STDIN_FILENO);
+    int reads_stdin = 0;
+    for (size_t i = 0; i < ninputs; i++)
+        reads_stdin |= strcmp(inputs[i], "-") == 0;
+    if (follow || (piped && reads_stdin))
         setup_signals();
     reader.on_line = on_line;
     reader.on_batch = on_batch;
