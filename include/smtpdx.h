@@ -347,6 +347,42 @@ const char *smtpdx_msgreader_why(const smtpdx_msgreader *r);
 void smtpdx_msgreader_on_wait(smtpdx_msgreader *r, void (*fn)(void *arg),
                               void *arg);
 
+/* The bytes of a file or of standard input ("-"), for a caller that cuts
+ * them itself (log lines, say): gzip data, told by its first two bytes
+ * (RFC 1952), is inflated on the fly, from a pipe too; members one after
+ * the other as gzip(1) writes them. */
+typedef struct smtpdx_stream smtpdx_stream;
+/* SMTPDX_ERR_IO with errno kept when the path cannot be opened (EISDIR
+ * for a folder). */
+smtpdx_status smtpdx_stream_new(const char *path, smtpdx_stream **out);
+void smtpdx_stream_free(smtpdx_stream *s);
+/* Up to n bytes into buf: what the input holds, without waiting to fill
+ * buf once some came; *got = 0 at the end. SMTPDX_ERR_IO when a read
+ * failed (errno says why) or the gzip data is cut short or damaged
+ * (smtpdx_stream_why() says how; what came before was handed out), and,
+ * after smtpdx_stream_interruptible(s, 1), with errno EINTR when a caught
+ * signal ended a wait for input: call again to go on. */
+smtpdx_status smtpdx_stream_read(smtpdx_stream *s, char *buf, size_t n,
+                                 size_t *got);
+/* After SMTPDX_ERR_IO: what was wrong with the gzip data, for people
+ * ("the gzip data ends early: the file is cut short"), or NULL when the
+ * system's read failed. */
+const char *smtpdx_stream_why(const smtpdx_stream *s);
+/* Is the input a pipe, terminal or socket, whose writer may pause? */
+int smtpdx_stream_live(const smtpdx_stream *s);
+/* Bytes taken from the file so far (for gzip, the compressed ones): how
+ * far a progress bar has come. */
+uint64_t smtpdx_stream_offset(const smtpdx_stream *s);
+/* fn(arg, ms) runs when a live input has given nothing for ms
+ * milliseconds and the read is about to wait on: at 50 ms, then once more
+ * at 1000 ms; never for a regular file. NULL fn removes the hook. */
+void smtpdx_stream_on_wait(smtpdx_stream *s,
+                           void (*fn)(void *arg, unsigned ms), void *arg);
+/* on = 1: a signal caught while waiting for input ends the read (see
+ * smtpdx_stream_read()), so that the caller's handler can end the
+ * reading; 0 (the default): the wait goes on. */
+void smtpdx_stream_interruptible(smtpdx_stream *s, int on);
+
 /* ---------------------------------------------------------------- bounce */
 
 /* Parse one message from memory and append one record per failed (or

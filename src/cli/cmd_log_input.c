@@ -8,6 +8,11 @@
  * line longer than the block is handed over cut at the block's size (the
  * parser counts it as unknown) and the rest of it is skipped.
  *
+ * Everything but a followed file is read through the library's stream
+ * (smtpdx_stream_*), which inflates gzip, from a pipe too, and says when
+ * a live input falls silent; a followed file is read here, since
+ * following needs its descriptor (rotation, truncation).
+ *
  * Following polls: at the end of the data it waits poll_ms, then reads
  * again; if the path now names another file (the log was rotated) the old
  * one is drained and the new one opened from its start; if the file got
@@ -22,16 +27,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "cmd_log.h"
 
 #define BLOCK (1u << 20)
-/* How long a pipe may stay silent before on_quiet: a fast writer (zcat)
- * never pauses that long, a live one (journalctl -f) does at once; a
- * slow link (ssh host cat log) may pause that long, rarely for a second. */
-#define QUIET_MS 50
-#define STILL_MS 1000
 
 int log_reader_init(log_reader *r)
 {
@@ -50,12 +49,11 @@ void log_reader_release(log_reader *r)
 
 /* The state of one input while it is read. */
 typedef struct src {
-    int fd;
-    gzFile gz;
-    size_t have;     /* bytes of an unfinished line at buf[0] */
-    int skipping;    /* inside an over-long line: drop up to '\n' */
-    uint64_t offset; /* bytes read from fd (follow) */
-    uint64_t gz_done;
+    smtpdx_stream *st; /* everything but a followed file */
+    int fd;            /* a followed file */
+    size_t have;       /* bytes of an unfinished line at buf[0] */
+    int skipping;      /* inside an over-long line: drop up to '\n' */
+    uint64_t offset;   /* bytes read from fd (follow), or st's offset */
 } src;
 
 /* Hand over every complete line in buf[0..len); keep the unfinished end.
@@ -100,45 +98,32 @@ static int flush_tail(log_reader *r, src *s)
     return rc;
 }
 
-/* Read one block; returns bytes read, 0 at the end, -1 on error. */
+/* Read one block; returns bytes read, 0 at the end or when *stop was
+ * set, -1 on error. */
 static long read_block(log_reader *r, src *s)
 {
     size_t room = r->cap - s->have;
-    if (s->gz) {
-        int n = gzread(s->gz, r->buf + s->have, (unsigned)room);
-        int zerr = Z_OK;
-        if (n == 0)
-            gzerror(s->gz, &zerr);
-        if (n < 0 || zerr == Z_BUF_ERROR)
-            return -1; /* Z_BUF_ERROR at the end: the data was cut short */
-        z_off_t off = gzoffset(s->gz);
-        if (off > 0 && (uint64_t)off > s->gz_done) {
-            r->done += (uint64_t)off - s->gz_done;
-            s->gz_done = (uint64_t)off;
+    if (s->st != NULL) {
+        size_t got = 0;
+        for (;;) {
+            if (smtpdx_stream_read(s->st, r->buf + s->have, room, &got) ==
+                SMTPDX_OK)
+                break;
+            if (errno != EINTR)
+                return -1;
+            if (r->stop && *r->stop)
+                return 0;
         }
-        return n;
-    }
-    if (r->live && r->on_quiet != NULL) {
-        struct pollfd p = {s->fd, POLLIN, 0};
-        if (poll(&p, 1, QUIET_MS) == 0) {
-            r->on_quiet(r->arg, QUIET_MS);
-            if (!(r->stop && *r->stop) && poll(&p, 1, STILL_MS - QUIET_MS) == 0)
-                r->on_quiet(r->arg, STILL_MS);
-        }
-        if (r->stop && *r->stop)
-            return 0;
+        uint64_t off = smtpdx_stream_offset(s->st);
+        r->done += off - s->offset;
+        s->offset = off;
+        return (long)got;
     }
     for (;;) {
         ssize_t n = read(s->fd, r->buf + s->have, room);
         if (n < 0 && errno == EINTR) {
             if (r->stop && *r->stop)
                 return 0;
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            /* left non-blocking by whoever started us: wait for input */
-            struct pollfd p = {s->fd, POLLIN, 0};
-            (void)poll(&p, 1, -1);
             continue;
         }
         if (n > 0) {
@@ -149,24 +134,20 @@ static long read_block(log_reader *r, src *s)
     }
 }
 
-/* Why the last read failed, for people: for gzip data what zlib found
+/* Why the last read failed, for people: what was wrong with gzip data
  * (it says more than the system's EIO would), else the system's word. */
-static void read_why(src *s, char *out, size_t n)
+static void read_why(const src *s, int err, char *out, size_t n)
 {
-    int zerr = Z_ERRNO;
-    const char *zmsg = s->gz ? gzerror(s->gz, &zerr) : NULL;
-    const char *cut = zmsg && zmsg[0] == '<' ? strstr(zmsg, ">: ") : NULL;
-    if (cut != NULL)
-        zmsg = cut + 3; /* zlib names a descriptor as "<fd:3>: " first */
-    if (zerr == Z_BUF_ERROR)
-        snprintf(out, n, "the gzip data ends early: the file is cut short");
-    else if (zerr == Z_DATA_ERROR)
-        snprintf(out, n, "the gzip data is damaged (%s)",
-                 zmsg && *zmsg ? zmsg : "zlib could not inflate it");
-    else if (zerr == Z_MEM_ERROR)
-        snprintf(out, n, "out of memory while inflating the gzip data");
-    else
-        snprintf(out, n, "%s", strerror(errno));
+    const char *why = s->st ? smtpdx_stream_why(s->st) : NULL;
+    snprintf(out, n, "%s", why ? why : strerror(err));
+}
+
+/* The stream's hook: the live input fell silent for ms milliseconds. */
+static void quiet(void *arg, unsigned ms)
+{
+    log_reader *r = arg;
+    if (!(r->stop && *r->stop))
+        r->on_quiet(r->arg, ms);
 }
 
 static int is_gzip(int fd)
@@ -198,37 +179,48 @@ static int rotated(const char *path, int fd, uint64_t offset, int *truncated)
     return 0;
 }
 
-static int open_input(const char *path, src *s)
+/* A file to follow (a plain regular one) is opened here; anything else
+ * as a stream. *follow is cleared for an input that cannot grow in place
+ * (a pipe, a compressed file). */
+static int open_input(log_reader *r, const char *path, int *follow, src *s)
 {
     memset(s, 0, sizeof *s);
-    s->fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO)
-                                   : open(path, O_RDONLY | O_CLOEXEC);
-    if (s->fd < 0)
-        return -1;
-    struct stat sb;
-    if (fstat(s->fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        close(s->fd);
-        errno = EISDIR;
-        return -1;
-    }
-    if (S_ISREG(sb.st_mode) && is_gzip(s->fd)) {
-        s->gz = gzdopen(s->fd, "rb");
-        if (s->gz == NULL) {
-            close(s->fd);
+    s->fd = -1;
+    if (*follow) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return -1;
+        struct stat sb;
+        if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            close(fd);
+            errno = EISDIR;
             return -1;
         }
-        gzbuffer(s->gz, 256u * 1024u);
+        if (S_ISREG(sb.st_mode) && !is_gzip(fd)) {
+            s->fd = fd;
+            return 0;
+        }
+        close(fd);
+        *follow = 0;
+    }
+    if (smtpdx_stream_new(path, &s->st) != SMTPDX_OK)
+        return -1;
+    if (smtpdx_stream_live(s->st)) {
+        *follow = 0;
+        if (r->on_quiet != NULL)
+            smtpdx_stream_on_wait(s->st, quiet, r);
+        /* Ctrl-C must end a wait for a silent pipe */
+        smtpdx_stream_interruptible(s->st, r->stop != NULL);
     }
     return 0;
 }
 
 static void close_input(src *s)
 {
-    if (s->gz)
-        gzclose(s->gz); /* closes the fd too */
-    else if (s->fd >= 0)
+    smtpdx_stream_free(s->st);
+    if (s->fd >= 0)
         close(s->fd);
-    s->gz = NULL;
+    s->st = NULL;
     s->fd = -1;
 }
 
@@ -236,14 +228,13 @@ int log_read(log_reader *r, const char *path, int follow)
 {
     src s;
     const char *name = strcmp(path, "-") == 0 ? "standard input" : path;
-    if (open_input(path, &s) != 0) {
+    if (strcmp(path, "-") == 0)
+        follow = 0; /* a pipe does not grow in place */
+    if (open_input(r, path, &follow, &s) != 0) {
         cli_error("log", name, "%s", strerror(errno));
         return -1;
     }
-    if (s.gz || strcmp(path, "-") == 0)
-        follow = 0; /* a compressed or piped input does not grow in place */
-    struct stat sb;
-    r->live = fstat(s.fd, &sb) == 0 && !S_ISREG(sb.st_mode);
+    r->live = s.st != NULL && smtpdx_stream_live(s.st);
     int rc = 0;
     for (;;) {
         if (r->stop && *r->stop)
@@ -251,7 +242,7 @@ int log_read(log_reader *r, const char *path, int follow)
         long n = read_block(r, &s);
         if (n < 0) {
             char why[160];
-            read_why(&s, why, sizeof why);
+            read_why(&s, errno, why, sizeof why);
             cli_error("log", name, "%s", why);
             rc = -1;
             break;
@@ -274,7 +265,8 @@ int log_read(log_reader *r, const char *path, int follow)
             if ((rc = flush_tail(r, &s)) != 0)
                 break;
             src next;
-            if (open_input(path, &next) == 0) {
+            int again = 1;
+            if (open_input(r, path, &again, &next) == 0) {
                 close_input(&s);
                 s = next;
                 continue;

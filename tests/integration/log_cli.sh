@@ -41,6 +41,17 @@ n=$(L "$T/cut.gz" "$T/maillog" 2> "$T/cut.err" | jq -s 'map(select(.recipient|st
 grep -q "cut.gz: the gzip data ends early" "$T/cut.err"; is $? 0 "a cut .gz: the error says so"
 L "$T/cut.gz" "$T/maillog" > "$T/cut.out" 2>/dev/null; is $? 3 "a cut .gz: exit 3"
 is "$(jq -r 'select(.recipient=="r0@b.example") | .recipient' "$T/cut.out")" "r0@b.example" "a cut .gz: the next file is still read"
+# gzip through a pipe, as from a file: the same records; cut short, the
+# records before the cut, the error in words, exit 3
+want=$(L "$T/many.gz" | jq -r .recipient | tr '\n' ' ')
+got=$(cat "$T/many.gz" | L - | jq -r .recipient | tr '\n' ' ')
+is "$got" "$want" "gzip piped into standard input: the records of the file"
+got=$(cat "$T/maillog.3.gz" "$T/maillog.2.gz" | L - | jq -r .recipient | tr '\n' ' ')
+is "$got" "r3@b.example r2@b.example " "two gzip members piped: both read"
+n=$(cat "$T/cut.gz" | L - 2> "$T/cutp.err" | jq -s 'map(select(.recipient|startswith("c"))) | length')
+[ "$n" -gt 0 ] && [ "$n" -lt 400 ]; is $? 0 "a cut gzip pipe: the records before the cut ($n of 400)"
+grep -q "standard input: the gzip data ends early" "$T/cutp.err"; is $? 0 "a cut gzip pipe: the error says so"
+cat "$T/cut.gz" | L - > /dev/null 2>&1; is $? 3 "a cut gzip pipe: exit 3"
 # a file that is no mail log: said on stderr, exit 1
 printf 'From: a@b.example\nSubject: hello\n\nnot a log\n' > "$T/mail.eml"
 L "$T/mail.eml" > /dev/null 2> "$T/nolog.err"; is $? 1 "no mail log line: exit 1"

@@ -6,7 +6,8 @@
  * 64 MiB hole, so the test stays fast), stdin on a pipe fed in pieces
  * (plain and gzip, which must read as the same file does) and the hook
  * run when such a pipe pauses, and the same inputs read in
- * chunks of every size from one byte up, which must not move a message.
+ * chunks of every size from one byte up, which must not move a message;
+ * and smtpdx_stream, the same reading for callers that cut bytes.
  * The shared corpus mboxes are checked when ../shared is there.
  */
 #define _XOPEN_SOURCE 700
@@ -19,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -625,6 +628,143 @@ static void test_stdin_wait_hook(void **state)
     assert_int_equal(hook_runs, 0);
 }
 
+/* smtpdx_stream, the bytes of a file or pipe: a gzip file reads as its
+ * plain text (in reads of any size), its offset the compressed size; a
+ * cut one gives the error in words after what came before it; a folder
+ * is refused. A FIFO is live: its hook runs at 50 and 1000 ms of
+ * silence; a caught signal ends the wait only when the stream was made
+ * interruptible, and reading goes on after it. */
+static unsigned wait_ms[4];
+static int nwait;
+static void stream_hook(void *arg, unsigned ms)
+{
+    (void)arg;
+    if (nwait < 4)
+        wait_ms[nwait] = ms;
+    nwait++;
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+}
+
+static void alarm_in_ms(long ms)
+{
+    struct itimerval it;
+    memset(&it, 0, sizeof it);
+    it.it_value.tv_sec = ms / 1000;
+    it.it_value.tv_usec = (ms % 1000) * 1000;
+    assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+}
+
+/* Everything a stream gives, read piece by piece; its final status. */
+static smtpdx_status read_stream(smtpdx_stream *s, char *out, size_t cap,
+                                 size_t piece, size_t *have)
+{
+    size_t got;
+    smtpdx_status st;
+    *have = 0;
+    do {
+        size_t n = cap - *have < piece ? cap - *have : piece;
+        st = smtpdx_stream_read(s, out + *have, n, &got);
+        *have += got;
+    } while (st == SMTPDX_OK && got > 0 && *have < cap);
+    return st;
+}
+
+static void test_stream(void **state)
+{
+    (void)state;
+    char gz[4096], buf[8192], p[512];
+    size_t gn = gzip_of(MBOX, sizeof MBOX - 1, gz, sizeof gz);
+    write_file("stream.gz", gz, gn);
+    write_file("stream-cut.gz", gz, gn / 2);
+    path_of(p, sizeof p, "stream.gz");
+    static const size_t pieces[] = {1, 7, 4096};
+    for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
+        smtpdx_stream *s;
+        size_t have;
+        assert_int_equal(smtpdx_stream_new(p, &s), SMTPDX_OK);
+        assert_false(smtpdx_stream_live(s));
+        assert_int_equal(read_stream(s, buf, sizeof buf, pieces[i], &have),
+                         SMTPDX_OK);
+        assert_int_equal(have, sizeof MBOX - 1);
+        assert_memory_equal(buf, MBOX, have);
+        assert_int_equal(smtpdx_stream_offset(s), gn);
+        smtpdx_stream_free(s);
+    }
+    smtpdx_stream *s;
+    size_t have;
+    path_of(p, sizeof p, "stream-cut.gz");
+    assert_int_equal(smtpdx_stream_new(p, &s), SMTPDX_OK);
+    assert_int_equal(read_stream(s, buf, sizeof buf, 64, &have),
+                     SMTPDX_ERR_IO);
+    assert_true(have > 0 && have < sizeof MBOX - 1);
+    assert_memory_equal(buf, MBOX, have);
+    assert_non_null(smtpdx_stream_why(s));
+    assert_non_null(strstr(smtpdx_stream_why(s), "ends early"));
+    smtpdx_stream_free(s);
+    assert_int_equal(smtpdx_stream_new(dir, &s), SMTPDX_ERR_IO);
+    assert_int_equal(errno, EISDIR);
+    assert_null(s);
+
+    /* a FIFO, its writer held open here */
+    path_of(p, sizeof p, "stream-fifo");
+    assert_int_equal(mkfifo(p, 0600), 0);
+    int w = open(p, O_RDWR);
+    assert_true(w >= 0);
+    assert_int_equal(smtpdx_stream_new(p, &s), SMTPDX_OK);
+    assert_true(smtpdx_stream_live(s));
+    smtpdx_stream_on_wait(s, stream_hook, NULL);
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm; /* no SA_RESTART: the signal cuts waits */
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+    size_t got;
+
+    smtpdx_stream_interruptible(s, 1);
+    nwait = 0;
+    alarm_in_ms(1300);
+    errno = 0;
+    assert_int_equal(smtpdx_stream_read(s, buf, sizeof buf, &got),
+                     SMTPDX_ERR_IO);
+    assert_int_equal(errno, EINTR);
+    assert_int_equal(got, 0);
+    assert_int_equal(nwait, 2);
+    assert_int_equal(wait_ms[0], 50);
+    assert_int_equal(wait_ms[1], 1000);
+    assert_int_equal(write(w, "abc", 3), 3);
+    assert_int_equal(smtpdx_stream_read(s, buf, sizeof buf, &got),
+                     SMTPDX_OK);
+    assert_int_equal(got, 3);
+    assert_memory_equal(buf, "abc", 3);
+
+    /* not interruptible: a signal at 100 ms, the data at 300 ms */
+    smtpdx_stream_interruptible(s, 0);
+    nwait = 0;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        usleep(300000);
+        _exit(write(w, "xyz", 3) == 3 ? 0 : 1);
+    }
+    alarm_in_ms(100);
+    assert_int_equal(smtpdx_stream_read(s, buf, sizeof buf, &got),
+                     SMTPDX_OK);
+    assert_int_equal(got, 3);
+    assert_memory_equal(buf, "xyz", 3);
+    assert_int_equal(nwait, 1);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    alarm_in_ms(0);
+    sigaction(SIGALRM, &old, NULL);
+    close(w);
+    smtpdx_stream_free(s);
+}
+
 /* A message over SMTPDX_MSG_MAX is reported by origin, the rest is read. */
 static void test_size_limit(void **state)
 {
@@ -817,6 +957,7 @@ int main(void)
         cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_stdin_pipe),
         cmocka_unit_test(test_stdin_wait_hook),
+        cmocka_unit_test(test_stream),
         cmocka_unit_test(test_size_limit),
         cmocka_unit_test(test_chunk_sizes),
         cmocka_unit_test(test_separator_length),

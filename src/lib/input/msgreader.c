@@ -107,6 +107,15 @@ void smtpdx_msgreader_free(smtpdx_msgreader *r)
     sx_free(r);
 }
 
+/* The source's hook runs at the first moment of silence and once more
+ * later; the public one promises the first only. */
+static void on_src_wait(void *arg, unsigned ms)
+{
+    smtpdx_msgreader *r = arg;
+    if (ms == SX_SRC_QUIET_MS && r->wait != NULL)
+        r->wait(r->wait_arg);
+}
+
 void smtpdx_msgreader_on_wait(smtpdx_msgreader *r, void (*fn)(void *arg),
                               void *arg)
 {
@@ -115,7 +124,7 @@ void smtpdx_msgreader_on_wait(smtpdx_msgreader *r, void (*fn)(void *arg),
     r->wait = fn;
     r->wait_arg = arg;
     if (r->src != NULL)
-        sx_src_on_wait(r->src, fn, arg);
+        sx_src_on_wait(r->src, fn ? on_src_wait : NULL, r);
 }
 
 void sx_msgreader_tune(smtpdx_msgreader *r, size_t chunk, size_t max)
@@ -225,7 +234,7 @@ static smtpdx_status file_open(smtpdx_msgreader *r)
     st = sx_src_open(p, &r->src);
     if (st != SMTPDX_OK)
         return st == SMTPDX_ERR_INVAL ? SMTPDX_ERR_IO : st;
-    sx_src_on_wait(r->src, r->wait, r->wait_arg);
+    sx_src_on_wait(r->src, r->wait ? on_src_wait : NULL, r);
     r->len = r->pos = 0;
     r->eof = 0;
     r->n = 0;

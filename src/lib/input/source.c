@@ -44,8 +44,10 @@ struct sx_src {
     z_stream z;
     int z_ready;     /* inflateInit2 done */
     int member_done; /* between two members */
-    void (*wait)(void *);
+    void (*wait)(void *, unsigned);
     void *wait_arg;
+    int intr;        /* a caught signal ends a wait (sx_src_intr) */
+    uint64_t offset; /* bytes read from fd */
     char why[128];   /* what was wrong with the gzip data, "" when nothing */
 };
 
@@ -100,41 +102,77 @@ smtpdx_status sx_src_open(const char *path, sx_src **out)
     return SMTPDX_OK;
 }
 
-void sx_src_on_wait(sx_src *s, void (*fn)(void *arg), void *arg)
+void sx_src_on_wait(sx_src *s, void (*fn)(void *arg, unsigned ms),
+                    void *arg)
 {
     s->wait = fn;
     s->wait_arg = arg;
 }
 
-/* How long a live input may stay silent before the wait hook runs: long
- * enough that a fast writer (cat, zcat into a pipe) never triggers it,
- * short enough that a person watching sees no delay. */
-#define SX_SRC_QUIET_MS 50
+void sx_src_intr(sx_src *s, int intr)
+{
+    s->intr = intr != 0;
+}
 
-/* read() from the descriptor; on a live input that stays silent for
- * SX_SRC_QUIET_MS, the wait hook runs first. -1 with errno on failure. */
+int sx_src_live(const sx_src *s)
+{
+    return s->live;
+}
+
+uint64_t sx_src_offset(const sx_src *s)
+{
+    return s->offset;
+}
+
+/* Wait up to ms for fd to have input: 1 there is some (or an end or an
+ * error for read() to report), 0 the time passed, -1 poll() failed or a
+ * signal ended the wait of an interruptible source (errno says which).
+ * ms < 0: no limit. */
+static int wait_input(sx_src *s, int ms)
+{
+    struct pollfd p = {s->fd, POLLIN, 0};
+    for (;;) {
+        int r = poll(&p, 1, ms);
+        if (r >= 0)
+            return r > 0;
+        if (errno != EINTR || s->intr)
+            return -1;
+    }
+}
+
+/* read() from the descriptor. A live input silent for SX_SRC_QUIET_MS
+ * gets the wait hook, and again at SX_SRC_STILL_MS. The quiet time is
+ * long enough that a fast writer (cat, zcat into a pipe) never triggers
+ * it, short enough that a person watching sees no delay. -1 with errno
+ * on failure. */
 static ssize_t raw_read(sx_src *s, void *buf, size_t n)
 {
     if (s->live && s->wait != NULL) {
-        struct pollfd p = {s->fd, POLLIN, 0};
-        int r;
-        do
-            r = poll(&p, 1, SX_SRC_QUIET_MS);
-        while (r < 0 && errno == EINTR);
-        if (r == 0)
-            s->wait(s->wait_arg);
+        int w = wait_input(s, SX_SRC_QUIET_MS);
+        if (w == 0) {
+            s->wait(s->wait_arg, SX_SRC_QUIET_MS);
+            w = wait_input(s, SX_SRC_STILL_MS - SX_SRC_QUIET_MS);
+            if (w == 0)
+                s->wait(s->wait_arg, SX_SRC_STILL_MS);
+        }
+        if (w < 0 && errno == EINTR)
+            return -1; /* else read() meets the trouble and says it */
     }
     for (;;) {
         ssize_t r = read(s->fd, buf, n);
-        if (r >= 0)
+        if (r >= 0) {
+            s->offset += (uint64_t)r;
             return r;
-        if (errno == EINTR)
+        }
+        if (errno == EINTR) {
+            if (s->intr)
+                return -1;
             continue;
+        }
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return -1;
         /* a descriptor left non-blocking by whoever started us: wait */
-        struct pollfd p = {s->fd, POLLIN, 0};
-        if (poll(&p, 1, -1) < 0 && errno != EINTR)
+        if (wait_input(s, -1) < 0)
             return -1;
     }
 }
