@@ -337,15 +337,22 @@ smtpdx_status smtpdx_msgreader_next(smtpdx_msgreader *r, const char **buf,
  * read"; errno is then ELOOP, ENAMETOOLONG or EOVERFLOW). "" otherwise.
  * Valid until the next call. */
 const char *smtpdx_msgreader_why(const smtpdx_msgreader *r);
-/* fn(arg) runs whenever the reader is about to wait for input that has
- * not come for 50 ms: standard input or a named pipe whose writer pauses
- * (tail -f, a filter fed message by message), never a regular file. The moment
- * for a caller to write out and flush what it has: a message is handed
- * out as soon as its end is known (for an mbox, when the next "From "
- * line or the end of input arrives), so the output keeps up with the
- * input. NULL fn removes the hook. */
-void smtpdx_msgreader_on_wait(smtpdx_msgreader *r, void (*fn)(void *arg),
-                              void *arg);
+/* fn(arg, ms) runs whenever the reader is about to wait for input that
+ * has not come for ms milliseconds: at 50, then once more at 1000 if the
+ * silence goes on; for standard input or a named pipe whose writer pauses
+ * (tail -f, a filter fed message by message), never a regular file. The
+ * moment for a caller to write out and flush what it has (at 50 ms), or
+ * to tell a person that the input has paused (at 1000): a message is
+ * handed out as soon as its end is known (for an mbox, when the next
+ * "From " line or the end of input arrives), so the output keeps up with
+ * the input. NULL fn removes the hook. */
+void smtpdx_msgreader_on_wait(smtpdx_msgreader *r,
+                              void (*fn)(void *arg, unsigned ms), void *arg);
+/* on = 1: a signal caught while the reader waits for input ends that
+ * input as its end of data would (the message read so far is handed out
+ * whole), so that a caller's SIGINT handler can end a live pipe without
+ * losing its last message; 0 (the default): the wait goes on. */
+void smtpdx_msgreader_interruptible(smtpdx_msgreader *r, int on);
 
 /* The bytes of a file or of standard input ("-"), for a caller that cuts
  * them itself (log lines, say): gzip data, told by its first two bytes
@@ -492,6 +499,13 @@ smtpdx_status smtpdx_writer_explanation(smtpdx_writer *w, const char *input,
                                         const smtpdx_reply *reply,
                                         const smtpdx_explanation *e);
 smtpdx_status smtpdx_writer_finish(smtpdx_writer *w);
+/* The input paused (a live pipe): what is written goes out now. Table
+ * output of records, which gathers every block behind the summary, then
+ * prints the summary of the records so far and their blocks, and from
+ * then on each record's block as it comes, the summary of all at _finish;
+ * with SMTPDX_OUT_SUMMARY it prints the summary so far when records came
+ * since the last one printed. Other formats: the stream is flushed. */
+smtpdx_status smtpdx_writer_flush(smtpdx_writer *w);
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,7 @@
 #define SMTPDX_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -162,6 +163,20 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 /* Turn a getopt_long() '?' or ':' (call it with opterr = 0) into the right
  * usage message; returns CLI_EXIT_USAGE. */
 int cli_getopt_fail(const char *cmd, int c, char **argv);
+
+/* ---------------------------------------------------------------- stop */
+
+/* Set by SIGINT or SIGTERM once cli_stop_on_signals() ran: the command
+ * ends its reading and still writes what it found (a live pipe, a
+ * followed file, end with their summary instead of dying mid-way). */
+extern volatile sig_atomic_t cli_stop;
+/* Catch SIGINT and SIGTERM into cli_stop, without SA_RESTART, so that a
+ * wait for input ends. Call before cli_progress_new(), whose own handlers
+ * then leave these two alone. 0, or -1 when a handler could not be set. */
+int cli_stop_on_signals(void);
+/* Is standard input a pipe or socket (not a file, not a terminal)? Then
+ * its writer may pause, and Ctrl-C is the way a person ends it. */
+int cli_stdin_piped(void);
 
 /* ---------------------------------------------------------------- help */
 

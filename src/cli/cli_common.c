@@ -2,9 +2,11 @@
  * cli_common.c - output options, the colour decision and the error and
  * usage messages shared by every subcommand (see cli.h for the contract).
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -211,4 +213,28 @@ void cli_wrap(FILE *out, const char *text, int col, int indent, int width)
         }
         p += wl;
     }
+}
+
+volatile sig_atomic_t cli_stop;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    cli_stop = 1;
+}
+
+int cli_stop_on_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGINT, &sa, NULL) | sigaction(SIGTERM, &sa, NULL);
+}
+
+int cli_stdin_piped(void)
+{
+    struct stat st;
+    return fstat(STDIN_FILENO, &st) == 0 && !S_ISREG(st.st_mode) &&
+           !isatty(STDIN_FILENO);
 }

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -273,6 +274,16 @@ smtpdx_status cli_pool_new(unsigned workers, cli_pool_done done, void *arg,
         }
     }
     smtpdx_status st = SMTPDX_OK;
+    /* The signals a person sends are for the reading thread: a Ctrl-C
+     * taken by a worker would not end the reader's wait for a silent
+     * pipe. Workers start with them blocked (they inherit the mask). */
+    sigset_t sent, old;
+    sigemptyset(&sent);
+    sigaddset(&sent, SIGINT);
+    sigaddset(&sent, SIGTERM);
+    sigaddset(&sent, SIGHUP);
+    sigaddset(&sent, SIGQUIT);
+    pthread_sigmask(SIG_BLOCK, &sent, &old);
     for (unsigned i = 0; i < workers; i++) {
         worker *w = &p->w[i];
         w->pool = p;
@@ -285,6 +296,7 @@ smtpdx_status cli_pool_new(unsigned workers, cli_pool_done done, void *arg,
         }
         w->started = 1;
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (st != SMTPDX_OK) {
         cli_pool_free(p);
         return st;

@@ -41,6 +41,10 @@ typedef struct bounce_run {
     const char *why[LIST_MAX]; /* and why each gave nothing */
     char *lost[LIST_MAX];  /* unreadable inputs */
     int failed;            /* output or library failure: stop */
+    int table;             /* the table format (records or --summary) */
+    int summary_only;      /* --summary */
+    int paused;            /* the input paused: the notice is out */
+    int interruptible;     /* Ctrl-C ends standard input (cli_stop) */
 } bounce_run;
 
 static void remember(char **list, unsigned long count, const char *what)
@@ -183,12 +187,28 @@ static void catch_up(bounce_run *run)
 }
 
 /* The input paused (standard input fed as mail arrives): what is parsed
- * so far goes out now, not when a batch or the output buffer fills. A
+ * so far goes out now, not when a batch or the output buffer fills. The
+ * table, after a second of silence, shows the summary so far and the
+ * records gathered behind it, then each record as it comes (--summary:
+ * the summary again when records came); the summary of all ends it. A
+ * mailbox piped whole, even over a slow link, reads as a file does. A
  * write error shows at the final flush. */
-static void on_wait(void *arg)
+static void on_wait(void *arg, unsigned ms)
 {
     bounce_run *run = arg;
     catch_up(run);
+    if (ms >= 1000 && run->table && !run->failed && !cli_stop) {
+        (void)smtpdx_writer_flush(run->w);
+        if (!run->paused)
+            fputs(run->summary_only
+                      ? "\n-- the input paused: the summary is shown again "
+                        "when records come, and at its end (or Ctrl-C) --\n"
+                      : "\n-- the input paused: each new record is shown as "
+                        "it comes; the summary of all follows at its end "
+                        "(or Ctrl-C) --\n",
+                  stdout);
+        run->paused = 1;
+    }
     fflush(stdout);
 }
 
@@ -206,7 +226,8 @@ static void one_input(bounce_run *run, const char *path)
         return;
     }
     smtpdx_msgreader_on_wait(rd, on_wait, run);
-    while (!run->failed) {
+    smtpdx_msgreader_interruptible(rd, run->interruptible);
+    while (!run->failed && !cli_stop) {
         const char *buf = NULL, *origin = NULL;
         size_t len = 0;
         st = smtpdx_msgreader_next(rd, &buf, &len, &origin);
@@ -363,11 +384,19 @@ int cmd_bounce(int argc, char **argv)
         smtpdx_ctx_free(run.ctx);
         return CLI_EXIT_INPUT;
     }
+    run.table = fmt == SMTPDX_FMT_TABLE;
+    run.summary_only = summary_only;
+    /* Ctrl-C ends a live pipe with what it gave and the summary */
+    int reads_stdin = optind >= argc;
+    for (int i = optind; i < argc; i++)
+        reads_stdin |= strcmp(argv[i], "-") == 0;
+    if (reads_stdin && cli_stdin_piped())
+        run.interruptible = cli_stop_on_signals() == 0;
     run.progress = quiet ? NULL : cli_progress_new("messages", 0, 0);
 
     if (optind >= argc)
         one_input(&run, "-");
-    for (int i = optind; i < argc && !run.failed; i++)
+    for (int i = optind; i < argc && !run.failed && !cli_stop; i++)
         one_input(&run, argv[i]);
 
     catch_up(&run);

@@ -16,10 +16,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,14 +48,6 @@ typedef struct log_run {
     uint64_t written;
     int failed;              /* an output or library error */
 } log_run;
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_flag = 1;
-}
 
 /* Write and count what the last lines produced, then drop it. */
 static int drain(log_run *run)
@@ -266,15 +256,6 @@ static int parse_when(const char *s, int utc, int64_t *out)
 
 /* ------------------------------------------------------------------ run */
 
-static int setup_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    return sigaction(SIGINT, &sa, NULL) | sigaction(SIGTERM, &sa, NULL);
-}
-
 int cmd_log(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -408,27 +389,24 @@ int cmd_log(int argc, char **argv)
     }
     run.follow = follow;
     /* Ctrl-C ends a followed file or a live pipe with its summary */
-    struct stat in_st;
-    int piped = fstat(STDIN_FILENO, &in_st) == 0 &&
-                !S_ISREG(in_st.st_mode) && !isatty(STDIN_FILENO);
     int reads_stdin = 0;
     for (size_t i = 0; i < ninputs; i++)
         reads_stdin |= strcmp(inputs[i], "-") == 0;
-    if (follow || (piped && reads_stdin))
-        setup_signals();
+    if (follow || (cli_stdin_piped() && reads_stdin))
+        cli_stop_on_signals();
     reader.on_line = on_line;
     reader.on_batch = on_batch;
     reader.on_quiet = on_quiet;
     reader.arg = &run;
     run.reader = &reader;
-    reader.stop = &stop_flag;
+    reader.stop = &cli_stop;
     /* following a log onto the terminal, events are printed as they come:
      * a bar would share their lines */
     if (isatty(STDERR_FILENO) && !(follow && isatty(STDOUT_FILENO)))
         reader.progress = cli_progress_new(
             "reading", log_inputs_size(inputs, ninputs), 1);
 
-    for (size_t i = 0; i < ninputs && !stop_flag; i++) {
+    for (size_t i = 0; i < ninputs && !cli_stop; i++) {
         smtpdx_logparser_set_origin(run.parser, inputs[i]);
         int r = log_read(&reader, inputs[i], follow && i + 1 == ninputs);
         if (r == -1)

@@ -114,6 +114,27 @@ is "$(head -1 "$tmp/want.log")" "$(cat "$tmp/log.first")" \
     "log: the first record, written during the pause"
 check "log: every record, as read at once" cmp "$tmp/want.log" "$tmp/log.out"
 
+# interrupt PID REST: Ctrl-C (SIGINT) to PID, which reads fd 3's pipe
+# and writes fd 4's; what it writes after that goes to REST, its exit
+# status to REST.rc, and both pipes are closed. A run that ignored the
+# signal would wait for ever: a watchdog ends it after 20 s.
+interrupt() {
+    kill -INT "$1"
+    (
+        for _ in $(seq 200); do
+            kill -0 "$1" 2>/dev/null || exit 0
+            sleep 0.1
+        done
+        kill -TERM "$1"
+    ) > /dev/null 2>&1 &
+    local dog=$!
+    cat <&4 > "$2"
+    wait "$1"
+    echo $? > "$2.rc"
+    wait "$dog"
+    exec 3>&- 4<&-
+}
+
 # log as a table: when the pipe falls silent, what came so far is shown
 # and a notice says that failures now come one by one; Ctrl-C (SIGINT)
 # then ends the run with the summary of all, exit status 0
@@ -131,23 +152,51 @@ done
 is "$seen" 1 "log --format table: a notice when the pipe falls silent"
 cat "$tmp/l2" >&3
 sleep 0.5 # (the lines of the second half are read; no check rests on it)
-kill -INT "$pid"
-# a run that ignored the signal would wait for ever: ended after 20 s
-(
-    for _ in $(seq 200); do
-        kill -0 "$pid" 2>/dev/null || exit 0
-        sleep 0.1
-    done
-    kill -TERM "$pid"
-) > /dev/null 2>&1 &
-dog=$!
-cat <&4 > "$tmp/tab.rest"
-wait "$pid"
-is "$?" 0 "log --format table: Ctrl-C ends a live pipe with status 0"
-wait "$dog"
-exec 3>&- 4<&-
+interrupt "$pid" "$tmp/tab.rest"
+is "$(cat "$tmp/tab.rest.rc")" 0 "log --format table: Ctrl-C ends a live pipe with status 0"
 grep -q "^Totals" "$tmp/tab.rest"
 is "$?" 0 "log --format table: the summary of all after Ctrl-C"
+
+# bounce as a table, and its --summary: when the pipe falls silent, the
+# summary of the records so far (those of the first message: the second
+# is not ended until the next "From " line comes) and a notice; Ctrl-C
+# then ends the input as its end would, so the last message still gives
+# its records, and the summary of all closes the run, exit status 0
+n1=$(mbox "$a" | "$SMTPDX" bounce --format ndjson - 2>/dev/null | wc -l)
+nall=$(wc -l < "$tmp/want.bounce")
+last=$(tail -1 "$tmp/want.bounce" | jq -r .recipient)
+for mode in "--format table" "--summary"; do
+    for j in 1 3; do
+        name="bounce $mode -j $j"
+        rm -f "$tmp/in" "$tmp/out"
+        mkfifo "$tmp/in" "$tmp/out"
+        # shellcheck disable=SC2086 # $mode is two words or one
+        "$SMTPDX" bounce $mode -j "$j" - < "$tmp/in" > "$tmp/out" 2>/dev/null &
+        pid=$!
+        exec 3> "$tmp/in"
+        exec 4< "$tmp/out"
+        cat "$tmp/ab.mbox" >&3
+        seen=0
+        : > "$tmp/btab.first"
+        while IFS= read -r -t 20 line <&4; do
+            case $line in "-- the input paused"*) seen=1; break ;; esac
+            printf '%s\n' "$line" >> "$tmp/btab.first"
+        done
+        is "$seen" 1 "$name: a notice when the pipe falls silent"
+        grep -q "^$n1 records:" "$tmp/btab.first"
+        is "$?" 0 "$name: the summary so far ($n1 records) before the notice"
+        cat "$tmp/c.mbox" >&3
+        sleep 0.5 # (the last message is read; no check rests on it)
+        interrupt "$pid" "$tmp/btab.rest"
+        is "$(cat "$tmp/btab.rest.rc")" 0 "$name: Ctrl-C ends a live pipe with status 0"
+        grep -q "^$nall records:" "$tmp/btab.rest"
+        is "$?" 0 "$name: the summary of all ($nall records) after Ctrl-C"
+        if [ "$mode" = "--format table" ]; then
+            grep -qxF "$last" "$tmp/btab.rest"
+            is "$?" 0 "$name: the last message's record, ended by Ctrl-C"
+        fi
+    done
+done
 
 # explain: replies one per line, the second a multi-line one; the pause
 # comes after the first

@@ -547,9 +547,10 @@ static void test_stdin_pipe(void **state)
  * fallen silent, and everything after it must still be read. An alarm
  * ends the test if the reader waited without running the hook. */
 static int go_fd = -1, hook_runs;
-static void go_hook(void *arg)
+static void go_hook(void *arg, unsigned ms)
 {
     (void)arg;
+    assert_true(ms == 50 || ms == 1000);
     hook_runs++;
     if (go_fd >= 0) {
         assert_int_equal(write(go_fd, "g", 1), 1);

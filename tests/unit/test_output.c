@@ -588,6 +588,92 @@ static void test_table_records(void **state)
     free(out);
 }
 
+/* A writer of fmt into a memory stream (*f, its text in *buf). */
+static smtpdx_writer *mem_writer(smtpdx_format fmt, unsigned flags, FILE **f,
+                                 char **buf, size_t *len)
+{
+    smtpdx_writer *w = NULL;
+    *buf = NULL;
+    *f = open_memstream(buf, len);
+    assert_non_null(*f);
+    assert_int_equal(smtpdx_writer_new(*f, fmt, flags, &w), SMTPDX_OK);
+    return w;
+}
+
+/* smtpdx_writer_flush(), for an input that paused: the table prints the
+ * summary of the records so far and their blocks at the first flush, each
+ * later block at once, and the summary of all at the end; --summary
+ * prints the summary at a flush only when records came since the last;
+ * NDJSON is only flushed. */
+static void test_table_flush(void **state)
+{
+    (void)state;
+    smtpdx_records *rs = sample_records();
+    char *buf;
+    size_t len = 0;
+    FILE *f;
+    smtpdx_writer *w = mem_writer(SMTPDX_FMT_TABLE, 0, &f, &buf, &len);
+    assert_int_equal(smtpdx_writer_record(w, smtpdx_records_get(rs, 0)),
+                     SMTPDX_OK);
+    assert_int_equal(smtpdx_writer_record(w, smtpdx_records_get(rs, 1)),
+                     SMTPDX_OK);
+    assert_int_equal(len, 0); /* gathered behind the summary */
+    assert_int_equal(smtpdx_writer_flush(w), SMTPDX_OK);
+    assert_memory_equal(buf, "2 records: 1 permanent, 1 temporary", 35);
+    assert_non_null(strstr(buf, "bob@example.com"));
+    assert_non_null(strstr(buf, "ann@example.net"));
+    size_t at_flush = len;
+    assert_int_equal(smtpdx_writer_flush(w), SMTPDX_OK);
+    assert_int_equal(len, at_flush); /* nothing new: nothing more */
+    assert_int_equal(smtpdx_writer_record(w, smtpdx_records_get(rs, 2)),
+                     SMTPDX_OK);
+    assert_int_equal(fflush(f), 0);
+    assert_true(len > at_flush);
+    assert_non_null(strstr(buf + at_flush, "carl@example.net"));
+    assert_null(strstr(buf + at_flush, "records:"));
+    assert_int_equal(smtpdx_writer_finish(w), SMTPDX_OK);
+    assert_non_null(strstr(buf + at_flush, "\n3 records: 1 permanent"));
+    smtpdx_writer_free(w);
+    fclose(f);
+    free(buf);
+
+    /* --summary */
+    w = mem_writer(SMTPDX_FMT_TABLE, SMTPDX_OUT_SUMMARY, &f, &buf, &len);
+    assert_int_equal(smtpdx_writer_flush(w), SMTPDX_OK);
+    assert_int_equal(len, 0); /* no record yet: no summary */
+    assert_int_equal(smtpdx_writer_record(w, smtpdx_records_get(rs, 0)),
+                     SMTPDX_OK);
+    assert_int_equal(smtpdx_writer_flush(w), SMTPDX_OK);
+    assert_memory_equal(buf, "1 record: 1 permanent", 21);
+    at_flush = len;
+    assert_int_equal(smtpdx_writer_flush(w), SMTPDX_OK);
+    assert_int_equal(len, at_flush);
+    assert_int_equal(smtpdx_writer_record(w, smtpdx_records_get(rs, 1)),
+                     SMTPDX_OK);
+    assert_int_equal(smtpdx_writer_flush(w), SMTPDX_OK);
+    assert_non_null(strstr(buf + at_flush, "\n2 records: 1 permanent"));
+    assert_null(strstr(buf, "bob@example.com")); /* no blocks */
+    assert_int_equal(smtpdx_writer_finish(w), SMTPDX_OK);
+    assert_int_equal(smtpdx_writer_flush(w), SMTPDX_OK); /* after: a no-op */
+    smtpdx_writer_free(w);
+    fclose(f);
+    free(buf);
+
+    /* NDJSON: the line is out at once; a flush adds nothing */
+    w = mem_writer(SMTPDX_FMT_NDJSON, 0, &f, &buf, &len);
+    assert_int_equal(smtpdx_writer_record(w, smtpdx_records_get(rs, 1)),
+                     SMTPDX_OK);
+    assert_int_equal(smtpdx_writer_flush(w), SMTPDX_OK);
+    assert_true(ndjson_valid(buf, len));
+    assert_non_null(strstr(buf, "ann@example.net"));
+    assert_int_equal(buf[len - 1], '\n');
+    smtpdx_writer_free(w);
+    fclose(f);
+    free(buf);
+    assert_int_equal(smtpdx_writer_flush(NULL), SMTPDX_ERR_INVAL);
+    smtpdx_records_free(rs);
+}
+
 /* The summary counts every (reason, cause) pair however many come before
  * it: a cause first met after a hundred others, and the most common one,
  * is listed first under its reason. */
@@ -724,6 +810,7 @@ int main(void)
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_table_neutralised),
         cmocka_unit_test(test_table_records),
+        cmocka_unit_test(test_table_flush),
         cmocka_unit_test(test_table_many_causes),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_records_clear_reuse_free),

@@ -49,8 +49,9 @@ struct smtpdx_msgreader {
     sx_sbuf origin;
     const char *why;   /* smtpdx_msgreader_why() */
     char whybuf[128];
-    void (*wait)(void *); /* smtpdx_msgreader_on_wait() */
+    void (*wait)(void *, unsigned); /* smtpdx_msgreader_on_wait() */
     void *wait_arg;
+    int intr;          /* smtpdx_msgreader_interruptible() */
 };
 
 smtpdx_status smtpdx_msgreader_new(const char *path, smtpdx_msgreader **out)
@@ -107,24 +108,24 @@ void smtpdx_msgreader_free(smtpdx_msgreader *r)
     sx_free(r);
 }
 
-/* The source's hook runs at the first moment of silence and once more
- * later; the public one promises the first only. */
-static void on_src_wait(void *arg, unsigned ms)
-{
-    smtpdx_msgreader *r = arg;
-    if (ms == SX_SRC_QUIET_MS && r->wait != NULL)
-        r->wait(r->wait_arg);
-}
-
-void smtpdx_msgreader_on_wait(smtpdx_msgreader *r, void (*fn)(void *arg),
-                              void *arg)
+void smtpdx_msgreader_on_wait(smtpdx_msgreader *r,
+                              void (*fn)(void *arg, unsigned ms), void *arg)
 {
     if (r == NULL)
         return;
     r->wait = fn;
     r->wait_arg = arg;
     if (r->src != NULL)
-        sx_src_on_wait(r->src, fn ? on_src_wait : NULL, r);
+        sx_src_on_wait(r->src, fn, arg);
+}
+
+void smtpdx_msgreader_interruptible(smtpdx_msgreader *r, int on)
+{
+    if (r == NULL)
+        return;
+    r->intr = on != 0;
+    if (r->src != NULL)
+        sx_src_intr(r->src, r->intr);
 }
 
 void sx_msgreader_tune(smtpdx_msgreader *r, size_t chunk, size_t max)
@@ -161,6 +162,12 @@ static smtpdx_status fill(smtpdx_msgreader *r)
         return st;
     size_t got;
     st = sx_src_read(r->src, r->buf + r->len, r->chunk, &got);
+    if (st == SMTPDX_ERR_IO && r->intr && errno == EINTR) {
+        /* the caller's signal handler wants the reading to end: what
+         * came is all there is */
+        r->eof = 1;
+        return SMTPDX_OK;
+    }
     if (st != SMTPDX_OK) {
         const char *why = sx_src_why(r->src);
         if (why != NULL) {
@@ -234,7 +241,8 @@ static smtpdx_status file_open(smtpdx_msgreader *r)
     st = sx_src_open(p, &r->src);
     if (st != SMTPDX_OK)
         return st == SMTPDX_ERR_INVAL ? SMTPDX_ERR_IO : st;
-    sx_src_on_wait(r->src, r->wait ? on_src_wait : NULL, r);
+    sx_src_on_wait(r->src, r->wait, r->wait_arg);
+    sx_src_intr(r->src, r->intr);
     r->len = r->pos = 0;
     r->eof = 0;
     r->n = 0;

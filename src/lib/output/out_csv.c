@@ -157,5 +157,5 @@ static smtpdx_status csv_finish(smtpdx_writer *w)
 }
 
 const sx_writer_ops sx_out_csv_ops = {
-    NULL, csv_record, csv_expl, csv_finish, NULL,
+    NULL, csv_record, csv_expl, csv_finish, NULL, NULL,
 };

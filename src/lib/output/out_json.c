@@ -479,7 +479,7 @@ static smtpdx_status arr_finish(smtpdx_writer *w)
 }
 
 const sx_writer_ops sx_out_json_ops = {
-    NULL, arr_record, arr_expl, arr_finish, json_release,
+    NULL, arr_record, arr_expl, arr_finish, json_release, NULL,
 };
 
 /* ---- NDJSON: one object per line, nothing before or after */
@@ -509,5 +509,5 @@ static smtpdx_status nd_finish(smtpdx_writer *w)
 }
 
 const sx_writer_ops sx_out_ndjson_ops = {
-    NULL, nd_record, nd_expl, nd_finish, json_release,
+    NULL, nd_record, nd_expl, nd_finish, json_release, NULL,
 };

@@ -40,5 +40,5 @@ static smtpdx_status sis_finish(smtpdx_writer *w)
 }
 
 const sx_writer_ops sx_out_sisimai_ops = {
-    NULL, sis_record, sis_expl, sis_finish, NULL,
+    NULL, sis_record, sis_expl, sis_finish, NULL, NULL,
 };

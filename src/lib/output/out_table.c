@@ -328,6 +328,12 @@ static void tab_release(smtpdx_writer *w)
     w->state = NULL;
 }
 
+static smtpdx_status tab_flush(smtpdx_writer *w)
+{
+    sx_table_state *st = w->state;
+    return sx_table_rec_flush(w, &st->term);
+}
+
 const sx_writer_ops sx_out_table_ops = {
-    tab_start, tab_record, tab_expl, tab_finish, tab_release,
+    tab_start, tab_record, tab_expl, tab_finish, tab_release, tab_flush,
 };

@@ -29,6 +29,9 @@ void sx_table_matched(sx_term *t, const smtpdx_explanation *e,
 smtpdx_status sx_table_rec_add(smtpdx_writer *w, sx_term *t,
                                const smtpdx_record *r);
 smtpdx_status sx_table_rec_finish(smtpdx_writer *w, sx_term *t);
+/* The input paused: the summary so far, the blocks gathered, then each
+ * block as it comes (smtpdx_writer_flush()). */
+smtpdx_status sx_table_rec_flush(smtpdx_writer *w, sx_term *t);
 void sx_table_rec_release(smtpdx_writer *w);
 
 /* The backend's state (w->state). */

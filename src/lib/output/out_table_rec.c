@@ -7,7 +7,9 @@
  * block is rendered at once into an anonymous temporary file and copied
  * out after the summary; only the counts stay in memory. When no
  * temporary file can be made, blocks go straight out and the summary
- * comes last.
+ * comes last. So it is too once the input has paused (a live pipe): the
+ * summary so far and the blocks gathered go out then, and each block
+ * after them as it comes, the summary of all at the end.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,8 @@ typedef struct rec_state {
     rec_group *groups;
     size_t ngroups, cap;
     unsigned long total, temporary, permanent, hard;
+    unsigned long shown; /* summary only: the total last printed */
+    int paused;          /* smtpdx_writer_flush() printed something */
 } rec_state;
 
 static rec_state *state_of(smtpdx_writer *w)
@@ -252,16 +256,30 @@ static void summary(sx_term *t, rec_state *rs)
     }
 }
 
+/* The blocks waiting in the temporary file, after the summary. */
+static smtpdx_status copy_blocks(sx_term *t, rec_state *rs)
+{
+    char buf[8192];
+    size_t n;
+    fputc('\n', t->f);
+    if (fflush(rs->tmp) != 0 || fseek(rs->tmp, 0, SEEK_SET) != 0)
+        return SMTPDX_ERR_IO;
+    while ((n = fread(buf, 1, sizeof(buf), rs->tmp)) > 0)
+        if (fwrite(buf, 1, n, t->f) != n)
+            return SMTPDX_ERR_IO;
+    return ferror(rs->tmp) ? SMTPDX_ERR_IO : SMTPDX_OK;
+}
+
 smtpdx_status sx_table_rec_finish(smtpdx_writer *w, sx_term *t)
 {
     sx_table_state *ts = w->state;
     rec_state *rs = ts->rec;
-    char buf[8192];
-    size_t n;
 
     if (rs == NULL || rs->total == 0)
         return SMTPDX_OK;
     if (w->flags & SMTPDX_OUT_SUMMARY) {
+        if (rs->paused)
+            fputc('\n', t->f);
         summary(t, rs);
         return ferror(t->f) ? SMTPDX_ERR_IO : SMTPDX_OK;
     }
@@ -271,13 +289,35 @@ smtpdx_status sx_table_rec_finish(smtpdx_writer *w, sx_term *t)
         return SMTPDX_OK;
     }
     summary(t, rs);
-    fputc('\n', t->f);
-    if (fflush(rs->tmp) != 0 || fseek(rs->tmp, 0, SEEK_SET) != 0)
-        return SMTPDX_ERR_IO;
-    while ((n = fread(buf, 1, sizeof(buf), rs->tmp)) > 0)
-        if (fwrite(buf, 1, n, t->f) != n)
-            return SMTPDX_ERR_IO;
-    return ferror(rs->tmp) ? SMTPDX_ERR_IO : SMTPDX_OK;
+    return copy_blocks(t, rs);
+}
+
+smtpdx_status sx_table_rec_flush(smtpdx_writer *w, sx_term *t)
+{
+    rec_state *rs = state_of(w);
+    if (rs == NULL)
+        return SMTPDX_ERR_NOMEM;
+    if (w->flags & SMTPDX_OUT_SUMMARY) {
+        if (rs->total == rs->shown)
+            return SMTPDX_OK;
+        if (rs->paused)
+            fputc('\n', t->f);
+        summary(t, rs);
+        rs->shown = rs->total;
+        rs->paused = 1;
+        return ferror(t->f) ? SMTPDX_ERR_IO : SMTPDX_OK;
+    }
+    if (rs->direct)
+        return SMTPDX_OK; /* every block is out already */
+    smtpdx_status st = SMTPDX_OK;
+    if (rs->total > 0) {
+        summary(t, rs);
+        st = copy_blocks(t, rs);
+    }
+    fclose(rs->tmp);
+    rs->tmp = NULL;
+    rs->direct = 1;
+    return st;
 }
 
 void sx_table_rec_release(smtpdx_writer *w)

@@ -109,3 +109,15 @@ smtpdx_status smtpdx_writer_finish(smtpdx_writer *w)
         st = SMTPDX_ERR_IO;
     return stream_status(w, st);
 }
+
+smtpdx_status smtpdx_writer_flush(smtpdx_writer *w)
+{
+    if (w == NULL)
+        return SMTPDX_ERR_INVAL;
+    if (w->finished)
+        return SMTPDX_OK;
+    smtpdx_status st = w->ops->flush ? w->ops->flush(w) : SMTPDX_OK;
+    if (fflush(w->out) != 0 && st == SMTPDX_OK)
+        st = SMTPDX_ERR_IO;
+    return stream_status(w, st);
+}

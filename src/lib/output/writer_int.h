@@ -30,6 +30,7 @@ typedef struct sx_writer_ops {
     smtpdx_status (*explanation)(smtpdx_writer *w, const sx_expl_item *it);
     smtpdx_status (*finish)(smtpdx_writer *w);
     void (*release)(smtpdx_writer *w);          /* may be NULL */
+    smtpdx_status (*flush)(smtpdx_writer *w);   /* may be NULL */
 } sx_writer_ops;
 
 struct smtpdx_writer {
