@@ -463,8 +463,9 @@ smtpdx_status smtpdx_logparser_set_origin(smtpdx_logparser *p,
 smtpdx_status smtpdx_logparser_feed(smtpdx_logparser *p, smtpdx_ctx *ctx,
                                     const char *line, size_t len,
                                     smtpdx_records *out);
-/* End of input: nothing is pending in this version, but callers call it so
- * that a later one may flush what it holds. */
+/* End of input: the records still held back are appended to out (a
+ * refusal Sendmail logged before the line naming its sender, which never
+ * came: written without it). Call it once the input has ended. */
 smtpdx_status smtpdx_logparser_finish(smtpdx_logparser *p, smtpdx_ctx *ctx,
                                       smtpdx_records *out);
 /* Counters so far; valid until the parser is freed. */

@@ -27,7 +27,10 @@
 # to bob, full and busy (one bounce, two records; busy stays queued); a
 # local address that does not exist; a queue run with a warning time of
 # one second, which sends the delay warning for busy, and one with a
-# queue lifetime of one second, which gives busy up.
+# queue lifetime of one second, which gives busy up. Then Sendmail as a
+# server on another loopback port: a client is refused two local users at
+# RCPT time; its log, through a syslog of ours (syslog_start), must give
+# both refusals with the sender that the log names only after them.
 # Exit 77 (skip) when not root, when unshare, python3, jq, apt-get or
 # dpkg-deb is absent, or when the packages cannot be had.
 set -u
@@ -48,9 +51,10 @@ PKGS="sendmail-bin sendmail-cf m4 libwrap0"
 fetch_debs "$DEBS" $PKGS
 
 # ---- ports and files
-BASE=$(free_block "0" 3340 3350 3360 3370 3380) ||
+BASE=$(free_block "0 1" 3340 3350 3360 3370 3380) ||
     skip "no free loopback port for the fixture"
 P_PEER=$BASE
+P_SM=$((BASE + 1))
 
 T=$(mktemp -d /tmp/smtpdx-sendmail.XXXXXX)
 chmod 755 "$T"
@@ -110,11 +114,30 @@ printf 'From: alice@origin.test\nTo: bob@remote.test, full@remote.test, busy@rem
 # a local address that does not exist, errors mailed back (-oem)
 printf 'From: alice@origin.test\nTo: nosuch@mta.sender.test\nSubject: fixture nosuch\nMessage-ID: <sm-nosuch@origin.test>\n\nhello\n' |
     timeout 60 \$S -odi -oem -f alice@origin.test nosuch@mta.sender.test || true
+# Sendmail as a server: a client is refused two local users that do not
+# exist at RCPT time, then quits; its log goes to a syslog of ours
+SRC=$SRC
+. $SRC/tests/lib/fixture.sh
+syslog_start $T mta
+\$S -bd -O DaemonPortOptions=Port=$P_SM,Addr=127.0.0.1,Name=MTA
+for _ in \$(seq 50); do port_busy $P_SM && break; sleep 0.1; done
+python3 - <<'PY' > $T/session.log 2>&1 || true
+import smtplib
+s = smtplib.SMTP("127.0.0.1", $P_SM, timeout=30)
+s.ehlo("client.origin.test")
+s.mail("mallory@origin.test")
+print(s.rcpt("ghost@mta.sender.test"))
+print(s.rcpt("phantom@mta.sender.test"))
+s.quit()
+PY
 sleep 2
 timeout 60 \$S -O Timeout.queuewarn=1s -q || true
 # then the queue's lifetime runs out for busy
 sleep 2
 timeout 60 \$S -O Timeout.queuereturn=1s -q || true
+kill \$(head -n 1 /mnt/sm/sendmail.pid) 2>/dev/null || true
+sleep 0.5
+syslog_stop || true
 EOF
 if ! unshare -m bash "$T/run.sh" > "$T/run.log" 2>&1; then
     grep -qi "mount\|unshare" "$T/run.log" &&
@@ -159,6 +182,18 @@ check "nosuch: a local user unknown, no remote host" \
   '.recipient=="nosuch@mta.sender.test" and .subject=="fixture nosuch" and .reason=="userunknown" and .hardbounce==1 and .rhost==""'
 
 
-[ $fails -eq 0 ] || { echo "--- run"; tail -n 30 "$T/run.log"; echo "--- records"; cat "$OUT"; exit 1; }
+# the server's log: Sendmail writes the refusals first and the session's
+# sender last ("from=<mallory@origin.test>, ..., nrcpts=0"); the records
+# of the refusals must still name that sender
+LOUT=$T/log.ndjson
+"$SMTPDX" log --format ndjson "$T/maillog" > "$LOUT" 2> "$T/log.err"
+is $? 0 "smtpdx log reads the server's log"
+for r in ghost phantom; do
+    jq_has "$LOUT" "log: $r refused at RCPT, the sender named by the later from= line" \
+      ".recipient==\"$r@mta.sender.test\" and .action==\"failed\" and .reason==\"userunknown\" and .smtpcommand==\"RCPT\" and .addresser==\"mallory@origin.test\" and .smtpagent==\"Sendmail\""
+done
+
+[ $fails -eq 0 ] || { echo "--- run"; tail -n 30 "$T/run.log"; echo "--- records"; cat "$OUT";
+    echo "--- session"; cat "$T/session.log"; echo "--- log"; cat "$T/maillog" "$LOUT"; exit 1; }
 echo "sendmail fixture: all cases diagnosed"
 exit 0

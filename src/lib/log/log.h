@@ -181,6 +181,13 @@ typedef struct sx_logevent {
     int replycode;          /* when the dialect knows it beside the text */
 } sx_logevent;
 
+/* Refusals waiting for their sender (log_hold.c). */
+typedef struct sx_held sx_held;
+typedef struct sx_holds {
+    sx_held *v;
+    size_t n, cap;
+} sx_holds;
+
 /* The parser; the public type is opaque. */
 struct smtpdx_logparser {
     smtpdx_log_options opt;
@@ -193,6 +200,7 @@ struct smtpdx_logparser {
     int prev_known;         /* the line before was understood */
     char origin[256];
     uint64_t origin_line;
+    sx_holds held;          /* refusals whose sender comes later */
 };
 
 /* Dialect parsers: msg is the text after the header. Return 1 when the
@@ -218,6 +226,19 @@ int sx_log_opensmtpd_bare(sx_span line);
 int sx_log_journal(smtpdx_logparser *p, sx_span s, sx_span *prog,
                    sx_span *msg, void **hold);
 void sx_log_journal_release(void *hold);
+
+/* A refusal whose sender the log names only later (Sendmail's from=
+ * line at the end of the session): copied and kept back. */
+smtpdx_status sx_log_hold(smtpdx_logparser *p, smtpdx_ctx *ctx,
+                          const sx_logevent *ev, smtpdx_records *out);
+/* The sender of queue id qid is known: its refusals go out with it. */
+smtpdx_status sx_log_unhold(smtpdx_logparser *p, smtpdx_ctx *ctx,
+                            sx_span qid, sx_span sender, smtpdx_records *out);
+/* Refusals that waited too long by the current line's time (all of them
+ * at the end of input) go out without a sender. */
+smtpdx_status sx_log_hold_sweep(smtpdx_logparser *p, smtpdx_ctx *ctx,
+                                int all, smtpdx_records *out);
+void sx_log_hold_release(smtpdx_logparser *p);
 
 /* Count, filter, classify and append one event. */
 smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,

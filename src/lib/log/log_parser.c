@@ -69,6 +69,7 @@ void smtpdx_logparser_free(smtpdx_logparser *p)
 {
     if (p == NULL)
         return;
+    sx_log_hold_release(p);
     sx_logq_release(&p->q);
     sx_clscache_free(p->cache);
     sx_free(p);
@@ -93,13 +94,12 @@ const smtpdx_log_stats *smtpdx_logparser_stats(const smtpdx_logparser *p)
 smtpdx_status smtpdx_logparser_finish(smtpdx_logparser *p, smtpdx_ctx *ctx,
                                       smtpdx_records *out)
 {
-    (void)ctx;
-    (void)out;
     if (p == NULL)
         return SMTPDX_ERR_INVAL;
+    smtpdx_status st = sx_log_hold_sweep(p, ctx, 1, out);
     p->st.evicted = p->q.evicted;
     p->st.aged_out = p->q.aged_out;
-    return SMTPDX_OK;
+    return st;
 }
 
 /* Next space-delimited token of s; s moves past it and one space. */
@@ -345,8 +345,14 @@ smtpdx_status smtpdx_logparser_feed(smtpdx_logparser *p, smtpdx_ctx *ctx,
 
     smtpdx_status st = SMTPDX_OK;
     int known = 0;
-    if (d != D_NONE)
+    if (d != D_NONE) {
         sx_logq_sweep(&p->q, p->now.t);
+        if (p->held.n > 0 &&
+            (st = sx_log_hold_sweep(p, ctx, 0, out)) != SMTPDX_OK) {
+            sx_log_journal_release(hold);
+            return st;
+        }
+    }
     switch (d) {
     case D_POSTFIX:
         p->st.postfix++;

@@ -14,7 +14,9 @@
  *    other versions write "return to sender: Cannot ...")
  * stat= is always last and may hold commas; dsn= gives the class of the
  * outcome (RFC 3463), the stat text says "Sent", "Deferred: why" or the
- * failure.
+ * failure. A session's refused recipients come before its from= line
+ * ("nrcpts=0" when none was taken), which alone names the sender: they
+ * wait for it (log_hold.c).
  */
 #include <string.h>
 
@@ -164,7 +166,10 @@ static int reject(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span qid,
     }
     if (ev.queueid.n)
         sx_log_event_from_entry(&ev, sx_logq_get(&p->q, qid, p->now.t, 0, st));
-    *st = sx_log_emit(p, ctx, &ev, out);
+    if (ev.queueid.n && ev.sender.n == 0 && ev.recipient.n)
+        *st = sx_log_hold(p, ctx, &ev, out);
+    else
+        *st = sx_log_emit(p, ctx, &ev, out);
     return 1;
 }
 
@@ -182,8 +187,10 @@ int sx_log_sendmail(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
         sx_qentry *e = sx_logq_get(&p->q, qid, p->now.t, 1, st);
         if (e == NULL)
             return 1;
+        sx_span from = none;
         if (SX_FIELD(s, "from=", &v)) {
-            sx_q_copy(e->from, sizeof e->from, sx_span_unangle(v));
+            from = sx_span_unangle(v);
+            sx_q_copy(e->from, sizeof e->from, from);
             e->has_from = 1;
         }
         if (SX_FIELD(s, "msgid=", &v))
@@ -191,6 +198,8 @@ int sx_log_sendmail(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
         if (SX_FIELD(s, "relay=", &v))
             sx_q_copy(e->client, sizeof e->client, v);
         p->st.received++;
+        if (p->held.n > 0)
+            *st = sx_log_unhold(p, ctx, qid, from, out);
         return 1;
     }
     if (SX_STARTS(s, "to="))
@@ -217,7 +226,7 @@ int sx_log_sendmail(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
         ev.command = sx_span_make("RCPT", 4);
         ev.recipient = sx_span_make(s.p + 1, dots - 1);
         ev.reply = sx_span_skip(s, dots + 5);
-        *st = sx_log_emit(p, ctx, &ev, out);
+        *st = sx_log_hold(p, ctx, &ev, out);
         return 1;
     }
     size_t ql2 = queue_id(s);
