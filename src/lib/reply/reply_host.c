@@ -437,6 +437,17 @@ static size_t exim_after(sx_scan *sc, size_t i, size_t k)
     return wrap(sc, i, e);
 }
 
+/* Does the "(" at i follow a Postfix log's "status=WORD "? */
+static int after_status(const sx_scan *sc, size_t i)
+{
+    if (i < 9 || sc->b[i - 1] != ' ')
+        return 0;
+    size_t w = i - 1;
+    while (w > 0 && sc->b[w - 1] >= 'a' && sc->b[w - 1] <= 'z')
+        w--;
+    return w >= 7 && w < i - 1 && memcmp(sc->b + w - 7, "status=", 7) == 0;
+}
+
 /* "(in reply to RCPT TO command)": always deleted. */
 static size_t in_reply_to(sx_scan *sc, size_t i, size_t k)
 {
@@ -607,8 +618,10 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
     case '(':
         if ((k = kw(sc, i, "(in reply to ")) != 0)
             return in_reply_to(sc, i, k);
-        /* a log's "status=bounced (host mx[...] said: ...)" */
-        if (sc->at_head && sc->n > 0 && sc->b[sc->n - 1] == ')' &&
+        /* a log's "status=bounced (host mx[...] said: ...)", alone or
+         * in its whole line */
+        if ((sc->at_head || after_status(sc, i)) && sc->n > 0 &&
+            sc->b[sc->n - 1] == ')' &&
             (kw(sc, i + 1, "host ") || kw(sc, i + 1, "connect to ") ||
              kw(sc, i + 1, "lost connection with ") ||
              kw(sc, i + 1, "conversation with "))) {

@@ -291,12 +291,18 @@ static unsigned starts16(const char *b, unsigned carry)
     t = _mm_or_si128(t, _mm_and_si128(_mm_and_si128(eq8(l, 'w'),
                                                     eq8(l2, 'h')),
                                       eq8(l3, 'i')));
-    /* "(in reply to", "(#5.1.1)", ">>> " */
+    /* "(in reply to", "(#5.1.1)", a log's "status=bounced (host",
+     * "(connect to", "(conversation with", "(lost connection", ">>> " */
     t = _mm_or_si128(
-        t, _mm_and_si128(eq8(v, '('),
-                         _mm_or_si128(_mm_and_si128(eq8(l2, 'i'),
-                                                    eq8(l3, 'n')),
-                                      eq8(v2, '#'))));
+        t, _mm_and_si128(
+               eq8(v, '('),
+               _mm_or_si128(
+                   _mm_or_si128(_mm_and_si128(eq8(l2, 'i'), eq8(l3, 'n')),
+                                eq8(v2, '#')),
+                   _mm_or_si128(_mm_and_si128(eq8(l2, 'h'), eq8(l3, 'o')),
+                                _mm_and_si128(_mm_or_si128(eq8(l2, 'c'),
+                                                           eq8(l2, 'l')),
+                                              eq8(l3, 'o'))))));
     t = _mm_or_si128(t, _mm_and_si128(_mm_and_si128(eq8(v, '>'),
                                                     eq8(v2, '>')),
                                       eq8(v3, '>')));
