@@ -4,6 +4,7 @@
 #include "hsdb_out.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,12 +31,16 @@ int sx_hsdb_out_write(const char *tool, const char *path, const char *head,
                       const char *const *names, hs_database_t *const *dbs,
                       size_t n)
 {
+    /* beside the target and renamed, unless the target is there and is
+     * no regular file (/dev/null): a rename would replace it */
+    struct stat sb;
+    int direct = stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
     size_t pl = strlen(path);
     char *tmp = malloc(pl + 5);
     if (tmp == NULL)
         return 1;
     memcpy(tmp, path, pl);
-    memcpy(tmp + pl, ".tmp", 5);
+    memcpy(tmp + pl, direct ? "" : ".tmp", direct ? 1 : 5);
     FILE *o = fopen(tmp, "w");
     if (o == NULL) {
         perror(tmp);
@@ -49,9 +54,11 @@ int sx_hsdb_out_write(const char *tool, const char *path, const char *head,
     for (size_t i = 0; i < n && !bad; i++)
         bad = put_db(o, tool, prefix, names[i], dbs[i]) != 0;
     int rc = 0;
-    if (ferror(o) | fclose(o) || bad || rename(tmp, path) != 0) {
+    if (ferror(o) | fclose(o) || bad ||
+        (!direct && rename(tmp, path) != 0)) {
         fprintf(stderr, "%s: cannot write %s\n", tool, path);
-        remove(tmp);
+        if (!direct)
+            remove(tmp);
         rc = 1;
     }
     free(tmp);

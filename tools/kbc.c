@@ -15,6 +15,7 @@
  * library exists.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -403,9 +404,25 @@ static void free_all(void)
 }
 
 /* Write beside the target and rename, so that a failed run never leaves a
- * half-written file that make would take as up to date. */
+ * half-written file that make would take as up to date. A target that is
+ * there and no regular file (/dev/null, a pipe) is written in place: a
+ * rename would put a file where the device or pipe was. */
 static int write_out(const char *out, char **files, int nfiles)
 {
+    struct stat sb;
+    if (stat(out, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        FILE *o = fopen(out, "w");
+        if (o == NULL) {
+            fprintf(stderr, "smtpdx-kbc: %s: %s\n", out, strerror(errno));
+            return 1;
+        }
+        kbc_emit(o, files, nfiles);
+        if (ferror(o) | fclose(o)) {
+            fprintf(stderr, "smtpdx-kbc: %s: %s\n", out, strerror(errno));
+            return 1;
+        }
+        return 0;
+    }
     size_t ol = strlen(out);
     char *tmp = kbc_realloc(NULL, ol + 5);
     int rc = 1;

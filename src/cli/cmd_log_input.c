@@ -20,7 +20,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,13 +105,18 @@ static long read_block(log_reader *r, src *s)
     if (s->st != NULL) {
         size_t got = 0;
         for (;;) {
-            if (smtpdx_stream_read(s->st, r->buf + s->have, room, &got) ==
-                SMTPDX_OK)
+            smtpdx_status st =
+                smtpdx_stream_read(s->st, r->buf + s->have, room, &got);
+            if (st == SMTPDX_OK)
                 break;
-            if (errno != EINTR)
-                return -1;
-            if (r->stop && *r->stop)
-                return 0;
+            if (st == SMTPDX_ERR_NOMEM)
+                errno = ENOMEM;
+            else if (st == SMTPDX_ERR_IO && errno == EINTR) {
+                if (r->stop && *r->stop)
+                    return 0;
+                continue; /* a signal that is not ours to act on */
+            }
+            return -1;
         }
         uint64_t off = smtpdx_stream_offset(s->st);
         r->done += off - s->offset;
