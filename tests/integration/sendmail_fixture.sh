@@ -119,6 +119,13 @@ printf 'From: alice@origin.test\nTo: nosuch@mta.sender.test\nSubject: fixture no
 SRC=$SRC
 . $SRC/tests/lib/fixture.sh
 syslog_start $T mta
+# the server and the syslog end with this script, however it ends
+stop_server() {
+    kill \$(head -n 1 /mnt/sm/sendmail.pid 2>/dev/null) 2>/dev/null
+    sleep 0.5
+    syslog_stop
+}
+trap 'stop_server || true' EXIT
 \$S -bd -O DaemonPortOptions=Port=$P_SM,Addr=127.0.0.1,Name=MTA
 for _ in \$(seq 50); do port_busy $P_SM && break; sleep 0.1; done
 python3 - <<'PY' > $T/session.log 2>&1 || true
@@ -135,9 +142,6 @@ timeout 60 \$S -O Timeout.queuewarn=1s -q || true
 # then the queue's lifetime runs out for busy
 sleep 2
 timeout 60 \$S -O Timeout.queuereturn=1s -q || true
-kill \$(head -n 1 /mnt/sm/sendmail.pid) 2>/dev/null || true
-sleep 0.5
-syslog_stop || true
 EOF
 if ! unshare -m bash "$T/run.sh" > "$T/run.log" 2>&1; then
     grep -qi "mount\|unshare" "$T/run.log" &&
