@@ -626,6 +626,12 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
              kw(sc, i + 1, "lost connection with ") ||
              kw(sc, i + 1, "conversation with "))) {
             sc->close_last = ')';
+            if (!sc->at_head) {
+                /* the log line before it is never reply text */
+                sx_reply_span(sc, 0, i + 1, 1);
+                sc->strong_at = skip_ws(sc, i + 1);
+                return i + 1;
+            }
             return wrap(sc, i, i + 1);
         }
         return i;
