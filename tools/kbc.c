@@ -410,32 +410,21 @@ static void free_all(void)
 static int write_out(const char *out, char **files, int nfiles)
 {
     struct stat sb;
-    if (stat(out, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-        FILE *o = fopen(out, "w");
-        if (o == NULL) {
-            fprintf(stderr, "smtpdx-kbc: %s: %s\n", out, strerror(errno));
-            return 1;
-        }
-        kbc_emit(o, files, nfiles);
-        if (ferror(o) | fclose(o)) {
-            fprintf(stderr, "smtpdx-kbc: %s: %s\n", out, strerror(errno));
-            return 1;
-        }
-        return 0;
-    }
+    int direct = stat(out, &sb) == 0 && !S_ISREG(sb.st_mode);
     size_t ol = strlen(out);
     char *tmp = kbc_realloc(NULL, ol + 5);
     int rc = 1;
     memcpy(tmp, out, ol);
-    memcpy(tmp + ol, ".tmp", 5);
+    memcpy(tmp + ol, direct ? "" : ".tmp", direct ? 1 : 5);
     FILE *o = fopen(tmp, "w");
     if (o == NULL) {
         fprintf(stderr, "smtpdx-kbc: %s: %s\n", tmp, strerror(errno));
     } else {
         kbc_emit(o, files, nfiles);
-        if (ferror(o) | fclose(o) || rename(tmp, out) != 0) {
+        if (ferror(o) | fclose(o) || (!direct && rename(tmp, out) != 0)) {
             fprintf(stderr, "smtpdx-kbc: %s: %s\n", out, strerror(errno));
-            remove(tmp);
+            if (!direct)
+                remove(tmp);
         } else {
             rc = 0;
         }

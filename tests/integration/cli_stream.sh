@@ -10,8 +10,8 @@
 # closes. A run that held its output would make the wait run out. Checked
 # for 'bounce' (an mbox, plain and gzip, on one thread and on three), for
 # 'log' and for 'explain'; and each once more with standard input left
-# non-blocking, as some programs leave the pipes they start us with. The records written in pieces must be those of the same
-# input read at once.
+# non-blocking, as some programs leave the pipes they start us with. The
+# records written in pieces must be those of the same input read at once.
 #
 # arg1: the build directory; env SMTPDX: the binary (default arg1/smtpdx).
 set -u

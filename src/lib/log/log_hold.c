@@ -36,20 +36,19 @@ struct sx_held {
      &(ev)->relay,   &(ev)->rhost,     &(ev)->lhost, &(ev)->dsn,            \
      &(ev)->delay,   &(ev)->reply,     &(ev)->command, &(ev)->msgid,        \
      &(ev)->said}
-#define NSPANS 13
 
 static smtpdx_status copy_event(sx_held *h, const sx_logevent *ev)
 {
     h->ev = *ev;
-    sx_span *sp[NSPANS] = SPANS(&h->ev);
-    size_t total = 1;
-    for (size_t i = 0; i < NSPANS; i++)
+    sx_span *sp[] = SPANS(&h->ev);
+    size_t nsp = sizeof sp / sizeof sp[0], total = 1;
+    for (size_t i = 0; i < nsp; i++)
         total += sp[i]->n;
     h->blob = sx_malloc(total);
     if (h->blob == NULL)
         return SMTPDX_ERR_NOMEM;
     char *w = h->blob;
-    for (size_t i = 0; i < NSPANS; i++) {
+    for (size_t i = 0; i < nsp; i++) {
         if (sp[i]->n)
             memcpy(w, sp[i]->p, sp[i]->n);
         *sp[i] = sx_span_make(w, sp[i]->n);
