@@ -567,6 +567,42 @@ static void test_table_neutralised(void **state)
     free(out);
 }
 
+/* An input past what the table cleans at once (1 MiB) is cut at a
+ * character boundary and says so with "...", however the cut falls. */
+static void test_table_cut_long_input(void **state)
+{
+    (void)state;
+    for (size_t shift = 0; shift < 3; shift++) {
+        size_t n = 1100000 + shift; /* "x" * shift, then U+00E9 ... */
+        char *in = malloc(n);
+        assert_non_null(in);
+        memset(in, 'x', shift);
+        for (size_t i = shift; i + 1 < n; i += 2)
+            memcpy(in + i, "\xc3\xa9", 2);
+        in[n - 1] = 'z';
+        smtpdx_explanation e;
+        hostile_expl(&e);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        assert_non_null(f);
+        smtpdx_writer *w = NULL;
+        assert_int_equal(smtpdx_writer_new(f, SMTPDX_FMT_TABLE, 0, &w),
+                         SMTPDX_OK);
+        assert_int_equal(smtpdx_writer_explanation(w, in, n, NULL, &e),
+                         SMTPDX_OK);
+        assert_int_equal(smtpdx_writer_finish(w), SMTPDX_OK);
+        smtpdx_writer_free(w);
+        fclose(f);
+        assert_utf8(buf, len);
+        const char *cut = strstr(buf, "\xc3\xa9...");
+        assert_non_null(cut);
+        assert_null(strchr(buf, 'z')); /* the end was not shown */
+        free(buf);
+        free(in);
+    }
+}
+
 static void test_table_records(void **state)
 {
     (void)state;
@@ -809,6 +845,7 @@ int main(void)
         cmocka_unit_test(test_json_array_shapes),
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_table_neutralised),
+        cmocka_unit_test(test_table_cut_long_input),
         cmocka_unit_test(test_table_records),
         cmocka_unit_test(test_table_flush),
         cmocka_unit_test(test_table_many_causes),

@@ -59,15 +59,30 @@ const char *sx_term_clean(sx_term *t, const char *s, size_t n, int keep_nl,
     sx_sbuf_reset(b);
     if (s == NULL)
         n = 0;
+    /* What is shown as it is goes in by runs: a call per code point made
+     * the table the slowest format by far. */
+    size_t run = 0;
     for (size_t i = 0; i < n && rc == 0;) {
-        uint32_t cp;
-        size_t len = sx_utf8_decode(p + i, n - i, &cp);
-        if (len == 0) {
-            rc = sx_sbuf_append(b, "\xef\xbf\xbd", 3); /* U+FFFD */
+        uint32_t cp = p[i];
+        size_t len = 1;
+        if (cp >= 0x20 && cp < 0x7f) {
             i++;
             continue;
         }
-        if (cp == '\n' && keep_nl)
+        if (cp >= 0x80)
+            len = sx_utf8_decode(p + i, n - i, &cp);
+        if (len != 0 && !sx_utf8_is_unsafe(cp)) {
+            i += len;
+            continue;
+        }
+        if (i > run)
+            rc = sx_sbuf_append_utf8_cut(b, (const char *)p + run, i - run);
+        if (rc != 0)
+            break;
+        if (len == 0) {
+            rc = sx_sbuf_append(b, "\xef\xbf\xbd", 3); /* U+FFFD */
+            len = 1;
+        } else if (cp == '\n' && keep_nl)
             rc = sx_sbuf_putc(b, '\n');
         else if (cp == '\n')
             rc = sx_sbuf_puts(b, " | ");
@@ -75,24 +90,26 @@ const char *sx_term_clean(sx_term *t, const char *s, size_t n, int keep_nl,
             rc = sx_sbuf_putc(b, ' ');
         else if (cp == '\r' && i + 1 < n && p[i + 1] == '\n')
             ; /* CR of a CRLF line end: nothing to show */
-        else if (sx_utf8_is_unsafe(cp) && cp < 0x100)
+        else if (cp < 0x100)
             rc = sx_sbuf_printf(b, "\\x%02x", (unsigned)cp);
-        else if (sx_utf8_is_unsafe(cp))
-            rc = sx_sbuf_printf(b, "\\u%04x", (unsigned)cp);
         else
-            rc = sx_sbuf_append(b, (const char *)p + i, len);
+            rc = sx_sbuf_printf(b, "\\u%04x", (unsigned)cp);
         i += len;
+        run = i;
     }
+    if (rc == 0 && n > run)
+        rc = sx_sbuf_append_utf8_cut(b, (const char *)p + run, n - run);
     if (rc != 0) {
-        /* Over the limit or out of memory: show what fits, say it is cut.
-         * Step back to a character boundary first. */
-        while (b->len > 0 && ((unsigned char)b->data[b->len - 1] & 0xc0) == 0x80)
-            b->len--;
-        if (b->len > 0 && ((unsigned char)b->data[b->len - 1] & 0x80))
+        /* Over the limit or out of memory: show what fits, say it is cut:
+         * room for the "..." made, at a character boundary. */
+        if (b->max > 4 && b->len + 4 > b->max)
+            b->len = b->max - 4;
+        while (b->data != NULL && b->len > 0 &&
+               ((unsigned char)b->data[b->len] & 0xc0) == 0x80)
             b->len--;
         if (b->data != NULL) {
             b->data[b->len] = '\0';
-            if (b->len + 4 < b->max)
+            if (b->len + 3 <= b->max)
                 sx_sbuf_puts(b, "...");
         }
     }
