@@ -8,8 +8,9 @@
  * on short inputs); the rest is the file, handed over through a memfd.
  *
  * Checked on every input: statuses are the documented ones, the calls end
- * (each one consumes input), no message is over the limit, and a file
- * that is not an mbox comes back whole as one message.
+ * (each one consumes input), no message is over the limit, a message is
+ * said cut exactly when the limit was reached, and a file that is not an
+ * mbox comes back as one message: whole, or past the limit its head.
  * Unless the input is gzip, the same file is read again in one chunk
  * with the same limit, and both reads must give the same messages, in the
  * same order, with the same statuses and origins: where a read happens to
@@ -26,6 +27,7 @@
 
 typedef struct item {
     smtpdx_status st;
+    int cut;
     size_t len;
     uint64_t hash; /* of the message bytes; 0 for no message */
     char origin[64];
@@ -84,19 +86,26 @@ static long read_all(const char *path, size_t chunk, size_t max,
         FZ_CHECK(len <= max);
         it->len = len;
         it->hash = fnv(buf, len);
+        it->cut = smtpdx_msgreader_cut(r);
         total += len;
         if (!gz) {
             FZ_CHECK(total <= size);
-            if (!mbox) /* one plain message: the file, unchanged */
+            /* one plain message: the file, unchanged, or its head */
+            if (!mbox && !it->cut)
                 FZ_CHECK(len == size && memcmp(buf, file, size) == 0);
+            if (!mbox && it->cut)
+                FZ_CHECK(size > max && len > 0 &&
+                         memcmp(buf, file, len) == 0 &&
+                         (len == max || buf[len - 1] == '\n' ||
+                          buf[len - 1] == '\r'));
         }
     }
     if (!gz && !mbox && ret == 0) {
         if (size == 0)
             FZ_CHECK(n == 0);
         else
-            FZ_CHECK(n == 1 && out[0].st == (size <= max ? SMTPDX_OK
-                                                        : SMTPDX_ERR_LIMIT));
+            FZ_CHECK(n == 1 && out[0].st == SMTPDX_OK &&
+                     out[0].cut == (size > max));
     }
     smtpdx_msgreader_free(r);
     return ret < 0 ? -1 : (long)n;
@@ -139,6 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FZ_CHECK(na == nb);
             for (long i = 0; i < na; i++) {
                 FZ_CHECK(a[i].st == b[i].st);
+                FZ_CHECK(a[i].cut == b[i].cut);
                 FZ_CHECK(a[i].len == b[i].len);
                 FZ_CHECK(a[i].hash == b[i].hash);
                 FZ_CHECK(strcmp(a[i].origin, b[i].origin) == 0);

@@ -24,6 +24,8 @@ suffixes) depending on KIND:
   long-reply BYTES      one SMTP reply line "550 5.1.1 xxx..." of BYTES
   long-diag BYTES       a DSN whose one Diagnostic-Code is BYTES long
   long-from BYTES       an mbox whose first "From " line is BYTES long
+  huge-returned BYTES   an mbox of two bounces, the first returning a copy
+                        with a base64 attachment of BYTES
 """
 import sys
 import zlib
@@ -172,6 +174,28 @@ def main():
         OUT.write(b"From ")
         stream(size(arg, 65 << 20), b"a")
         OUT.write(b"\nSubject: lost\n\nbody\n")
+    elif kind == "huge-returned":
+        sep = b"From MAILER-DAEMON Mon Mar  2 10:00:00 2026\n"
+        OUT.write(sep + HEAD +
+                  b'Content-Type: multipart/report; '
+                  b'report-type=delivery-status; boundary="B0"\n\n'
+                  b"--B0\nContent-Type: text/plain\n\nDelivery failed.\n"
+                  b"--B0\nContent-Type: message/delivery-status\n\n"
+                  b"Reporting-MTA: dns; mx.example.com\n\n" +
+                  (DSN_RCPT % (1, 1)) +
+                  b"--B0\nContent-Type: message/rfc822\n\n"
+                  b"From: alice@example.com\nSubject: the big one\n"
+                  b'Content-Type: multipart/mixed; boundary="A"\n\n'
+                  b"--A\nContent-Type: text/plain\n\nsee attached\n"
+                  b"--A\nContent-Type: application/octet-stream\n"
+                  b"Content-Transfer-Encoding: base64\n\n")
+        stream(size(arg, 80 << 20) // 77 * 77, b"QUJD" * 19 + b"\n")
+        OUT.write(b"--A--\n\n--B0--\n\n" + sep + HEAD +
+                  b'Content-Type: multipart/report; '
+                  b'report-type=delivery-status; boundary="B0"\n\n'
+                  b"--B0\nContent-Type: message/delivery-status\n\n"
+                  b"Reporting-MTA: dns; mx.example.com\n\n" +
+                  (DSN_RCPT % (2, 2)) + b"--B0--\n")
     elif kind == "gz-bomb":
         z = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
         block = b"a" * (1 << 20)

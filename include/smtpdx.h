@@ -325,12 +325,20 @@ void smtpdx_msgreader_free(smtpdx_msgreader *r);
  * message, 1-based, of an mbox holding more than one). Returns SMTPDX_OK
  * with *buf == NULL at the end. A file that cannot be read, or a folder
  * left out for a limit of the walk, gives SMTPDX_ERR_IO (see
- * smtpdx_msgreader_why()), a message larger than SMTPDX_MSG_MAX gives
- * SMTPDX_ERR_LIMIT, both with *origin set; reading goes on with the next
- * call. */
+ * smtpdx_msgreader_why()), an mbox "From " line longer than
+ * SMTPDX_MSG_MAX SMTPDX_ERR_LIMIT (the rest of that file is lost), both
+ * with *origin set; reading goes on with the next call. Of a message
+ * larger than SMTPDX_MSG_MAX, only its head is handed out: see
+ * smtpdx_msgreader_cut(). */
 #define SMTPDX_MSG_MAX (64u * 1024u * 1024u) /* bytes per message */
 smtpdx_status smtpdx_msgreader_next(smtpdx_msgreader *r, const char **buf,
                                     size_t *len, const char **origin);
+/* 1 when the message the last smtpdx_msgreader_next() handed out was
+ * larger than SMTPDX_MSG_MAX: *buf holds its first lines that fit in
+ * SMTPDX_MSG_MAX bytes (the notice and the report of a bounce come
+ * first; what is lost is the end of a large returned copy), and the rest
+ * was skipped. 0 otherwise. */
+int smtpdx_msgreader_cut(const smtpdx_msgreader *r);
 /* After SMTPDX_ERR_IO from smtpdx_msgreader_next(): why, for people: the
  * system's message ("No such file or directory", "Permission denied"), or
  * a limit of the folder walk ("folder nested deeper than 64 levels: not

@@ -150,7 +150,9 @@ static const help_page pages[] = {
       "why (binary data, no header fields, past a size limit), inputs "
       "that could not be opened, and how many records the selection "
       "options kept) goes to standard error, and a progress count while "
-      "reading when standard error is a terminal."},
+      "reading when standard error is a terminal. Of a message over 64 "
+      "MiB (a bounce returning a large copy), the first 64 MiB are read "
+      "and a warning names it."},
      {{"--hard", "Only hard bounces: the addresses to stop sending to "
                  "(the recipient or its domain does not exist, and the "
                  "like; Sisimai's hardbounce)."},

@@ -35,6 +35,7 @@ typedef struct bounce_run {
     cli_filter filter;
     unsigned long messages, bounces, records, written, notbounce,
         unparseable, unreadable;
+    unsigned long cut;     /* messages read only in part: over 64 MiB */
     /* reports that are not failures, counted apart from the bounces */
     unsigned long autoreplies, feedback, delivered;
     char *bad[LIST_MAX];   /* unparseable origins */
@@ -255,6 +256,14 @@ static void one_input(bounce_run *run, const char *path)
         }
         if (buf == NULL)
             break;
+        if (smtpdx_msgreader_cut(rd)) {
+            catch_up(run);
+            cli_error("bounce", origin ? origin : path,
+                      "larger than 64 MiB: only its first 64 MiB were read "
+                      "(a bounce's notice and report come first; the end "
+                      "of its returned copy is what is lost)");
+            run->cut++;
+        }
         one_message(run, buf, len, origin ? origin : path);
     }
     smtpdx_msgreader_free(rd);
@@ -283,6 +292,8 @@ static void summary(const bounce_run *run)
     if (run->unreadable)
         fprintf(stderr, ", %lu input%s unreadable", run->unreadable,
                 run->unreadable == 1 ? "" : "s");
+    if (run->cut)
+        fprintf(stderr, ", %lu read in part (over 64 MiB)", run->cut);
     fputc('\n', stderr);
     for (unsigned long i = 0; i < run->unparseable && i < LIST_MAX; i++)
         if (run->bad[i])

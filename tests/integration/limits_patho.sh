@@ -7,7 +7,8 @@
 #   encoded words, a 64 MB line without a newline (log and bounce), a
 #   Postfix log opening 300,000 messages (queue table bound), gzip data
 #   that inflates to 256 MB (bounce and log), a 1 MB reply line, a 1 MB
-#   Diagnostic-Code, a 65 MB mbox "From " line, and a 64 MB mbox of small
+#   Diagnostic-Code, a 65 MB mbox "From " line, a bounce returning an
+#   80 MB copy (read in part, its record kept), and a 64 MB mbox of small
 #   bounces (every message must still give its record).
 # Bounds: 60 s and 200 MB per run (x4 under ASan). The 1 GB cases are in
 # limits_big.sh. Figures go to stdout (see docs/limits.md).
@@ -80,6 +81,16 @@ PY
 measure long-from 60 200 long-from 65M -- "${B[@]}"
 [ "$M_RC" -eq 1 ] && [ "$M_RECORDS" -eq 0 ] && grep -q 'unparseable' "$TMP/long-from.err" ||
     lfail "long-from: exit $M_RC, $M_RECORDS records, want exit 1, none, and a message"
+
+# A bounce returning an 80 MB copy, in an mbox before another bounce: its
+# first 64 MiB are read (the notice and report lead), said so; both give
+# their records.
+measure huge-returned 60 200 huge-returned 80M -- "${B[@]}"
+[ "$M_RC" -eq 0 ] && [ "$M_RECORDS" -eq 2 ] &&
+    grep -q 'user1@example.net' "$TMP/huge-returned.out" &&
+    grep -q 'user2@example.net' "$TMP/huge-returned.out" &&
+    grep -q -- '-:1: larger than 64 MiB: only its first 64 MiB were read' "$TMP/huge-returned.err" ||
+    lfail "huge-returned: exit $M_RC, $M_RECORDS records, want 0, both recipients and the notice"
 
 measure tiny-mbox 60 200 tiny-mbox 64M -- "${B[@]}"
 msgs=$(( (64 << 20) / $(python3 "$GEN" tiny-msg | wc -c) ))

@@ -9,9 +9,11 @@
  * Memory stays bounded by the largest message: an mbox is read in chunks
  * into one buffer that holds the current message and the start of the
  * next; a message is handed out in place (after ">From " unquoting) and
- * the buffer is compacted on the next call. A message larger than
- * SMTPDX_MSG_MAX is skipped and reported as SMTPDX_ERR_LIMIT naming its
- * origin, and reading goes on with the next one.
+ * the buffer is compacted on the next call. Of a message larger than
+ * SMTPDX_MSG_MAX only the head is handed out (smtpdx_msgreader_cut()):
+ * a bounce says what happened at its start, and what a limit cuts off is
+ * the copy of a large returned message, so the rest is skipped unread or
+ * dropped as it is read and memory stays bounded.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,6 +54,7 @@ struct smtpdx_msgreader {
     void (*wait)(void *, unsigned); /* smtpdx_msgreader_on_wait() */
     void *wait_arg;
     int intr;          /* smtpdx_msgreader_interruptible() */
+    int cut;           /* smtpdx_msgreader_cut() */
 };
 
 smtpdx_status smtpdx_msgreader_new(const char *path, smtpdx_msgreader **out)
@@ -277,20 +280,28 @@ static smtpdx_status file_open(smtpdx_msgreader *r)
     return SMTPDX_OK;
 }
 
-/* The whole file as one message. */
+/* The length of the head of a message of len > max bytes that is handed
+ * out: its lines that fit in max, or max bytes when no line end is there. */
+static size_t head_len(const char *msg, size_t max, char eol)
+{
+    for (size_t n = max; n > 0; n--)
+        if (msg[n - 1] == eol)
+            return n;
+    return max;
+}
+
+/* The whole file as one message; past r->max, its head, and the rest is
+ * not read. */
 static smtpdx_status eml_read(smtpdx_msgreader *r, const char **buf,
                               size_t *len)
 {
     smtpdx_status st = SMTPDX_OK;
-    while (!r->eof && st == SMTPDX_OK) {
-        if (r->len > r->max) {
-            st = SMTPDX_ERR_LIMIT;
-            break;
-        }
+    while (!r->eof && st == SMTPDX_OK && r->len <= r->max)
         st = fill(r);
+    if (st == SMTPDX_OK && r->len > r->max) {
+        r->len = head_len(r->buf, r->max, r->eol);
+        r->cut = 1;
     }
-    if (st == SMTPDX_OK && r->len > r->max)
-        st = SMTPDX_ERR_LIMIT;
     if (st == SMTPDX_OK && r->len > 0) {
         r->buf[r->len] = '\0';
         *buf = r->buf;
@@ -374,25 +385,32 @@ static smtpdx_status mbox_next(smtpdx_msgreader *r, const char **buf,
             break;
         }
         from = (size_t)(at - s0);
-        if (from - b > r->max) {
-            /* too big: drop what was read but the byte before the resume
-             * point (it tells whether that point starts a line) */
+        if (from - b > r->max + 1) {
+            /* too big: keep the head, drop what was read after it but
+             * the byte before the resume point (it tells whether that
+             * point starts a line) */
             too_big = 1;
-            memmove(s0 + b, s0 + from - 1, r->len - r->pos - from + 1);
-            r->len -= from - 1 - b;
-            from = b + 1;
+            size_t keep = b + r->max;
+            memmove(s0 + keep, s0 + from - 1, r->len - r->pos - from + 1);
+            r->len -= from - 1 - keep;
+            from = keep + 1;
         }
         if ((st = more(r)) != SMTPDX_OK)
             return st;
     }
     char *msg = r->buf + r->pos;
     r->pos += end;
-    if (too_big || end - b > r->max)
-        return SMTPDX_ERR_LIMIT;
-    /* the blank line before a separator belongs to the separator */
-    size_t el = sx_eol_before(msg + b, msg + end, r->eol);
-    if (el && sx_eol_before(msg + b, msg + end - el, r->eol))
-        end -= el;
+    if (too_big || end - b > r->max) {
+        end = b + head_len(msg + b, r->max, r->eol);
+        r->cut = 1;
+        if (quoted != SIZE_MAX && quoted >= end)
+            quoted = SIZE_MAX;
+    } else {
+        /* the blank line before a separator belongs to the separator */
+        size_t el = sx_eol_before(msg + b, msg + end, r->eol);
+        if (el && sx_eol_before(msg + b, msg + end - el, r->eol))
+            end -= el;
+    }
     *buf = msg + b;
     *len = sx_mbox_unquote(msg + b, end - b, r->eol,
                            quoted == SIZE_MAX ? SIZE_MAX : quoted - b);
@@ -408,6 +426,7 @@ smtpdx_status smtpdx_msgreader_next(smtpdx_msgreader *r, const char **buf,
     if (r == NULL || buf == NULL || len == NULL)
         return SMTPDX_ERR_INVAL;
     r->why = NULL;
+    r->cut = 0;
     smtpdx_status st = reader_next(r, buf, len, origin);
     if (st == SMTPDX_ERR_IO && r->why == NULL) {
         /* the system's word, taken before anything else can change it */
@@ -418,6 +437,11 @@ smtpdx_status smtpdx_msgreader_next(smtpdx_msgreader *r, const char **buf,
         errno = e;
     }
     return st;
+}
+
+int smtpdx_msgreader_cut(const smtpdx_msgreader *r)
+{
+    return r != NULL && r->cut;
 }
 
 const char *smtpdx_msgreader_why(const smtpdx_msgreader *r)
