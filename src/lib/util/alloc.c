@@ -8,17 +8,20 @@
 
 #ifdef SMTPDX_FAULT_INJECTION
 #include <hs/hs.h>
+#include <stdatomic.h>
 
+/* Set before any thread starts; the counter is shared by the threads of
+ * `bounce -j`, each allocation taking its own number. */
 static unsigned long fail_at;  /* 0: never */
-static unsigned long counter;
+static _Atomic unsigned long counter;
 static int fail_once;         /* only fail_at fails, not those after it */
 
 static int should_fail(void)
 {
-    counter++;
+    unsigned long c = atomic_fetch_add(&counter, 1) + 1;
     if (fail_at == 0)
         return 0;
-    return fail_once ? counter == fail_at : counter >= fail_at;
+    return fail_once ? c == fail_at : c >= fail_at;
 }
 #else
 #define should_fail() 0
@@ -34,8 +37,7 @@ unsigned long sx_alloc_fail_after(unsigned long n)
     static int hs_hooked;
     if (!hs_hooked && hs_set_allocator(sx_malloc, sx_free) == HS_SUCCESS)
         hs_hooked = 1;
-    unsigned long made = counter;
-    counter = 0;
+    unsigned long made = atomic_exchange(&counter, 0);
     fail_at = n;
     fail_once = 0;
     return made;
