@@ -42,6 +42,9 @@
  *    "", white space, ".", "999", "X-Unix; 255". The reply is still filled.
  *  - command: an SMTP verb, or "CONN" when the failure came before any
  *    command (connecting, the greeting).
+ *  - A reply passed on with '_' for each space ("550_5.1.1_User_unknown",
+ *    a basic code then '_') is read as the spaced reply; '_' inside <...>
+ *    stays, and so does any '_' of a word that opens with no such code.
  */
 #include <string.h>
 
@@ -285,6 +288,53 @@ static size_t compact(char *b, size_t n, const sx_scan_result *res,
     return w;
 }
 
+/* Does a reply written with '_' for every space start at b[i]: a basic
+ * code then '_' ("550_5.1.1_User_unknown", as some gateways pass replies
+ * on), at the start or after a blank, ':' or '('? */
+static int underscored_at(const char *b, size_t i, size_t n)
+{
+    if (i + 4 > n || b[i + 3] != '_' || (i > 0 && b[i - 1] != ' ' &&
+                                         b[i - 1] != '\n' &&
+                                         b[i - 1] != ':' && b[i - 1] != '('))
+        return 0;
+    return (b[i] == '2' || b[i] == '4' || b[i] == '5') &&
+           b[i + 1] >= '0' && b[i + 1] <= '5' && b[i + 2] >= '0' &&
+           b[i + 2] <= '9';
+}
+
+/* Such a reply, up to the next blank, gets its spaces back, so that the
+ * code, the enhanced code and the words are read as in any reply; the
+ * '_' of an address in <...> stays. Runs of '_' become one space, none
+ * at the end, so the text keeps the one-blank shape of sx_reply_norm(). */
+static size_t restore_spaces(char *b, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n;) {
+        if (!underscored_at(b, i, n)) {
+            b[w++] = b[i++];
+            continue;
+        }
+        int angle = 0;
+        while (i < n && b[i] != ' ' && b[i] != '\n') {
+            char c = b[i++];
+            if (c == '<')
+                angle = 1;
+            else if (c == '>')
+                angle = 0;
+            if (c != '_' || angle) {
+                b[w++] = c;
+                continue;
+            }
+            while (i < n && b[i] == '_')
+                i++;
+            if (i < n && b[i] != ' ' && b[i] != '\n' && w > 0 &&
+                b[w - 1] != ' ')
+                b[w++] = ' ';
+        }
+    }
+    return w;
+}
+
 smtpdx_status smtpdx_reply_parse(smtpdx_reply *r, const char *in, size_t len)
 {
     if (r == NULL || r->priv_ == NULL || (in == NULL && len > 0))
@@ -302,6 +352,8 @@ smtpdx_status smtpdx_reply_parse(smtpdx_reply *r, const char *in, size_t len)
 
     unsigned flags = 0, breaks = 0;
     size_t n = len ? sx_reply_norm(in, len, b, need, &flags, &breaks) : 0;
+    if (memchr(b, '_', n) != NULL)
+        n = restore_spaces(b, n);
     memset(b + n, 0, SX_REPLY_PAD);
     if (breaks)
         flags |= SMTPDX_REPLY_MULTILINE;
