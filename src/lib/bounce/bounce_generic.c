@@ -503,6 +503,45 @@ static int error_answer(sx_str t)
            (t.len == 3 || t.p[3] == ' ' || t.p[3] == '-');
 }
 
+/* The host a transcript's line names before the commands: "Remote server
+ * 192.0.2.25 (mx.example.org) issued an error." (its name when it gives
+ * one, else the address in or out of parentheses). Empty when none, or
+ * when what it names has no dot. */
+static sx_str session_host(sx_str t)
+{
+    const char *w = sx_bt_ifind(t.p, t.len, "remote server ");
+    if (w != NULL && sx_bt_ifind(t.p, t.len, " issued an error") != NULL) {
+        w += 14;
+        sx_str best = {NULL, 0};
+        for (int k = 0; k < 2 && w < t.p + t.len; k++) {
+            if (*w == '(')
+                w++;
+            else if (k == 1)
+                break; /* the name after the address is in parentheses */
+            size_t h = sx_bt_host_len(w, (size_t)(t.p + t.len - w));
+            if (h == 0)
+                break;
+            int named = 0;
+            for (size_t i = 0; i < h; i++)
+                if ((w[i] | 0x20) >= 'a' && (w[i] | 0x20) <= 'z')
+                    named = 1;
+            if (best.len == 0 || named)
+                best = sx_bt_str(w, h);
+            if (named)
+                break;
+            w += h;
+            while (w < t.p + t.len && (*w == ')' || *w == ' '))
+                w++;
+            if (w < t.p + t.len && *w != '(')
+                break;
+        }
+        if (best.len > 0 && memchr(best.p, '.', best.len) != NULL)
+            return best;
+        return sx_bt_str(NULL, 0);
+    }
+    return sx_bt_str(NULL, 0);
+}
+
 /* A session transcript under an address ("mx.example.org [192.0.2.25]:",
  * ">>> RCPT TO:<a@b>", "<<< 550 5.1.1 ... User unknown"): the error answer
  * alone is the reply (with its continuation lines), the command sent
@@ -551,12 +590,15 @@ static int transcript(sx_bres *res, sx_brcpt *rc, const char *p,
         } else if (cmd == NULL) {
             /* Sendmail's "... while talking to mx.example.org.:" */
             const char *w = sx_bt_ifind(t.p, t.len, "while talking to ");
+            sx_str sh;
             if (w != NULL) {
                 w += 17;
                 size_t rest = t.len - (size_t)(w - t.p);
                 size_t h = sx_bt_host_len(w, rest);
                 if (h > 0)
                     host = sx_bt_str(w, h);
+            } else if (host.len == 0 && (sh = session_host(t)).len > 0) {
+                host = sh;
             }
         }
     }
