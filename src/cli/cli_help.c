@@ -146,10 +146,11 @@ static const help_page pages[] = {
       "read as the notice itself.",
       "A summary (messages read, bounces, and apart from them "
       "auto-replies, complaint reports and delivery reports, records, "
-      "mails that were no bounce, messages that could not be read as mail, each named with "
-      "why (binary data, no header fields, past a size limit), inputs "
-      "that could not be opened, and how many records the selection "
-      "options kept) goes to standard error, and a progress count while "
+      "mails that were no bounce, messages that could not be read as "
+      "mail, each named with why (binary data, an Outlook item, no "
+      "header fields, past a size limit), inputs that could not be "
+      "opened, and how many records the selection options kept) goes to "
+      "standard error, and a progress count while "
       "reading when standard error is a terminal. Of a message over 64 "
       "MiB (a bounce returning a large copy), the first 64 MiB are read "
       "and a warning names it."},

@@ -70,6 +70,16 @@ static const char *why_text(smtpdx_status st, const char *buf, size_t len)
             (len >= 4 && memcmp(buf, "\x28\xb5\x2f\xfd", 4) == 0))
             return "not a mail message: compressed (bzip2, xz or zstd), "
                    "which is not read; decompress it first (gzip is read)";
+        /* an Outlook item (.msg) or its TNEF attachment (winmail.dat):
+         * what help desks are often sent instead of the mail itself */
+        if (len >= 8 && memcmp(buf, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8) == 0)
+            return "not a mail message: an Outlook item (.msg, a compound "
+                   "file), which is not read; save or forward it as a mail "
+                   "(.eml) first";
+        if (len >= 4 && memcmp(buf, "\x78\x9f\x3e\x22", 4) == 0)
+            return "not a mail message: Outlook's TNEF data (winmail.dat), "
+                   "which is not read; have the mail sent again in plain "
+                   "MIME";
         if (memchr(buf, '\0', len < 4096 ? len : 4096) != NULL)
             return "not a mail message: binary data (NUL bytes near its "
                    "start)";
