@@ -80,6 +80,12 @@ static const char *why_text(smtpdx_status st, const char *buf, size_t len)
             return "not a mail message: Outlook's TNEF data (winmail.dat), "
                    "which is not read; have the mail sent again in plain "
                    "MIME";
+        /* a notice pasted into an editor and saved as "Unicode" */
+        if (len >= 2 && (memcmp(buf, "\xff\xfe", 2) == 0 ||
+                         memcmp(buf, "\xfe\xff", 2) == 0))
+            return "not a mail message: UTF-16 text (it starts with a "
+                   "UTF-16 byte order mark), which is not read; save it as "
+                   "UTF-8 or plain text";
         if (memchr(buf, '\0', len < 4096 ? len : 4096) != NULL)
             return "not a mail message: binary data (NUL bytes near its "
                    "start)";

@@ -111,15 +111,19 @@ grep -q "notes.txt: not a mail message: it does not start with header fields" "$
 grep -q "lunch.eml" "$tmp/notmail.err" && bad "a mail that is no bounce was named as unparseable" || ok
 "$SMTPDX" bounce --ndjson "$tmp/notes.txt" > /dev/null 2>&1
 is "$?" 1 "only input that is no mail: exit status"
-# an Outlook item and its TNEF data are named for what they are
+# an Outlook item, its TNEF data and UTF-16 text are named for what they
+# are
 printf '\320\317\021\340\241\261\032\341\000\000\000\000' > "$tmp/ndr.msg"
 printf '\170\237\076\042\000\000\001\220' > "$tmp/winmail.dat"
-"$SMTPDX" bounce --ndjson "$tmp/ndr.msg" "$tmp/winmail.dat" > /dev/null 2> "$tmp/ole.err"
+printf 'From: a@b.example\n\nx\n' | iconv -f UTF-8 -t UTF-16 > "$tmp/pasted.txt"
+"$SMTPDX" bounce --ndjson "$tmp/ndr.msg" "$tmp/winmail.dat" "$tmp/pasted.txt" > /dev/null 2> "$tmp/ole.err"
 is "$?" 1 "Outlook inputs alone: exit status"
 grep -q "ndr.msg: not a mail message: an Outlook item (.msg" "$tmp/ole.err" && ok ||
     bad "an Outlook .msg is not named as such: $(cat "$tmp/ole.err")"
 grep -q "winmail.dat: not a mail message: Outlook's TNEF data" "$tmp/ole.err" && ok ||
     bad "TNEF data is not named as such: $(cat "$tmp/ole.err")"
+grep -q "pasted.txt: not a mail message: UTF-16 text" "$tmp/ole.err" && ok ||
+    bad "UTF-16 text is not named as such: $(cat "$tmp/ole.err")"
 command -v xz > /dev/null && {
     xz -c "$one" > "$tmp/one.eml.xz"
     "$SMTPDX" bounce --ndjson "$tmp/one.eml.xz" > /dev/null 2> "$tmp/xz.err"
