@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -189,6 +190,26 @@ static int blank(const char *s, size_t n)
     return 1;
 }
 
+/* Does the line open a mail message: an mbox "From " line, or one of the
+ * header fields a delivered mail starts with? A bounce mail piped in by
+ * mistake: explain reads it a line at a time, which helps nobody. */
+static int mail_start(const char *s, size_t n)
+{
+    static const char *const fields[] = {
+        "return-path:", "received:", "delivered-to:", "x-original-to:",
+        "from:", "date:", "message-id:", "mime-version:", "subject:",
+        "to:", NULL};
+    if (n > 5 && memcmp(s, "From ", 5) == 0 && memchr(s, '@', n) == NULL &&
+        memchr(s, ':', n) != NULL)
+        return 1; /* "From MAILER-DAEMON Thu Jan  1 00:00:00 2026" */
+    for (size_t i = 0; fields[i]; i++) {
+        size_t k = strlen(fields[i]);
+        if (n > k && strncasecmp(s, fields[i], k) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static int explain_stdin(explain_run *run)
 {
     char *line = malloc(LINE_MAX_BYTES);
@@ -196,6 +217,7 @@ static int explain_stdin(explain_run *run)
     line_in in = {malloc(IN_BLOCK), 0, 0, 0, 0, 0};
     size_t glen = 0;
     int gcode = 0; /* code of the multi-line reply being joined, 0: none */
+    int first_seen = 0; /* the first line that is not blank was read */
     long n;
     struct stat sb;
     in.live = fstat(STDIN_FILENO, &sb) != 0 || !S_ISREG(sb.st_mode);
@@ -217,6 +239,14 @@ static int explain_stdin(explain_run *run)
             len -= off;
         }
         int code = line_code(line, len, &sep);
+        if (!first_seen && !blank(line, len)) {
+            first_seen = 1;
+            if (mail_start(line, len))
+                fprintf(stderr, "smtpdx: explain: standard input starts "
+                        "like a mail message, and explain reads one reply "
+                        "per line; for a bounce mail, use: smtpdx bounce "
+                        "-\n");
+        }
 
         if (gcode != 0 && code != gcode) {
             explain_one(run, group, glen); /* an unfinished reply */

@@ -212,4 +212,12 @@ printf '%s\n' '=== Connected to 127.0.0.1.' '<-  220 mx.example.test ESMTP' \
 check "a transcript gives one result per server reply" test "$(wc -l < "$tmp/swaks.out")" -eq 3
 check "a transcript's refusal is explained" grep -q '"reason":"userunknown"' "$tmp/swaks.out"
 
+# a whole mail piped in by mistake gets a hint towards bounce; a list of
+# replies does not
+printf 'Return-Path: <>\nFrom: MAILER-DAEMON@mx.example.test\nSubject: failure\n\n550 5.1.1 User unknown\n' |
+    "$SMTPDX" explain --format ndjson - > /dev/null 2> "$tmp/mailhint"
+check "a mail on standard input gets a hint" grep -q "starts like a mail message.*smtpdx bounce -" "$tmp/mailhint"
+"$SMTPDX" explain --format ndjson - < "$tmp/swaks.txt" > /dev/null 2> "$tmp/nohint"
+check "replies on standard input get no hint" test ! -s "$tmp/nohint"
+
 finish cli_explain
