@@ -210,6 +210,21 @@ static int mail_start(const char *s, size_t n)
     return 0;
 }
 
+/* Does the file at path open like a mail message (mail_start)? */
+static int file_is_mail(const char *path)
+{
+    char head[256];
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    size_t e = 0;
+    while (e < n && head[e] != '\n' && head[e] != '\r')
+        e++;
+    return mail_start(head, e);
+}
+
 static int explain_stdin(explain_run *run)
 {
     char *line = malloc(LINE_MAX_BYTES);
@@ -345,11 +360,18 @@ int cmd_explain(int argc, char **argv)
              * the replies the file holds */
             struct stat sb;
             if (run.unknown > before && strchr(argv[i], ' ') == NULL &&
-                stat(argv[i], &sb) == 0)
-                fprintf(stderr, "smtpdx: explain: '%s' is a %s, explained "
-                        "as a reply; to explain the replies in a file, "
-                        "use: smtpdx explain - < FILE\n", argv[i],
-                        S_ISDIR(sb.st_mode) ? "directory" : "file");
+                stat(argv[i], &sb) == 0) {
+                if (S_ISREG(sb.st_mode) && file_is_mail(argv[i]))
+                    fprintf(stderr, "smtpdx: explain: '%s' is a mail file, "
+                            "explained as a reply; to read a bounce mail, "
+                            "use: smtpdx bounce FILE\n", argv[i]);
+                else
+                    fprintf(stderr, "smtpdx: explain: '%s' is a %s, "
+                            "explained as a reply; to explain the replies "
+                            "in a file, use: smtpdx explain - < FILE\n",
+                            argv[i],
+                            S_ISDIR(sb.st_mode) ? "directory" : "file");
+            }
         }
     }
     if (!input_failed && !run.failed && run.explained + run.unknown == 0)
