@@ -178,6 +178,31 @@ int cli_stop_on_signals(void);
  * its writer may pause, and Ctrl-C is the way a person ends it. */
 int cli_stdin_piped(void);
 
+/* What a file given by mistake is, told by its first bytes, for an error
+ * that says what it is and what to do: data smtpdx does not read (gzip it
+ * does). The texts, with the caller's "not a mail message: " or "not a
+ * mail log: " before them. */
+enum {
+    CLI_SNIFF_NONE,
+    CLI_SNIFF_COMPRESSED, /* bzip2, xz, zstd */
+    CLI_SNIFF_OUTLOOK,    /* an Outlook item (.msg: a compound file) */
+    CLI_SNIFF_TNEF,       /* winmail.dat */
+    CLI_SNIFF_UTF16,      /* a byte order mark */
+};
+int cli_sniff(const char *buf, size_t len);
+#define CLI_SNIFF_COMPRESSED_TEXT                                          \
+    "compressed (bzip2, xz or zstd), which is not read; decompress it "   \
+    "first (gzip is read)"
+#define CLI_SNIFF_OUTLOOK_TEXT                                             \
+    "an Outlook item (.msg, a compound file), which is not read; save or " \
+    "forward it as a mail (.eml) first"
+#define CLI_SNIFF_TNEF_TEXT                                                \
+    "Outlook's TNEF data (winmail.dat), which is not read; have the mail " \
+    "sent again in plain MIME"
+#define CLI_SNIFF_UTF16_TEXT                                               \
+    "UTF-16 text (it starts with a UTF-16 byte order mark), which is not " \
+    "read; save it as UTF-8 or plain text"
+
 /* ---------------------------------------------------------------- help */
 
 /* Print the help for a command (NULL or "" for the general help) on out.

@@ -238,3 +238,19 @@ int cli_stdin_piped(void)
     return fstat(STDIN_FILENO, &st) == 0 && !S_ISREG(st.st_mode) &&
            !isatty(STDIN_FILENO);
 }
+
+int cli_sniff(const char *buf, size_t len)
+{
+    if ((len >= 3 && memcmp(buf, "BZh", 3) == 0) ||
+        (len >= 6 && memcmp(buf, "\xfd" "7zXZ\0", 6) == 0) ||
+        (len >= 4 && memcmp(buf, "\x28\xb5\x2f\xfd", 4) == 0))
+        return CLI_SNIFF_COMPRESSED;
+    if (len >= 8 && memcmp(buf, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8) == 0)
+        return CLI_SNIFF_OUTLOOK;
+    if (len >= 4 && memcmp(buf, "\x78\x9f\x3e\x22", 4) == 0)
+        return CLI_SNIFF_TNEF;
+    if (len >= 2 && (memcmp(buf, "\xff\xfe", 2) == 0 ||
+                     memcmp(buf, "\xfe\xff", 2) == 0))
+        return CLI_SNIFF_UTF16;
+    return CLI_SNIFF_NONE;
+}

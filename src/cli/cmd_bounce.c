@@ -64,28 +64,18 @@ static const char *why_text(smtpdx_status st, const char *buf, size_t len)
         return "unparseable message: past a size limit (a message may "
                "have 64 MiB)";
     if (st == SMTPDX_ERR_PARSE && buf != NULL) {
-        /* compression smtpdx does not undo (it reads gzip itself) */
-        if ((len >= 3 && memcmp(buf, "BZh", 3) == 0) ||
-            (len >= 6 && memcmp(buf, "\xfd" "7zXZ\0", 6) == 0) ||
-            (len >= 4 && memcmp(buf, "\x28\xb5\x2f\xfd", 4) == 0))
-            return "not a mail message: compressed (bzip2, xz or zstd), "
-                   "which is not read; decompress it first (gzip is read)";
-        /* an Outlook item (.msg) or its TNEF attachment (winmail.dat):
-         * what help desks are often sent instead of the mail itself */
-        if (len >= 8 && memcmp(buf, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8) == 0)
-            return "not a mail message: an Outlook item (.msg, a compound "
-                   "file), which is not read; save or forward it as a mail "
-                   "(.eml) first";
-        if (len >= 4 && memcmp(buf, "\x78\x9f\x3e\x22", 4) == 0)
-            return "not a mail message: Outlook's TNEF data (winmail.dat), "
-                   "which is not read; have the mail sent again in plain "
-                   "MIME";
-        /* a notice pasted into an editor and saved as "Unicode" */
-        if (len >= 2 && (memcmp(buf, "\xff\xfe", 2) == 0 ||
-                         memcmp(buf, "\xfe\xff", 2) == 0))
-            return "not a mail message: UTF-16 text (it starts with a "
-                   "UTF-16 byte order mark), which is not read; save it as "
-                   "UTF-8 or plain text";
+        switch (cli_sniff(buf, len)) {
+        case CLI_SNIFF_COMPRESSED:
+            return "not a mail message: " CLI_SNIFF_COMPRESSED_TEXT;
+        case CLI_SNIFF_OUTLOOK: /* help desks are sent these instead */
+            return "not a mail message: " CLI_SNIFF_OUTLOOK_TEXT;
+        case CLI_SNIFF_TNEF:
+            return "not a mail message: " CLI_SNIFF_TNEF_TEXT;
+        case CLI_SNIFF_UTF16: /* a notice saved by an editor */
+            return "not a mail message: " CLI_SNIFF_UTF16_TEXT;
+        default:
+            break;
+        }
         if (memchr(buf, '\0', len < 4096 ? len : 4096) != NULL)
             return "not a mail message: binary data (NUL bytes near its "
                    "start)";

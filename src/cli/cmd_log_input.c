@@ -239,7 +239,7 @@ int log_read(log_reader *r, const char *path, int follow)
         return -1;
     }
     r->live = s.st != NULL && smtpdx_stream_live(s.st);
-    int rc = 0;
+    int rc = 0, first = 1;
     for (;;) {
         if (r->stop && *r->stop)
             break;
@@ -251,6 +251,24 @@ int log_read(log_reader *r, const char *path, int follow)
             rc = -1;
             break;
         }
+        if (n > 0 && first) {
+            /* a file given by mistake: said for what it is, not read as
+             * lines none of which is a log line */
+            static const char *const what[] = {
+                [CLI_SNIFF_COMPRESSED] = CLI_SNIFF_COMPRESSED_TEXT,
+                [CLI_SNIFF_OUTLOOK] = CLI_SNIFF_OUTLOOK_TEXT,
+                [CLI_SNIFF_TNEF] = CLI_SNIFF_TNEF_TEXT,
+                [CLI_SNIFF_UTF16] = CLI_SNIFF_UTF16_TEXT,
+            };
+            int k = cli_sniff(r->buf, (size_t)n);
+            if (k != CLI_SNIFF_NONE) {
+                cli_error("log", name, "not a mail log: %s", what[k]);
+                rc = -1;
+                s.have = 0;
+                break;
+            }
+        }
+        first = 0;
         if (n > 0) {
             if ((rc = cut_lines(r, &s, s.have + (size_t)n)) != 0)
                 break;
