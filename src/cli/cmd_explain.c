@@ -199,9 +199,19 @@ static int mail_start(const char *s, size_t n)
         "return-path:", "received:", "delivered-to:", "x-original-to:",
         "from:", "date:", "message-id:", "mime-version:", "subject:",
         "to:", NULL};
-    if (n > 5 && memcmp(s, "From ", 5) == 0 && memchr(s, '@', n) == NULL &&
-        memchr(s, ':', n) != NULL)
-        return 1; /* "From MAILER-DAEMON Thu Jan  1 00:00:00 2026" */
+    if (n > 5 && memcmp(s, "From ", 5) == 0) {
+        /* "From MAILER-DAEMON Thu Jan  1 00:00:00 2026": a sender, then
+         * a weekday */
+        static const char days[] = "MonTueWedThuFriSatSun";
+        size_t i = 5;
+        while (i < n && s[i] != ' ')
+            i++;
+        while (i < n && s[i] == ' ')
+            i++;
+        for (size_t d = 0; d < 21 && i + 3 < n; d += 3)
+            if (memcmp(s + i, days + d, 3) == 0 && s[i + 3] == ' ')
+                return 1;
+    }
     for (size_t i = 0; fields[i]; i++) {
         size_t k = strlen(fields[i]);
         if (n > k && strncasecmp(s, fields[i], k) == 0)

@@ -219,6 +219,9 @@ printf 'Return-Path: <>\nFrom: MAILER-DAEMON@mx.example.test\nSubject: failure\n
 check "a mail on standard input gets a hint" grep -q "starts like a mail message.*smtpdx bounce -" "$tmp/mailhint"
 "$SMTPDX" explain --format ndjson - < "$tmp/swaks.txt" > /dev/null 2> "$tmp/nohint"
 check "replies on standard input get no hint" test ! -s "$tmp/nohint"
+printf 'From bob@example.org Mon Mar  3 10:00:00 2025\nSubject: x\n\ny\n' |
+    "$SMTPDX" explain --format ndjson - > /dev/null 2> "$tmp/mboxhint"
+check "an mbox on standard input gets the hint" grep -q "starts like a mail message" "$tmp/mboxhint"
 printf 'Return-Path: <>\nSubject: failure\n\nbody\n' > "$tmp/bounce.eml"
 "$SMTPDX" explain "$tmp/bounce.eml" > /dev/null 2> "$tmp/filehint"
 check "a mail file given as a reply gets a hint towards bounce" grep -q "is a mail file, explained as a reply; to read a bounce mail, use: smtpdx bounce FILE" "$tmp/filehint"
