@@ -1,7 +1,8 @@
 /*
  * fuzz_mbox.c - the message reader (mbox splitting, ">From " unquoting,
- * gzip) over an arbitrary file, read in chunks of a few bytes so that
- * every chunk boundary of a short input is crossed.
+ * gzip, xz, zstd and bzip2 data) over an arbitrary file, read in chunks
+ * of a few bytes so that every chunk boundary of a short input is
+ * crossed.
  *
  * Byte 0 picks the chunk size (1 to 256 bytes); byte 1 either keeps the
  * default message size limit or sets a small one (so the limit paths run
@@ -11,7 +12,7 @@
  * (each one consumes input), no message is over the limit, a message is
  * said cut exactly when the limit was reached, and a file that is not an
  * mbox comes back as one message: whole, or past the limit its head.
- * Unless the input is gzip, the same file is read again in one chunk
+ * Unless the input is compressed, the same file is read again in one chunk
  * with the same limit, and both reads must give the same messages, in the
  * same order, with the same statuses and origins: where a read happens to
  * end must never change where a message does.
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "input/codec.h"
 #include "input/msgreader.h"
 
 typedef struct item {
@@ -120,7 +122,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                   : SMTPDX_MSG_MAX;
     const char *file = (const char *)data + 2;
     size -= 2;
-    int gz = size >= 2 && data[2] == 0x1f && data[3] == 0x8b;
+    /* compressed data (gzip, xz, zstd, bzip2): not the file's bytes */
+    int gz = sx_codec_sniff((const unsigned char *)file, size) != SX_CODEC_NONE;
 
     int fd = memfd_create("fuzz_mbox", 0);
     if (fd < 0)

@@ -315,7 +315,8 @@ void smtpdx_records_clear(smtpdx_records *rs);
 /* Reads messages one at a time from a path: "-" (stdin), a single message
  * (.eml), an mbox (detected by content; ">From " unescaped), a Maildir
  * (cur/, new/) or a folder of messages walked recursively in name order;
- * ".gz" files are inflated transparently. Memory stays bounded by the
+ * gzip, xz, zstd and bzip2 files (told by their first bytes) are inflated
+ * transparently. Memory stays bounded by the
  * largest single message. */
 typedef struct smtpdx_msgreader smtpdx_msgreader;
 smtpdx_status smtpdx_msgreader_new(const char *path, smtpdx_msgreader **out);
@@ -363,9 +364,12 @@ void smtpdx_msgreader_on_wait(smtpdx_msgreader *r,
 void smtpdx_msgreader_interruptible(smtpdx_msgreader *r, int on);
 
 /* The bytes of a file or of standard input ("-"), for a caller that cuts
- * them itself (log lines, say): gzip data, told by its first two bytes
- * (RFC 1952), is inflated on the fly, from a pipe too; members one after
- * the other as gzip(1) writes them. */
+ * them itself (log lines, say): gzip (RFC 1952), xz, zstd (RFC 8878) and
+ * bzip2 data, told by its first bytes, is inflated on the fly, from a
+ * pipe too; members one after the other as `cat a.gz b.gz` gives them.
+ * Data that inflates past 1 MiB to more than 10,000 times its size (a
+ * decompression bomb) ends with SMTPDX_ERR_IO, and xz data that needs
+ * more than 256 MiB of memory is refused the same way. */
 typedef struct smtpdx_stream smtpdx_stream;
 /* SMTPDX_ERR_IO with errno kept when the path cannot be opened (EISDIR
  * for a folder). */
@@ -373,19 +377,19 @@ smtpdx_status smtpdx_stream_new(const char *path, smtpdx_stream **out);
 void smtpdx_stream_free(smtpdx_stream *s);
 /* Up to n bytes into buf: what the input holds, without waiting to fill
  * buf once some came; *got = 0 at the end. SMTPDX_ERR_IO when a read
- * failed (errno says why) or the gzip data is cut short or damaged
+ * failed (errno says why) or the compressed data is cut short or damaged
  * (smtpdx_stream_why() says how; what came before was handed out), and,
  * after smtpdx_stream_interruptible(s, 1), with errno EINTR when a caught
  * signal ended a wait for input: call again to go on. */
 smtpdx_status smtpdx_stream_read(smtpdx_stream *s, char *buf, size_t n,
                                  size_t *got);
-/* After SMTPDX_ERR_IO: what was wrong with the gzip data, for people
- * ("the gzip data ends early: the file is cut short"), or NULL when the
+/* After SMTPDX_ERR_IO: what was wrong with the compressed data, for
+ * people ("the xz data ends early: the file is cut short"), or NULL when the
  * system's read failed. */
 const char *smtpdx_stream_why(const smtpdx_stream *s);
 /* Is the input a pipe, terminal or socket, whose writer may pause? */
 int smtpdx_stream_live(const smtpdx_stream *s);
-/* Bytes taken from the file so far (for gzip, the compressed ones): how
+/* Bytes taken from the file so far (compressed: the compressed ones): how
  * far a progress bar has come. */
 uint64_t smtpdx_stream_offset(const smtpdx_stream *s);
 /* fn(arg, ms) runs when a live input has given nothing for ms

@@ -13,13 +13,14 @@
 set -euo pipefail
 
 build_pkgs=(cmake gcc make pkg-config libhyperscan-dev libcmocka-dev
-            zlib1g-dev libgmime-3.0-dev libjson-c-dev libssl-dev)
+            zlib1g-dev liblzma-dev libzstd-dev libbz2-dev libgmime-3.0-dev
+            libjson-c-dev libssl-dev)
 # (libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes, only
 # recommended by Debian 12's clang, so --no-install-recommends skips it)
 test_pkgs=(jq postfix postgrey swaks libsisimai-perl pflogsumm python3 clang time
            libidn12 libclang-rt-14-dev libxml2-dev dnsmasq-base iproute2
            postfix-policyd-spf-python openssl opendmarc dbconfig-no-thanks
-           systemd bsdutils)
+           systemd bsdutils xz-utils zstd bzip2)
 # (systemd: its journald and journalctl, run by the journal test in a
 # namespace of its own; a container image may lack them. bsdutils: logger)
 # (dbconfig-no-thanks answers opendmarc's need of a database set-up tool

@@ -178,21 +178,21 @@ int cli_stop_on_signals(void);
  * its writer may pause, and Ctrl-C is the way a person ends it. */
 int cli_stdin_piped(void);
 
-/* What a file given by mistake is, told by its first bytes, for an error
- * that says what it is and what to do: data smtpdx does not read (gzip it
- * does). The texts, with the caller's "not a mail message: " or "not a
- * mail log: " before them. */
+/* What a file given by mistake is, told by its first bytes (after any
+ * gzip, xz, zstd or bzip2 was inflated), for an error that says what it
+ * is and what to do. The texts, with the caller's "not a mail message: "
+ * or "not a mail log: " before them. */
 enum {
     CLI_SNIFF_NONE,
-    CLI_SNIFF_COMPRESSED, /* bzip2, xz, zstd */
+    CLI_SNIFF_ARCHIVE,    /* zip, 7z, rar */
     CLI_SNIFF_OUTLOOK,    /* an Outlook item (.msg: a compound file) */
     CLI_SNIFF_TNEF,       /* winmail.dat */
     CLI_SNIFF_UTF16,      /* a byte order mark */
 };
 int cli_sniff(const char *buf, size_t len);
-#define CLI_SNIFF_COMPRESSED_TEXT                                          \
-    "compressed (bzip2, xz or zstd), which is not read; decompress it "   \
-    "first (gzip is read)"
+#define CLI_SNIFF_ARCHIVE_TEXT                                             \
+    "an archive (zip, 7z or rar), which is not read; unpack it first "     \
+    "(gzip, xz, zstd and bzip2 files are read as they are)"
 #define CLI_SNIFF_OUTLOOK_TEXT                                             \
     "an Outlook item (.msg, a compound file), which is not read; save or " \
     "forward it as a mail (.eml) first"

@@ -241,10 +241,10 @@ int cli_stdin_piped(void)
 
 int cli_sniff(const char *buf, size_t len)
 {
-    if ((len >= 3 && memcmp(buf, "BZh", 3) == 0) ||
-        (len >= 6 && memcmp(buf, "\xfd" "7zXZ\0", 6) == 0) ||
-        (len >= 4 && memcmp(buf, "\x28\xb5\x2f\xfd", 4) == 0))
-        return CLI_SNIFF_COMPRESSED;
+    if ((len >= 4 && memcmp(buf, "PK\x03\x04", 4) == 0) ||
+        (len >= 6 && memcmp(buf, "7z\xbc\xaf\x27\x1c", 6) == 0) ||
+        (len >= 4 && memcmp(buf, "Rar!", 4) == 0))
+        return CLI_SNIFF_ARCHIVE;
     if (len >= 8 && memcmp(buf, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8) == 0)
         return CLI_SNIFF_OUTLOOK;
     if (len >= 4 && memcmp(buf, "\x78\x9f\x3e\x22", 4) == 0)

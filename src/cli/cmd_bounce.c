@@ -65,8 +65,8 @@ static const char *why_text(smtpdx_status st, const char *buf, size_t len)
                "have 64 MiB)";
     if (st == SMTPDX_ERR_PARSE && buf != NULL) {
         switch (cli_sniff(buf, len)) {
-        case CLI_SNIFF_COMPRESSED:
-            return "not a mail message: " CLI_SNIFF_COMPRESSED_TEXT;
+        case CLI_SNIFF_ARCHIVE:
+            return "not a mail message: " CLI_SNIFF_ARCHIVE_TEXT;
         case CLI_SNIFF_OUTLOOK: /* help desks are sent these instead */
             return "not a mail message: " CLI_SNIFF_OUTLOOK_TEXT;
         case CLI_SNIFF_TNEF:

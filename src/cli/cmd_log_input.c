@@ -1,6 +1,6 @@
 /*
- * cmd_log_input.c - where 'smtpdx log' gets its lines: files (plain or
- * gzip, recognised by their first bytes, RFC 1952 section 2.3.1), standard
+ * cmd_log_input.c - where 'smtpdx log' gets its lines: files (plain, or
+ * gzip, xz, zstd or bzip2, recognised by their first bytes), standard
  * input, and a file followed as it grows, like tail -F.
  *
  * Lines are cut out of a 1 MiB block with memchr and handed over in
@@ -9,7 +9,7 @@
  * parser counts it as unknown) and the rest of it is skipped.
  *
  * Everything but a followed file is read through the library's stream
- * (smtpdx_stream_*), which inflates gzip, from a pipe too, and says when
+ * (smtpdx_stream_*), which inflates compressed data, from a pipe too, and says when
  * a live input falls silent; a followed file is read here, since
  * following needs its descriptor (rotation, truncation).
  *
@@ -255,7 +255,7 @@ int log_read(log_reader *r, const char *path, int follow)
             /* a file given by mistake: said for what it is, not read as
              * lines none of which is a log line */
             static const char *const what[] = {
-                [CLI_SNIFF_COMPRESSED] = CLI_SNIFF_COMPRESSED_TEXT,
+                [CLI_SNIFF_ARCHIVE] = CLI_SNIFF_ARCHIVE_TEXT,
                 [CLI_SNIFF_OUTLOOK] = CLI_SNIFF_OUTLOOK_TEXT,
                 [CLI_SNIFF_TNEF] = CLI_SNIFF_TNEF_TEXT,
                 [CLI_SNIFF_UTF16] = CLI_SNIFF_UTF16_TEXT,
@@ -329,10 +329,15 @@ typedef struct ikey {
     size_t pos;        /* original position, for a stable order */
 } ikey;
 
+/* The name without the suffix a compressor gave it (maillog.2.xz). */
 static size_t strip_gz(const char *p, size_t n)
 {
-    if (n > 3 && memcmp(p + n - 3, ".gz", 3) == 0)
-        return n - 3;
+    static const char *const sfx[] = {".gz", ".xz", ".zst", ".bz2"};
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        size_t k = strlen(sfx[i]);
+        if (n > k && memcmp(p + n - k, sfx[i], k) == 0)
+            return n - k;
+    }
     return n;
 }
 

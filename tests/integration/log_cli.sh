@@ -57,15 +57,21 @@ printf 'From: a@b.example\nSubject: hello\n\nnot a log\n' > "$T/mail.eml"
 L "$T/mail.eml" > /dev/null 2> "$T/nolog.err"; is $? 1 "no mail log line: exit 1"
 grep -q "none of the 4 lines read is a Postfix, Exim, Sendmail, OpenSMTPD or Courier log line" "$T/nolog.err"
 is $? 0 "no mail log line: stderr says so"
-# a compressed log smtpdx does not inflate, or UTF-16 text: named for
-# what it is, exit 3, and the next file still read
-printf '\375\067\172\130\132\000\000\004' > "$T/maillog.4.xz"
+# xz, zstd and bzip2 logs read as gzip ones; an archive or UTF-16 text
+# is named for what it is, exit 3, and the next file still read
+want=$(L "$T/maillog.1" | jq -r .recipient | tr '\n' ' ')
+for z in "xz -c" "zstd -q -c" "bzip2 -c"; do
+    $z "$T/maillog.1" > "$T/maillog.z"
+    is "$(L "$T/maillog.z" | jq -r .recipient | tr '\n' ' ')" "$want" "$z: the records of the plain log"
+    is "$($z "$T/maillog.1" | L - | jq -r .recipient | tr '\n' ' ')" "$want" "$z piped: the records of the plain log"
+done
+printf 'PK\003\004\024\000\000\000' > "$T/logs.zip"
 printf 'x\n' | iconv -t UTF-16 > "$T/u16.log"
-n=$(L "$T/maillog.4.xz" "$T/u16.log" "$T/maillog.1" 2> "$T/sniff.err" | wc -l)
-[ "$n" -gt 0 ]; is $? 0 "after a compressed and a UTF-16 file, the next one is read"
-L "$T/maillog.4.xz" > /dev/null 2>&1; is $? 3 "a compressed log: exit 3"
-grep -q "maillog.4.xz: not a mail log: compressed (bzip2, xz or zstd), which is not read; decompress it first" "$T/sniff.err"
-is $? 0 "a compressed log: stderr says what it is"
+n=$(L "$T/logs.zip" "$T/u16.log" "$T/maillog.1" 2> "$T/sniff.err" | wc -l)
+[ "$n" -gt 0 ]; is $? 0 "after an archive and a UTF-16 file, the next one is read"
+L "$T/logs.zip" > /dev/null 2>&1; is $? 3 "an archive: exit 3"
+grep -q "logs.zip: not a mail log: an archive (zip, 7z or rar), which is not read; unpack it first" "$T/sniff.err"
+is $? 0 "an archive: stderr says what it is"
 grep -q "u16.log: not a mail log: UTF-16 text" "$T/sniff.err"; is $? 0 "UTF-16 text: stderr says what it is"
 got=$(L "$T/maillog.1" | jq -r .origin)
 is "$got" "$T/maillog.1:1" "origin names file and line"

@@ -25,7 +25,10 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <bzlib.h>
+#include <lzma.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <cmocka.h>
 
@@ -247,6 +250,130 @@ static void test_gzip_by_magic(void **state)
     assert_non_null(strstr(all, ": the gzip data is damaged ("));
     assert_null(strstr(all, "<fd:")); /* zlib's descriptor name left out */
     free(all);
+}
+
+/* One member of data in the format k, made with its library; *len set. */
+static char *pack(int k, const char *data, size_t n, size_t *len)
+{
+    size_t cap = n + n / 2 + 1024;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    if (k == 0) {
+        size_t pos = 0;
+        assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL,
+                                                 (const uint8_t *)data, n,
+                                                 (uint8_t *)out, &pos, cap),
+                         LZMA_OK);
+        *len = pos;
+    } else if (k == 1) {
+        size_t r = ZSTD_compress(out, cap, data, n, 3);
+        assert_false(ZSTD_isError(r));
+        *len = r;
+    } else {
+        unsigned dl = (unsigned)cap;
+        assert_int_equal(BZ2_bzBuffToBuffCompress(out, &dl, (char *)data,
+                                                  (unsigned)n, 9, 0, 0),
+                         BZ_OK);
+        *len = dl;
+    }
+    return out;
+}
+
+/* xz, zstd and bzip2 read as gzip is: told by their magic, members one
+ * after the other, a cut or damaged file named as such in words. */
+static void test_other_codecs(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"xz", "zstd", "bzip2"};
+    static const char *const bad[] = {"\xfd" "7zXZ", "\x28\xb5\x2f\xfd",
+                                      "BZh9"};
+    static const size_t badlen[] = {6, 4, 4};
+    size_t half = (sizeof MBOX - 1) / 2;
+    for (int k = 0; k < 3; k++) {
+        size_t l1, l2;
+        char *a = pack(k, MBOX, half, &l1);
+        char *b = pack(k, MBOX + half, sizeof MBOX - 1 - half, &l2);
+        char *both = malloc(l1 + l2);
+        assert_non_null(both);
+        memcpy(both, a, l1);
+        memcpy(both + l1, b, l2);
+        char p[512], want[128];
+        write_file("packed.txt", both, l1 + l2); /* no suffix: by magic */
+        path_of(p, sizeof p, "packed.txt");
+        unsigned n, e;
+        char *all = read_all(p, &n, &e);
+        assert_int_equal(e, 0);
+        assert_int_equal(n, 3);
+        check_mbox_result(all, p);
+        free(all);
+
+        write_file("packed-cut", both, l1 + l2 - 8);
+        path_of(p, sizeof p, "packed-cut");
+        all = read_all(p, &n, &e);
+        assert_int_equal(e, 1);
+        snprintf(want, sizeof want, ": the %s data ends early", names[k]);
+        if (strstr(all, want) == NULL)
+            fail_msg("%s cut short: %s", names[k], all);
+        free(all);
+
+        char junk[64];
+        memcpy(junk, bad[k], badlen[k]);
+        memset(junk + badlen[k], 'x', sizeof junk - badlen[k]);
+        write_file("packed-bad", junk, sizeof junk);
+        path_of(p, sizeof p, "packed-bad");
+        all = read_all(p, &n, &e);
+        assert_int_equal(e, 1);
+        assert_int_equal(n, 0);
+        snprintf(want, sizeof want, ": the %s data is damaged (", names[k]);
+        if (strstr(all, want) == NULL)
+            fail_msg("%s damaged: %s", names[k], all);
+        free(all);
+        free(a);
+        free(b);
+        free(both);
+    }
+}
+
+/* Data that inflates more than 10,000 times past 1 MiB is refused with
+ * an error in words, not read on for ever (a decompression bomb): 256 MiB
+ * of zeros in some kilobytes of zstd. */
+static void test_bomb(void **state)
+{
+    (void)state;
+    ZSTD_CStream *z = ZSTD_createCStream();
+    assert_non_null(z);
+    assert_false(ZSTD_isError(ZSTD_initCStream(z, 19)));
+    char *zero = calloc(1, 1 << 20);
+    size_t cap = 1 << 20;
+    char *out = malloc(cap);
+    assert_non_null(zero);
+    assert_non_null(out);
+    ZSTD_outBuffer ob = {out, cap, 0};
+    for (int i = 0; i < 256; i++) {
+        ZSTD_inBuffer ib = {zero, 1 << 20, 0};
+        while (ib.pos < ib.size)
+            assert_false(ZSTD_isError(ZSTD_compressStream(z, &ob, &ib)));
+    }
+    assert_int_equal(ZSTD_endStream(z, &ob), 0);
+    ZSTD_freeCStream(z);
+    assert_true(ob.pos < 64 * 1024);
+    write_file("bomb.zst", out, ob.pos);
+    char p[512];
+    path_of(p, sizeof p, "bomb.zst");
+    smtpdx_stream *s = NULL;
+    assert_int_equal(smtpdx_stream_new(p, &s), SMTPDX_OK);
+    size_t got, total = 0;
+    smtpdx_status st;
+    while ((st = smtpdx_stream_read(s, out, cap, &got)) == SMTPDX_OK && got)
+        total += got;
+    assert_int_equal(st, SMTPDX_ERR_IO);
+    assert_true(total >= (1u << 20) && total < (256u << 20));
+    const char *why = smtpdx_stream_why(s);
+    assert_non_null(why);
+    assert_non_null(strstr(why, "the zstd data inflates to more than 10,000 times its size"));
+    smtpdx_stream_free(s);
+    free(zero);
+    free(out);
 }
 
 static void test_cr_only_mbox(void **state)
@@ -958,6 +1085,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mbox),
         cmocka_unit_test(test_gzip_by_magic),
+        cmocka_unit_test(test_other_codecs),
+        cmocka_unit_test(test_bomb),
         cmocka_unit_test(test_cr_only_mbox),
         cmocka_unit_test(test_maildir_order),
         cmocka_unit_test(test_walk_depth),

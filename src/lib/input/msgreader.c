@@ -207,10 +207,14 @@ static smtpdx_status origin_set(smtpdx_msgreader *r, const char *path,
 }
 
 /* The bytes before a file's first line of content: a UTF-8 byte order
- * mark and blank lines. */
-static size_t lead(const char *b, size_t n)
+ * mark and blank lines; the scan resumes at from, what an earlier call on
+ * a shorter buffer returned (so that a file of blank lines read in small
+ * pieces is not scanned again from its start each time). */
+static size_t lead(const char *b, size_t n, size_t from)
 {
-    size_t k = n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    size_t k = from;
+    if (k == 0 && n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
+        k = 3;
     while (k < n && (b[k] == '\n' || b[k] == '\r'))
         k++;
     return k;
@@ -257,7 +261,7 @@ static smtpdx_status file_open(smtpdx_msgreader *r)
      * first is still one: its separators start after them (skip). */
     size_t seen = 0, skip = 0;
     while (!r->eof && r->len < SX_READ_CHUNK) {
-        skip = lead(r->buf, r->len);
+        skip = lead(r->buf, r->len, skip);
         if (r->len >= skip + 5 &&
             memchr(r->buf + (seen > skip ? seen : skip), '\n',
                    r->len - (seen > skip ? seen : skip)))
@@ -268,7 +272,7 @@ static smtpdx_status file_open(smtpdx_msgreader *r)
             return st;
         }
     }
-    skip = lead(r->buf, r->len);
+    skip = lead(r->buf, r->len, skip);
     r->kind = (r->len - skip >= 5 && memcmp(r->buf + skip, "From ", 5) == 0)
                   ? KIND_MBOX
                   : KIND_EML;

@@ -1,19 +1,26 @@
 /*
  * source.c - file and stdin byte streams (see source.h).
  *
- * Plain data is read with read() straight into the caller's buffer. gzip
- * data (RFC 1952) is inflated with zlib's inflate() from a buffer of our
- * own, members one after the other as gzip(1) concatenates them; what
- * follows the last member without the magic bytes is ignored, as gunzip
- * does. A regular file is recognised by its first two bytes without
- * moving its offset; a pipe, terminal or socket by the first bytes read,
- * which are then handed out first.
+ * Plain data is read with read() straight into the caller's buffer.
+ * Compressed data (gzip, xz, zstd, bzip2: codec.h) is inflated from a
+ * buffer of our own, members one after the other as `cat a.gz b.gz` makes
+ * them; what follows the last member without the same magic bytes is
+ * ignored, as gunzip does. A regular file is recognised by its first bytes
+ * without moving its offset; a pipe, terminal or socket by the first bytes
+ * read, which are then handed out first.
  *
  * A read returns what is there: whatever a pipe holds, or what one block
  * of compressed input inflates to, never waiting to fill the caller's
  * buffer. So a writer that pauses (tail -f, a mail filter piping messages
  * in as they arrive) sees each one answered before the next arrives, and
  * the wait hook runs when such an input falls silent.
+ *
+ * Past SX_SRC_BOMB_OUT bytes of output, data that inflates to more than
+ * SX_SRC_BOMB_RATIO times what was read is refused: no log or mailbox
+ * compresses so well (their time stamps and ids alone keep them from
+ * it), a decompression bomb does (gzip cannot go past some 1,000 times;
+ * bzip2 and zstd can go far beyond, a few hundred bytes of bzip2 to tens
+ * of megabytes).
  */
 #include "input/source.h"
 
@@ -25,48 +32,49 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "input/codec.h"
 #include "util/alloc.h"
 
-#define SX_SRC_GZBUF (128u * 1024u)
+#define SX_SRC_INBUF (128u * 1024u)
+#define SX_SRC_BOMB_OUT (1024u * 1024u)
+#define SX_SRC_BOMB_RATIO 10000u
 
-enum mode { UNSEEN, PLAIN, GZIP };
+enum mode { UNSEEN, PLAIN, PACKED };
 
 struct sx_src {
     int fd;        /* owned */
     int live;      /* not a regular file: its writer may pause */
     enum mode mode;
-    /* gzip, and the first bytes of an UNSEEN stream */
+    sx_codec_kind kind; /* PACKED: the format */
+    /* compressed input, and the first bytes of an UNSEEN stream */
     unsigned char *in;
     size_t in_off, in_len; /* unread input at in + in_off */
     int in_eof;
-    z_stream z;
-    int z_ready;     /* inflateInit2 done */
+    sx_codec *codec;
     int member_done; /* between two members */
+    uint64_t out;    /* bytes inflated so far */
     void (*wait)(void *, unsigned);
     void *wait_arg;
     int intr;        /* a caught signal ends a wait (sx_src_intr) */
     uint64_t offset; /* bytes read from fd */
-    char why[128];   /* what was wrong with the gzip data, "" when nothing */
+    char why[160];   /* what was wrong with the compressed data, or "" */
 };
 
-/* Does the regular file fd start (at its current offset) with the gzip
- * magic (RFC 1952 2.3.1: 31 139)? The offset is not moved. -1 when it
- * cannot be told (the first read will meet the error). */
-static int gzip_file(int fd)
+/* The format the regular file fd starts with (at its current offset),
+ * told by its first bytes without moving the offset. SX_CODEC_NONE when
+ * it is plain or cannot be told (the first read will meet the error). */
+static sx_codec_kind file_kind(int fd)
 {
     off_t at = lseek(fd, 0, SEEK_CUR);
     if (at < 0)
-        return -1;
-    unsigned char m[2];
+        return SX_CODEC_NONE;
+    unsigned char m[SX_CODEC_MAGIC_MAX];
     ssize_t n;
     do
-        n = pread(fd, m, 2, at);
+        n = pread(fd, m, sizeof m, at);
     while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return -1;
-    return n == 2 && m[0] == 31 && m[1] == 139;
+    return n > 0 ? sx_codec_sniff(m, (size_t)n) : SX_CODEC_NONE;
 }
 
 smtpdx_status sx_src_open(const char *path, sx_src **out)
@@ -95,8 +103,8 @@ smtpdx_status sx_src_open(const char *path, sx_src **out)
     s->live = !have_st || !S_ISREG(st.st_mode);
     s->mode = UNSEEN;
     if (!s->live) {
-        int g = gzip_file(fd);
-        s->mode = g == 1 ? GZIP : PLAIN;
+        s->kind = file_kind(fd);
+        s->mode = s->kind != SX_CODEC_NONE ? PACKED : PLAIN;
     }
     *out = s;
     return SMTPDX_OK;
@@ -177,12 +185,16 @@ static ssize_t raw_read(sx_src *s, void *buf, size_t n)
     }
 }
 
+/* Say what was wrong with the compressed data ("the xz data is
+ * damaged"), for sx_src_why(). */
 static smtpdx_status fail(sx_src *s, const char *what, const char *detail)
 {
+    const char *name = sx_codec_name(s->kind);
     if (detail != NULL)
-        snprintf(s->why, sizeof s->why, "%s (%s)", what, detail);
+        snprintf(s->why, sizeof s->why, "the %s data %s (%s)", name, what,
+                 detail);
     else
-        snprintf(s->why, sizeof s->why, "%s", what);
+        snprintf(s->why, sizeof s->why, "the %s data %s", name, what);
     errno = EIO;
     return SMTPDX_ERR_IO;
 }
@@ -192,7 +204,7 @@ static smtpdx_status fail(sx_src *s, const char *what, const char *detail)
 static smtpdx_status gather(sx_src *s, size_t want)
 {
     if (s->in == NULL) {
-        s->in = sx_malloc(SX_SRC_GZBUF);
+        s->in = sx_malloc(SX_SRC_INBUF);
         if (s->in == NULL)
             return SMTPDX_ERR_NOMEM;
     }
@@ -201,7 +213,7 @@ static smtpdx_status gather(sx_src *s, size_t want)
         s->in_off = 0;
     }
     while (s->in_len < want && !s->in_eof) {
-        ssize_t r = raw_read(s, s->in + s->in_len, SX_SRC_GZBUF - s->in_len);
+        ssize_t r = raw_read(s, s->in + s->in_len, SX_SRC_INBUF - s->in_len);
         if (r < 0)
             return SMTPDX_ERR_IO;
         if (r == 0)
@@ -211,63 +223,70 @@ static smtpdx_status gather(sx_src *s, size_t want)
     return SMTPDX_OK;
 }
 
-static int magic_at(const sx_src *s)
+/* Enough input to tell a format by its magic: SX_CODEC_MAGIC_MAX bytes,
+ * or fewer that can be no magic's start, or the end. A pipe whose writer
+ * sent two bytes and waits for an answer is not kept waiting. */
+static smtpdx_status gather_magic(sx_src *s)
 {
-    return s->in_len >= 2 && s->in[s->in_off] == 31 &&
-           s->in[s->in_off + 1] == 139;
+    size_t want = 1;
+    for (;;) {
+        smtpdx_status st = gather(s, want);
+        if (st != SMTPDX_OK)
+            return st;
+        if (s->in_len >= SX_CODEC_MAGIC_MAX || s->in_eof ||
+            !sx_codec_prefix(s->in + s->in_off, s->in_len))
+            return SMTPDX_OK;
+        want = s->in_len + 1;
+    }
 }
 
 /* Inflate into buf; *got = 0 only at the end of the data. */
-static smtpdx_status gz_read(sx_src *s, char *buf, size_t n, size_t *got)
+static smtpdx_status packed_read(sx_src *s, char *buf, size_t n, size_t *got)
 {
     smtpdx_status st;
-    if (!s->z_ready) {
-        /* 16 + 15: a gzip wrapper around a window of up to 32 KiB */
-        if (inflateInit2(&s->z, 16 + MAX_WBITS) != Z_OK)
-            return SMTPDX_ERR_NOMEM;
-        s->z_ready = 1;
-    }
+    if (s->codec == NULL && (st = sx_codec_new(s->kind, &s->codec)) != SMTPDX_OK)
+        return st;
     for (;;) {
         if (s->member_done) {
             /* another member, or the end (anything else: ignored) */
-            if ((st = gather(s, 2)) != SMTPDX_OK)
+            if ((st = gather_magic(s)) != SMTPDX_OK)
                 return st;
-            if (!magic_at(s)) {
+            if (sx_codec_sniff(s->in + s->in_off, s->in_len) != s->kind) {
                 s->in_len = 0;
                 s->in_eof = 1;
                 return SMTPDX_OK;
             }
-            if (inflateReset(&s->z) != Z_OK)
-                return SMTPDX_ERR_NOMEM;
+            if ((st = sx_codec_reset(s->codec)) != SMTPDX_OK)
+                return st;
             s->member_done = 0;
         }
         if (s->in_len == 0 && !s->in_eof && (st = gather(s, 1)) != SMTPDX_OK)
             return st;
-        s->z.next_in = s->in + s->in_off;
-        s->z.avail_in = (uInt)s->in_len;
-        s->z.next_out = (unsigned char *)buf;
-        s->z.avail_out = (uInt)n;
-        int zr = inflate(&s->z, Z_NO_FLUSH);
-        size_t used = s->in_len - s->z.avail_in;
+        size_t used, made;
+        const char *why;
+        sx_codec_step_result r =
+            sx_codec_step(s->codec, s->in + s->in_off, s->in_len, buf, n,
+                          &used, &made, &why);
         s->in_off += used;
         s->in_len -= used;
-        *got = n - s->z.avail_out;
-        if (zr == Z_STREAM_END)
+        *got = made;
+        if (r == SX_CODEC_END)
             s->member_done = 1;
-        else if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT)
-            return fail(s, "the gzip data is damaged",
-                        s->z.msg ? s->z.msg : "zlib could not inflate it");
-        else if (zr == Z_MEM_ERROR)
-            return fail(s, "out of memory while inflating the gzip data",
-                        NULL);
-        if (*got > 0)
+        else if (r == SX_CODEC_DAMAGED)
+            return fail(s, "is damaged", why);
+        else if (r == SX_CODEC_NOMEM)
+            return fail(s, "could not be inflated: out of memory", NULL);
+        s->out += made;
+        if (s->out > SX_SRC_BOMB_OUT &&
+            s->out / SX_SRC_BOMB_RATIO > s->offset)
+            return fail(s, "inflates to more than 10,000 times its size",
+                        "a decompression bomb: not read further");
+        if (made > 0)
             return SMTPDX_OK;
-        if (zr == Z_BUF_ERROR && used == 0 && s->in_len > 0)
-            return fail(s, "the gzip data is damaged",
-                        "zlib made no progress on it");
+        if (used == 0 && s->in_len > 0 && !s->member_done)
+            return fail(s, "is damaged", "the decoder made no progress on it");
         if (!s->member_done && s->in_len == 0 && s->in_eof)
-            return fail(s, "the gzip data ends early: the file is cut short",
-                        NULL);
+            return fail(s, "ends early: the file is cut short", NULL);
     }
 }
 
@@ -277,14 +296,15 @@ smtpdx_status sx_src_read(sx_src *s, char *buf, size_t n, size_t *got)
     if (n > INT_MAX / 2)
         n = INT_MAX / 2;
     if (s->mode == UNSEEN) {
-        /* a pipe or terminal: its first bytes tell gzip from plain */
-        smtpdx_status st = gather(s, 2);
+        /* a pipe or terminal: its first bytes tell the format */
+        smtpdx_status st = gather_magic(s);
         if (st != SMTPDX_OK)
             return st;
-        s->mode = magic_at(s) ? GZIP : PLAIN;
+        s->kind = sx_codec_sniff(s->in + s->in_off, s->in_len);
+        s->mode = s->kind != SX_CODEC_NONE ? PACKED : PLAIN;
     }
-    if (s->mode == GZIP)
-        return gz_read(s, buf, n, got);
+    if (s->mode == PACKED)
+        return packed_read(s, buf, n, got);
     if (s->in_len > 0) {
         /* bytes read to tell the kind, handed out first */
         size_t k = s->in_len < n ? s->in_len : n;
@@ -310,8 +330,7 @@ void sx_src_close(sx_src *s)
 {
     if (s == NULL)
         return;
-    if (s->z_ready)
-        inflateEnd(&s->z);
+    sx_codec_free(s->codec);
     sx_free(s->in);
     close(s->fd);
     sx_free(s);

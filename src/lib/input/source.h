@@ -1,8 +1,9 @@
 /*
- * source.h - a byte stream from a file or stdin, gzip inflated on the fly.
+ * source.h - a byte stream from a file or stdin, inflated on the fly when
+ * it is gzip, xz, zstd or bzip2 data.
  *
- * Compression is recognised by the gzip magic bytes (RFC 1952 2.3.1), not
- * by the file name: a plain file reads through unchanged. The source owns
+ * Compression is recognised by the format's magic bytes (codec.h), not by
+ * the file name: a plain file reads through unchanged. The source owns
  * its descriptor (stdin is duplicated, so closing never closes fd 0).
  */
 #ifndef SX_INPUT_SOURCE_H
@@ -35,14 +36,15 @@ void sx_src_on_wait(sx_src *s, void (*fn)(void *arg, unsigned ms),
 void sx_src_intr(sx_src *s, int intr);
 /* Is it a pipe, terminal or socket (not a regular file)? */
 int sx_src_live(const sx_src *s);
-/* Bytes taken from the descriptor so far (gzip: the compressed ones). */
+/* Bytes taken from the descriptor so far (compressed: the compressed
+ * ones). */
 uint64_t sx_src_offset(const sx_src *s);
 /* Read up to n bytes, what is there without waiting for more once some
  * came: *got = 0 means the end. SMTPDX_ERR_IO on a read or
- * inflate error (a truncated or corrupt .gz). */
+ * inflate error (a truncated or corrupt .gz, .xz, .zst or .bz2). */
 smtpdx_status sx_src_read(sx_src *s, char *buf, size_t n, size_t *got);
-/* After SMTPDX_ERR_IO from sx_src_read: what was wrong with gzip data, in
- * words for people ("the gzip data ends early: ..."), or NULL when it was
+/* After SMTPDX_ERR_IO from sx_src_read: what was wrong with compressed
+ * data, in words for people ("the xz data ends early: ..."), or NULL when it was
  * the system's read that failed (errno says why then). */
 const char *sx_src_why(const sx_src *s);
 void sx_src_close(sx_src *s);
