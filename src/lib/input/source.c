@@ -269,7 +269,6 @@ static smtpdx_status packed_read(sx_src *s, char *buf, size_t n, size_t *got)
                           &used, &made, &why);
         s->in_off += used;
         s->in_len -= used;
-        *got = made;
         if (r == SX_CODEC_END)
             s->member_done = 1;
         else if (r == SX_CODEC_DAMAGED)
@@ -281,8 +280,10 @@ static smtpdx_status packed_read(sx_src *s, char *buf, size_t n, size_t *got)
             s->out / SX_SRC_BOMB_RATIO > s->offset)
             return fail(s, "inflates to more than 10,000 times its size",
                         "a decompression bomb: not read further");
-        if (made > 0)
+        if (made > 0) {
+            *got = made;
             return SMTPDX_OK;
+        }
         if (used == 0 && s->in_len > 0 && !s->member_done)
             return fail(s, "is damaged", "the decoder made no progress on it");
         if (!s->member_done && s->in_len == 0 && s->in_eof)
