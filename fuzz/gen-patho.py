@@ -26,7 +26,9 @@ suffixes) depending on KIND:
   long-from BYTES       an mbox whose first "From " line is BYTES long
   huge-returned BYTES   an mbox of two bounces, the first returning a copy
                         with a base64 attachment of BYTES
+  bz2-bomb BYTES        bzip2 data that inflates to BYTES of newlines
 """
+import bz2
 import sys
 import zlib
 
@@ -196,6 +198,12 @@ def main():
                   b"--B0\nContent-Type: message/delivery-status\n\n"
                   b"Reporting-MTA: dns; mx.example.com\n\n" +
                   (DSN_RCPT % (2, 2)) + b"--B0--\n")
+    elif kind == "bz2-bomb":
+        z = bz2.BZ2Compressor(9)
+        block = b"\n" * (1 << 20)
+        for _ in range(size(arg, 1 << 30) >> 20):
+            OUT.write(z.compress(block))
+        OUT.write(z.flush())
     elif kind == "gz-bomb":
         z = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
         block = b"a" * (1 << 20)

@@ -6,7 +6,8 @@
 #   sibling parts, 100,000 header fields, a 10 MB header field, 100,000
 #   encoded words, a 64 MB line without a newline (log and bounce), a
 #   Postfix log opening 300,000 messages (queue table bound), gzip data
-#   that inflates to 256 MB (bounce and log), a 1 MB reply line, a 1 MB
+#   that inflates to 256 MB (bounce and log), bzip2 data that would
+#   inflate to 1 GB from 785 bytes (refused as a bomb, bounce and log), a 1 MB reply line, a 1 MB
 #   Diagnostic-Code, a 65 MB mbox "From " line, a bounce returning an
 #   80 MB copy (read in part, its record kept), and a 64 MB mbox of small
 #   bounces (every message must still give its record).
@@ -55,6 +56,14 @@ measure long-line-bounce 60 200 long-line 64M -- "${B[@]}"
 # gzip data that inflates to 256 MB: read through, bounded like plain data
 measure gz-bomb-bounce 60 200 gz-bomb 256M -- "${B[@]}"
 measure gz-bomb-log 60 200 gz-bomb 256M -- log --format ndjson -
+
+# bzip2 data that would inflate to 1 GB from 785 bytes: refused as a
+# bomb once past 1 MiB, in words, exit 3 (an input that could not be read)
+for c in bounce log; do
+    measure bz2-bomb-$c 60 200 bz2-bomb 1G -- $c --format ndjson -
+    [ "$M_RC" -eq 3 ] && grep -q "the bzip2 data inflates to more than 10,000 times its size" "$TMP/bz2-bomb-$c.err" ||
+        lfail "bz2-bomb-$c: exit $M_RC, want 3 and the bomb named: $(head -3 "$TMP/bz2-bomb-$c.err")"
+done
 
 measure queue-ids 60 200 queue-ids 300000 -- log --format ndjson --only all -
 measure log-lines 60 200 log-lines 32M -- log --format ndjson -
