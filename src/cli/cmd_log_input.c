@@ -330,7 +330,7 @@ typedef struct ikey {
 } ikey;
 
 /* The name without the suffix a compressor gave it (maillog.2.xz). */
-static size_t strip_gz(const char *p, size_t n)
+static size_t strip_packed(const char *p, size_t n)
 {
     static const char *const sfx[] = {".gz", ".xz", ".zst", ".bz2"};
     for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
@@ -344,7 +344,7 @@ static size_t strip_gz(const char *p, size_t n)
 static void key_of(ikey *k)
 {
     const char *p = k->path;
-    size_t n = strip_gz(p, strlen(p));
+    size_t n = strip_packed(p, strlen(p));
     k->kind = 2;
     k->base_len = n;
     /* "name.N" */

@@ -510,36 +510,34 @@ static int error_answer(sx_str t)
 static sx_str session_host(sx_str t)
 {
     const char *w = sx_bt_ifind(t.p, t.len, "remote server ");
-    if (w != NULL && sx_bt_ifind(t.p, t.len, " issued an error") != NULL) {
-        w += 14;
-        sx_str best = {NULL, 0};
-        for (int k = 0; k < 2 && w < t.p + t.len; k++) {
-            if (*w == '(')
-                w++;
-            else if (k == 1)
-                break; /* the name after the address is in parentheses */
-            size_t h = sx_bt_host_len(w, (size_t)(t.p + t.len - w));
-            if (h == 0)
-                break;
-            int named = 0;
-            for (size_t i = 0; i < h; i++)
-                if ((w[i] | 0x20) >= 'a' && (w[i] | 0x20) <= 'z')
-                    named = 1;
-            if (best.len == 0 || named)
-                best = sx_bt_str(w, h);
-            if (named)
-                break;
-            w += h;
-            while (w < t.p + t.len && (*w == ')' || *w == ' '))
-                w++;
-            if (w < t.p + t.len && *w != '(')
-                break;
-        }
-        if (best.len > 0 && memchr(best.p, '.', best.len) != NULL)
-            return best;
-        return sx_bt_str(NULL, 0);
+    const char *e = t.p + t.len;
+    sx_str best = {NULL, 0};
+    if (w == NULL || sx_bt_ifind(t.p, t.len, " issued an error") == NULL)
+        return best;
+    w += 14;
+    /* the first token, in parentheses or not, then a name in them */
+    for (int k = 0; k < 2 && w < e; k++) {
+        if (*w == '(')
+            w++;
+        else if (k == 1)
+            break;
+        size_t h = sx_bt_host_len(w, (size_t)(e - w));
+        if (h == 0)
+            break;
+        int named = 0;
+        for (size_t i = 0; i < h && !named; i++)
+            named = (w[i] | 0x20) >= 'a' && (w[i] | 0x20) <= 'z';
+        if (best.len == 0 || named)
+            best = sx_bt_str(w, h);
+        if (named)
+            break;
+        w += h;
+        while (w < e && (*w == ')' || *w == ' '))
+            w++;
     }
-    return sx_bt_str(NULL, 0);
+    if (best.len == 0 || memchr(best.p, '.', best.len) == NULL)
+        return sx_bt_str(NULL, 0);
+    return best;
 }
 
 /* A session transcript under an address ("mx.example.org [192.0.2.25]:",
