@@ -301,6 +301,9 @@ typedef struct smtpdx_record {
 #define SMTPDX_CUT_RETURNED   0x10u /* a returned-message header field (2 KiB) */
 #define SMTPDX_CUT_HEADER     0x20u /* the notice's own header block (1 MiB):
                                          the fields past it are left out */
+#define SMTPDX_CUT_MESSAGE    0x40u /* the message itself, over
+                                         SMTPDX_MSG_MAX: only its head was
+                                         read */
 
 /* A list of records (one bounce mail's, or a log's). */
 typedef struct smtpdx_records smtpdx_records;
@@ -409,10 +412,20 @@ void smtpdx_stream_interruptible(smtpdx_stream *s, int on);
  * NULL). Returns SMTPDX_ERR_NOTBOUNCE for a mail that is none of bounce,
  * auto-reply, feedback report or delivery report, and SMTPDX_ERR_PARSE for
  * text that is no mail at all: it does not open with a header field (after
- * an mbox "From " line and blank lines); no records are added then. */
+ * an mbox "From " line and blank lines); no records are added then. Of a
+ * message longer than SMTPDX_MSG_MAX only the head is read (its lines
+ * that fit; a bounce's notice and report come before the returned copy),
+ * and its records carry SMTPDX_CUT_MESSAGE. */
 smtpdx_status smtpdx_bounce_parse(smtpdx_ctx *ctx, const char *buf,
                                   size_t len, const char *origin,
                                   smtpdx_records *out);
+/* The same for the head of a message whose end was not kept (what
+ * smtpdx_msgreader_next() hands out when smtpdx_msgreader_cut() says 1):
+ * its records carry SMTPDX_CUT_MESSAGE, so that a reader of them knows
+ * that a part of the message was never seen. */
+smtpdx_status smtpdx_bounce_parse_head(smtpdx_ctx *ctx, const char *buf,
+                                       size_t len, const char *origin,
+                                       smtpdx_records *out);
 
 /* ------------------------------------------------------------------- log */
 

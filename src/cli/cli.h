@@ -237,7 +237,7 @@ void cli_progress_done(cli_progress *p);
  * and handed back in the order they were put in (cli_pool.c):
  *
  *   cli_pool_new(jobs, done, arg, &p);
- *   ... cli_pool_put(p, buf, len, origin); ...   // copies the message
+ *   ... cli_pool_put(p, buf, len, origin, 0); ...   // copies the message
  *   cli_pool_drain(p);   // every message put so far is handed back
  *   cli_pool_free(p);    // messages not yet handed back are dropped
  *
@@ -257,8 +257,10 @@ typedef void (*cli_pool_done)(void *arg, const char *buf, size_t len,
                               size_t n);
 smtpdx_status cli_pool_new(unsigned workers, cli_pool_done done, void *arg,
                            cli_pool **out);
+/* head: buf is only the head of a larger message (smtpdx_msgreader_cut):
+ * parsed with smtpdx_bounce_parse_head() */
 smtpdx_status cli_pool_put(cli_pool *p, const char *buf, size_t len,
-                           const char *origin);
+                           const char *origin, int head);
 void cli_pool_drain(cli_pool *p);
 void cli_pool_free(cli_pool *p);
 

@@ -39,6 +39,7 @@
 typedef struct item {
     size_t at, len;   /* the message, in the slot's buf */
     size_t oat;       /* its origin, in the slot's org */
+    int head;         /* only the head of a larger message */
     smtpdx_status st; /* what parsing it returned */
     size_t first, n;  /* its records, in the slot's recs */
 } item;
@@ -83,8 +84,8 @@ static void parse_batch(smtpdx_ctx *ctx, slot *s)
     for (size_t i = 0; i < s->n; i++) {
         item *it = &s->it[i];
         it->first = smtpdx_records_count(s->recs);
-        it->st = smtpdx_bounce_parse(ctx, s->buf + it->at, it->len,
-                                     s->org + it->oat, s->recs);
+        it->st = (it->head ? smtpdx_bounce_parse_head : smtpdx_bounce_parse)(
+            ctx, s->buf + it->at, it->len, s->org + it->oat, s->recs);
         it->n = smtpdx_records_count(s->recs) - it->first;
     }
 }
@@ -181,7 +182,7 @@ static int append(char **dst, size_t *len, size_t *cap, const char *src,
 }
 
 smtpdx_status cli_pool_put(cli_pool *p, const char *buf, size_t len,
-                           const char *origin)
+                           const char *origin, int head)
 {
     /* the batch at tail is neither parsed nor handed back: only this
      * thread touches it until tail moves past it, once its slot is free */
@@ -201,6 +202,7 @@ smtpdx_status cli_pool_put(cli_pool *p, const char *buf, size_t len,
     it->at = s->len;
     it->oat = s->olen;
     it->len = len;
+    it->head = head;
     if (append(&s->buf, &s->len, &s->cap, buf, len) != 0 ||
         append(&s->org, &s->olen, &s->ocap, o, strlen(o)) != 0) {
         s->len = it->at; /* as it was: the batch stays whole */

@@ -167,10 +167,10 @@ static void pooled(void *arg, const char *buf, size_t len,
 }
 
 static void one_message(bounce_run *run, const char *buf, size_t len,
-                        const char *origin)
+                        const char *origin, int head)
 {
     if (run->pool != NULL) {
-        smtpdx_status st = cli_pool_put(run->pool, buf, len, origin);
+        smtpdx_status st = cli_pool_put(run->pool, buf, len, origin, head);
         if (st != SMTPDX_OK) {
             cli_error("bounce", origin, "%s", smtpdx_strerror(st));
             run->failed = 1;
@@ -178,8 +178,9 @@ static void one_message(bounce_run *run, const char *buf, size_t len,
         return;
     }
     smtpdx_records_clear(run->recs);
-    smtpdx_status st = smtpdx_bounce_parse(run->ctx, buf, len, origin,
-                                           run->recs);
+    smtpdx_status st =
+        (head ? smtpdx_bounce_parse_head : smtpdx_bounce_parse)(
+            run->ctx, buf, len, origin, run->recs);
     account(run, buf, len, origin, st, run->recs, 0,
             smtpdx_records_count(run->recs));
 }
@@ -262,7 +263,8 @@ static void one_input(bounce_run *run, const char *path)
         }
         if (buf == NULL)
             break;
-        if (smtpdx_msgreader_cut(rd)) {
+        int head = smtpdx_msgreader_cut(rd);
+        if (head) {
             catch_up(run);
             cli_error("bounce", origin ? origin : path,
                       "larger than 64 MiB: only its first 64 MiB were read "
@@ -270,7 +272,7 @@ static void one_input(bounce_run *run, const char *path)
                       "of its returned copy is what is lost)");
             run->cut++;
         }
-        one_message(run, buf, len, origin ? origin : path);
+        one_message(run, buf, len, origin ? origin : path, head);
     }
     smtpdx_msgreader_free(rd);
 }

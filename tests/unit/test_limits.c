@@ -769,6 +769,53 @@ static void test_bounce_returned_cut(void **state)
     free(g.s);
 }
 
+/* SMTPDX_MSG_MAX: of a longer buffer the lines that fit are read (the
+ * notice and report lead) and every record says the message was read in
+ * part; the same head given to smtpdx_bounce_parse_head() is marked as
+ * well, and under smtpdx_bounce_parse() it is not. */
+static void test_bounce_message_cut(void **state)
+{
+    (void)state;
+    gen g = {0};
+    gen_puts(&g, dsn_head);
+    gen_puts(&g, "Final-Recipient: rfc822; u@example.net\nAction: failed\n"
+                 "Status: 5.1.1\n\nFinal-Recipient: rfc822; v@example.net\n"
+                 "Action: failed\nStatus: 5.2.2\n\n--B\n"
+                 "Content-Type: message/rfc822\n\n"
+                 "From: alice@example.com\nSubject: hi\n\n");
+    size_t head = g.n;
+    while (g.n < (size_t)SMTPDX_MSG_MAX + 100)
+        gen_puts(&g, "a line of the returned copy's body\n");
+    gen_puts(&g, "--B--\n");
+    smtpdx_ctx *ctx = NULL;
+    assert_int_equal(smtpdx_ctx_new(&ctx), SMTPDX_OK);
+    smtpdx_records *rs = smtpdx_records_new();
+    assert_int_equal(smtpdx_bounce_parse(ctx, g.s, g.n, NULL, rs), SMTPDX_OK);
+    assert_int_equal(smtpdx_records_count(rs), 2);
+    for (size_t i = 0; i < 2; i++)
+        assert_true(smtpdx_records_get(rs, i)->truncated & SMTPDX_CUT_MESSAGE);
+    assert_string_equal(smtpdx_records_get(rs, 1)->recipient, "v@example.net");
+    assert_string_equal(smtpdx_records_get(rs, 1)->deliverystatus, "5.2.2");
+    smtpdx_records_clear(rs);
+    /* a head handed out by the reader, small */
+    assert_int_equal(smtpdx_bounce_parse_head(ctx, g.s, head, "m", rs),
+                     SMTPDX_OK);
+    assert_int_equal(smtpdx_records_count(rs), 2);
+    assert_int_equal(smtpdx_records_get(rs, 0)->truncated, SMTPDX_CUT_MESSAGE);
+    smtpdx_records_clear(rs);
+    assert_int_equal(smtpdx_bounce_parse(ctx, g.s, head, "m", rs), SMTPDX_OK);
+    assert_int_equal(smtpdx_records_get(rs, 0)->truncated, 0);
+    /* records already in the list are left as they were */
+    assert_int_equal(smtpdx_bounce_parse_head(ctx, g.s, head, "m", rs),
+                     SMTPDX_OK);
+    assert_int_equal(smtpdx_records_count(rs), 4);
+    assert_int_equal(smtpdx_records_get(rs, 1)->truncated, 0);
+    assert_int_equal(smtpdx_records_get(rs, 2)->truncated, SMTPDX_CUT_MESSAGE);
+    smtpdx_records_free(rs);
+    smtpdx_ctx_free(ctx);
+    free(g.s);
+}
+
 /* ----------------------------------------------------------------- log */
 
 static smtpdx_logparser *log_new(size_t queue_max, int64_t max_age)
@@ -921,6 +968,7 @@ int main(void)
         cmocka_unit_test(test_bounce_text_and_dsn_cut),
         cmocka_unit_test(test_bounce_lines_cut),
         cmocka_unit_test(test_bounce_returned_cut),
+        cmocka_unit_test(test_bounce_message_cut),
         cmocka_unit_test(test_bounce_nest),
         cmocka_unit_test(test_log_line),
         cmocka_unit_test(test_log_tag),

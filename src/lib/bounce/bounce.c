@@ -540,14 +540,48 @@ static int opens_like_mail(const char *p, size_t n)
     return p < e && *p == ':';
 }
 
+/* Of a message over SMTPDX_MSG_MAX, the lines that fit (max bytes when
+ * no line ends there): a bounce's notice and report come before its
+ * returned copy, so the end is what may go. */
+static size_t head_len(const char *buf, size_t max)
+{
+    for (size_t n = max; n > 0; n--)
+        if (buf[n - 1] == '\n' || buf[n - 1] == '\r')
+            return n; /* a CR LF cut after its CR costs a blank line */
+    return max;
+}
+
+static smtpdx_status parse_top(smtpdx_ctx *ctx, const char *buf, size_t len,
+                               const char *origin, int head,
+                               smtpdx_records *out)
+{
+    if (ctx == NULL || out == NULL || (buf == NULL && len > 0))
+        return SMTPDX_ERR_INVAL;
+    if (buf == NULL)
+        buf = "";
+    if (len > SMTPDX_MSG_MAX) {
+        len = head_len(buf, SMTPDX_MSG_MAX);
+        head = 1;
+    }
+    size_t first = smtpdx_records_count(out);
+    smtpdx_status st = parse_one(ctx, buf, len, origin, out, 0);
+    if (st == SMTPDX_ERR_NOTBOUNCE && !opens_like_mail(buf, len))
+        st = SMTPDX_ERR_PARSE;
+    if (head)
+        sx_records_cut_from(out, first, SMTPDX_CUT_MESSAGE);
+    return st;
+}
+
 smtpdx_status smtpdx_bounce_parse(smtpdx_ctx *ctx, const char *buf,
                                   size_t len, const char *origin,
                                   smtpdx_records *out)
 {
-    if (ctx == NULL || out == NULL || (buf == NULL && len > 0))
-        return SMTPDX_ERR_INVAL;
-    smtpdx_status st = parse_one(ctx, buf ? buf : "", len, origin, out, 0);
-    if (st == SMTPDX_ERR_NOTBOUNCE && !opens_like_mail(buf ? buf : "", len))
-        st = SMTPDX_ERR_PARSE;
-    return st;
+    return parse_top(ctx, buf, len, origin, 0, out);
+}
+
+smtpdx_status smtpdx_bounce_parse_head(smtpdx_ctx *ctx, const char *buf,
+                                       size_t len, const char *origin,
+                                       smtpdx_records *out)
+{
+    return parse_top(ctx, buf, len, origin, 1, out);
 }

@@ -113,6 +113,7 @@ static const char *const flag_names[] = {
 
 static const char *const cut_names[] = {
     "text", "dsn", "recipients", "diagnostic", "returned", "header",
+    "message",
 };
 
 /* The names of the bits set in bits, bit i named table[i]. */

@@ -184,6 +184,12 @@ void sx_records_pop(smtpdx_records *rs)
     }
 }
 
+void sx_records_cut_from(smtpdx_records *rs, size_t first, unsigned cut)
+{
+    for (size_t i = first; rs && i < rs->count; i++)
+        rs->items[i]->truncated |= cut;
+}
+
 smtpdx_status sx_record_set(smtpdx_record *r, const char **field,
                             const char *s, size_t n)
 {

@@ -19,6 +19,10 @@ smtpdx_record *sx_records_add(smtpdx_records *rs);
  * no partial record is ever seen). */
 void sx_records_pop(smtpdx_records *rs);
 
+/* Add the SMTPDX_CUT_* bits cut to every record from index first on (a
+ * message read in part: all it gave may lack what was beyond). */
+void sx_records_cut_from(smtpdx_records *rs, size_t first, unsigned cut);
+
 /* Copy s[0..n) into the record and point *field at the copy. field must be
  * the address of one of the record's const char * members. Returns
  * SMTPDX_OK or SMTPDX_ERR_NOMEM. */
