@@ -62,6 +62,27 @@ static int right_ok(unsigned char c)
              c == '+' || c >= 0x80);
 }
 
+/* A dotted quad at b[k] ("192.0.2.1"), ended by no further digit or dot
+ * and digit? */
+static int ipv4_at(const char *b, size_t n, size_t k)
+{
+    for (int part = 0; part < 4; part++) {
+        size_t d = k;
+        while (k < n && is_digit((unsigned char)b[k]) && k - d < 4)
+            k++;
+        if (k == d || k - d > 3)
+            return 0;
+        if (part < 3) {
+            if (k >= n || b[k] != '.')
+                return 0;
+            k++;
+        }
+    }
+    return k >= n || !(is_alnum((unsigned char)b[k]) ||
+                       (b[k] == '.' && k + 1 < n &&
+                        is_digit((unsigned char)b[k + 1])));
+}
+
 /* An enhanced code at b[k]. Returns 1 and fills the enhanced part of *c,
  * with *endp after the detail; 0 when none (c->bad set when it would be
  * one but for a detail of four or more digits, as in "5.7.1000"). */
@@ -189,9 +210,10 @@ int sx_reply_code_at(const char *b, size_t n, size_t i, sx_code *c)
                 c->quote = 0;
         }
         /* "550-1234": a number range or a ticket, not a code line; but
-         * "250-8BITMIME" is one, a word that starts with a digit */
+         * "250-8BITMIME" is one, a word that starts with a digit, and so
+         * is "550-192.0.2.1 blocked", a line that names the client */
         if (c->sep == '-' && !has_enh && k + 1 < n &&
-            is_digit((unsigned char)b[k + 1])) {
+            is_digit((unsigned char)b[k + 1]) && !ipv4_at(b, n, k + 1)) {
             size_t d = k + 1;
             while (d < n && is_digit((unsigned char)b[d]))
                 d++;
