@@ -2,7 +2,8 @@
 # cli_readme.sh - the README's library example works as the README says:
 # install the build into a scratch prefix, compile the example exactly with
 # the README's pkg-config line, run it, and check that its answer is the one
-# 'smtpdx explain' gives for the same reply. Also: the README's exit code
+# 'smtpdx explain' gives for the same reply; the same for the bounce
+# example (bounces.c) against 'smtpdx bounce'. Also: the README's exit code
 # table is the one 'smtpdx --help' prints.
 #
 # arg1: the build directory; env SMTPDX: the binary.
@@ -56,6 +57,41 @@ for reply in '452 4.3.1 Insufficient system resources' '550 5.1.1 User unknown' 
                    elif .temporary == false then "permanent" else "no failure" end)')
     [ "$got" = "$want" ] || bad "example says '$got', explain says '$want' for: $reply"
 done
+
+# The second example lists the same records, in the same order, as
+# 'smtpdx bounce' does for the folder of bounce cases; and a path that
+# cannot be read is named on stderr and gives exit 3.
+awk '/<!-- readme-example: bounces.c -->/{m=1; next}
+     m && /^```c/{on=1; next} on && /^```/{exit} on{print}' README.md > "$tmp/bounces.c"
+ccline=$(grep -E '^\$ cc bounces\.c ' README.md | head -n1 | sed 's/^\$ //')
+if [ ! -s "$tmp/bounces.c" ] || [ -z "$ccline" ]; then
+    bad "README.md lacks the bounces.c example or its cc line"
+elif ! (cd "$tmp" && eval "$ccline $extra"); then
+    bad "'$ccline' failed"
+else
+    LD_LIBRARY_PATH="$libdir" "$tmp/bounces" tests/data/bounce > "$tmp/bounces.out" ||
+        bad "bounces exited $? on tests/data/bounce"
+    "$SMTPDX" bounce --ndjson tests/data/bounce 2>/dev/null |
+        jq -r '[.recipient, .reason, .deliverystatus,
+                (if .hardbounce == 1 then "remove the address"
+                 else "may retry" end)] | @tsv' > "$tmp/bounces.want"
+    [ -s "$tmp/bounces.want" ] && cmp -s "$tmp/bounces.want" "$tmp/bounces.out" || {
+        bad "the bounces.c example and smtpdx bounce differ"
+        diff "$tmp/bounces.want" "$tmp/bounces.out" | head -n 10
+    }
+    LD_LIBRARY_PATH="$libdir" "$tmp/bounces" "$tmp/no-such-file" \
+        tests/data/bounce/sendmail-two-refused.eml > "$tmp/two.out" 2> "$tmp/two.err"
+    rc=$?
+    [ "$rc" -eq 3 ] && [ "$(wc -l < "$tmp/two.out")" -eq 2 ] &&
+        grep -q 'no-such-file: No such file or directory' "$tmp/two.err" ||
+        bad "bounces with a missing file: exit $rc, $(wc -l < "$tmp/two.out") lines, stderr: $(cat "$tmp/two.err")"
+    # the README's sample run is what the example prints
+    awk '/^\$ \.\/bounces /{on=1; next} on && /^```/{exit} on{print}' README.md > "$tmp/bounces.readme"
+    grep -E '^\$ \./bounces ' README.md | head -n1 | sed 's/^\$ \.\/bounces //' > "$tmp/bounces.args"
+    LD_LIBRARY_PATH="$libdir" "$tmp/bounces" $(cat "$tmp/bounces.args") > "$tmp/bounces.sample"
+    cmp -s "$tmp/bounces.readme" "$tmp/bounces.sample" ||
+        bad "the README's sample run of bounces differs from what it prints"
+fi
 
 # The exit code table of the README is the one of --help.
 "$SMTPDX" --help | awk '/^Exit status:/{on=1; next} on && /^$/{exit} on' |
