@@ -170,7 +170,8 @@ static const help_page pages[] = {
       {"-q, --quiet", "No counts and no progress on standard error; "
                       "errors are still reported."},
       {"--summary", "Only the table's summary: records by reason and "
-                    "cause, without a block per record (for a large "
+                    "cause, and the ten domains with the most failures "
+                    "and why, without a block per record (for a large "
                     "folder); a table even in a pipe."},
       {"-j, --jobs N", "Parse on N threads (0: one for each core smtpdx "
                        "may run on); the records, the summary and the "
@@ -178,7 +179,8 @@ static const help_page pages[] = {
                        "Default 1."},
       OUTPUT_OPTS},
      {{"smtpdx bounce /var/mail/bounces",
-       "A summary grouped by reason, then one block per failed recipient."},
+       "A summary by reason and by the domains that fail most, then one "
+       "block per failed recipient."},
       {"smtpdx bounce --hard --ndjson Maildir/ | jq -r .recipient | sort -u",
        "The addresses to remove from a mailing list."},
       {"smtpdx bounce --format sisimai Maildir/ > bounces.ndjson",

@@ -636,6 +636,85 @@ static smtpdx_writer *mem_writer(smtpdx_format fmt, unsigned flags, FILE **f,
     return w;
 }
 
+/* One record for domain with reason, into rs. */
+static void dest_record(smtpdx_records *rs, const char *domain,
+                        smtpdx_reason reason)
+{
+    smtpdx_record *r = sx_records_add(rs);
+    assert_non_null(r);
+    smtpdx_explanation e;
+    memset(&e, 0, sizeof e);
+    e.reason = reason;
+    e.temporary = 0;
+    assert_int_equal(sx_record_set_why(r, &e, NULL, 0), SMTPDX_OK);
+    sx_record_sets(r, &r->destination, domain);
+}
+
+/* The summary's failures by destination: the most failing domains first
+ * (names compared without case), their reasons by count, the rest in one
+ * line; complaints are no failures; past 10,000 domains the tally says it
+ * no longer tells them apart. */
+static void test_table_destinations(void **state)
+{
+    (void)state;
+    smtpdx_records *rs = smtpdx_records_new();
+    assert_non_null(rs);
+    dest_record(rs, "Big.Example", SMTPDX_R_USERUNKNOWN);
+    dest_record(rs, "big.example", SMTPDX_R_BLOCKED);
+    dest_record(rs, "BIG.EXAMPLE", SMTPDX_R_USERUNKNOWN);
+    dest_record(rs, "big.example", SMTPDX_R_FEEDBACK);
+    dest_record(rs, "mid.example", SMTPDX_R_MAILBOXFULL);
+    dest_record(rs, "mid.example", SMTPDX_R_MAILBOXFULL);
+    char name[32];
+    for (int i = 0; i < 10; i++) {
+        snprintf(name, sizeof name, "d%d.example", i);
+        dest_record(rs, name, SMTPDX_R_HOSTUNKNOWN);
+    }
+    char *buf;
+    size_t len;
+    FILE *f;
+    smtpdx_writer *w = mem_writer(SMTPDX_FMT_TABLE, SMTPDX_OUT_SUMMARY, &f,
+                                  &buf, &len);
+    for (size_t i = 0; i < smtpdx_records_count(rs); i++)
+        assert_int_equal(smtpdx_writer_record(w, smtpdx_records_get(rs, i)),
+                         SMTPDX_OK);
+    assert_int_equal(smtpdx_writer_finish(w), SMTPDX_OK);
+    smtpdx_writer_free(w);
+    fclose(f);
+    char *at = strstr(buf, "FAILED AT");
+    assert_non_null(at);
+    char *big = strstr(at, "\n  big.example ");
+    char *mid = strstr(at, "\n  mid.example ");
+    assert_non_null(big);
+    assert_non_null(mid);
+    assert_true(big < mid);
+    assert_non_null(strstr(big, " 3  userunknown (2), blocked (1)\n"));
+    assert_non_null(strstr(mid, " 2  mailboxfull (2)\n"));
+    /* d0..d7 shown, in name order on equal counts; d8 and d9 summed */
+    assert_non_null(strstr(at, "\n  d7.example "));
+    assert_null(strstr(at, "\n  d8.example "));
+    assert_non_null(strstr(at, "\n  and 2 more failures at 2 other domains\n"));
+    free(buf);
+
+    /* bounded: 10,004 domains */
+    smtpdx_records_clear(rs);
+    for (int i = 0; i < 10004; i++) {
+        snprintf(name, sizeof name, "n%d.example", i);
+        dest_record(rs, name, SMTPDX_R_USERUNKNOWN);
+    }
+    w = mem_writer(SMTPDX_FMT_TABLE, SMTPDX_OUT_SUMMARY, &f, &buf, &len);
+    for (size_t i = 0; i < smtpdx_records_count(rs); i++)
+        assert_int_equal(smtpdx_writer_record(w, smtpdx_records_get(rs, i)),
+                         SMTPDX_OK);
+    assert_int_equal(smtpdx_writer_finish(w), SMTPDX_OK);
+    smtpdx_writer_free(w);
+    fclose(f);
+    assert_non_null(strstr(buf, "\n  and 9994 more failures at other domains "
+                                "(past the first 10000 domains"));
+    free(buf);
+    smtpdx_records_free(rs);
+}
+
 /* smtpdx_writer_flush(), for an input that paused: the table prints the
  * summary of the records so far and their blocks at the first flush, each
  * later block at once, and the summary of all at the end; --summary
@@ -847,6 +926,7 @@ int main(void)
         cmocka_unit_test(test_table_neutralised),
         cmocka_unit_test(test_table_cut_long_input),
         cmocka_unit_test(test_table_records),
+        cmocka_unit_test(test_table_destinations),
         cmocka_unit_test(test_table_flush),
         cmocka_unit_test(test_table_many_causes),
         cmocka_unit_test(test_bad_arguments),

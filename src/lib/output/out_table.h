@@ -25,6 +25,15 @@ void sx_table_diagnosis(sx_term *t, const smtpdx_explanation *e,
 void sx_table_matched(sx_term *t, const smtpdx_explanation *e,
                       const char *mtext, size_t mlen);
 
+/* Failures counted by destination domain for the records' summary
+ * (out_table_dest.c): bounded, the first 10,000 domains one by one. */
+typedef struct sx_dest_tally sx_dest_tally;
+sx_dest_tally *sx_dest_new(void);
+void sx_dest_free(sx_dest_tally *d);
+void sx_dest_add(sx_dest_tally *d, const char *domain, smtpdx_reason r);
+/* "FAILED AT  COUNT  REASONS": the ten domains with the most failures. */
+void sx_dest_print(sx_term *t, const sx_dest_tally *d);
+
 /* The record half of the table writer. */
 smtpdx_status sx_table_rec_add(smtpdx_writer *w, sx_term *t,
                                const smtpdx_record *r);

@@ -33,6 +33,7 @@ typedef struct rec_state {
      * knowledge base's, not by the input, so all are kept */
     rec_group *groups;
     size_t ngroups, cap;
+    sx_dest_tally *dest; /* failures by destination domain */
     unsigned long total, temporary, permanent, hard;
     unsigned long shown; /* summary only: the total last printed */
     int paused;          /* smtpdx_writer_flush() printed something */
@@ -45,6 +46,7 @@ static rec_state *state_of(smtpdx_writer *w)
         rec_state *rs = sx_calloc(1, sizeof(*rs));
         if (rs == NULL)
             return NULL;
+        rs->dest = sx_dest_new(); /* NULL: the summary goes without it */
         rs->tmp = tmpfile();
         rs->direct = rs->tmp == NULL;
         ts->rec = rs;
@@ -60,6 +62,8 @@ static void count(rec_state *rs, const smtpdx_record *r)
     rs->total++;
     rs->by_reason[ri]++;
     int failure = sx_out_failure(r->reason); /* else counted by reason only */
+    if (failure)
+        sx_dest_add(rs->dest, r->destination, r->reason);
     if (failure && r->why.temporary == 1)
         rs->temporary++;
     else if (failure && r->why.temporary == 0)
@@ -254,6 +258,7 @@ static void summary(sx_term *t, rec_state *rs)
             fputs(", ...", f);
         fputc('\n', f);
     }
+    sx_dest_print(t, rs->dest);
 }
 
 /* The blocks waiting in the temporary file, after the summary. */
@@ -329,6 +334,7 @@ void sx_table_rec_release(smtpdx_writer *w)
     if (rs->tmp != NULL)
         fclose(rs->tmp);
     sx_free(rs->groups);
+    sx_dest_free(rs->dest);
     sx_free(rs);
     ts->rec = NULL;
 }
