@@ -116,6 +116,7 @@ typedef struct cli_filter {
     smtpdx_reason reasons[CLI_FILTER_REASONS];
     size_t nreasons;     /* 0: any reason */
     int hard;            /* 1 hard bounces only, -1 the others only */
+    int64_t since, until; /* records dated in [since, until); 0: open */
 } cli_filter;
 
 /* Add the comma-separated reason names of arg ("userunknown,blocked");
@@ -138,6 +139,12 @@ int cli_filter_handle(cli_filter *f, const char *cmd, int opt,
 int cli_filter_any(const cli_filter *f);
 /* Does r pass every selection? */
 int cli_filter_keep(const cli_filter *f, const smtpdx_record *r);
+
+/* A time as --since and --until take it: a span back from now ("2h",
+ * "30m", "1d", "2w", "45s"), an ISO date or date and time ("2026-11-28",
+ * "2026-11-28T03:00", local time unless utc or a "Z"/"+hh:mm" suffix), or
+ * a Unix time ("@1795000000"). 0 and *out set, or -1. */
+int cli_parse_when(const char *s, int utc, int64_t *out);
 
 /* ------------------------------------------------------------- messages */
 

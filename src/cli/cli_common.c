@@ -2,11 +2,14 @@
  * cli_common.c - output options, the colour decision and the error and
  * usage messages shared by every subcommand (see cli.h for the contract).
  */
+#include <ctype.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -253,4 +256,110 @@ int cli_sniff(const char *buf, size_t len)
                      memcmp(buf, "\xfe\xff", 2) == 0))
         return CLI_SNIFF_UTF16;
     return CLI_SNIFF_NONE;
+}
+
+/* "2h", "30m", "1d", "2w", "45s" before now; or an ISO date "2026-11-28",
+ * "2026-11-28T03:00", "2026-11-28 03:00:00" (local time unless utc or a
+ * "Z"/"+hh:mm" suffix); or a Unix time "@1795000000". */
+int cli_parse_when(const char *s, int utc, int64_t *out)
+{
+    size_t n = strlen(s);
+    if (n == 0)
+        return -1;
+    if (s[0] == '@') {
+        char *end;
+        errno = 0;
+        long long v = strtoll(s + 1, &end, 10);
+        if (errno || *end || end == s + 1)
+            return -1;
+        *out = v;
+        return 0;
+    }
+    char unit = s[n - 1];
+    if (strchr("smhdw", unit) && n >= 2) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno || end != s + n - 1 || v < 0 || v > 100LL * 365 * 86400)
+            return -1;
+        long long mul = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600
+                      : unit == 'd' ? 86400 : 7 * 86400;
+        *out = (int64_t)time(NULL) - v * mul;
+        return 0;
+    }
+    int y, mo, d, h = 0, mi = 0, sec = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    /* digits by hand: no sscanf on arguments */
+#define NUM(dst, k)                                                        \
+    do {                                                                   \
+        dst = 0;                                                           \
+        for (int i_ = 0; i_ < (k); i_++, p++) {                            \
+            if (!isdigit(*p))                                              \
+                return -1;                                                 \
+            dst = dst * 10 + (*p - '0');                                   \
+        }                                                                  \
+    } while (0)
+    NUM(y, 4);
+    if (*p++ != '-')
+        return -1;
+    NUM(mo, 2);
+    if (*p++ != '-')
+        return -1;
+    NUM(d, 2);
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        NUM(h, 2);
+        if (*p++ != ':')
+            return -1;
+        NUM(mi, 2);
+        if (*p == ':') {
+            p++;
+            NUM(sec, 2);
+        }
+    }
+#undef NUM
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    int zone = 0, have_zone = 0;
+    if (*p == 'Z') {
+        have_zone = 1;
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1, zh, zm;
+        p++;
+        if (!isdigit(p[0]) || !isdigit(p[1]))
+            return -1;
+        zh = (p[0] - '0') * 10 + (p[1] - '0');
+        p += 2;
+        if (*p == ':')
+            p++;
+        if (!isdigit(p[0]) || !isdigit(p[1]))
+            return -1;
+        zm = (p[0] - '0') * 10 + (p[1] - '0');
+        p += 2;
+        zone = sign * (zh * 3600 + zm * 60);
+        have_zone = 1;
+    }
+    if (*p != '\0')
+        return -1;
+    struct tm tm = {0};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    tm.tm_isdst = -1;
+    if (have_zone || utc) {
+        time_t t = timegm(&tm);
+        if (t == (time_t)-1)
+            return -1;
+        *out = (int64_t)t - zone;
+    } else {
+        time_t t = mktime(&tm);
+        if (t == (time_t)-1)
+            return -1;
+        *out = (int64_t)t;
+    }
+    return 0;
 }

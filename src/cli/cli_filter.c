@@ -1,7 +1,8 @@
 /*
  * cli_filter.c - which records a command writes: the selections that
  * 'smtpdx bounce' and 'smtpdx log' share (--domain, --sender, --reason,
- * and for bounce --hard and --soft). A record is written when it passes
+ * and for bounce --hard, --soft, --since and --until; the log reader
+ * applies its own time window). A record is written when it passes
  * every selection given; none given, every record is.
  */
 #include <string.h>
@@ -154,7 +155,8 @@ int cli_filter_handle(cli_filter *f, const char *cmd, int opt,
 
 int cli_filter_any(const cli_filter *f)
 {
-    return f->domain || f->sender || f->nreasons || f->hard;
+    return f->domain || f->sender || f->nreasons || f->hard || f->since ||
+           f->until;
 }
 
 int cli_filter_keep(const cli_filter *f, const smtpdx_record *r)
@@ -178,6 +180,13 @@ int cli_filter_keep(const cli_filter *f, const smtpdx_record *r)
             return 0;
     }
     if (f->hard && (f->hard > 0) != (r->hardbounce != 0))
+        return 0;
+    /* a record without a date cannot be said to be in the window */
+    if ((f->since || f->until) && r->timestamp == 0)
+        return 0;
+    if (f->since && r->timestamp < f->since)
+        return 0;
+    if (f->until && r->timestamp >= f->until)
         return 0;
     /* the others than hard bounces are failures still: a delivery, an
      * auto-reply or a complaint is worth no other try */

@@ -167,6 +167,14 @@ static const help_page pages[] = {
                           "subdomains."},
       {"--sender ADDRESS", "Only records for messages from ADDRESS "
                            "(@DOMAIN: from anyone in DOMAIN)."},
+      {"--since TIME", "Only records of bounces dated at or after TIME: "
+                       "a span back from now (30m, 2h, 1d, 2w), a date or "
+                       "date and time (2026-11-28, 2026-11-28T03:00, "
+                       "local time unless a Z or +hh:mm suffix), or a "
+                       "Unix time (@1795000000). A bounce without a date "
+                       "is left out."},
+      {"--until TIME", "Only records of bounces dated before TIME, "
+                       "written as for --since."},
       {"-q, --quiet", "No counts and no progress on standard error; "
                       "errors are still reported."},
       {"--summary", "Only the table's summary: records by reason and "

@@ -320,6 +320,8 @@ int cmd_bounce(int argc, char **argv)
         {"soft", no_argument, NULL, CLI_OPT_SOFT},
         {"quiet", no_argument, NULL, 'q'},
         {"summary", no_argument, NULL, CLI_OPT_FIRST_FREE},
+        {"since", required_argument, NULL, CLI_OPT_FIRST_FREE + 1},
+        {"until", required_argument, NULL, CLI_OPT_FIRST_FREE + 2},
         {"jobs", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -348,6 +350,16 @@ int cmd_bounce(int argc, char **argv)
         }
         if (c == CLI_OPT_FIRST_FREE) {
             summary_only = 1;
+            continue;
+        }
+        if (c == CLI_OPT_FIRST_FREE + 1 || c == CLI_OPT_FIRST_FREE + 2) {
+            int since = c == CLI_OPT_FIRST_FREE + 1;
+            int64_t *when = since ? &run.filter.since : &run.filter.until;
+            /* 0 is "open": a window from the epoch is the open one */
+            if (cli_parse_when(optarg, 0, when) != 0 || *when <= 0)
+                return cli_usage("bounce", "--%s: '%s' is no time (2h, 1d, "
+                                 "2026-11-28, 2026-11-28T03:00)",
+                                 since ? "since" : "until", optarg);
             continue;
         }
         if (c == 'j') {

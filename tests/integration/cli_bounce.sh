@@ -1,7 +1,7 @@
 #!/bin/bash
 # cli_bounce.sh - 'smtpdx bounce' as people and scripts use it, on the
 # project's own bounce cases (tests/data/bounce/): the selections (--hard,
-# --soft, --reason, --domain, --sender) each checked against the records
+# --soft, --reason, --domain, --sender, --since, --until) each checked against the records
 # of an unselected run, the summary, the exit codes, standard input and an
 # unreadable input beside readable ones.
 #
@@ -44,6 +44,20 @@ sel domain '.destination == "example.org" or (.destination | endswith(".example.
 sel domain-case '.destination == "example.org" or (.destination | endswith(".example.org"))' --domain EXAMPLE.Org
 sel sender-domain '.senderdomain == "example.com"' --sender @example.com
 sel both '.hardbounce == 1 and .reason == "userunknown"' --hard --reason userunknown
+# --since and --until by the bounce's date: a Unix time, and an ISO time
+# in UTC; a record without a date is in no window
+mid=$(jq -r 'select(.timestamp > 0) | .timestamp' "$tmp/all" | sort -n |
+      awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
+first=$(jq -r 'select(.timestamp > 0) | .timestamp' "$tmp/all" | sort -n | head -n1)
+[ "$(jq -c 'select(.timestamp == 0)' "$tmp/all" | wc -l)" -gt 0 ] && ok ||
+    bad "the cases hold no record without a date"
+sel since ".timestamp >= $mid" --since "@$mid"
+sel until ".timestamp > 0 and .timestamp < $mid" --until "@$mid"
+sel window ".timestamp > $first and .timestamp < $mid" \
+    --since "$(date -u -d "@$((first + 1))" +%Y-%m-%dT%H:%M:%SZ)" --until "@$mid"
+"$SMTPDX" bounce --since yesterday "${cases[0]}" > /dev/null 2> "$tmp/since.err"
+is "$?" 2 "--since with no time"
+grep -q "'yesterday' is no time" "$tmp/since.err" && ok || bad "--since yesterday: $(cat "$tmp/since.err")"
 
 hard=$(wc -l < "$tmp/hard"); soft=$(wc -l < "$tmp/soft")
 others=$(jq -c 'select(.reason | IN("delivered", "vacation", "feedback"))' "$tmp/all" | wc -l)
