@@ -423,6 +423,35 @@ static void test_window_and_all(void **state)
     fx_close(&f);
 }
 
+/* A delivery's reply as Sendmail logs it, "Sent (2.0.0 Ok: queued)",
+ * opens with an enhanced code: no basic code is read out of it (its "2.0"
+ * once gave 180); "Sent (250 2.0.0 Ok)" gives 250. */
+static void test_sent_reply_code(void **state)
+{
+    (void)state;
+    smtpdx_log_options o = utc2026();
+    o.all = 1;
+    fx f;
+    fx_open(&f, &o);
+    feed(&f, "Nov 28 03:00:00 mta sendmail[1]: 6B51voR4013424: from=<a@x>, "
+             "size=93, class=0, nrcpts=1, relay=root@localhost");
+    feed(&f, "Nov 28 03:00:00 mta sendmail[1]: 6B51voR4013424: to=<b@y>, "
+             "delay=00:00:00, xdelay=00:00:00, mailer=esmtp, pri=31117, "
+             "relay=mx.y. [192.0.2.1], dsn=2.0.0, stat=Sent (2.0.0 Ok: "
+             "queued)");
+    feed(&f, "Nov 28 03:00:01 mta sendmail[2]: 6B51voR4013425: from=<a@x>, "
+             "size=93, class=0, nrcpts=1, relay=root@localhost");
+    feed(&f, "Nov 28 03:00:01 mta sendmail[2]: 6B51voR4013425: to=<c@y>, "
+             "delay=00:00:00, xdelay=00:00:00, mailer=esmtp, pri=31117, "
+             "relay=mx.y. [192.0.2.1], dsn=2.0.0, stat=Sent (250 2.0.0 Ok)");
+    assert_int_equal(smtpdx_records_count(f.rs), 2);
+    assert_int_equal(smtpdx_records_get(f.rs, 0)->reason, SMTPDX_R_DELIVERED);
+    assert_int_equal(smtpdx_records_get(f.rs, 0)->replycode, 0);
+    assert_string_equal(smtpdx_records_get(f.rs, 0)->deliverystatus, "2.0.0");
+    assert_int_equal(smtpdx_records_get(f.rs, 1)->replycode, 250);
+    fx_close(&f);
+}
+
 static void test_year_inference(void **state)
 {
     (void)state;
@@ -536,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_queue_bounded),
         cmocka_unit_test(test_queue_ages_out),
         cmocka_unit_test(test_window_and_all),
+        cmocka_unit_test(test_sent_reply_code),
         cmocka_unit_test(test_year_inference),
         cmocka_unit_test(test_limits_and_args),
         cmocka_unit_test(test_nomem_everywhere),

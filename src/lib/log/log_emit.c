@@ -85,6 +85,17 @@ static int lead_class(sx_span s)
     return 0;
 }
 
+/* The basic code a reply starts with ("250 2.0.0 Ok" -> 250); 0 when it
+ * starts otherwise, with an enhanced code alone ("2.0.0 Ok: queued", as
+ * Sendmail logs what the next hop said) among them. */
+static int lead_code(sx_span s)
+{
+    if (lead_class(s) == 0 || !sx_is_digit(s.p[1]) ||
+        (s.n > 3 && s.p[3] != ' ' && s.p[3] != '-'))
+        return 0;
+    return (s.p[0] - '0') * 100 + (s.p[1] - '0') * 10 + (s.p[2] - '0');
+}
+
 static const char *action_of(const sx_logevent *ev)
 {
     switch (ev->kind) {
@@ -186,11 +197,7 @@ smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,
         SET(deliverystatus, ev->dsn);
         SET(rhost, ev->rhost);
         SET(smtpcommand, ev->command);
-        r->replycode = ev->replycode ? ev->replycode : lead_class(ev->reply)
-                           ? (ev->reply.p[0] - '0') * 100 +
-                                 (ev->reply.p[1] - '0') * 10 +
-                                 (ev->reply.p[2] - '0')
-                           : 0;
+        r->replycode = ev->replycode ? ev->replycode : lead_code(ev->reply);
         r->reason = SMTPDX_R_DELIVERED;
         r->why.reason = SMTPDX_R_DELIVERED;
         r->why.temporary = -1;
