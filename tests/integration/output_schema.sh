@@ -2,7 +2,8 @@
 # output_schema.sh - what smtpdx writes for machines keeps the contract of
 # docs/output.schema.json: every record of 'smtpdx bounce' (ndjson, json,
 # sisimai) and of 'smtpdx log', and every explanation of 'smtpdx explain',
-# over the project's own cases (and the shared corpus when it is there).
+# over the project's own cases and fuzz seeds (and the shared corpus when
+# it is there).
 # The schema is strict (no member it does not name, the types and the
 # enumerations of names), so the test also shows that it refuses an object
 # with a member too many, a wrong type or an unknown reason, and that its
@@ -27,7 +28,7 @@ done
 
 . tests/lib/check.sh
 schema=docs/output.schema.json
-valid() { # valid NAME DEF [--array] < FILE
+valid() { # valid NAME DEF [--array] < FILE (not in a pipe: it counts)
     local name=$1; shift
     if "$py" tests/lib/schema_check.py "$schema" "$@" > "$tmp/$name.check"; then ok
     else bad "$name: $(cat "$tmp/$name.check")"; fi
@@ -44,10 +45,21 @@ fi
 valid bounce-ndjson record < "$tmp/bounce.ndjson"
 "$SMTPDX" bounce --json tests/data/bounce > "$tmp/bounce.json" 2>/dev/null
 valid bounce-json record --array < "$tmp/bounce.json"
-"$SMTPDX" bounce --format sisimai "${inputs[@]}" 2>/dev/null | valid bounce-sisimai sisimai
-# records that met a limit carry "truncated"
-"$SMTPDX" bounce --ndjson tests/data/bounce 2>/dev/null |
-    jq -c 'select(.truncated != null)' > "$tmp/cut.ndjson"
+"$SMTPDX" bounce --format sisimai "${inputs[@]}" > "$tmp/sisimai.ndjson" 2>/dev/null
+valid bounce-sisimai sisimai < "$tmp/sisimai.ndjson"
+# a record that met a limit carries "truncated": a 20,000-byte reply
+{
+    printf 'From: MAILER-DAEMON@mx.example.com\nTo: a@example.com\n'
+    printf 'Subject: Undelivered Mail\nMIME-Version: 1.0\n'
+    printf 'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+    printf -- '--B\nContent-Type: message/delivery-status\n\n'
+    printf 'Final-Recipient: rfc822; u@example.net\nAction: failed\nStatus: 5.1.1\n'
+    printf 'Diagnostic-Code: smtp; 550 5.1.1 %s\n\n--B--\n' "$(head -c 20000 /dev/zero | tr '\0' x)"
+} > "$tmp/cut.eml"
+"$SMTPDX" bounce --ndjson "$tmp/cut.eml" > "$tmp/cut.ndjson" 2>/dev/null
+[ "$(jq -c '.truncated' "$tmp/cut.ndjson")" = '["diagnostic"]' ] && ok ||
+    bad "a 20,000-byte reply: truncated is $(jq -c '.truncated' "$tmp/cut.ndjson")"
+valid truncated record < "$tmp/cut.ndjson"
 logs=(tests/data/log/*/input.log)
 "$SMTPDX" log --ndjson --only all "${logs[@]}" > "$tmp/log.ndjson" 2>/dev/null
 valid log-ndjson record < "$tmp/log.ndjson"
@@ -57,6 +69,17 @@ valid log-ndjson record < "$tmp/log.ndjson"
 cut -f1 tests/data/reply/cases.tsv tests/data/explain/cases.tsv | grep -v '^#' |
     "$SMTPDX" explain --ndjson - > "$tmp/explain.ndjson" 2>/dev/null
 valid explain explanation < "$tmp/explain.ndjson"
+
+# hostile input: the fuzz seeds (escapes, NUL bytes, damaged fields)
+"$SMTPDX" bounce --ndjson fuzz/corpus/bounce fuzz/corpus/mime fuzz/corpus/mbox \
+    > "$tmp/fuzz-bounce.ndjson" 2>/dev/null
+valid fuzz-bounce record < "$tmp/fuzz-bounce.ndjson"
+tail -q -c +2 fuzz/corpus/log/* > "$tmp/seeds.log"
+"$SMTPDX" log --ndjson --only all "$tmp/seeds.log" > "$tmp/fuzz-log.ndjson" 2>/dev/null
+valid fuzz-log record < "$tmp/fuzz-log.ndjson"
+for f in fuzz/corpus/reply/* fuzz/corpus/explain/*; do tr '\0\r\n' '   ' < "$f"; echo; done |
+    "$SMTPDX" explain --ndjson - > "$tmp/fuzz-explain.ndjson" 2>/dev/null
+valid fuzz-explain explanation < "$tmp/fuzz-explain.ndjson"
 
 # the schema refuses what it must
 head -n1 "$tmp/bounce.ndjson" > "$tmp/one"

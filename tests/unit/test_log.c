@@ -426,6 +426,36 @@ static void test_window_and_all(void **state)
 /* A delivery's reply as Sendmail logs it, "Sent (2.0.0 Ok: queued)",
  * opens with an enhanced code: no basic code is read out of it (its "2.0"
  * once gave 180); "Sent (250 2.0.0 Ok)" gives 250. */
+/* A damaged line's dsn= and command are no status and no command: the
+ * record takes the reply's own (its "dsn" member keeps what was logged). */
+static void test_damaged_dsn_and_command(void **state)
+{
+    (void)state;
+    smtpdx_log_options o = utc2026();
+    fx f;
+    fx_open(&f, &o);
+    feed(&f, "Nov 28 03:00:00 mx postfix/smtp[2]: FFFFF66666: "
+             "to=<a@b.example>, relay=b[192.0.2.1]:25, delay=1, "
+             "dsn=4.0.13.990, status=deferred (host b[192.0.2.1] said: 450 "
+             "4.2.0 <a@b.example>: Recipient address rejected: Greylisted "
+             "(in reply to RC0PT TO command))");
+    feed(&f, "Nov 28 03:00:01 mx postfix/smtp[2]: FFFFF66667: "
+             "to=<c@b.example>, relay=b[192.0.2.1]:25, delay=1, "
+             "dsn=5.1.1, status=bounced (host b[192.0.2.1] said: 550 "
+             "5.1.1 <c@b.example>: User unknown (in reply to rcpt to "
+             "command))");
+    assert_int_equal(smtpdx_records_count(f.rs), 2);
+    const smtpdx_record *r = smtpdx_records_get(f.rs, 0);
+    assert_string_equal(r->deliverystatus, "4.2.0");
+    assert_string_equal(r->smtpcommand, "");
+    assert_string_equal(r->dsn_status, "4.0.13.990");
+    assert_int_equal(r->reason, SMTPDX_R_BLOCKED);
+    r = smtpdx_records_get(f.rs, 1);
+    assert_string_equal(r->deliverystatus, "5.1.1");
+    assert_string_equal(r->smtpcommand, "RCPT"); /* upper-cased */
+    fx_close(&f);
+}
+
 static void test_sent_reply_code(void **state)
 {
     (void)state;
@@ -566,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_queue_ages_out),
         cmocka_unit_test(test_window_and_all),
         cmocka_unit_test(test_sent_reply_code),
+        cmocka_unit_test(test_damaged_dsn_and_command),
         cmocka_unit_test(test_year_inference),
         cmocka_unit_test(test_limits_and_args),
         cmocka_unit_test(test_nomem_everywhere),

@@ -430,7 +430,10 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     const char *enh = reply->enhanced;
     /* the field's parts, read once for every rule below that asks */
     int fc = 0, fs = -1, fd = -1;
-    int field_ok = enh_parts(field, &fc, &fs, &fd) == 0;
+    int field_ok = enh_parts(field, &fc, &fs, &fd) == 0 &&
+                   (fc == 2 || fc == 4 || fc == 5) && fs <= 999 && fd <= 999;
+    if (!field_ok)
+        field = ""; /* "0.2.2", "5.1": a Status that is no code says nothing */
     if (field[0] == '\0')
         put_status(j->status, enh);
     else if (enh[0] != '\0' && field_ok && enh[0] == field[0] &&
@@ -692,11 +695,11 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     }
 
     /* the Status field against the reply: say so when they disagree */
-    if (!j->why.conflict && rc->status[0] && reply->enhanced[0] &&
-        rc->status[0] != reply->enhanced[0]) {
+    if (!j->why.conflict && field[0] && reply->enhanced[0] &&
+        field[0] != reply->enhanced[0]) {
         snprintf(j->note, sizeof j->note,
                  "the Status field says %s but the reply says %s",
-                 rc->status, reply->enhanced);
+                 field, reply->enhanced);
         j->why.conflict = 1;
         j->why.conflict_note = j->note;
     }

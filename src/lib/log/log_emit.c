@@ -96,6 +96,53 @@ static int lead_code(sx_span s)
     return (s.p[0] - '0') * 100 + (s.p[1] - '0') * 10 + (s.p[2] - '0');
 }
 
+/* Is s an enhanced status code (RFC 3463: class 2, 4 or 5, then one to
+ * three digits twice)? A log's dsn= field is copied to deliverystatus
+ * only then; a damaged one ("4.4.", "4.0.13.990") says nothing. */
+static int dsn_ok(sx_span s)
+{
+    size_t i = 0;
+    if (s.n < 5 || (s.p[0] != '2' && s.p[0] != '4' && s.p[0] != '5') ||
+        s.p[1] != '.')
+        return 0;
+    i = 2;
+    for (int part = 0; part < 2; part++) {
+        size_t d = i;
+        while (i < s.n && sx_is_digit(s.p[i]) && i - d < 4)
+            i++;
+        if (i == d || i - d > 3)
+            return 0;
+        if (part == 0) {
+            if (i >= s.n || s.p[i] != '.')
+                return 0;
+            i++;
+        }
+    }
+    return i == s.n;
+}
+
+/* The SMTP command a log names ("RCPT", "end of DATA" made "DATA" by
+ * the dialect), upper-cased into out when it is one; 0 when it is none
+ * (a word of a damaged line). */
+static int command_ok(sx_span c, char out[12])
+{
+    static const char *const known[] = {
+        "CONN", "HELO", "EHLO", "LHLO", "STARTTLS", "AUTH", "MAIL", "RCPT",
+        "DATA", "BDAT", "QUIT", "RSET", "NOOP", "VRFY", "EXPN", "ETRN",
+        "XCLIENT", "XFORWARD", NULL};
+    if (c.n == 0 || c.n > 8)
+        return 0;
+    for (size_t i = 0; i < c.n; i++) {
+        char ch = c.p[i];
+        out[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
+    }
+    out[c.n] = '\0';
+    for (size_t k = 0; known[k]; k++)
+        if (strcmp(out, known[k]) == 0)
+            return 1;
+    return 0;
+}
+
 static const char *action_of(const sx_logevent *ev)
 {
     switch (ev->kind) {
@@ -103,7 +150,7 @@ static const char *action_of(const sx_logevent *ev)
     case SX_EV_DEFERRED: return "delayed";
     case SX_EV_REJECTED: {
         int cls = ev->replycode ? ev->replycode / 100 : lead_class(ev->reply);
-        if (cls == 0 && ev->dsn.n)
+        if (cls == 0 && dsn_ok(ev->dsn))
             cls = ev->dsn.p[0] - '0';
         if (cls == 0)
             cls = ev->temporary_hint ? 4 : 5;
@@ -144,8 +191,13 @@ smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,
     if (r == NULL)
         return SMTPDX_ERR_NOMEM;
     const char *action = action_of(ev);
-    char dsn[16], rhost[SX_Q_HOST_MAX];
-    sx_q_copy(dsn, sizeof dsn, ev->dsn);
+    char dsn[16] = "", rhost[SX_Q_HOST_MAX], cmd[12];
+    int good_dsn = dsn_ok(ev->dsn), good_cmd = command_ok(ev->command, cmd);
+    if (good_dsn)
+        sx_q_copy(dsn, sizeof dsn, ev->dsn);
+    /* (pointers: the SET macros test what they are given) */
+    const char *dsn_s = good_dsn ? dsn : NULL;
+    const char *cmd_s = good_cmd ? cmd : NULL;
     sx_q_copy(rhost, sizeof rhost, ev->rhost);
 
     SETS(action, action);
@@ -194,9 +246,9 @@ smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,
     }
 
     if (ev->kind == SX_EV_SENT) {
-        SET(deliverystatus, ev->dsn);
+        SETS(deliverystatus, dsn_s);
         SET(rhost, ev->rhost);
-        SET(smtpcommand, ev->command);
+        SETS(smtpcommand, cmd_s);
         r->replycode = ev->replycode ? ev->replycode : lead_code(ev->reply);
         r->reason = SMTPDX_R_DELIVERED;
         r->why.reason = SMTPDX_R_DELIVERED;
@@ -218,14 +270,8 @@ smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,
     if (st != SMTPDX_OK)
         goto fail;
     r->replycode = ev->replycode ? ev->replycode : res->replycode;
-    if (ev->dsn.n)
-        SET(deliverystatus, ev->dsn);
-    else
-        SETS(deliverystatus, res->enhanced);
-    if (ev->command.n)
-        SET(smtpcommand, ev->command);
-    else
-        SETS(smtpcommand, res->command);
+    SETS(deliverystatus, dsn_s ? dsn_s : res->enhanced);
+    SETS(smtpcommand, cmd_s ? cmd_s : res->command);
     if (ev->rhost.n)
         SET(rhost, ev->rhost);
     else
