@@ -94,7 +94,8 @@ void sx_dest_add(sx_dest_tally *d, const char *domain, smtpdx_reason r)
         r = SMTPDX_R_UNDEFINED;
     if (d->nslot == 0 && !grow(d))
         return;
-    size_t k = (size_t)hash(name) & (d->nslot - 1);
+    uint64_t h = hash(name);
+    size_t k = (size_t)h & (d->nslot - 1);
     while (d->slot[k] != NULL && strcmp(d->slot[k]->name, name) != 0)
         k = (k + 1) & (d->nslot - 1);
     dest *e = d->slot[k];
@@ -103,11 +104,12 @@ void sx_dest_add(sx_dest_tally *d, const char *domain, smtpdx_reason r)
             d->untracked++;
             return;
         }
-        if (2 * (d->n + 1) > d->nslot) { /* at most half full */
+        if (2 * (d->n + 1) > d->nslot) { /* kept at most half full */
             if (!grow(d))
                 return;
-            sx_dest_add(d, name, r);
-            return;
+            k = (size_t)h & (d->nslot - 1); /* a new domain: a free slot */
+            while (d->slot[k] != NULL)
+                k = (k + 1) & (d->nslot - 1);
         }
         e = sx_calloc(1, sizeof(*e));
         if (e == NULL || (e->name = sx_strdup(name)) == NULL) {
