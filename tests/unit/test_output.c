@@ -650,6 +650,23 @@ static void dest_record(smtpdx_records *rs, const char *domain,
     sx_record_sets(r, &r->destination, domain);
 }
 
+/* The table's summary alone (--summary) of every record of rs. */
+static char *summary_text(const smtpdx_records *rs)
+{
+    char *buf;
+    size_t len;
+    FILE *f;
+    smtpdx_writer *w = mem_writer(SMTPDX_FMT_TABLE, SMTPDX_OUT_SUMMARY, &f,
+                                  &buf, &len);
+    for (size_t i = 0; i < smtpdx_records_count(rs); i++)
+        assert_int_equal(smtpdx_writer_record(w, smtpdx_records_get(rs, i)),
+                         SMTPDX_OK);
+    assert_int_equal(smtpdx_writer_finish(w), SMTPDX_OK);
+    smtpdx_writer_free(w);
+    fclose(f);
+    return buf;
+}
+
 /* The summary's failures by destination: the most failing domains first
  * (names compared without case), their reasons by count, the rest in one
  * line; complaints are no failures; past 10,000 domains the tally says it
@@ -670,17 +687,7 @@ static void test_table_destinations(void **state)
         snprintf(name, sizeof name, "d%d.example", i);
         dest_record(rs, name, SMTPDX_R_HOSTUNKNOWN);
     }
-    char *buf;
-    size_t len;
-    FILE *f;
-    smtpdx_writer *w = mem_writer(SMTPDX_FMT_TABLE, SMTPDX_OUT_SUMMARY, &f,
-                                  &buf, &len);
-    for (size_t i = 0; i < smtpdx_records_count(rs); i++)
-        assert_int_equal(smtpdx_writer_record(w, smtpdx_records_get(rs, i)),
-                         SMTPDX_OK);
-    assert_int_equal(smtpdx_writer_finish(w), SMTPDX_OK);
-    smtpdx_writer_free(w);
-    fclose(f);
+    char *buf = summary_text(rs);
     char *at = strstr(buf, "FAILED AT");
     assert_non_null(at);
     char *big = strstr(at, "\n  big.example ");
@@ -702,13 +709,7 @@ static void test_table_destinations(void **state)
         snprintf(name, sizeof name, "n%d.example", i);
         dest_record(rs, name, SMTPDX_R_USERUNKNOWN);
     }
-    w = mem_writer(SMTPDX_FMT_TABLE, SMTPDX_OUT_SUMMARY, &f, &buf, &len);
-    for (size_t i = 0; i < smtpdx_records_count(rs); i++)
-        assert_int_equal(smtpdx_writer_record(w, smtpdx_records_get(rs, i)),
-                         SMTPDX_OK);
-    assert_int_equal(smtpdx_writer_finish(w), SMTPDX_OK);
-    smtpdx_writer_free(w);
-    fclose(f);
+    buf = summary_text(rs);
     assert_non_null(strstr(buf, "\n  and 9994 more failures at other domains "
                                 "(past the first 10000 domains"));
     free(buf);
