@@ -282,7 +282,8 @@ static size_t diag_type(sx_scan *sc, size_t i)
     return k + 1;
 }
 
-/* Postfix "host NAME[ADDR] said:", "... refused to talk to me:"; Exim
+/* Postfix "host NAME[ADDR] said:", "... refused to talk to me:"
+ * (CommuniGate Pro: "host NAME says:"); Exim
  * "host NAME [ADDR]:" (or without the colon, before "SMTP error"), and
  * in its log "H=NAME [ADDR]:" (a line pasted whole). */
 static size_t host_said(sx_scan *sc, size_t i)
@@ -309,8 +310,15 @@ static size_t host_said(sx_scan *sc, size_t i)
     k = ne;
     if (k < sc->n && sc->b[k] == ' ')
         k++;
-    if ((k = take_addr(sc, k, &as, &ae)) == 0)
-        return i;
+    if ((k = take_addr(sc, k, &as, &ae)) == 0) {
+        /* CommuniGate Pro names the host alone: "host NAME says:" */
+        if ((e = kw(sc, ne, " says:")) == 0)
+            e = kw(sc, ne, " said:");
+        if (log_form || e == 0 || memchr(sc->b + ns, '.', ne - ns) == NULL)
+            return i;
+        set_host(sc, ns, ne, 0, 0);
+        return wrap(sc, i, e);
+    }
     k = take_port(sc, k);
     /* in a log line the failure follows at once ("H=NAME [ADDR]: SMTP
      * error ..."); an "H=" quoted inside a reply (an ACL message naming
