@@ -91,6 +91,8 @@ static void dump(const char *buf, size_t len, out *o)
         };
         for (size_t j = 0; j < sizeof s / sizeof s[0]; j++)
             put(o, "%zu %s: %s\n", k, s[j].name, s[j].value);
+        if (r->listid[0] != '\0') /* (only where there is one) */
+            put(o, "%zu listid: %s\n", k, r->listid);
         put(o, "%zu replycode: %d\n", k, r->replycode);
         put(o, "%zu hardbounce: %d\n", k, r->hardbounce);
         put(o, "%zu temporary: %d\n", k, r->why.temporary);

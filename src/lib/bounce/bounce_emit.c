@@ -175,6 +175,21 @@ static sx_str unbracket(sx_str h)
     return h;
 }
 
+/* A List-Id field's identifier: what stands between '<' and '>' ("Cats
+ * <cats.example.org>" -> "cats.example.org", RFC 2919 2); the field as it
+ * is when it has no brackets. */
+static sx_str list_id(const char *v)
+{
+    sx_str t = sx_bt_trim(sx_bt_str(v, strlen(v)));
+    const char *lt = t.len ? memchr(t.p, '<', t.len) : NULL;
+    if (lt != NULL) {
+        const char *gt = memchr(lt, '>', t.len - (size_t)(lt - t.p));
+        if (gt != NULL && gt > lt + 1)
+            return sx_bt_str(lt + 1, (size_t)(gt - lt - 1));
+    }
+    return t;
+}
+
 static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
                          sx_brcpt *rc, const char *origin, emit_state *es,
                          smtpdx_records *out)
@@ -263,7 +278,7 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     if (st == SMTPDX_OK)
         st = set(r, &r->rhost, unbracket(sx_bt_str(j.rhost, strlen(j.rhost))));
     if (st == SMTPDX_OK)
-        st = sx_record_sets(r, &r->listid, sx_borig_get(o, SX_BORIG_LISTID));
+        st = set(r, &r->listid, list_id(sx_borig_get(o, SX_BORIG_LISTID)));
     if (st == SMTPDX_OK) {
         sx_str id = sx_bt_trim(sx_bt_str(sx_borig_get(o, SX_BORIG_MSGID),
                                          strlen(sx_borig_get(o, SX_BORIG_MSGID))));
