@@ -81,6 +81,20 @@ static void test_common_form_values(void **state)
     assert_int_equal(a.ok, 1);
     assert_int_equal(a.t, utc(2024, 12, 5, 0, 0, 0));
     assert_int_equal(a.tz, 0);
+
+    /* "-0000": UTC, with no more known of the local zone (RFC 5322
+     * 3.3); kept apart from "+0000" on both paths */
+    answer f, g;
+    both("Thu, 29 Apr 2009 23:34:45 -0000", &f, &g);
+    assert_int_equal(f.ok, 1);
+    assert_int_equal(f.t, utc(2009, 4, 29, 23, 34, 45));
+    assert_int_equal(f.tz, SX_BDATE_TZ_MINUS_ZERO);
+    assert_int_equal(g.t, f.t);
+    assert_int_equal(g.tz, SX_BDATE_TZ_MINUS_ZERO);
+    s = "2009-04-29 23:34:45 -00:00";
+    a = read_exact(s, strlen(s));
+    assert_int_equal(a.t, utc(2009, 4, 29, 23, 34, 45));
+    assert_int_equal(a.tz, SX_BDATE_TZ_MINUS_ZERO);
 }
 
 /* forms at the edge of the short path: each must read as the general

@@ -135,8 +135,13 @@ static int clock_time(cur *c, long *h, long *mi, long *s)
     return *h < 24 && *mi < 60 && *s <= 60;
 }
 
+/* "-0000" as zone() reads it: no offset from UTC, but no more known of
+ * the local zone (RFC 5322 3.3). No real zone is one second off UTC. */
+#define MINUS_ZERO (-1L)
+
 /* Zone: +hhmm, +hh:mm, Z, UT/GMT and the US names of RFC 5322 4.3, and a
- * few common others; offset in seconds. 0 when there is no zone. */
+ * few common others; offset in seconds (MINUS_ZERO for "-0000"). 0 when
+ * there is no zone. */
 static int zone(cur *c, long *off)
 {
     static const struct {
@@ -175,6 +180,8 @@ static int zone(cur *c, long *off)
         if (hh > 14 || mm > 59)
             return 0;
         *off = sign * (hh * 3600 + mm * 60);
+        if (sign < 0 && *off == 0)
+            *off = MINUS_ZERO; /* kept apart for the record's offset */
         return 1;
     }
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -204,10 +211,15 @@ static int finish(long y, int mon, long d, long h, long mi, long s, long off,
 {
     if (mon < 1 || d < 1 || d > 31 || y < 1970 || y > 9999)
         return 0;
+    int minus_zero = off == MINUS_ZERO;
+    if (minus_zero)
+        off = 0;
     int64_t days = days_from_civil(y, (unsigned)mon, (unsigned)d);
     *t = days * 86400 + h * 3600 + mi * 60 + s - off;
     long a = off < 0 ? -off : off;
-    *tzoff = (int)((off < 0 ? -1 : 1) * ((a / 3600) * 100 + (a % 3600) / 60));
+    *tzoff = minus_zero ? SX_BDATE_TZ_MINUS_ZERO
+                        : (int)((off < 0 ? -1 : 1) *
+                                ((a / 3600) * 100 + (a % 3600) / 60));
     return 1;
 }
 
@@ -288,6 +300,8 @@ static int canonical(const char *s, size_t n, int64_t *t, int *tzoff)
     if (mon < 0 || h >= 24 || mi >= 60 || sec > 60 || zh > 14 || zm > 59)
         return -1;
     long off = (q[19] == '-' ? -1 : 1) * (zh * 3600 + zm * 60);
+    if (q[19] == '-' && off == 0)
+        off = MINUS_ZERO;
     return finish(fix_year(y), mon, d, h, mi, sec, off, t, tzoff) ? 1 : -1;
 }
 

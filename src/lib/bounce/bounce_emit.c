@@ -384,8 +384,10 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
         r->retry_until = until;
     }
     {
-        /* tz is a bounded hhmm number (|tz| <= 1459) */
-        unsigned a = (unsigned)(tz < 0 ? -tz : tz) % 10000u;
+        /* tz is a bounded hhmm number (|tz| <= 1459), or "-0000" */
+        unsigned a = tz == SX_BDATE_TZ_MINUS_ZERO
+                         ? 0u
+                         : (unsigned)(tz < 0 ? -tz : tz) % 10000u;
         r->timezoneoffset[0] = tz < 0 ? '-' : '+';
         r->timezoneoffset[1] = (char)('0' + a / 1000);
         r->timezoneoffset[2] = (char)('0' + a / 100 % 10);
