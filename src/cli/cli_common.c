@@ -1,6 +1,8 @@
 /*
- * cli_common.c - output options, the colour decision and the error and
- * usage messages shared by every subcommand (see cli.h for the contract).
+ * cli_common.c - output options, the colour decision, the error and
+ * usage messages, the sniffing of files given by mistake and the reading
+ * of --since/--until times, shared by the subcommands (see cli.h for the
+ * contract).
  */
 #include <ctype.h>
 #include <errno.h>
