@@ -177,6 +177,12 @@ grep -q "the sending server has given up: send the" "$tmp/final" && ok ||
 is "$?" 0 "--summary: exit status"
 head -1 "$tmp/sum" | grep -q "^$total records: " && ok || bad "--summary: first line $(head -1 "$tmp/sum")"
 grep -q "^  REASON " "$tmp/sum" && ok || bad "--summary: no reason table"
+# the domain with the most failures leads the FAILED AT list, with its count
+top=$(jq -r 'select(.reason | IN("delivered", "vacation", "feedback") | not) |
+             .destination | ascii_downcase' "$tmp/all" | sort | uniq -c | sort -k1,1nr -k2 | head -n1)
+grep -A1 "^  FAILED AT " "$tmp/sum" | tail -n1 |
+    grep -q "^  $(echo "$top" | awk '{print $2}') *$(echo "$top" | awk '{print $1}') " && ok ||
+    bad "--summary: FAILED AT does not start with '$top': $(grep -A1 '^  FAILED AT ' "$tmp/sum" | tail -n1)"
 grep -q "^  What to do" "$tmp/sum" && bad "--summary printed record blocks" || ok
 "$SMTPDX" bounce --summary --ndjson "${cases[0]}" > /dev/null 2>&1
 is "$?" 2 "--summary with --ndjson"
