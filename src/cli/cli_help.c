@@ -89,7 +89,9 @@ static const help_page pages[] = {
       "replies: the prefixes of swaks (<-, <**) and of Sendmail (<<<) are "
       "cut off, and the lines of the client (->, >>>) and of the tool "
       "(===) skipped. Each answer is written as soon as its reply has "
-      "ended, also while a pipe's writer pauses.",
+      "ended, also while a pipe's writer pauses. Binary data (a program, "
+      "an image, an archive) and UTF-16 text on standard input are named "
+      "and not read (exit status 3).",
       "For each reply smtpdx shows the parts it found (basic code, enhanced "
       "status code, the command it answered, the remote host), the reason "
       "and the finer cause, whether it is temporary or permanent, who must "

@@ -235,6 +235,33 @@ static int file_is_mail(const char *path)
     return mail_start(head, e);
 }
 
+/* Why the first block of standard input is no text of replies (a file
+ * given by mistake: a program, an image, an archive), or NULL. A stray
+ * NUL byte in a reply is read as it is (flagged bad-bytes); only many of
+ * them near the start say binary data. */
+static const char *not_replies(const char *buf, size_t len)
+{
+    switch (cli_sniff(buf, len)) {
+    case CLI_SNIFF_ARCHIVE:
+        return CLI_SNIFF_ARCHIVE_TEXT;
+    case CLI_SNIFF_OUTLOOK:
+        return CLI_SNIFF_OUTLOOK_TEXT;
+    case CLI_SNIFF_TNEF:
+        return CLI_SNIFF_TNEF_TEXT;
+    case CLI_SNIFF_UTF16:
+        return CLI_SNIFF_UTF16_TEXT;
+    default:
+        break;
+    }
+    size_t nul = 0, n = len < 4096 ? len : 4096;
+    for (const char *p = buf; (p = memchr(p, '\0', n - (size_t)(p - buf)));
+         p++)
+        if (++nul >= 16)
+            return "binary data (NUL bytes near its start), which is not "
+                   "read";
+    return NULL;
+}
+
 static int explain_stdin(explain_run *run)
 {
     char *line = malloc(LINE_MAX_BYTES);
@@ -252,6 +279,15 @@ static int explain_stdin(explain_run *run)
         free(group);
         free(in.buf);
         cli_error("explain", "standard input", "out of memory");
+        return -1;
+    }
+    /* said for what it is, not explained line by line as garbage */
+    const char *why = refill(&in) ? not_replies(in.buf, in.len) : NULL;
+    if (why != NULL) {
+        cli_error("explain", "standard input", "not SMTP replies: %s", why);
+        free(line);
+        free(group);
+        free(in.buf);
         return -1;
     }
     while (!run->failed && (n = read_line(&in, line, LINE_MAX_BYTES)) >= 0) {

@@ -226,4 +226,18 @@ printf 'Return-Path: <>\nSubject: failure\n\nbody\n' > "$tmp/bounce.eml"
 "$SMTPDX" explain "$tmp/bounce.eml" > /dev/null 2> "$tmp/filehint"
 check "a mail file given as a reply gets a hint towards bounce" grep -q "is a mail file, explained as a reply; to read a bounce mail, use: smtpdx bounce FILE" "$tmp/filehint"
 
+# binary data on standard input is named and not explained line by line
+# (exit 3); a reply with a stray NUL byte is still explained
+{ printf '\177ELF\002\001\001'; head -c 2048 /dev/zero; printf '\n550 5.1.1 x\n'; } > "$tmp/bin"
+"$SMTPDX" explain --ndjson - < "$tmp/bin" > "$tmp/bin.out" 2> "$tmp/bin.err"
+is "$?" 3 "binary data on standard input: exit status"
+is "$(wc -c < "$tmp/bin.out")" 0 "binary data on standard input: output"
+check "binary data on standard input is named" grep -q "standard input: not SMTP replies: binary data" "$tmp/bin.err"
+printf '\377\376\065\000\065\000\060\000' | "$SMTPDX" explain - > /dev/null 2> "$tmp/u16.err"
+is "$?" 3 "UTF-16 on standard input: exit status"
+check "UTF-16 on standard input is named" grep -q "not SMTP replies: UTF-16 text" "$tmp/u16.err"
+printf '550 5.1.1 user\000unknown\n' | "$SMTPDX" explain --ndjson - > "$tmp/nul.out" 2>/dev/null
+is "$?" 0 "a reply with a NUL byte: exit status"
+is "$(jq -r '.flags | join(",")' "$tmp/nul.out")" "bad-bytes" "a reply with a NUL byte: flags"
+
 finish cli_explain
