@@ -195,6 +195,8 @@ enum {
     CLI_SNIFF_OUTLOOK,    /* an Outlook item (.msg: a compound file) */
     CLI_SNIFF_TNEF,       /* winmail.dat */
     CLI_SNIFF_UTF16,      /* a byte order mark */
+    CLI_SNIFF_BINARY,     /* 16 NUL bytes or more in the first 4 KiB: a
+                             program, an image; a stray NUL in text is not */
 };
 int cli_sniff(const char *buf, size_t len);
 #define CLI_SNIFF_ARCHIVE_TEXT                                             \
@@ -206,6 +208,8 @@ int cli_sniff(const char *buf, size_t len);
 #define CLI_SNIFF_TNEF_TEXT                                                \
     "Outlook's TNEF data (winmail.dat), which is not read; have the mail " \
     "sent again in plain MIME"
+#define CLI_SNIFF_BINARY_TEXT                                              \
+    "binary data (NUL bytes near its start), which is not read"
 #define CLI_SNIFF_UTF16_TEXT                                               \
     "UTF-16 text (it starts with a UTF-16 byte order mark), which is not " \
     "read; save it as UTF-8 or plain text"

@@ -257,6 +257,11 @@ int cli_sniff(const char *buf, size_t len)
     if (len >= 2 && (memcmp(buf, "\xff\xfe", 2) == 0 ||
                      memcmp(buf, "\xfe\xff", 2) == 0))
         return CLI_SNIFF_UTF16;
+    size_t nul = 0, n = len < 4096 ? len : 4096;
+    for (const char *p = buf; (p = memchr(p, '\0', n - (size_t)(p - buf)));
+         p++)
+        if (++nul >= 16)
+            return CLI_SNIFF_BINARY;
     return CLI_SNIFF_NONE;
 }
 

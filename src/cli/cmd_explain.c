@@ -237,8 +237,7 @@ static int file_is_mail(const char *path)
 
 /* Why the first block of standard input is no text of replies (a file
  * given by mistake: a program, an image, an archive), or NULL. A stray
- * NUL byte in a reply is read as it is (flagged bad-bytes); only many of
- * them near the start say binary data. */
+ * NUL byte in a reply is read as it is (flagged bad-bytes). */
 static const char *not_replies(const char *buf, size_t len)
 {
     switch (cli_sniff(buf, len)) {
@@ -250,16 +249,11 @@ static const char *not_replies(const char *buf, size_t len)
         return CLI_SNIFF_TNEF_TEXT;
     case CLI_SNIFF_UTF16:
         return CLI_SNIFF_UTF16_TEXT;
+    case CLI_SNIFF_BINARY:
+        return CLI_SNIFF_BINARY_TEXT;
     default:
-        break;
+        return NULL;
     }
-    size_t nul = 0, n = len < 4096 ? len : 4096;
-    for (const char *p = buf; (p = memchr(p, '\0', n - (size_t)(p - buf)));
-         p++)
-        if (++nul >= 16)
-            return "binary data (NUL bytes near its start), which is not "
-                   "read";
-    return NULL;
 }
 
 static int explain_stdin(explain_run *run)

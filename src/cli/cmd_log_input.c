@@ -259,6 +259,7 @@ int log_read(log_reader *r, const char *path, int follow)
                 [CLI_SNIFF_OUTLOOK] = CLI_SNIFF_OUTLOOK_TEXT,
                 [CLI_SNIFF_TNEF] = CLI_SNIFF_TNEF_TEXT,
                 [CLI_SNIFF_UTF16] = CLI_SNIFF_UTF16_TEXT,
+                [CLI_SNIFF_BINARY] = CLI_SNIFF_BINARY_TEXT,
             };
             int k = cli_sniff(r->buf, (size_t)n);
             if (k != CLI_SNIFF_NONE) {

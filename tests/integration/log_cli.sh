@@ -57,8 +57,8 @@ printf 'From: a@b.example\nSubject: hello\n\nnot a log\n' > "$T/mail.eml"
 L "$T/mail.eml" > /dev/null 2> "$T/nolog.err"; is $? 1 "no mail log line: exit 1"
 grep -q "none of the 4 lines read is a Postfix, Exim, Sendmail, OpenSMTPD or Courier log line" "$T/nolog.err"
 is $? 0 "no mail log line: stderr says so"
-# xz, zstd and bzip2 logs read as gzip ones; an archive or UTF-16 text
-# is named for what it is, exit 3, and the next file still read
+# xz, zstd and bzip2 logs read as gzip ones; an archive, UTF-16 text or
+# binary data is named for what it is, exit 3, and the next file still read
 want=$(L "$T/maillog.1" | jq -r .recipient | tr '\n' ' ')
 for z in "xz -c" "zstd -q -c" "bzip2 -c"; do
     $z "$T/maillog.1" > "$T/maillog.z"
@@ -73,6 +73,12 @@ L "$T/logs.zip" > /dev/null 2>&1; is $? 3 "an archive: exit 3"
 grep -q "logs.zip: not a mail log: an archive (zip, 7z or rar), which is not read; unpack it first" "$T/sniff.err"
 is $? 0 "an archive: stderr says what it is"
 grep -q "u16.log: not a mail log: UTF-16 text" "$T/sniff.err"; is $? 0 "UTF-16 text: stderr says what it is"
+{ printf '\177ELF\002\001\001'; head -c 1024 /dev/zero; } > "$T/prog.log"
+n=$(L "$T/prog.log" "$T/maillog.1" 2> "$T/bin.err" | wc -l)
+[ "$n" -gt 0 ]; is $? 0 "after binary data, the next file is read"
+L "$T/prog.log" > /dev/null 2>&1; is $? 3 "binary data: exit 3"
+grep -q "prog.log: not a mail log: binary data (NUL bytes near its start)" "$T/bin.err"
+is $? 0 "binary data: stderr says what it is"
 got=$(L "$T/maillog.1" | jq -r .origin)
 is "$got" "$T/maillog.1:1" "origin names file and line"
 
