@@ -199,6 +199,8 @@ enum {
                              program, an image; a stray NUL in text is not */
 };
 int cli_sniff(const char *buf, size_t len);
+/* The text below for what cli_sniff() finds, or NULL for nothing. */
+const char *cli_sniff_why(const char *buf, size_t len);
 #define CLI_SNIFF_ARCHIVE_TEXT                                             \
     "an archive (zip, 7z or rar), which is not read; unpack it first "     \
     "(gzip, xz, zstd and bzip2 files are read as they are)"

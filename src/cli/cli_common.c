@@ -265,6 +265,19 @@ int cli_sniff(const char *buf, size_t len)
     return CLI_SNIFF_NONE;
 }
 
+const char *cli_sniff_why(const char *buf, size_t len)
+{
+    static const char *const what[] = {
+        [CLI_SNIFF_NONE] = NULL,
+        [CLI_SNIFF_ARCHIVE] = CLI_SNIFF_ARCHIVE_TEXT,
+        [CLI_SNIFF_OUTLOOK] = CLI_SNIFF_OUTLOOK_TEXT,
+        [CLI_SNIFF_TNEF] = CLI_SNIFF_TNEF_TEXT,
+        [CLI_SNIFF_UTF16] = CLI_SNIFF_UTF16_TEXT,
+        [CLI_SNIFF_BINARY] = CLI_SNIFF_BINARY_TEXT,
+    };
+    return what[cli_sniff(buf, len)];
+}
+
 /* "2h", "30m", "1d", "2w", "45s" before now; or an ISO date "2026-11-28",
  * "2026-11-28T03:00", "2026-11-28 03:00:00" (local time unless utc or a
  * "Z"/"+hh:mm" suffix); or a Unix time "@1795000000". */

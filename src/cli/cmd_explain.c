@@ -235,27 +235,6 @@ static int file_is_mail(const char *path)
     return mail_start(head, e);
 }
 
-/* Why the first block of standard input is no text of replies (a file
- * given by mistake: a program, an image, an archive), or NULL. A stray
- * NUL byte in a reply is read as it is (flagged bad-bytes). */
-static const char *not_replies(const char *buf, size_t len)
-{
-    switch (cli_sniff(buf, len)) {
-    case CLI_SNIFF_ARCHIVE:
-        return CLI_SNIFF_ARCHIVE_TEXT;
-    case CLI_SNIFF_OUTLOOK:
-        return CLI_SNIFF_OUTLOOK_TEXT;
-    case CLI_SNIFF_TNEF:
-        return CLI_SNIFF_TNEF_TEXT;
-    case CLI_SNIFF_UTF16:
-        return CLI_SNIFF_UTF16_TEXT;
-    case CLI_SNIFF_BINARY:
-        return CLI_SNIFF_BINARY_TEXT;
-    default:
-        return NULL;
-    }
-}
-
 static int explain_stdin(explain_run *run)
 {
     char *line = malloc(LINE_MAX_BYTES);
@@ -275,8 +254,10 @@ static int explain_stdin(explain_run *run)
         cli_error("explain", "standard input", "out of memory");
         return -1;
     }
-    /* said for what it is, not explained line by line as garbage */
-    const char *why = refill(&in) ? not_replies(in.buf, in.len) : NULL;
+    /* a file given by mistake (a program, an image, an archive): said
+     * for what it is, not explained line by line as garbage; a stray NUL
+     * byte in a reply is read as it is (flagged bad-bytes) */
+    const char *why = refill(&in) ? cli_sniff_why(in.buf, in.len) : NULL;
     if (why != NULL) {
         cli_error("explain", "standard input", "not SMTP replies: %s", why);
         free(line);

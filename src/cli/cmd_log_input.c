@@ -254,16 +254,9 @@ int log_read(log_reader *r, const char *path, int follow)
         if (n > 0 && first) {
             /* a file given by mistake: said for what it is, not read as
              * lines none of which is a log line */
-            static const char *const what[] = {
-                [CLI_SNIFF_ARCHIVE] = CLI_SNIFF_ARCHIVE_TEXT,
-                [CLI_SNIFF_OUTLOOK] = CLI_SNIFF_OUTLOOK_TEXT,
-                [CLI_SNIFF_TNEF] = CLI_SNIFF_TNEF_TEXT,
-                [CLI_SNIFF_UTF16] = CLI_SNIFF_UTF16_TEXT,
-                [CLI_SNIFF_BINARY] = CLI_SNIFF_BINARY_TEXT,
-            };
-            int k = cli_sniff(r->buf, (size_t)n);
-            if (k != CLI_SNIFF_NONE) {
-                cli_error("log", name, "not a mail log: %s", what[k]);
+            const char *what = cli_sniff_why(r->buf, (size_t)n);
+            if (what != NULL) {
+                cli_error("log", name, "not a mail log: %s", what);
                 rc = -1;
                 s.have = 0;
                 break;
