@@ -20,7 +20,8 @@ build_pkgs=(cmake gcc make pkg-config libhyperscan-dev libcmocka-dev
 test_pkgs=(jq postfix postgrey swaks libsisimai-perl pflogsumm python3 clang time
            libidn12 libclang-rt-14-dev libxml2-dev dnsmasq-base iproute2
            postfix-policyd-spf-python openssl opendmarc dbconfig-no-thanks
-           systemd bsdutils xz-utils zstd bzip2 python3-jsonschema)
+           systemd bsdutils xz-utils zstd bzip2 python3-jsonschema
+           python3-flufl.bounce)
 # (systemd: its journald and journalctl, run by the journal test in a
 # namespace of its own; a container image may lack them. bsdutils: logger)
 # (dbconfig-no-thanks answers opendmarc's need of a database set-up tool

@@ -15,6 +15,27 @@
 #include "bounce/bounce_text.h"
 
 /* "rfc822; user@example.com" -> the address; "<a@b>" -> a@b. */
+
+/* The RFC 3464 word (2.3.3) for an Action some systems write in words of
+ * their own ("failure", "error", "deferred"), so that a reader selecting
+ * "failed" or "delayed" finds them; NULL for one of the standard words or
+ * one not known here, kept as written. */
+static const char *action_word(const char *a)
+{
+    static const struct {
+        const char *word, *canon;
+    } map[] = {
+        {"failure", "failed"},       {"fail", "failed"},
+        {"error", "failed"},         {"bounced", "failed"},
+        {"undeliverable", "failed"}, {"rejected", "failed"},
+        {"deferred", "delayed"},     {"delay", "delayed"},
+        {"warning", "delayed"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(a, map[i].word) == 0)
+            return map[i].canon;
+    return NULL;
+}
 static sx_str bare_address(sx_str v)
 {
     sx_str a;
@@ -194,7 +215,10 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
                 char c = v.p[i];
                 low[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
             }
-            st = sx_bres_set(res, &cur->action, low, k);
+            low[k] = '\0';
+            const char *canon = action_word(low);
+            st = canon ? sx_bres_sets(res, &cur->action, canon)
+                       : sx_bres_set(res, &cur->action, low, k);
         } else if (id == F_STATUS) {
             char code[16];
             size_t at;

@@ -117,6 +117,14 @@ static int entry_line(sx_str l, sx_str *addr, int *is_path)
         t = sx_bt_str(t.p + 1, t.len - 2);
     if (sx_bt_is_addr(t, addr))
         return 1;
+    /* an address hidden from the sender (hide_child_in_errmsg): the
+     * "(generated from a@b)" line below names the one that was sent to */
+    if (t.len == 22 && sx_bt_ieq(t.p, "an undisclosed address", 22) &&
+        ind == 2) {
+        addr->p = NULL;
+        addr->len = 0;
+        return 1;
+    }
     /* a local name alone ("  kijitora"): X-Failed-Recipients has it whole */
     for (size_t i = 0; i < t.len; i++)
         if (t.p[i] == ' ' || t.p[i] == '\t' || t.p[i] == '@' || t.p[i] == '(')

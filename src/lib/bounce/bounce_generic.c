@@ -34,8 +34,8 @@
 #include "bounce/bounce_text.h"
 
 /* What may stand between an address and the text after it on its line:
- * "<a@b>: text", "a@b... text", "a@b, text". */
-#define AFTER_ADDR ">]): \t.,|-"
+ * "<a@b>: text", "a@b... text", "a@b, text", "a@b; text". */
+#define AFTER_ADDR ">]): \t.,;|-"
 
 /* The first byte from p on (before e) that is not one of skip. */
 static const char *past(const char *p, const char *e, const char *skip)
@@ -119,12 +119,14 @@ static sx_str unbullet(sx_str t)
 }
 
 /* A line that announces on the next the address of someone who is no
- * recipient: the sender ("A message sent by", "Your message from") or
- * whom to ask ("Please reply to", "... contact"). */
+ * recipient: the sender ("A message sent by", "Your message from"), whom
+ * to ask ("Please reply to", "... contact"), or an example in the
+ * notice's advice ("... e.g., if" / "a@b fails, try c@d"). */
 static int names_other(sx_str t)
 {
     static const char *const ends[] = {" sent by", " from", " reply to",
-                                       " contact", " write to", NULL};
+                                       " contact", " write to", " if",
+                                       " e.g.,", " e.g.", " such as", NULL};
     if (t.len == 0)
         return 0;
     for (size_t i = 0; ends[i]; i++) {
@@ -182,7 +184,7 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         "recipient:", "recipient address:", "original recipient:",
         "final recipient:", "to:", "rcpt to:", "address:", "addressee:",
         "failed recipient:", "unknown recipient:", "invalid recipient:",
-        "envelope-to:", "for:",
+        "envelope-to:", "for:", "intended recipient:",
         /* the same label in the languages notices come in */
         "empfänger:", "empfaenger:", "destinataire:", "destinataire :",
         "destinatario:", "destinatário:", "ontvanger:", "mottagare:",
@@ -198,10 +200,15 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
      * ASCII one opens with a letter, so a line that opens with '<', a
      * quote or a digit (most address lines) is not compared with them */
     static const char *const no_lead[] = {NULL};
+    /* the address a local user was reached by, below "... to local user
+     * NAME." */
+    static const char *const paren_lead[] = {"(originally addressed to ",
+                                             NULL};
     unsigned char c0 = t.len ? (unsigned char)t.p[0] : 0;
     c0 = c0 >= 'A' && c0 <= 'Z' ? (unsigned char)(c0 + 32) : c0;
     const char *const *lead = c0 >= 0x80                ? wide_lead
                               : c0 >= 'a' && c0 <= 'z' ? ascii_lead
+                              : c0 == '('              ? paren_lead
                                                        : no_lead;
     for (size_t i = 0; lead[i]; i++) {
         if ((unsigned char)lead[i][0] != c0)
@@ -214,6 +221,14 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         }
     }
     t = unbullet(t);
+    /* an X.400 O/R address that carries the Internet one, as Exchange's
+     * Internet Mail Service writes a recipient:
+     * "c=US;a= ;p=Org;o=Site;dda:SMTP=a@b; on <date>" */
+    if (t.len > 8 && sx_bt_iprefix(t.p, t.len, "c=")) {
+        const char *x = sx_bt_ifind(t.p, t.len, "dda:smtp=");
+        if (x != NULL)
+            t = sx_bt_str(x + 9, t.len - (size_t)(x + 9 - t.p));
+    }
     /* an address with its type in brackets, "[SMTP:a@b]", as Exchange
      * and MailEnable write recipients */
     if (t.len > 7 && t.p[0] == '[' &&
@@ -269,6 +284,51 @@ static int looks_like_error(sx_str l)
     if (sx_bt_find_enhanced(l.p, l.len, enh, &at))
         return 1;
     return sx_bt_has_set(l, &set);
+}
+
+/* Does the sentence name the address as the one the message was
+ * "addressed to" ("The following message, addressed to 'a@b', failed
+ * because ...": the reason follows on the next lines)? */
+static int addressed_to(sx_str l, sx_str a)
+{
+    const char *b = a.p;
+    while (b > l.p && strchr("<'\" \t", b[-1]) != NULL)
+        b--;
+    return b - l.p >= 12 && sx_bt_ieq(b - 12, "addressed to", 12) &&
+           (b - l.p == 12 || b[-13] == ' ' || b[-13] == '\t');
+}
+
+/* The address an alias or a forward was reached by, on the line right
+ * below the recipient's ("a@b" then "(expanded from: c@d)", as Sendmail
+ * writes it, or "(generated from c@d)"): the one the message was sent
+ * to. start is just past the recipient's address on its line. */
+static int alias_below(const char *start, const char *end, sx_str *al)
+{
+    const char *nl = memchr(start, '\n', (size_t)(end - start));
+    if (nl == NULL)
+        return 0;
+    sx_str rest = sx_bt_trim(sx_bt_str(start, (size_t)(nl - start)));
+    if (rest.len > 0)
+        return 0; /* the recipient's line goes on: no alias line below */
+    const char *p = nl + 1;
+    const char *e = memchr(p, '\n', (size_t)(end - p));
+    sx_str l = sx_bt_trim(sx_bt_str(p, (size_t)((e ? e : end) - p)));
+    size_t next;
+    return (sx_bt_iprefix(l.p, l.len, "(expanded from") ||
+            sx_bt_iprefix(l.p, l.len, "(generated from")) &&
+           sx_bt_find_addr(l.p, l.len, al, &next);
+}
+
+/* Does the word "from" stand right before the address ("not accepting
+ * mail from a@b", "rejected mail from <a@b>")? Such an address is the
+ * sender's, not a recipient's. */
+static int after_from(sx_str l, sx_str a)
+{
+    const char *b = a.p;
+    while (b > l.p && strchr("<'\" \t", b[-1]) != NULL)
+        b--;
+    return b < a.p && b - l.p >= 4 && sx_bt_ieq(b - 4, "from", 4) &&
+           (b - l.p == 4 || b[-5] == ' ' || b[-5] == '\t');
 }
 
 /* A paragraph that announces delivered addresses below it
@@ -1004,8 +1064,10 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             sx_str a, before = prev;
             size_t next;
             prev = l;
-            if (!looks_like_error(l) ||
+            int err = looks_like_error(l);
+            if ((!err && memchr(l.p, '@', l.len) == NULL) ||
                 !sx_bt_find_addr(l.p, l.len, &a, &next) || excluded(m, a) ||
+                (!err && !addressed_to(l, a)) || after_from(l, a) ||
                 envelope_sender(text, len, snd, &ns, a))
                 continue;
             size_t i;
@@ -1029,14 +1091,17 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
                 c[nc].start = before.p;
             /* "There was an error delivering your mail to <a@b>." (DMA)
              * only announces the reply on the lines below: the address
-             * ends the line (but for punctuation) after the word "to" */
+             * ends the line (but for punctuation) after the word "to";
+             * so does a sentence that names it as the one the message was
+             * addressed to */
             const char *le = l.p + l.len;
             const char *r = past(a.p + a.len, le, ">.: \t)");
             const char *b = a.p;
             while (b > l.p && (b[-1] == '<' || b[-1] == ' ' || b[-1] == '\t'))
                 b--;
-            if (r == le && b - l.p >= 3 && (b[-3] == ' ' || b[-3] == '\t') &&
-                sx_bt_ieq(b - 2, "to", 2))
+            if ((r == le && b - l.p >= 3 && (b[-3] == ' ' || b[-3] == '\t') &&
+                 sx_bt_ieq(b - 2, "to", 2)) ||
+                !err)
                 c[nc].start = le, c[nc].pre = l.p, c[nc].pre_end = le;
             nc++;
         }
@@ -1046,6 +1111,9 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         if (rc == NULL)
             return st;
         st = sx_bres_set(res, &rc->recipient, c[i].addr.p, c[i].addr.len);
+        sx_str al;
+        if (st == SMTPDX_OK && alias_below(c[i].start, c[i].end, &al))
+            st = sx_bres_set(res, &rc->alias, al.p, al.len);
         if (st == SMTPDX_OK)
             st = set_from_text(res, rc, c[i].start, c[i].end, &m->scratch2);
         if (st == SMTPDX_OK && rc->diag[0] == '\0' && c[i].pre != NULL) {
@@ -1065,7 +1133,9 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
 
 static const char *const from_marks[] = {
     "mailer-daemon", "postmaster", "mail delivery", "mail administrator",
-    "mail system", "delivery subsystem", "mailer daemon", NULL};
+    "mail system", "delivery subsystem", "mailer daemon",
+    "mdaemon@", /* MDaemon's notices come from MDaemon@<its host> */
+    NULL};
 static sx_bt_set from_set = SX_BT_SET(from_marks);
 
 int sx_bgeneric_subject(sx_str s)
@@ -1210,13 +1280,14 @@ static int delay_notice(const sx_bmail *m)
 {
     static const char *const subject[] = {"delayed", "delivery delay",
                                           "warning: could not send",
-                                          "not yet delivered", NULL};
+                                          "not yet delivered",
+                                          "delivery warning", NULL};
     static sx_bt_set subject_set = SX_BT_SET(subject);
     sx_str s = sx_bt_str(m->subject_dec.data, m->subject_dec.len);
     /* the text's words ("has been delayed", "will be retried", ...) are
      * phrases of the marker scan: MK_DL_* */
     return sx_bt_has_set(s, &subject_set) ||
-           sx_bmarks_within(&m->marks, MK_DL_1, MK_DL_7, m->body_end);
+           sx_bmarks_within(&m->marks, MK_DL_1, MK_DL_10, m->body_end);
 }
 
 /* The address that ends the Subject after a colon ("Undeliverable:

@@ -277,6 +277,10 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
         else if (st == SMTPDX_ERR_NOMEM)
             return st;
         sx_sbuf_reset(&m->scratch);
+        /* a report without report-type (old X.400 gateways write none)
+         * is still read: the lookup's status must not reach the checks
+         * below */
+        st = SMTPDX_OK;
     }
 
     const sx_part *html = NULL;

@@ -82,6 +82,9 @@
     X(MK_DL_5, "will retry")                                                \
     X(MK_DL_6, "will continue trying")                                      \
     X(MK_DL_7, "will keep trying")                                          \
+    X(MK_DL_8, "delivery attempts will continue")                           \
+    X(MK_DL_9, "will continue to try")                                      \
+    X(MK_DL_10, "has been postponed")                                       \
     X(MK_COPY_1, "below this line is a copy of the message")                \
     X(MK_COPY_2, "this is a copy of the message")                           \
     X(MK_COPY_3, "this is a copy of your message")                          \
@@ -103,6 +106,10 @@
     X(MK_COPY_19, "the header of the original message")                     \
     X(MK_COPY_20, "returned message --")                                    \
     X(MK_COPY_21, "unsent message follows")                                 \
+    X(MK_COPY_22, "start of returned message")                              \
+    X(MK_COPY_23, "returned mail follows")                                  \
+    X(MK_COPY_24, "original message as received")                           \
+    X(MK_COPY_25, "copy of the first part of the message")                  \
     X(MK_COPY_SIG1, "\n-- \n")                                             \
     X(MK_COPY_SIG2, "\n--\n")
 
