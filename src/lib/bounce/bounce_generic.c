@@ -691,19 +691,34 @@ static sx_str labelled(sx_str t, const char *const *labels)
 static int fields(sx_bres *res, sx_brcpt *rc, const char *p, const char *e,
                   smtpdx_status *st)
 {
+    /* "Error-Text:" is L-Soft's LSMTP ("Error-for: a@b", "Error-Code:",
+     * "Error-Text: Mailer mx said:" and the reply indented below) */
     static const char *const diag_labels[] = {
-        "diagnostic code:", "diagnostic-code:", NULL};
+        "diagnostic code:", "diagnostic-code:", "error-text:", NULL};
     static const char *const host_labels[] = {
         "remote system:", "remote-mta:", "remote mta:", NULL};
     sx_btlines it;
     sx_str l, diag = {NULL, 0}, host = {NULL, 0};
+    /* the diagnostic's value goes on below on lines indented deeper than
+     * its label's (the next field of a block indented as a whole does
+     * not) */
+    int folded = 0;
+    size_t indent = 0;
     sx_bt_lines_init(&it, p, (size_t)(e - p));
     while (it.count < 60 && sx_bt_next_line(&it, &l)) {
         sx_str t = sx_bt_trim(l), v;
-        if (diag.len == 0 && (v = labelled(t, diag_labels)).len > 0)
+        if (folded && t.len > 0 && (size_t)(t.p - l.p) > indent) {
+            diag.len = (size_t)(t.p + t.len - diag.p);
+            continue;
+        }
+        folded = 0;
+        if (diag.len == 0 && (v = labelled(t, diag_labels)).len > 0) {
             diag = sx_bt_typed(v, NULL, 0);
-        else if (host.len == 0 && (v = labelled(t, host_labels)).len > 0)
+            folded = 1;
+            indent = (size_t)(t.p - l.p);
+        } else if (host.len == 0 && (v = labelled(t, host_labels)).len > 0) {
             host = sx_bt_typed(v, NULL, 0);
+        }
     }
     if (diag.len == 0)
         return 0;

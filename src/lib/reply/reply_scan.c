@@ -37,7 +37,8 @@ static int is_alnum(unsigned char c)
     return SX_CT(c, SX_C_ALNUM);
 }
 
-/* Does the word before b[i] introduce a reply ("said: 550", "-> 550")? */
+/* Does the word before b[i] introduce a reply ("said: 550", "-> 550",
+ * 'said: "550')? */
 static int introduced(const char *b, size_t i)
 {
     static const char *const words[] = {
@@ -45,6 +46,9 @@ static int introduced(const char *b, size_t i)
         "reply", "code",     "error",    "with",    "status",
     };
     size_t k = i;
+    /* the reply quoted: 'Mailer mx said: "554 Message looping"' */
+    if (k > 0 && (b[k - 1] == '"' || b[k - 1] == '\''))
+        k--;
     if (k > 0 &&
         (b[k - 1] == ' ' || b[k - 1] == '\n' || b[k - 1] == SX_REPLY_DEL))
         k--;
