@@ -9,6 +9,7 @@
  * for everything, recipients without a blank line between them), so a new
  * recipient starts at a new block *or* at a second Final-Recipient.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "bounce/bounce.h"
@@ -83,7 +84,8 @@ typedef enum dsn_field {
     F_X_ACTUAL,
     F_FINAL_LOG,
     F_DISPOSITION,
-    F_REPORTING_UA
+    F_REPORTING_UA,
+    F_X400_SUPP
 } dsn_field;
 
 /* want is in lower case, as long as name (the switch below sees to it):
@@ -125,6 +127,8 @@ static dsn_field field_of(sx_str n)
         return is(n, "original-recipient")   ? F_ORIG
                : is(n, "x-actual-recipient") ? F_X_ACTUAL
                                              : F_OTHER;
+    case 23:
+        return is(n, "x400-supplementary-info") ? F_X400_SUPP : F_OTHER;
     default:
         return F_OTHER;
     }
@@ -263,6 +267,32 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
             if (sx_bt_has(v, "deleted")) {
                 cur->hint = SMTPDX_R_FILTERED;
                 cur->hint_strength = SX_HINT_WEAK;
+            }
+        } else if (id == F_X400_SUPP) {
+            /* an X.400 gateway's Diagnostic-Code names only X.400's own
+             * reason ("Reason 1 (Unable-To-Transfer); Diagnostic -1
+             * (Unknown)"); what the Internet side answered is here:
+             * "MTA '192.0.2.1' gives error message 5.7.1 Unable to relay" */
+            sx_str q = sx_bt_trim(v);
+            if (q.len >= 2 && q.p[0] == '"' && q.p[q.len - 1] == '"')
+                q = sx_bt_str(q.p + 1, q.len - 2);
+            if (q.len > 0 && cur->diag[0] == '\0') {
+                st = sx_bres_set(res, &cur->diag, q.p,
+                                 q.len < SX_BOUNCE_MAX_DIAG
+                                     ? q.len
+                                     : SX_BOUNCE_MAX_DIAG);
+            } else if (q.len > 0 && strncmp(cur->diag, "Reason ", 7) == 0) {
+                char both[SX_BOUNCE_MAX_DIAG + 1];
+                int n = snprintf(both, sizeof both, "%s; %.*s", cur->diag,
+                                 (int)(q.len < SX_BOUNCE_MAX_DIAG
+                                           ? q.len
+                                           : SX_BOUNCE_MAX_DIAG),
+                                 q.p);
+                if (n > 0)
+                    st = sx_bres_set(res, &cur->diag, both,
+                                     (size_t)n < sizeof both
+                                         ? (size_t)n
+                                         : sizeof both - 1);
             }
         } else if (id == F_LAST_ATTEMPT) {
             st = sx_bres_set(res, &cur->date, v.p, v.len);
