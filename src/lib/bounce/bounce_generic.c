@@ -298,6 +298,23 @@ static int addressed_to(sx_str l, sx_str a)
            (b - l.p == 12 || b[-13] == ' ' || b[-13] == '\t');
 }
 
+/* A "To:" line inside a paragraph that opens with a Received: or
+ * Return-Path: field: the header of the returned message, pasted below
+ * a marker the notice words in its own way ("---- Header of the source
+ * mail attached ----"); its addressees are not the failed recipients. */
+static int returned_header(const char *para, sx_str l)
+{
+    sx_str t = sx_bt_trim(l);
+    if (para == NULL || !(sx_bt_iprefix(t.p, t.len, "to:") ||
+                          sx_bt_iprefix(t.p, t.len, "cc:")))
+        return 0;
+    while (*para == ' ' || *para == '\t')
+        para++;
+    size_t n = (size_t)(l.p - para);
+    return sx_bt_iprefix(para, n, "received:") ||
+           sx_bt_iprefix(para, n, "return-path:");
+}
+
 /* The address an alias or a forward was reached by, on the line right
  * below the recipient's ("a@b" then "(expanded from: c@d)", as Sendmail
  * writes it, or "(generated from c@d)"): the one the message was sent
@@ -944,7 +961,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         if (sx_bt_trim(l).len > 0)
             shown = sx_bt_trim(l);
         if (!sx_bgeneric_addr_line(l, &a) || excluded(m, a) ||
-            names_other(before)) {
+            names_other(before) || returned_header(para, l)) {
             sx_str t = sx_bt_trim(l);
             if (t.len == 0 && para != NULL)
                 last = para, last_end = l.p;
