@@ -136,8 +136,10 @@ static enum dialect dialect_of(sx_span prog)
 {
     if (SX_STARTS(prog, "postfix"))
         return D_POSTFIX;
+    /* "sm-acceptingconnections": the ident some systems log for the
+     * daemon once Sendmail has set its process title */
     if (SX_EQ(prog, "sendmail") || SX_STARTS(prog, "sm-mta") ||
-        SX_STARTS(prog, "sm-msp"))
+        SX_STARTS(prog, "sm-msp") || SX_STARTS(prog, "sm-accepting"))
         return D_SENDMAIL;
     if (SX_STARTS(prog, "exim"))
         return D_EXIM;

@@ -131,11 +131,45 @@ static size_t stamp_end(sx_span s, size_t at)
     return at < s.n && s.p[at] == ' ' ? at + 1 : 0;
 }
 
+/* The time of a syslog stamp's fields, the year guessed when the log
+ * names none. */
+static int64_t syslog_time(sx_logclock *c, int mon, int d, int h, int mi,
+                           int sec, int *off)
+{
+    int y = c->year;
+    if (y == 0) {
+        y = c->ref_year;
+        /* A stamp more than two days ahead of the reference belongs to
+         * the year before (a December line read in January). */
+        if (sx_clock_civil(y, mon, d, h, mi, sec) > c->ref_civil + 2 * 86400)
+            y--;
+    }
+    return local_to_unix(c, y, mon, d, h, mi, sec, off);
+}
+
+/* "Mar 7 02:09:33 ": a day of one digit after a single space, as some
+ * relays and log converters write the stamp (not kept in the minute
+ * cache, whose key is the padded form). */
+static size_t syslog_unpadded(sx_logclock *c, sx_span s, sx_logtime *out)
+{
+    size_t len;
+    int mon, d, h, mi, sec;
+    if (s.n < 15 || (len = s.p[14] == ' ' ? 15 : stamp_end(s, 14)) == 0 ||
+        (mon = month_of(s.p)) == 0 || (d = sx_span_digits(s, 4, 1)) < 1 ||
+        !hms(s, 6, &h, &mi, &sec))
+        return 0;
+    out->t = syslog_time(c, mon, d, h, mi, sec, &out->off);
+    out->hour = h;
+    return len;
+}
+
 size_t sx_clock_syslog(sx_logclock *c, sx_span s, sx_logtime *out)
 {
     /* "Nov 28 03:19:44 " or "Nov  1 03:19:44 ", maybe with a fraction of
      * a second ("Nov 28 03:19:44.123456 ") */
     size_t len;
+    if (s.n >= 15 && s.p[3] == ' ' && s.p[5] == ' ' && sx_is_digit(s.p[4]))
+        return syslog_unpadded(c, s, out);
     if (s.n < 16 || s.p[3] != ' ' || s.p[6] != ' ' ||
         (len = s.p[15] == ' ' ? 16 : stamp_end(s, 15)) == 0)
         return 0;
@@ -161,15 +195,7 @@ size_t sx_clock_syslog(sx_logclock *c, sx_span s, sx_logtime *out)
     int h, mi, sec;
     if (d < 1 || d > 31 || !hms(s, 7, &h, &mi, &sec))
         return 0;
-    int y = c->year;
-    if (y == 0) {
-        y = c->ref_year;
-        /* A stamp more than two days ahead of the reference belongs to
-         * the year before (a December line read in January). */
-        if (sx_clock_civil(y, mon, d, h, mi, sec) > c->ref_civil + 2 * 86400)
-            y--;
-    }
-    out->t = local_to_unix(c, y, mon, d, h, mi, sec, &out->off);
+    out->t = syslog_time(c, mon, d, h, mi, sec, &out->off);
     out->hour = h;
     memcpy(c->mkey, s.p, 12);
     c->mbase = out->t - sec;
