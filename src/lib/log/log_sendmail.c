@@ -178,6 +178,10 @@ int sx_log_sendmail(smtpdx_logparser *p, smtpdx_ctx *ctx, sx_span msg,
 {
     *st = SMTPDX_OK;
     size_t ql = queue_id(msg);
+    /* a client refused at connection time (check_relay: a block list, a
+     * rate limit) is logged before any queue id exists */
+    if (ql == 0 && SX_STARTS(msg, "ruleset="))
+        return reject(p, ctx, sx_span_make("NOQUEUE", 7), msg, out, st);
     if (ql == 0)
         return 1;
     sx_span qid = sx_span_head(msg, ql);
