@@ -110,6 +110,7 @@
     X(MK_COPY_23, "returned mail follows")                                  \
     X(MK_COPY_24, "original message as received")                           \
     X(MK_COPY_25, "copy of the first part of the message")                  \
+    X(MK_COPY_26, "原信件的一份拷贝") /* "a copy of the original letter" */    \
     X(MK_COPY_SIG1, "\n-- \n")                                             \
     X(MK_COPY_SIG2, "\n--\n")
 
