@@ -1245,6 +1245,54 @@ static int code_paragraph(const char *text, size_t len, const char **p,
 static smtpdx_status sentence_naming(sx_bmail *m, sx_bres *res);
 
 /* How many recipients of res have no reply yet. */
+/* "This message was undeliverable due to the following reason:" and the
+ * paragraph under it, above or below the list of addresses: the reply of
+ * every recipient that has none of its own (nothing, or only the
+ * sentence that announces the list, which ends with a colon). */
+static smtpdx_status reason_heading(sx_bmail *m, sx_bres *res)
+{
+    size_t need = 0;
+    for (size_t i = 0; i < res->n; i++) {
+        size_t n = strlen(res->r[i].diag);
+        need += n == 0 || res->r[i].diag[n - 1] == ':';
+    }
+    if (need == 0)
+        return SMTPDX_OK;
+    const char *t = m->tx, *e = m->tx + m->body_end;
+    sx_btlines it;
+    sx_str l;
+    const char *ps = NULL, *pe = NULL;
+    int heading = 0;
+    sx_bt_lines_init(&it, t, m->body_end);
+    while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
+        sx_str x = sx_bt_trim(l);
+        if (!heading) {
+            heading = x.len > 7 && x.len < 120 &&
+                      (sx_bt_ieq(x.p + x.len - 7, "reason:", 7) ||
+                       (x.len > 8 && sx_bt_ieq(x.p + x.len - 8, "reasons:", 8)));
+            continue;
+        }
+        if (x.len == 0) {
+            if (ps != NULL)
+                break; /* the paragraph ends */
+            continue;
+        }
+        if (ps == NULL)
+            ps = l.p;
+        pe = l.p + l.len;
+    }
+    if (ps == NULL)
+        return SMTPDX_OK;
+    smtpdx_status st = SMTPDX_OK;
+    for (size_t i = 0; st == SMTPDX_OK && i < res->n; i++) {
+        size_t n = strlen(res->r[i].diag);
+        if (n == 0 || res->r[i].diag[n - 1] == ':')
+            st = set_from_text(res, &res->r[i], ps, pe < e ? pe : e,
+                               &m->scratch2);
+    }
+    return st;
+}
+
 static size_t wanted(const sx_bres *res)
 {
     size_t n = 0;
@@ -1401,6 +1449,8 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
      * sole one the first error line below the announcement */
     if (st == SMTPDX_OK && wanted(res) > 0)
         st = sentence_naming(m, res);
+    if (st == SMTPDX_OK && res->n > 0)
+        st = reason_heading(m, res);
     if (st == SMTPDX_OK && res->n == 1 && res->r[0].diag[0] == '\0') {
         sx_str l1;
         const char *from = after_announcement(t, len);
