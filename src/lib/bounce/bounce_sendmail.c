@@ -209,6 +209,118 @@ static smtpdx_status listed(const sx_bmail *m, const tline *tl, size_t n,
     return SMTPDX_OK;
 }
 
+/* rc's reply: the transcript's refusal that starts with first (the one
+ * line "(reason: ...)" gives), with the lines that continue it
+ * ("550-5.7.1 ..." up to "550 5.7.1 ..."), joined; first alone when the
+ * transcript does not have it. */
+static smtpdx_status whole_reply(const tline *tl, size_t n, sx_str first,
+                                 sx_bres *res, sx_brcpt *rc)
+{
+    size_t i = 0;
+    while (i < n && !(tl[i].kind == '<' && first.len > 3 &&
+                      tl[i].text.len >= first.len &&
+                      sx_bt_ieq(tl[i].text.p, first.p, first.len)))
+        i++;
+    if (i == n)
+        return sx_bres_set(res, &rc->diag, first.p, first.len);
+    char buf[4096];
+    size_t w = 0;
+    for (size_t k = i; k < n && tl[k].kind == '<'; k++) {
+        sx_str t = tl[k].text;
+        if (w > 0 && w < sizeof buf)
+            buf[w++] = ' ';
+        size_t c = t.len < sizeof buf - w ? t.len : sizeof buf - w;
+        memcpy(buf + w, t.p, c);
+        w += c;
+        /* "550 5.7.1 ..." (a blank after the code) is the last line */
+        if (t.len < 4 || t.p[3] != '-')
+            break;
+    }
+    if (rc->rhost[0] == '\0' && tl[i].host.len > 0) {
+        smtpdx_status st =
+            sx_bres_set(res, &rc->rhost, tl[i].host.p, tl[i].host.len);
+        if (st != SMTPDX_OK)
+            return st;
+    }
+    rc->command = tl[i].cmd;
+    return sx_bres_set(res, &rc->diag, buf, w);
+}
+
+/* The list above the transcript when no verdict line names an address
+ * and no conversation was with a host of the address's domain (the MX of
+ * yahoo.com is at yahoodns.net, of many domains at google.com or
+ * outlook.com): each address takes the "(reason: 554 ...)" line Sendmail
+ * writes under it, else the last refusal of the transcript, else its last
+ * failing verdict ("554 5.0.0 Service unavailable"). */
+static smtpdx_status unmatched_list(const sx_bmail *m, const tline *tl,
+                                    size_t n, sx_bres *res)
+{
+    const char *t = m->tx;
+    const char *p = sx_bt_ifind(t, m->body_end, "following addresses had");
+    if (p == NULL)
+        return SMTPDX_OK;
+    const char *q = sx_bt_ifind(p, m->body_end - (size_t)(p - t),
+                                "transcript of session");
+    const tline *last = NULL, *verdict = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (sx_bt_reply_code(tl[i].text.p, tl[i].text.len) < 400)
+            continue;
+        if (tl[i].kind == '<')
+            last = &tl[i];
+        else if (tl[i].kind == 'v' && verdict == NULL)
+            verdict = &tl[i];
+    }
+    smtpdx_status st = SMTPDX_OK;
+    sx_btlines it;
+    sx_str l, a;
+    sx_brcpt *rc = NULL;
+    sx_bt_lines_init(&it, p, (size_t)((q ? q : t + m->body_end) - p));
+    sx_bt_next_line(&it, &l); /* the heading itself */
+    while (it.count < 1000 && sx_bt_next_line(&it, &l)) {
+        sx_str x = sx_bt_trim(l);
+        if (rc != NULL && l.len > 0 && l.p[0] == ' ' &&
+            sx_bt_iprefix(x.p, x.len, "(reason: ")) {
+            /* "(reason: 554 ...)" below the address: its reply */
+            x = sx_bt_str(x.p + 9, x.len - 9);
+            if (x.len > 0 && x.p[x.len - 1] == ')')
+                x.len--;
+            /* it holds the first line of the reply only: the transcript
+             * has all of them */
+            if ((st = whole_reply(tl, n, x, res, rc)))
+                return st;
+            continue;
+        }
+        sx_str al;
+        size_t next;
+        if (rc != NULL && l.len > 0 && l.p[0] == ' ' &&
+            sx_bt_iprefix(x.p, x.len, "(expanded from") &&
+            sx_bt_find_addr(x.p, x.len, &al, &next)) {
+            /* the address the message was sent to, before an alias */
+            if ((st = sx_bres_set(res, &rc->alias, al.p, al.len)))
+                return st;
+            continue;
+        }
+        if (!sx_bgeneric_addr_line(l, &a) || l.p[0] == ' ' ||
+            sx_bres_find(res, a.p, a.len))
+            continue;
+        if ((rc = sx_bres_add(res, &st)) == NULL)
+            return st;
+        const tline *ans = last ? last : verdict;
+        if ((st = sx_bres_set(res, &rc->recipient, a.p, a.len)))
+            return st;
+        if (ans != NULL) {
+            if ((st = sx_bres_set(res, &rc->diag, ans->text.p,
+                                  ans->text.len)) ||
+                (st = sx_bres_set(res, &rc->rhost, ans->host.p,
+                                  ans->host.len)))
+                return st;
+            if (ans->kind == '<')
+                rc->command = ans->cmd;
+        }
+    }
+    return SMTPDX_OK;
+}
+
 /* Sendmail 5.x: "554 <user@example.org>... 550 Host unknown" lines; a
  * Sendmail 8 notice without a DSN part (sent to a host that does not
  * speak MIME) writes them with an enhanced code, "550 5.1.1 <user@...>...
@@ -258,6 +370,12 @@ static smtpdx_status verdicts(sx_bmail *m, const tline *tl, size_t n,
     }
     if (res->n > 0)
         return listed(m, tl, n, res);
+    if ((st = unmatched_list(m, tl, n, res)) != SMTPDX_OK)
+        return st;
+    if (res->n > 0) {
+        *enhanced = 1; /* the list and its "(reason: ...)": Sendmail 8's */
+        return SMTPDX_OK;
+    }
     /* only host-level lines ("421 host (smtp)... Deferred: ..."): every
      * recipient of the returned message failed with it */
     for (size_t i = 0; i < n; i++) {
