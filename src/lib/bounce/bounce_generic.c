@@ -127,8 +127,16 @@ static int names_other(sx_str t)
     static const char *const ends[] = {" sent by", " from", " reply to",
                                        " contact", " write to", " if",
                                        " e.g.,", " e.g.", " such as", NULL};
+    /* a pasted header field folded before its value ("Message-ID:" then
+     * "  <id@host>" below): the value is the field's, not a recipient */
+    static const char *const fields[] = {
+        "message-id:", "references:", "in-reply-to:", "return-path:",
+        "from:", "sender:", "reply-to:", "errors-to:", NULL};
     if (t.len == 0)
         return 0;
+    for (size_t i = 0; fields[i]; i++)
+        if (t.len == strlen(fields[i]) && sx_bt_ieq(t.p, fields[i], t.len))
+            return 1;
     for (size_t i = 0; ends[i]; i++) {
         size_t n = strlen(ends[i]);
         if (t.len > n && sx_bt_ieq(t.p + t.len - n, ends[i], n))
