@@ -178,6 +178,29 @@ static int display_name(sx_str t, sx_str a)
     return words <= 5;
 }
 
+/* t is exactly one address at a host name without dots ("a@localhost",
+ * maybe in <>): letters, digits and ".-_+=" before the @, letters, digits
+ * and '-' after it. */
+static int local_host_address(sx_str t, sx_str *a)
+{
+    t = sx_bt_trim(t);
+    if (t.len >= 2 && t.p[0] == '<' && t.p[t.len - 1] == '>')
+        t = sx_bt_trim(sx_bt_str(t.p + 1, t.len - 2));
+    const char *at = memchr(t.p, '@', t.len);
+    if (at == NULL || at == t.p || at + 1 == t.p + t.len)
+        return 0;
+    for (const char *q = t.p; q < t.p + t.len; q++) {
+        int c = (unsigned char)*q;
+        if (q == at)
+            continue;
+        if (!isalnum(c) && c != '-' &&
+            (q > at || (c != '.' && c != '_' && c != '+' && c != '=')))
+            return 0;
+    }
+    *a = t;
+    return 1;
+}
+
 /* The line is (mostly) one address: "<a@b>", "a@b:", "  a@b",
  * "To: a@b", "Recipient: <a@b>", "<a@b>... Deferred ..." and the like;
  * *addr gets it. */
@@ -218,6 +241,7 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
                               : c0 >= 'a' && c0 <= 'z' ? ascii_lead
                               : c0 == '('              ? paren_lead
                                                        : no_lead;
+    int labelled = 0;
     for (size_t i = 0; lead[i]; i++) {
         if ((unsigned char)lead[i][0] != c0)
             continue;
@@ -225,6 +249,7 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         if (sx_bt_iprefix(t.p, t.len, lead[i])) {
             /* "Final recipient: rfc822;a@b" as a report's field */
             t = sx_bt_typed(sx_bt_str(t.p + l, t.len - l), NULL, 0);
+            labelled = 1;
             break;
         }
     }
@@ -244,8 +269,15 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         t = sx_bt_str(t.p + 6, t.len - 6);
     size_t next;
     sx_str a;
-    if (!sx_bt_find_addr(t.p, t.len, &a, &next))
-        return 0;
+    if (!sx_bt_find_addr(t.p, t.len, &a, &next)) {
+        /* under a label, an address at a host name without dots (Sun's
+         * messaging server writes "Recipient address: a@sims-ms-daemon",
+         * its local delivery channel) */
+        if (!labelled || !local_host_address(t, &a))
+            return 0;
+        *addr = a;
+        return 1;
+    }
     /* the address must open the line (maybe after '<' or a quote, or an
      * opening bracket of CJK text: "「a@b」宛のメールは...") */
     size_t lead_len = (size_t)(a.p - t.p);
@@ -339,8 +371,11 @@ static int alias_below(const char *start, const char *end, sx_str *al)
     const char *e = memchr(p, '\n', (size_t)(end - p));
     sx_str l = sx_bt_trim(sx_bt_str(p, (size_t)((e ? e : end) - p)));
     size_t next;
+    /* "Original address: c@d" below "Recipient address: a@b" (Sun's
+     * and PMDF's notices) */
     return (sx_bt_iprefix(l.p, l.len, "(expanded from") ||
-            sx_bt_iprefix(l.p, l.len, "(generated from")) &&
+            sx_bt_iprefix(l.p, l.len, "(generated from") ||
+            sx_bt_iprefix(l.p, l.len, "original address:")) &&
            sx_bt_find_addr(l.p, l.len, al, &next);
 }
 
@@ -722,8 +757,13 @@ static int fields(sx_bres *res, sx_brcpt *rc, const char *p, const char *e,
         "diagnostic code:", "diagnostic-code:", "error-text:", NULL};
     static const char *const host_labels[] = {
         "remote system:", "remote-mta:", "remote mta:", NULL};
+    /* "Reason: ..." in a block of such fields (Sun's and PMDF's notices,
+     * under "Recipient address:" and "Original address:"): the reply when
+     * no diagnostic field gives one */
+    static const char *const reason_labels[] = {"reason:", NULL};
     sx_btlines it;
-    sx_str l, diag = {NULL, 0}, host = {NULL, 0};
+    sx_str l, diag = {NULL, 0}, host = {NULL, 0}, reason = {NULL, 0};
+    int blockish = 0; /* the block has the fields around a reason */
     /* the diagnostic's value goes on below on lines indented deeper than
      * its label's (the next field of a block indented as a whole does
      * not) */
@@ -743,8 +783,15 @@ static int fields(sx_bres *res, sx_brcpt *rc, const char *p, const char *e,
             indent = (size_t)(t.p - l.p);
         } else if (host.len == 0 && (v = labelled(t, host_labels)).len > 0) {
             host = sx_bt_typed(v, NULL, 0);
+        } else if (reason.len == 0 &&
+                   (v = labelled(t, reason_labels)).len > 0) {
+            reason = v;
+        } else if (sx_bt_iprefix(t.p, t.len, "original address:")) {
+            blockish = 1;
         }
     }
+    if (diag.len == 0 && blockish)
+        diag = reason;
     if (diag.len == 0)
         return 0;
     *st = sx_bres_set(res, &rc->diag, diag.p, diag.len);
