@@ -171,6 +171,9 @@ static int host_of_domain(sx_str host, sx_str addr)
  * the address ("554 5.0.0 Service unavailable" after a refused MAIL):
  * it takes the server's last refusal in the conversation with a host of
  * its domain. */
+static smtpdx_status whole_reply(const tline *tl, size_t n, sx_str first,
+                                 sx_bres *res, sx_brcpt *rc);
+
 static smtpdx_status listed(const sx_bmail *m, const tline *tl, size_t n,
                             sx_bres *res)
 {
@@ -195,8 +198,28 @@ static smtpdx_status listed(const sx_bmail *m, const tline *tl, size_t n,
             if (tl[i].kind == '<' && host_of_domain(tl[i].host, a) &&
                 sx_bt_reply_code(tl[i].text.p, tl[i].text.len) >= 400)
                 ans = &tl[i];
-        if (ans == NULL)
+        if (ans == NULL) {
+            /* no conversation with a host of its domain (its MX is
+             * elsewhere): the "(reason: ...)" line Sendmail wrote under it */
+            sx_btlines peek = it;
+            sx_str nl;
+            if (!sx_bt_next_line(&peek, &nl) || nl.len == 0 ||
+                nl.p[0] != ' ')
+                continue;
+            sx_str x = sx_bt_trim(nl);
+            if (!sx_bt_iprefix(x.p, x.len, "(reason: "))
+                continue;
+            x = sx_bt_str(x.p + 9, x.len - 9);
+            if (x.len > 0 && x.p[x.len - 1] == ')')
+                x.len--;
+            sx_brcpt *rc = sx_bres_add(res, &st);
+            if (rc == NULL)
+                return st;
+            if ((st = sx_bres_set(res, &rc->recipient, a.p, a.len)) ||
+                (st = whole_reply(tl, n, x, res, rc)))
+                return st;
             continue;
+        }
         sx_brcpt *rc = sx_bres_add(res, &st);
         if (rc == NULL)
             return st;
