@@ -5,7 +5,8 @@
 # read in place, scored against the addresses that package's own tests
 # expect (tests/lib/flufl_score.py says how). Disagreements that are
 # understood are listed, with why, in tests/data/flufl/known.txt; any
-# other fails the test.
+# other fails the test. CR-only and CR LF copies of the files must give
+# the same answers as the files themselves.
 #
 # arg1: the build directory; env SMTPDX: the binary (default arg1/smtpdx).
 set -u
@@ -23,6 +24,7 @@ dir=$(dirname "$(dirname "$helpers")")
 [ -d "$dir/tests/data" ] || { echo "SKIP: $dir/tests/data is missing"; exit 77; }
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
+command -v jq >/dev/null || { echo "SKIP: jq is not installed"; exit 77; }
 
 . tests/lib/check.sh
 "$py" tests/lib/flufl_score.py "$SMTPDX" "$dir" tests/data/flufl/known.txt \
@@ -37,6 +39,23 @@ check "the scorer read flufl's table ($files files)" test "${files:-0}" -ge 100
 agree=$(sed -n 's/^files [0-9]*: \([0-9]*\) agree.*/\1/p' "$tmp/score")
 check "at least 95% of the files agree ($agree of $files)" \
     test $((${agree:-0} * 100)) -ge $((${files:-1} * 95))
+
+# the same mail with CR-only and CR LF line ends gives the same answers
+mkdir -p "$tmp/cr" "$tmp/crlf"
+for f in "$dir"/tests/data/*.txt; do
+    tr '\n' '\r' < "$f" > "$tmp/cr/${f##*/}"
+    sed 's/$/\r/' "$f" > "$tmp/crlf/${f##*/}"
+done
+answers() { # the file name, recipient, action and reason of each record
+    "$SMTPDX" bounce --format ndjson "$@" 2>/dev/null |
+        jq -r '"\(.origin | split("/") | last) \(.recipient) \(.action) \(.reason)"'
+}
+answers "$dir"/tests/data/*.txt > "$tmp/lf.ans"
+answers "$tmp"/cr/*.txt > "$tmp/cr.ans"
+answers "$tmp"/crlf/*.txt > "$tmp/crlf.ans"
+check "LF answers found ($(wc -l < "$tmp/lf.ans") records)" test -s "$tmp/lf.ans"
+check "CR-only copies give the LF answers" cmp -s "$tmp/lf.ans" "$tmp/cr.ans"
+check "CR LF copies give the LF answers" cmp -s "$tmp/lf.ans" "$tmp/crlf.ans"
 
 # the scorer itself: a binary that finds nothing must fail it
 cat > "$tmp/none" <<'SH'
