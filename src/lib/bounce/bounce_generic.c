@@ -379,6 +379,23 @@ static int alias_below(const char *start, const char *end, sx_str *al)
            sx_bt_find_addr(l.p, l.len, al, &next);
 }
 
+/* Is a the returned message's Return-Path? That is the sender's return
+ * address (often a VERP one), which a refusal may quote ("550-'5.7.1
+ * <bounces-1234@b>... Access denied'"), never a failed recipient. (The
+ * notice's own Delivered-To would say the same, but copies of notices
+ * kept for tests often carry the failed address there.) */
+static int return_path(const sx_bmail *m, sx_str a)
+{
+    if (m->orig_part == NULL)
+        return 0;
+    const sx_hdr *h =
+        sx_msg_header_raw(&m->msg, m->orig_part, "Return-Path", 0);
+    sx_str x;
+    size_t next;
+    return h && sx_bt_find_addr(h->value.p, h->value.len, &x, &next) &&
+           same(x, a);
+}
+
 /* Does the word "from" stand right before the address ("not accepting
  * mail from a@b", "rejected mail from <a@b>")? Such an address is the
  * sender's, not a recipient's. */
@@ -1155,7 +1172,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             if ((!err && memchr(l.p, '@', l.len) == NULL) ||
                 !sx_bt_find_addr(l.p, l.len, &a, &next) || excluded(m, a) ||
                 (!err && !addressed_to(l, a)) || after_from(l, a) ||
-                envelope_sender(text, len, snd, &ns, a))
+                envelope_sender(text, len, snd, &ns, a) || return_path(m, a))
                 continue;
             size_t i;
             for (i = 0; i < nc; i++)
