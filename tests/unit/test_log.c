@@ -423,9 +423,6 @@ static void test_window_and_all(void **state)
     fx_close(&f);
 }
 
-/* A delivery's reply as Sendmail logs it, "Sent (2.0.0 Ok: queued)",
- * opens with an enhanced code: no basic code is read out of it (its "2.0"
- * once gave 180); "Sent (250 2.0.0 Ok)" gives 250. */
 /* A damaged line's dsn= and command are no status and no command: the
  * record takes the reply's own (its "dsn" member keeps what was logged). */
 static void test_damaged_dsn_and_command(void **state)
@@ -456,6 +453,9 @@ static void test_damaged_dsn_and_command(void **state)
     fx_close(&f);
 }
 
+/* A delivery's reply as Sendmail logs it, "Sent (2.0.0 Ok: queued)",
+ * opens with an enhanced code: no basic code is read out of it (its "2.0"
+ * once gave 180); "Sent (250 2.0.0 Ok)" gives 250. */
 static void test_sent_reply_code(void **state)
 {
     (void)state;

@@ -313,9 +313,9 @@ static smtpdx_records *sample_records(void)
     return rs;
 }
 
-/* Write rs in fmt and free it; returns the malloc'ed output. */
-static char *write_set(smtpdx_records *rs, smtpdx_format fmt, unsigned flags,
-                       size_t *len)
+/* Write rs in fmt; returns the malloc'ed output. */
+static char *write_all(const smtpdx_records *rs, smtpdx_format fmt,
+                       unsigned flags, size_t *len)
 {
     char *buf = NULL;
     FILE *f = open_memstream(&buf, len);
@@ -328,8 +328,16 @@ static char *write_set(smtpdx_records *rs, smtpdx_format fmt, unsigned flags,
                          SMTPDX_OK);
     assert_int_equal(smtpdx_writer_finish(w), SMTPDX_OK);
     smtpdx_writer_free(w);
-    smtpdx_records_free(rs);
     fclose(f);
+    return buf;
+}
+
+/* Write rs in fmt and free it; returns the malloc'ed output. */
+static char *write_set(smtpdx_records *rs, smtpdx_format fmt, unsigned flags,
+                       size_t *len)
+{
+    char *buf = write_all(rs, fmt, flags, len);
+    smtpdx_records_free(rs);
     return buf;
 }
 
@@ -653,18 +661,8 @@ static void dest_record(smtpdx_records *rs, const char *domain,
 /* The table's summary alone (--summary) of every record of rs. */
 static char *summary_text(const smtpdx_records *rs)
 {
-    char *buf;
     size_t len;
-    FILE *f;
-    smtpdx_writer *w = mem_writer(SMTPDX_FMT_TABLE, SMTPDX_OUT_SUMMARY, &f,
-                                  &buf, &len);
-    for (size_t i = 0; i < smtpdx_records_count(rs); i++)
-        assert_int_equal(smtpdx_writer_record(w, smtpdx_records_get(rs, i)),
-                         SMTPDX_OK);
-    assert_int_equal(smtpdx_writer_finish(w), SMTPDX_OK);
-    smtpdx_writer_free(w);
-    fclose(f);
-    return buf;
+    return write_all(rs, SMTPDX_FMT_TABLE, SMTPDX_OUT_SUMMARY, &len);
 }
 
 /* The summary's failures by destination: the most failing domains first

@@ -25,6 +25,7 @@
  * listed under it that have none of their own.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -326,16 +327,27 @@ static int looks_like_error(sx_str l)
     return sx_bt_has_set(l, &set);
 }
 
+/* Do the words w (caseless) end right before the address a on line l,
+ * but for the quotes, '<' and blanks around it, and start a word? With
+ * gap set, at least one such byte must stand between. */
+static int word_before(sx_str l, sx_str a, const char *w, int gap)
+{
+    size_t n = strlen(w);
+    const char *b = a.p;
+    while (b > l.p && strchr("<'\" \t", b[-1]) != NULL)
+        b--;
+    return (!gap || b < a.p) && (size_t)(b - l.p) >= n &&
+           sx_bt_ieq(b - n, w, n) &&
+           ((size_t)(b - l.p) == n || b[-(ptrdiff_t)n - 1] == ' ' ||
+            b[-(ptrdiff_t)n - 1] == '\t');
+}
+
 /* Does the sentence name the address as the one the message was
  * "addressed to" ("The following message, addressed to 'a@b', failed
  * because ...": the reason follows on the next lines)? */
 static int addressed_to(sx_str l, sx_str a)
 {
-    const char *b = a.p;
-    while (b > l.p && strchr("<'\" \t", b[-1]) != NULL)
-        b--;
-    return b - l.p >= 12 && sx_bt_ieq(b - 12, "addressed to", 12) &&
-           (b - l.p == 12 || b[-13] == ' ' || b[-13] == '\t');
+    return word_before(l, a, "addressed to", 0);
 }
 
 /* A "To:" line inside a paragraph that opens with a Received: or
@@ -401,11 +413,7 @@ static int return_path(const sx_bmail *m, sx_str a)
  * sender's, not a recipient's. */
 static int after_from(sx_str l, sx_str a)
 {
-    const char *b = a.p;
-    while (b > l.p && strchr("<'\" \t", b[-1]) != NULL)
-        b--;
-    return b < a.p && b - l.p >= 4 && sx_bt_ieq(b - 4, "from", 4) &&
-           (b - l.p == 4 || b[-5] == ' ' || b[-5] == '\t');
+    return word_before(l, a, "from", 1);
 }
 
 /* A paragraph that announces delivered addresses below it

@@ -174,6 +174,18 @@ static int host_of_domain(sx_str host, sx_str addr)
 static smtpdx_status whole_reply(const tline *tl, size_t n, sx_str first,
                                  sx_bres *res, sx_brcpt *rc);
 
+/* "(reason: 554 ...)", the line Sendmail 8 writes under a listed address:
+ * *r gets what stands in the parentheses. */
+static int reason_line(sx_str t, sx_str *r)
+{
+    if (!sx_bt_iprefix(t.p, t.len, "(reason: "))
+        return 0;
+    *r = sx_bt_str(t.p + 9, t.len - 9);
+    if (r->len > 0 && r->p[r->len - 1] == ')')
+        r->len--;
+    return 1;
+}
+
 static smtpdx_status listed(const sx_bmail *m, const tline *tl, size_t n,
                             sx_bres *res)
 {
@@ -206,12 +218,9 @@ static smtpdx_status listed(const sx_bmail *m, const tline *tl, size_t n,
             if (!sx_bt_next_line(&peek, &nl) || nl.len == 0 ||
                 nl.p[0] != ' ')
                 continue;
-            sx_str x = sx_bt_trim(nl);
-            if (!sx_bt_iprefix(x.p, x.len, "(reason: "))
+            sx_str x;
+            if (!reason_line(sx_bt_trim(nl), &x))
                 continue;
-            x = sx_bt_str(x.p + 9, x.len - 9);
-            if (x.len > 0 && x.p[x.len - 1] == ')')
-                x.len--;
             sx_brcpt *rc = sx_bres_add(res, &st);
             if (rc == NULL)
                 return st;
@@ -301,12 +310,8 @@ static smtpdx_status unmatched_list(const sx_bmail *m, const tline *tl,
     sx_bt_next_line(&it, &l); /* the heading itself */
     while (it.count < 1000 && sx_bt_next_line(&it, &l)) {
         sx_str x = sx_bt_trim(l);
-        if (rc != NULL && l.len > 0 && l.p[0] == ' ' &&
-            sx_bt_iprefix(x.p, x.len, "(reason: ")) {
+        if (rc != NULL && l.len > 0 && l.p[0] == ' ' && reason_line(x, &x)) {
             /* "(reason: 554 ...)" below the address: its reply */
-            x = sx_bt_str(x.p + 9, x.len - 9);
-            if (x.len > 0 && x.p[x.len - 1] == ')')
-                x.len--;
             /* it holds the first line of the reply only: the transcript
              * has all of them */
             if ((st = whole_reply(tl, n, x, res, rc)))
