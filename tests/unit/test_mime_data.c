@@ -43,7 +43,7 @@ static void put_esc(sx_sbuf *d, const char *s, size_t n, const char *lead)
 static const char *const PART_FLAGS[] = {
     "DEFAULT_TYPE", "BAD_TYPE", "NO_BOUNDARY", "NO_END", "DEPTH_LIMIT",
     "PART_LIMIT", "HDR_LIMIT", "NO_HEADERS", "HDR_EOF", "BAD_CTE", "MESSAGE",
-    "BAD_HDR_LINE", "FIELD_LIMIT", "NO_BLANK"};
+    "BAD_HDR_LINE", "FIELD_LIMIT", "NO_BLANK", "PARAM_FOLD"};
 static const char *const MSG_FLAGS[] = {
     "EOL_CR", "EOL_CRLF", "PART_LIMIT", "DEPTH_LIMIT", "HDR_LIMIT", "NUL",
     "MBOX_FROM", "BROKEN"};
@@ -121,7 +121,7 @@ static void dump(const char *buf, size_t len, sx_sbuf *d)
                        p->next_sibling == SX_NONE ? -1 : (int)p->next_sibling,
                        p->type, p->subtype, CTE[p->cte], DISP[p->disp],
                        p->charset);
-        put_flags(d, p->flags, PART_FLAGS, 14);
+        put_flags(d, p->flags, PART_FLAGS, 15);
         sx_sbuf_printf(d, "\n  header %zu bytes, body %zu bytes\n",
                        p->header.len, p->body.len);
         size_t nh;

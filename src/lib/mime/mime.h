@@ -114,6 +114,10 @@ typedef enum sx_disp {
 #define SX_PART_F_NO_BLANK     0x2000u /* the header block ended without its
                                           blank line (end of data, a
                                           delimiter, a limit) */
+#define SX_PART_F_PARAM_FOLD   0x4000u /* a parameter ("boundary=...") on a
+                                          line of its own without the
+                                          leading blank of a fold, read as
+                                          the fold it was meant to be */
 
 #define SX_NONE UINT32_MAX
 

@@ -309,6 +309,32 @@ static void nul_check(sx_msg *m, const char *b, const char *e)
  * When the block then never meets its blank line (end of data, a
  * delimiter, a limit), the first such line is taken as the start of the
  * body instead: the sender simply left the blank line out. */
+/* Is the line b..e a parameter that lost the blank of its fold? Some
+ * senders (seen from Exchange, Office 365 and Java mailers) write
+ *     Content-Type: multipart/alternative;
+ *     boundary="..."
+ * Read as RFC 5322 says, the second line is no field and the part has no
+ * boundary: its children would be one opaque leaf, their quoted-printable
+ * or base64 never decoded. So a line that is attribute "=" something,
+ * right below a field whose value ends with the ';' that announces one
+ * more parameter (RFC 2045 5.1), is read as that field's fold. */
+static int param_fold(const sx_hdr *last, const char *b, const char *e)
+{
+    const char *v = last->value.p, *ve = v + last->value.len;
+    while (ve > v && (sx_is_blank(ve[-1]) || ve[-1] == '\r' ||
+                      ve[-1] == '\n'))
+        ve--;
+    if (ve == v || ve[-1] != ';')
+        return 0;
+    const char *q = b;
+    /* an RFC 2045 token, with RFC 2231's '*' sections */
+    while (q < e && ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                     (*q >= '0' && *q <= '9') || *q == '-' || *q == '_' ||
+                     *q == '.' || *q == '*'))
+        q++;
+    return q > b && q < e && *q == '=';
+}
+
 static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
 {
     sx_msg *m = s->m;
@@ -409,6 +435,14 @@ static const char *headers_parse(scan *s, uint32_t idx, const char *pos)
                 p->flags |= SX_PART_F_FIELD_LIMIT;
             else
                 last->value.len = (size_t)(e - last->value.p);
+            continue;
+        }
+        if (colon == NULL && last != NULL && param_fold(last, b, e)) {
+            if ((size_t)(e - last->name.p) > max_field)
+                p->flags |= SX_PART_F_FIELD_LIMIT;
+            else
+                last->value.len = (size_t)(e - last->value.p);
+            p->flags |= SX_PART_F_PARAM_FOLD;
             continue;
         }
         if (colon == NULL) {
