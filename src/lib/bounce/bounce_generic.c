@@ -919,6 +919,17 @@ static int pasted_field(sx_str t)
     return 0;
 }
 
+/* A line that announces the reply below it: "The reason for the
+ * problem:", "Reason:", "The error was:" (short, ending with a colon). */
+static int reason_title(sx_str t)
+{
+    if (t.len < 7 || t.len > 60 || t.p[t.len - 1] != ':')
+        return 0;
+    return sx_bt_ifind(t.p, t.len, "reason") != NULL ||
+           sx_bt_ifind(t.p, t.len, "error was") != NULL ||
+           sx_bt_ifind(t.p, t.len, "problem") != NULL;
+}
+
 static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
                                    const char *e, sx_sbuf *tmp)
 {
@@ -936,6 +947,8 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
     sx_btlines it;
     sx_str l;
     int full = 0, in_field = 0;
+    /* where the text below a reason title starts in tmp (0: none) */
+    size_t below = 0;
     sx_sbuf_reset(tmp);
     sx_bt_lines_init(&it, p, (size_t)(e - p));
     while (!full && it.count < 60 && sx_bt_next_line(&it, &l)) {
@@ -972,6 +985,16 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
         }
         if ((st = add(tmp, unbullet(t), &full)) != SMTPDX_OK)
             return st;
+        /* a sentence naming the message, then "The reason for the
+         * problem:" and the reply (Cisco's gateways write so): the
+         * reply is what stands below the title */
+        if (below == 0 && tmp->len > t.len && reason_title(t))
+            below = tmp->len;
+    }
+    if (below > 0 && tmp->len > below + 1) {
+        size_t k = tmp->len - below - 1; /* past the joining blank */
+        memmove(tmp->data, tmp->data + below + 1, k);
+        tmp->len = k;
     }
     return sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
 }
