@@ -996,6 +996,20 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
         memmove(tmp->data, tmp->data + below + 1, k);
         tmp->len = k;
     }
+    /* "(Permanent error - 552 5.2.2 ...)" beside an address: the
+     * parentheses wrap the reply, they are not part of it */
+    if (tmp->len > 2 && tmp->data[0] == '(' && tmp->data[tmp->len - 1] == ')') {
+        size_t depth = 0, i = 0;
+        for (; i < tmp->len; i++) {
+            depth += tmp->data[i] == '(';
+            if (tmp->data[i] == ')' && --depth == 0)
+                break;
+        }
+        if (i == tmp->len - 1) {
+            memmove(tmp->data, tmp->data + 1, tmp->len - 2);
+            tmp->len -= 2;
+        }
+    }
     return sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
 }
 
