@@ -930,6 +930,42 @@ static int reason_title(sx_str t)
            sx_bt_ifind(t.p, t.len, "problem") != NULL;
 }
 
+/* The length of a label such as "Reason:" (in the languages notices are
+ * written in) that opens s before a reply code ("Reason: 550 5.1.1 ..."):
+ * the reply is what follows it. 0 when s opens otherwise. */
+static size_t reply_label(const char *s, size_t n)
+{
+    static const char *const labels[] = {
+        "reason", "failure reason", "error", "grund", "fehler", "raison",
+        "motif", "erreur", "motivo", "causa", "reden", "fout",
+        "\xd0\xbf\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0", /* Russian */
+        "\xe7\x90\x86\xe7\x94\xb1",                                 /* Japanese */
+        "\xe5\x8e\x9f\xe5\x9b\xa0",                     /* Japanese, Chinese */
+        "\xe9\x94\x99\xe8\xaf\xaf",                                 /* Chinese */
+        "\xec\x82\xac\xec\x9c\xa0",                                  /* Korean */
+        NULL};
+    for (size_t i = 0; labels[i]; i++) {
+        size_t k = strlen(labels[i]);
+        if (k >= n || !sx_bt_iprefix(s, n, labels[i]))
+            continue;
+        while (k < n && s[k] == ' ')
+            k++;
+        if (k < n && s[k] == ':')
+            k++;
+        else if (k + 3 <= n && memcmp(s + k, "\xef\xbc\x9a", 3) == 0)
+            k += 3; /* the full-width colon */
+        else
+            continue;
+        while (k < n && s[k] == ' ')
+            k++;
+        if (k + 3 < n && s[k] >= '2' && s[k] <= '5' &&
+            s[k + 1] >= '0' && s[k + 1] <= '9' && s[k + 2] >= '0' &&
+            s[k + 2] <= '9' && (s[k + 3] == ' ' || s[k + 3] == '-'))
+            return k;
+    }
+    return 0;
+}
+
 static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
                                    const char *e, sx_sbuf *tmp)
 {
@@ -1009,6 +1045,11 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
             memmove(tmp->data, tmp->data + 1, tmp->len - 2);
             tmp->len -= 2;
         }
+    }
+    size_t lab = tmp->len ? reply_label(tmp->data, tmp->len) : 0;
+    if (lab > 0) {
+        memmove(tmp->data, tmp->data + lab, tmp->len - lab);
+        tmp->len -= lab;
     }
     return sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
 }
