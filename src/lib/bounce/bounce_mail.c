@@ -310,8 +310,13 @@ smtpdx_status sx_bmail_open(sx_bmail *m, smtpdx_ctx *ctx, const char *buf,
                 m->mdn_part = p;
         } else if ((is_text && (TOKEN_IS(p->subtype, "rfc822-headers") ||
                                 TOKEN_IS(p->subtype, "rfc822-header"))) ||
-                   (is_msg && TOKEN_IS(p->subtype, "global-headers"))) {
-            /* the returned header, or its UTF-8 form (RFC 6533 6.4) */
+                   (is_msg && (TOKEN_IS(p->subtype, "global-headers") ||
+                               TOKEN_IS(p->subtype, "rfc822") ||
+                               TOKEN_IS(p->subtype, "global")))) {
+            /* the returned header, or its UTF-8 form (RFC 6533 6.4); or
+             * the returned message in base64 or quoted-printable, which
+             * RFC 2046 5.2.1 forbids and some servers write anyway: not
+             * opened as a message, its header is read once decoded */
             if (m->orig_part == NULL)
                 m->orig_part = p;
         } else if (is_text &&
