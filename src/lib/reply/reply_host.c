@@ -282,6 +282,37 @@ static size_t diag_type(sx_scan *sc, size_t i)
     return k + 1;
 }
 
+/* Past Exim's fields that follow H= on a log line (" X=cipher",
+ * " CV=yes", " DN=\"...\"", " K", ...) up to the colon that ends the last
+ * one: the index of that colon, or k when the text goes on otherwise. */
+static size_t log_fields(const sx_scan *sc, size_t k)
+{
+    size_t j = k;
+    for (int n = 0; n < 8 && j < sc->n && sc->b[j] == ' '; n++) {
+        size_t t = j + 1, v;
+        while (t < sc->n && sc->b[t] >= 'A' && sc->b[t] <= 'Z')
+            t++;
+        if (t == j + 1 || t >= sc->n || sc->b[t] != '=')
+            return k;
+        v = t + 1;
+        if (v < sc->n && sc->b[v] == '"') {
+            const char *q = memchr(sc->b + v + 1, '"', sc->n - v - 1);
+            if (q == NULL)
+                return k;
+            v = (size_t)(q - sc->b) + 1;
+        } else {
+            while (v < sc->n && sc->b[v] != ' ')
+                v++;
+            if (v > t + 1 && sc->b[v - 1] == ':')
+                return v - 1; /* "CV=yes:" */
+        }
+        if (v < sc->n && sc->b[v] == ':')
+            return v; /* DN="...": */
+        j = v;
+    }
+    return k;
+}
+
 /* Postfix "host NAME[ADDR] said:", "... refused to talk to me:"
  * (CommuniGate Pro: "host NAME says:"); Exim
  * "host NAME [ADDR]:" (or without the colon, before "SMTP error"), and
@@ -321,8 +352,12 @@ static size_t host_said(sx_scan *sc, size_t i)
     }
     k = take_port(sc, k);
     /* in a log line the failure follows at once ("H=NAME [ADDR]: SMTP
-     * error ..."); an "H=" quoted inside a reply (an ACL message naming
-     * the client, "H=NAME [ADDR] HELO=...") is the sender's host */
+     * error ..."), or after the connection's other fields, the last of
+     * which carries the colon ("X=TLS1.3:...:256 CV=yes: SMTP error");
+     * an "H=" quoted inside a reply (an ACL message naming the client,
+     * "H=NAME [ADDR] HELO=...") is the sender's host */
+    if (log_form && k < sc->n && sc->b[k] != ':')
+        k = log_fields(sc, k);
     if (log_form && (k >= sc->n || sc->b[k] != ':'))
         return i;
     set_host(sc, ns, ne, as, ae);
