@@ -100,6 +100,8 @@ static int entry_line(sx_str l, sx_str *addr, int *is_path)
         return 0;
     sx_str t = sx_bt_trim(sx_bt_str(l.p + ind, l.len - ind));
     *is_path = 0;
+    if (t.len == 0)
+        return 0; /* blanks only (a tab after the spaces) */
     if (sx_bt_iprefix(t.p, t.len, "pipe to ") ||
         sx_bt_iprefix(t.p, t.len, "save to ") || t.p[0] == '|' ||
         t.p[0] == '/') {
