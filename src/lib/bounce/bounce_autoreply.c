@@ -56,9 +56,19 @@ static int subject_marked(sx_str s, int *strong)
         if (!sx_bt_iprefix(s.p, s.len, subject_marks[i]))
             continue;
         size_t j = k;
-        /* the rest of the word the mark begins ("abwesenheit|snotiz") */
-        while (j < s.len && (s.p[j] | 0x20) >= 'a' && (s.p[j] | 0x20) <= 'z')
-            j++;
+        /* the rest of the word the mark begins ("abwesenheit|snotiz",
+         * "respuesta autom|ática": accented Latin letters are two bytes
+         * of UTF-8, led by 0xC3 to 0xC5) */
+        for (;;) {
+            if (j < s.len && (s.p[j] | 0x20) >= 'a' && (s.p[j] | 0x20) <= 'z')
+                j++;
+            else if (j + 1 < s.len && (unsigned char)s.p[j] >= 0xC3 &&
+                     (unsigned char)s.p[j] <= 0xC5 &&
+                     ((unsigned char)s.p[j + 1] & 0xC0) == 0x80)
+                j += 2;
+            else
+                break;
+        }
         while (j < s.len && s.p[j] == ' ')
             j++;
         int whole = j == s.len;
