@@ -217,6 +217,9 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         "final recipient:", "to:", "rcpt to:", "address:", "addressee:",
         "failed recipient:", "unknown recipient:", "invalid recipient:",
         "envelope-to:", "for:", "intended recipient:",
+        /* Lotus Notes: "was not delivered to:" with the address on the
+         * same line, in English and in German */
+        "was not delivered to:", "wurde nicht zugestellt an:",
         /* the same label in the languages notices come in */
         "empfänger:", "empfaenger:", "destinataire:", "destinataire :",
         "destinatario:", "destinatário:", "ontvanger:", "mottagare:",
@@ -931,22 +934,28 @@ static int reason_title(sx_str t)
 }
 
 /* The length of a label such as "Reason:" (in the languages notices are
- * written in) that opens s before a reply code ("Reason: 550 5.1.1 ..."):
- * the reply is what follows it. 0 when s opens otherwise. */
+ * written in) that opens s: the reply is what follows it. A word for
+ * "reason" is a label whatever follows; one for "error" only before a
+ * reply code ("Error: 550 ..."), since "Error: Invalid user address" may
+ * be all there is to say. 0 when s opens otherwise. */
 static size_t reply_label(const char *s, size_t n)
 {
-    static const char *const labels[] = {
-        "reason", "failure reason", "error", "grund", "fehler", "raison",
-        "motif", "erreur", "motivo", "causa", "reden", "fout",
-        "\xd0\xbf\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0", /* Russian */
-        "\xe7\x90\x86\xe7\x94\xb1",                                 /* Japanese */
-        "\xe5\x8e\x9f\xe5\x9b\xa0",                     /* Japanese, Chinese */
-        "\xe9\x94\x99\xe8\xaf\xaf",                                 /* Chinese */
-        "\xec\x82\xac\xec\x9c\xa0",                                  /* Korean */
-        NULL};
-    for (size_t i = 0; labels[i]; i++) {
-        size_t k = strlen(labels[i]);
-        if (k >= n || !sx_bt_iprefix(s, n, labels[i]))
+    static const struct {
+        const char *word;
+        int code_only;
+    } labels[] = {
+        {"reason", 0}, {"failure reason", 0}, {"grund", 0}, {"raison", 0},
+        {"motif", 0}, {"motivo", 0}, {"causa", 0}, {"reden", 0},
+        {"\xd0\xbf\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0", 0}, /* Russian */
+        {"\xe7\x90\x86\xe7\x94\xb1", 0},                                 /* Japanese */
+        {"\xe5\x8e\x9f\xe5\x9b\xa0", 0},                     /* Japanese, Chinese */
+        {"\xec\x82\xac\xec\x9c\xa0", 0},                                  /* Korean */
+        {"error", 1}, {"fehler", 1}, {"erreur", 1}, {"fout", 1},
+        {"\xe9\x94\x99\xe8\xaf\xaf", 1},                                 /* Chinese */
+        {NULL, 0}};
+    for (size_t i = 0; labels[i].word; i++) {
+        size_t k = strlen(labels[i].word);
+        if (k >= n || !sx_bt_iprefix(s, n, labels[i].word))
             continue;
         while (k < n && s[k] == ' ')
             k++;
@@ -958,6 +967,8 @@ static size_t reply_label(const char *s, size_t n)
             continue;
         while (k < n && s[k] == ' ')
             k++;
+        if (!labels[i].code_only)
+            return k < n ? k : 0;
         if (k + 3 < n && s[k] >= '2' && s[k] <= '5' &&
             s[k + 1] >= '0' && s[k + 1] <= '9' && s[k + 2] >= '0' &&
             s[k + 2] <= '9' && (s[k + 3] == ' ' || s[k + 3] == '-'))
