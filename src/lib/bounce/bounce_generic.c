@@ -950,6 +950,7 @@ static size_t reply_label(const char *s, size_t n)
         {"\xe7\x90\x86\xe7\x94\xb1", 0},                                 /* Japanese */
         {"\xe5\x8e\x9f\xe5\x9b\xa0", 0},                     /* Japanese, Chinese */
         {"\xec\x82\xac\xec\x9c\xa0", 0},                                  /* Korean */
+        {"\xe9\x80\x80\xe4\xbf\xa1\xe5\x8e\x9f\xe5\x9b\xa0", 0}, /* Chinese "bounce reason" */
         {"error", 1}, {"fehler", 1}, {"erreur", 1}, {"fout", 1},
         {"\xe9\x94\x99\xe8\xaf\xaf", 1},                                 /* Chinese */
         {NULL, 0}};
