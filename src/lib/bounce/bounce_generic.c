@@ -1188,11 +1188,17 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
         const char *st0 = past_wide_close(past(a.p + a.len, e0, AFTER_ADDR),
                                           e0);
         /* Exchange 2003 puts the time after the address ("a@b on
-         * 2/1/2010 10:00 AM", or "on Tue, 4 Mar 2025 ..."): no part of
-         * the reply */
-        if (e0 - st0 > 4 && sx_bt_iprefix(st0, (size_t)(e0 - st0), "on ") &&
-            date_follows(st0 + 3, e0))
-            st0 = e0;
+         * 2/1/2010 10:00 AM", or "on Tue, 4 Mar 2025 ..."; in German
+         * "am", French "le", Spanish "el", Italian "il", Dutch "op"): no
+         * part of the reply */
+        static const char *const on_words[] = {"on ", "am ", "le ", "el ",
+                                               "il ", "op ", NULL};
+        for (size_t w = 0; on_words[w] && e0 - st0 > 4; w++)
+            if (sx_bt_iprefix(st0, (size_t)(e0 - st0), on_words[w]) &&
+                date_follows(st0 + 3, e0)) {
+                st0 = e0;
+                break;
+            }
         c[nc].start = st0;
         c[nc].end = text + len;
         c[nc].pre = pre;
