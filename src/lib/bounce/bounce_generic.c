@@ -1343,6 +1343,8 @@ static const char *const from_marks[] = {
     "mailer-daemon", "postmaster", "mail delivery", "mail administrator",
     "mail system", "delivery subsystem", "mailer daemon",
     "mdaemon@", /* MDaemon's notices come from MDaemon@<its host> */
+    /* the sender every Exchange server writes its notices from */
+    "microsoftexchange329e71ec88ae4615bbc36ab6ce41109e@",
     NULL};
 static sx_bt_set from_set = SX_BT_SET(from_marks);
 
@@ -1355,7 +1357,18 @@ int sx_bgeneric_subject(sx_str s)
         "not delivered", "delivery problem", "bounce", "rejected",
         "could not send", "delivery notification", "unzustellbar",
         "non recapitabile", "no entregado", "delivery error",
-        "failed delivery", "returned to sender", "mail failure", NULL};
+        "failed delivery", "returned to sender", "mail failure",
+        /* Outlook's "Undeliverable:" in other languages */
+        "nicht zustellbar", "non remis", "no se puede entregar",
+        "onbestelbaar", "n\xc3\xa3o \xc3\xa9 poss\xc3\xadvel entregar",
+        "ej levererbart", "niedostarczalne",
+        "\xe9\x85\x8d\xe4\xbf\xa1\xe4\xb8\x8d\xe8\x83\xbd",             /* 配信不能 */
+        "\xe6\x97\xa0\xe6\xb3\x95\xe6\x8a\x95\xe9\x80\x92",             /* 无法投递 */
+        /* Russian "undeliverable", capital and small (the caseless
+         * compare knows ASCII only) */
+        "\xd0\x9d\xd0\xb5\xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd1\x8f\xd0\xb5\xd0\xbc",
+        "\xd0\xbd\xd0\xb5\xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd1\x8f\xd0\xb5\xd0\xbc",
+        NULL};
     static sx_bt_set set = SX_BT_SET(subject_marks);
     return sx_bt_has_set(s, &set);
 }
