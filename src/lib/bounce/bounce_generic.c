@@ -319,7 +319,13 @@ static int looks_like_error(sx_str l)
         "失敗", "失败", "できませんでした", "エラー", "存在しません",
         "不存在", "退信", "错误", "실패", "오류", "없습니다", "ошибк",
         "не доставлено", "невозможно", "fehlgeschlagen", "unzustellbar",
-        "échec", "impossible", "no se pudo", "non recapitabile", NULL};
+        "échec", "impossible", "no se pudo", "non recapitabile",
+        "nicht zugestellt", "nicht gefunden", "nicht zustellbar",
+        "non remis", "introuvable", "n'a pas pu", "no se ha podido",
+        "no ha podido", "non è stato", "non consegnat", "não foi",
+        "niet afgeleverd", "kon niet", "nie można", "nie został",
+        "配信されませんでした", "届きませんでした", "未能送达", "无法送达",
+        NULL};
     static sx_bt_set set = SX_BT_SET(words);
     size_t at;
     if (sx_bt_find_code(l.p, l.len, &at))
