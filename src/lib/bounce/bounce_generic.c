@@ -322,7 +322,8 @@ static int looks_like_error(sx_str l)
         "échec", "impossible", "no se pudo", "non recapitabile",
         "nicht zugestellt", "nicht gefunden", "nicht zustellbar",
         "non remis", "introuvable", "n'a pas pu", "no se ha podido",
-        "no ha podido", "non è stato", "non consegnat", "não foi",
+        "no ha podido", "no se ha entregado", "no se ha encontrado",
+        "non è stato", "non consegnat", "não foi",
         "niet afgeleverd", "kon niet", "nie można", "nie został",
         "配信されませんでした", "届きませんでした", "未能送达", "无法送达",
         NULL};
