@@ -953,13 +953,16 @@ static size_t reply_label(const char *s, size_t n)
     } labels[] = {
         {"reason", 0}, {"failure reason", 0}, {"grund", 0}, {"raison", 0},
         {"motif", 0}, {"motivo", 0}, {"causa", 0}, {"reden", 0},
-        {"\xd0\xbf\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0", 0}, /* Russian */
-        {"\xe7\x90\x86\xe7\x94\xb1", 0},                                 /* Japanese */
-        {"\xe5\x8e\x9f\xe5\x9b\xa0", 0},                     /* Japanese, Chinese */
-        {"\xec\x82\xac\xec\x9c\xa0", 0},                                  /* Korean */
-        {"\xe9\x80\x80\xe4\xbf\xa1\xe5\x8e\x9f\xe5\x9b\xa0", 0}, /* Chinese "bounce reason" */
+        /* Russian "причина"; Japanese "理由"; Japanese and Chinese "原因";
+         * Korean "사유"; Chinese "退信原因" (the reason it came back) */
+        {"\xd0\xbf\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0", 0},
+        {"\xe7\x90\x86\xe7\x94\xb1", 0},
+        {"\xe5\x8e\x9f\xe5\x9b\xa0", 0},
+        {"\xec\x82\xac\xec\x9c\xa0", 0},
+        {"\xe9\x80\x80\xe4\xbf\xa1\xe5\x8e\x9f\xe5\x9b\xa0", 0},
         {"error", 1}, {"fehler", 1}, {"erreur", 1}, {"fout", 1},
-        {"\xe9\x94\x99\xe8\xaf\xaf", 1},                                 /* Chinese */
+        /* Chinese "错误" */
+        {"\xe9\x94\x99\xe8\xaf\xaf", 1},
         {NULL, 0}};
     for (size_t i = 0; labels[i].word; i++) {
         size_t k = strlen(labels[i].word);
@@ -1369,8 +1372,9 @@ int sx_bgeneric_subject(sx_str s)
         "nicht zustellbar", "non remis", "no se puede entregar",
         "onbestelbaar", "n\xc3\xa3o \xc3\xa9 poss\xc3\xadvel entregar",
         "ej levererbart", "niedostarczalne",
-        "\xe9\x85\x8d\xe4\xbf\xa1\xe4\xb8\x8d\xe8\x83\xbd",             /* 配信不能 */
-        "\xe6\x97\xa0\xe6\xb3\x95\xe6\x8a\x95\xe9\x80\x92",             /* 无法投递 */
+        /* Japanese "配信不能", Chinese "无法投递" */
+        "\xe9\x85\x8d\xe4\xbf\xa1\xe4\xb8\x8d\xe8\x83\xbd",
+        "\xe6\x97\xa0\xe6\xb3\x95\xe6\x8a\x95\xe9\x80\x92",
         /* Russian "undeliverable", capital and small (the caseless
          * compare knows ASCII only) */
         "\xd0\x9d\xd0\xb5\xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd1\x8f\xd0\xb5\xd0\xbc",
