@@ -1049,31 +1049,30 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
         if (below == 0 && tmp->len > t.len && reason_title(t))
             below = tmp->len;
     }
-    if (below > 0 && tmp->len > below + 1) {
-        size_t k = tmp->len - below - 1; /* past the joining blank */
-        memmove(tmp->data, tmp->data + below + 1, k);
-        tmp->len = k;
+    /* the reply is a span of what was joined: cut from both ends, then
+     * copied once */
+    const char *r = tmp->data ? tmp->data : "";
+    size_t n = tmp->len;
+    if (below > 0 && n > below + 1) {
+        r += below + 1; /* past the joining blank */
+        n -= below + 1;
     }
     /* "(Permanent error - 552 5.2.2 ...)" beside an address: the
      * parentheses wrap the reply, they are not part of it */
-    if (tmp->len > 2 && tmp->data[0] == '(' && tmp->data[tmp->len - 1] == ')') {
+    if (n > 2 && r[0] == '(' && r[n - 1] == ')') {
         size_t depth = 0, i = 0;
-        for (; i < tmp->len; i++) {
-            depth += tmp->data[i] == '(';
-            if (tmp->data[i] == ')' && --depth == 0)
+        for (; i < n; i++) {
+            depth += r[i] == '(';
+            if (r[i] == ')' && --depth == 0)
                 break;
         }
-        if (i == tmp->len - 1) {
-            memmove(tmp->data, tmp->data + 1, tmp->len - 2);
-            tmp->len -= 2;
+        if (i == n - 1) {
+            r++;
+            n -= 2;
         }
     }
-    size_t lab = tmp->len ? reply_label(tmp->data, tmp->len) : 0;
-    if (lab > 0) {
-        memmove(tmp->data, tmp->data + lab, tmp->len - lab);
-        tmp->len -= lab;
-    }
-    return sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
+    size_t lab = n ? reply_label(r, n) : 0;
+    return sx_bres_set(res, &rc->diag, r + lab, n - lab);
 }
 
 /* The addresses the text names as the envelope sender ("MAIL FROM:<a>"),

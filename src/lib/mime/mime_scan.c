@@ -327,10 +327,8 @@ static int param_fold(const sx_hdr *last, const char *b, const char *e)
     if (ve == v || ve[-1] != ';')
         return 0;
     const char *q = b;
-    /* an RFC 2045 token, with RFC 2231's '*' sections */
-    while (q < e && ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
-                     (*q >= '0' && *q <= '9') || *q == '-' || *q == '_' ||
-                     *q == '.' || *q == '*'))
+    /* an RFC 2045 token (RFC 2231's '*' sections are token characters) */
+    while (q < e && sx_is_token_char((unsigned char)*q))
         q++;
     return q > b && q < e && *q == '=';
 }
