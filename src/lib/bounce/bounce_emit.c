@@ -120,6 +120,27 @@ static sx_str received_by(const sx_bmail *m)
     return sx_bt_str(p, l);
 }
 
+/* Exchange and Microsoft 365 notices name the server that wrote them on
+ * a line of their own, "Generating server: host": the reporting host of a
+ * notice that carries neither Reporting-MTA nor a Received field. */
+static sx_str generating_server(const sx_bmail *m)
+{
+    static const char label[] = "generating server:";
+    const char *t = m->tx, *end = m->tx + m->txlen, *at;
+    while (t < end && (at = sx_bt_ifind(t, (size_t)(end - t), label))) {
+        const char *p = at + sizeof label - 1;
+        if (at == m->tx || at[-1] == '\n') {
+            while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+            size_t l = sx_bt_host_len(p, (size_t)(end - p));
+            if (l > 0 && memchr(p, '.', l) != NULL)
+                return sx_bt_str(p, l);
+        }
+        t = p;
+    }
+    return sx_bt_str("", 0);
+}
+
 /* "\x1e" time "\x03" written at the end of buf (n >= 24); returns where it
  * starts. The number as %lld prints it. */
 static size_t fmt_time(char *buf, size_t n, int64_t ts)
@@ -245,12 +266,15 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     if (ts == 0 && m->date.p != NULL)
         sx_bdate_parse(m->date.p, m->date.len, &ts, &tz);
 
-    /* lhost: the detector's, Reporting-MTA, the bounce's own server */
+    /* lhost: the detector's, Reporting-MTA, the bounce's own server, the
+     * server an Exchange notice says generated it */
     sx_str lhost = sx_bt_str(rc->lhost, strlen(rc->lhost));
     if (lhost.len == 0)
         lhost = sx_bt_str(res->reporting_mta, strlen(res->reporting_mta));
     if (lhost.len == 0)
         lhost = received_by(m);
+    if (lhost.len == 0 && m->tx != NULL)
+        lhost = generating_server(m);
 
     st = set(r, &r->action, sx_bt_str(j.action, strlen(j.action)));
     if (st == SMTPDX_OK)
