@@ -23,6 +23,13 @@ DATA=$SRC/tests/data
 mkdir -p "$DIR"
 find "$DIR" -name '*.gcda' -exec rm -f {} +
 rm -f "$STAMP"
+if [ ! -d "$DATA/bounce" ]; then
+    # a source tree without its tests: no counts, and the command is
+    # compiled as without profile-guided optimisation
+    echo "pgo-train: $DATA/bounce not found; the command is built without a profile" >&2
+    touch "$STAMP"
+    exit 0
+fi
 
 # exit 1 is "nothing recognised", which some inputs rightly give
 run() {
@@ -51,12 +58,16 @@ for f in json sisimai table; do
     run "$BIN" bounce --format "$f" "$MBOX"
 done
 
-grep -v '^#' "$DATA/explain/cases.tsv" | cut -f1 > "$DIR/replies.txt"
-run "$BIN" explain --format ndjson - < "$DIR/replies.txt"
-run "$BIN" explain --format table - < "$DIR/replies.txt"
+if [ -f "$DATA/explain/cases.tsv" ]; then
+    grep -v '^#' "$DATA/explain/cases.tsv" | cut -f1 > "$DIR/replies.txt"
+    run "$BIN" explain --format ndjson - < "$DIR/replies.txt"
+    run "$BIN" explain --format table - < "$DIR/replies.txt"
+fi
 
 for log in "$DATA"/log/*/input.log; do
-    run "$BIN" log --format ndjson "$log"
+    if [ -f "$log" ]; then
+        run "$BIN" log --format ndjson "$log"
+    fi
 done
 
 rm -f "$MBOX" "$DIR/replies.txt"
