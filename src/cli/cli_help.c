@@ -148,7 +148,7 @@ static const help_page pages[] = {
       "quoted in a reply (\"On ..., Mail Delivery System wrote:\"), is "
       "read as the notice itself.",
       "A summary (messages read, bounces, and apart from them "
-      "auto-replies, complaint reports and delivery reports, records, "
+      "auto-replies, feedback reports (RFC 5965) and delivery reports, records, "
       "mails that were no bounce, messages that could not be read as "
       "mail, each named with why (binary data, an Outlook item, no "
       "header fields, past a size limit), inputs that could not be "
@@ -162,7 +162,7 @@ static const help_page pages[] = {
                  "like; Sisimai's hardbounce)."},
       {"--soft", "Only the other failures: worth another try, or a fix "
                  "on the sending side first (no deliveries, auto-replies "
-                 "or complaints)."},
+                 "or feedback reports)."},
       {"--reason LIST", "Only records with these reasons, comma-separated, "
                         "named as explain prints them (mailboxfull,blocked)."},
       {"--domain DOMAIN", "Only records for recipients in DOMAIN or its "

@@ -6,7 +6,7 @@
  * folder of messages) or "-" for standard input; the library's message
  * reader tells them apart. Records go to standard output in the chosen
  * format; the summary (messages read, bounces, and apart from them the
- * auto-replies, complaint reports and delivery reports, records,
+ * auto-replies, feedback reports and delivery reports, records,
  * non-bounces, unparseable messages with where they came from, unreadable inputs) and
  * the progress bar go to standard error.
  * --domain, --sender, --reason, --hard and --soft choose which records
@@ -286,7 +286,7 @@ static void summary(const bounce_run *run)
         fprintf(stderr, ", %lu auto-repl%s", run->autoreplies,
                 run->autoreplies == 1 ? "y" : "ies");
     if (run->feedback)
-        fprintf(stderr, ", %lu complaint report%s", run->feedback,
+        fprintf(stderr, ", %lu feedback report%s", run->feedback,
                 run->feedback == 1 ? "" : "s");
     if (run->delivered)
         fprintf(stderr, ", %lu delivery report%s", run->delivered,

@@ -187,16 +187,16 @@ grep -q "^  What to do" "$tmp/sum" && bad "--summary printed record blocks" || o
 "$SMTPDX" bounce --summary --ndjson "${cases[0]}" > /dev/null 2>&1
 is "$?" 2 "--summary with --ndjson"
 
-# the summary counts auto-replies, complaint reports and delivery reports
+# the summary counts auto-replies, feedback reports and delivery reports
 # apart from the bounces, and every message read is counted once
 "$SMTPDX" bounce --ndjson tests/data/bounce/*.eml 2> "$tmp/kinds" > /dev/null
 line=$(grep '^smtpdx bounce: ' "$tmp/kinds")
 num() { echo "$line" | sed -n "s/.* \([0-9][0-9]*\) $1.*/\1/p"; }
 read_n=$(num 'messages read'); b=$(num 'bounces,'); a=$(num 'auto-repl')
-c=$(num 'complaint report'); d=$(num 'delivery report'); nb=$(num 'not a bounce')
+c=$(num 'feedback report'); d=$(num 'delivery report'); nb=$(num 'not a bounce')
 u=$(num 'unparseable')
 [ -n "$a" ] && [ "$a" -gt 0 ] && ok || bad "auto-replies not counted apart: $line"
-[ -n "$c" ] && [ "$c" -gt 0 ] && ok || bad "complaint reports not counted apart: $line"
+[ -n "$c" ] && [ "$c" -gt 0 ] && ok || bad "feedback reports not counted apart: $line"
 is "$((b + a + c + ${d:-0} + nb + u))" "$read_n" "summary kinds add up to the messages read ($line)"
 
 # a run killed by a closed pipe erases its progress bar from the terminal,
