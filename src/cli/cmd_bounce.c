@@ -36,11 +36,14 @@ typedef struct bounce_run {
     unsigned long messages, bounces, records, written, notbounce,
         unparseable, unreadable;
     unsigned long cut;     /* messages read only in part: over 64 MiB */
+    unsigned long limited; /* messages whose records a parser limit cut */
     /* reports that are not failures, counted apart from the bounces */
     unsigned long autoreplies, feedback, delivered;
     char *bad[LIST_MAX];   /* unparseable origins */
     const char *why[LIST_MAX]; /* and why each gave nothing */
     char *lost[LIST_MAX];  /* unreadable inputs */
+    char *cutmsg[LIST_MAX]; /* origins of the limited messages */
+    unsigned cutwhat[LIST_MAX]; /* and what was cut: SMTPDX_CUT_* */
     int failed;            /* output or library failure: stop */
     int table;             /* the table format (records or --summary) */
     int summary_only;      /* --summary */
@@ -83,6 +86,48 @@ static const char *why_text(smtpdx_status st, const char *buf, size_t len)
                "(\"Name: value\" lines)";
     }
     return "unparseable message";
+}
+
+/* The limits that can cost a message records or their substance; a
+ * reply or a returned field cut at its length limit still leaves the
+ * record whole, and the 64 MiB cut is reported as the message is read. */
+#define CUT_REPORTED \
+    (SMTPDX_CUT_TEXT | SMTPDX_CUT_DSN | SMTPDX_CUT_RECIPIENTS | \
+     SMTPDX_CUT_HEADER)
+
+static void cut_phrases(unsigned cut, char *out, size_t size)
+{
+    static const struct {
+        unsigned bit;
+        const char *what;
+    } names[] = {
+        {SMTPDX_CUT_RECIPIENTS, "recipients past the first 1,000"},
+        {SMTPDX_CUT_DSN, "the delivery-status part past 256 KiB"},
+        {SMTPDX_CUT_TEXT, "the notice's text past 512 KiB or 20,000 lines"},
+        {SMTPDX_CUT_HEADER, "header fields past the first 1 MiB"},
+    };
+    size_t k = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!(cut & names[i].bit))
+            continue;
+        int n = snprintf(out + k, size - k, "%s%s", k ? "; " : "",
+                         names[i].what);
+        if (n < 0 || (size_t)n >= size - k)
+            break;
+        k += (size_t)n;
+    }
+}
+
+/* A message that crossed a parser limit still gives its records, each
+ * saying what was cut ("truncated"); the summary names the message too,
+ * since records past the limit are missing, not merely shortened. */
+static void limited(bounce_run *run, const char *origin, unsigned cut)
+{
+    run->limited++;
+    remember(run->cutmsg, run->limited, origin);
+    if (run->limited <= LIST_MAX)
+        run->cutwhat[run->limited - 1] = cut;
 }
 
 static void unparseable(bounce_run *run, const char *origin,
@@ -141,6 +186,11 @@ static void account(bounce_run *run, const char *buf, size_t len,
         run->delivered++;
     else
         run->bounces++;
+    unsigned cut = 0;
+    for (size_t i = first; i < first + n; i++)
+        cut |= smtpdx_records_get(recs, i)->truncated & CUT_REPORTED;
+    if (cut)
+        limited(run, origin, cut);
     for (size_t i = first; i < first + n; i++) {
         const smtpdx_record *r = smtpdx_records_get(recs, i);
         run->records++;
@@ -302,6 +352,8 @@ static void summary(const bounce_run *run)
                 run->unreadable == 1 ? "" : "s");
     if (run->cut)
         fprintf(stderr, ", %lu read in part (over 64 MiB)", run->cut);
+    if (run->limited)
+        fprintf(stderr, ", %lu cut short by a limit", run->limited);
     fputc('\n', stderr);
     for (unsigned long i = 0; i < run->unparseable && i < LIST_MAX; i++)
         if (run->bad[i])
@@ -309,6 +361,18 @@ static void summary(const bounce_run *run)
     if (run->unparseable > LIST_MAX)
         fprintf(stderr, "smtpdx bounce: ... and %lu more unparseable\n",
                 run->unparseable - LIST_MAX);
+    for (unsigned long i = 0; i < run->limited && i < LIST_MAX; i++) {
+        if (run->cutmsg[i] == NULL)
+            continue;
+        char what[256];
+        cut_phrases(run->cutwhat[i], what, sizeof what);
+        cli_error("bounce", run->cutmsg[i],
+                  "cut short by a limit, its records may be incomplete "
+                  "(their \"truncated\" says so): %s", what);
+    }
+    if (run->limited > LIST_MAX)
+        fprintf(stderr, "smtpdx bounce: ... and %lu more cut short\n",
+                run->limited - LIST_MAX);
 }
 
 int cmd_bounce(int argc, char **argv)
@@ -452,6 +516,7 @@ int cmd_bounce(int argc, char **argv)
     for (int i = 0; i < LIST_MAX; i++) {
         free(run.bad[i]);
         free(run.lost[i]);
+        free(run.cutmsg[i]);
     }
     if (run.failed || run.unreadable > 0)
         return CLI_EXIT_INPUT;

@@ -125,6 +125,35 @@ grep -q "notes.txt: not a mail message: it does not start with header fields" "$
 grep -q "lunch.eml" "$tmp/notmail.err" && bad "a mail that is no bounce was named as unparseable" || ok
 "$SMTPDX" bounce --ndjson "$tmp/notes.txt" > /dev/null 2>&1
 is "$?" 1 "only input that is no mail: exit status"
+# a DSN past the recipient limit: its first 1,000 records come, each
+# saying so, and the summary names the message and what was cut; with
+# --jobs the same
+{
+    printf 'From: MAILER-DAEMON@mx.example.org\nTo: a@example.org\nSubject: failure\n'
+    printf 'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+    printf -- '--b\nContent-Type: text/plain\n\nfailed\n--b\n'
+    printf 'Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n\n'
+    for i in $(seq 1 1001); do
+        printf 'Final-Recipient: rfc822; u%d@example.net\nAction: failed\nStatus: 5.1.1\n\n' "$i"
+    done
+    printf -- '--b--\n'
+} > "$tmp/many.eml"
+for jobs in 1 2; do
+    "$SMTPDX" bounce --ndjson --jobs "$jobs" "$tmp/many.eml" "$one" > "$tmp/many" 2> "$tmp/many.err"
+    is "$?" 0 "a DSN past the recipient limit (--jobs $jobs): exit status"
+    is "$(jq -c 'select(.origin | endswith("many.eml"))' "$tmp/many" | wc -l)" 1000 \
+        "a DSN past the recipient limit (--jobs $jobs): records"
+    [ "$(jq -r 'select(.origin | endswith("many.eml")) | .truncated | index("recipients") != null' "$tmp/many" | sort -u)" = true ] && ok ||
+        bad "records of a DSN past the recipient limit do not all say so"
+    grep -q "2 bounces, .*, 1 cut short by a limit$" "$tmp/many.err" && ok ||
+        bad "the summary does not count the message cut short: $(head -1 "$tmp/many.err")"
+    grep -q "many.eml: cut short by a limit, .*recipients past the first 1,000" "$tmp/many.err" && ok ||
+        bad "the message cut short is not named with its limit: $(cat "$tmp/many.err")"
+done
+grep -q "cut short" "$tmp/notmail.err" && bad "a run within every limit speaks of one" || ok
+"$SMTPDX" bounce --ndjson --quiet "$tmp/many.eml" > /dev/null 2> "$tmp/many-q.err"
+[ -s "$tmp/many-q.err" ] && bad "--quiet still lists the message cut short: $(cat "$tmp/many-q.err")" || ok
+
 # an Outlook item, its TNEF data and UTF-16 text are named for what they
 # are
 printf '\320\317\021\340\241\261\032\341\000\000\000\000' > "$tmp/ndr.msg"
