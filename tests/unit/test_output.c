@@ -392,6 +392,22 @@ static void test_utf8_decode(void **state)
 {
     (void)state;
     uint32_t cp;
+    /* the encoder round-trips through the decoder at each length's
+     * bounds, and writes U+FFFD for what no text may hold */
+    static const uint32_t cps[] = {0x41, 0x7f, 0x80, 0x7ff, 0x800, 0xffff,
+                                   0x10000, 0x10ffff};
+    for (size_t i = 0; i < sizeof cps / sizeof cps[0]; i++) {
+        char b[4];
+        size_t n = sx_utf8_encode(b, cps[i]);
+        assert_int_equal(sx_utf8_decode((const unsigned char *)b, n, &cp), n);
+        assert_int_equal(cp, cps[i]);
+    }
+    static const uint32_t bad[] = {0, 0xd800, 0xdfff, 0x110000};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char b[4];
+        assert_int_equal(sx_utf8_encode(b, bad[i]), 3);
+        assert_memory_equal(b, "\xef\xbf\xbd", 3);
+    }
     assert_int_equal(sx_utf8_decode((const unsigned char *)"\xc3\xa9", 2, &cp), 2);
     assert_int_equal(cp, 0xe9);
     assert_int_equal(sx_utf8_decode((const unsigned char *)"\xc0\xaf", 2, &cp), 0);

@@ -9,13 +9,14 @@
  * for everything, recipients without a blank line between them), so a new
  * recipient starts at a new block *or* at a second Final-Recipient.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bounce/bounce.h"
 #include "bounce/bounce_text.h"
-
-/* "rfc822; user@example.com" -> the address; "<a@b>" -> a@b. */
+#include "util/utf8.h"
 
 /* The RFC 3464 word (2.3.3) for an Action some systems write in words of
  * their own ("failure", "error", "deferred"), so that a reader selecting
@@ -37,6 +38,7 @@ static const char *action_word(const char *a)
             return map[i].canon;
     return NULL;
 }
+/* "rfc822; user@example.com" -> the address; "<a@b>" -> a@b. */
 static sx_str bare_address(sx_str v)
 {
     sx_str a;
@@ -51,6 +53,49 @@ static sx_str bare_address(sx_str v)
         v.len -= 2;
     }
     return sx_bt_trim(v);
+}
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    ch = (char)(ch | 0x20);
+    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+/* RFC 6533 3: in a message/delivery-status part an address of type
+ * "utf-8" writes each non-ASCII character as \x{HEX} (utf-8-addr-xtext);
+ * a message/global-delivery-status part has the characters themselves.
+ * The typed value v is turned into the address, its \x{...} decoded into
+ * buf (cap bytes) when there are any; a malformed escape stays as it is. */
+static sx_str typed_address(sx_str v, char *buf, size_t cap)
+{
+    sx_str type;
+    sx_str a = sx_bt_typed(v, &type, 1);
+    if (type.len != 5 || strncasecmp(type.p, "utf-8", 5) != 0 ||
+        sx_bt_find(a.p, a.len, "\\x{") == NULL || a.len >= cap)
+        return bare_address(a);
+    size_t k = 0;
+    for (size_t i = 0; i < a.len;) {
+        uint32_t c = 0;
+        size_t j = i + 3, digits = 0;
+        if (a.len - i > 4 && memcmp(a.p + i, "\\x{", 3) == 0) {
+            int h;
+            for (; j < a.len && digits < 7 && (h = hex_value(a.p[j])) >= 0;
+                 j++, digits++)
+                c = c * 16 + (uint32_t)h;
+        }
+        if (digits >= 1 && digits <= 6 && j < a.len && a.p[j] == '}' &&
+            k + 4 <= cap) {
+            k += sx_utf8_encode(buf + k, c);
+            i = j + 1;
+        } else if (k < cap) {
+            buf[k++] = a.p[i++];
+        } else {
+            break;
+        }
+    }
+    return bare_address(sx_bt_str(buf, k));
 }
 
 /* Upper-cased diagnostic type ("smtp" -> "SMTP"), into the arena. */
@@ -194,17 +239,18 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
             fresh_block = 0;
             have_final = have_orig = 0;
         }
+        char abuf[512]; /* an address with its \x{...} decoded */
         if (is_final) {
-            sx_str a = bare_address(sx_bt_typed(v, NULL, 1));
+            sx_str a = typed_address(v, abuf, sizeof abuf);
             st = sx_bres_set(res, &cur->recipient, a.p, a.len);
             have_final = 1;
         } else if (is_orig) {
-            sx_str a = bare_address(sx_bt_typed(v, NULL, 1));
+            sx_str a = typed_address(v, abuf, sizeof abuf);
             st = sx_bres_set(res, &cur->alias, a.p, a.len);
             have_orig = 1;
         } else if (id == F_X_ACTUAL) {
             if (!have_final) {
-                sx_str a = bare_address(sx_bt_typed(v, NULL, 1));
+                sx_str a = typed_address(v, abuf, sizeof abuf);
                 st = sx_bres_set(res, &cur->recipient, a.p, a.len);
             }
         } else if (id == F_ACTION) {

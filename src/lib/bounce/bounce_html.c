@@ -23,6 +23,7 @@
 
 #include "bounce/bounce_text.h"
 #include "util/memscan.h"
+#include "util/utf8.h"
 
 #define HTML_READ_MAX (256u * 1024u)
 
@@ -57,32 +58,6 @@ static void line_end(writer *w, int blank)
         w->rc = sx_sbuf_putc(w->out, '\n');
         w->nl++;
     }
-}
-
-static size_t utf8_put(char *d, unsigned long c)
-{
-    if (c == 0 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        c = 0xFFFD;
-    if (c < 0x80) {
-        d[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        d[0] = (char)(0xC0 | (c >> 6));
-        d[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        d[0] = (char)(0xE0 | (c >> 12));
-        d[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        d[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    d[0] = (char)(0xF0 | (c >> 18));
-    d[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    d[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    d[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
 }
 
 /* The character reference at s ('&'): its UTF-8 bytes into d, its length
@@ -157,7 +132,7 @@ static size_t reference(const char *s, size_t n, char d[4], size_t *used)
             return 0;
         *used = j + (j < n && s[j] == ';');
         /* U+00A0 is a space to the readers, as &nbsp; */
-        return utf8_put(d, c == 0xA0 ? ' ' : c);
+        return sx_utf8_encode(d, (uint32_t)(c == 0xA0 ? ' ' : c));
     }
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         if (i >= n || names[k].name[0] != s[i])
@@ -166,7 +141,7 @@ static size_t reference(const char *s, size_t n, char d[4], size_t *used)
         if (n - i > l && s[i + l] == ';' &&
             memcmp(s + i, names[k].name, l) == 0) {
             *used = i + l + 1;
-            return utf8_put(d, names[k].c);
+            return sx_utf8_encode(d, names[k].c);
         }
     }
     return 0;

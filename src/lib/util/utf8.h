@@ -1,5 +1,5 @@
 /*
- * utf8.h - strict UTF-8 decoding, one code point at a time.
+ * utf8.h - strict UTF-8 decoding and encoding, one code point at a time.
  *
  * Text comes from mail and logs: any byte sequence is possible. The
  * writers decode it to decide what may be printed, the bounce readers to
@@ -16,5 +16,10 @@
  * values above U+10FFFF are all refused); the caller then skips one byte
  * and shows U+FFFD. */
 size_t sx_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* Encode code point c as UTF-8 into d (room for 4 bytes); returns the
+ * length. NUL, surrogates and values above U+10FFFF, which no text may
+ * hold, become U+FFFD. */
+size_t sx_utf8_encode(char *d, uint32_t c);
 
 #endif
