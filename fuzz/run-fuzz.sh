@@ -5,7 +5,8 @@
 #   fuzz/run-fuzz.sh [SECONDS] [HARNESS...]
 #
 # SECONDS per harness (default 60); HARNESS names (reply explain enhanced
-# bounce mbox mime log kb html; default: every harness the build has). Harnesses run
+# bounce mbox mime log kb html mimediff; default: every harness the build
+# has). Harnesses run
 # one after the other, each as one plain libFuzzer process (no -jobs or
 # -fork: those start extra processes), so one core stays free. Environment:
 #   FUZZ_BUILD    build folder (default: build-fuzz in the source root)
