@@ -38,6 +38,7 @@ static const char *action_word(const char *a)
             return map[i].canon;
     return NULL;
 }
+
 /* "rfc822; user@example.com" -> the address; "<a@b>" -> a@b. */
 static sx_str bare_address(sx_str v)
 {
