@@ -16,6 +16,7 @@
 
 #include "bounce/bounce.h"
 #include "bounce/bounce_text.h"
+#include "util/hex.h"
 #include "util/utf8.h"
 
 /* The RFC 3464 word (2.3.3) for an Action some systems write in words of
@@ -56,14 +57,6 @@ static sx_str bare_address(sx_str v)
     return sx_bt_trim(v);
 }
 
-static int hex_value(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch = (char)(ch | 0x20);
-    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
 /* RFC 6533 3: in a message/delivery-status part an address of type
  * "utf-8" writes each non-ASCII character as \x{HEX} (utf-8-addr-xtext);
  * a message/global-delivery-status part has the characters themselves.
@@ -82,7 +75,7 @@ static sx_str typed_address(sx_str v, char *buf, size_t cap)
         size_t j = i + 3, digits = 0;
         if (a.len - i > 4 && memcmp(a.p + i, "\\x{", 3) == 0) {
             int h;
-            for (; j < a.len && digits < 7 && (h = hex_value(a.p[j])) >= 0;
+            for (; j < a.len && digits < 7 && (h = sx_hex_value(a.p[j])) >= 0;
                  j++, digits++)
                 c = c * 16 + (uint32_t)h;
         }

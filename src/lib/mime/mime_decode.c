@@ -11,6 +11,7 @@
 
 #include "mime/mime.h"
 #include "mime/mime_int.h"
+#include "util/hex.h"
 
 /* The value of each base64 digit (RFC 2045 6.8 table 1), -1 for bytes
  * that are none; bytes from 0x80 on are none either. */
@@ -114,31 +115,6 @@ smtpdx_status sx_base64_decode(const char *in, size_t len, sx_sbuf *out,
     return SMTPDX_OK;
 }
 
-/* The value of each hex digit, either case; -1 for other bytes. */
-static const signed char HEX[256] = {
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -1, -1, -1, -1, -1,
-    -1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-};
-
-static int hexval(unsigned char c)
-{
-    return HEX[c];
-}
-
 /* Quoted-printable into o, which has room for len bytes: the decoded
  * text is never longer than the encoded one (an escape gives one byte for
  * three, a soft break none, anything else one for one). The same rules as
@@ -199,8 +175,8 @@ static size_t qp_into(const char *in, size_t len, int header_q, char *o,
             /* "=XX", the usual escape (runs of them in encoded UTF-8):
              * a digit after '=' is no blank or line end, so no soft
              * break can start here */
-            int h = HEX[(unsigned char)in[i + 1]];
-            int l = HEX[(unsigned char)in[i + 2]];
+            int h = sx_hex_digit[(unsigned char)in[i + 1]];
+            int l = sx_hex_digit[(unsigned char)in[i + 2]];
             if ((h | l) >= 0) {
                 o[w++] = (char)(h * 16 + l);
                 i += 3;
@@ -220,8 +196,8 @@ static size_t qp_into(const char *in, size_t len, int header_q, char *o,
             i = len;
             continue;
         }
-        int h = i + 2 < len ? hexval((unsigned char)in[i + 1]) : -1;
-        int l = h >= 0 ? hexval((unsigned char)in[i + 2]) : -1;
+        int h = i + 2 < len ? sx_hex_value(in[i + 1]) : -1;
+        int l = h >= 0 ? sx_hex_value(in[i + 2]) : -1;
         if (h >= 0 && l >= 0) {
             o[w++] = (char)(h * 16 + l);
             i += 3;
@@ -280,8 +256,8 @@ smtpdx_status sx_qp_decode(const char *in, size_t len, int header_q,
                 run = i = len;
                 continue;
             }
-            int h = i + 2 < len ? hexval((unsigned char)in[i + 1]) : -1;
-            int l = h >= 0 ? hexval((unsigned char)in[i + 2]) : -1;
+            int h = i + 2 < len ? sx_hex_value(in[i + 1]) : -1;
+            int l = h >= 0 ? sx_hex_value(in[i + 2]) : -1;
             if (h >= 0 && l >= 0) {
                 rc = sx_sbuf_putc(out, (char)(h * 16 + l));
                 run = i = i + 3;

@@ -14,6 +14,7 @@
 
 #include "mime/mime.h"
 #include "mime/mime_int.h"
+#include "util/hex.h"
 #include "util/memscan.h"
 
 #define SX_PARAM_SEGMENTS 256u
@@ -57,23 +58,15 @@ static int attr_match(sx_str a, const char *name, pname *pn)
     return s == e;
 }
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = sx_lc(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* %XX-decode v into raw (RFC 2231 4). */
 static smtpdx_status pct_decode(sx_str v, sx_sbuf *raw)
 {
     for (size_t i = 0; i < v.len; i++) {
         char c = v.p[i];
-        if (c == '%' && i + 2 < v.len && hexv(v.p[i + 1]) >= 0 && hexv(v.p[i + 2]) >= 0) {
-            c = (char)(hexv(v.p[i + 1]) * 16 + hexv(v.p[i + 2]));
+        int h = c == '%' && i + 2 < v.len ? sx_hex_value(v.p[i + 1]) : -1;
+        int l = h >= 0 ? sx_hex_value(v.p[i + 2]) : -1;
+        if (l >= 0) {
+            c = (char)(h * 16 + l);
             i += 2;
         }
         int rc = sx_sbuf_putc(raw, c);
