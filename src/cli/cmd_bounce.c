@@ -187,13 +187,10 @@ static void account(bounce_run *run, const char *buf, size_t len,
     else
         run->bounces++;
     unsigned cut = 0;
-    for (size_t i = first; i < first + n; i++)
-        cut |= smtpdx_records_get(recs, i)->truncated & CUT_REPORTED;
-    if (cut)
-        limited(run, origin, cut);
     for (size_t i = first; i < first + n; i++) {
         const smtpdx_record *r = smtpdx_records_get(recs, i);
         run->records++;
+        cut |= r->truncated & CUT_REPORTED;
         if (!cli_filter_keep(&run->filter, r))
             continue;
         st = smtpdx_writer_record(run->w, r);
@@ -205,6 +202,8 @@ static void account(bounce_run *run, const char *buf, size_t len,
         }
         run->written++;
     }
+    if (cut)
+        limited(run, origin, cut);
 done:
     cli_progress_update(run->progress, run->messages);
 }
