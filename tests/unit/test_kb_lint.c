@@ -7,11 +7,16 @@
  *  - retry advice that fits: a failure is never "none", a success always;
  *    "retry" comes with a give-up time not shorter than the first retry;
  *  - the cause vocabulary of kb/README.md ("## Causes" table) lists every
- *    cause the entries use, and every cause it lists is used.
+ *    cause the entries use, and every cause it lists is used;
+ *  - a phrase that opens with a lower-case letter beyond ASCII is also
+ *    there capitalised: the matcher folds the case of ASCII letters only,
+ *    and a reply's sentence may open with the phrase.
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +25,7 @@
 
 #include "smtpdx.h"
 #include "testutil.h"
+#include "util/utf8.h"
 
 #define README SMTPDX_SOURCE_DIR "/kb/README.md"
 #define MAX_CAUSES 512
@@ -163,11 +169,99 @@ static void test_cause_vocabulary(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* The capital of lower-case letter c in the scripts the phrases are
+ * written in (Latin-1, Latin Extended-A, the Vietnamese letters, Greek,
+ * Cyrillic), or 0 when c is none of those. */
+static uint32_t capital(uint32_t c)
+{
+    if (c >= 0xe0 && c <= 0xfe && c != 0xf7)
+        return c - 0x20;
+    /* Latin Extended-A pairs the cases, the capital first, except in
+     * two runs where the pairs start one later */
+    if (c >= 0x100 && c <= 0x17e && c != 0x131 && c != 0x138 && c != 0x149) {
+        int odd_capitals = (c >= 0x139 && c <= 0x148) || c >= 0x179;
+        if ((c & 1) != (uint32_t)odd_capitals)
+            return c - 1;
+        return 0;
+    }
+    if (c >= 0x1ea1 && c <= 0x1ef9 && (c & 1))
+        return c - 1;
+    if (c >= 0x3b1 && c <= 0x3c9 && c != 0x3c2)
+        return c - 0x20;
+    if (c >= 0x430 && c <= 0x44f)
+        return c - 0x20;
+    if (c >= 0x450 && c <= 0x45f)
+        return c - 0x50;
+    return 0;
+}
+
+#define MAX_PHRASES 16384
+
+static void test_capitalised_phrases(void **state)
+{
+    (void)state;
+    static char *phrases[MAX_PHRASES];
+    static char *bufs[64];
+    size_t nph = 0, nbuf = 0;
+    int bad = 0;
+    DIR *d = opendir(SMTPDX_SOURCE_DIR "/kb");
+    assert_non_null(d);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL && nbuf < 64) {
+        size_t l = strlen(de->d_name);
+        if (l < 4 || strcmp(de->d_name + l - 3, ".kb") != 0)
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/kb/%s", SMTPDX_SOURCE_DIR,
+                 de->d_name);
+        char *buf = tu_read_file(path, NULL);
+        assert_non_null(buf);
+        bufs[nbuf++] = buf;
+        for (char *p = buf; p != NULL && *p != '\0';) {
+            char *nl = strchr(p, '\n');
+            if (nl != NULL)
+                *nl = '\0';
+            if (starts_with(p, "text: ") && nph < MAX_PHRASES)
+                phrases[nph++] = p + 6;
+            p = nl ? nl + 1 : NULL;
+        }
+    }
+    closedir(d);
+    assert_true(nph > 1000);
+    size_t checked = 0;
+    for (size_t i = 0; i < nph; i++) {
+        const unsigned char *s = (const unsigned char *)phrases[i];
+        uint32_t c, up;
+        size_t k = sx_utf8_decode(s, strlen(phrases[i]), &c);
+        if (k == 0 || (up = capital(c)) == 0)
+            continue;
+        checked++;
+        char want[1024];
+        size_t m = sx_utf8_encode(want, up);
+        snprintf(want + m, sizeof want - m, "%s", phrases[i] + k);
+        int found = 0;
+        for (size_t j = 0; j < nph && !found; j++)
+            found = strcmp(phrases[j], want) == 0;
+        if (!found) {
+            printf("FAIL phrase '%s' has no 'text: %s' beside it\n",
+                   phrases[i], want);
+            bad++;
+        }
+    }
+    printf("phrases: %zu read, %zu open with a lower-case letter beyond "
+           "ASCII, %d without their capitalised form\n", nph, checked, bad);
+    for (size_t i = 0; i < nbuf; i++)
+        free(bufs[i]);
+    assert_true(checked > 10);
+    assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_entries),
         cmocka_unit_test(test_cause_vocabulary),
+        cmocka_unit_test(test_capitalised_phrases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -228,7 +228,10 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
     /* those that start with a letter beyond ASCII: only looked at for a
      * line that starts with one */
     static const char *const wide_lead[] = {
-        "получатель:", "адресат:", "收件人：", "收件人:",
+        /* the comparison folds ASCII letters only: Cyrillic labels are
+         * listed as they open a line, capitalised, too */
+        "получатель:", "Получатель:", "адресат:", "Адресат:",
+        "收件人：", "收件人:",
         "收信人：", "收信人:", "宛先：", "宛先:", "受信者：", "受信者:",
         "받는 사람:", "받는사람:", "수신자:", "수신인:", NULL};
     /* the leads are lower case: most lines fail on the first byte; every
@@ -319,6 +322,9 @@ static int looks_like_error(sx_str l)
         "失敗", "失败", "できませんでした", "エラー", "存在しません",
         "不存在", "退信", "错误", "실패", "오류", "없습니다", "ошибк",
         "не доставлено", "невозможно", "fehlgeschlagen", "unzustellbar",
+        /* only ASCII letters are compared caselessly: the forms that
+         * open a sentence too */
+        "Ошибк", "Не доставлено", "Невозможно", "Échec",
         "échec", "impossible", "no se pudo", "non recapitabile",
         "nicht zugestellt", "nicht gefunden", "nicht zustellbar",
         "non remis", "introuvable", "n'a pas pu", "no se ha podido",
@@ -953,9 +959,12 @@ static size_t reply_label(const char *s, size_t n)
     } labels[] = {
         {"reason", 0}, {"failure reason", 0}, {"grund", 0}, {"raison", 0},
         {"motif", 0}, {"motivo", 0}, {"causa", 0}, {"reden", 0},
-        /* Russian "причина"; Japanese "理由"; Japanese and Chinese "原因";
-         * Korean "사유"; Chinese "退信原因" (the reason it came back) */
+        /* Russian "причина" (also capitalised: only ASCII letters are
+         * compared caselessly); Japanese "理由"; Japanese and Chinese
+         * "原因"; Korean "사유"; Chinese "退信原因" (the reason it came
+         * back) */
         {"\xd0\xbf\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0", 0},
+        {"\xd0\x9f\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0", 0},
         {"\xe7\x90\x86\xe7\x94\xb1", 0},
         {"\xe5\x8e\x9f\xe5\x9b\xa0", 0},
         {"\xec\x82\xac\xec\x9c\xa0", 0},
