@@ -502,7 +502,12 @@ static int boilerplate(sx_str l)
         "this message was created automatically", "please reply to",
         "if you feel this message", "if you have any questions",
         "it will be retried", "message will be retried",
-        "the message will be retried", NULL};
+        "the message will be retried",
+        /* where the returned copy is: "Your original message is attached
+         * below." */
+        "your original message", "the original message is",
+        "the original message has been", "your message is attached",
+        "a copy of your message is", NULL};
     sx_str t = sx_bt_trim(l);
     for (size_t i = 0; words[i]; i++)
         if (sx_bt_iprefix(t.p, t.len, words[i]))
