@@ -975,6 +975,19 @@ static size_t reply_label(const char *s, size_t n)
         {"\xec\x82\xac\xec\x9c\xa0", 0},
         {"\xe9\x80\x80\xe4\xbf\xa1\xe5\x8e\x9f\xe5\x9b\xa0", 0},
         {"error", 1}, {"fehler", 1}, {"erreur", 1}, {"fout", 1},
+        /* the words that hand over to the server's own ("Remote host
+         * said: 550 ..."), when its reply follows */
+        {"remote host said", 1}, {"remote server said", 1},
+        {"remote server replied", 1}, {"the server said", 1},
+        {"server replied", 1}, {"server response", 1},
+        {"server responded", 1}, {"der server meldete", 1},
+        {"antwort des servers", 1}, {"le serveur a répondu", 1},
+        {"réponse du serveur", 1}, {"el servidor respondió", 1},
+        {"respuesta del servidor", 1},
+        /* Russian "the recipient's server replied", "the server's
+         * reply"; Chinese "the other server replied" (two wordings) */
+        {"Сервер получателя ответил", 1}, {"Ответ сервера", 1},
+        {"对方服务器回应", 1}, {"对方服务器返回", 1},
         /* Chinese "错误" */
         {"\xe9\x94\x99\xe8\xaf\xaf", 1},
         {NULL, 0}};
@@ -1085,8 +1098,15 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
             n -= 2;
         }
     }
-    size_t lab = n ? reply_label(r, n) : 0;
-    return sx_bres_set(res, &rc->diag, r + lab, n - lab);
+    /* "Reason: Remote host said: 550 ...": a label may follow another */
+    for (int i = 0; i < 2 && n > 0; i++) {
+        size_t lab = reply_label(r, n);
+        if (lab == 0)
+            break;
+        r += lab;
+        n -= lab;
+    }
+    return sx_bres_set(res, &rc->diag, r, n);
 }
 
 /* The addresses the text names as the envelope sender ("MAIL FROM:<a>"),
