@@ -507,7 +507,15 @@ static int boilerplate(sx_str l)
          * below." */
         "your original message", "the original message is",
         "the original message has been", "your message is attached",
-        "a copy of your message is", NULL};
+        "a copy of your message is",
+        "no further attempts will be made", "no more attempts will be made",
+        /* the line that names the server that wrote an Exchange notice
+         * (bounce_emit.c takes it as the reporting host), in English
+         * and as localised notices word it */
+        "generating server:", "generierender server:",
+        "serveur de génération", "servidor de generación:",
+        "servidor de geração:", "server di generazione:",
+        "生成元サーバー", "生成服务器", NULL};
     sx_str t = sx_bt_trim(l);
     for (size_t i = 0; words[i]; i++)
         if (sx_bt_iprefix(t.p, t.len, words[i]))
@@ -978,6 +986,7 @@ static size_t reply_label(const char *s, size_t n)
         /* the words that hand over to the server's own ("Remote host
          * said: 550 ..."), when its reply follows */
         {"remote host said", 1}, {"remote server said", 1},
+        {"the remote server said", 1}, {"the remote host said", 1},
         {"remote server replied", 1}, {"the server said", 1},
         {"server replied", 1}, {"server response", 1},
         {"server responded", 1}, {"der server meldete", 1},
