@@ -231,6 +231,8 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         /* the comparison folds ASCII letters only: Cyrillic labels are
          * listed as they open a line, capitalised, too */
         "получатель:", "Получатель:", "адресат:", "Адресат:",
+        /* Ukrainian (two words), Bulgarian, Greek */
+        "Отримувач:", "Одержувач:", "Получател:", "Παραλήπτης:",
         "收件人：", "收件人:",
         "收信人：", "收信人:", "宛先：", "宛先:", "受信者：", "受信者:",
         "받는 사람:", "받는사람:", "수신자:", "수신인:", NULL};
@@ -978,6 +980,8 @@ static size_t reply_label(const char *s, size_t n)
          * back) */
         {"\xd0\xbf\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0", 0},
         {"\xd0\x9f\xd1\x80\xd0\xb8\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0", 0},
+        /* Greek "Αιτία" (cause) */
+        {"\xce\x91\xce\xb9\xcf\x84\xce\xaf\xce\xb1", 0},
         {"\xe7\x90\x86\xe7\x94\xb1", 0},
         {"\xe5\x8e\x9f\xe5\x9b\xa0", 0},
         {"\xec\x82\xac\xec\x9c\xa0", 0},
