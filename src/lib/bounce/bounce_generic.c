@@ -224,7 +224,8 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         "empfänger:", "empfaenger:", "destinataire:", "destinataire :",
         "destinatario:", "destinatário:", "ontvanger:", "mottagare:",
         "modtager:", "mottaker:", "vastaanottaja:", "odbiorca:",
-        "příjemce:", "címzett:", "alıcı:", "adresát:", NULL};
+        "příjemce:", "címzett:", "alıcı:", "adresát:", "destinatar:",
+        "penerima:", "người nhận:", NULL};
     /* those that start with a letter beyond ASCII: only looked at for a
      * line that starts with one */
     static const char *const wide_lead[] = {
@@ -233,6 +234,8 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
         "получатель:", "Получатель:", "адресат:", "Адресат:",
         /* Ukrainian (two words), Bulgarian, Greek */
         "Отримувач:", "Одержувач:", "Получател:", "Παραλήπτης:",
+        /* Arabic, Hebrew, Thai */
+        "المستلم:", "נמען:", "ผู้รับ:",
         "收件人：", "收件人:",
         "收信人：", "收信人:", "宛先：", "宛先:", "受信者：", "受信者:",
         "받는 사람:", "받는사람:", "수신자:", "수신인:", NULL};
@@ -974,6 +977,7 @@ static size_t reply_label(const char *s, size_t n)
     } labels[] = {
         {"reason", 0}, {"failure reason", 0}, {"grund", 0}, {"raison", 0},
         {"motif", 0}, {"motivo", 0}, {"causa", 0}, {"reden", 0},
+        {"motiv", 0}, {"alasan", 0}, {"lý do", 0},
         /* Russian "причина" (also capitalised: only ASCII letters are
          * compared caselessly); Japanese "理由"; Japanese and Chinese
          * "原因"; Korean "사유"; Chinese "退信原因" (the reason it came
