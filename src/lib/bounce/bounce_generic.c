@@ -1621,8 +1621,9 @@ static int delay_notice(const sx_bmail *m)
 }
 
 /* The address that ends the Subject after a colon ("Undeliverable:
- * <a@b>"), when it is the only one there and neither the notice's sender
- * nor its addressee. */
+ * <a@b>") or after "to" or "for" ("Undeliverable mail to a@b"), when it
+ * is the only one there and neither the notice's sender nor its
+ * addressee. */
 static int subject_address(const sx_bmail *m, sx_str *a)
 {
     sx_str s = sx_bt_trim(sx_bt_str(m->subject_dec.data, m->subject_dec.len));
@@ -1635,7 +1636,10 @@ static int subject_address(const sx_bmail *m, sx_str *a)
     while (before > s.p && (before[-1] == ' ' || before[-1] == '<'))
         before--;
     const char *after = past(a->p + a->len, s.p + s.len, "> \t");
-    return before > s.p && before[-1] == ':' && after == s.p + s.len;
+    if (before == s.p || after != s.p + s.len)
+        return 0;
+    return before[-1] == ':' || word_before(s, *a, "to", 1) ||
+           word_before(s, *a, "for", 1);
 }
 
 smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
