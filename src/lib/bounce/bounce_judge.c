@@ -710,7 +710,7 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
         j->action = "delivered";
     else if (r == SMTPDX_R_VACATION || r == SMTPDX_R_FEEDBACK)
         j->action = "";
-    else if (res->temporary)
+    else if (res->temporary && temp)
         j->action = "delayed";
     else
         j->action = "failed";
