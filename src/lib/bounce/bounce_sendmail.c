@@ -278,6 +278,15 @@ static smtpdx_status whole_reply(const tline *tl, size_t n, sx_str first,
     return sx_bres_set(res, &rc->diag, buf, w);
 }
 
+/* A program or a file an alias led to, as Sendmail lists it in place of
+ * an address: "|/usr/local/bin/filter", quoted or not, or "/var/mail/x". */
+static int program_line(sx_str x)
+{
+    if (x.len > 0 && x.p[0] == '"')
+        x = sx_bt_str(x.p + 1, x.len - 1);
+    return x.len > 1 && (x.p[0] == '|' || x.p[0] == '/');
+}
+
 /* The list above the transcript when no verdict line names an address
  * and no conversation was with a host of the address's domain (the MX of
  * yahoo.com is at yahoodns.net, of many domains at google.com or
@@ -323,8 +332,19 @@ static smtpdx_status unmatched_list(const sx_bmail *m, const tline *tl,
         if (rc != NULL && l.len > 0 && l.p[0] == ' ' &&
             sx_bt_iprefix(x.p, x.len, "(expanded from") &&
             sx_bt_find_addr(x.p, x.len, &al, &next)) {
-            /* the address the message was sent to, before an alias */
-            if ((st = sx_bres_set(res, &rc->alias, al.p, al.len)))
+            /* the address the message was sent to, before an alias; of
+             * a program or a file, the only address there is */
+            if ((st = sx_bres_set(res, rc->recipient[0] == '\0'
+                                           ? &rc->recipient
+                                           : &rc->alias,
+                                  al.p, al.len)))
+                return st;
+            continue;
+        }
+        if (l.len > 0 && l.p[0] != ' ' && program_line(x)) {
+            /* its record opens here; the lines below give its reply and
+             * its address */
+            if ((rc = sx_bres_add(res, &st)) == NULL)
                 return st;
             continue;
         }
@@ -346,6 +366,13 @@ static smtpdx_status unmatched_list(const sx_bmail *m, const tline *tl,
                 rc->command = ans->cmd;
         }
     }
+    /* a program or a file that no "(expanded from ...)" line named an
+     * address for is no recipient */
+    size_t k = 0;
+    for (size_t i = 0; i < res->n; i++)
+        if (res->r[i].recipient[0] != '\0')
+            res->r[k++] = res->r[i];
+    res->n = k;
     return SMTPDX_OK;
 }
 
