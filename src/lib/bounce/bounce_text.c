@@ -880,6 +880,8 @@ const sx_bt_cmd_phrase sx_bt_command_phrases[] = {
     {"for text command", "DATA"},
     {"for mail from command", "MAIL"},
     {"my name was rejected", "HELO"},
+    /* qmail: "Connected to 192.0.2.1 but greeting failed." */
+    {"but greeting failed", "CONN"},
     /* Yahoo tags the reply it quotes with the stage it answered
      * ("Remote host said: 550 ... [RCPT_TO]") */
     {"[rcpt_to]", "RCPT"},
