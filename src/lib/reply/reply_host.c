@@ -21,7 +21,9 @@
  *   Sendmail  Deferred: Connection refused by mx.example; ... while talking
  *             to mx.example.: >>> RCPT To:<a@b> <<< 550 ...
  *   others    mx.example [192.0.2.1] did not like our RCPT TO: 550 ...
- *             (DragonFly); Server mx.example[192.0.2.1] failed with: ...
+ *             (DragonFly); Server mx.example[192.0.2.1] failed with: ...;
+ *             SMTP Server <mx.example> refused to accept your message
+ *             (DATA), with the following error message: [554 ...]
  *   DSNs      Diagnostic-Code: smtp; ... (RFC 3464 2.3.6), Status: 5.1.1
  *
  * The command is one of the SMTP verbs of RFC 5321 section 4.1, or "CONN"
@@ -506,6 +508,38 @@ static size_t in_reply_to(sx_scan *sc, size_t i, size_t k)
     return i;
 }
 
+/* "SMTP Server <mx.example> refused to accept your message (RCPT TO),
+ * with the following error message: [550 ...]" and "SMTP Server <mx>
+ * rejected recipient <a@b> (Error following RCPT command). It responded
+ * as follows: [550 ...]": the host is the name in angle brackets, the
+ * command the first parenthesis after it, the reply the text in square
+ * brackets after a colon. */
+static size_t server_angle(sx_scan *sc, size_t i, size_t k)
+{
+    size_t ne = take_name(sc, k), e;
+    if (ne == k || ne >= sc->n || sc->b[ne] != '>')
+        return i;
+    set_host(sc, k, ne, 0, 0);
+    size_t lim = sc->n - ne > 200 ? ne + 200 : sc->n;
+    for (size_t p = ne + 1; p < lim; p++) {
+        if (sc->b[p] != '(')
+            continue;
+        size_t q = p + 1;
+        if ((e = kw(sc, q, "error following ")) != 0)
+            q = e;
+        set_cmd(sc, cmd_phrase(sc, q, &e), PRIO_STATED);
+        break;
+    }
+    for (size_t p = ne + 2; p + 1 < lim; p++) {
+        if (sc->b[p] == '[' && sc->b[p - 1] == ' ' && sc->b[p - 2] == ':' &&
+            is_digit((unsigned char)sc->b[p + 1])) {
+            sc->close_last = ']';
+            return wrap(sc, i, p + 1);
+        }
+    }
+    return i;
+}
+
 /* Lotus Domino and old Exchange: "<mx.example #5.0.0 smtp;550 ...>". */
 static size_t angle_hash(sx_scan *sc, size_t i)
 {
@@ -615,6 +649,8 @@ size_t sx_reply_host_at(sx_scan *sc, size_t i)
             return name_addr_fact(sc, i, k); /* MailFoundry */
         if (c2 != 'm')
             return i;
+        if ((k = kw(sc, i, "smtp server <")) != 0)
+            return server_angle(sc, i, k);
         if ((e = kw(sc, i, "smtp error from remote ")) == 0)
             return i;
         if ((k = kw(sc, e, "mail server after ")) != 0 ||
