@@ -883,6 +883,29 @@ static int host_line(sx_bres *res, sx_brcpt *rc, sx_str t, smtpdx_status *st)
     return 1;
 }
 
+/* Exchange Online's lines for administrators name the remote host on a
+ * line of its own between the recipient and "Remote Server returned
+ * '550 ...'": such a bare host name, followed by that line, is the host
+ * and no part of the reply. */
+static int host_above_returned(sx_bres *res, sx_brcpt *rc, sx_str t,
+                               const char *next, const char *e,
+                               smtpdx_status *st)
+{
+    static const char said[] = "remote server returned";
+    size_t h = sx_bt_host_len(t.p, t.len);
+    if (h == 0 || h != t.len || memchr(t.p, '.', h) == NULL)
+        return 0;
+    while (next < e && (*next == '\r' || *next == '\n' || *next == ' ' ||
+                        *next == '\t'))
+        next++;
+    if ((size_t)(e - next) < sizeof said - 1 ||
+        !sx_bt_ieq(next, said, sizeof said - 1))
+        return 0;
+    if (rc->rhost[0] == '\0')
+        *st = sx_bres_set(res, &rc->rhost, t.p, h);
+    return 1;
+}
+
 static int code_paragraph(const char *text, size_t len, const char **p,
                           const char **e);
 
@@ -1080,7 +1103,9 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
         in_field = 0;
         if (t.len == 0 || boilerplate(t) || rule(t))
             continue;
-        if (host_line(res, rc, t, &st)) {
+        if (host_line(res, rc, t, &st) ||
+            (tmp->len == 0 &&
+             host_above_returned(res, rc, t, l.p + l.len, e, &st))) {
             if (st != SMTPDX_OK)
                 return st;
             continue;
