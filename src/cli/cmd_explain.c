@@ -3,7 +3,9 @@
  *
  * Each argument is one reply; "-" reads replies from standard input, one
  * per line, joining the lines of a multi-line reply ("550-..." up to the
- * "550 ..." line with the same code, RFC 5321 section 4.2.1). Exit status:
+ * "550 ..." line with the same code, RFC 5321 section 4.2.1) and the
+ * indented lines that carry on a reply wrapped the way mail notices and
+ * Diagnostic-Code fields wrap it (RFC 5322 2.2.3 folding). Exit status:
  * 0 all explained, 1 some reply unparseable or unmatched, 2 usage, 3 when
  * standard input or output failed.
  */
@@ -77,6 +79,10 @@ typedef struct line_in {
     int live;  /* not a regular file */
     int err;   /* errno of a failed read, 0 */
     int eof;
+    /* run when a live input falls silent, before the flush: a reply
+     * held for lines that may carry it on is explained then */
+    void (*quiet)(void *arg);
+    void *quiet_arg;
 } line_in;
 
 /* Refill an empty buffer; 0 at the end or on an error. */
@@ -86,8 +92,11 @@ static int refill(line_in *in)
         return 0;
     if (in->live) {
         struct pollfd p = {STDIN_FILENO, POLLIN, 0};
-        if (poll(&p, 1, QUIET_MS) == 0)
+        if (poll(&p, 1, QUIET_MS) == 0) {
+            if (in->quiet != NULL)
+                in->quiet(in->quiet_arg);
             fflush(stdout);
+        }
     }
     ssize_t r;
     for (;;) {
@@ -220,6 +229,32 @@ static int mail_start(const char *s, size_t n)
     return 0;
 }
 
+/* Is the line one that opens or divides a bounce notice's text (Postfix,
+ * Exim, qmail, Sendmail, Exchange)? Its text pasted whole is better read
+ * by 'smtpdx bounce -', which knows which lines are the replies. */
+static int notice_line(const char *s, size_t n)
+{
+    static const char *const lines[] = {
+        "this is the mail system at host",
+        "this message was created automatically by mail delivery",
+        "hi. this is the qmail-send program",
+        "the original message was received at",
+        "delivery has failed to these recipients",
+        "----- the following addresses had permanent fatal errors",
+        "----- transcript of session follows",
+        "--- below this line is a copy of the message",
+        "------ this is a copy of the message",
+        NULL};
+    while (n > 0 && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    for (size_t i = 0; lines[i]; i++) {
+        size_t k = strlen(lines[i]);
+        if (n >= k && strncasecmp(s, lines[i], k) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Does the file at path open like a mail message (mail_start)? */
 static int file_is_mail(const char *path)
 {
@@ -235,22 +270,56 @@ static int file_is_mail(const char *path)
     return mail_start(head, e);
 }
 
+/* A reply line held until the next line shows whether it goes on. */
+typedef struct held {
+    explain_run *run;
+    char *buf;
+    size_t len;
+} held;
+
+static void held_explain(void *arg)
+{
+    held *h = arg;
+    if (h->len > 0 && !h->run->failed)
+        explain_one(h->run, h->buf, h->len);
+    h->len = 0;
+}
+
+/* Carry the held reply on with an indented line: one space for the line
+ * break and the indentation, as RFC 5322 unfolding would leave it. */
+static void held_fold(held *h, const char *s, size_t n)
+{
+    while (n > 0 && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    size_t room = GROUP_MAX_BYTES - h->len;
+    if (room < 2)
+        return;
+    h->buf[h->len++] = ' ';
+    room--;
+    size_t take = n < room ? n : room;
+    memcpy(h->buf + h->len, s, take);
+    h->len += take;
+}
+
 static int explain_stdin(explain_run *run)
 {
     char *line = malloc(LINE_MAX_BYTES);
     char *group = malloc(GROUP_MAX_BYTES);
-    line_in in = {malloc(IN_BLOCK), 0, 0, 0, 0, 0};
+    held hold = {run, malloc(GROUP_MAX_BYTES), 0};
+    line_in in = {malloc(IN_BLOCK), 0, 0, 0, 0, 0, held_explain, &hold};
     size_t glen = 0;
     int gcode = 0; /* code of the multi-line reply being joined, 0: none */
     int first_seen = 0; /* the first line that is not blank was read */
+    int hinted = 0;     /* the hint to use 'bounce -' was given */
     long n;
     struct stat sb;
     in.live = fstat(STDIN_FILENO, &sb) != 0 || !S_ISREG(sb.st_mode);
 
-    if (line == NULL || group == NULL || in.buf == NULL) {
+    if (line == NULL || group == NULL || in.buf == NULL || hold.buf == NULL) {
         free(line);
         free(group);
         free(in.buf);
+        free(hold.buf);
         cli_error("explain", "standard input", "out of memory");
         return -1;
     }
@@ -263,13 +332,16 @@ static int explain_stdin(explain_run *run)
         free(line);
         free(group);
         free(in.buf);
+        free(hold.buf);
         return -1;
     }
     while (!run->failed && (n = read_line(&in, line, LINE_MAX_BYTES)) >= 0) {
         char sep = ' ';
         size_t len = (size_t)n, off;
-        if (transcript_line(line, len, &off))
+        if (transcript_line(line, len, &off)) {
+            held_explain(&hold);
             continue;
+        }
         if (off > 0) {
             memmove(line, line + off, len - off);
             len -= off;
@@ -277,13 +349,32 @@ static int explain_stdin(explain_run *run)
         int code = line_code(line, len, &sep);
         if (!first_seen && !blank(line, len)) {
             first_seen = 1;
-            if (mail_start(line, len))
+            if (mail_start(line, len)) {
                 fprintf(stderr, "smtpdx: explain: standard input starts "
                         "like a mail message, and explain reads one reply "
                         "per line; for a bounce mail, use: smtpdx bounce "
                         "-\n");
+                hinted = 1;
+            }
+        }
+        if (!hinted && notice_line(line, len)) {
+            fprintf(stderr, "smtpdx: explain: standard input holds the text "
+                    "of a bounce notice, whose other lines are no replies; "
+                    "to read the notice whole, use: smtpdx bounce -\n");
+            hinted = 1;
         }
 
+        /* an indented line without a code of its own carries the held
+         * reply on ("host mx[...] said: 550 5.1.1 <a@b>: Recipient" and
+         * "    address rejected: User unknown (in reply to RCPT TO
+         * command)") */
+        if (hold.len > 0 && off == 0 && len > 0 &&
+            (line[0] == ' ' || line[0] == '\t') && code == 0 &&
+            !blank(line, len)) {
+            held_fold(&hold, line, len);
+            continue;
+        }
+        held_explain(&hold);
         if (gcode != 0 && code != gcode) {
             explain_one(run, group, glen); /* an unfinished reply */
             gcode = 0;
@@ -307,13 +398,16 @@ static int explain_stdin(explain_run *run)
             }
             continue;
         }
-        explain_one(run, line, len);
+        memcpy(hold.buf, line, len);
+        hold.len = len;
     }
+    held_explain(&hold);
     if (gcode != 0 && !run->failed)
         explain_one(run, group, glen);
     free(line);
     free(group);
     free(in.buf);
+    free(hold.buf);
     if (in.err) {
         cli_error("explain", "standard input", "%s", strerror(in.err));
         return -1;

@@ -125,6 +125,22 @@ grep -q "notes.txt: not a mail message: it does not start with header fields" "$
 grep -q "lunch.eml" "$tmp/notmail.err" && bad "a mail that is no bounce was named as unparseable" || ok
 "$SMTPDX" bounce --ndjson "$tmp/notes.txt" > /dev/null 2>&1
 is "$?" 1 "only input that is no mail: exit status"
+# a notice's text pasted without its header fields is read as a body; a
+# text that only mentions a reply is still no mail
+printf '%s\n' 'This is the mail system at host mx.example.org.' '' \
+    '<ann@example.net>: host mx.example.net[192.0.2.7] said: 550 5.1.1' \
+    '    <ann@example.net>: Recipient address rejected: User unknown (in reply' \
+    '    to RCPT TO command)' > "$tmp/pasted.txt"
+"$SMTPDX" bounce --ndjson - < "$tmp/pasted.txt" > "$tmp/pasted.out" 2> "$tmp/pasted.err"
+is "$?" 0 "a pasted notice without header fields: exit status"
+jq -e -s 'length == 1 and .[0].recipient == "ann@example.net" and
+    .[0].reason == "userunknown" and .[0].smtpcommand == "RCPT"' "$tmp/pasted.out" > /dev/null && ok ||
+    bad "a pasted notice without header fields: $(cat "$tmp/pasted.out" "$tmp/pasted.err")"
+printf '%s\n' 'Notes from the call' '' 'ann@example.net got 550 5.1.1 User unknown' > "$tmp/mention.txt"
+"$SMTPDX" bounce --ndjson "$tmp/mention.txt" > "$tmp/mention.out" 2> "$tmp/mention.err"
+is "$?" 1 "a text that mentions a reply: exit status"
+grep -q "mention.txt: not a mail message" "$tmp/mention.err" && ok ||
+    bad "a text that mentions a reply was not named as no mail: $(cat "$tmp/mention.err")"
 # a DSN past the recipient limit: its first 1,000 records come, each
 # saying so, and the summary names the message and what was cut; with
 # --jobs the same

@@ -124,6 +124,22 @@ printf '550-not permitted to relay through this server\n\n550 5.1.1 User unknown
     "$SMTPDX" explain --ndjson > "$tmp/blank"
 check "an empty line ends an unfinished multi-line reply (stdin by default)" \
     [ "$(wc -l < "$tmp/blank")" -eq 2 ]
+# an indented line carries the reply above it on (a notice's wrapping);
+# an indented line that starts with a code is a reply of its own
+printf '%s\n' 'host mx.example.net[192.0.2.7] said: 550 5.1.1 <ann@example.net>: Recipient' \
+    '    address rejected: User unknown (in reply to RCPT TO command)' \
+    '  450 4.7.1 Greylisted, try again later' | "$SMTPDX" explain --ndjson - > "$tmp/folded"
+check "a folded reply on stdin is one reply, the indented code line another" \
+    [ "$(wc -l < "$tmp/folded")" -eq 2 ]
+check "the folded reply is read whole" jq -e -s \
+    '.[0].command == "RCPT" and .[0].host == "mx.example.net" and
+     (.[0].input | endswith("(in reply to RCPT TO command)")) and
+     .[1].code == 450' "$tmp/folded"
+printf '%s\n' 'This is the mail system at host mx.example.org.' '' \
+    '<ann@example.net>: host mx.example.net[192.0.2.7] said: 550 5.1.1 User unknown' |
+    "$SMTPDX" explain --ndjson - > /dev/null 2> "$tmp/notice.err"
+check "a pasted notice's text is pointed to bounce" \
+    grep -q "use: smtpdx bounce -" "$tmp/notice.err"
 "$SMTPDX" explain --json - < examples/seed-replies.txt > "$tmp/seeds.json"
 check "the example file gives one object per paragraph" jq -e \
     "length == $(grep -c . examples/seed-replies.txt)" "$tmp/seeds.json"

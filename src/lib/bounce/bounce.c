@@ -20,7 +20,10 @@
  *     quoting), read the same way once;
  *  6. the free-text fallback for bounces of unknown families.
  * A message none of them accepts is no bounce: SMTPDX_ERR_NOTBOUNCE; or
- * SMTPDX_ERR_PARSE when the text does not even open as a mail does.
+ * SMTPDX_ERR_PARSE when the text does not even open as a mail does. Text
+ * that opens with no header field but with the sentences a notice opens
+ * or is divided by (a notice's text pasted from a mail client) is read
+ * once more as the body of a message without header fields.
  */
 #include <string.h>
 
@@ -540,6 +543,28 @@ static int opens_like_mail(const char *p, size_t n)
     return p < e && *p == ':';
 }
 
+/* Does the text, in its first 4 KiB, hold a sentence that opens or
+ * divides a notice written by Postfix, Exim, qmail, Sendmail or Exchange?
+ * Asked only of text that gave no record and opens with no header field. */
+static int pasted_notice(const char *p, size_t n)
+{
+    static const char *const lines[] = {
+        "this is the mail system at host",
+        "this message was created automatically by mail delivery",
+        "this is the qmail-send program",
+        "the original message was received at",
+        "delivery has failed to these recipients",
+        "the following addresses had permanent fatal errors",
+        "below this line is a copy of the message",
+        "this is a copy of the message, including all the headers",
+        NULL};
+    size_t k = n < 4096 ? n : 4096;
+    for (size_t i = 0; lines[i]; i++)
+        if (sx_bt_ifind(p, k, lines[i]) != NULL)
+            return 1;
+    return 0;
+}
+
 /* Of a message over SMTPDX_MSG_MAX, the lines that fit (max bytes when
  * no line ends there): a bounce's notice and report come before its
  * returned copy, so the end is what may go. */
@@ -565,8 +590,22 @@ static smtpdx_status parse_top(smtpdx_ctx *ctx, const char *buf, size_t len,
     }
     size_t first = smtpdx_records_count(out);
     smtpdx_status st = parse_one(ctx, buf, len, origin, out, 0);
-    if (st == SMTPDX_ERR_NOTBOUNCE && !opens_like_mail(buf, len))
+    if (st == SMTPDX_ERR_NOTBOUNCE && !opens_like_mail(buf, len)) {
         st = SMTPDX_ERR_PARSE;
+        if (pasted_notice(buf, len)) {
+            /* an empty header, then the text as the body */
+            char *body = sx_malloc(len + 2);
+            if (body == NULL)
+                return SMTPDX_ERR_NOMEM;
+            body[0] = '\n';
+            memcpy(body + 1, buf, len);
+            body[len + 1] = '\0';
+            st = parse_one(ctx, body, len + 1, origin, out, 0);
+            sx_free(body);
+            if (st == SMTPDX_ERR_NOTBOUNCE)
+                st = SMTPDX_ERR_PARSE;
+        }
+    }
     if (head)
         sx_records_cut_from(out, first, SMTPDX_CUT_MESSAGE);
     return st;
