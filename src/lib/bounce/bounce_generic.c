@@ -514,6 +514,9 @@ static int boilerplate(sx_str l)
         "the original message has been", "your message is attached",
         "a copy of your message is",
         "no further attempts will be made", "no more attempts will be made",
+        /* a field naming the kind of the error, above the error itself
+         * ("Error Type: SMTP", "Error Type: DNS") */
+        "error type:",
         /* the line that names the server that wrote an Exchange notice
          * (bounce_emit.c takes it as the reporting host), in English
          * and as localised notices word it */
