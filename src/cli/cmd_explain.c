@@ -229,32 +229,6 @@ static int mail_start(const char *s, size_t n)
     return 0;
 }
 
-/* Is the line one that opens or divides a bounce notice's text (Postfix,
- * Exim, qmail, Sendmail, Exchange)? Its text pasted whole is better read
- * by 'smtpdx bounce -', which knows which lines are the replies. */
-static int notice_line(const char *s, size_t n)
-{
-    static const char *const lines[] = {
-        "this is the mail system at host",
-        "this message was created automatically by mail delivery",
-        "hi. this is the qmail-send program",
-        "the original message was received at",
-        "delivery has failed to these recipients",
-        "----- the following addresses had permanent fatal errors",
-        "----- transcript of session follows",
-        "--- below this line is a copy of the message",
-        "------ this is a copy of the message",
-        NULL};
-    while (n > 0 && (*s == ' ' || *s == '\t'))
-        s++, n--;
-    for (size_t i = 0; lines[i]; i++) {
-        size_t k = strlen(lines[i]);
-        if (n >= k && strncasecmp(s, lines[i], k) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* Does the file at path open like a mail message (mail_start)? */
 static int file_is_mail(const char *path)
 {
@@ -311,6 +285,7 @@ static int explain_stdin(explain_run *run)
     int gcode = 0; /* code of the multi-line reply being joined, 0: none */
     int first_seen = 0; /* the first line that is not blank was read */
     int hinted = 0;     /* the hint to use 'bounce -' was given */
+    unsigned long unknown_before = run->unknown;
     long n;
     struct stat sb;
     in.live = fstat(STDIN_FILENO, &sb) != 0 || !S_ISREG(sb.st_mode);
@@ -357,12 +332,6 @@ static int explain_stdin(explain_run *run)
                 hinted = 1;
             }
         }
-        if (!hinted && notice_line(line, len)) {
-            fprintf(stderr, "smtpdx: explain: standard input holds the text "
-                    "of a bounce notice, whose other lines are no replies; "
-                    "to read the notice whole, use: smtpdx bounce -\n");
-            hinted = 1;
-        }
 
         /* an indented line without a code of its own carries the held
          * reply on ("host mx[...] said: 550 5.1.1 <a@b>: Recipient" and
@@ -404,6 +373,14 @@ static int explain_stdin(explain_run *run)
     held_explain(&hold);
     if (gcode != 0 && !run->failed)
         explain_one(run, group, glen);
+    /* lines that are no reply at all, the sentences around the replies
+     * of a pasted notice most likely */
+    if (!hinted && run->unknown - unknown_before >= 3)
+        fprintf(stderr, "smtpdx: explain: %lu of the replies read matched "
+                "nothing smtpdx knows (no code, no known wording); if they "
+                "are sentences of a bounce notice, read it whole with: "
+                "smtpdx bounce -\n",
+                run->unknown - unknown_before);
     free(line);
     free(group);
     free(in.buf);

@@ -136,10 +136,12 @@ check "the folded reply is read whole" jq -e -s \
      (.[0].input | endswith("(in reply to RCPT TO command)")) and
      .[1].code == 450' "$tmp/folded"
 printf '%s\n' 'This is the mail system at host mx.example.org.' '' \
+    "I'm sorry to have to inform you that your message could not" \
+    "be delivered to one or more recipients. It's attached below." '' \
     '<ann@example.net>: host mx.example.net[192.0.2.7] said: 550 5.1.1 User unknown' |
     "$SMTPDX" explain --ndjson - > /dev/null 2> "$tmp/notice.err"
 check "a pasted notice's text is pointed to bounce" \
-    grep -q "use: smtpdx bounce -" "$tmp/notice.err"
+    grep -q "3 of the replies read matched nothing.*smtpdx bounce -" "$tmp/notice.err"
 "$SMTPDX" explain --json - < examples/seed-replies.txt > "$tmp/seeds.json"
 check "the example file gives one object per paragraph" jq -e \
     "length == $(grep -c . examples/seed-replies.txt)" "$tmp/seeds.json"
