@@ -266,7 +266,12 @@ smtpdx_status sx_bdsn_parse(const char *buf, size_t len, sx_bres *res)
         } else if (id == F_STATUS) {
             char code[16];
             size_t at;
-            if (sx_bt_find_enhanced(v.p, v.len, code, &at) && at < 4)
+            /* "550 5.1.1": a reply code written before the status */
+            int lead = v.len > 4 && v.p[0] >= '2' && v.p[0] <= '5' &&
+                       v.p[1] >= '0' && v.p[1] <= '9' && v.p[2] >= '0' &&
+                       v.p[2] <= '9' && v.p[3] == ' ';
+            if (sx_bt_find_enhanced(v.p, v.len, code, &at) &&
+                (at < 4 || (lead && at == 4)))
                 st = sx_bres_sets(res, &cur->status, code);
             /* "4.0.0 (cat.example.net: host name lookup failure)": the
              * comment is the only reason some MTAs give */
