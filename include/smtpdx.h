@@ -412,7 +412,10 @@ void smtpdx_stream_interruptible(smtpdx_stream *s, int on);
  * NULL). Returns SMTPDX_ERR_NOTBOUNCE for a mail that is none of bounce,
  * auto-reply, feedback report or delivery report, and SMTPDX_ERR_PARSE for
  * text that is no mail at all: it does not open with a header field (after
- * an mbox "From " line and blank lines); no records are added then. Of a
+ * an mbox "From " line and blank lines); no records are added then. Text
+ * that opens with no header field but holds the sentences a Postfix, Exim,
+ * qmail, Sendmail or Exchange notice opens with (a notice's text pasted
+ * without its header) is read as the body of a message without one. Of a
  * message longer than SMTPDX_MSG_MAX only the head is read (its lines
  * that fit; a bounce's notice and report come before the returned copy),
  * and its records carry SMTPDX_CUT_MESSAGE. */
