@@ -65,3 +65,20 @@ smtpdx_status sx_bfam_status_from(sx_bres *res, sx_brcpt *rc, const char *s,
         return SMTPDX_OK;
     return sx_bres_sets(res, &rc->status, code);
 }
+
+smtpdx_status sx_bfam_own_host(const sx_bmail *m, sx_bres *res, int mark,
+                               const char *phrase, size_t within)
+{
+    uint32_t at = m->marks.at[mark];
+    if (res->reporting_mta[0] != '\0' || at == SX_BMARK_NONE ||
+        at >= m->txlen)
+        return SMTPDX_OK;
+    const char *h = sx_bt_ifind(m->tx + at, m->txlen - at, phrase);
+    if (h == NULL || (size_t)(h - (m->tx + at)) > within)
+        return SMTPDX_OK;
+    h += strlen(phrase);
+    size_t n = sx_bt_host_len(h, m->txlen - (size_t)(h - m->tx));
+    if (n > 0 && memchr(h, '.', n) != NULL)
+        return sx_bres_set(res, &res->reporting_mta, h, n);
+    return SMTPDX_OK;
+}

@@ -127,34 +127,18 @@ static sx_str received_by(const sx_bmail *m)
  * field. */
 static sx_str generating_server(const sx_bmail *m)
 {
-    static const char *const labels[] = {
-        "generating server", "generierender server",
-        "serveur de g\xc3\xa9n\xc3\xa9ration",
-        "servidor de generaci\xc3\xb3n", "servidor de gera\xc3\xa7\xc3\xa3o",
-        "server di generazione",
-        "\xe7\x94\x9f\xe6\x88\x90\xe5\x85\x83\xe3\x82\xb5\xe3\x83\xbc"
-        "\xe3\x83\x90\xe3\x83\xbc", /* 生成元サーバー */
-        "\xe7\x94\x9f\xe6\x88\x90\xe6\x9c\x8d\xe5\x8a\xa1\xe5\x99\xa8", /* 生成服务器 */
-        NULL};
     const char *end = m->tx + m->txlen;
-    for (size_t i = 0; labels[i]; i++) {
-        size_t ll = strlen(labels[i]);
+    for (size_t i = 0; sx_bt_genserver_words[i]; i++) {
         const char *t = m->tx, *at;
-        while (t < end && (at = sx_bt_ifind(t, (size_t)(end - t), labels[i]))) {
-            const char *p = at + ll;
-            t = p;
+        while (t < end && (at = sx_bt_ifind(t, (size_t)(end - t),
+                                             sx_bt_genserver_words[i]))) {
+            t = at + 1;
             if (at != m->tx && at[-1] != '\n')
                 continue;
-            while (p < end && (*p == ' ' || *p == '\t'))
-                p++;
-            if (p < end && *p == ':')
-                p++;
-            else if (end - p >= 3 && memcmp(p, "\xef\xbc\x9a", 3) == 0)
-                p += 3; /* the full-width colon */
-            else
+            size_t k = sx_bt_genserver_label(at, (size_t)(end - at));
+            if (k == 0)
                 continue;
-            while (p < end && (*p == ' ' || *p == '\t'))
-                p++;
+            const char *p = at + k;
             size_t l = sx_bt_host_len(p, (size_t)(end - p));
             if (l > 0 && memchr(p, '.', l) != NULL)
                 return sx_bt_str(p, l);

@@ -23,8 +23,13 @@ int sx_bfam_has_header(const sx_bmail *m, const char *name);
 /* Set rc->status from an enhanced code found in s (first one). */
 smtpdx_status sx_bfam_status_from(sx_bres *res, sx_brcpt *rc, const char *s,
                                   size_t n);
-/* Fill diag/command/status of recipients that have none from the DSN or
- * generic scan of the text: used by families whose DSN part is thin. */
+/* The notice names its own server in its opening sentence, as phrase
+ * then a host within `within` bytes of marker `mark` ("This is the mail
+ * system at host mx.example.org.", "This is the qmail-send program at
+ * mx.example.org."): that host becomes the reporting host unless one is
+ * known. A name without a dot is taken for a word and skipped. */
+smtpdx_status sx_bfam_own_host(const sx_bmail *m, sx_bres *res, int mark,
+                               const char *phrase, size_t within);
 
 extern const sx_detector sx_det_postfix;
 extern const sx_detector sx_det_sendmail;

@@ -516,18 +516,15 @@ static int boilerplate(sx_str l)
         "no further attempts will be made", "no more attempts will be made",
         /* a field naming the kind of the error, above the error itself
          * ("Error Type: SMTP", "Error Type: DNS") */
-        "error type:",
-        /* the line that names the server that wrote an Exchange notice
-         * (bounce_emit.c takes it as the reporting host), in English
-         * and as localised notices word it */
-        "generating server:", "generierender server:",
-        "serveur de génération", "servidor de generación:",
-        "servidor de geração:", "server di generazione:",
-        "生成元サーバー", "生成服务器", NULL};
+        "error type:", NULL};
     sx_str t = sx_bt_trim(l);
     for (size_t i = 0; words[i]; i++)
         if (sx_bt_iprefix(t.p, t.len, words[i]))
             return 1;
+    /* the line that names the server that wrote an Exchange notice
+     * (bounce_emit.c takes it as the reporting host) */
+    if (sx_bt_genserver_label(t.p, t.len) > 0)
+        return 1;
     return label_only(t);
 }
 

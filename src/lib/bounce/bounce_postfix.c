@@ -182,25 +182,16 @@ static smtpdx_status recipient_from_copy(sx_bmail *m, sx_bres *res)
 }
 
 /* A notice without a delivery-status part names its server in its first
- * sentence ("This is the mail system at host mx.example.org."): the
- * reporting host, when nothing else gives one (no Reporting-MTA and no
- * Received field, as in a notice quoted in a reply). */
+ * sentence: the reporting host, when nothing else gives one (no
+ * Reporting-MTA and no Received field, as in a notice quoted in a
+ * reply). */
 static smtpdx_status own_host(const sx_bmail *m, sx_bres *res)
 {
-    int ids[2] = {MK_PF_SYSTEM, MK_PF_PROGRAM};
-    for (int i = 0; i < 2; i++) {
-        uint32_t at = m->marks.at[ids[i]];
-        if (at == SX_BMARK_NONE || at >= m->txlen)
-            continue;
-        const char *h = sx_bt_ifind(m->tx + at, m->txlen - at, " at host ");
-        if (h == NULL || h - (m->tx + at) > 40)
-            continue;
-        h += 9;
-        size_t n = sx_bt_host_len(h, m->txlen - (size_t)(h - m->tx));
-        if (n > 0 && memchr(h, '.', n) != NULL)
-            return sx_bres_set(res, &res->reporting_mta, h, n);
-    }
-    return SMTPDX_OK;
+    smtpdx_status st =
+        sx_bfam_own_host(m, res, MK_PF_SYSTEM, " at host ", 40);
+    if (st == SMTPDX_OK)
+        st = sx_bfam_own_host(m, res, MK_PF_PROGRAM, " at host ", 40);
+    return st;
 }
 
 static smtpdx_status postfix_extract(sx_bmail *m, sx_bres *res)

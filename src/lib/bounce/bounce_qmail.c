@@ -91,28 +91,15 @@ static smtpdx_status finish(sx_bmail *m, sx_bres *res, sx_brcpt *rc,
     return SMTPDX_OK;
 }
 
-/* "Hi. This is the qmail-send program at mx.example.org.": the reporting
- * host, when the notice's Received fields name none (qmail's own reads
- * "(qmail 123 invoked for bounce)", with no "by"). */
+/* The reporting host from qmail's opening sentence, when the notice's
+ * Received fields name none (qmail's own reads "(qmail 123 invoked for
+ * bounce)", with no "by"). */
 static smtpdx_status own_host(const sx_bmail *m, sx_bres *res)
 {
     sx_str rcvd = sx_bmail_header(m, "Received");
-    if (res->reporting_mta[0] != '\0' ||
-        (rcvd.p != NULL && sx_bt_ifind(rcvd.p, rcvd.len, "by ") != NULL))
+    if (rcvd.p != NULL && sx_bt_ifind(rcvd.p, rcvd.len, "by ") != NULL)
         return SMTPDX_OK;
-    uint32_t at = m->marks.at[MK_QM_SEND];
-    if (at == SX_BMARK_NONE || at >= m->txlen)
-        return SMTPDX_OK;
-    const char *h = sx_bt_ifind(m->tx + at, m->txlen - at, "program at ");
-    if (h == NULL || h - (m->tx + at) > 20)
-        return SMTPDX_OK;
-    h += 11;
-    size_t n = sx_bt_host_len(h, m->txlen - (size_t)(h - m->tx));
-    while (n > 0 && h[n - 1] == '.')
-        n--; /* the sentence's full stop */
-    if (n > 0 && memchr(h, '.', n) != NULL)
-        return sx_bres_set(res, &res->reporting_mta, h, n);
-    return SMTPDX_OK;
+    return sx_bfam_own_host(m, res, MK_QM_SEND, "program at ", 20);
 }
 
 static smtpdx_status qmail_extract(sx_bmail *m, sx_bres *res)

@@ -940,6 +940,37 @@ size_t sx_bt_host_len(const char *s, size_t n)
     return i;
 }
 
+const char *const sx_bt_genserver_words[] = {
+    "generating server", "generierender server",
+    "serveur de g\xc3\xa9n\xc3\xa9ration", "servidor de generaci\xc3\xb3n",
+    "servidor de gera\xc3\xa7\xc3\xa3o", "server di generazione",
+    "\xe7\x94\x9f\xe6\x88\x90\xe5\x85\x83\xe3\x82\xb5\xe3\x83\xbc"
+    "\xe3\x83\x90\xe3\x83\xbc", /* 生成元サーバー */
+    "\xe7\x94\x9f\xe6\x88\x90\xe6\x9c\x8d\xe5\x8a\xa1\xe5\x99\xa8", /* 生成服务器 */
+    NULL};
+
+size_t sx_bt_genserver_label(const char *s, size_t n)
+{
+    for (size_t i = 0; sx_bt_genserver_words[i]; i++) {
+        size_t k = strlen(sx_bt_genserver_words[i]);
+        if (!sx_bt_iprefix(s, n, sx_bt_genserver_words[i]))
+            continue;
+        /* French puts a blank before its colon */
+        while (k < n && blank((unsigned char)s[k]))
+            k++;
+        if (k < n && s[k] == ':')
+            k++;
+        else if (n - k >= 3 && memcmp(s + k, "\xef\xbc\x9a", 3) == 0)
+            k += 3; /* the full-width colon */
+        else
+            continue;
+        while (k < n && blank((unsigned char)s[k]))
+            k++;
+        return k;
+    }
+    return 0;
+}
+
 size_t sx_bt_utf8_cut(const char *s, size_t n)
 {
     /* step back over continuation bytes (10xxxxxx), then drop the lead

@@ -248,4 +248,13 @@ sx_str sx_bt_domain(sx_str addr);
  * [..]; returns its length (0 if none). */
 size_t sx_bt_host_len(const char *s, size_t n);
 
+/* Exchange's "Generating server:" label (or a localised one:
+ * "Generierender Server:", "Serveur de génération :", "生成元サーバー:")
+ * at s, with its colon, ASCII or full-width, and the blanks around it:
+ * its length, 0 if s does not start with one. */
+size_t sx_bt_genserver_label(const char *s, size_t n);
+/* The labels' words, without their colons (NULL-terminated), for
+ * searching a text for where one may start. */
+extern const char *const sx_bt_genserver_words[];
+
 #endif
