@@ -14,13 +14,11 @@
  * to for help are never recipients.
  *
  * Which lines of a block are the reply, in order of preference: an SMTP
- * transcript in any of the shapes notices paste it (">>>"/"<<<", "-->"/
- * "<--" after a time stamp, "<Product> sent:" then "Remote server
- * replied:", or bare "RCPT TO:<a@b>" and "550 ..." lines) gives the error
- * answer alone and the command before it; labelled report fields
- * ("Diagnostic code: smtp;...") give theirs; else, of several paragraphs,
- * the one that states an error code, and failing that every line that is
- * not boilerplate. A reason stated only in the sentence that announces
+ * transcript in any of the shapes notices paste it (bounce_transcript.c)
+ * gives the error answer alone and the command before it; labelled report
+ * fields ("Diagnostic code: smtp;...") give theirs; else, of several
+ * paragraphs, the one that states an error code, and failing that every
+ * line that is not boilerplate. A reason stated only in the sentence that announces
  * the list ("... because the user is unknown:") serves the addresses
  * listed under it that have none of their own.
  */
@@ -547,7 +545,7 @@ static int guesses(sx_str t)
 
 /* A section rule or heading: "-----", "=====", "----- Title -----",
  * "****** Message from ... ******". */
-static int rule(sx_str t)
+int sx_bgeneric_rule(sx_str t)
 {
     if (t.len < 3 || (t.p[0] != '-' && t.p[0] != '=' && t.p[0] != '*'))
         return 0;
@@ -579,7 +577,7 @@ typedef struct cand {
 /* One more piece of a reply, blank-separated, while it is under 4 KB. A
  * piece lost to a failed allocation would leave a record that looks whole
  * with another text: that is an error, not a cut. */
-static smtpdx_status add(sx_sbuf *out, sx_str t, int *full)
+smtpdx_status sx_bgeneric_piece(sx_sbuf *out, sx_str t, int *full)
 {
     if (*full || t.len == 0)
         return SMTPDX_OK;
@@ -597,196 +595,6 @@ static smtpdx_status add(sx_sbuf *out, sx_str t, int *full)
     if (rc != SX_SBUF_OK || out->len > 4096 || k < t.len)
         *full = 1; /* past the limit: keep the start */
     return SMTPDX_OK;
-}
-
-/* The length of a transcript prefix that t opens with: for what was sent
- * (">>> ", or "Sent <<< " as some gateways write it, arrows the other way
- * round) when sent is set, else for what came back ("<<< ", "Received
- * >>> "). 0 when there is none. */
-static size_t arrow(sx_str t, int sent)
-{
-    static const char *const out[] = {">>> ", "sent <<< ", "sent >>> ",
-                                      "--> ", NULL};
-    static const char *const in[] = {"<<< ", "received >>> ",
-                                     "received <<< ", "<-- ",
-                                     "remote server replied: ", NULL};
-    for (const char *const *x = sent ? out : in; *x; x++)
-        if (sx_bt_iprefix(t.p, t.len, *x))
-            return strlen(*x);
-    /* a session log's lines open with a time stamp and a colon
-     * ("Tue 2026-12-01 10:20:44.600: <-- 550 ..."): the arrow after it */
-    const char *mark = sent ? "--> " : "<-- ";
-    /* from colon to colon (memchr): most lines have none there */
-    size_t lim = t.len >= 6 ? t.len - 5 : 0;
-    if (lim > 48)
-        lim = 48;
-    for (size_t i = 8; i < lim; i++) {
-        const char *c = memchr(t.p + i, ':', lim - i);
-        if (c == NULL)
-            break;
-        i = (size_t)(c - t.p);
-        if (t.p[i + 1] == ' ' && t.p[i - 1] >= '0' && t.p[i - 1] <= '9' &&
-            memcmp(t.p + i + 2, mark, 4) == 0)
-            return i + 6;
-    }
-    /* "<Product> sent: RCPT TO:<a@b>", one word before "sent:" */
-    if (sent) {
-        size_t w = 0;
-        while (w < t.len && w < 32 && t.p[w] != ' ' && t.p[w] != ':')
-            w++;
-        if (w > 0 && sx_bt_iprefix(t.p + w, t.len - w, " sent: "))
-            return w + 7;
-    }
-    return 0;
-}
-
-/* "RCPT TO:<a@b>" -> "RCPT"; "." (the end of the message) -> "DATA". */
-static const char *sent_command(sx_str t)
-{
-    static const char *const cmds[][2] = {
-        {"rcpt", "RCPT"}, {"mail", "MAIL"}, {"data", "DATA"},
-        {"bdat", "DATA"}, {"ehlo", "EHLO"}, {"helo", "HELO"},
-        {"lhlo", "EHLO"}, {"starttls", "STARTTLS"}, {"auth", "AUTH"},
-    };
-    if (t.len == 1 && t.p[0] == '.')
-        return "DATA";
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-        size_t k = strlen(cmds[i][0]);
-        if (sx_bt_iprefix(t.p, t.len, cmds[i][0]) &&
-            (t.len == k || t.p[k] == ' ' || t.p[k] == ':'))
-            return cmds[i][1];
-    }
-    return NULL;
-}
-
-/* A transcript line that gives a command as sent, with no arrow before
- * it ("RCPT TO:<a@b>", "MAIL FROM:<a@b>", "DATA"): the command. Stricter
- * than sent_command, since a sentence may open with "Mail ...". */
-static const char *bare_command(sx_str t)
-{
-    if (sx_bt_iprefix(t.p, t.len, "rcpt to:"))
-        return "RCPT";
-    if (sx_bt_iprefix(t.p, t.len, "mail from:"))
-        return "MAIL";
-    if ((t.len == 4 || (t.len > 4 && t.p[4] == ' ')) &&
-        sx_bt_iprefix(t.p, t.len, "data"))
-        return t.len == 4 ? "DATA" : NULL;
-    return NULL;
-}
-
-/* The answer a transcript line holds: an error code (4xx, 5xx) first. */
-static int error_answer(sx_str t)
-{
-    return t.len >= 3 && (t.p[0] == '4' || t.p[0] == '5') &&
-           t.p[1] >= '0' && t.p[1] <= '9' && t.p[2] >= '0' && t.p[2] <= '9' &&
-           (t.len == 3 || t.p[3] == ' ' || t.p[3] == '-');
-}
-
-/* The host a transcript's line names before the commands: "Remote server
- * 192.0.2.25 (mx.example.org) issued an error." (its name when it gives
- * one, else the address in or out of parentheses). Empty when none, or
- * when what it names has no dot. */
-static sx_str session_host(sx_str t)
-{
-    const char *w = sx_bt_ifind(t.p, t.len, "remote server ");
-    const char *e = t.p + t.len;
-    sx_str best = {NULL, 0};
-    if (w == NULL || sx_bt_ifind(t.p, t.len, " issued an error") == NULL)
-        return best;
-    w += 14;
-    /* the first token, in parentheses or not, then a name in them */
-    for (int k = 0; k < 2 && w < e; k++) {
-        if (*w == '(')
-            w++;
-        else if (k == 1)
-            break;
-        size_t h = sx_bt_host_len(w, (size_t)(e - w));
-        if (h == 0)
-            break;
-        int named = 0;
-        for (size_t i = 0; i < h && !named; i++)
-            named = (w[i] | 0x20) >= 'a' && (w[i] | 0x20) <= 'z';
-        if (best.len == 0 || named)
-            best = sx_bt_str(w, h);
-        if (named)
-            break;
-        w += h;
-        while (w < e && (*w == ')' || *w == ' '))
-            w++;
-    }
-    if (best.len == 0 || memchr(best.p, '.', best.len) == NULL)
-        return sx_bt_str(NULL, 0);
-    return best;
-}
-
-/* A session transcript under an address ("mx.example.org [192.0.2.25]:",
- * ">>> RCPT TO:<a@b>", "<<< 550 5.1.1 ... User unknown"): the error answer
- * alone is the reply (with its continuation lines), the command sent
- * before it is the command and a "host [address]:" line before that names
- * the remote host. 1 when the block held such an answer. */
-static int transcript(sx_bres *res, sx_brcpt *rc, const char *p,
-                      const char *e, sx_sbuf *tmp, smtpdx_status *st)
-{
-    sx_btlines it;
-    sx_str l, host = {NULL, 0};
-    const char *cmd = NULL, *c;
-    int full = 0, in_answer = 0, bare = 0;
-    sx_sbuf_reset(tmp);
-    sx_bt_lines_init(&it, p, (size_t)(e - p));
-    while (it.count < 60 && sx_bt_next_line(&it, &l)) {
-        sx_str t = sx_bt_trim(l), a = t;
-        size_t k = arrow(t, 0);
-        if (k > 0)
-            a = sx_bt_trim(sx_bt_str(t.p + k, t.len - k));
-        /* without arrows, a line with a code after a command line */
-        if (k > 0 || (bare && t.len > 3 && t.p[0] >= '2' && t.p[0] <= '5' &&
-                      t.p[1] >= '0' && t.p[1] <= '9' && t.p[2] >= '0' &&
-                      t.p[2] <= '9' && (t.p[3] == ' ' || t.p[3] == '-'))) {
-            if (!in_answer && !error_answer(a))
-                continue; /* a greeting or an accepted command */
-            in_answer = 1;
-            if ((*st = add(tmp, a, &full)) != SMTPDX_OK)
-                return 1;
-            continue;
-        }
-        if (in_answer)
-            break; /* the answer ends where the transcript does */
-        if ((k = arrow(t, 1)) > 0) {
-            c = sent_command(sx_bt_trim(sx_bt_str(t.p + k, t.len - k)));
-            if (c != NULL)
-                cmd = c;
-        } else if ((c = bare_command(t)) != NULL) {
-            cmd = c;
-            bare = 1;
-        } else if (cmd == NULL && t.len > 4 && t.p[t.len - 1] == ':' &&
-                   t.p[t.len - 2] == ']') {
-            /* "mx.example.org [192.0.2.25]:" */
-            size_t h = sx_bt_host_len(t.p, t.len);
-            if (h > 0 && h + 2 < t.len && t.p[h] == ' ' && t.p[h + 1] == '[')
-                host = sx_bt_str(t.p, h);
-        } else if (cmd == NULL) {
-            /* Sendmail's "... while talking to mx.example.org.:" */
-            const char *w = sx_bt_ifind(t.p, t.len, "while talking to ");
-            sx_str sh;
-            if (w != NULL) {
-                w += 17;
-                size_t rest = t.len - (size_t)(w - t.p);
-                size_t h = sx_bt_host_len(w, rest);
-                if (h > 0)
-                    host = sx_bt_str(w, h);
-            } else if (host.len == 0 && (sh = session_host(t)).len > 0) {
-                host = sh;
-            }
-        }
-    }
-    if (!in_answer)
-        return 0;
-    *st = sx_bres_set(res, &rc->diag, tmp->data ? tmp->data : "", tmp->len);
-    if (*st == SMTPDX_OK && cmd != NULL && rc->command[0] == '\0')
-        *st = sx_bres_set(res, &rc->command, cmd, strlen(cmd));
-    if (*st == SMTPDX_OK && host.len > 0 && rc->rhost[0] == '\0')
-        *st = sx_bres_set(res, &rc->rhost, host.p, host.len);
-    return 1;
 }
 
 /* The value of a "Label: value" line when its label is one of labels
@@ -942,7 +750,7 @@ static const char *reply_end(const char *from, const char *e)
         sx_str t = sx_bt_trim(l);
         if (t.len == 0)
             continue;
-        if (!error_answer(t))
+        if (!sx_btx_error_answer(t))
             break;
         end = l.p + l.len;
     }
@@ -1060,7 +868,7 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
                                    const char *e, sx_sbuf *tmp)
 {
     smtpdx_status st = SMTPDX_OK;
-    if (transcript(res, rc, p, e, tmp, &st) || fields(res, rc, p, e, &st))
+    if (sx_btx_read(res, rc, p, e, tmp, &st) || fields(res, rc, p, e, &st))
         return st;
     /* a block of several paragraphs of which one states a code: that
      * one is the reply, the others tell of attempts and whom to ask */
@@ -1079,7 +887,7 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
     sx_bt_lines_init(&it, p, (size_t)(e - p));
     while (!full && it.count < 60 && sx_bt_next_line(&it, &l)) {
         sx_str t = sx_bt_trim(l);
-        if (rule(t) && tmp->len > 0) {
+        if (sx_bgeneric_rule(t) && tmp->len > 0) {
             /* "=====" "Technical details:" "=====": a title framed by
              * rules heads the section below; else a rule ends the text */
             if (tmp->data[tmp->len - 1] != ':')
@@ -1102,7 +910,7 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
             !looks_like_error(t))
             continue;
         in_field = 0;
-        if (t.len == 0 || boilerplate(t) || rule(t))
+        if (t.len == 0 || boilerplate(t) || sx_bgeneric_rule(t))
             continue;
         if (host_line(res, rc, t, &st) ||
             (tmp->len == 0 &&
@@ -1111,7 +919,7 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
                 return st;
             continue;
         }
-        if ((st = add(tmp, unbullet(t), &full)) != SMTPDX_OK)
+        if ((st = sx_bgeneric_piece(tmp, unbullet(t), &full)) != SMTPDX_OK)
             return st;
         /* a sentence naming the message, then "The reason for the
          * problem:" and the reply (Cisco's gateways write so): the
@@ -1223,7 +1031,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
                 last = para, last_end = l.p;
             else if (t.len != 0)
                 last = NULL;
-            if (t.len == 0 || rule(t))
+            if (t.len == 0 || sx_bgeneric_rule(t))
                 para = NULL, in_block = 0;
             else if (para == NULL && !in_block)
                 para = l.p;
@@ -1260,7 +1068,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
                 !states_code(c[i].start, (size_t)(l.p - c[i].start))) {
                 /* a transcript's "RCPT TO:<a@b>" is the command of the
                  * answer below it: the block starts with it */
-                c[i].start = bare_command(tl) ? l.p : l.p + l.len;
+                c[i].start = sx_btx_bare_command(tl) ? l.p : l.p + l.len;
                 c[i].end = text + len;
                 c[i].pre = NULL;
             }
@@ -1380,8 +1188,8 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             c[nc].echo = 0;
             /* "Sent <<< RCPT TO:<a@b>" above "Received >>> 550 ...":
              * the command belongs to the reply */
-            if (before.p != NULL && arrow(sx_bt_trim(l), 0) > 0 &&
-                arrow(sx_bt_trim(before), 1) > 0)
+            if (before.p != NULL && sx_btx_arrow(sx_bt_trim(l), 0) > 0 &&
+                sx_btx_arrow(sx_bt_trim(before), 1) > 0)
                 c[nc].start = before.p;
             /* "There was an error delivering your mail to <a@b>." (DMA)
              * only announces the reply on the lines below: the address
@@ -1502,7 +1310,7 @@ static int code_paragraph(const char *text, size_t len, const char **p,
     sx_bt_lines_init(&it, text, len);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
         sx_str t = sx_bt_trim(l);
-        if (t.len == 0 || rule(t)) {
+        if (t.len == 0 || sx_bgeneric_rule(t)) {
             if (found)
                 break;
             para = NULL;
@@ -1765,78 +1573,6 @@ smtpdx_status sx_bgeneric_extract(sx_bmail *m, sx_bres *res)
     return st;
 }
 
-/* Where the text holds a session transcript under a recipient of the
- * report ("<a@b>:", "[192.0.2.25] mx.example.org:", ">>> RCPT TO:<a@b>",
- * "<<< 550 ..."), as Courier writes beside its delivery-status part: the
- * command that the answer came back to, the answer itself when the report
- * gives none (a delay notice without Diagnostic-Code), and the host. A
- * command is taken only when the transcript's answer has the code of the
- * report's own reply, so that it is that reply's command. */
-smtpdx_status sx_bgeneric_fill_transcript(sx_bmail *m, sx_bres *res)
-{
-    if (m->tx == NULL || res->n == 0)
-        return SMTPDX_OK;
-    size_t need = 0;
-    for (size_t i = 0; i < res->n; i++)
-        if (res->r[i].command[0] == '\0' || res->r[i].diag[0] == '\0')
-            need++;
-    /* no arrow and no bare RCPT TO in the text: no transcript to read,
-     * and the lines are not walked */
-    const uint32_t *at = m->marks.at;
-    if (need == 0 ||
-        (at[MK_TX_OUT] == SX_BMARK_NONE && at[MK_TX_IN] == SX_BMARK_NONE &&
-         at[MK_TX_LOG] == SX_BMARK_NONE &&
-         at[MK_TX_REPLIED] == SX_BMARK_NONE &&
-         at[MK_JAMES_RCPT] == SX_BMARK_NONE))
-        return SMTPDX_OK;
-
-    smtpdx_status st = SMTPDX_OK;
-    sx_btlines it;
-    sx_str l, a;
-    sx_brcpt *cur = NULL;
-    const char *from = NULL;
-    const char *end = m->tx + m->body_end;
-    sx_bt_lines_init(&it, m->tx, m->body_end);
-    for (;;) {
-        int more = it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l);
-        int is_addr = more && sx_bgeneric_addr_line(l, &a);
-        if (cur != NULL && (!more || is_addr || rule(sx_bt_trim(l)))) {
-            /* the block under cur's address ends here */
-            sx_brcpt t = *cur;
-            t.diag = t.command = t.rhost = "";
-            if (transcript(res, &t, from, more ? l.p : end, &m->scratch2,
-                           &st)) {
-                if (st != SMTPDX_OK)
-                    return st;
-                int same_code = cur->diag[0] == '\0' ||
-                    (strlen(cur->diag) >= 3 && strlen(t.diag) >= 3 &&
-                     memcmp(cur->diag, t.diag, 3) == 0 &&
-                     error_answer(sx_bt_str(t.diag, strlen(t.diag))));
-                if (cur->diag[0] == '\0')
-                    cur->diag = t.diag;
-                if (same_code && cur->command[0] == '\0')
-                    cur->command = t.command;
-                if (same_code && cur->rhost[0] == '\0')
-                    cur->rhost = t.rhost;
-            }
-            cur = NULL;
-        }
-        if (!more)
-            break;
-        if (!is_addr)
-            continue;
-        for (size_t i = 0; i < res->n && cur == NULL; i++) {
-            sx_brcpt *rc = &res->r[i];
-            if ((rc->command[0] == '\0' || rc->diag[0] == '\0') &&
-                (same(sx_bt_str(rc->recipient, strlen(rc->recipient)), a) ||
-                 same(sx_bt_str(rc->alias, strlen(rc->alias)), a)))
-                cur = rc;
-        }
-        from = l.p + l.len;
-    }
-    return st;
-}
-
 /* A sentence that names one address and ends with a colon, announcing
  * that address's reason on the lines below; the address into a. */
 static int announces(sx_str l, sx_str *a)
@@ -1910,13 +1646,13 @@ static smtpdx_status sentence_naming(sx_bmail *m, sx_bres *res)
             sx_str n;
             int full = 0;
             sx_sbuf_reset(out);
-            st = add(out, t, &full);
+            st = sx_bgeneric_piece(out, t, &full);
             while (st == SMTPDX_OK && !full && more.count < it.count + 8 &&
                    sx_bt_next_line(&more, &n)) {
                 sx_str nt = sx_bt_trim(n);
-                if (nt.len == 0 || rule(nt) || boilerplate(nt))
+                if (nt.len == 0 || sx_bgeneric_rule(nt) || boilerplate(nt))
                     break;
-                st = add(out, nt, &full);
+                st = sx_bgeneric_piece(out, nt, &full);
             }
             if (st == SMTPDX_OK)
                 st = sx_bres_set(res, &rc->diag, out->data, out->len);
@@ -1962,7 +1698,7 @@ smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res)
                 /* boilerplate and section rules ("--- Transcript ---") */
                 if (t.len > 0 && !boilerplate(t) &&
                     !(t.len >= 3 && memcmp(t.p, "---", 3) == 0))
-                    st = add(out, t, &full);
+                    st = sx_bgeneric_piece(out, t, &full);
                 continue;
             }
         }
@@ -1972,7 +1708,7 @@ smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res)
              * the reason below it: the sentence is part of the reply */
             sx_sbuf_reset(out);
             blanks = full = 0;
-            st = add(out, sx_bt_trim(l), &full);
+            st = sx_bgeneric_piece(out, sx_bt_trim(l), &full);
             continue;
         }
         if (!is_addr || st != SMTPDX_OK || (cur = wanting(res, a)) == NULL)
@@ -1981,7 +1717,7 @@ smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res)
         blanks = full = 0;
         const char *e = l.p + l.len;
         const char *p = past(a.p + a.len, e, AFTER_ADDR);
-        st = add(out, sx_bt_trim(sx_bt_str(p, (size_t)(e - p))), &full);
+        st = sx_bgeneric_piece(out, sx_bt_trim(sx_bt_str(p, (size_t)(e - p))), &full);
     }
     if (st == SMTPDX_OK && cur != NULL)
         st = take(res, cur, out);
@@ -1999,8 +1735,8 @@ smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res)
         while (st == SMTPDX_OK && !full && it.count < 60 &&
                sx_bt_next_line(&it, &l)) {
             sx_str t = sx_bt_trim(l);
-            if (t.len > 0 && !boilerplate(t) && !rule(t))
-                st = add(out, t, &full);
+            if (t.len > 0 && !boilerplate(t) && !sx_bgeneric_rule(t))
+                st = sx_bgeneric_piece(out, t, &full);
         }
         if (st == SMTPDX_OK)
             st = take(res, &res->r[0], out);
