@@ -29,6 +29,7 @@
 
 #include "bounce/bounce.h"
 #include "bounce/bounce_generic.h"
+#include "bounce/bounce_lines.h"
 #include "bounce/bounce_orig.h"
 #include "bounce/bounce_text.h"
 
@@ -310,42 +311,6 @@ int sx_bgeneric_addr_line(sx_str line, sx_str *addr)
     return 1;
 }
 
-static int looks_like_error(sx_str l)
-{
-    static const char *const words[] = {
-        "user unknown", "unknown user", "no such", "does not exist",
-        "not exist", "rejected", "refused", "denied", "failed", "failure",
-        "unavailable", "invalid", "quota", "full", "not found", "unknown",
-        "error", "blocked", "disabled", "expired", "timed out", "timeout",
-        "unrouteable", "unroutable", "too large", "exceeded", "not allowed",
-        "could not", "couldn't", "can't", "cannot", "unable", "spam",
-        "suspended", "inactive", "deactivated", "exceed", "undeliverable",
-        "not delivered", "no valid", "not listed",
-        /* the same in the languages notices come in */
-        "失敗", "失败", "できませんでした", "エラー", "存在しません",
-        "不存在", "退信", "错误", "실패", "오류", "없습니다", "ошибк",
-        "не доставлено", "невозможно", "fehlgeschlagen", "unzustellbar",
-        /* only ASCII letters are compared caselessly: the forms that
-         * open a sentence too */
-        "Ошибк", "Не доставлено", "Невозможно", "Échec",
-        "échec", "impossible", "no se pudo", "non recapitabile",
-        "nicht zugestellt", "nicht gefunden", "nicht zustellbar",
-        "non remis", "introuvable", "n'a pas pu", "no se ha podido",
-        "no ha podido", "no se ha entregado", "no se ha encontrado",
-        "non è stato", "non consegnat", "não foi",
-        "niet afgeleverd", "kon niet", "nie można", "nie został",
-        "配信されませんでした", "届きませんでした", "未能送达", "无法送达",
-        NULL};
-    static sx_bt_set set = SX_BT_SET(words);
-    size_t at;
-    if (sx_bt_find_code(l.p, l.len, &at))
-        return 1;
-    char enh[16];
-    if (sx_bt_find_enhanced(l.p, l.len, enh, &at))
-        return 1;
-    return sx_bt_has_set(l, &set);
-}
-
 /* Do the words w (caseless) end right before the address a on line l,
  * but for the quotes, '<' and blanks around it, and start a word? With
  * gap set, at least one such byte must stand between. */
@@ -435,126 +400,12 @@ static int after_from(sx_str l, sx_str a)
     return word_before(l, a, "from", 1);
 }
 
-/* A paragraph that announces delivered addresses below it
- * ("Delivered:", "Successfully delivered to:") and no failure. */
-static int success_heading(sx_str t)
-{
-    static const char *const words[] = {"delivered", "succeeded",
-                                        "successful", NULL};
-    /* "... has not yet been delivered is:" is a warning's heading */
-    static const char *const negated[] = {"not", "n't", "undeliver",
-                                          "yet", "never", NULL};
-    static sx_bt_set words_set = SX_BT_SET(words),
-                     negated_set = SX_BT_SET(negated);
-    t = sx_bt_trim(t);
-    return t.len > 0 && t.len < 200 && t.p[t.len - 1] == ':' &&
-           sx_bt_has_set(t, &words_set) && !sx_bt_has_set(t, &negated_set) &&
-           !looks_like_error(t);
-}
-
 /* An announcement of the list below that gives the reason too ("... to
  * the following recipients because the user is unknown:"). */
 static int because(sx_str t)
 {
     return sx_bt_ifind(t.p, t.len, " because ") != NULL ||
            sx_bt_ifind(t.p, t.len, " due to ") != NULL;
-}
-
-/* Does t (not empty) open with the first letter of word (caseless)? Most
- * lines fail a word list on it, before the word's length is taken. */
-static int first_is(sx_str t, const char *word)
-{
-    return sx_bt_lower[(unsigned char)t.p[0]] ==
-           sx_bt_lower[(unsigned char)word[0]];
-}
-
-/* A line that only announces the reason on the lines below it ("because:"
- * in Domino's notice) says nothing by itself. */
-static int label_only(sx_str t)
-{
-    static const char *const labels[] = {
-        "because:", "reason:", "reasons:", "failure reason:",
-        "failure reasons:", "reason for failure:", "error:", "details:",
-        "additional information:", "additional information follows:",
-        "the problem appears to be:", NULL};
-    /* "Reason :" as some notices space it */
-    if (t.len >= 3 && t.p[t.len - 1] == ':' && t.p[t.len - 2] == ' ') {
-        sx_str n = sx_bt_trim(sx_bt_str(t.p, t.len - 1));
-        for (size_t i = 0; labels[i]; i++)
-            if (n.len > 0 && first_is(n, labels[i]) &&
-                n.len + 1 == strlen(labels[i]) &&
-                sx_bt_ieq(n.p, labels[i], n.len))
-                return 1;
-        return 0;
-    }
-    for (size_t i = 0; labels[i]; i++)
-        if (t.len > 0 && first_is(t, labels[i]) &&
-            t.len == strlen(labels[i]) && sx_bt_ieq(t.p, labels[i], t.len))
-            return 1;
-    return 0;
-}
-
-/* Lines of boilerplate that are no part of a reply (they open the line). */
-static int boilerplate(sx_str l)
-{
-    static const char *const words[] = {
-        "this is a permanent error", "i'm afraid i wasn't able",
-        "sorry it didn't work out", "the following address",
-        "delivery to the following recipient", "for further assistance",
-        "please contact your", "the mail system",
-        "this message was created automatically", "please reply to",
-        "if you feel this message", "if you have any questions",
-        "it will be retried", "message will be retried",
-        "the message will be retried",
-        /* where the returned copy is: "Your original message is attached
-         * below." */
-        "your original message", "the original message is",
-        "the original message has been", "your message is attached",
-        "a copy of your message is",
-        "no further attempts will be made", "no more attempts will be made",
-        /* a field naming the kind of the error, above the error itself
-         * ("Error Type: SMTP", "Error Type: DNS") */
-        "error type:", NULL};
-    sx_str t = sx_bt_trim(l);
-    for (size_t i = 0; words[i]; i++)
-        if (sx_bt_iprefix(t.p, t.len, words[i]))
-            return 1;
-    /* the line that names the server that wrote an Exchange notice
-     * (bounce_emit.c takes it as the reporting host) */
-    if (sx_bt_genserver_label(t.p, t.len) > 0)
-        return 1;
-    return label_only(t);
-}
-
-/* A heading over the causes a notice can only guess at ("Possible
- * explanations for the failure:", then "the mailbox is full", "the
- * address is misspelled"): what follows is no reply, and taken as one it
- * would name a cause the server never gave. */
-static int guesses(sx_str t)
-{
-    static const char *const words[] = {
-        "possible explanation", "possible reason", "possible cause",
-        "common causes", "common reasons",
-        "this may be because", "this can happen", "this could be because",
-        "typical causes", "likely causes", NULL};
-    for (size_t i = 0; words[i]; i++)
-        if (sx_bt_iprefix(t.p, t.len, words[i]))
-            return 1;
-    return 0;
-}
-
-/* A section rule or heading: "-----", "=====", "----- Title -----",
- * "****** Message from ... ******". */
-int sx_bgeneric_rule(sx_str t)
-{
-    if (t.len < 3 || (t.p[0] != '-' && t.p[0] != '=' && t.p[0] != '*'))
-        return 0;
-    size_t i = 1;
-    while (i < t.len && t.p[i] == t.p[0])
-        i++;
-    if (i == t.len)
-        return 1;
-    return i >= 3 && t.len >= 6 && memcmp(t.p + t.len - 3, t.p, 3) == 0;
 }
 
 typedef struct cand {
@@ -887,7 +738,7 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
     sx_bt_lines_init(&it, p, (size_t)(e - p));
     while (!full && it.count < 60 && sx_bt_next_line(&it, &l)) {
         sx_str t = sx_bt_trim(l);
-        if (sx_bgeneric_rule(t) && tmp->len > 0) {
+        if (sx_bl_rule(t) && tmp->len > 0) {
             /* "=====" "Technical details:" "=====": a title framed by
              * rules heads the section below; else a rule ends the text */
             if (tmp->data[tmp->len - 1] != ':')
@@ -896,7 +747,7 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
             full = 0;
             continue;
         }
-        if (tmp->len > 0 && guesses(t))
+        if (tmp->len > 0 && sx_bl_guesses(t))
             break;
         /* pasted header fields end the reply; above it, they and their
          * folded lines are skipped */
@@ -907,10 +758,10 @@ static smtpdx_status set_from_text(sx_bres *res, sx_brcpt *rc, const char *p,
             continue;
         }
         if (in_field && l.len > 0 && (l.p[0] == ' ' || l.p[0] == '\t') &&
-            !looks_like_error(t))
+            !sx_bl_error(t))
             continue;
         in_field = 0;
-        if (t.len == 0 || boilerplate(t) || sx_bgeneric_rule(t))
+        if (t.len == 0 || sx_bl_boilerplate(t) || sx_bl_rule(t))
             continue;
         if (host_line(res, rc, t, &st) ||
             (tmp->len == 0 &&
@@ -1031,7 +882,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
                 last = para, last_end = l.p;
             else if (t.len != 0)
                 last = NULL;
-            if (t.len == 0 || sx_bgeneric_rule(t))
+            if (t.len == 0 || sx_bl_rule(t))
                 para = NULL, in_block = 0;
             else if (para == NULL && !in_block)
                 para = l.p;
@@ -1152,7 +1003,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
     size_t w = 0;
     for (size_t i = 0; i < nc; i++)
         if (c[i].pre == NULL ||
-            !success_heading(sx_bt_str(c[i].pre,
+            !sx_bl_success_heading(sx_bt_str(c[i].pre,
                                        (size_t)(c[i].pre_end - c[i].pre))))
             c[w++] = c[i];
     nc = w;
@@ -1166,7 +1017,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             sx_str a, before = prev;
             size_t next;
             prev = l;
-            int err = looks_like_error(l);
+            int err = sx_bl_error(l);
             if ((!err && memchr(l.p, '@', l.len) == NULL) ||
                 !sx_bt_find_addr(l.p, l.len, &a, &next) || excluded(m, a) ||
                 (!err && !addressed_to(l, a)) || after_from(l, a) ||
@@ -1223,7 +1074,7 @@ smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,
             sx_str d = sx_bt_trim(
                 sx_bt_str(c[i].pre, (size_t)(c[i].pre_end - c[i].pre)));
             if (d.len > 0 && (d.p[d.len - 1] != ':' || because(d)) &&
-                looks_like_error(d))
+                sx_bl_error(d))
                 st = set_from_text(res, rc, c[i].pre, c[i].pre_end,
                                    &m->scratch2);
         }
@@ -1310,7 +1161,7 @@ static int code_paragraph(const char *text, size_t len, const char **p,
     sx_bt_lines_init(&it, text, len);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l)) {
         sx_str t = sx_bt_trim(l);
-        if (t.len == 0 || sx_bgeneric_rule(t)) {
+        if (t.len == 0 || sx_bl_rule(t)) {
             if (found)
                 break;
             para = NULL;
@@ -1401,8 +1252,8 @@ static const char *after_announcement(const char *text, size_t len)
             err = 0;
             continue;
         }
-        err |= looks_like_error(t);
-        if (err && t.p[t.len - 1] == ':' && !label_only(t))
+        err |= sx_bl_error(t);
+        if (err && t.p[t.len - 1] == ':' && !sx_bl_label_only(t))
             return l.p + l.len;
     }
     return text;
@@ -1431,7 +1282,7 @@ static int first_error_line(const char *text, size_t len, sx_str *out)
     sx_str l;
     sx_bt_lines_init(&it, text, len);
     while (it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l))
-        if (looks_like_error(l) && !boilerplate(l)) {
+        if (sx_bl_error(l) && !sx_bl_boilerplate(l)) {
             *out = l;
             return 1;
         }
@@ -1607,7 +1458,7 @@ static sx_brcpt *wanting(sx_bres *res, sx_str a)
 static smtpdx_status take(sx_bres *res, sx_brcpt *rc, const sx_sbuf *out)
 {
     sx_str d = sx_bt_str(out->data, out->len);
-    if (d.len == 0 || !looks_like_error(d))
+    if (d.len == 0 || !sx_bl_error(d))
         return SMTPDX_OK;
     return sx_bres_set(res, &rc->diag, d.p, d.len);
 }
@@ -1627,7 +1478,7 @@ static smtpdx_status sentence_naming(sx_bmail *m, sx_bres *res)
         sx_str t = sx_bt_trim(l), a;
         size_t off = 0, next;
         /* an address standing alone is the main pass's business */
-        if (t.len == 0 || boilerplate(t) || sx_bgeneric_addr_line(t, &a))
+        if (t.len == 0 || sx_bl_boilerplate(t) || sx_bgeneric_addr_line(t, &a))
             continue;
         while (st == SMTPDX_OK && off < t.len &&
                sx_bt_find_addr(t.p + off, t.len - off, &a, &next)) {
@@ -1637,8 +1488,8 @@ static smtpdx_status sentence_naming(sx_bmail *m, sx_bres *res)
              * address itself ("mailbox-is-full@...") */
             const char *ae = a.p + a.len, *te = t.p + t.len;
             if (rc == NULL ||
-                (!looks_like_error(sx_bt_str(t.p, (size_t)(a.p - t.p))) &&
-                 !looks_like_error(sx_bt_str(ae, (size_t)(te - ae)))))
+                (!sx_bl_error(sx_bt_str(t.p, (size_t)(a.p - t.p))) &&
+                 !sx_bl_error(sx_bt_str(ae, (size_t)(te - ae)))))
                 continue;
             /* the sentence goes on to the end of its paragraph */
             sx_sbuf *out = &m->scratch2;
@@ -1650,7 +1501,7 @@ static smtpdx_status sentence_naming(sx_bmail *m, sx_bres *res)
             while (st == SMTPDX_OK && !full && more.count < it.count + 8 &&
                    sx_bt_next_line(&more, &n)) {
                 sx_str nt = sx_bt_trim(n);
-                if (nt.len == 0 || sx_bgeneric_rule(nt) || boilerplate(nt))
+                if (nt.len == 0 || sx_bl_rule(nt) || sx_bl_boilerplate(nt))
                     break;
                 st = sx_bgeneric_piece(out, nt, &full);
             }
@@ -1696,7 +1547,7 @@ smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res)
                 cur = NULL;
             } else {
                 /* boilerplate and section rules ("--- Transcript ---") */
-                if (t.len > 0 && !boilerplate(t) &&
+                if (t.len > 0 && !sx_bl_boilerplate(t) &&
                     !(t.len >= 3 && memcmp(t.p, "---", 3) == 0))
                     st = sx_bgeneric_piece(out, t, &full);
                 continue;
@@ -1735,7 +1586,7 @@ smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res)
         while (st == SMTPDX_OK && !full && it.count < 60 &&
                sx_bt_next_line(&it, &l)) {
             sx_str t = sx_bt_trim(l);
-            if (t.len > 0 && !boilerplate(t) && !sx_bgeneric_rule(t))
+            if (t.len > 0 && !sx_bl_boilerplate(t) && !sx_bl_rule(t))
                 st = sx_bgeneric_piece(out, t, &full);
         }
         if (st == SMTPDX_OK)

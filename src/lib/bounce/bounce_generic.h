@@ -15,8 +15,6 @@ smtpdx_status sx_bgeneric_xfailed(sx_bmail *m, sx_bres *res);
 /* One more piece of a reply into out, blank-separated, while it is under
  * 4 KB; *full is set once the limit cut a piece. */
 smtpdx_status sx_bgeneric_piece(sx_sbuf *out, sx_str t, int *full);
-/* A section rule or heading: "-----", "----- Title -----", "*** ... ***". */
-int sx_bgeneric_rule(sx_str t);
 
 /* bounce_transcript.c */
 /* The length of the arrow or label that opens a transcript line t: of a

@@ -17,6 +17,7 @@
 
 #include "bounce/bounce.h"
 #include "bounce/bounce_generic.h"
+#include "bounce/bounce_lines.h"
 #include "bounce/bounce_text.h"
 
 static int same(sx_str a, sx_str b)
@@ -249,7 +250,7 @@ smtpdx_status sx_bgeneric_fill_transcript(sx_bmail *m, sx_bres *res)
     for (;;) {
         int more = it.count < SX_BOUNCE_MAX_LINES && sx_bt_next_line(&it, &l);
         int is_addr = more && sx_bgeneric_addr_line(l, &a);
-        if (cur != NULL && (!more || is_addr || sx_bgeneric_rule(sx_bt_trim(l)))) {
+        if (cur != NULL && (!more || is_addr || sx_bl_rule(sx_bt_trim(l)))) {
             /* the block under cur's address ends here */
             sx_brcpt t = *cur;
             t.diag = t.command = t.rhost = "";
