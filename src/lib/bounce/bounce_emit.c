@@ -120,6 +120,37 @@ static sx_str received_by(const sx_bmail *m)
     return sx_bt_str(p, l);
 }
 
+/* "kijitora"@example.jp names the mailbox kijitora@example.jp: a quoted
+ * local part that needs no quotes (its text a dot-atom, RFC 5321 4.1.2)
+ * is written without them, so that one mailbox has one spelling in the
+ * records, their tokens and the lists made from them. A local part that
+ * needs its quotes ("neko..nyaan", "john doe") keeps them. buf (n bytes)
+ * holds the plain form when there is one. */
+static sx_str plain_local(sx_str a, char *buf, size_t n)
+{
+    if (a.len < 4 || a.p[0] != '"' || a.len > n)
+        return a;
+    const char *at = memchr(a.p + 1, '"', a.len - 1);
+    if (at == NULL || at == a.p + 1 || at + 1 >= a.p + a.len || at[1] != '@')
+        return a;
+    size_t k = (size_t)(at - a.p - 1);
+    const char *l = a.p + 1;
+    if (l[0] == '.' || l[k - 1] == '.')
+        return a;
+    for (size_t i = 0; i < k; i++) {
+        unsigned char c = (unsigned char)l[i];
+        /* atext (RFC 5322 3.2.3), UTF-8 too (RFC 6531), and single dots */
+        if (c == '.' ? l[i + 1] == '.'
+                     : !(c >= 0x80 || (c >= 'a' && c <= 'z') ||
+                         (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                         strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL))
+            return a;
+    }
+    memcpy(buf, l, k);
+    memcpy(buf + k, at + 1, (size_t)(a.p + a.len - at - 1));
+    return sx_bt_str(buf, a.len - 2);
+}
+
 /* Exchange and Microsoft 365 notices name the server that wrote them on
  * a line of their own, "Generating server: host" (in a localised notice
  * "Generierender Server:", "Serveur de génération :", ...): the reporting
@@ -259,7 +290,9 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
         if (sx_bt_find_addr(m->to.p, m->to.len, &a, NULL))
             sender = a;
     }
-    sx_str rcpt = sx_bt_str(rc->recipient, strlen(rc->recipient));
+    char plain[320];
+    sx_str rcpt = plain_local(sx_bt_str(rc->recipient, strlen(rc->recipient)),
+                              plain, sizeof plain);
 
     /* the date: last attempt, arrival, the returned message, the bounce */
     int64_t ts = 0;
