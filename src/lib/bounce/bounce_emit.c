@@ -24,6 +24,7 @@
 #include "bounce/bounce_text.h"
 #include "classify/ctx.h"
 #include "record/record.h"
+#include "util/addr.h"
 #include "util/alloc.h"
 
 /* Collapse runs of blanks (folding left overs) of s[0..n) into one space
@@ -118,37 +119,6 @@ static sx_str received_by(const sx_bmail *m)
     if (l == 0 || memchr(p, '.', l) == NULL)
         return sx_bt_str("", 0);
     return sx_bt_str(p, l);
-}
-
-/* "kijitora"@example.jp names the mailbox kijitora@example.jp: a quoted
- * local part that needs no quotes (its text a dot-atom, RFC 5321 4.1.2)
- * is written without them, so that one mailbox has one spelling in the
- * records, their tokens and the lists made from them. A local part that
- * needs its quotes ("neko..nyaan", "john doe") keeps them. buf (n bytes)
- * holds the plain form when there is one. */
-static sx_str plain_local(sx_str a, char *buf, size_t n)
-{
-    if (a.len < 4 || a.p[0] != '"' || a.len > n)
-        return a;
-    const char *at = memchr(a.p + 1, '"', a.len - 1);
-    if (at == NULL || at == a.p + 1 || at + 1 >= a.p + a.len || at[1] != '@')
-        return a;
-    size_t k = (size_t)(at - a.p - 1);
-    const char *l = a.p + 1;
-    if (l[0] == '.' || l[k - 1] == '.')
-        return a;
-    for (size_t i = 0; i < k; i++) {
-        unsigned char c = (unsigned char)l[i];
-        /* atext (RFC 5322 3.2.3), UTF-8 too (RFC 6531), and single dots */
-        if (c == '.' ? l[i + 1] == '.'
-                     : !(c >= 0x80 || (c >= 'a' && c <= 'z') ||
-                         (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                         strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL))
-            return a;
-    }
-    memcpy(buf, l, k);
-    memcpy(buf + k, at + 1, (size_t)(a.p + a.len - at - 1));
-    return sx_bt_str(buf, a.len - 2);
 }
 
 /* Exchange and Microsoft 365 notices name the server that wrote them on
@@ -291,8 +261,10 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
             sender = a;
     }
     char plain[320];
-    sx_str rcpt = plain_local(sx_bt_str(rc->recipient, strlen(rc->recipient)),
-                              plain, sizeof plain);
+    sx_str rcpt = sx_bt_str(rc->recipient, strlen(rc->recipient));
+    size_t pk = sx_addr_plain(rcpt.p, rcpt.len, plain, sizeof plain);
+    if (pk > 0)
+        rcpt = sx_bt_str(plain, pk);
 
     /* the date: last attempt, arrival, the returned message, the bounce */
     int64_t ts = 0;

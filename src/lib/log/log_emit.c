@@ -16,6 +16,7 @@
 #include "log/log.h"
 #include "record/record.h"
 #include "classify/mx_host.h"
+#include "util/addr.h"
 
 /* As the bounce judge reads it: a resolver error about a host that is not
  * the recipient's domain means the domain's MX names a host without an
@@ -203,11 +204,17 @@ smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,
     SETS(action, action);
     SETS(smtpagent, ev->agent);
     SET(queueid, ev->queueid);
-    SET(recipient, ev->recipient);
+    /* one spelling per mailbox, as in bounce records (util/addr.h) */
+    char plain[320];
+    sx_span rcpt = ev->recipient;
+    size_t pk = sx_addr_plain(rcpt.p, rcpt.n, plain, sizeof plain);
+    if (pk > 0)
+        rcpt = sx_span_make(plain, pk);
+    SET(recipient, rcpt);
     SET(alias, ev->alias);
     SET(addresser, ev->sender);
     SET(senderdomain, sx_span_domain(ev->sender));
-    SET(destination, sx_span_domain(ev->recipient));
+    SET(destination, sx_span_domain(rcpt));
     SET(relay, ev->relay);
     SET(lhost, ev->lhost);
     SET(dsn_status, ev->dsn);
