@@ -48,12 +48,23 @@ static smtpdx_status run(sx_bmail *m, sx_bres *res, const char *name,
     return SMTPDX_OK;
 }
 
+/* A notice the standard readers took is named for what wrote it, where
+ * something does (bounce_agent.c). */
+static void name_agent(const sx_bmail *m, sx_bres *res)
+{
+    const char *name = sx_bagent_name(m, res);
+    if (name != NULL)
+        res->agent = name;
+}
+
 /* The free-text fallback, last of all. */
 static smtpdx_status detect_last(sx_bmail *m, sx_bres *res)
 {
     smtpdx_status st = SMTPDX_OK;
     if (sx_bgeneric_match(m)) {
         st = run(m, res, "RFC3464", sx_bgeneric_extract);
+        if (st == SMTPDX_OK && res->n > 0)
+            name_agent(m, res);
         if (st != SMTPDX_OK || res->n > 0)
             return st;
     }
@@ -89,6 +100,8 @@ static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer,
             return st;
     }
     st = run(m, res, "RFC3464", sx_bdsn_extract);
+    if (st == SMTPDX_OK && res->n > 0)
+        name_agent(m, res);
     if (st == SMTPDX_OK && res->n > 0)
         st = sx_bgeneric_fill_transcript(m, res);
     if (st == SMTPDX_OK && res->n > 0)

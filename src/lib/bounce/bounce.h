@@ -247,6 +247,9 @@ smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res);
 /* Commands, hosts and missing answers from a session transcript that the
  * notification text gives under a recipient of the report. */
 smtpdx_status sx_bgeneric_fill_transcript(sx_bmail *m, sx_bres *res);
+/* The name of the software that wrote a notice no family reader took
+ * (bounce_agent.c), or NULL when nothing names it. */
+const char *sx_bagent_name(const sx_bmail *m, const sx_bres *res);
 /* Scan free text for "address ... reply" pairs (the fallback's engine,
  * also used by families for their free-form parts). */
 smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,

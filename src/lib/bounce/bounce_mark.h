@@ -85,6 +85,14 @@
     X(MK_DL_8, "delivery attempts will continue")                           \
     X(MK_DL_9, "will continue to try")                                      \
     X(MK_DL_10, "has been postponed")                                       \
+    /* who wrote a notice the standard readers took (bounce_agent.c) */    \
+    X(MK_AG_DMA, "dragonfly mail agent")                                    \
+    X(MK_AG_AMAVIS, "the program amavisd-new")                              \
+    X(MK_AG_YAHOO, "sorry, we were unable to deliver your message")         \
+    X(MK_AG_EXCHANGE, "microsoft exchange server")                          \
+    X(MK_AG_GENSRV, "generating server:")                                   \
+    X(MK_AG_BARRA1, "by our spam firewall")                                 \
+    X(MK_AG_BARRA2, "by our spam & virus firewall")                         \
     X(MK_COPY_1, "below this line is a copy of the message")                \
     X(MK_COPY_2, "this is a copy of the message")                           \
     X(MK_COPY_3, "this is a copy of your message")                          \

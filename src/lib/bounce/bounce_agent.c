@@ -1,0 +1,125 @@
+/*
+ * bounce_agent.c - the name of the software that wrote a notice read by
+ * the standard readers (a delivery-status part, or the free-text
+ * fallback), for the record's smtpagent.
+ *
+ * The family detectors name themselves; a notice that none of them took
+ * was still written by someone, and Sisimai's consumers sort by that
+ * name: a Microsoft 365 or Exchange report, Amazon SES, Yahoo, PowerMTA,
+ * an IMail or DragonFly server. Each is known by what it always writes:
+ * a header field of its own, its host names, or a sentence of its
+ * notice (found by the marker scan that already ran). Only messages
+ * that would be named "RFC3464" are looked at, so the family readers'
+ * paths cost nothing more.
+ */
+#include <string.h>
+
+#include "bounce/bounce.h"
+#include "bounce/bounce_text.h"
+
+/* Does host h end with the domain d (a whole label: "x.outlook.com" and
+ * "outlook.com", not "myoutlook.com")? */
+static int in_domain(sx_str h, const char *d)
+{
+    size_t n = strlen(d);
+    while (h.len > 0 && (h.p[h.len - 1] == '.' || h.p[h.len - 1] == '>' ||
+                         h.p[h.len - 1] == ' '))
+        h.len--;
+    return h.len >= n && sx_bt_ieq(h.p + h.len - n, d, n) &&
+           (h.len == n || h.p[h.len - n - 1] == '.' ||
+            h.p[h.len - n - 1] == '@');
+}
+
+/* The domain of the first address in a From field, or an empty span. */
+static sx_str from_domain(const sx_bmail *m)
+{
+    sx_str a;
+    if (m->from.p == NULL || !sx_bt_find_addr(m->from.p, m->from.len, &a, NULL))
+        return sx_bt_str("", 0);
+    return sx_bt_domain(a);
+}
+
+/* Is a Microsoft report one of Microsoft 365's (a host it names, or the
+ * sender's domain, in outlook.com or onmicrosoft.com) rather than of an
+ * Exchange server of the receiver's own? */
+static const char *m365_or_exchange(const sx_bmail *m, sx_str rm, sx_str fd,
+                                    sx_str rcvd)
+{
+    if (in_domain(rm, "outlook.com") || in_domain(fd, "onmicrosoft.com") ||
+        in_domain(fd, "outlook.com"))
+        return "Office365";
+    uint32_t gen = m->marks.at[MK_AG_GENSRV];
+    if (gen != SX_BMARK_NONE && gen < m->txlen) {
+        const char *p = m->tx + gen + strlen("generating server:");
+        while (p < m->tx + m->txlen && *p == ' ')
+            p++;
+        size_t l = sx_bt_host_len(p, (size_t)(m->tx + m->txlen - p));
+        if (in_domain(sx_bt_str(p, l), "outlook.com"))
+            return "Office365";
+    }
+    if (rcvd.p != NULL && sx_bt_ifind(rcvd.p, rcvd.len, ".outlook.com") != NULL)
+        return "Office365";
+    return "Exchange2007";
+}
+
+const char *sx_bagent_name(const sx_bmail *m, const sx_bres *res)
+{
+    const uint32_t *at = m->marks.at;
+    if (at[MK_AG_DMA] != SX_BMARK_NONE)
+        return "DragonFly";
+    if (at[MK_AG_AMAVIS] != SX_BMARK_NONE)
+        return "Amavis";
+    if (at[MK_AG_YAHOO] != SX_BMARK_NONE && at[MK_AG_YAHOO] < 512)
+        return "Yahoo";
+    sx_str xm = sx_bmail_header(m, "X-Mailer");
+    if (xm.p != NULL && sx_bt_iprefix(xm.p, xm.len, "<smtp32 "))
+        return "IMailServer";
+    sx_str rm = sx_bt_str(res->reporting_mta, strlen(res->reporting_mta));
+    /* SES's inbound side reports for the domains it receives for; its
+     * outbound side for the mail it sent */
+    if (in_domain(rm, "amazonaws.com") &&
+        sx_bt_ifind(rm.p, rm.len, "inbound-smtp.") != NULL)
+        return "ReceivingSES";
+    sx_str fd = from_domain(m);
+    if (in_domain(fd, "amazonses.com") || in_domain(rm, "amazonses.com") ||
+        sx_bmail_header(m, "X-SES-Outgoing").p != NULL)
+        return "AmazonSES";
+    /* Microsoft: an Exchange report says so in a field of its own or
+     * names the server that generated it; Outlook.com's older notices
+     * (hotmail.com) share the rest of Exchange's signs */
+    sx_str rcvd = sx_bmail_header(m, "Received");
+    if (at[MK_AG_GENSRV] != SX_BMARK_NONE ||
+        sx_bmail_header(m, "X-MS-Exchange-Message-Is-Ndr").p != NULL)
+        return m365_or_exchange(m, rm, fd, rcvd);
+    if (in_domain(fd, "hotmail.com") || in_domain(fd, "outlook.com") ||
+        in_domain(rm, "hotmail.com"))
+        return "Outlook";
+    if (at[MK_AG_EXCHANGE] != SX_BMARK_NONE ||
+        (rcvd.p != NULL &&
+         sx_bt_ifind(rcvd.p, rcvd.len, "with microsoft smtp") != NULL))
+        return m365_or_exchange(m, rm, fd, rcvd);
+    if (in_domain(fd, "biglobe.ne.jp"))
+        return "Biglobe";
+    /* amavisd-new signs its reports "Content-filter at HOST" */
+    if (m->from.p != NULL &&
+        sx_bt_ifind(m->from.p, m->from.len, "content-filter at ") != NULL)
+        return "Amavis";
+    /* a Barracuda appliance says it blocked the message "by our Spam
+     * Firewall", and names itself so in the Received field it added to
+     * the returned message */
+    if (at[MK_AG_BARRA1] != SX_BMARK_NONE || at[MK_AG_BARRA2] != SX_BMARK_NONE)
+        return "Barracuda";
+    if (m->orig_part != NULL) {
+        const sx_hdr *h =
+            sx_msg_header_raw(&m->msg, m->orig_part, "Received", 0);
+        if (h != NULL &&
+            sx_bt_ifind(h->value.p, h->value.len, "(spam firewall)") != NULL)
+            return "Barracuda";
+    }
+    /* PowerMTA adds fields of its own to the per-message report fields */
+    if (m->dsnp != NULL &&
+        sx_bt_ifind(m->dsnp, m->dsnlen < 2048 ? m->dsnlen : 2048,
+                    "x-powermta-") != NULL)
+        return "PowerMTA";
+    return NULL;
+}
