@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "bounce/bounce.h"
+#include "bounce/bounce_fam.h"
 #include "bounce/bounce_text.h"
 #include "record/record.h"
 #include "util/alloc.h"
@@ -92,6 +93,11 @@ static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer,
         if (!d->match(m))
             continue;
         st = run(m, res, d->name, d->extract);
+        if (st == SMTPDX_OK && res->n > 0 && d == &sx_det_postfix) {
+            const char *name = sx_bagent_provider(m);
+            if (name != NULL)
+                res->agent = name;
+        }
         if (st == SMTPDX_OK && res->n > 0)
             st = sx_bdsn_merge(m, res);
         if (st == SMTPDX_OK && res->n > 0)

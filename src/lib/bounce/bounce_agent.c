@@ -10,7 +10,8 @@
  * a header field of its own, its host names, or a sentence of its
  * notice (found by the marker scan that already ran). Only messages
  * that would be named "RFC3464" are looked at, so the family readers'
- * paths cost nothing more.
+ * paths cost nothing more; but for Postfix's, since providers that send
+ * through Postfix (SendGrid, Yandex) are known by their own names.
  */
 #include <string.h>
 
@@ -121,5 +122,17 @@ const char *sx_bagent_name(const sx_bmail *m, const sx_bres *res)
         sx_bt_ifind(m->dsnp, m->dsnlen < 2048 ? m->dsnlen : 2048,
                     "x-powermta-") != NULL)
         return "PowerMTA";
+    return NULL;
+}
+
+const char *sx_bagent_provider(const sx_bmail *m)
+{
+    if (m->marks.at[MK_AG_SENDGRID] != SX_BMARK_NONE)
+        return "SendGrid";
+    sx_str rcvd = sx_bmail_header(m, "Received");
+    if (sx_bmail_header(m, "X-Yandex-Front").p != NULL ||
+        (rcvd.p != NULL &&
+         sx_bt_ifind(rcvd.p, rcvd.len, "(nwsmtp/yandex)") != NULL))
+        return "Yandex";
     return NULL;
 }

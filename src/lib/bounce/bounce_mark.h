@@ -93,6 +93,7 @@
     X(MK_AG_GENSRV, "generating server:")                                   \
     X(MK_AG_BARRA1, "by our spam firewall")                                 \
     X(MK_AG_BARRA2, "by our spam & virus firewall")                         \
+    X(MK_AG_SENDGRID, "automatically generated message from sendgrid")      \
     X(MK_COPY_1, "below this line is a copy of the message")                \
     X(MK_COPY_2, "this is a copy of the message")                           \
     X(MK_COPY_3, "this is a copy of your message")                          \
