@@ -93,8 +93,8 @@ static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer,
         if (!d->match(m))
             continue;
         st = run(m, res, d->name, d->extract);
-        if (st == SMTPDX_OK && res->n > 0 && d == &sx_det_postfix) {
-            const char *name = sx_bagent_provider(m);
+        if (st == SMTPDX_OK && res->n > 0) {
+            const char *name = sx_bagent_provider(m, d);
             if (name != NULL)
                 res->agent = name;
         }

@@ -250,9 +250,9 @@ smtpdx_status sx_bgeneric_fill_transcript(sx_bmail *m, sx_bres *res);
 /* The name of the software that wrote a notice no family reader took
  * (bounce_agent.c), or NULL when nothing names it. */
 const char *sx_bagent_name(const sx_bmail *m, const sx_bres *res);
-/* The provider whose Postfix wrote a notice the Postfix reader took, or
- * NULL. */
-const char *sx_bagent_provider(const sx_bmail *m);
+/* The provider whose MTA wrote a notice that family d's reader took
+ * (SendGrid's Postfix, 1&1's Exim, ...), or NULL. */
+const char *sx_bagent_provider(const sx_bmail *m, const sx_detector *d);
 /* Scan free text for "address ... reply" pairs (the fallback's engine,
  * also used by families for their free-form parts). */
 smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,

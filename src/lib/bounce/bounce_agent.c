@@ -10,12 +10,14 @@
  * a header field of its own, its host names, or a sentence of its
  * notice (found by the marker scan that already ran). Only messages
  * that would be named "RFC3464" are looked at, so the family readers'
- * paths cost nothing more; but for Postfix's, since providers that send
- * through Postfix (SendGrid, Yandex) are known by their own names.
+ * paths cost nothing more; but for Postfix's and Exim's, since providers
+ * that send through them (SendGrid, Yandex; 1&1, GMX, Mail.ru) are known
+ * by their own names.
  */
 #include <string.h>
 
 #include "bounce/bounce.h"
+#include "bounce/bounce_fam.h"
 #include "bounce/bounce_text.h"
 
 /* Does host h end with the domain d (a whole label: "x.outlook.com" and
@@ -101,6 +103,10 @@ const char *sx_bagent_name(const sx_bmail *m, const sx_bres *res)
         return m365_or_exchange(m, rm, fd, rcvd);
     if (in_domain(fd, "biglobe.ne.jp"))
         return "Biglobe";
+    /* Trend Micro's gateway signs its reports "InterScan MSS" */
+    if (m->from.p != NULL &&
+        sx_bt_ifind(m->from.p, m->from.len, "interscan") != NULL)
+        return "InterScanMSS";
     /* amavisd-new signs its reports "Content-filter at HOST" */
     if (m->from.p != NULL &&
         sx_bt_ifind(m->from.p, m->from.len, "content-filter at ") != NULL)
@@ -125,14 +131,29 @@ const char *sx_bagent_name(const sx_bmail *m, const sx_bres *res)
     return NULL;
 }
 
-const char *sx_bagent_provider(const sx_bmail *m)
+const char *sx_bagent_provider(const sx_bmail *m, const sx_detector *d)
 {
-    if (m->marks.at[MK_AG_SENDGRID] != SX_BMARK_NONE)
-        return "SendGrid";
-    sx_str rcvd = sx_bmail_header(m, "Received");
-    if (sx_bmail_header(m, "X-Yandex-Front").p != NULL ||
-        (rcvd.p != NULL &&
-         sx_bt_ifind(rcvd.p, rcvd.len, "(nwsmtp/yandex)") != NULL))
-        return "Yandex";
+    if (d == &sx_det_postfix) {
+        if (m->marks.at[MK_AG_SENDGRID] != SX_BMARK_NONE)
+            return "SendGrid";
+        sx_str rcvd = sx_bmail_header(m, "Received");
+        if (sx_bmail_header(m, "X-Yandex-Front").p != NULL ||
+            (rcvd.p != NULL &&
+             sx_bt_ifind(rcvd.p, rcvd.len, "(nwsmtp/yandex)") != NULL))
+            return "Yandex";
+        return NULL;
+    }
+    if (d == &sx_det_exim) {
+        /* the big mailbox providers that run Exim, by their own domains */
+        sx_str fd = from_domain(m);
+        if (in_domain(fd, "kundenserver.de") || in_domain(fd, "1and1.com"))
+            return "EinsUndEins";
+        if (in_domain(fd, "gmx.net") || in_domain(fd, "gmx.de") ||
+            in_domain(fd, "gmx.com"))
+            return "GMX";
+        if (in_domain(fd, "mail.ru"))
+            return "MailRu";
+        return NULL;
+    }
     return NULL;
 }
