@@ -70,7 +70,11 @@ const char *sx_bagent_name(const sx_bmail *m, const sx_bres *res)
     const uint32_t *at = m->marks.at;
     if (at[MK_AG_DMA] != SX_BMARK_NONE)
         return "DragonFly";
-    if (at[MK_AG_AMAVIS] != SX_BMARK_NONE)
+    /* amavisd-new says so in its report, which it signs "Content-filter
+     * at HOST" */
+    if (at[MK_AG_AMAVIS] != SX_BMARK_NONE ||
+        (m->from.p != NULL &&
+         sx_bt_ifind(m->from.p, m->from.len, "content-filter at ") != NULL))
         return "Amavis";
     if (at[MK_AG_YAHOO] != SX_BMARK_NONE && at[MK_AG_YAHOO] < 512)
         return "Yahoo";
@@ -107,10 +111,6 @@ const char *sx_bagent_name(const sx_bmail *m, const sx_bres *res)
     if (m->from.p != NULL &&
         sx_bt_ifind(m->from.p, m->from.len, "interscan") != NULL)
         return "InterScanMSS";
-    /* amavisd-new signs its reports "Content-filter at HOST" */
-    if (m->from.p != NULL &&
-        sx_bt_ifind(m->from.p, m->from.len, "content-filter at ") != NULL)
-        return "Amavis";
     /* a Barracuda appliance says it blocked the message "by our Spam
      * Firewall", and names itself so in the Received field it added to
      * the returned message */
