@@ -142,6 +142,17 @@ static void block(sx_term *t, const smtpdx_record *r)
     join(buf, sizeof(buf), sw, sv, 5);
     line(t, "Status", buf);
 
+    /* which system wrote the report: the first thing a help desk asks
+     * the other side about; a standard report's own name says nothing */
+    const char *agent =
+        strcmp(r->smtpagent, "RFC3464") == 0 ? "" : r->smtpagent;
+    if (r->lhost[0] != '\0' && agent[0] != '\0')
+        snprintf(buf, sizeof(buf), "by %s (%s)", r->lhost, agent);
+    else
+        snprintf(buf, sizeof(buf), "%s%s", r->lhost[0] || agent[0] ? "by " : "",
+                 r->lhost[0] ? r->lhost : agent);
+    line(t, "Reported", buf);
+
     if (r->timestamp != 0)
         sx_out_time(r->timestamp, r->timezoneoffset, date, sizeof(date));
     const char *mw[] = {"from ", "sent ", "subject ", "id "};
