@@ -37,7 +37,8 @@ static const char *plain(const char *a)
 static void test_needless_quotes_go(void **state)
 {
     (void)state;
-    assert_string_equal(plain("\"kijitora\"@example.jp"), "kijitora@example.jp");
+    assert_string_equal(plain("\"kijitora\"@example.jp"),
+                        "kijitora@example.jp");
     assert_string_equal(plain("\"tora.neko\"@example.jp"),
                         "tora.neko@example.jp");
     assert_string_equal(plain("\"a+tag\"@example.org"), "a+tag@example.org");

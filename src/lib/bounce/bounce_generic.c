@@ -18,9 +18,9 @@
  * gives the error answer alone and the command before it; labelled report
  * fields ("Diagnostic code: smtp;...") give theirs; else, of several
  * paragraphs, the one that states an error code, and failing that every
- * line that is not boilerplate. A reason stated only in the sentence that announces
- * the list ("... because the user is unknown:") serves the addresses
- * listed under it that have none of their own.
+ * line that is not boilerplate. A reason stated only in the sentence that
+ * announces the list ("... because the user is unknown:") serves the
+ * addresses listed under it that have none of their own.
  */
 #include <ctype.h>
 #include <stddef.h>
@@ -1568,7 +1568,8 @@ smtpdx_status sx_bgeneric_fill_diag(sx_bmail *m, sx_bres *res)
         blanks = full = 0;
         const char *e = l.p + l.len;
         const char *p = past(a.p + a.len, e, AFTER_ADDR);
-        st = sx_bgeneric_piece(out, sx_bt_trim(sx_bt_str(p, (size_t)(e - p))), &full);
+        st = sx_bgeneric_piece(out, sx_bt_trim(sx_bt_str(p, (size_t)(e - p))),
+                               &full);
     }
     if (st == SMTPDX_OK && cur != NULL)
         st = take(res, cur, out);
