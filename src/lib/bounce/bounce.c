@@ -49,11 +49,10 @@ static smtpdx_status run(sx_bmail *m, sx_bres *res, const char *name,
     return SMTPDX_OK;
 }
 
-/* A notice the standard readers took is named for what wrote it, where
- * something does (bounce_agent.c). */
-static void name_agent(const sx_bmail *m, sx_bres *res)
+/* A notice is named for what wrote it where something says so
+ * (bounce_agent.c); name is NULL otherwise. */
+static void rename_agent(sx_bres *res, const char *name)
 {
-    const char *name = sx_bagent_name(m, res);
     if (name != NULL)
         res->agent = name;
 }
@@ -65,7 +64,7 @@ static smtpdx_status detect_last(sx_bmail *m, sx_bres *res)
     if (sx_bgeneric_match(m)) {
         st = run(m, res, "RFC3464", sx_bgeneric_extract);
         if (st == SMTPDX_OK && res->n > 0)
-            name_agent(m, res);
+            rename_agent(res, sx_bagent_name(m, res));
         if (st != SMTPDX_OK || res->n > 0)
             return st;
     }
@@ -93,11 +92,8 @@ static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer,
         if (!d->match(m))
             continue;
         st = run(m, res, d->name, d->extract);
-        if (st == SMTPDX_OK && res->n > 0) {
-            const char *name = sx_bagent_provider(m, d);
-            if (name != NULL)
-                res->agent = name;
-        }
+        if (st == SMTPDX_OK && res->n > 0)
+            rename_agent(res, sx_bagent_provider(m, d));
         if (st == SMTPDX_OK && res->n > 0)
             st = sx_bdsn_merge(m, res);
         if (st == SMTPDX_OK && res->n > 0)
@@ -107,7 +103,7 @@ static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer,
     }
     st = run(m, res, "RFC3464", sx_bdsn_extract);
     if (st == SMTPDX_OK && res->n > 0)
-        name_agent(m, res);
+        rename_agent(res, sx_bagent_name(m, res));
     if (st == SMTPDX_OK && res->n > 0)
         st = sx_bgeneric_fill_transcript(m, res);
     if (st == SMTPDX_OK && res->n > 0)

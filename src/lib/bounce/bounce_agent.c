@@ -53,11 +53,11 @@ static const char *m365_or_exchange(const sx_bmail *m, sx_str rm, sx_str fd,
         return "Office365";
     uint32_t gen = m->marks.at[MK_AG_GENSRV];
     if (gen != SX_BMARK_NONE && gen < m->txlen) {
-        const char *p = m->tx + gen + strlen("generating server:");
-        while (p < m->tx + m->txlen && *p == ' ')
-            p++;
-        size_t l = sx_bt_host_len(p, (size_t)(m->tx + m->txlen - p));
-        if (in_domain(sx_bt_str(p, l), "outlook.com"))
+        size_t rest = m->txlen - gen;
+        size_t k = sx_bt_genserver_label(m->tx + gen, rest);
+        const char *p = m->tx + gen + k;
+        if (k > 0 && in_domain(sx_bt_str(p, sx_bt_host_len(p, rest - k)),
+                               "outlook.com"))
             return "Office365";
     }
     if (rcvd.p != NULL && sx_bt_ifind(rcvd.p, rcvd.len, ".outlook.com") != NULL)

@@ -148,9 +148,10 @@ static void block(sx_term *t, const smtpdx_record *r)
         strcmp(r->smtpagent, "RFC3464") == 0 ? "" : r->smtpagent;
     if (r->lhost[0] != '\0' && agent[0] != '\0')
         snprintf(buf, sizeof(buf), "by %s (%s)", r->lhost, agent);
+    else if (r->lhost[0] != '\0' || agent[0] != '\0')
+        snprintf(buf, sizeof(buf), "by %s", r->lhost[0] ? r->lhost : agent);
     else
-        snprintf(buf, sizeof(buf), "%s%s", r->lhost[0] || agent[0] ? "by " : "",
-                 r->lhost[0] ? r->lhost : agent);
+        buf[0] = '\0';
     line(t, "Reported", buf);
 
     if (r->timestamp != 0)
