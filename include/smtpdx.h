@@ -365,6 +365,14 @@ void smtpdx_msgreader_on_wait(smtpdx_msgreader *r,
  * whole), so that a caller's SIGINT handler can end a live pipe without
  * losing its last message; 0 (the default): the wait goes on. */
 void smtpdx_msgreader_interruptible(smtpdx_msgreader *r, int on);
+/* Bytes read so far from the files of this input (of a compressed file,
+ * the compressed bytes): against smtpdx_input_size(), how far a progress
+ * bar has come. */
+uint64_t smtpdx_msgreader_offset(const smtpdx_msgreader *r);
+/* The bytes a reader of path will take: a file's size, or the sum over
+ * the files a folder's walk reads (which means a walk of the folder now);
+ * 0 for standard input ("-"), a pipe, or a path that cannot be read. */
+uint64_t smtpdx_input_size(const char *path);
 
 /* The bytes of a file or of standard input ("-"), for a caller that cuts
  * them itself (log lines, say): gzip (RFC 1952), xz, zstd (RFC 8878) and

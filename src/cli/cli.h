@@ -242,6 +242,9 @@ cli_progress *cli_progress_new(const char *label, uint64_t total,
                                int unit_bytes);
 void cli_progress_update(cli_progress *p, uint64_t done);
 void cli_progress_set_total(cli_progress *p, uint64_t total);
+/* A count of messages shown after the bar of bytes (bounce: how many
+ * were read); 0 shows none. */
+void cli_progress_count(cli_progress *p, uint64_t n);
 void cli_progress_done(cli_progress *p);
 
 /* ------------------------------------------------------ parallel parsing */

@@ -159,8 +159,10 @@ static const help_page pages[] = {
       "short (past 1,000 recipients, say), each named with what was cut, "
       "inputs that could not be "
       "opened, and how many records the selection options kept) goes to "
-      "standard error, and a progress count while "
-      "reading when standard error is a terminal. Of a message over 64 "
+      "standard error, and while reading, when standard error is a "
+      "terminal, a progress bar: the bytes read of the files and folders "
+      "given, with the messages so far (standard input: the count "
+      "alone). Of a message over 64 "
       "MiB (a bounce returning a large copy), the first 64 MiB are read "
       "and a warning names it."},
      {{"--hard", "Only hard bounces: the addresses to stop sending to "

@@ -24,6 +24,7 @@ struct cli_progress {
     uint64_t total;
     uint64_t done;
     int unit_bytes;
+    uint64_t count;        /* cli_progress_count(): shown after the bar */
     int64_t last_draw_ns;
     int drawn;
 };
@@ -113,8 +114,12 @@ static void draw(cli_progress *p)
             bar[i] = i < fill ? '#' : '.';
         bar[BAR_WIDTH] = '\0';
         fmt_amount(total, sizeof(total), p->total, p->unit_bytes);
-        fprintf(stderr, "\r%s [%s] %3u%%  %s / %s\033[K", p->label, bar, pct,
+        fprintf(stderr, "\r%s [%s] %3u%%  %s / %s", p->label, bar, pct,
                 done, total);
+        if (p->count > 0)
+            fprintf(stderr, "  %llu message%s", (unsigned long long)p->count,
+                    p->count == 1 ? "" : "s");
+        fputs("\033[K", stderr);
     } else {
         fprintf(stderr, "\r%s %s\033[K", p->label, done);
     }
@@ -132,6 +137,12 @@ void cli_progress_update(cli_progress *p, uint64_t done)
         return;
     p->last_draw_ns = t;
     draw(p);
+}
+
+void cli_progress_count(cli_progress *p, uint64_t n)
+{
+    if (p != NULL)
+        p->count = n;
 }
 
 void cli_progress_set_total(cli_progress *p, uint64_t total)

@@ -32,6 +32,9 @@ typedef struct bounce_run {
     smtpdx_records *recs;
     cli_pool *pool;        /* --jobs: parsed by workers; NULL: here */
     cli_progress *progress;
+    int progress_bytes;    /* the bar counts bytes of a known total */
+    uint64_t bytes_before; /* read from the inputs already done */
+    const smtpdx_msgreader *rd; /* the input being read */
     cli_filter filter;
     unsigned long messages, bounces, records, written, notbounce,
         unparseable, unreadable;
@@ -205,7 +208,13 @@ static void account(bounce_run *run, const char *buf, size_t len,
     if (cut)
         limited(run, origin, cut);
 done:
-    cli_progress_update(run->progress, run->messages);
+    cli_progress_count(run->progress, run->messages);
+    if (run->progress_bytes)
+        cli_progress_update(run->progress,
+                            run->bytes_before +
+                                smtpdx_msgreader_offset(run->rd));
+    else
+        cli_progress_update(run->progress, run->messages);
 }
 
 static void pooled(void *arg, const char *buf, size_t len,
@@ -284,6 +293,7 @@ static void one_input(bounce_run *run, const char *path)
     }
     smtpdx_msgreader_on_wait(rd, on_wait, run);
     smtpdx_msgreader_interruptible(rd, run->interruptible);
+    run->rd = rd;
     while (!run->failed && !cli_stop) {
         const char *buf = NULL, *origin = NULL;
         size_t len = 0;
@@ -323,6 +333,10 @@ static void one_input(bounce_run *run, const char *path)
         }
         one_message(run, buf, len, origin ? origin : path, head);
     }
+    /* messages still with the workers are counted against this input's
+     * end, which is close enough for a bar */
+    run->bytes_before += smtpdx_msgreader_offset(rd);
+    run->rd = NULL;
     smtpdx_msgreader_free(rd);
 }
 
@@ -486,7 +500,16 @@ int cmd_bounce(int argc, char **argv)
         reads_stdin |= strcmp(argv[i], "-") == 0;
     if (reads_stdin && cli_stdin_piped())
         run.interruptible = cli_stop_on_signals() == 0;
-    run.progress = quiet ? NULL : cli_progress_new("messages", 0, 0);
+    /* files and folders of a known size get a bar of the bytes read;
+     * standard input only a count of the messages */
+    uint64_t total = 0;
+    if (!quiet && !reads_stdin && isatty(STDERR_FILENO))
+        for (int i = optind; i < argc; i++)
+            total += smtpdx_input_size(argv[i]);
+    run.progress_bytes = total > 0;
+    run.progress = quiet ? NULL
+                   : total > 0 ? cli_progress_new("reading", total, 1)
+                               : cli_progress_new("messages", 0, 0);
 
     if (optind >= argc)
         one_input(&run, "-");

@@ -248,11 +248,19 @@ is "$((b + a + c + ${d:-0} + nb + u))" "$read_n" "summary kinds add up to the me
 # so the prompt that follows starts on a clean line
 if command -v script > /dev/null; then
     script -qec "$SMTPDX bounce --ndjson tests/data/bounce tests/data/bounce tests/data/bounce | head -c 1 > /dev/null" /dev/null > "$tmp/pipe-tty" 2>&1
-    grep -q "messages" "$tmp/pipe-tty" && ok || bad "no progress bar on a terminal"
+    grep -Eq "reading \\[|messages" "$tmp/pipe-tty" && ok || bad "no progress bar on a terminal"
     [ "$(tail -c 7 "$tmp/pipe-tty" | od -An -c | tr -d ' \n')" = '033[K\r033[K' ] && ok ||
         bad "the bar is left on the screen after SIGPIPE: $(tail -c 20 "$tmp/pipe-tty" | od -An -c)"
+    # files and folders: a bar of the bytes read out of their known total;
+    # standard input: a count of the messages
+    script -qec "$SMTPDX bounce --ndjson tests/data/bounce > /dev/null" /dev/null > "$tmp/bar-tty" 2>&1
+    grep -aq 'reading \[[#.]*\] *[0-9]*%  .* / [0-9.]* [KM]iB' "$tmp/bar-tty" && ok ||
+        bad "no bar of bytes for a folder: $(head -c 200 "$tmp/bar-tty" | od -An -c | head -3)"
+    script -qec "cat tests/data/bounce/*.eml | $SMTPDX bounce --ndjson - > /dev/null" /dev/null > "$tmp/count-tty" 2>&1
+    grep -aq 'messages [0-9]' "$tmp/count-tty" && ! grep -aq 'reading \[' "$tmp/count-tty" && ok ||
+        bad "standard input should show a count, not a bar: $(head -c 200 "$tmp/count-tty" | od -An -c | head -3)"
 else
-    echo "skip: script(1) is absent, the SIGPIPE erase is not checked"
+    echo "skip: script(1) is absent, the progress bar is not checked"
 fi
 
 finish cli_bounce

@@ -443,6 +443,68 @@ static void test_maildir_order(void **state)
     free(all);
 }
 
+/* A progress bar's numbers: the size of an input is what its reader
+ * takes from it, file by file of a folder's walk (a Maildir's tmp/ and
+ * hidden files left out), compressed bytes for a compressed file; stdin
+ * and missing paths have no size. */
+static void test_input_size(void **state)
+{
+    (void)state;
+    mkdir_in("sz");
+    mkdir_in("sz/cur");
+    mkdir_in("sz/new");
+    mkdir_in("sz/tmp");
+    write_str("sz/cur/1.host:2,S", "Subject: one\n\nbody\n");
+    write_str("sz/new/2.host", "Subject: two\n\nlonger body here\n");
+    write_str("sz/tmp/3.host", "Subject: in delivery, not read\n\nb\n");
+    write_str("sz/cur/.hidden", "Subject: hidden\n\nb\n");
+    char p[512];
+    path_of(p, sizeof p, "sz");
+    uint64_t want = strlen("Subject: one\n\nbody\n") +
+                    strlen("Subject: two\n\nlonger body here\n");
+    assert_int_equal(smtpdx_input_size(p), want);
+
+    smtpdx_msgreader *r;
+    assert_int_equal(smtpdx_msgreader_new(p, &r), SMTPDX_OK);
+    assert_int_equal(smtpdx_msgreader_offset(r), 0);
+    const char *buf, *origin;
+    size_t n;
+    unsigned msgs = 0;
+    while (smtpdx_msgreader_next(r, &buf, &n, &origin) == SMTPDX_OK &&
+           buf != NULL) {
+        msgs++;
+        assert_true(smtpdx_msgreader_offset(r) <= want);
+    }
+    assert_int_equal(msgs, 2);
+    assert_int_equal(smtpdx_msgreader_offset(r), want);
+    smtpdx_msgreader_free(r);
+
+    /* a gzip mbox: its own (compressed) size, all of it read */
+    path_of(p, sizeof p, "sz.mbox.gz");
+    gzFile gz = gzopen(p, "wb");
+    assert_non_null(gz);
+    assert_int_equal(gzwrite(gz, MBOX, sizeof MBOX - 1), (int)sizeof MBOX - 1);
+    gzclose(gz);
+    struct stat sb;
+    assert_int_equal(stat(p, &sb), 0);
+    assert_int_equal(smtpdx_input_size(p), (uint64_t)sb.st_size);
+    assert_true((uint64_t)sb.st_size < sizeof MBOX - 1);
+    assert_int_equal(smtpdx_msgreader_new(p, &r), SMTPDX_OK);
+    msgs = 0;
+    while (smtpdx_msgreader_next(r, &buf, &n, &origin) == SMTPDX_OK &&
+           buf != NULL)
+        msgs++;
+    assert_int_equal(msgs, 3);
+    assert_int_equal(smtpdx_msgreader_offset(r), (uint64_t)sb.st_size);
+    smtpdx_msgreader_free(r);
+
+    assert_int_equal(smtpdx_input_size("-"), 0);
+    path_of(p, sizeof p, "no-such-file");
+    assert_int_equal(smtpdx_input_size(p), 0);
+    assert_int_equal(smtpdx_input_size(NULL), 0);
+    assert_int_equal(smtpdx_msgreader_offset(NULL), 0);
+}
+
 /* Folders nest 64 deep at most (SX_WALK_DEPTH): a message 63 folders
  * down is read, one 65 down is not and the folder left out is reported
  * (SMTPDX_ERR_IO, with the reason), and the walk goes on after both. */
@@ -1089,6 +1151,7 @@ int main(void)
         cmocka_unit_test(test_bomb),
         cmocka_unit_test(test_cr_only_mbox),
         cmocka_unit_test(test_maildir_order),
+        cmocka_unit_test(test_input_size),
         cmocka_unit_test(test_walk_depth),
         cmocka_unit_test(test_tiny_and_missing),
         cmocka_unit_test(test_stdin),

@@ -93,7 +93,7 @@ static smtpdx_status detect(sx_bmail *m, sx_bres *res, int outer,
             continue;
         st = run(m, res, d->name, d->extract);
         if (st == SMTPDX_OK && res->n > 0)
-            rename_agent(res, sx_bagent_provider(m, d));
+            rename_agent(res, sx_bagent_provider(m, d, res));
         if (st == SMTPDX_OK && res->n > 0)
             st = sx_bdsn_merge(m, res);
         if (st == SMTPDX_OK && res->n > 0)

@@ -251,8 +251,10 @@ smtpdx_status sx_bgeneric_fill_transcript(sx_bmail *m, sx_bres *res);
  * (bounce_agent.c), or NULL when nothing names it. */
 const char *sx_bagent_name(const sx_bmail *m, const sx_bres *res);
 /* The provider whose MTA wrote a notice that family d's reader took
- * (SendGrid's Postfix, 1&1's Exim, ...), or NULL. */
-const char *sx_bagent_provider(const sx_bmail *m, const sx_detector *d);
+ * (SendGrid's Postfix, 1&1's Exim, ...), "RFC3464" for a standard report
+ * that only borrows an MTA's format, or NULL to keep the reader's name. */
+const char *sx_bagent_provider(const sx_bmail *m, const sx_detector *d,
+                               const sx_bres *res);
 /* Scan free text for "address ... reply" pairs (the fallback's engine,
  * also used by families for their free-form parts). */
 smtpdx_status sx_bgeneric_scan(sx_bmail *m, const char *text, size_t len,

@@ -12,7 +12,9 @@
  * that would be named "RFC3464" are looked at, so the family readers'
  * paths cost nothing more; but for Postfix's and Exim's, since providers
  * that send through them (SendGrid, Yandex; 1&1, GMX, Mail.ru) are known
- * by their own names.
+ * by their own names, and for Postfix's and Sendmail's the other way
+ * round: a standard report in their format that lacks their own subject
+ * and opening sentence is named as the standard report it is.
  */
 #include <string.h>
 
@@ -65,6 +67,25 @@ static const char *m365_or_exchange(const sx_bmail *m, sx_str rm, sx_str fd,
     return "Exchange2007";
 }
 
+/* Outlook.com's outbound servers name themselves by site, number and
+ * cluster ("BLU004-OMC3S6", "BAY0-OMC1-S10"): letters, digits, then
+ * "-OMC". Hosts so named report for Outlook.com even where the domain
+ * after them is not hotmail.com (a relay's rewriting, or a notice
+ * whose names were changed before it was shared). */
+static int outlook_omc(sx_str host)
+{
+    size_t i = 0, letters, digits;
+    while (i < host.len && (host.p[i] | 0x20) >= 'a' &&
+           (host.p[i] | 0x20) <= 'z')
+        i++;
+    letters = i;
+    while (i < host.len && host.p[i] >= '0' && host.p[i] <= '9')
+        i++;
+    digits = i - letters;
+    return letters >= 2 && letters <= 4 && digits >= 1 && i + 4 <= host.len &&
+           sx_bt_iprefix(host.p + i, host.len - i, "-omc");
+}
+
 const char *sx_bagent_name(const sx_bmail *m, const sx_bres *res)
 {
     const uint32_t *at = m->marks.at;
@@ -99,7 +120,7 @@ const char *sx_bagent_name(const sx_bmail *m, const sx_bres *res)
         sx_bmail_header(m, "X-MS-Exchange-Message-Is-Ndr").p != NULL)
         return m365_or_exchange(m, rm, fd, rcvd);
     if (in_domain(fd, "hotmail.com") || in_domain(fd, "outlook.com") ||
-        in_domain(rm, "hotmail.com"))
+        in_domain(rm, "hotmail.com") || outlook_omc(rm))
         return "Outlook";
     if (at[MK_AG_EXCHANGE] != SX_BMARK_NONE ||
         (rcvd.p != NULL &&
@@ -131,7 +152,60 @@ const char *sx_bagent_name(const sx_bmail *m, const sx_bres *res)
     return NULL;
 }
 
-const char *sx_bagent_provider(const sx_bmail *m, const sx_detector *d)
+/* Does the subject, without the "Fwd:"/"Re:" a person adds, end with
+ * (or, when at_start, begin with) the caseless phrase? */
+static int subject_is(const sx_bmail *m, const char *phrase, int at_start)
+{
+    sx_str s = sx_bt_str(m->subject_dec.data, m->subject_dec.len);
+    size_t n = strlen(phrase);
+    while (s.len > 0 && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t'))
+        s.len--;
+    if (s.len < n)
+        return 0;
+    if (!at_start)
+        return sx_bt_iprefix(s.p + s.len - n, n, phrase);
+    const char *at = sx_bt_ifind(s.p, s.len, phrase);
+    return at != NULL && (at == s.p || at[-1] == ' ');
+}
+
+/* A delivery-status report that Postfix's or Sendmail's reader took is
+ * named for that MTA only when it carries the MTA's own subject and its
+ * own opening sentence; a gateway or an appliance built on either, which
+ * rewrites the wording ("This is the Email Security Gateway at host"),
+ * or a report under another subject ("Delayed Mail", "Returned mail:
+ * Service unavailable") is a plain RFC 3464 report to Sisimai's
+ * consumers, who sort by that name. Reports without a delivery-status
+ * part keep the MTA's name: their text is all there is. Gmail is the
+ * same: its notices of old had no delivery-status part and are Gmail's;
+ * those that have one are standard reports. */
+static int postfix_own(const sx_bmail *m)
+{
+    if (subject_is(m, "postfix smtp server: errors from", 1))
+        return 1; /* a notice to the postmaster: a transcript, no sentence */
+    return subject_is(m, "undelivered mail returned to sender", 1) &&
+           (m->marks.at[MK_PF_SYSTEM] != SX_BMARK_NONE ||
+            m->marks.at[MK_PF_PROGRAM] != SX_BMARK_NONE);
+}
+
+static int sendmail_own(const sx_bmail *m)
+{
+    return (subject_is(m, "see transcript for details", 0) ||
+            subject_is(m, "warning: ", 1)) &&
+           (m->marks.at[MK_SM_TRANSCRIPT] != SX_BMARK_NONE ||
+            m->marks.at[MK_SM_RECEIVED] != SX_BMARK_NONE ||
+            m->marks.at[MK_SM_FATAL] != SX_BMARK_NONE);
+}
+
+/* A delivery-status report: its part, or its fields in the text of a
+ * notice whose MIME structure was lost on the way. */
+static int standard_report(const sx_bmail *m)
+{
+    return m->dsn_part != NULL ||
+           sx_bt_ifind(m->tx, m->txlen, "\nfinal-recipient:") != NULL;
+}
+
+const char *sx_bagent_provider(const sx_bmail *m, const sx_detector *d,
+                               const sx_bres *res)
 {
     if (d == &sx_det_postfix) {
         if (m->marks.at[MK_AG_SENDGRID] != SX_BMARK_NONE)
@@ -141,6 +215,16 @@ const char *sx_bagent_provider(const sx_bmail *m, const sx_detector *d)
             (rcvd.p != NULL &&
              sx_bt_ifind(rcvd.p, rcvd.len, "(nwsmtp/yandex)") != NULL))
             return "Yandex";
+        if (!postfix_own(m) && standard_report(m))
+            return "RFC3464";
+        return NULL;
+    }
+    if (d == &sx_det_gmail)
+        return standard_report(m) ? "RFC3464" : NULL;
+    if (d == &sx_det_sendmail) {
+        if (strcmp(res->agent, "Sendmail") == 0 && !sendmail_own(m) &&
+            standard_report(m))
+            return "RFC3464";
         return NULL;
     }
     if (d == &sx_det_exim) {
@@ -153,7 +237,14 @@ const char *sx_bagent_provider(const sx_bmail *m, const sx_detector *d)
             return "GMX";
         if (in_domain(fd, "mail.ru"))
             return "MailRu";
+        /* United Internet's filter field, on 1&1's notices whatever
+         * the host names say */
+        if (sx_bmail_header(m, "X-UI-Out-Filterresults").p != NULL)
+            return "EinsUndEins";
         return NULL;
     }
+    /* Verizon's text-message gateway answers in James's words */
+    if (d == &sx_det_james && in_domain(from_domain(m), "vtext.com"))
+        return "Verizon";
     return NULL;
 }

@@ -55,6 +55,7 @@ struct smtpdx_msgreader {
     void *wait_arg;
     int intr;          /* smtpdx_msgreader_interruptible() */
     int cut;           /* smtpdx_msgreader_cut() */
+    uint64_t taken;    /* bytes read from the files already closed */
 };
 
 smtpdx_status smtpdx_msgreader_new(const char *path, smtpdx_msgreader **out)
@@ -89,11 +90,19 @@ smtpdx_status smtpdx_msgreader_new(const char *path, smtpdx_msgreader **out)
     return SMTPDX_OK;
 }
 
+/* Close the open file, counting what was read from it. */
+static void src_done(smtpdx_msgreader *r)
+{
+    if (r->src != NULL)
+        r->taken += sx_src_offset(r->src);
+    sx_src_close(r->src);
+    r->src = NULL;
+}
+
 static void file_close(smtpdx_msgreader *r)
 {
     int e = errno;
-    sx_src_close(r->src);
-    r->src = NULL;
+    src_done(r);
     r->len = r->pos = 0;
     errno = e;
 }
@@ -477,8 +486,7 @@ static smtpdx_status reader_next(smtpdx_msgreader *r, const char **buf,
                 *origin = r->origin.data;
             /* the buffer stays valid: only the stream is closed */
             int e = errno;
-            sx_src_close(r->src);
-            r->src = NULL;
+            src_done(r);
             errno = e;
             if (st != SMTPDX_OK || *buf)
                 return st;
@@ -499,4 +507,42 @@ static smtpdx_status reader_next(smtpdx_msgreader *r, const char **buf,
             file_close(r); /* the rest of this file is lost */
         return st;
     }
+}
+
+uint64_t smtpdx_msgreader_offset(const smtpdx_msgreader *r)
+{
+    if (r == NULL)
+        return 0;
+    return r->taken + (r->src != NULL ? sx_src_offset(r->src) : 0);
+}
+
+uint64_t smtpdx_input_size(const char *path)
+{
+    struct stat sb;
+    if (path == NULL || strcmp(path, "-") == 0 || stat(path, &sb) != 0)
+        return 0;
+    if (S_ISREG(sb.st_mode))
+        return (uint64_t)sb.st_size;
+    if (!S_ISDIR(sb.st_mode))
+        return 0; /* a named pipe or a device: no size to tell */
+    /* the walk the reader will make, so that the two agree on which
+     * files count (a Maildir's tmp/ and hidden files do not) */
+    sx_walk *w = NULL;
+    if (sx_walk_new(path, &w) != SMTPDX_OK)
+        return 0;
+    uint64_t total = 0;
+    for (;;) {
+        const char *p = NULL;
+        smtpdx_status st = sx_walk_next(w, &p);
+        if (st == SMTPDX_ERR_NOMEM)
+            break;
+        if (st != SMTPDX_OK)
+            continue;
+        if (p == NULL)
+            break;
+        if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+            total += (uint64_t)sb.st_size;
+    }
+    sx_walk_free(w);
+    return total;
 }
