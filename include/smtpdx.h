@@ -302,7 +302,8 @@ typedef struct smtpdx_record {
 #define SMTPDX_CUT_HEADER     0x20u /* the notice's own header block (1 MiB):
                                          the fields past it are left out */
 #define SMTPDX_CUT_MESSAGE    0x40u /* the message itself, over
-                                         SMTPDX_MSG_MAX: only its head was
+                                         SMTPDX_MSG_MAX or broken off by
+                                         its input: only its head was
                                          read */
 
 /* A list of records (one bounce mail's, or a log's). */
@@ -341,7 +342,11 @@ smtpdx_status smtpdx_msgreader_next(smtpdx_msgreader *r, const char **buf,
  * larger than SMTPDX_MSG_MAX: *buf holds its first lines that fit in
  * SMTPDX_MSG_MAX bytes (the notice and the report of a bounce come
  * first; what is lost is the end of a large returned copy), and the rest
- * was skipped. 0 otherwise. */
+ * was skipped. 2 when its file broke off inside it (a compressed file
+ * cut short, a read error): *buf holds what came before the break, and
+ * the next call reports the break (SMTPDX_ERR_IO, with
+ * smtpdx_msgreader_why()). Either way it is the head of a message, for
+ * smtpdx_bounce_parse_head(). 0 otherwise. */
 int smtpdx_msgreader_cut(const smtpdx_msgreader *r);
 /* After SMTPDX_ERR_IO from smtpdx_msgreader_next(): why, for people: the
  * system's message ("No such file or directory", "Permission denied"), or

@@ -39,6 +39,7 @@ typedef struct bounce_run {
     unsigned long messages, bounces, records, written, notbounce,
         unparseable, unreadable;
     unsigned long cut;     /* messages read only in part: over 64 MiB */
+    unsigned long broke;   /* and those whose input broke off inside */
     unsigned long limited; /* messages whose records a parser limit cut */
     /* reports that are not failures, counted apart from the bounces */
     unsigned long autoreplies, feedback, delivered;
@@ -323,13 +324,19 @@ static void one_input(bounce_run *run, const char *path)
         if (buf == NULL)
             break;
         int head = smtpdx_msgreader_cut(rd);
-        if (head) {
+        if (head == 1) {
             catch_up(run);
             cli_error("bounce", origin ? origin : path,
                       "larger than 64 MiB: only its first 64 MiB were read "
                       "(a bounce's notice and report come first; the end "
                       "of its returned copy is what is lost)");
             run->cut++;
+        } else if (head == 2) {
+            catch_up(run);
+            cli_error("bounce", origin ? origin : path,
+                      "the input breaks off inside this message: it is read "
+                      "as far as it goes");
+            run->broke++;
         }
         one_message(run, buf, len, origin ? origin : path, head);
     }
@@ -365,6 +372,9 @@ static void summary(const bounce_run *run)
                 run->unreadable == 1 ? "" : "s");
     if (run->cut)
         fprintf(stderr, ", %lu read in part (over 64 MiB)", run->cut);
+    if (run->broke)
+        fprintf(stderr, ", %lu read in part (the input broke off)",
+                run->broke);
     if (run->limited)
         fprintf(stderr, ", %lu cut short by a limit", run->limited);
     fputc('\n', stderr);

@@ -194,6 +194,21 @@ for z in "xz -c" "zstd -q -c" "bzip2 -c"; do
     cmp -s "$tmp/z.out" "$tmp/z.want" && ok || bad "$z piped: the records differ from the plain file's"
 done
 
+# a compressed file cut short: the message under way at the break is read
+# as far as it came, its records marked as from part of a message, and
+# the break is named after it (exit 3: an input could not be read whole)
+gzip -c "$one" > "$tmp/whole.gz"
+head -c $(( $(stat -c %s "$tmp/whole.gz") - 16 )) "$tmp/whole.gz" > "$tmp/cut.gz"
+"$SMTPDX" bounce --ndjson "$tmp/cut.gz" > "$tmp/cut.out" 2> "$tmp/cut.err"
+is "$?" 3 "a cut .gz: exit status"
+want=$("$SMTPDX" bounce --ndjson "$one" 2> /dev/null | jq -r .recipient)
+[ -n "$want" ] && [ "$(jq -r .recipient "$tmp/cut.out")" = "$want" ] && ok ||
+    bad "a cut .gz lost its message's records: $(cat "$tmp/cut.out" "$tmp/cut.err")"
+grep -q "cut.gz: the input breaks off inside this message" "$tmp/cut.err" &&
+    grep -q "cut.gz: the gzip data ends early" "$tmp/cut.err" &&
+    grep -q "1 read in part (the input broke off)" "$tmp/cut.err" && ok ||
+    bad "a cut .gz is not named: $(cat "$tmp/cut.err")"
+
 # the table: a delivery is a success, counted neither as permanent nor
 # as temporary
 mixed=tests/data/bounce/dsn-mixed-actions.eml

@@ -56,6 +56,9 @@ struct smtpdx_msgreader {
     int intr;          /* smtpdx_msgreader_interruptible() */
     int cut;           /* smtpdx_msgreader_cut() */
     uint64_t taken;    /* bytes read from the files already closed */
+    int broken;        /* the file broke off inside a message: handed out
+                          as far as it went, then reported (brokewhy) */
+    char brokewhy[128];
 };
 
 smtpdx_status smtpdx_msgreader_new(const char *path, smtpdx_msgreader **out)
@@ -178,6 +181,19 @@ static smtpdx_status fill(smtpdx_msgreader *r)
         /* the caller's signal handler wants the reading to end: what
          * came is all there is */
         r->eof = 1;
+        return SMTPDX_OK;
+    }
+    if (st == SMTPDX_ERR_IO && r->len > r->pos) {
+        /* a compressed file cut short, a disk error: the message under
+         * way is handed out as far as it came, as the head of a message
+         * too large is, and the break is reported after it */
+        const char *why = sx_src_why(r->src);
+        int e = errno;
+        snprintf(r->brokewhy, sizeof r->brokewhy, "%s",
+                 why ? why : e ? strerror(e) : "input/output error");
+        r->broken = 1;
+        r->eof = 1;
+        errno = e;
         return SMTPDX_OK;
     }
     if (st != SMTPDX_OK) {
@@ -315,6 +331,8 @@ static smtpdx_status eml_read(smtpdx_msgreader *r, const char **buf,
         r->len = head_len(r->buf, r->max, r->eol);
         r->cut = 1;
     }
+    else if (st == SMTPDX_OK && r->broken)
+        r->cut = 2;
     if (st == SMTPDX_OK && r->len > 0) {
         r->buf[r->len] = '\0';
         *buf = r->buf;
@@ -395,6 +413,8 @@ static smtpdx_status mbox_next(smtpdx_msgreader *r, const char **buf,
         if (r->eof) {
             end = r->len - r->pos;
             r->last = 1;
+            if (r->broken)
+                r->cut = 2;
             break;
         }
         from = (size_t)(at - s0);
@@ -454,12 +474,28 @@ smtpdx_status smtpdx_msgreader_next(smtpdx_msgreader *r, const char **buf,
 
 int smtpdx_msgreader_cut(const smtpdx_msgreader *r)
 {
-    return r != NULL && r->cut;
+    return r != NULL ? r->cut : 0;
 }
 
 const char *smtpdx_msgreader_why(const smtpdx_msgreader *r)
 {
     return r != NULL && r->why != NULL ? r->why : "";
+}
+
+/* The break behind a message handed out in part (smtpdx_msgreader_cut()
+ * 2), named by its file; the rest of the file is lost. */
+static smtpdx_status broken_report(smtpdx_msgreader *r, const char **origin)
+{
+    r->broken = 0;
+    snprintf(r->whybuf, sizeof r->whybuf, "%s", r->brokewhy);
+    r->why = r->whybuf;
+    if (r->src != NULL)
+        file_close(r);
+    if (origin_set(r, r->path.data, 0) != SMTPDX_OK)
+        return SMTPDX_ERR_NOMEM;
+    if (origin)
+        *origin = r->origin.data;
+    return SMTPDX_ERR_IO;
 }
 
 static smtpdx_status reader_next(smtpdx_msgreader *r, const char **buf,
@@ -471,6 +507,8 @@ static smtpdx_status reader_next(smtpdx_msgreader *r, const char **buf,
         *origin = NULL;
     smtpdx_status st;
     for (;;) {
+        if (r->broken && (r->src == NULL || r->pos == r->len))
+            return broken_report(r, origin);
         if (r->src == NULL) {
             st = file_open(r);
             if (origin)
