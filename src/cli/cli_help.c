@@ -164,7 +164,9 @@ static const help_page pages[] = {
       "given, with the messages so far (standard input: the count "
       "alone). Of a message over 64 "
       "MiB (a bounce returning a large copy), the first 64 MiB are read "
-      "and a warning names it."},
+      "and a warning names it; a message whose file breaks off inside it "
+      "(a compressed file cut short) is read as far as it goes, and the "
+      "break is named after its records (exit status 3)."},
      {{"--hard", "Only hard bounces: the addresses to stop sending to "
                  "(the recipient or its domain does not exist, and the "
                  "like; Sisimai's hardbounce)."},

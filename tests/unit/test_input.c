@@ -722,8 +722,9 @@ static void test_stdin_pipe(void **state)
             assert_string_equal(file, plain); /* inflates to the mbox */
             free(file);
         } else {
-            const char *err = strstr(file, i == 4 ? ": the gzip data ends early"
-                                                  : ": the gzip data is damaged (");
+            const char *err =
+                strstr(file, i == 4 ? ": the gzip data ends early"
+                                    : ": the gzip data is damaged (");
             assert_non_null(err);
             if (i == 4) {
                 const char *cut = strstr(file, "CUT ");
