@@ -152,8 +152,9 @@ const char *sx_bagent_name(const sx_bmail *m, const sx_bres *res)
     return NULL;
 }
 
-/* Does the subject, without the "Fwd:"/"Re:" a person adds, end with
- * (or, when at_start, begin with) the caseless phrase? */
+/* Does the subject end with the caseless phrase, or, when at_start,
+ * begin with it or have it after a space (behind a "Fwd:" a person
+ * added)? */
 static int subject_is(const sx_bmail *m, const char *phrase, int at_start)
 {
     sx_str s = sx_bt_str(m->subject_dec.data, m->subject_dec.len);

@@ -57,8 +57,7 @@ struct smtpdx_msgreader {
     int cut;           /* smtpdx_msgreader_cut() */
     uint64_t taken;    /* bytes read from the files already closed */
     int broken;        /* the file broke off inside a message: handed out
-                          as far as it went, then reported (brokewhy) */
-    char brokewhy[128];
+                          as far as it went, then reported (whybuf) */
 };
 
 smtpdx_status smtpdx_msgreader_new(const char *path, smtpdx_msgreader **out)
@@ -189,7 +188,7 @@ static smtpdx_status fill(smtpdx_msgreader *r)
          * too large is, and the break is reported after it */
         const char *why = sx_src_why(r->src);
         int e = errno;
-        snprintf(r->brokewhy, sizeof r->brokewhy, "%s",
+        snprintf(r->whybuf, sizeof r->whybuf, "%s",
                  why ? why : e ? strerror(e) : "input/output error");
         r->broken = 1;
         r->eof = 1;
@@ -487,8 +486,7 @@ const char *smtpdx_msgreader_why(const smtpdx_msgreader *r)
 static smtpdx_status broken_report(smtpdx_msgreader *r, const char **origin)
 {
     r->broken = 0;
-    snprintf(r->whybuf, sizeof r->whybuf, "%s", r->brokewhy);
-    r->why = r->whybuf;
+    r->why = r->whybuf; /* written at the break; nothing wrote it since */
     if (r->src != NULL)
         file_close(r);
     if (origin_set(r, r->path.data, 0) != SMTPDX_OK)
