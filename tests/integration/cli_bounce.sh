@@ -226,6 +226,14 @@ grep -q "${esc}\[1;32mDELIVERED" "$tmp/colour" && ok || bad "a delivery is not g
 "$SMTPDX" bounce --format table --color=always tests/data/bounce/*.eml > "$tmp/colour2" 2>/dev/null
 grep -q "${esc}\[1;31m\(DELIVERED\|VACATION\|FEEDBACK\)" "$tmp/colour2" && bad "a non-failure in the colour of failures" || ok
 
+# "Reported by": the host and the system that wrote the report, never
+# the name of the standard it follows
+"$SMTPDX" bounce --format table tests/data/bounce/*.eml > "$tmp/plain" 2>/dev/null
+grep -q "^  Reported    by [^ ]* (Postfix)$" "$tmp/plain" && ok ||
+    bad "no report is shown as written by Postfix"
+grep -q "^  Reported    by RFC" "$tmp/plain" &&
+    bad "a standard shown as the report's writer: $(grep -m1 '^  Reported    by RFC' "$tmp/plain")" || ok
+
 # a failure worth retrying in a final report: the sending server gave up,
 # so the message must be sent again
 "$SMTPDX" bounce --format table tests/data/bounce/sendmail-two-refused.eml > "$tmp/final" 2>/dev/null

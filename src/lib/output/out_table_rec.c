@@ -143,9 +143,11 @@ static void block(sx_term *t, const smtpdx_record *r)
     line(t, "Status", buf);
 
     /* which system wrote the report: the first thing a help desk asks
-     * the other side about; a standard report's own name says nothing */
+     * the other side about; the name of a standard the report follows
+     * (RFC3464 for a delivery status notification, RFC3834 for an
+     * auto-reply) says nothing about who wrote it */
     const char *agent =
-        strcmp(r->smtpagent, "RFC3464") == 0 ? "" : r->smtpagent;
+        strncmp(r->smtpagent, "RFC", 3) == 0 ? "" : r->smtpagent;
     if (r->lhost[0] != '\0' && agent[0] != '\0')
         snprintf(buf, sizeof(buf), "by %s (%s)", r->lhost, agent);
     else if (r->lhost[0] != '\0' || agent[0] != '\0')
