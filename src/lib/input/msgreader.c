@@ -182,27 +182,23 @@ static smtpdx_status fill(smtpdx_msgreader *r)
         r->eof = 1;
         return SMTPDX_OK;
     }
-    if (st == SMTPDX_ERR_IO && r->len > r->pos) {
-        /* a compressed file cut short, a disk error: the message under
-         * way is handed out as far as it came, as the head of a message
-         * too large is, and the break is reported after it */
-        const char *why = sx_src_why(r->src);
-        int e = errno;
-        snprintf(r->whybuf, sizeof r->whybuf, "%s",
-                 why ? why : e ? strerror(e) : "input/output error");
-        r->broken = 1;
-        r->eof = 1;
-        errno = e;
-        return SMTPDX_OK;
-    }
     if (st != SMTPDX_OK) {
         const char *why = sx_src_why(r->src);
-        if (why != NULL) {
-            int e = errno;
+        int e = errno;
+        if (st == SMTPDX_ERR_IO && r->len > r->pos) {
+            /* a compressed file cut short, a disk error: the message
+             * under way is handed out as far as it came, as the head of
+             * a message too large is, and the break is reported after it */
+            snprintf(r->whybuf, sizeof r->whybuf, "%s",
+                     why ? why : e ? strerror(e) : "input/output error");
+            r->broken = 1;
+            r->eof = 1;
+            st = SMTPDX_OK;
+        } else if (why != NULL) {
             snprintf(r->whybuf, sizeof r->whybuf, "%s", why);
             r->why = r->whybuf;
-            errno = e;
         }
+        errno = e;
         return st;
     }
     if (got == 0)
