@@ -405,6 +405,20 @@ void sx_bjudge_shared(sx_judgement *j, const sx_bres *res,
     j->why.confidence = SMTPDX_CONF_LOW;
 }
 
+/* Is the host an IP address ("192.0.2.1", "[192.0.2.1]", "2001:db8::1")
+ * rather than a name? An address names no provider. */
+static int address_only(const char *h)
+{
+    if (*h == '[')
+        h++;
+    if (strchr(h, ':') != NULL)
+        return 1; /* IPv6 (a name holds no colon) */
+    for (; *h != '\0' && *h != ']'; h++)
+        if (!(*h >= '0' && *h <= '9') && *h != '.')
+            return 0;
+    return 1;
+}
+
 smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
                         const sx_bres *res, const sx_brcpt *rc,
                         const char *diag, size_t dlen, smtpdx_reply *reply,
@@ -480,10 +494,12 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
     j->diagtype = rc->diagtype[0] ? rc->diagtype
                   : (reply->code || reply->enhanced[0]) ? "SMTP" : "";
 
-    /* without a remote host, the recipient's domain still names the
-     * provider whose wording the reply may be in */
+    /* without a remote host's name (none, or only its address), the
+     * recipient's domain still names the provider whose wording the
+     * reply may be in */
     const char *at = strrchr(rc->recipient, '@');
-    const char *phost = j->rhost[0] ? j->rhost : at ? at + 1 : NULL;
+    const char *phost =
+        j->rhost[0] && !address_only(j->rhost) ? j->rhost : at ? at + 1 : NULL;
     smtpdx_hints hints = {j->status[0] ? j->status : NULL, phost,
                           rc->action[0] ? rc->action : NULL};
     st = smtpdx_classify(ctx, reply, &hints, &j->why);
