@@ -34,6 +34,7 @@
 #include "bounce/bounce_text.h"
 #include "classify/mx_host.h"
 #include "classify/retry.h"
+#include "util/addr.h"
 
 /* The numbers Sisimai uses in its pseudo codes, by reason. */
 static const struct {
@@ -405,20 +406,6 @@ void sx_bjudge_shared(sx_judgement *j, const sx_bres *res,
     j->why.confidence = SMTPDX_CONF_LOW;
 }
 
-/* Is the host an IP address ("192.0.2.1", "[192.0.2.1]", "2001:db8::1")
- * rather than a name? An address names no provider. */
-static int address_only(const char *h)
-{
-    if (*h == '[')
-        h++;
-    if (strchr(h, ':') != NULL)
-        return 1; /* IPv6 (a name holds no colon) */
-    for (; *h != '\0' && *h != ']'; h++)
-        if (!(*h >= '0' && *h <= '9') && *h != '.')
-            return 0;
-    return 1;
-}
-
 smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
                         const sx_bres *res, const sx_brcpt *rc,
                         const char *diag, size_t dlen, smtpdx_reply *reply,
@@ -499,7 +486,8 @@ smtpdx_status sx_bjudge(smtpdx_ctx *ctx, const sx_bmail *m,
      * reply may be in */
     const char *at = strrchr(rc->recipient, '@');
     const char *phost =
-        j->rhost[0] && !address_only(j->rhost) ? j->rhost : at ? at + 1 : NULL;
+        j->rhost[0] && !sx_host_is_address(j->rhost) ? j->rhost
+                                                   : at ? at + 1 : NULL;
     smtpdx_hints hints = {j->status[0] ? j->status : NULL, phost,
                           rc->action[0] ? rc->action : NULL};
     st = smtpdx_classify(ctx, reply, &hints, &j->why);

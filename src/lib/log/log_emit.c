@@ -15,7 +15,9 @@
 
 #include "log/log.h"
 #include "record/record.h"
+#include "classify/ctx.h"
 #include "classify/mx_host.h"
+#include "kb/kb.h"
 #include "util/addr.h"
 
 /* As the bounce judge reads it: a resolver error about a host that is not
@@ -272,8 +274,19 @@ smtpdx_status sx_log_emit(smtpdx_logparser *p, smtpdx_ctx *ctx,
      * must not outweigh what the reply's own words say. */
     if (status && strcmp(status + 1, ".0.0") == 0)
         status = NULL;
-    st = sx_clscache_classify(p->cache, ctx, ev->reply, status,
-                              rhost[0] ? rhost : NULL, action, &res);
+    /* Without the remote host's name, the recipient's domain may name the
+     * provider whose wording the reply is in, as in bounce records; only
+     * a domain that names one is passed, so that the cache keeps one
+     * entry per wording for all the others. */
+    const char *phost = rhost[0] && !sx_host_is_address(rhost) ? rhost : NULL;
+    char dom[SX_Q_HOST_MAX];
+    if (phost == NULL) {
+        sx_q_copy(dom, sizeof dom, sx_span_domain(rcpt));
+        if (dom[0] && sx_kb_provider_by_host(dom, ctx->seen) >= 0)
+            phost = dom;
+    }
+    st = sx_clscache_classify(p->cache, ctx, ev->reply, status, phost, action,
+                              &res);
     if (st != SMTPDX_OK)
         goto fail;
     r->replycode = ev->replycode ? ev->replycode : res->replycode;

@@ -29,3 +29,17 @@ size_t sx_addr_plain(const char *a, size_t n, char *buf, size_t cap)
     memcpy(buf + k, q + 1, (size_t)(a + n - q - 1));
     return n - 2;
 }
+
+int sx_host_is_address(const char *h)
+{
+    if (*h == '[')
+        h++;
+    if (strchr(h, ':') != NULL)
+        return 1; /* IPv6 (a name holds no colon) */
+    if (*h == '\0' || *h == ']')
+        return 0;
+    for (; *h != '\0' && *h != ']'; h++)
+        if (!(*h >= '0' && *h <= '9') && *h != '.')
+            return 0;
+    return 1;
+}

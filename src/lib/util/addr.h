@@ -18,4 +18,9 @@
  * "john doe", "a\"b", or longer than buf). */
 size_t sx_addr_plain(const char *a, size_t n, char *buf, size_t cap);
 
+/* Is the host an IP address ("192.0.2.1", "[192.0.2.1]", "2001:db8::1",
+ * "[IPv6:2001:db8::1]") rather than a name? An address names no provider:
+ * where a report gives only that, the recipient's domain is what can. */
+int sx_host_is_address(const char *h);
+
 #endif
