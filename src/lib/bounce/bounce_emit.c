@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -433,6 +434,25 @@ static smtpdx_status one(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     return SMTPDX_OK;
 }
 
+/* Does the report list recipient i already, word for word (the same
+ * address, action, status and reply)? Some MTAs write a recipient's block
+ * twice; it is one failed recipient, and two records of it would count it
+ * twice in every list and total. Blocks with another action, status or
+ * reply are all kept: two attempts with two answers say more than one. */
+static int repeated(const sx_bres *res, size_t i)
+{
+    const sx_brcpt *a = &res->r[i];
+    for (size_t k = 0; k < i; k++) {
+        const sx_brcpt *b = &res->r[k];
+        if (strcasecmp(a->recipient, b->recipient) == 0 &&
+            strcmp(a->action, b->action) == 0 &&
+            strcmp(a->status, b->status) == 0 &&
+            strcmp(a->diag, b->diag) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 smtpdx_status sx_bounce_emit(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
                              const char *origin, smtpdx_records *out)
 {
@@ -463,6 +483,8 @@ smtpdx_status sx_bounce_emit(smtpdx_ctx *ctx, sx_bmail *m, sx_bres *res,
     if (st != SMTPDX_OK)
         return st;
     for (size_t i = 0; i < res->n; i++) {
+        if (repeated(res, i))
+            continue;
         st = one(ctx, m, res, &res->r[i], origin, es, out);
         if (st != SMTPDX_OK)
             break;
