@@ -38,6 +38,8 @@
 
 #include <string.h>
 
+#include "util/addr.h"
+
 enum { PRIO_INFERRED = 1, PRIO_STATED = 2 };
 
 static int lower(unsigned char c)
@@ -130,21 +132,6 @@ static size_t take_port(const sx_scan *sc, size_t i)
     return k;
 }
 
-static int looks_like_ip(const char *s, size_t n)
-{
-    int dots = 0, colons = 0;
-    for (size_t k = 0; k < n; k++) {
-        unsigned char c = (unsigned char)s[k];
-        if (c == '.')
-            dots++;
-        else if (c == ':')
-            colons++;
-        else if (!is_digit(c) && !((c | 0x20) >= 'a' && (c | 0x20) <= 'f'))
-            return 0;
-    }
-    return dots == 3 || colons >= 2;
-}
-
 /* The first host stated wins: later ones are usually inside the reply
  * text itself. A name without an address that looks like an address
  * fills both. */
@@ -162,7 +149,7 @@ static void set_host(sx_scan *sc, size_t ns, size_t ne, size_t as, size_t ae)
     if (ae > as) {
         memcpy(r->addr, sc->b + as, ae - as);
         r->addr[ae - as] = '\0';
-    } else if (ne - ns < sizeof r->addr && looks_like_ip(r->host, ne - ns)) {
+    } else if (ne - ns < sizeof r->addr && sx_looks_like_ip(r->host, ne - ns)) {
         memcpy(r->addr, r->host, ne - ns + 1);
     }
 }

@@ -2,6 +2,7 @@
  * addr.c - the plain spelling of an address (see addr.h).
  */
 #include <string.h>
+#include <strings.h>
 
 #include "util/addr.h"
 
@@ -30,16 +31,32 @@ size_t sx_addr_plain(const char *a, size_t n, char *buf, size_t cap)
     return n - 2;
 }
 
+int sx_looks_like_ip(const char *s, size_t n)
+{
+    int dots = 0, colons = 0;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)s[k];
+        if (c == '.')
+            dots++;
+        else if (c == ':')
+            colons++;
+        else if (!(c >= '0' && c <= '9') &&
+                 !((c | 0x20) >= 'a' && (c | 0x20) <= 'f'))
+            return 0;
+    }
+    return dots == 3 || colons >= 2;
+}
+
 int sx_host_is_address(const char *h)
 {
-    if (*h == '[')
+    size_t n = strlen(h);
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
         h++;
-    if (strchr(h, ':') != NULL)
-        return 1; /* IPv6 (a name holds no colon) */
-    if (*h == '\0' || *h == ']')
-        return 0;
-    for (; *h != '\0' && *h != ']'; h++)
-        if (!(*h >= '0' && *h <= '9') && *h != '.')
-            return 0;
-    return 1;
+        n -= 2;
+        if (n >= 5 && strncasecmp(h, "ipv6:", 5) == 0) {
+            h += 5;
+            n -= 5;
+        }
+    }
+    return sx_looks_like_ip(h, n);
 }

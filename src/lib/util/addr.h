@@ -18,6 +18,10 @@
  * "john doe", "a\"b", or longer than buf). */
 size_t sx_addr_plain(const char *a, size_t n, char *buf, size_t cap);
 
+/* Does s[0..n) look like an IP address: four dotted groups of digits, or
+ * hex groups with two colons at least (IPv6)? */
+int sx_looks_like_ip(const char *s, size_t n);
+
 /* Is the host an IP address ("192.0.2.1", "[192.0.2.1]", "2001:db8::1",
  * "[IPv6:2001:db8::1]") rather than a name? An address names no provider:
  * where a report gives only that, the recipient's domain is what can. */
